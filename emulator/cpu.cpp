@@ -1,1 +1,489 @@
-// placeholder
+// The Unicorn wrapper. Everything Unicorn-specific, and every workaround for it
+// (UNICORN-NOTES.md), lives in this file.
+#include "emulator/cpu.h"
+
+#include <unicorn/unicorn.h>
+
+#include <cstring>
+#include <unordered_map>
+
+#include "devices/port_bus.h"
+#include "emulator/log.h"
+#include "emulator/ram.h"
+
+namespace forkscope {
+
+bool vector_has_error_code(uint8_t vector) {
+    return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
+}
+
+namespace {
+
+// An `until` address no 32-bit guest can reach: pc is a 64-bit value in Unicorn's x86.
+constexpr uint64_t kNoUntil = ~0ull;
+
+int uc_reg_id(Reg r) {
+    switch (r) {
+        case Reg::Eax: return UC_X86_REG_EAX;
+        case Reg::Ecx: return UC_X86_REG_ECX;
+        case Reg::Edx: return UC_X86_REG_EDX;
+        case Reg::Ebx: return UC_X86_REG_EBX;
+        case Reg::Esp: return UC_X86_REG_ESP;
+        case Reg::Ebp: return UC_X86_REG_EBP;
+        case Reg::Esi: return UC_X86_REG_ESI;
+        case Reg::Edi: return UC_X86_REG_EDI;
+        case Reg::Eip: return UC_X86_REG_EIP;
+        case Reg::Eflags: return UC_X86_REG_EFLAGS;
+        case Reg::Cs: return UC_X86_REG_CS;
+        case Reg::Ss: return UC_X86_REG_SS;
+        case Reg::Ds: return UC_X86_REG_DS;
+        case Reg::Es: return UC_X86_REG_ES;
+        case Reg::Fs: return UC_X86_REG_FS;
+        case Reg::Gs: return UC_X86_REG_GS;
+        case Reg::Cr0: return UC_X86_REG_CR0;
+        case Reg::Cr2: return UC_X86_REG_CR2;
+        case Reg::Cr3: return UC_X86_REG_CR3;
+        case Reg::Cr4: return UC_X86_REG_CR4;
+        case Reg::Dr6: return UC_X86_REG_DR6;
+        case Reg::Dr7: return UC_X86_REG_DR7;
+        case Reg::Tr: return UC_X86_REG_TR;
+        case Reg::Ldtr: return UC_X86_REG_LDTR;
+    }
+    return UC_X86_REG_INVALID;
+}
+
+std::string uc_message(const char* what, uc_err err) {
+    return std::string(what) + ": " + uc_strerror(err);
+}
+
+}  // namespace
+
+// Where, inside a saved uc_context, Unicorn keeps the x86 fault state that it never
+// exposes: the pending error code, whether the event came from `int n`, and the
+// "exception in flight" field that turns the second fault into #DF (upstream #1883).
+struct FaultStateOffsets {
+    size_t error_code = 0;
+    size_t is_int = 0;
+    size_t old_exception = 0;
+};
+
+struct Cpu::Impl {
+    uc_engine* uc = nullptr;
+    Ram& ram;
+    PortBus& ports;
+    Cpu* owner = nullptr;
+    uc_context* ctx = nullptr;
+    size_t ctx_size = 0;
+    FaultStateOffsets offsets;
+
+    // Per-run bookkeeping written by hooks.
+    uint64_t limit = 0;
+    bool budget_stop = false;
+    bool request_stop = false;
+    bool have_event = false;
+    CpuExit event;
+    bool memory_error = false;
+    std::string memory_detail;
+
+    // Translated-block instruction counts by (pc, size); see count_block.
+    std::unordered_map<uint64_t, uint16_t> block_icount;
+
+    Impl(Ram& r, PortBus& p) : ram(r), ports(p) {}
+};
+
+// Hook trampolines (C callbacks) with access to Cpu internals.
+struct CpuHooks {
+    static void on_block(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
+        Cpu* cpu = static_cast<Cpu*>(user);
+        Cpu::Impl& s = *cpu->impl_;
+        // A block stopped here has not executed: its instructions are not counted.
+        if (cpu->stop_requested_.load(std::memory_order_relaxed)) {
+            s.request_stop = true;
+            uc_emu_stop(uc);
+            return;
+        }
+        if (cpu->instructions_ >= s.limit) {
+            s.budget_stop = true;
+            uc_emu_stop(uc);
+            return;
+        }
+        cpu->instructions_ += count_block(s, address, size);
+    }
+
+    // Unicorn reports a block's address and byte size, not its instruction count; the
+    // translated block knows it. Asking costs a lookup, so cache it by (pc, size).
+    static uint16_t count_block(Cpu::Impl& s, uint64_t address, uint32_t size) {
+        uint64_t key = (address << 16) ^ size;
+        auto it = s.block_icount.find(key);
+        if (it != s.block_icount.end()) return it->second;
+        uc_tb tb{};
+        uint16_t n = 1;
+        if (uc_ctl_request_cache(s.uc, address, &tb) == UC_ERR_OK && tb.icount > 0) n = tb.icount;
+        s.block_icount.emplace(key, n);
+        return n;
+    }
+
+    static void on_interrupt(uc_engine* uc, uint32_t intno, void* user) {
+        Cpu* cpu = static_cast<Cpu*>(user);
+        Cpu::Impl& s = *cpu->impl_;
+        // Registers are not changed here (trap 2): record, stop, deliver afterwards.
+        if (!s.have_event) {
+            s.have_event = true;
+            s.event = CpuExit{};
+            s.event.kind = CpuExitKind::Interrupt;
+            s.event.vector = static_cast<uint8_t>(intno);
+        }
+        uc_emu_stop(uc);
+    }
+
+    static uint32_t on_in(uc_engine* uc, uint32_t port, int size, void* user) {
+        Cpu* cpu = static_cast<Cpu*>(user);
+        Cpu::Impl& s = *cpu->impl_;
+        if (!cpu->io_allowed()) {
+            raise_io_fault(uc, s);
+            return size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffffu;
+        }
+        return s.ports.read(static_cast<uint16_t>(port), static_cast<unsigned>(size));
+    }
+
+    static void on_out(uc_engine* uc, uint32_t port, int size, uint32_t value, void* user) {
+        Cpu* cpu = static_cast<Cpu*>(user);
+        Cpu::Impl& s = *cpu->impl_;
+        if (!cpu->io_allowed()) {
+            raise_io_fault(uc, s);
+            return;
+        }
+        s.ports.write(static_cast<uint16_t>(port), static_cast<unsigned>(size), value);
+    }
+
+    // Port I/O at CPL > IOPL: Unicorn has no check, so the host suppresses the access
+    // and reports #GP(0).
+    static void raise_io_fault(uc_engine* uc, Cpu::Impl& s) {
+        if (!s.have_event) {
+            s.have_event = true;
+            s.event = CpuExit{};
+            s.event.kind = CpuExitKind::Interrupt;
+            s.event.vector = 13;
+            s.event.has_error_code = true;
+            s.event.error_code = 0;
+            s.event.detail = "port I/O at CPL > IOPL";
+        }
+        uc_emu_stop(uc);
+    }
+
+    static bool on_unmapped(uc_engine* uc, uc_mem_type type, uint64_t address, int size,
+                            int64_t, void* user) {
+        Cpu* cpu = static_cast<Cpu*>(user);
+        Cpu::Impl& s = *cpu->impl_;
+        s.memory_error = true;
+        const char* what = type == UC_MEM_FETCH_UNMAPPED  ? "fetch from"
+                           : type == UC_MEM_WRITE_UNMAPPED ? "write to"
+                                                           : "read from";
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "guest %s physical address 0x%llx (%d bytes) outside RAM",
+                      what, static_cast<unsigned long long>(address), size);
+        s.memory_detail = buf;
+        (void)uc;
+        return false;
+    }
+};
+
+namespace {
+
+template <class T>
+T blob_get(const std::vector<uint8_t>& blob, size_t off) {
+    T v;
+    std::memcpy(&v, blob.data() + off, sizeof v);
+    return v;
+}
+
+template <class T>
+void blob_set(std::vector<uint8_t>& blob, size_t off, T v) {
+    std::memcpy(blob.data() + off, &v, sizeof v);
+}
+
+}  // namespace
+
+// Finds FaultStateOffsets by probing, never by hard-coding: DR0 and DR1 get known
+// values and are searched for in the saved blob. In Unicorn's CPUX86State the error
+// code and the is-int flag sit just before dr[0] (int, int, 8-byte next_eip), and
+// old_exception right after dr[0..7] and four breakpoint pointers. A deliberate
+// #GP(0x1234) then confirms the layout: the error code and vector 13 must be found
+// exactly there, or the Cpu refuses to start.
+Result<FaultStateOffsets> probe_fault_state(Cpu::Impl& s) {
+    auto save = [&](std::vector<uint8_t>& out) {
+        uc_context_save(s.uc, s.ctx);
+        out.assign(reinterpret_cast<const uint8_t*>(s.ctx),
+                   reinterpret_cast<const uint8_t*>(s.ctx) + s.ctx_size);
+    };
+    uint64_t dr0 = 0x8badf00dull, dr1 = 0x1badb002ull;
+    uc_reg_write(s.uc, UC_X86_REG_DR0, &dr0);
+    uc_reg_write(s.uc, UC_X86_REG_DR1, &dr1);
+    std::vector<uint8_t> blob;
+    save(blob);
+    size_t found = 0;
+    for (size_t off = 16; off + 16 <= blob.size(); off += 4) {
+        if (blob_get<uint64_t>(blob, off) == dr0 && blob_get<uint64_t>(blob, off + 8) == dr1) {
+            found = off;
+            break;
+        }
+    }
+    uint64_t zero = 0;
+    uc_reg_write(s.uc, UC_X86_REG_DR0, &zero);
+    uc_reg_write(s.uc, UC_X86_REG_DR1, &zero);
+    if (found == 0) return make_error(ErrorKind::Host, "Unicorn context layout not recognised (DR0 not found)");
+    FaultStateOffsets off;
+    off.error_code = found - 16;
+    off.is_int = found - 12;
+    off.old_exception = found + 8 * 8 + 4 * sizeof(void*);
+    if (off.old_exception + 4 > blob.size())
+        return make_error(ErrorKind::Host, "Unicorn context layout not recognised (too small)");
+
+    // Confirm: load selector 0x1234 into DS with a GDT that holds only the null entry.
+    constexpr uint32_t kProbeCode = 0x1000;
+    const uint8_t code[] = {0x66, 0xb8, 0x34, 0x12, 0x8e, 0xd8, 0xf4};  // mov ax,0x1234; mov ds,ax; hlt
+    std::vector<uint8_t> saved_ram(s.ram.data() + kProbeCode, s.ram.data() + kProbeCode + sizeof code);
+    std::memcpy(s.ram.data() + kProbeCode, code, sizeof code);
+    std::vector<uint8_t> before;
+    save(before);
+    uc_x86_mmr gdt{0, 0, 7, 0};
+    uc_reg_write(s.uc, UC_X86_REG_GDTR, &gdt);
+    s.have_event = false;
+    s.limit = ~0ull;
+    uc_err err = uc_emu_start(s.uc, kProbeCode, kNoUntil, 0, 0);
+    std::vector<uint8_t> after;
+    save(after);
+    bool ok = err == UC_ERR_OK && s.have_event && s.event.vector == 13 &&
+              blob_get<int32_t>(after, off.error_code) == 0x1234 &&
+              blob_get<int32_t>(after, off.old_exception) == 13 &&
+              blob_get<int32_t>(after, off.is_int) == 0;
+    std::memcpy(s.ram.data() + kProbeCode, saved_ram.data(), saved_ram.size());
+    std::memcpy(reinterpret_cast<uint8_t*>(s.ctx), before.data(), before.size());
+    uc_context_restore(s.uc, s.ctx);
+    uc_ctl_remove_cache(s.uc, kProbeCode, kProbeCode + 0x1000);
+    s.have_event = false;
+    s.block_icount.clear();
+    if (!ok) return make_error(ErrorKind::Host, "Unicorn context layout not recognised (probe fault mismatch)");
+    return off;
+}
+
+Cpu::Cpu(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) { impl_->owner = this; }
+
+Cpu::~Cpu() {
+    if (impl_->ctx) uc_context_free(impl_->ctx);
+    if (impl_->uc) uc_close(impl_->uc);
+}
+
+Result<std::unique_ptr<Cpu>> Cpu::create(Ram& ram, PortBus& ports) {
+    auto impl = std::make_unique<Impl>(ram, ports);
+    uc_err err = uc_open(UC_ARCH_X86, UC_MODE_32, &impl->uc);
+    if (err != UC_ERR_OK) return make_error(ErrorKind::Host, uc_message("cannot open Unicorn", err));
+    std::unique_ptr<Cpu> cpu(new Cpu(std::move(impl)));
+    Impl& s = *cpu->impl_;
+    // The default translation buffer is 1 GiB; flushing it (every hook change, e.g. a
+    // debugger single step) then costs up to seconds. 32 MiB holds a small kernel and its programs.
+    uc_ctl_set_tcg_buffer_size(s.uc, 32u << 20);
+
+    err = uc_mem_map_ptr(s.uc, 0, ram.size(), UC_PROT_ALL, ram.data());
+    if (err != UC_ERR_OK) return make_error(ErrorKind::Host, uc_message("cannot map guest RAM", err));
+
+    uc_hook h;
+    Cpu* self = cpu.get();
+    bool hooks_ok =
+        uc_hook_add(s.uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&CpuHooks::on_block), self, 1, 0) == UC_ERR_OK &&
+        uc_hook_add(s.uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&CpuHooks::on_interrupt), self, 1, 0) == UC_ERR_OK &&
+        uc_hook_add(s.uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&CpuHooks::on_in), self, 1, 0, UC_X86_INS_IN) == UC_ERR_OK &&
+        uc_hook_add(s.uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&CpuHooks::on_out), self, 1, 0, UC_X86_INS_OUT) == UC_ERR_OK &&
+        uc_hook_add(s.uc, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&CpuHooks::on_unmapped), self, 1, 0) == UC_ERR_OK;
+    if (!hooks_ok) return make_error(ErrorKind::Host, "cannot install Unicorn hooks");
+
+    if (uc_context_alloc(s.uc, &s.ctx) != UC_ERR_OK)
+        return make_error(ErrorKind::Host, "cannot allocate a Unicorn context");
+    s.ctx_size = uc_context_size(s.uc);
+    auto offsets = probe_fault_state(s);
+    if (!offsets) return offsets.error();
+    s.offsets = *offsets;
+    cpu->instructions_ = 0;  // the probe's instructions are not the guest's
+    return cpu;
+}
+
+bool Cpu::io_allowed() const {
+    uint32_t iopl = (reg(Reg::Eflags) >> 12) & 3;
+    return cpl() <= iopl;
+}
+
+// Reads the hidden fault state, then resets "exception in flight" so that the next
+// fault is not mistaken for a double fault (UNICORN-NOTES.md trap 3).
+void Cpu::clear_fault_state() {
+    Impl& s = *impl_;
+    uc_context_save(s.uc, s.ctx);
+    auto* bytes = reinterpret_cast<uint8_t*>(s.ctx);
+    int32_t minus_one = -1;
+    std::memcpy(bytes + s.offsets.old_exception, &minus_one, 4);
+    uc_context_restore(s.uc, s.ctx);
+}
+
+CpuExit Cpu::run(uint64_t instruction_limit) {
+    Impl& s = *impl_;
+    s.limit = instruction_limit;
+    s.budget_stop = s.request_stop = s.have_event = s.memory_error = false;
+    if (stop_requested_.exchange(false)) {
+        CpuExit e;
+        e.kind = CpuExitKind::StopRequested;
+        e.eip = reg(Reg::Eip);
+        return e;
+    }
+    uint32_t eip = reg(Reg::Eip);
+    uc_err err = uc_emu_start(s.uc, eip, kNoUntil, 0, 0);
+    return finish_run(err);
+}
+
+CpuExit Cpu::step() {
+    Impl& s = *impl_;
+    s.limit = ~0ull;
+    s.budget_stop = s.request_stop = s.have_event = s.memory_error = false;
+    uint32_t eip = reg(Reg::Eip);
+    uint64_t before = instructions_;
+    uc_err err = uc_emu_start(s.uc, eip, kNoUntil, 0, 1);
+    // The block hook counted the whole block the step started; a step is one.
+    instructions_ = before + 1;
+    CpuExit e = finish_run(err);
+    if (e.kind == CpuExitKind::Budget) e.kind = CpuExitKind::StopRequested;
+    return e;
+}
+
+CpuExit Cpu::finish_run(int uc_error) {
+    Impl& s = *impl_;
+    uc_err err = static_cast<uc_err>(uc_error);
+    CpuExit e;
+    if (s.memory_error) {
+        e.kind = CpuExitKind::MemoryError;
+        e.detail = s.memory_detail;
+    } else if (err == UC_ERR_INSN_INVALID) {
+        e.kind = CpuExitKind::InvalidOpcode;
+        e.vector = 6;
+    } else if (err != UC_ERR_OK) {
+        e.kind = CpuExitKind::HostError;
+        e.detail = uc_message("Unicorn stopped", err);
+    } else if (s.have_event) {
+        e = s.event;
+        Impl& st = s;
+        uc_context_save(st.uc, st.ctx);
+        auto* bytes = reinterpret_cast<const uint8_t*>(st.ctx);
+        if (e.detail.empty()) {  // a CPU exception or int n, not our I/O check
+            int32_t code, is_int;
+            std::memcpy(&code, bytes + st.offsets.error_code, 4);
+            std::memcpy(&is_int, bytes + st.offsets.is_int, 4);
+            e.software = is_int != 0;
+            e.has_error_code = !e.software && vector_has_error_code(e.vector);
+            e.error_code = e.has_error_code ? static_cast<uint32_t>(code) : 0;
+        }
+        clear_fault_state();
+    } else if (s.budget_stop) {
+        e.kind = CpuExitKind::Budget;
+    } else if (s.request_stop) {
+        e.kind = CpuExitKind::StopRequested;
+        stop_requested_.store(false);
+    } else {
+        e.kind = CpuExitKind::Halted;
+    }
+    e.eip = reg(Reg::Eip);
+    e.cr2 = reg(Reg::Cr2);
+    return e;
+}
+
+uint32_t Cpu::reg(Reg r) const {
+    uint64_t v = 0;
+    uc_reg_read(impl_->uc, uc_reg_id(r), &v);
+    return static_cast<uint32_t>(v);
+}
+
+void Cpu::set_reg(Reg r, uint32_t value) {
+    uint64_t v = value;
+    uc_reg_write(impl_->uc, uc_reg_id(r), &v);
+}
+
+Result<void> Cpu::load_segment(Reg seg, uint16_t selector) {
+    uint64_t v = selector;
+    uc_err err = uc_reg_write(impl_->uc, uc_reg_id(seg), &v);
+    if (err != UC_ERR_OK) {
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "cannot load segment selector 0x%04x", selector);
+        return make_error(ErrorKind::MachineFault, buf);
+    }
+    return {};
+}
+
+Result<void> Cpu::enter_ring0(uint16_t ss, uint16_t cs) {
+    uint32_t cr0 = reg(Reg::Cr0);
+    // In real mode a segment load is unchecked and sets CPL 0; then PE goes back on and
+    // the ring-0 selectors load through the GDT as usual.
+    set_reg(Reg::Cr0, cr0 & ~1u);
+    uint64_t zero = 0;
+    uc_reg_write(impl_->uc, UC_X86_REG_SS, &zero);
+    set_reg(Reg::Cr0, cr0);
+    if (auto r = load_segment(Reg::Ss, ss); !r) return r;
+    return load_segment(Reg::Cs, cs);
+}
+
+static DescriptorTable read_table(uc_engine* uc, int id) {
+    uc_x86_mmr m{};
+    uc_reg_read(uc, id, &m);
+    return DescriptorTable{static_cast<uint32_t>(m.base), static_cast<uint16_t>(m.limit)};
+}
+
+static void write_table(uc_engine* uc, int id, DescriptorTable t) {
+    uc_x86_mmr m{0, t.base, t.limit, 0};
+    uc_reg_write(uc, id, &m);
+}
+
+DescriptorTable Cpu::gdtr() const { return read_table(impl_->uc, UC_X86_REG_GDTR); }
+DescriptorTable Cpu::idtr() const { return read_table(impl_->uc, UC_X86_REG_IDTR); }
+void Cpu::set_gdtr(DescriptorTable t) { write_table(impl_->uc, UC_X86_REG_GDTR, t); }
+void Cpu::set_idtr(DescriptorTable t) { write_table(impl_->uc, UC_X86_REG_IDTR, t); }
+
+CpuRegisters Cpu::registers() const {
+    CpuRegisters r{};
+    r.eax = reg(Reg::Eax); r.ecx = reg(Reg::Ecx); r.edx = reg(Reg::Edx); r.ebx = reg(Reg::Ebx);
+    r.esp = reg(Reg::Esp); r.ebp = reg(Reg::Ebp); r.esi = reg(Reg::Esi); r.edi = reg(Reg::Edi);
+    r.eip = reg(Reg::Eip); r.eflags = reg(Reg::Eflags);
+    r.cs = static_cast<uint16_t>(reg(Reg::Cs)); r.ss = static_cast<uint16_t>(reg(Reg::Ss));
+    r.ds = static_cast<uint16_t>(reg(Reg::Ds)); r.es = static_cast<uint16_t>(reg(Reg::Es));
+    r.fs = static_cast<uint16_t>(reg(Reg::Fs)); r.gs = static_cast<uint16_t>(reg(Reg::Gs));
+    r.cr0 = reg(Reg::Cr0); r.cr2 = reg(Reg::Cr2); r.cr3 = reg(Reg::Cr3); r.cr4 = reg(Reg::Cr4);
+    r.gdtr = gdtr();
+    r.idtr = idtr();
+    return r;
+}
+
+void Cpu::flush_tlb() { uc_ctl_flush_tlb(impl_->uc); }
+
+void Cpu::invalidate_code(uint32_t begin, uint32_t end) {
+    // Removing cache can walk page tables and leave fault state behind (trap 10).
+    uint32_t cr2 = reg(Reg::Cr2);
+    uc_ctl_remove_cache(impl_->uc, begin, end);
+    set_reg(Reg::Cr2, cr2);
+    impl_->block_icount.clear();
+}
+
+void Cpu::invalidate_all_code() {
+    uc_ctl_flush_tb(impl_->uc);
+    impl_->block_icount.clear();
+}
+
+std::vector<uint8_t> Cpu::save_context() const {
+    uc_context_save(impl_->uc, impl_->ctx);
+    auto* b = reinterpret_cast<const uint8_t*>(impl_->ctx);
+    std::vector<uint8_t> blob(b, b + impl_->ctx_size);
+    return blob;
+}
+
+Result<void> Cpu::restore_context(const std::vector<uint8_t>& blob) {
+    if (blob.size() != impl_->ctx_size) return make_error(ErrorKind::Usage, "snapshot is from another CPU");
+    std::memcpy(reinterpret_cast<uint8_t*>(impl_->ctx), blob.data(), blob.size());
+    uc_context_restore(impl_->uc, impl_->ctx);
+    uc_ctl_flush_tlb(impl_->uc);  // restoring does not flush the TLB (trap 12)
+    return {};
+}
+
+}  // namespace forkscope

@@ -1,1 +1,336 @@
-// placeholder
+#include "emulator/delivery.h"
+
+#include <cstdio>
+#include <string>
+
+#include "emulator/cpu.h"
+#include "emulator/page_walker.h"
+
+namespace forkscope {
+
+namespace {
+
+constexpr uint32_t kEflagsTf = 1u << 8;
+constexpr uint32_t kEflagsIf = 1u << 9;
+constexpr uint32_t kEflagsNt = 1u << 14;
+constexpr uint32_t kEflagsRf = 1u << 16;
+constexpr uint32_t kEflagsVm = 1u << 17;
+
+constexpr uint8_t kGateInterrupt32 = 0xe;
+constexpr uint8_t kGateTrap32 = 0xf;
+constexpr uint8_t kGateTask = 0x5;
+
+const char* vector_name(uint8_t v) {
+    static const char* names[32] = {"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
+                                    "#DF", "CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
+                                    "#MF", "#AC", "#MC", "#XM", "#VE", "#21", "#22", "#23",
+                                    "#24", "#25", "#26", "#27", "#28", "#29", "#SX", "#31"};
+    return v < 32 ? names[v] : "INT";
+}
+
+bool contributory(uint8_t v) { return v == 0 || (v >= 10 && v <= 13); }
+
+// A fault met while delivering: delivered next, or merged into #DF.
+struct Fault {
+    uint8_t vector = 0;
+    uint32_t error_code = 0;
+    uint32_t cr2 = 0;
+};
+
+struct Descriptor {
+    uint32_t lo = 0, hi = 0;
+    bool present() const { return hi & 0x8000u; }
+    uint8_t dpl() const { return (hi >> 13) & 3u; }
+    uint8_t type() const { return (hi >> 8) & 0xfu; }
+    bool system() const { return !(hi & 0x1000u); }
+    // Segment descriptors
+    uint32_t base() const { return (lo >> 16) | ((hi & 0xffu) << 16) | (hi & 0xff000000u); }
+    bool code() const { return !system() && (type() & 0x8u); }
+    bool conforming() const { return code() && (type() & 0x4u); }
+    bool writable_data() const { return !system() && !(type() & 0x8u) && (type() & 0x2u); }
+    // Gate descriptors
+    uint16_t gate_selector() const { return static_cast<uint16_t>(lo >> 16); }
+    uint32_t gate_offset() const { return (lo & 0xffffu) | (hi & 0xffff0000u); }
+};
+
+// One delivery attempt. Either it completes (registers written) or it reports the first
+// fault met; nothing in the guest changes before every check has passed.
+class Attempt {
+public:
+    Attempt(Cpu& cpu, PageWalker& walker, const InterruptEvent& ev)
+        : cpu_(cpu), walker_(walker), ev_(ev) {
+        mode_ = PagingMode{cpu.reg(Reg::Cr0), cpu.reg(Reg::Cr3), cpu.reg(Reg::Cr4)};
+        ext_ = ev.source == EventSource::External ? 1u : 0u;
+    }
+
+    // Ok(true): delivered. Ok(false): `fault` holds what went wrong. Error: unsupported.
+    Result<bool> run(DeliveryRecord& record, Fault& fault);
+
+private:
+    // Reads a dword as an implicit supervisor access (IDT, GDT, TSS).
+    Result<bool> read_system(uint32_t linear, uint32_t& out, Fault& fault);
+    Result<bool> read_descriptor(uint32_t table_base, uint32_t index, Descriptor& d, Fault& fault);
+    Result<bool> read_gdt(uint16_t selector, Descriptor& d, Fault& fault);
+    Fault gp(uint32_t code) const { return Fault{13, code | ext_}; }
+
+    Cpu& cpu_;
+    PageWalker& walker_;
+    const InterruptEvent& ev_;
+    PagingMode mode_;
+    uint32_t ext_ = 0;
+};
+
+Result<bool> Attempt::read_system(uint32_t linear, uint32_t& out, Fault& fault) {
+    for (uint32_t a : {linear, linear + 3}) {  // a dword may straddle two pages
+        auto t = walker_.translate(mode_, a, Access::Read, false);
+        if (!t) return t.error();
+        if (!t->ok) {
+            fault = Fault{14, t->fault_error_code, a};
+            return false;
+        }
+    }
+    uint8_t b[4];
+    if (auto r = walker_.read_virtual(mode_, linear, b); !r) return r.error();
+    out = uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 | uint32_t(b[3]) << 24;
+    return true;
+}
+
+Result<bool> Attempt::read_descriptor(uint32_t table_base, uint32_t index, Descriptor& d, Fault& fault) {
+    auto r = read_system(table_base + index * 8, d.lo, fault);
+    if (!r || !*r) return r;
+    return read_system(table_base + index * 8 + 4, d.hi, fault);
+}
+
+Result<bool> Attempt::read_gdt(uint16_t selector, Descriptor& d, Fault& fault) {
+    DescriptorTable gdt = cpu_.gdtr();
+    // No LDT is modelled: a TI=1 selector, like one past the GDT limit, is #GP(selector).
+    if ((selector & 4u) || (selector | 7u) > gdt.limit) {
+        fault = gp(selector & 0xfffcu);
+        return false;
+    }
+    return read_descriptor(gdt.base, selector >> 3, d, fault);
+}
+
+Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
+    const uint8_t vector = ev_.vector;
+    const uint32_t idt_error = (uint32_t(vector) << 3) | 2u | ext_;
+    char msg[160];
+
+    // The gate.
+    DescriptorTable idt = cpu_.idtr();
+    if (uint32_t(vector) * 8 + 7 > idt.limit) {
+        fault = Fault{13, idt_error};
+        return false;
+    }
+    Descriptor gate;
+    if (auto r = read_descriptor(idt.base, vector, gate, fault); !r || !*r) return r;
+    if (gate.type() == kGateTask) {
+        std::snprintf(msg, sizeof msg, "vector %u uses a task gate, which forkscope does not model", vector);
+        return make_error(ErrorKind::MachineFault, msg);
+    }
+    if (gate.type() != kGateInterrupt32 && gate.type() != kGateTrap32) {
+        if (gate.type() == 0x6 || gate.type() == 0x7) {
+            std::snprintf(msg, sizeof msg, "vector %u uses a 16-bit gate, which forkscope does not model", vector);
+            return make_error(ErrorKind::MachineFault, msg);
+        }
+        fault = Fault{13, idt_error};
+        return false;
+    }
+    const uint8_t cpl = cpu_.cpl();
+    // int n may only use gates the caller's privilege reaches; exceptions and IRQs may not fail here.
+    if (ev_.source == EventSource::Software && gate.dpl() < cpl) {
+        fault = Fault{13, (uint32_t(vector) << 3) | 2u};
+        return false;
+    }
+    if (!gate.present()) {
+        fault = Fault{11, idt_error};
+        return false;
+    }
+
+    // The handler's code segment.
+    const uint16_t cs = gate.gate_selector();
+    if ((cs & 0xfffcu) == 0) {
+        fault = gp(0);
+        return false;
+    }
+    Descriptor code;
+    if (auto r = read_gdt(cs, code, fault); !r || !*r) return r;
+    if (!code.code() || code.dpl() > cpl) {
+        fault = gp(cs & 0xfffcu);
+        return false;
+    }
+    if (!code.present()) {
+        fault = Fault{11, (cs & 0xfffcu) | ext_};
+        return false;
+    }
+    const uint8_t new_cpl = code.conforming() ? cpl : code.dpl();
+    const bool ring_change = new_cpl < cpl;
+    if (ring_change && new_cpl != 0) {
+        std::snprintf(msg, sizeof msg, "vector %u enters ring %u; forkscope models rings 0 and 3", vector, new_cpl);
+        return make_error(ErrorKind::MachineFault, msg);
+    }
+
+    // The stack: the TSS's SS0:ESP0 on a ring change, else the current one.
+    uint32_t old_esp = cpu_.reg(Reg::Esp);
+    uint16_t old_ss = static_cast<uint16_t>(cpu_.reg(Reg::Ss));
+    uint16_t new_ss = old_ss;
+    uint32_t new_esp = old_esp;
+    Descriptor stack;
+    if (ring_change) {
+        uint32_t tss_base = 0, esp0 = 0, ss0 = 0;
+        {
+            // TR's cached base, as the CPU uses it.
+            uint16_t tr = static_cast<uint16_t>(cpu_.reg(Reg::Tr));
+            Descriptor tss;
+            if (auto r = read_gdt(tr, tss, fault); !r || !*r) return r;
+            tss_base = tss.base();
+            if ((tr & 0xfffcu) == 0) {
+                fault = Fault{10, ext_};
+                return false;
+            }
+        }
+        if (auto r = read_system(tss_base + 4, esp0, fault); !r || !*r) return r;
+        if (auto r = read_system(tss_base + 8, ss0, fault); !r || !*r) return r;
+        new_ss = static_cast<uint16_t>(ss0);
+        new_esp = esp0;
+        if ((new_ss & 0xfffcu) == 0 || (new_ss & 3u) != new_cpl) {
+            fault = Fault{10, (new_ss & 0xfffcu) | ext_};
+            return false;
+        }
+        Fault ts_fault;
+        auto r = read_gdt(new_ss, stack, ts_fault);
+        if (!r) return r;
+        if (!*r || !stack.writable_data() || stack.dpl() != new_cpl) {
+            fault = *r ? Fault{10, (new_ss & 0xfffcu) | ext_} : ts_fault;
+            return false;
+        }
+        if (!stack.present()) {
+            fault = Fault{12, (new_ss & 0xfffcu) | ext_};
+            return false;
+        }
+    } else {
+        if (auto r = read_gdt(old_ss, stack, fault); !r || !*r) return r;
+    }
+
+    // The frame: [SS, ESP,] EFLAGS, CS, EIP [, error code], highest address first.
+    uint32_t eflags = cpu_.reg(Reg::Eflags);
+    uint32_t frame[6];
+    int n = 0;
+    if (ring_change) {
+        frame[n++] = old_ss;
+        frame[n++] = old_esp;
+    }
+    frame[n++] = eflags;
+    frame[n++] = cpu_.reg(Reg::Cs) & 0xffffu;
+    frame[n++] = ev_.return_eip;
+    if (ev_.has_error_code) frame[n++] = ev_.error_code;
+
+    const bool user_stack = new_cpl == 3;
+    uint32_t esp = new_esp;
+    for (int i = 0; i < n; ++i) {
+        esp -= 4;
+        uint32_t linear = stack.base() + esp;
+        for (int half = 0; half < 2; ++half) {
+            uint32_t a = linear + (half ? 3u : 0u);
+            auto t = walker_.translate(mode_, a, Access::Write, user_stack);
+            if (!t) return t.error();
+            if (!t->ok) {
+                fault = Fault{14, t->fault_error_code, a};
+                return false;
+            }
+        }
+    }
+    // Every check has passed: write the frame, then the registers.
+    esp = new_esp;
+    for (int i = 0; i < n; ++i) {
+        esp -= 4;
+        uint8_t b[4] = {uint8_t(frame[i]), uint8_t(frame[i] >> 8), uint8_t(frame[i] >> 16), uint8_t(frame[i] >> 24)};
+        if (auto r = walker_.write_virtual(mode_, stack.base() + esp, b); !r) return r.error();
+    }
+    if (ring_change) {
+        if (auto r = cpu_.enter_ring0(new_ss, cs); !r) return r.error();
+    } else if (auto r = cpu_.load_segment(Reg::Cs, cs); !r) {
+        return r.error();
+    }
+    cpu_.set_reg(Reg::Esp, esp);
+    eflags &= ~(kEflagsTf | kEflagsNt | kEflagsRf | kEflagsVm);
+    if (gate.type() == kGateInterrupt32) eflags &= ~kEflagsIf;
+    cpu_.set_reg(Reg::Eflags, eflags);
+    cpu_.set_reg(Reg::Eip, gate.gate_offset());
+
+    record.vector = vector;
+    record.has_error_code = ev_.has_error_code;
+    record.error_code = ev_.error_code;
+    record.privilege_change = ring_change;
+    record.frame_esp = esp;
+    return true;
+}
+
+std::string describe(const InterruptEvent& ev) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "vector %u (%s", ev.vector, vector_name(ev.vector));
+    std::string s = buf;
+    if (ev.has_error_code) {
+        std::snprintf(buf, sizeof buf, ", error 0x%x", ev.error_code);
+        s += buf;
+    }
+    if (ev.vector == 14) {
+        std::snprintf(buf, sizeof buf, ", CR2 0x%08x", ev.cr2);
+        s += buf;
+    }
+    return s + ")";
+}
+
+}  // namespace
+
+Result<DeliveryRecord> deliver_interrupt(Cpu& cpu, PageWalker& walker, const InterruptEvent& event) {
+    InterruptEvent current = event;
+    std::string history = describe(event);
+    DeliveryRecord record;
+    for (int nested = 0;; ++nested) {
+        Fault fault;
+        Attempt attempt(cpu, walker, current);
+        auto r = attempt.run(record, fault);
+        if (!r) return r.error();
+        if (*r) {
+            record.nested_faults = nested;
+            return record;
+        }
+        InterruptEvent next;
+        next.source = EventSource::Exception;
+        // A software interrupt that cannot be delivered faults on the int instruction.
+        next.return_eip = event.source == EventSource::Software ? event.instruction_eip : event.return_eip;
+        next.instruction_eip = next.return_eip;
+        const bool was_exception = current.source == EventSource::Exception;
+        const bool double_fault =
+            was_exception && ((contributory(current.vector) && contributory(fault.vector)) ||
+                              (current.vector == 14 && (contributory(fault.vector) || fault.vector == 14)));
+        InterruptEvent faulting;
+        faulting.vector = fault.vector;
+        faulting.has_error_code = vector_has_error_code(fault.vector);
+        faulting.error_code = fault.error_code;
+        faulting.cr2 = fault.cr2;
+        if ((was_exception && current.vector == 8) || nested >= 4) {
+            char buf[64];
+            std::snprintf(buf, sizeof buf, " at EIP 0x%08x", event.return_eip);
+            return make_error(ErrorKind::MachineFault,
+                              "triple fault: " + describe(faulting) + " while delivering #DF; events: " +
+                                  history + buf);
+        }
+        if (double_fault) {
+            next.vector = 8;
+            next.has_error_code = true;
+            next.error_code = 0;
+        } else {
+            next.vector = fault.vector;
+            next.has_error_code = faulting.has_error_code;
+            next.error_code = fault.error_code;
+            next.cr2 = fault.cr2;
+            if (fault.vector == 14) cpu.set_reg(Reg::Cr2, fault.cr2);
+        }
+        history += " -> " + describe(faulting);
+        current = next;
+    }
+}
+
+}  // namespace forkscope

@@ -1,1 +1,127 @@
-// placeholder
+#include "emulator/page_walker.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include "emulator/ram.h"
+
+namespace forkscope {
+
+static Error table_outside_ram(const char* what, uint32_t paddr) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s at physical 0x%08x is outside RAM", what, paddr);
+    return make_error(ErrorKind::MachineFault, buf);
+}
+
+Result<PageWalk> PageWalker::walk(const PagingMode& mode, uint32_t vaddr) const {
+    PageWalk w;
+    w.vaddr = vaddr;
+    if (!mode.paging()) {
+        w.present = true;
+        w.paddr = vaddr;
+        w.page_size = 4096;
+        w.writable = w.user = true;
+        return w;
+    }
+    w.pde_paddr = (mode.cr3 & 0xfffff000u) + ((vaddr >> 22) << 2);
+    if (!ram_.contains(w.pde_paddr, 4)) return table_outside_ram("page directory entry", w.pde_paddr);
+    w.pde = ram_.load32(w.pde_paddr);
+    if (!(w.pde & pte::kPresent)) return w;
+    if ((w.pde & pte::kLargePage) && mode.pse()) {
+        w.present = true;
+        w.page_size = 4u << 20;
+        w.paddr = (w.pde & 0xffc00000u) | (vaddr & 0x003fffffu);
+        w.writable = (w.pde & pte::kWritable) != 0;
+        w.user = (w.pde & pte::kUser) != 0;
+        return w;
+    }
+    w.pte_paddr = (w.pde & 0xfffff000u) + (((vaddr >> 12) & 0x3ff) << 2);
+    if (!ram_.contains(w.pte_paddr, 4)) return table_outside_ram("page table entry", w.pte_paddr);
+    w.pte = ram_.load32(w.pte_paddr);
+    w.has_pte = true;
+    if (!(w.pte & pte::kPresent)) return w;
+    w.present = true;
+    w.page_size = 4096;
+    w.paddr = (w.pte & 0xfffff000u) | (vaddr & 0xfffu);
+    w.writable = (w.pde & pte::kWritable) && (w.pte & pte::kWritable);
+    w.user = (w.pde & pte::kUser) && (w.pte & pte::kUser);
+    return w;
+}
+
+std::optional<uint32_t> PageWalker::access_fault(const PagingMode& mode, const PageWalk& w,
+                                                 Access access, bool user) {
+    if (!mode.paging()) return std::nullopt;
+    // Error code bits: P (protection violation, not a missing page), W/R, U/S, I/D.
+    uint32_t code = (access == Access::Write ? 2u : 0u) | (user ? 4u : 0u);
+    // Instruction-fetch bit 4 is reported only with NX paging (PAE); 32-bit paging has none.
+    if (!w.present) return code;
+    code |= 1u;
+    if (user && !w.user) return code;
+    if (access == Access::Write && !w.writable && (user || mode.write_protect())) return code;
+    return std::nullopt;
+}
+
+Result<PageWalker::Translation> PageWalker::translate(const PagingMode& mode, uint32_t vaddr,
+                                                      Access access, bool user) {
+    auto w = walk(mode, vaddr);
+    if (!w) return w.error();
+    Translation t;
+    if (auto fault = access_fault(mode, *w, access, user)) {
+        t.fault_error_code = *fault;
+        return t;
+    }
+    if (mode.paging()) {
+        ram_.store32(w->pde_paddr, w->pde | pte::kAccessed);
+        if (w->has_pte) {
+            uint32_t bits = pte::kAccessed | (access == Access::Write ? pte::kDirty : 0u);
+            ram_.store32(w->pte_paddr, w->pte | bits);
+        } else if (access == Access::Write) {
+            ram_.store32(w->pde_paddr, w->pde | pte::kAccessed | pte::kDirty);
+        }
+    }
+    if (!ram_.contains(w->paddr, 1)) return table_outside_ram("page", w->paddr);
+    t.ok = true;
+    t.paddr = w->paddr;
+    return t;
+}
+
+Result<void> PageWalker::read_virtual(const PagingMode& mode, uint32_t vaddr, std::span<uint8_t> out) const {
+    size_t done = 0;
+    while (done < out.size()) {
+        uint32_t va = vaddr + static_cast<uint32_t>(done);
+        auto w = walk(mode, va);
+        if (!w) return w.error();
+        if (!w->present) {
+            char buf[80];
+            std::snprintf(buf, sizeof buf, "virtual address 0x%08x is not mapped", va);
+            return make_error(ErrorKind::Usage, buf);
+        }
+        size_t in_page = 4096 - (va & 0xfffu);
+        size_t n = std::min(in_page, out.size() - done);
+        if (auto r = ram_.read(w->paddr, out.subspan(done, n)); !r) return r;
+        done += n;
+    }
+    return {};
+}
+
+Result<void> PageWalker::write_virtual(const PagingMode& mode, uint32_t vaddr, std::span<const uint8_t> in) {
+    size_t done = 0;
+    while (done < in.size()) {
+        uint32_t va = vaddr + static_cast<uint32_t>(done);
+        auto w = walk(mode, va);
+        if (!w) return w.error();
+        if (!w->present) {
+            char buf[80];
+            std::snprintf(buf, sizeof buf, "virtual address 0x%08x is not mapped", va);
+            return make_error(ErrorKind::Usage, buf);
+        }
+        size_t in_page = 4096 - (va & 0xfffu);
+        size_t n = std::min(in_page, in.size() - done);
+        if (auto r = ram_.write(w->paddr, in.subspan(done, n)); !r) return r;
+        done += n;
+    }
+    return {};
+}
+
+}  // namespace forkscope

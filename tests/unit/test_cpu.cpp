@@ -1,1 +1,141 @@
-#include <gtest/gtest.h>
+#include "tests/unit/guest_fixture.h"
+
+namespace forkscope::testing {
+namespace {
+
+using CpuTest = GuestFixture;
+
+TEST_F(CpuTest, RunsUntilHlt) {
+    code(kCode, {0xb8, 0x78, 0x56, 0x34, 0x12, 0xf4});  // mov eax,0x12345678; hlt
+    CpuExit e = run_from(kCode);
+    EXPECT_EQ(e.kind, CpuExitKind::Halted);
+    EXPECT_EQ(e.eip, kCode + 6);
+    EXPECT_EQ(cpu->reg(Reg::Eax), 0x12345678u);
+    EXPECT_EQ(cpu->instructions(), 2u);
+}
+
+TEST_F(CpuTest, BudgetStopsAtBlockBoundary) {
+    code(kCode, {0x40, 0xeb, 0xfd});  // 1: inc eax; jmp 1
+    cpu->set_reg(Reg::Eax, 0);
+    CpuExit e = run_from(kCode, 1000);
+    EXPECT_EQ(e.kind, CpuExitKind::Budget);
+    EXPECT_EQ(cpu->instructions(), 1000u);
+    EXPECT_EQ(cpu->reg(Reg::Eax), 500u);
+    EXPECT_EQ(e.eip, kCode);
+}
+
+TEST_F(CpuTest, StopRequestIsHonouredAtNextBlock) {
+    code(kCode, {0x40, 0xeb, 0xfd});
+    cpu->request_stop();
+    CpuExit e = run_from(kCode);
+    EXPECT_EQ(e.kind, CpuExitKind::StopRequested);
+    EXPECT_EQ(cpu->instructions(), 0u);
+}
+
+TEST_F(CpuTest, InvalidOpcodeReportsInstructionAddress) {
+    code(kCode, {0x90, 0x0f, 0x0b});  // nop; ud2
+    CpuExit e = run_from(kCode);
+    EXPECT_EQ(e.kind, CpuExitKind::InvalidOpcode);
+    EXPECT_EQ(e.eip, kCode + 1);
+}
+
+TEST_F(CpuTest, DivideErrorIsAFaultAtTheInstruction) {
+    code(kCode, {0x31, 0xc9, 0xf7, 0xf1});  // xor ecx,ecx; div ecx
+    CpuExit e = run_from(kCode);
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
+    EXPECT_EQ(e.vector, 0);
+    EXPECT_FALSE(e.software);
+    EXPECT_FALSE(e.has_error_code);
+    EXPECT_EQ(e.eip, kCode + 2);
+}
+
+TEST_F(CpuTest, SoftwareInterruptLeavesEipAfterInstruction) {
+    code(kCode, {0x90, 0xcd, 0x80});  // nop; int 0x80
+    CpuExit e = run_from(kCode);
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
+    EXPECT_EQ(e.vector, 0x80);
+    EXPECT_TRUE(e.software);
+    EXPECT_EQ(e.eip, kCode + 3);
+}
+
+TEST_F(CpuTest, GeneralProtectionCarriesSelectorErrorCode) {
+    code(kCode, {0x66, 0xb8, 0x34, 0x12, 0x8e, 0xd8});  // mov ax,0x1234; mov ds,ax
+    CpuExit e = run_from(kCode);
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
+    EXPECT_EQ(e.vector, 13);
+    EXPECT_TRUE(e.has_error_code);
+    EXPECT_EQ(e.error_code, 0x1234u);
+    EXPECT_EQ(e.eip, kCode + 4);
+}
+
+class RecordingPort : public PortDevice {
+public:
+    uint32_t port_read(uint16_t port, unsigned size) override {
+        reads.push_back({port, size});
+        return 0xa5;
+    }
+    void port_write(uint16_t port, unsigned size, uint32_t value) override {
+        writes.push_back({port, size, value});
+    }
+    std::string_view name() const override { return "recording"; }
+    struct Access { uint16_t port; unsigned size; uint32_t value = 0; };
+    std::vector<Access> reads, writes;
+};
+
+TEST_F(CpuTest, PortIoReachesTheBusWithSizes) {
+    RecordingPort dev;
+    ASSERT_TRUE(bus->map(0x3f8, 8, &dev).ok());
+    // mov dx,0x3f8; mov al,0x41; out dx,al; mov ax,0x4243; out dx,ax; in al,dx; hlt
+    code(kCode, {0x66, 0xba, 0xf8, 0x03, 0xb0, 0x41, 0xee, 0x66, 0xb8, 0x43, 0x42, 0x66, 0xef, 0xec, 0xf4});
+    CpuExit e = run_from(kCode);
+    EXPECT_EQ(e.kind, CpuExitKind::Halted);
+    ASSERT_EQ(dev.writes.size(), 2u);
+    EXPECT_EQ(dev.writes[0].value, 0x41u);
+    EXPECT_EQ(dev.writes[0].size, 1u);
+    EXPECT_EQ(dev.writes[1].value, 0x4243u);
+    EXPECT_EQ(dev.writes[1].size, 2u);
+    ASSERT_EQ(dev.reads.size(), 1u);
+    EXPECT_EQ(cpu->reg(Reg::Eax) & 0xff, 0xa5u);
+}
+
+TEST_F(CpuTest, RingThreePortIoIsRefusedWithGeneralProtection) {
+    RecordingPort dev;
+    ASSERT_TRUE(bus->map(0x3f8, 8, &dev).ok());
+    // mov dx,0x3f8; out dx,al; jmp $
+    code(kUserCode, {0x66, 0xba, 0xf8, 0x03, 0xee, 0xeb, 0xfe});
+    enter_user(kUserCode, 0x2);  // IOPL 0
+    CpuExit e = cpu->run(cpu->instructions() + 1000);
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
+    EXPECT_EQ(e.vector, 13);
+    EXPECT_TRUE(e.has_error_code);
+    EXPECT_EQ(e.error_code, 0u);
+    EXPECT_TRUE(dev.writes.empty());
+}
+
+TEST_F(CpuTest, RingThreePortIoAllowedByIopl) {
+    RecordingPort dev;
+    ASSERT_TRUE(bus->map(0x3f8, 8, &dev).ok());
+    code(kUserCode, {0x66, 0xba, 0xf8, 0x03, 0xee, 0xeb, 0xfe});
+    enter_user(kUserCode, 0x3002);  // IOPL 3
+    CpuExit e = cpu->run(cpu->instructions() + 1000);
+    EXPECT_EQ(e.kind, CpuExitKind::Budget);
+    EXPECT_EQ(dev.writes.size(), 1u);
+}
+
+TEST_F(CpuTest, AccessOutsideRamIsAMemoryError) {
+    code(kCode, {0xa1, 0x00, 0x00, 0x00, 0x40});  // mov eax,[0x40000000]
+    CpuExit e = run_from(kCode);
+    EXPECT_EQ(e.kind, CpuExitKind::MemoryError);
+    EXPECT_NE(e.detail.find("0x40000000"), std::string::npos) << e.detail;
+}
+
+TEST_F(CpuTest, ContextSnapshotRestoresRegisters) {
+    cpu->set_reg(Reg::Eax, 7);
+    auto snap = cpu->save_context();
+    cpu->set_reg(Reg::Eax, 9);
+    ASSERT_TRUE(cpu->restore_context(snap).ok());
+    EXPECT_EQ(cpu->reg(Reg::Eax), 7u);
+}
+
+}  // namespace
+}  // namespace forkscope::testing

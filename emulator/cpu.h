@@ -1,0 +1,128 @@
+// Cpu: the one place that talks to Unicorn. It runs guest code until a budget of
+// instructions, a stop request or an event the host must handle (an exception or
+// software interrupt to deliver through the IDT, hlt, an invalid opcode, a port access
+// the guest was not allowed to make). It never delivers anything itself: see delivery.h.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace forkscope {
+
+class Ram;
+class PortBus;
+struct FaultStateOffsets;
+
+enum class Reg {
+    Eax, Ecx, Edx, Ebx, Esp, Ebp, Esi, Edi,
+    Eip, Eflags,
+    Cs, Ss, Ds, Es, Fs, Gs,
+    Cr0, Cr2, Cr3, Cr4,
+    Dr6, Dr7,
+    Tr, Ldtr,
+};
+
+struct DescriptorTable {
+    uint32_t base = 0;
+    uint16_t limit = 0;
+};
+
+// The general state the debugger, gdbstub and delivery need, read in one call.
+struct CpuRegisters {
+    uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi;
+    uint32_t eip, eflags;
+    uint16_t cs, ss, ds, es, fs, gs;
+    uint32_t cr0, cr2, cr3, cr4;
+    DescriptorTable gdtr, idtr;
+};
+
+enum class CpuExitKind {
+    Budget,         // the instruction budget ran out (at a block boundary)
+    StopRequested,  // request_stop() was called (any thread)
+    Halted,         // hlt executed; EIP is past it
+    Interrupt,      // an exception or int n for the host to deliver (vector, error code)
+    InvalidOpcode,  // #UD: EIP is at the instruction
+    MemoryError,    // an access to physical memory outside RAM
+    HostError,      // Unicorn returned an error we do not model
+};
+
+struct CpuExit {
+    CpuExitKind kind = CpuExitKind::Budget;
+    uint8_t vector = 0;
+    bool has_error_code = false;
+    uint32_t error_code = 0;
+    bool software = false;  // int n / int3 / into: EIP is already past the instruction
+    uint32_t eip = 0;
+    uint32_t cr2 = 0;
+    std::string detail;  // for MemoryError / HostError
+};
+
+// Each vector's architectural error-code rule (#DF, #TS, #NP, #SS, #GP, #PF, #AC).
+bool vector_has_error_code(uint8_t vector);
+
+class Cpu {
+public:
+    // Maps RAM at physical 0 and installs the port, block and interrupt hooks. Probes
+    // Unicorn's saved-context layout once (see fault_state_offsets in cpu.cpp).
+    static Result<std::unique_ptr<Cpu>> create(Ram& ram, PortBus& ports);
+    ~Cpu();
+    Cpu(const Cpu&) = delete;
+    Cpu& operator=(const Cpu&) = delete;
+
+    // Run until `instructions()` reaches `instruction_limit`, or an event. Budgets are
+    // checked at block starts, so a run may end a block past the limit.
+    CpuExit run(uint64_t instruction_limit);
+
+    // Thread-safe: makes the current or next run() return StopRequested at the next
+    // block boundary.
+    void request_stop() { stop_requested_.store(true, std::memory_order_relaxed); }
+
+    uint64_t instructions() const { return instructions_; }
+    // Single-step exactly one instruction (debugger). Returns the exit of that step.
+    CpuExit step();
+
+    uint32_t reg(Reg r) const;
+    void set_reg(Reg r, uint32_t value);
+    // Segment loads are checked by Unicorn against the GDT at the current privilege.
+    Result<void> load_segment(Reg seg, uint16_t selector);
+    // Force CPL 0 (ring 3 -> 0 on delivery). Unicorn refuses a ring-0 SS at CPL 3, so
+    // the load goes through real mode for a moment; see UNICORN-NOTES.md trap 4.
+    Result<void> enter_ring0(uint16_t ss, uint16_t cs);
+    DescriptorTable gdtr() const;
+    DescriptorTable idtr() const;
+    void set_gdtr(DescriptorTable t);
+    void set_idtr(DescriptorTable t);
+    CpuRegisters registers() const;
+    uint8_t cpl() const { return static_cast<uint8_t>(reg(Reg::Cs) & 3); }
+
+    // After the host edits page tables or code in RAM behind Unicorn's back.
+    void flush_tlb();
+    void invalidate_code(uint32_t begin, uint32_t end);
+    void invalidate_all_code();
+
+    // Whole-CPU snapshots (for stepping back and tests).
+    std::vector<uint8_t> save_context() const;
+    Result<void> restore_context(const std::vector<uint8_t>& blob);
+
+    // Port-access privilege check done by the host (Unicorn does none).
+    bool io_allowed() const;
+
+private:
+    struct Impl;
+    explicit Cpu(std::unique_ptr<Impl> impl);
+    void clear_fault_state();
+    CpuExit finish_run(int uc_error);
+
+    std::unique_ptr<Impl> impl_;
+    std::atomic<bool> stop_requested_{false};
+    uint64_t instructions_ = 0;
+
+    friend struct CpuHooks;
+    friend Result<FaultStateOffsets> probe_fault_state(Impl&);
+};
+
+}  // namespace forkscope
