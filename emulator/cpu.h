@@ -82,6 +82,8 @@ public:
     void request_stop() { stop_requested_.store(true, std::memory_order_relaxed); }
 
     uint64_t instructions() const { return instructions_; }
+    // The live counter, for a clock that reads it during a run.
+    const uint64_t* instruction_counter() const { return &instructions_; }
     // Single-step exactly one instruction (debugger). Returns the exit of that step.
     CpuExit step();
 

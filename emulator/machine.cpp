@@ -1,1 +1,314 @@
-// placeholder
+#include "emulator/machine.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include "devices/cmos_rtc.h"
+#include "devices/debug_exit.h"
+#include "devices/pic8259.h"
+#include "devices/pit8254.h"
+#include "devices/port_bus.h"
+#include "devices/uart16550.h"
+#include "emulator/cpu.h"
+#include "emulator/delivery.h"
+#include "emulator/log.h"
+#include "emulator/page_walker.h"
+#include "emulator/virtual_clock.h"
+
+namespace forkscope {
+
+namespace {
+
+constexpr uint32_t kEflagsIf = 1u << 9;
+
+// The boot GDT the loader leaves for the kernel, as QEMU's Multiboot ROM does: null,
+// flat code 0x08, flat data 0x10. It sits in the EBDA, which the memory map reserves.
+constexpr uint32_t kBootGdt = 0x9fc00;
+constexpr uint16_t kBootCs = 0x08, kBootDs = 0x10;
+
+uint64_t host_ns() {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+}
+
+std::string hex32(uint32_t v) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%08x", v);
+    return buf;
+}
+
+}  // namespace
+
+Machine::Machine(MachineConfig config, Ram ram) : config_(std::move(config)), ram_(std::move(ram)) {}
+
+Machine::~Machine() {
+    input_stop_.store(true);
+    if (input_thread_.joinable()) input_thread_.join();
+}
+
+Result<std::unique_ptr<Machine>> Machine::create(MachineConfig config) {
+    auto ram = Ram::create(config.ram_bytes);
+    if (!ram) return ram.error();
+    std::unique_ptr<Machine> m(new Machine(std::move(config), std::move(*ram)));
+
+    auto image = load_multiboot(m->ram_, m->config_.kernel, m->config_.kernel_name,
+                                m->config_.cmdline, m->config_.modules);
+    if (!image) return image.error();
+    m->image_ = std::move(*image);
+
+    m->ports_ = std::make_unique<PortBus>();
+    auto cpu = Cpu::create(m->ram_, *m->ports_);
+    if (!cpu) return cpu.error();
+    m->cpu_ = std::move(*cpu);
+    m->walker_ = std::make_unique<PageWalker>(m->ram_);
+    m->clock_ = std::make_unique<VirtualClock>(m->cpu_->instruction_counter(), m->config_.realtime);
+    if (auto r = m->build_devices(); !r) return r.error();
+    if (auto r = m->set_boot_state(); !r) return r.error();
+    if (m->config_.trace.io) logger("io")->set_level(spdlog::level::trace);
+    if (m->config_.input_fd >= 0) m->start_input_thread();
+    return m;
+}
+
+Result<void> Machine::build_devices() {
+    pic_ = std::make_unique<Pic8259Cascade>();
+    pit_ = std::make_unique<Pit8254>(*clock_, IrqLine(pic_.get(), 0));
+    int64_t now = config_.rtc_unix_time ? *config_.rtc_unix_time : static_cast<int64_t>(std::time(nullptr));
+    rtc_ = std::make_unique<CmosRtc>(*clock_, IrqLine(pic_.get(), 8), now);
+    rtc_->set_memory_size(ram_.size());
+    auto console = config_.console;
+    uart_ = std::make_unique<Uart16550>(
+        IrqLine(pic_.get(), 4),
+        [this, console](uint8_t byte) {
+            if (stats_.first_output_wall_ns == 0) stats_.first_output_wall_ns = host_ns() - start_wall_ns_;
+            if (console) console(byte);
+        },
+        clock_.get());
+    debug_exit_ = std::make_unique<DebugExit>([this](uint32_t value) {
+        if (!exit_status_) exit_status_ = value;
+        cpu_->request_stop();
+    });
+
+    struct Range {
+        uint16_t first, count;
+        PortDevice* dev;
+    };
+    const Range ranges[] = {
+        {0x20, 2, pic_.get()},         {0xa0, 2, pic_.get()},  {0x40, 4, pit_.get()},
+        {0x70, 2, rtc_.get()},         {0x3f8, 8, uart_.get()}, {0xf4, 4, debug_exit_.get()},
+    };
+    for (const Range& r : ranges)
+        if (auto m = ports_->map(r.first, r.count, r.dev); !m) return m.error();
+    return {};
+}
+
+Result<void> Machine::set_boot_state() {
+    // The state Multiboot promises: protected mode, paging off, flat segments, IF clear.
+    ram_.store32(kBootGdt + 0, 0);
+    ram_.store32(kBootGdt + 4, 0);
+    ram_.store32(kBootGdt + 8, 0x0000ffff);   // code: base 0, limit 4 GiB, 32-bit, DPL 0
+    ram_.store32(kBootGdt + 12, 0x00cf9a00);
+    ram_.store32(kBootGdt + 16, 0x0000ffff);  // data: base 0, limit 4 GiB, writable
+    ram_.store32(kBootGdt + 20, 0x00cf9200);
+    cpu_->set_gdtr({kBootGdt, 23});
+    cpu_->set_idtr({0, 0x3ff});
+    cpu_->set_reg(Reg::Cr0, kCr0Pe | (1u << 4));  // PE, ET
+    for (Reg seg : {Reg::Ds, Reg::Es, Reg::Fs, Reg::Gs, Reg::Ss})
+        if (auto r = cpu_->load_segment(seg, kBootDs); !r) return r;
+    if (auto r = cpu_->load_segment(Reg::Cs, kBootCs); !r) return r;
+    cpu_->set_reg(Reg::Eflags, 0x2);
+    cpu_->set_reg(Reg::Eax, kMultibootBootMagic);
+    cpu_->set_reg(Reg::Ebx, image_.info_addr);
+    cpu_->set_reg(Reg::Ecx, image_.entry);  // what QEMU's ROM leaves there
+    cpu_->set_reg(Reg::Eip, image_.entry);
+    return {};
+}
+
+void Machine::start_input_thread() {
+    input_thread_ = std::thread([this] {
+        int fd = config_.input_fd;
+        while (!input_stop_.load()) {
+            pollfd p{fd, POLLIN, 0};
+            int r = ::poll(&p, 1, 50);
+            if (r <= 0) continue;
+            uint8_t buf[256];
+            ssize_t n = ::read(fd, buf, sizeof buf);
+            if (n <= 0) return;  // EOF or error: no more input
+            {
+                std::lock_guard<std::mutex> lock(input_mutex_);
+                input_.insert(input_.end(), buf, buf + n);
+            }
+            cpu_->request_stop();  // the run loop hands the bytes to the UART
+        }
+    });
+}
+
+void Machine::pump_input() {
+    if (config_.input_fd < 0) return;
+    std::lock_guard<std::mutex> lock(input_mutex_);
+    size_t n = 0;
+    while (n < input_.size() && uart_->rx_space() > 0) uart_->receive(input_[n++]);
+    input_.erase(input_.begin(), input_.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+void Machine::request_stop() {
+    stop_requested_.store(true);
+    cpu_->request_stop();
+}
+
+std::optional<uint64_t> Machine::next_deadline() const {
+    std::optional<uint64_t> d;
+    for (const TimedDevice* dev : {static_cast<const TimedDevice*>(pit_.get()),
+                                   static_cast<const TimedDevice*>(rtc_.get()),
+                                   static_cast<const TimedDevice*>(uart_.get())}) {
+        auto t = dev->next_deadline_ns();
+        if (t && (!d || *t < *d)) d = t;
+    }
+    return d;
+}
+
+void Machine::advance_devices() {
+    uint64_t now = clock_->now_ns();
+    pit_->advance_to(now);
+    rtc_->advance_to(now);
+    uart_->advance_to(now);
+}
+
+Result<void> Machine::deliver(const InterruptEvent& ev) {
+    auto r = deliver_interrupt(*cpu_, *walker_, ev);
+    if (!r) {
+        return make_error(r.error().kind, r.error().message + " (EIP " + hex32(ev.return_eip) + ", after " +
+                                              std::to_string(cpu_->instructions()) + " instructions)");
+    }
+    bool external = ev.source == EventSource::External;
+    if (external)
+        ++stats_.interrupts;
+    else
+        ++stats_.exceptions;
+    if ((external && config_.trace.interrupts) || (!external && config_.trace.exceptions)) {
+        logger(external ? "int" : "exc")
+            ->info("vector 0x{:02x}{} at EIP {:#010x}{}{}", r->vector,
+                   r->has_error_code ? fmt::format(" error {:#x}", r->error_code) : std::string(),
+                   ev.return_eip, r->vector == 14 ? fmt::format(" CR2 {:#010x}", cpu_->reg(Reg::Cr2)) : std::string(),
+                   r->privilege_change ? " (ring 3 -> 0)" : "");
+    }
+    return {};
+}
+
+// hlt: advance time to the next device event until an interrupt can be taken.
+Result<bool> Machine::idle() {
+    for (;;) {
+        pump_input();
+        advance_devices();
+        if (pic_->intr()) return true;
+        if (exit_status_ || stop_requested_.load()) return false;
+        auto deadline = next_deadline();
+        if (!deadline) {
+            if (config_.input_fd >= 0) {
+                // Only the console can wake the guest: wait for the host's input.
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                continue;
+            }
+            return make_error(ErrorKind::MachineFault, "guest halted at EIP " + hex32(cpu_->reg(Reg::Eip)) +
+                                                           " with no timer armed and no interrupt pending");
+        }
+        if (config_.max_instructions && cpu_->instructions() >= config_.max_instructions) return false;
+        clock_->idle_until(*deadline);
+    }
+}
+
+Result<uint32_t> Machine::run() {
+    start_wall_ns_ = host_ns();
+    auto finish = [this] {
+        stats_.wall_ns = host_ns() - start_wall_ns_;
+        stats_.instructions = cpu_->instructions();
+        stats_.guest_ns = clock_->now_ns();
+    };
+    for (;;) {
+        if (exit_status_) {
+            finish();
+            return *exit_status_;
+        }
+        if (stop_requested_.load()) {
+            finish();
+            return make_error(ErrorKind::MachineFault, "stopped at EIP " + hex32(cpu_->reg(Reg::Eip)));
+        }
+        if (config_.max_instructions && cpu_->instructions() >= config_.max_instructions) {
+            finish();
+            return make_error(ErrorKind::MachineFault,
+                              "guest exceeded --max-instructions " + std::to_string(config_.max_instructions) +
+                                  " at EIP " + hex32(cpu_->reg(Reg::Eip)));
+        }
+        pump_input();
+        advance_devices();
+        if (pic_->intr() && (cpu_->reg(Reg::Eflags) & kEflagsIf)) {
+            InterruptEvent ev;
+            ev.vector = pic_->acknowledge();
+            ev.source = EventSource::External;
+            ev.return_eip = cpu_->reg(Reg::Eip);
+            if (auto r = deliver(ev); !r) {
+                finish();
+                return r.error();
+            }
+        }
+
+        uint64_t limit = ~0ull;
+        if (auto d = next_deadline()) limit = clock_->instruction_limit_for(*d);
+        if (config_.realtime) limit = std::min(limit, clock_->instruction_limit_for(0));
+        if (config_.max_instructions) limit = std::min(limit, config_.max_instructions);
+        CpuExit exit = cpu_->run(limit);
+
+        switch (exit.kind) {
+            case CpuExitKind::Budget:
+            case CpuExitKind::StopRequested:
+                break;
+            case CpuExitKind::Halted: {
+                if (!(cpu_->reg(Reg::Eflags) & kEflagsIf)) {
+                    if (exit_status_) break;
+                    finish();
+                    return make_error(ErrorKind::MachineFault,
+                                      "guest halted with interrupts disabled at EIP " + hex32(exit.eip - 1));
+                }
+                auto r = idle();
+                if (!r) {
+                    finish();
+                    return r.error();
+                }
+                break;
+            }
+            case CpuExitKind::Interrupt:
+            case CpuExitKind::InvalidOpcode: {
+                InterruptEvent ev;
+                ev.vector = exit.kind == CpuExitKind::InvalidOpcode ? 6 : exit.vector;
+                ev.source = exit.software ? EventSource::Software : EventSource::Exception;
+                ev.has_error_code = exit.has_error_code;
+                ev.error_code = exit.error_code;
+                ev.cr2 = exit.cr2;
+                ev.return_eip = exit.eip;
+                // int n is two bytes (CD ib); int3 and into are one.
+                uint8_t opcode = 0;
+                PagingMode mode{cpu_->reg(Reg::Cr0), cpu_->reg(Reg::Cr3), cpu_->reg(Reg::Cr4)};
+                bool two_byte = walker_->read_virtual(mode, exit.eip - 2, std::span<uint8_t>(&opcode, 1)).ok() &&
+                                opcode == 0xcd;
+                ev.instruction_eip = exit.software ? exit.eip - (two_byte ? 2 : 1) : exit.eip;
+                if (auto r = deliver(ev); !r) {
+                    finish();
+                    return r.error();
+                }
+                break;
+            }
+            case CpuExitKind::MemoryError:
+            case CpuExitKind::HostError:
+                finish();
+                return make_error(ErrorKind::MachineFault, exit.detail + " at EIP " + hex32(exit.eip));
+        }
+    }
+}
+
+MachineStats Machine::stats() const { return stats_; }
+
+}  // namespace forkscope

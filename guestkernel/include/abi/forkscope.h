@@ -20,4 +20,37 @@
 /* The kernel's higher-half base: virtual = physical + FORKSCOPE_KERNEL_BASE. */
 #define FORKSCOPE_KERNEL_BASE 0xC0000000u
 
+/* Where the kernel image is loaded (physical) and linked (virtual). The ELF entry point
+ * is physical: paging is off when the Multiboot loader jumps to it. */
+#define FORKSCOPE_KERNEL_LOAD_PHYS 0x00100000
+#define FORKSCOPE_KERNEL_LINK_VIRT 0xC0100000
+
+/* Multiboot v1. The loader must pass the info structure, its command line and memory
+ * map below FORKSCOPE_BOOT_MAP_SIZE (the kernel reaches them through its boot mapping).
+ * As with QEMU and GRUB, the command line's first word is the image name. */
+#define FORKSCOPE_MULTIBOOT_HEADER_MAGIC     0x1BADB002
+#define FORKSCOPE_MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002
+#define FORKSCOPE_BOOT_MAP_SIZE              0x00400000
+
+/* Segment selectors of the kernel's GDT. */
+#define FORKSCOPE_KERNEL_CS 0x08
+#define FORKSCOPE_KERNEL_DS 0x10
+#define FORKSCOPE_USER_CS   0x1b
+#define FORKSCOPE_USER_DS   0x23
+#define FORKSCOPE_TSS_SEL   0x28
+
+/* IDT layout: exceptions 0-31, PIC IRQ 0-15 at 0x20-0x2f, Linux system calls at 0x80
+ * (a DPL 3 trap gate). #BP (3) and #OF (4) are DPL 3 interrupt gates; the others are
+ * DPL 0 interrupt gates. Every other vector is not present. */
+#define FORKSCOPE_IRQ_BASE_VECTOR 0x20
+#define FORKSCOPE_SYSCALL_VECTOR  0x80
+
+/* Exit statuses the kernel writes to the debug-exit port. Values stay below 0x80 so
+ * QEMU's (V << 1) | 1 fits in a process exit status. */
+#define FORKSCOPE_EXIT_OK         0x00 /* boot self-check passed */
+#define FORKSCOPE_EXIT_SELFCHECK  0x01 /* boot self-check failed */
+#define FORKSCOPE_EXIT_PANIC      0x02 /* panic() */
+#define FORKSCOPE_EXIT_BAD_BOOT   0x03 /* EAX was not the Multiboot magic */
+#define FORKSCOPE_EXIT_OOPS_BASE  0x40 /* + vector: unhandled CPU exception (0x40-0x5f) */
+
 #endif

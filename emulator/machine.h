@@ -1,0 +1,118 @@
+// Machine: the PC that forkscope emulates. Cpu (Unicorn) + Ram + PortBus with the PIC
+// pair, PIT, CMOS RTC, COM1 UART and DebugExit, interrupt delivery through the guest's
+// IDT, a VirtualClock and the Multiboot loader. The run loop lives here.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/result.h"
+#include "emulator/multiboot.h"
+
+namespace forkscope {
+
+class Cpu;
+class PageWalker;
+class PortBus;
+class Pic8259Cascade;
+class Pit8254;
+class CmosRtc;
+class Uart16550;
+class DebugExit;
+class VirtualClock;
+struct InterruptEvent;
+
+struct TraceFlags {
+    bool interrupts = false;  // hardware interrupts delivered
+    bool exceptions = false;  // exceptions and software interrupts delivered
+    bool io = false;          // every port access
+};
+
+struct MachineConfig {
+    uint64_t ram_bytes = 128ull << 20;
+    std::vector<uint8_t> kernel;
+    std::string kernel_name = "kernel.elf";  // as the guest sees it in its command line
+    std::vector<MultibootModule> modules;
+    std::string cmdline;
+    bool realtime = false;
+    uint64_t max_instructions = 0;         // 0: no limit
+    std::optional<int64_t> rtc_unix_time;  // nullopt: the host's time at boot
+    TraceFlags trace;
+    std::function<void(uint8_t)> console;  // the UART's transmitted bytes
+    int input_fd = -1;                     // read into the UART's receiver; -1: none
+};
+
+struct MachineStats {
+    uint64_t instructions = 0;
+    uint64_t interrupts = 0;   // hardware interrupts delivered
+    uint64_t exceptions = 0;   // exceptions and software interrupts delivered
+    uint64_t guest_ns = 0;
+    uint64_t wall_ns = 0;
+    uint64_t first_output_wall_ns = 0;  // boot to first console byte (host time)
+};
+
+class Machine {
+public:
+    // Loads the kernel and modules and sets the CPU state Multiboot promises.
+    static Result<std::unique_ptr<Machine>> create(MachineConfig config);
+    ~Machine();
+
+    // Runs until the guest writes DebugExit (returns the value written), or a machine
+    // fault (ErrorKind::MachineFault: triple fault, --max-instructions, a guest halted
+    // with interrupts off) or request_stop().
+    Result<uint32_t> run();
+
+    // Thread-safe: ends run() with ErrorKind::MachineFault "stopped".
+    void request_stop();
+
+    MachineStats stats() const;
+    Cpu& cpu() { return *cpu_; }
+    Ram& ram() { return ram_; }
+    PageWalker& walker() { return *walker_; }
+    PortBus& ports() { return *ports_; }
+    Pic8259Cascade& pic() { return *pic_; }
+    const MultibootImage& boot_image() const { return image_; }
+
+private:
+    explicit Machine(MachineConfig config, Ram ram);
+    Result<void> build_devices();
+    Result<void> set_boot_state();
+    Result<void> deliver(const InterruptEvent& ev);
+    Result<bool> idle();              // hlt: true when an interrupt became deliverable
+    std::optional<uint64_t> next_deadline() const;
+    void advance_devices();
+    void pump_input();
+    void start_input_thread();
+
+    MachineConfig config_;
+    Ram ram_;
+    MultibootImage image_{};
+    std::unique_ptr<PortBus> ports_;
+    std::unique_ptr<Cpu> cpu_;
+    std::unique_ptr<PageWalker> walker_;
+    std::unique_ptr<VirtualClock> clock_;
+    std::unique_ptr<Pic8259Cascade> pic_;
+    std::unique_ptr<Pit8254> pit_;
+    std::unique_ptr<CmosRtc> rtc_;
+    std::unique_ptr<Uart16550> uart_;
+    std::unique_ptr<DebugExit> debug_exit_;
+
+    std::optional<uint32_t> exit_status_;
+    std::atomic<bool> stop_requested_{false};
+    MachineStats stats_;
+    uint64_t start_wall_ns_ = 0;
+
+    // Host input for the UART, filled by a reader thread, drained by the run loop.
+    std::mutex input_mutex_;
+    std::vector<uint8_t> input_;
+    std::thread input_thread_;
+    std::atomic<bool> input_stop_{false};
+};
+
+}  // namespace forkscope

@@ -1,0 +1,98 @@
+#include "frontend/cli/machine_options.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
+#include "frontend/embedded_image.h"
+
+namespace forkscope::cli {
+
+void add_machine_options(CLI::App& app, MachineOptions& o) {
+    app.add_option("--kernel", o.kernel, "Multiboot kernel ELF (default: the built-in image)");
+    app.add_option("--initrd", o.initrd, "a file passed to the kernel as a Multiboot module (repeatable)");
+    app.add_option("--append", o.append, "kernel command line");
+    app.add_option("--ram", o.ram_mib, "guest RAM in MiB")->capture_default_str();
+    app.add_flag("--realtime", o.realtime, "guest time follows the host clock (default: instruction-counted)");
+    app.add_option("--max-instructions", o.max_instructions,
+                   "stop with a machine fault after N guest instructions (0: no limit)");
+    app.add_option("--trace", o.trace, "event tracing on stderr: int, exc, io (comma separated)")
+        ->delimiter(',')
+        ->check(CLI::IsMember({"int", "exc", "io"}));
+    app.add_option("--rtc-time", o.rtc_time, "CMOS clock at boot, in seconds since 1970 (default: host time)");
+    app.add_option("--input", o.input, "feed the serial console from FILE ('-' for stdin)");
+}
+
+static Result<std::vector<uint8_t>> read_file(const std::string& path, const char* what) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(ErrorKind::BadImage, std::string("cannot open ") + what + " '" + path + "'");
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) return make_error(ErrorKind::BadImage, std::string("cannot read ") + what + " '" + path + "'");
+    return bytes;
+}
+
+static std::string base_name(const std::string& path) {
+    auto slash = path.find_last_of('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+Result<MachineConfig> make_machine_config(const MachineOptions& o) {
+    MachineConfig c;
+    if (o.ram_mib == 0) return make_error(ErrorKind::Usage, "--ram must be at least 1 MiB");
+    if (o.ram_mib > (Ram::kMaxBytes >> 20))
+        return make_error(ErrorKind::Usage, "--ram " + std::to_string(o.ram_mib) + " is more than a 32-bit guest can use (at most " +
+                                                std::to_string(Ram::kMaxBytes >> 20) + " MiB)");
+    c.ram_bytes = o.ram_mib << 20;
+    if (o.kernel.empty()) {
+        auto k = embedded_kernel();
+        c.kernel.assign(k.begin(), k.end());
+        c.kernel_name = "kernel.elf";
+    } else {
+        auto k = read_file(o.kernel, "kernel");
+        if (!k) return k.error();
+        c.kernel = std::move(*k);
+        c.kernel_name = o.kernel;
+    }
+    for (const std::string& path : o.initrd) {
+        auto m = read_file(path, "initrd");
+        if (!m) return m.error();
+        c.modules.push_back(MultibootModule{path, std::move(*m), base_name(path)});
+    }
+    c.cmdline = o.append;
+    c.realtime = o.realtime;
+    c.max_instructions = o.max_instructions;
+    c.rtc_unix_time = o.rtc_time;
+    for (const std::string& t : o.trace) {
+        if (t == "int") c.trace.interrupts = true;
+        if (t == "exc") c.trace.exceptions = true;
+        if (t == "io") c.trace.io = true;
+    }
+    if (o.input == "-") {
+        c.input_fd = STDIN_FILENO;
+    } else if (!o.input.empty()) {
+        int fd = ::open(o.input.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return make_error(ErrorKind::BadImage, "cannot open input '" + o.input + "'");
+        c.input_fd = fd;
+    }
+    return c;
+}
+
+int exit_status_for(ErrorKind kind) {
+    switch (kind) {
+        case ErrorKind::Usage: return 2;
+        case ErrorKind::BadImage: return 3;
+        case ErrorKind::MachineFault:
+        case ErrorKind::Host: return 4;
+    }
+    return 4;
+}
+
+int report_error(const Error& error) {
+    std::fprintf(stderr, "forkscope: %s\n", error.message.c_str());
+    return exit_status_for(error.kind);
+}
+
+}  // namespace forkscope::cli

@@ -1,0 +1,44 @@
+// forkscope: a 32-bit x86 machine on Unicorn that makes fork visible.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "frontend/cli/commands.h"
+
+int main(int argc, char** argv) {
+    using namespace forkscope::cli;
+    CLI::App app{"forkscope: a 32-bit x86 emulator that makes fork visible", "forkscope"};
+    app.require_subcommand(1);
+    std::string log_level = "warn";
+    app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+        ->capture_default_str();
+    app.set_version_flag("--version", "forkscope 0.1.0");
+
+    // One line per subcommand; each lives in its own file.
+    std::vector<CommandRunner> commands = {
+        add_run_command(app),
+    };
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::fprintf(stderr, "forkscope: %s (see --help)\n", e.what());
+        return 2;
+    }
+    spdlog::set_level(spdlog::level::from_str(log_level));
+    for (auto& command : commands) {
+        int status = command();
+        if (status >= 0) return status;
+    }
+    return 2;
+}

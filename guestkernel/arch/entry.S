@@ -1,0 +1,180 @@
+/*
+ * arch/entry.S - the ways into the kernel: CPU exceptions, PIC interrupts, int 0x80.
+ *
+ * Every entry builds the same struct pt_regs (<asm/ptrace.h>) on the kernel stack:
+ *
+ *     ss, esp             CPU, only when coming from ring 3
+ *     eflags, cs, eip     CPU
+ *     error_code          CPU for vectors 8, 10-14, 17, 21, 29, 30; else the stub
+ *                         pushes 0 (or EAX, the system call number, for int 0x80)
+ *     vector              stub
+ *     gs fs es ds eax ebp edi esi edx ecx ebx    SAVE_ALL  <- ESP = struct pt_regs *
+ *
+ * then calls a C handler with a pointer to it and leaves through ret_from_intr, which
+ * restores every register from the frame (so a handler may change them, e.g. EAX for a
+ * system call's return value) and irets.
+ */
+#include <asm/segment.h>
+#include <asm/irq.h>
+
+.macro SAVE_ALL
+	cld
+	pushl %gs
+	pushl %fs
+	pushl %es
+	pushl %ds
+	pushl %eax
+	pushl %ebp
+	pushl %edi
+	pushl %esi
+	pushl %edx
+	pushl %ecx
+	pushl %ebx
+	movl $__KERNEL_DS, %edx
+	movl %edx, %ds
+	movl %edx, %es
+.endm
+
+.macro RESTORE_ALL
+	popl %ebx
+	popl %ecx
+	popl %edx
+	popl %esi
+	popl %edi
+	popl %ebp
+	popl %eax
+	popl %ds
+	popl %es
+	popl %fs
+	popl %gs
+	addl $8, %esp           /* vector, error_code */
+	iret
+.endm
+
+	.text
+
+/* Exceptions: vector 0-31. */
+.macro EXCEPTION vec, has_error_code
+	.p2align 3
+exception_\vec:
+	.if \has_error_code == 0
+	pushl $0
+	.endif
+	pushl $\vec
+	jmp exception_common
+	.pushsection .rodata
+	.long exception_\vec
+	.popsection
+.endm
+
+	.pushsection .rodata
+	.p2align 2
+	.globl exception_stubs
+exception_stubs:                /* unsigned long exception_stubs[32] */
+	.popsection
+
+	EXCEPTION  0, 0         /* #DE */
+	EXCEPTION  1, 0         /* #DB */
+	EXCEPTION  2, 0         /* NMI */
+	EXCEPTION  3, 0         /* #BP */
+	EXCEPTION  4, 0         /* #OF */
+	EXCEPTION  5, 0         /* #BR */
+	EXCEPTION  6, 0         /* #UD */
+	EXCEPTION  7, 0         /* #NM */
+	EXCEPTION  8, 1         /* #DF (error code 0) */
+	EXCEPTION  9, 0         /* coprocessor segment overrun */
+	EXCEPTION 10, 1         /* #TS */
+	EXCEPTION 11, 1         /* #NP */
+	EXCEPTION 12, 1         /* #SS */
+	EXCEPTION 13, 1         /* #GP */
+	EXCEPTION 14, 1         /* #PF */
+	EXCEPTION 15, 0
+	EXCEPTION 16, 0         /* #MF */
+	EXCEPTION 17, 1         /* #AC */
+	EXCEPTION 18, 0         /* #MC */
+	EXCEPTION 19, 0         /* #XM */
+	EXCEPTION 20, 0         /* #VE */
+	EXCEPTION 21, 1         /* #CP */
+	EXCEPTION 22, 0
+	EXCEPTION 23, 0
+	EXCEPTION 24, 0
+	EXCEPTION 25, 0
+	EXCEPTION 26, 0
+	EXCEPTION 27, 0
+	EXCEPTION 28, 0         /* #HV */
+	EXCEPTION 29, 1         /* #VC */
+	EXCEPTION 30, 1         /* #SX */
+	EXCEPTION 31, 0
+
+exception_common:
+	SAVE_ALL
+	movl %esp, %eax
+	pushl %eax
+	call do_trap
+	addl $4, %esp
+	jmp ret_from_intr
+
+/* PIC interrupts: IRQ 0-15 at vectors 0x20-0x2f. */
+.macro IRQ num
+	.p2align 3
+irq_\num:
+	pushl $0
+	pushl $(FIRST_EXTERNAL_VECTOR + \num)
+	jmp irq_common
+	.pushsection .rodata
+	.long irq_\num
+	.popsection
+.endm
+
+	.pushsection .rodata
+	.p2align 2
+	.globl irq_stubs
+irq_stubs:                      /* unsigned long irq_stubs[16] */
+	.popsection
+
+	IRQ 0
+	IRQ 1
+	IRQ 2
+	IRQ 3
+	IRQ 4
+	IRQ 5
+	IRQ 6
+	IRQ 7
+	IRQ 8
+	IRQ 9
+	IRQ 10
+	IRQ 11
+	IRQ 12
+	IRQ 13
+	IRQ 14
+	IRQ 15
+
+irq_common:
+	SAVE_ALL
+	movl %esp, %eax
+	pushl %eax
+	call do_IRQ
+	addl $4, %esp
+	jmp ret_from_intr
+
+/* int 0x80: Linux i386 system calls. EAX = number, EBX ECX EDX ESI EDI EBP = arguments,
+ * the result goes back in EAX (do_syscall stores it in regs->eax). */
+	.p2align 3
+	.globl system_call
+	.type system_call, @function
+system_call:
+	pushl %eax              /* orig_eax */
+	pushl $SYSCALL_VECTOR
+	SAVE_ALL
+	movl %esp, %eax
+	pushl %eax
+	call do_syscall
+	addl $4, %esp
+	/* fall through */
+
+	.globl ret_from_intr
+ret_from_intr:
+	RESTORE_ALL
+	.size system_call, . - system_call
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,102 @@
+/*
+ * arch/traps.c - CPU exceptions.
+ *
+ * There are no user processes yet, so every exception is a kernel bug: print an oops
+ * (what, where, the registers, a frame-pointer backtrace) and stop the machine through
+ * the debug-exit port with status FORKSCOPE_EXIT_OOPS_BASE + vector. Later, faults
+ * from ring 3 become signals and #PF goes to the mm's fault handler.
+ */
+#include <abi/forkscope.h>
+#include <asm/page.h>
+#include <asm/processor.h>
+#include <asm/ptrace.h>
+#include <asm/traps.h>
+#include <linux/kernel.h>
+#include <linux/reboot.h>
+
+static const char *const exception_names[NR_EXCEPTIONS] = {
+	[0]  = "#DE divide error",
+	[1]  = "#DB debug",
+	[2]  = "NMI",
+	[3]  = "#BP breakpoint",
+	[4]  = "#OF overflow",
+	[5]  = "#BR bound range exceeded",
+	[6]  = "#UD invalid opcode",
+	[7]  = "#NM device not available",
+	[8]  = "#DF double fault",
+	[9]  = "coprocessor segment overrun",
+	[10] = "#TS invalid TSS",
+	[11] = "#NP segment not present",
+	[12] = "#SS stack-segment fault",
+	[13] = "#GP general protection",
+	[14] = "#PF page fault",
+	[16] = "#MF x87 floating-point error",
+	[17] = "#AC alignment check",
+	[18] = "#MC machine check",
+	[19] = "#XM SIMD floating-point",
+	[20] = "#VE virtualization",
+	[21] = "#CP control protection",
+	[28] = "#HV hypervisor injection",
+	[29] = "#VC VMM communication",
+	[30] = "#SX security",
+};
+
+static void show_regs(const struct pt_regs *regs)
+{
+	printk("EAX: %08x EBX: %08x ECX: %08x EDX: %08x\n", regs->eax, regs->ebx, regs->ecx, regs->edx);
+	printk("ESI: %08x EDI: %08x EBP: %08x ESP: %08lx\n", regs->esi, regs->edi, regs->ebp, regs_sp(regs));
+	printk("DS: %04x ES: %04x FS: %04x GS: %04x CS: %04x EFLAGS: %08x\n",
+	       regs->ds, regs->es, regs->fs, regs->gs, regs->cs, regs->eflags);
+	printk("CR0: %08lx CR2: %08lx CR3: %08lx CR4: %08lx\n", read_cr0(), read_cr2(), read_cr3(), read_cr4());
+}
+
+/* Follow saved EBPs while they stay inside the kernel stack of the faulting code. */
+static void show_trace(const struct pt_regs *regs)
+{
+	unsigned long base = regs_sp(regs) & ~(unsigned long)(THREAD_SIZE - 1);
+	unsigned long ebp = regs->ebp;
+	int depth;
+
+	if (user_mode(regs))
+		return;
+	printk("Call Trace:\n");
+	printk(" [<%08x>]\n", regs->eip);
+	for (depth = 0; depth < 16; depth++) {
+		const unsigned long *frame = (const unsigned long *)ebp;
+
+		if (ebp < base || ebp > base + THREAD_SIZE - 2 * sizeof(long) || (ebp & 3))
+			break;
+		printk(" [<%08lx>]\n", frame[1]);
+		if (frame[0] <= ebp)   /* frames grow towards higher addresses */
+			break;
+		ebp = frame[0];
+	}
+}
+
+void do_trap(struct pt_regs *regs)
+{
+	static bool oops_in_progress;
+	unsigned int vector = regs->vector & (NR_EXCEPTIONS - 1);
+	const char *name = exception_names[vector] ? exception_names[vector] : "reserved";
+
+	/* A fault while printing the oops: printing again would only fault again. */
+	if (oops_in_progress)
+		machine_exit(FORKSCOPE_EXIT_OOPS_BASE + vector);
+	oops_in_progress = true;
+
+	if (vector == X86_TRAP_PF) {
+		unsigned long err = regs->error_code;
+		printk("Oops: %s, vector %u, error 0x%04x, eip 0x%08x, cr2 0x%08lx [%s %s, %s]\n",
+		       name, vector, regs->error_code, regs->eip, read_cr2(),
+		       (err & PF_USER) ? "user" : "supervisor",
+		       (err & PF_INSTR) ? "fetch" : (err & PF_WRITE) ? "write" : "read",
+		       (err & PF_PROT) ? "protection violation" : "page not present");
+	} else {
+		printk("Oops: %s, vector %u, error 0x%04x, eip 0x%08x\n",
+		       name, vector, regs->error_code, regs->eip);
+	}
+	show_regs(regs);
+	show_trace(regs);
+	printk("Oops: stopping the machine, exit status 0x%02x\n", FORKSCOPE_EXIT_OOPS_BASE + vector);
+	machine_exit(FORKSCOPE_EXIT_OOPS_BASE + vector);
+}

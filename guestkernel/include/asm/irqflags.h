@@ -1,0 +1,33 @@
+#ifndef _ASM_IRQFLAGS_H
+#define _ASM_IRQFLAGS_H
+
+#define X86_EFLAGS_IF 0x00000200
+
+static inline unsigned long local_save_flags(void)
+{
+	unsigned long flags;
+	__asm__ __volatile__("pushfl; popl %0" : "=r"(flags) :: "memory");
+	return flags;
+}
+
+static inline void local_irq_disable(void) { __asm__ __volatile__("cli" ::: "memory"); }
+static inline void local_irq_enable(void)  { __asm__ __volatile__("sti" ::: "memory"); }
+
+static inline unsigned long local_irq_save(void)
+{
+	unsigned long flags = local_save_flags();
+	local_irq_disable();
+	return flags;
+}
+
+static inline void local_irq_restore(unsigned long flags)
+{
+	if (flags & X86_EFLAGS_IF)
+		local_irq_enable();
+}
+
+/* Wait for the next interrupt. "sti; hlt" is atomic: the interrupt shadow of sti
+ * covers hlt, so a wakeup cannot slip in between. */
+static inline void safe_halt(void) { __asm__ __volatile__("sti; hlt" ::: "memory"); }
+
+#endif

@@ -1,0 +1,20 @@
+#ifndef _LINUX_INIT_H
+#define _LINUX_INIT_H
+
+#include <linux/compiler.h>
+#include <linux/types.h>
+
+#define COMMAND_LINE_SIZE 256
+
+/* init/cmdline.c */
+extern char boot_command_line[COMMAND_LINE_SIZE]; /* as the loader gave it */
+extern char saved_command_line[COMMAND_LINE_SIZE]; /* without the image name */
+extern const char *execute_command;  /* init=, NULL when not given */
+extern bool vm_check_enabled;        /* check=vm */
+extern const char *test_fault;       /* test_fault=pf|wp|ud|gp|de|bp: oops on purpose */
+void parse_cmdline(const char *loader_cmdline);
+
+/* init/main.c */
+void kmain(unsigned long mbi_phys) __noreturn;
+
+#endif

@@ -1,0 +1,29 @@
+#ifndef _LINUX_KERNEL_H
+#define _LINUX_KERNEL_H
+
+#include <linux/compiler.h>
+#include <linux/stdarg.h>
+#include <linux/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ALIGN(x, a)   (((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
+#define min(a, b)     ((a) < (b) ? (a) : (b))
+#define max(a, b)     ((a) > (b) ? (a) : (b))
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
+
+#define BUILD_BUG_ON(cond) _Static_assert(!(cond), #cond)
+
+/* lib/vsprintf.c */
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list args);
+int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
+
+/* kernel/printk.c */
+int printk(const char *fmt, ...) __printf(1, 2);
+void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
+extern int console_loglevel;
+
+#define BUG_ON(cond) \
+	do { if (unlikely(cond)) panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond); } while (0)
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * init/cmdline.c - the kernel command line.
+ *
+ * Multiboot loaders (QEMU -kernel, GRUB) pass "<image> <arguments>": like argv[0], the
+ * first word names the kernel image and is not an option. The rest is a list of
+ * space-separated words; those of the form key=value that we know are recorded here,
+ * the others are ignored for now (Linux hands them to init).
+ */
+#include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+
+char boot_command_line[COMMAND_LINE_SIZE];
+char saved_command_line[COMMAND_LINE_SIZE];
+
+/* Parsed copies of the words, so values can point into it as C strings. */
+static char param_buf[COMMAND_LINE_SIZE];
+
+const char *execute_command;
+bool vm_check_enabled;
+const char *test_fault;
+
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
+
+static int parse_uint(const char *s)
+{
+	int v = 0;
+
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (*s++ - '0');
+	return v;
+}
+
+/* One word, "key" or "key=value". */
+static void handle_param(char *word)
+{
+	char *eq = strchr(word, '=');
+	const char *val = "";
+
+	if (eq) {
+		*eq = '\0';
+		val = eq + 1;
+	}
+	if (!strcmp(word, "loglevel"))
+		console_loglevel = parse_uint(val);
+	else if (!strcmp(word, "init"))
+		execute_command = val;
+	else if (!strcmp(word, "check") && !strcmp(val, "vm"))
+		vm_check_enabled = true;
+	else if (!strcmp(word, "test_fault"))
+		test_fault = val;
+}
+
+void __init parse_cmdline(const char *loader_cmdline)
+{
+	const char *args = loader_cmdline;
+	char *p;
+
+	strlcpy(boot_command_line, loader_cmdline, sizeof(boot_command_line));
+
+	/* Skip the image name, then the blanks after it. */
+	while (*args && !is_space(*args))
+		args++;
+	while (is_space(*args))
+		args++;
+	strlcpy(saved_command_line, args, sizeof(saved_command_line));
+	/* No trailing blanks in what we print. */
+	for (p = saved_command_line + strlen(saved_command_line); p > saved_command_line && is_space(p[-1]); )
+		*--p = '\0';
+
+	strlcpy(param_buf, saved_command_line, sizeof(param_buf));
+	p = param_buf;
+	for (;;) {
+		char *word;
+
+		while (is_space(*p))
+			p++;
+		if (!*p)
+			break;
+		word = p;
+		while (*p && !is_space(*p))
+			p++;
+		if (*p)
+			*p++ = '\0';
+		handle_param(word);
+	}
+}
