@@ -14,13 +14,18 @@
 namespace forkscope {
 
 bool vector_has_error_code(uint8_t vector) {
-    return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
+    // #DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP, #VC, #SX
+    return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21 || vector == 29 ||
+           vector == 30;
 }
 
 namespace {
 
-// An `until` address no 32-bit guest can reach: pc is a 64-bit value in Unicorn's x86.
-constexpr uint64_t kNoUntil = ~0ull;
+// uc_emu_start's `until`. Any address other than 0 made Unicorn probe that address's
+// page at translation time and leave a page-fault state behind, so that the guest's next
+// real #PF arrived as #DF (see UNICORN-NOTES.md trap 10). The price of 0: execution that
+// reaches linear address 0 stops there, reported as CpuExitKind::AtAddressZero.
+constexpr uint64_t kNoUntil = 0;
 
 int uc_reg_id(Reg r) {
     switch (r) {
@@ -384,6 +389,8 @@ CpuExit Cpu::finish_run(int uc_error) {
     } else if (s.request_stop) {
         e.kind = CpuExitKind::StopRequested;
         stop_requested_.store(false);
+    } else if (reg(Reg::Eip) == 0) {
+        e.kind = CpuExitKind::AtAddressZero;  // hlt leaves EIP after itself, never at 0
     } else {
         e.kind = CpuExitKind::Halted;
     }
@@ -392,14 +399,47 @@ CpuExit Cpu::finish_run(int uc_error) {
     return e;
 }
 
+// TR and LDTR are read and written as a whole descriptor (uc_x86_mmr), not a number.
+static bool is_system_segment(Reg r) { return r == Reg::Tr || r == Reg::Ldtr; }
+
 uint32_t Cpu::reg(Reg r) const {
+    if (is_system_segment(r)) {
+        uc_x86_mmr m{};
+        uc_reg_read(impl_->uc, uc_reg_id(r), &m);
+        return m.selector;
+    }
     uint64_t v = 0;
     uc_reg_read(impl_->uc, uc_reg_id(r), &v);
     return static_cast<uint32_t>(v);
 }
 
 void Cpu::set_reg(Reg r, uint32_t value) {
+    if (is_system_segment(r)) {
+        // Load the selector with the descriptor the GDT holds for it, as ltr/lldt do.
+        uc_x86_mmr m{};
+        m.selector = static_cast<uint16_t>(value);
+        DescriptorTable gdt = gdtr();
+        uint64_t at = uint64_t(gdt.base) + (value & 0xfff8u);
+        if ((value | 7u) <= gdt.limit && impl_->ram.contains(at, 8)) {
+            uint32_t lo = impl_->ram.load32(at), hi = impl_->ram.load32(at + 4);
+            m.base = (lo >> 16) | ((hi & 0xffu) << 16) | (hi & 0xff000000u);
+            m.limit = (lo & 0xffffu) | (hi & 0xf0000u);
+            if (hi & (1u << 23)) m.limit = (m.limit << 12) | 0xfffu;
+            m.flags = (hi >> 8) & 0xf0ffu;
+        }
+        uc_reg_write(impl_->uc, uc_reg_id(r), &m);
+        return;
+    }
     uint64_t v = value;
+    if (r == Reg::Cr2) {
+        // Unicorn 2.1 passes a CR2 write through cpu_x86_update_cr3, so CR3 takes the
+        // value too: put CR3 back (that also flushes the TLB, as a CR3 load does).
+        uint64_t cr3 = 0;
+        uc_reg_read(impl_->uc, UC_X86_REG_CR3, &cr3);
+        uc_reg_write(impl_->uc, UC_X86_REG_CR2, &v);
+        uc_reg_write(impl_->uc, UC_X86_REG_CR3, &cr3);
+        return;
+    }
     uc_reg_write(impl_->uc, uc_reg_id(r), &v);
 }
 

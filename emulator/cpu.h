@@ -46,6 +46,7 @@ enum class CpuExitKind {
     Halted,         // hlt executed; EIP is past it
     Interrupt,      // an exception or int n for the host to deliver (vector, error code)
     InvalidOpcode,  // #UD: EIP is at the instruction
+    AtAddressZero,  // execution reached linear address 0 (Unicorn's stop address)
     MemoryError,    // an access to physical memory outside RAM
     HostError,      // Unicorn returned an error we do not model
 };

@@ -301,6 +301,30 @@ Result<uint32_t> Machine::run() {
                 }
                 break;
             }
+            case CpuExitKind::AtAddressZero: {
+                // A jump to a null pointer. Where page 0 is not executable at this CPL
+                // the CPU would fault on the fetch: deliver that #PF. Otherwise stop.
+                PagingMode mode{cpu_->reg(Reg::Cr0), cpu_->reg(Reg::Cr3), cpu_->reg(Reg::Cr4)};
+                auto walk = walker_->walk(mode, 0);
+                bool user = cpu_->cpl() == 3;
+                auto fault = walk ? PageWalker::access_fault(mode, *walk, Access::Fetch, user) : std::nullopt;
+                if (!fault) {
+                    finish();
+                    return make_error(ErrorKind::MachineFault,
+                                      "guest executes at linear address 0, which forkscope cannot run code at");
+                }
+                cpu_->set_reg(Reg::Cr2, 0);
+                InterruptEvent ev;
+                ev.vector = 14;
+                ev.has_error_code = true;
+                ev.error_code = *fault;
+                ev.return_eip = 0;
+                if (auto r = deliver(ev); !r) {
+                    finish();
+                    return r.error();
+                }
+                break;
+            }
             case CpuExitKind::MemoryError:
             case CpuExitKind::HostError:
                 finish();

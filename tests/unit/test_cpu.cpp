@@ -139,3 +139,30 @@ TEST_F(CpuTest, ContextSnapshotRestoresRegisters) {
 
 }  // namespace
 }  // namespace forkscope::testing
+
+namespace forkscope::testing {
+namespace {
+
+// Unicorn 2.1 routes a CR2 write through its CR3 update; the Cpu must keep CR3.
+TEST_F(GuestFixture, WritingCr2LeavesCr3Alone) {
+    cpu->set_reg(Reg::Cr3, kPageDir);
+    cpu->set_reg(Reg::Cr2, 0xdeadb000);
+    EXPECT_EQ(cpu->reg(Reg::Cr2), 0xdeadb000u);
+    EXPECT_EQ(cpu->reg(Reg::Cr3), kPageDir);
+}
+
+}  // namespace
+}  // namespace forkscope::testing
+
+namespace forkscope::testing {
+namespace {
+
+TEST_F(GuestFixture, ReachingAddressZeroIsReportedNotMistakenForHlt) {
+    code(kCode, {0x31, 0xc0, 0xff, 0xe0});  // xor eax,eax; jmp eax
+    CpuExit e = run_from(kCode);
+    EXPECT_EQ(e.kind, CpuExitKind::AtAddressZero);
+    EXPECT_EQ(e.eip, 0u);
+}
+
+}  // namespace
+}  // namespace forkscope::testing
