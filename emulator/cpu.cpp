@@ -8,7 +8,9 @@
 #include <unordered_map>
 
 #include "devices/port_bus.h"
+#include "emulator/io_scan.h"
 #include "emulator/log.h"
+#include "emulator/page_walker.h"
 #include "emulator/ram.h"
 
 namespace forkscope {
@@ -90,8 +92,20 @@ struct Cpu::Impl {
     bool memory_error = false;
     std::string memory_detail;
 
-    // Translated-block instruction counts by (pc, size); see count_block.
-    std::unordered_map<uint64_t, uint16_t> block_icount;
+    // What we know of each translated block, by (pc, size); see block_info.
+    struct BlockInfo {
+        uint16_t icount = 1;
+        int16_t io_index = -1;  // instructions before its first port-I/O instruction
+    };
+    std::unordered_map<uint64_t, BlockInfo> blocks;
+    IoScanner io_scanner;
+
+    // A block with port I/O about to run at CPL > IOPL: it runs only up to the I/O
+    // instruction (see finish_run), which then raises #GP.
+    bool io_lookahead = false;
+    bool io_stepping = false;
+    uint64_t io_block = 0;
+    int io_before = 0;
 
     Impl(Ram& r, PortBus& p) : ram(r), ports(p) {}
 };
@@ -112,20 +126,32 @@ struct CpuHooks {
             uc_emu_stop(uc);
             return;
         }
-        cpu->instructions_ += count_block(s, address, size);
+        const Cpu::Impl::BlockInfo& info = block_info(s, address, size);
+        if (info.io_index >= 0 && !s.io_stepping && !cpu->io_allowed()) {
+            s.io_lookahead = true;
+            s.io_block = address;
+            s.io_before = info.io_index;
+            uc_emu_stop(uc);
+            return;
+        }
+        cpu->instructions_ += info.icount;
     }
 
     // Unicorn reports a block's address and byte size, not its instruction count; the
-    // translated block knows it. Asking costs a lookup, so cache it by (pc, size).
-    static uint16_t count_block(Cpu::Impl& s, uint64_t address, uint32_t size) {
+    // translated block knows it. Asking costs a lookup, and finding port I/O costs a
+    // decode, so both are done once per (pc, size).
+    static const Cpu::Impl::BlockInfo& block_info(Cpu::Impl& s, uint64_t address, uint32_t size) {
         uint64_t key = (address << 16) ^ size;
-        auto it = s.block_icount.find(key);
-        if (it != s.block_icount.end()) return it->second;
+        auto it = s.blocks.find(key);
+        if (it != s.blocks.end()) return it->second;
+        Cpu::Impl::BlockInfo info;
         uc_tb tb{};
-        uint16_t n = 1;
-        if (uc_ctl_request_cache(s.uc, address, &tb) == UC_ERR_OK && tb.icount > 0) n = tb.icount;
-        s.block_icount.emplace(key, n);
-        return n;
+        if (uc_ctl_request_cache(s.uc, address, &tb) == UC_ERR_OK && tb.icount > 0) info.icount = tb.icount;
+        std::vector<uint8_t> bytes(size);
+        PagingMode mode{s.owner->reg(Reg::Cr0), s.owner->reg(Reg::Cr3), s.owner->reg(Reg::Cr4)};
+        if (size > 0 && PageWalker(s.ram).read_virtual(mode, static_cast<uint32_t>(address), bytes).ok())
+            info.io_index = static_cast<int16_t>(s.io_scanner.instructions_before_io(bytes));
+        return s.blocks.emplace(key, info).first->second;
     }
 
     static void on_interrupt(uc_engine* uc, uint32_t intno, void* user) {
@@ -161,8 +187,9 @@ struct CpuHooks {
         s.ports.write(static_cast<uint16_t>(port), static_cast<unsigned>(size), value);
     }
 
-    // Port I/O at CPL > IOPL: Unicorn has no check, so the host suppresses the access
-    // and reports #GP(0).
+    // Port I/O at CPL > IOPL that the look-ahead in on_block did not catch (a block
+    // whose cached description is stale): the host suppresses the access and reports
+    // #GP(0); EIP is then past the block, not at the instruction.
     static void raise_io_fault(uc_engine* uc, Cpu::Impl& s) {
         if (!s.have_event) {
             s.have_event = true;
@@ -267,7 +294,7 @@ Result<FaultStateOffsets> probe_fault_state(Cpu::Impl& s) {
     uc_context_restore(s.uc, s.ctx);
     uc_ctl_remove_cache(s.uc, kProbeCode, kProbeCode + 0x1000);
     s.have_event = false;
-    s.block_icount.clear();
+    s.blocks.clear();
     if (!ok) return make_error(ErrorKind::Host, "Unicorn context layout not recognised (probe fault mismatch)");
     return off;
 }
@@ -331,7 +358,7 @@ void Cpu::clear_fault_state() {
 CpuExit Cpu::run(uint64_t instruction_limit) {
     Impl& s = *impl_;
     s.limit = instruction_limit;
-    s.budget_stop = s.request_stop = s.have_event = s.memory_error = false;
+    s.budget_stop = s.request_stop = s.have_event = s.memory_error = s.io_lookahead = false;
     if (stop_requested_.exchange(false)) {
         CpuExit e;
         e.kind = CpuExitKind::StopRequested;
@@ -346,13 +373,33 @@ CpuExit Cpu::run(uint64_t instruction_limit) {
 CpuExit Cpu::step() {
     Impl& s = *impl_;
     s.limit = ~0ull;
-    s.budget_stop = s.request_stop = s.have_event = s.memory_error = false;
+    s.budget_stop = s.request_stop = s.have_event = s.memory_error = s.io_lookahead = false;
     uint32_t eip = reg(Reg::Eip);
     uint64_t before = instructions_;
+    // One instruction needs no look-ahead: a refused port access is caught in the I/O
+    // hook, and the state from before the step is put back so #GP points at it.
+    std::vector<uint8_t> saved = save_context();
+    // A block translated for a normal run has no per-instruction stop: drop it.
+    invalidate_code(eip, eip + 1);
+    s.io_stepping = true;
     uc_err err = uc_emu_start(s.uc, eip, kNoUntil, 0, 1);
+    s.io_stepping = false;
     // The block hook counted the whole block the step started; a step is one.
     instructions_ = before + 1;
+    bool io_fault = err == UC_ERR_OK && s.have_event && !s.event.detail.empty();
     CpuExit e = finish_run(err);
+    if (io_fault) {
+        (void)restore_context(saved);
+        instructions_ = before;
+        e.eip = eip;
+    }
+    // A count-limited run ends like hlt does; only a real hlt is reported as one.
+    if (e.kind == CpuExitKind::Halted) {
+        uint8_t opcode = 0;
+        PagingMode mode{reg(Reg::Cr0), reg(Reg::Cr3), reg(Reg::Cr4)};
+        bool hlt = PageWalker(s.ram).read_virtual(mode, eip, std::span<uint8_t>(&opcode, 1)).ok() && opcode == 0xf4;
+        if (!hlt) e.kind = CpuExitKind::StopRequested;
+    }
     if (e.kind == CpuExitKind::Budget) e.kind = CpuExitKind::StopRequested;
     return e;
 }
@@ -360,6 +407,32 @@ CpuExit Cpu::step() {
 CpuExit Cpu::finish_run(int uc_error) {
     Impl& s = *impl_;
     uc_err err = static_cast<uc_err>(uc_error);
+    if (err == UC_ERR_OK && s.io_lookahead && !s.have_event && !s.memory_error) {
+        // Run the block's instructions before the I/O one, then raise #GP on it.
+        s.io_lookahead = false;
+        if (s.io_before > 0) {
+            uint64_t before = instructions_;
+            // The block was translated without per-instruction counting: drop it so
+            // that the count below can stop inside it.
+            invalidate_code(static_cast<uint32_t>(s.io_block), static_cast<uint32_t>(s.io_block) + 1);
+            s.io_stepping = true;
+            s.limit = ~0ull;
+            err = uc_emu_start(s.uc, s.io_block, kNoUntil, 0, static_cast<size_t>(s.io_before));
+            s.io_stepping = false;
+            instructions_ = before + static_cast<uint64_t>(s.io_before);
+            if (err != UC_ERR_OK || s.have_event || s.memory_error) return finish_run(err);
+        }
+        CpuExit e;
+        e.kind = CpuExitKind::Interrupt;
+        e.vector = 13;
+        e.has_error_code = true;
+        e.error_code = 0;
+        e.eip = reg(Reg::Eip);
+        e.cr2 = reg(Reg::Cr2);
+        e.detail = "port I/O at CPL > IOPL";
+        return e;
+    }
+    s.io_lookahead = false;
     CpuExit e;
     if (s.memory_error) {
         e.kind = CpuExitKind::MemoryError;
@@ -503,12 +576,13 @@ void Cpu::invalidate_code(uint32_t begin, uint32_t end) {
     uint32_t cr2 = reg(Reg::Cr2);
     uc_ctl_remove_cache(impl_->uc, begin, end);
     set_reg(Reg::Cr2, cr2);
-    impl_->block_icount.clear();
+    clear_fault_state();
+    impl_->blocks.clear();
 }
 
 void Cpu::invalidate_all_code() {
     uc_ctl_flush_tb(impl_->uc);
-    impl_->block_icount.clear();
+    impl_->blocks.clear();
 }
 
 std::vector<uint8_t> Cpu::save_context() const {

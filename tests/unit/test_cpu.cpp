@@ -101,15 +101,21 @@ TEST_F(CpuTest, PortIoReachesTheBusWithSizes) {
 TEST_F(CpuTest, RingThreePortIoIsRefusedWithGeneralProtection) {
     RecordingPort dev;
     ASSERT_TRUE(bus->map(0x3f8, 8, &dev).ok());
-    // mov dx,0x3f8; out dx,al; jmp $
-    code(kUserCode, {0x66, 0xba, 0xf8, 0x03, 0xee, 0xeb, 0xfe});
+    // mov dx,0x3f8; inc ecx; out dx,al; inc ecx; inc ecx; jmp $
+    code(kUserCode, {0x66, 0xba, 0xf8, 0x03, 0x41, 0xee, 0x41, 0x41, 0xeb, 0xfe});
+    cpu->set_reg(Reg::Ecx, 0);
     enter_user(kUserCode, 0x2);  // IOPL 0
+    uint64_t before = cpu->instructions();
     CpuExit e = cpu->run(cpu->instructions() + 1000);
     ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
     EXPECT_EQ(e.vector, 13);
     EXPECT_TRUE(e.has_error_code);
     EXPECT_EQ(e.error_code, 0u);
     EXPECT_TRUE(dev.writes.empty());
+    // Exactly at the out instruction: what came before ran, nothing after it did.
+    EXPECT_EQ(e.eip, kUserCode + 5);
+    EXPECT_EQ(cpu->reg(Reg::Ecx), 1u);
+    EXPECT_EQ(cpu->instructions() - before, 2u);
 }
 
 TEST_F(CpuTest, RingThreePortIoAllowedByIopl) {
@@ -162,6 +168,25 @@ TEST_F(GuestFixture, ReachingAddressZeroIsReportedNotMistakenForHlt) {
     CpuExit e = run_from(kCode);
     EXPECT_EQ(e.kind, CpuExitKind::AtAddressZero);
     EXPECT_EQ(e.eip, 0u);
+}
+
+}  // namespace
+}  // namespace forkscope::testing
+
+namespace forkscope::testing {
+namespace {
+
+TEST_F(GuestFixture, SingleStepOntoRefusedPortIoFaultsAtTheInstruction) {
+    code(kUserCode, {0xb0, 0x07, 0xec, 0xeb, 0xfe});  // mov al,7; in al,dx; jmp $
+    enter_user(kUserCode, 0x2);
+    CpuExit e = cpu->step();
+    EXPECT_EQ(e.kind, CpuExitKind::StopRequested);
+    e = cpu->step();
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
+    EXPECT_EQ(e.vector, 13);
+    EXPECT_EQ(e.eip, kUserCode + 2);
+    EXPECT_EQ(cpu->reg(Reg::Eip), kUserCode + 2);
+    EXPECT_EQ(cpu->reg(Reg::Eax) & 0xff, 7u);  // the refused in did not load AL
 }
 
 }  // namespace
