@@ -21,7 +21,7 @@ build() {  # build DIR [meson options...]
 
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
-export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
+export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
 
 if build build-test -Dwerror=true -Dbuildtype=debugoptimized; then
     meson test -C build-test --print-errorlogs --num-processes 2 || status=1

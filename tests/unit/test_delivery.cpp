@@ -48,7 +48,9 @@ TEST_F(DeliveryTest, EveryExceptionVectorFromRingZeroPushesTheArchitecturalFrame
         int i = 0;
         uint32_t pushed = code ? 4u : 3u;
         EXPECT_EQ(cpu->reg(Reg::Esp), kKernelStack - 4 * pushed);
-        if (code) EXPECT_EQ(frame(i++), 0x10 + v);
+        if (code) {
+            EXPECT_EQ(frame(i++), 0x10 + v);
+        }
         EXPECT_EQ(frame(i++), 0x20000 + v);       // EIP
         EXPECT_EQ(frame(i++), kKernelCs);         // CS
         EXPECT_EQ(frame(i++), 0x2 | kIf | kTf);   // EFLAGS as they were
@@ -72,7 +74,9 @@ TEST_F(DeliveryTest, EveryExceptionVectorFromRingThreeSwitchesToTheTssStack) {
         uint32_t pushed = code ? 6u : 5u;
         EXPECT_EQ(cpu->reg(Reg::Esp), kTssStack - 4 * pushed);
         int i = 0;
-        if (code) EXPECT_EQ(frame(i++), 0x100 + v);
+        if (code) {
+            EXPECT_EQ(frame(i++), 0x100 + v);
+        }
         EXPECT_EQ(frame(i++), kUserCode);
         EXPECT_EQ(frame(i++), kUserCs);
         EXPECT_EQ(frame(i++) & kIf, kIf);
