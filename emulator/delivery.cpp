@@ -283,6 +283,18 @@ std::string describe(const InterruptEvent& ev) {
 
 }  // namespace
 
+InterruptEvent event_for_exit(const CpuExit& exit, uint32_t software_length) {
+    InterruptEvent ev;
+    ev.vector = exit.kind == CpuExitKind::InvalidOpcode ? 6 : exit.vector;
+    ev.source = exit.software ? EventSource::Software : EventSource::Exception;
+    ev.has_error_code = exit.has_error_code;
+    ev.error_code = exit.error_code;
+    ev.cr2 = exit.cr2;
+    ev.return_eip = exit.eip;
+    ev.instruction_eip = exit.software ? exit.eip - software_length : exit.eip;
+    return ev;
+}
+
 Result<DeliveryRecord> deliver_interrupt(Cpu& cpu, PageWalker& walker, const InterruptEvent& event) {
     InterruptEvent current = event;
     std::string history = describe(event);

@@ -282,19 +282,12 @@ Result<uint32_t> Machine::run() {
             }
             case CpuExitKind::Interrupt:
             case CpuExitKind::InvalidOpcode: {
-                InterruptEvent ev;
-                ev.vector = exit.kind == CpuExitKind::InvalidOpcode ? 6 : exit.vector;
-                ev.source = exit.software ? EventSource::Software : EventSource::Exception;
-                ev.has_error_code = exit.has_error_code;
-                ev.error_code = exit.error_code;
-                ev.cr2 = exit.cr2;
-                ev.return_eip = exit.eip;
                 // int n is two bytes (CD ib); int3 and into are one.
                 uint8_t opcode = 0;
                 PagingMode mode{cpu_->reg(Reg::Cr0), cpu_->reg(Reg::Cr3), cpu_->reg(Reg::Cr4)};
                 bool two_byte = walker_->read_virtual(mode, exit.eip - 2, std::span<uint8_t>(&opcode, 1)).ok() &&
                                 opcode == 0xcd;
-                ev.instruction_eip = exit.software ? exit.eip - (two_byte ? 2 : 1) : exit.eip;
+                InterruptEvent ev = event_for_exit(exit, two_byte ? 2 : 1);
                 if (auto r = deliver(ev); !r) {
                     finish();
                     return r.error();

@@ -86,42 +86,38 @@ Result<PageWalker::Translation> PageWalker::translate(const PagingMode& mode, ui
     return t;
 }
 
-Result<void> PageWalker::read_virtual(const PagingMode& mode, uint32_t vaddr, std::span<uint8_t> out) const {
+// Splits [vaddr, vaddr + length) at page boundaries and hands each piece's physical
+// address to `copy(paddr, offset, n)`.
+template <class Copy>
+static Result<void> for_each_piece(const PageWalker& walker, const PagingMode& mode, uint32_t vaddr,
+                                   size_t length, Copy copy) {
     size_t done = 0;
-    while (done < out.size()) {
+    while (done < length) {
         uint32_t va = vaddr + static_cast<uint32_t>(done);
-        auto w = walk(mode, va);
+        auto w = walker.walk(mode, va);
         if (!w) return w.error();
         if (!w->present) {
             char buf[80];
             std::snprintf(buf, sizeof buf, "virtual address 0x%08x is not mapped", va);
             return make_error(ErrorKind::Usage, buf);
         }
-        size_t in_page = 4096 - (va & 0xfffu);
-        size_t n = std::min(in_page, out.size() - done);
-        if (auto r = ram_.read(w->paddr, out.subspan(done, n)); !r) return r;
+        size_t n = std::min<size_t>(4096 - (va & 0xfffu), length - done);
+        if (auto r = copy(w->paddr, done, n); !r) return r;
         done += n;
     }
     return {};
 }
 
+Result<void> PageWalker::read_virtual(const PagingMode& mode, uint32_t vaddr, std::span<uint8_t> out) const {
+    return for_each_piece(*this, mode, vaddr, out.size(), [&](uint32_t paddr, size_t offset, size_t n) {
+        return ram_.read(paddr, out.subspan(offset, n));
+    });
+}
+
 Result<void> PageWalker::write_virtual(const PagingMode& mode, uint32_t vaddr, std::span<const uint8_t> in) {
-    size_t done = 0;
-    while (done < in.size()) {
-        uint32_t va = vaddr + static_cast<uint32_t>(done);
-        auto w = walk(mode, va);
-        if (!w) return w.error();
-        if (!w->present) {
-            char buf[80];
-            std::snprintf(buf, sizeof buf, "virtual address 0x%08x is not mapped", va);
-            return make_error(ErrorKind::Usage, buf);
-        }
-        size_t in_page = 4096 - (va & 0xfffu);
-        size_t n = std::min(in_page, in.size() - done);
-        if (auto r = ram_.write(w->paddr, in.subspan(done, n)); !r) return r;
-        done += n;
-    }
-    return {};
+    return for_each_piece(*this, mode, vaddr, in.size(), [&](uint32_t paddr, size_t offset, size_t n) {
+        return ram_.write(paddr, in.subspan(offset, n));
+    });
 }
 
 }  // namespace forkscope
