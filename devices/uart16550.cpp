@@ -107,7 +107,7 @@ void Uart16550::write_reg(unsigned offset, uint8_t value) {
     case kRbrThr:
         if (dlab) {
             s_.divisor = static_cast<uint16_t>((s_.divisor & 0xFF00) | value);
-            log_->debug("divisor {} ({} baud)", s_.divisor, kBaudBase / std::max<uint16_t>(s_.divisor, 1));
+            log_divisor();
         } else {
             transmit(value);
         }
@@ -115,7 +115,7 @@ void Uart16550::write_reg(unsigned offset, uint8_t value) {
     case kIer:
         if (dlab) {
             s_.divisor = static_cast<uint16_t>((s_.divisor & 0x00FF) | (value << 8));
-            log_->debug("divisor {} ({} baud)", s_.divisor, kBaudBase / std::max<uint16_t>(s_.divisor, 1));
+            log_divisor();
         } else {
             const uint8_t changed = (s_.ier ^ value) & 0x0F;
             s_.ier = value & 0x0F;
@@ -143,6 +143,10 @@ void Uart16550::write_reg(unsigned offset, uint8_t value) {
         s_.scr = value;
         break;
     }
+}
+
+void Uart16550::log_divisor() const {
+    log_->debug("divisor {} ({} baud)", s_.divisor, kBaudBase / std::max<uint32_t>(s_.divisor, 1));
 }
 
 void Uart16550::write_fcr(uint8_t value) {
@@ -264,7 +268,9 @@ void Uart16550::clear_rx() {
 
 uint64_t Uart16550::char_time_ns() const {
     const unsigned data_bits = 5 + (s_.lcr & kLcrWordLen);
-    const unsigned bits = 1 + data_bits + ((s_.lcr & kLcrParity) ? 1 : 0) + ((s_.lcr & kLcrStop) ? 2 : 1);
+    const unsigned parity_bits = (s_.lcr & kLcrParity) ? 1 : 0;
+    const unsigned stop_bits = (s_.lcr & kLcrStop) ? 2 : 1;  // 1.5 for 5-bit words: 2 here
+    const unsigned bits = 1 + data_bits + parity_bits + stop_bits;
     const uint64_t divisor = s_.divisor ? s_.divisor : 1;
     return uint64_t{bits} * divisor * 1'000'000'000ull / kBaudBase;
 }

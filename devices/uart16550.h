@@ -151,6 +151,7 @@ private:
     void write_reg(unsigned offset, uint8_t value);
     void write_fcr(uint8_t value);
     void write_mcr(uint8_t value);
+    void log_divisor() const;
     void transmit(uint8_t byte);
     // Put a byte into RBR / the RX FIFO (from the host or loopback).
     bool push_rx(uint8_t byte);

@@ -77,6 +77,7 @@ Result<std::unique_ptr<Machine>> Machine::create(MachineConfig config) {
 Result<void> Machine::build_devices() {
     pic_ = std::make_unique<Pic8259Cascade>();
     pit_ = std::make_unique<Pit8254>(*clock_, IrqLine(pic_.get(), 0));
+    port61_ = std::make_unique<PitPort61>(*pit_, *clock_);
     int64_t now = config_.rtc_unix_time ? *config_.rtc_unix_time : static_cast<int64_t>(std::time(nullptr));
     rtc_ = std::make_unique<CmosRtc>(*clock_, IrqLine(pic_.get(), 8), now);
     rtc_->set_memory_size(ram_.size());
@@ -98,8 +99,8 @@ Result<void> Machine::build_devices() {
         PortDevice* dev;
     };
     const Range ranges[] = {
-        {0x20, 2, pic_.get()},         {0xa0, 2, pic_.get()},  {0x40, 4, pit_.get()},
-        {0x70, 2, rtc_.get()},         {0x3f8, 8, uart_.get()}, {0xf4, 4, debug_exit_.get()},
+        {0x20, 2, pic_.get()},  {0xa0, 2, pic_.get()},  {0x40, 4, pit_.get()},           {0x61, 1, port61_.get()},
+        {0x70, 2, rtc_.get()},  {0x3f8, 8, uart_.get()}, {0xf4, 4, debug_exit_.get()},
     };
     for (const Range& r : ranges)
         if (auto m = ports_->map(r.first, r.count, r.dev); !m) return m.error();

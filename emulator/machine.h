@@ -22,6 +22,7 @@ class PageWalker;
 class PortBus;
 class Pic8259Cascade;
 class Pit8254;
+class PitPort61;
 class CmosRtc;
 class Uart16550;
 class DebugExit;
@@ -99,6 +100,7 @@ private:
     std::unique_ptr<VirtualClock> clock_;
     std::unique_ptr<Pic8259Cascade> pic_;
     std::unique_ptr<Pit8254> pit_;
+    std::unique_ptr<PitPort61> port61_;
     std::unique_ptr<CmosRtc> rtc_;
     std::unique_ptr<Uart16550> uart_;
     std::unique_ptr<DebugExit> debug_exit_;
