@@ -5,21 +5,15 @@
 #include <algorithm>
 #include <memory>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include "base/log.h"
 
 namespace forkscope {
 namespace {
 
 spdlog::logger& rtc_log() {
-    static const std::shared_ptr<spdlog::logger> log = [] {
-        if (auto existing = spdlog::get("rtc")) return existing;
-        try {
-            return spdlog::stderr_color_mt("rtc");
-        } catch (const spdlog::spdlog_ex&) {  // another thread registered it first
-            return spdlog::get("rtc");
-        }
-    }();
+    static const std::shared_ptr<spdlog::logger> log = logger("rtc");
     return *log;
 }
 

@@ -1,25 +1,17 @@
 #include "devices/debug_exit.h"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include "base/log.h"
 
 namespace forkscope {
 
 namespace {
 
-std::shared_ptr<spdlog::logger> named_logger(const char* name) {
-    if (auto log = spdlog::get(name)) return log;
-    try {
-        return spdlog::stderr_color_mt(name);
-    } catch (const spdlog::spdlog_ex&) {
-        return spdlog::get(name);
-    }
-}
-
 }  // namespace
 
 DebugExit::DebugExit(std::function<void(uint32_t value)> on_exit)
-    : on_exit_(std::move(on_exit)), log_(named_logger("io")) {}
+    : on_exit_(std::move(on_exit)), log_(logger("io")) {}
 
 uint32_t DebugExit::port_read(uint16_t /*port*/, unsigned /*size*/) { return 0; }
 

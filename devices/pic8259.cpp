@@ -1,20 +1,12 @@
 #include "devices/pic8259.h"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include "base/log.h"
 
 namespace forkscope {
 
 namespace {
-
-std::shared_ptr<spdlog::logger> named_logger(const char* name) {
-    if (auto log = spdlog::get(name)) return log;
-    try {
-        return spdlog::stderr_color_mt(name);
-    } catch (const spdlog::spdlog_ex&) {
-        return spdlog::get(name);
-    }
-}
 
 uint8_t bit(unsigned ir) { return static_cast<uint8_t>(1u << (ir & 7)); }
 
@@ -41,7 +33,7 @@ constexpr uint8_t kOcw3Esmm = 0x40;
 // ---------------------------------------------------------------------------------------
 // One chip
 
-Pic8259::Pic8259(bool is_master) : master_(is_master), log_(named_logger("pic")) { reset(); }
+Pic8259::Pic8259(bool is_master) : master_(is_master), log_(logger("pic")) { reset(); }
 
 void Pic8259::reset() {
     const uint8_t lines = s_.lines;  // the wires keep their level across a reset
@@ -246,7 +238,7 @@ void Pic8259::ocw3(uint8_t value) {
 // ---------------------------------------------------------------------------------------
 // The PC/AT cascade
 
-Pic8259Cascade::Pic8259Cascade() : log_(named_logger("pic")) {}
+Pic8259Cascade::Pic8259Cascade() : log_(logger("pic")) {}
 
 void Pic8259Cascade::reset() {
     master_.reset();

@@ -6,21 +6,15 @@
 #include <algorithm>
 #include <memory>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include "base/log.h"
 
 namespace forkscope {
 namespace {
 
 spdlog::logger& pit_log() {
-    static const std::shared_ptr<spdlog::logger> log = [] {
-        if (auto existing = spdlog::get("pit")) return existing;
-        try {
-            return spdlog::stderr_color_mt("pit");
-        } catch (const spdlog::spdlog_ex&) {  // another thread registered it first
-            return spdlog::get("pit");
-        }
-    }();
+    static const std::shared_ptr<spdlog::logger> log = logger("pit");
     return *log;
 }
 

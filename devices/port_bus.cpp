@@ -3,29 +3,19 @@
 #include <algorithm>
 
 #include <fmt/format.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include "base/log.h"
 
 namespace forkscope {
 
 namespace {
 
-// The named logger, created (on stderr: stdout carries the guest console) if the front
-// end has not registered one yet.
-std::shared_ptr<spdlog::logger> named_logger(const char* name) {
-    if (auto log = spdlog::get(name)) return log;
-    try {
-        return spdlog::stderr_color_mt(name);
-    } catch (const spdlog::spdlog_ex&) {
-        return spdlog::get(name);  // somebody registered it in between
-    }
-}
-
 bool valid_size(unsigned size) { return size == 1 || size == 2 || size == 4; }
 
 }  // namespace
 
-PortBus::PortBus() : owner_(0x10000, nullptr), log_(named_logger("io")) {}
+PortBus::PortBus() : owner_(0x10000, nullptr), log_(logger("io")) {}
 
 Result<void> PortBus::map(uint16_t first, uint16_t count, PortDevice* dev) {
     const uint32_t end = uint32_t{first} + count;  // one past the last port

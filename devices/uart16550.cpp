@@ -2,8 +2,9 @@
 
 #include <algorithm>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include "base/log.h"
 
 namespace forkscope {
 
@@ -11,19 +12,10 @@ using namespace uart;
 
 namespace {
 
-std::shared_ptr<spdlog::logger> named_logger(const char* name) {
-    if (auto log = spdlog::get(name)) return log;
-    try {
-        return spdlog::stderr_color_mt(name);
-    } catch (const spdlog::spdlog_ex&) {
-        return spdlog::get(name);
-    }
-}
-
 }  // namespace
 
 Uart16550::Uart16550(IrqLine irq, std::function<void(uint8_t)> tx, const Clock* clock)
-    : irq_(irq), tx_(std::move(tx)), clock_(clock), log_(named_logger("uart")) {
+    : irq_(irq), tx_(std::move(tx)), clock_(clock), log_(logger("uart")) {
     reset();
 }
 

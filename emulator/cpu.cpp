@@ -9,7 +9,7 @@
 
 #include "devices/port_bus.h"
 #include "emulator/io_scan.h"
-#include "emulator/log.h"
+#include "base/log.h"
 #include "emulator/page_walker.h"
 #include "emulator/ram.h"
 

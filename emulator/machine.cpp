@@ -15,7 +15,7 @@
 #include "devices/uart16550.h"
 #include "emulator/cpu.h"
 #include "emulator/delivery.h"
-#include "emulator/log.h"
+#include "base/log.h"
 #include "emulator/page_walker.h"
 #include "emulator/virtual_clock.h"
 

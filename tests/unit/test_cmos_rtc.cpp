@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/device_fixtures.h"
+
 #include <memory>
 #include <optional>
 #include <vector>
@@ -12,20 +14,6 @@
 namespace forkscope {
 namespace {
 
-struct FakeClock : Clock {
-    uint64_t now = 0;
-    uint64_t now_ns() const override { return now; }
-};
-
-struct IrqRecorder : IrqSink {
-    bool level = false;
-    int rising = 0;
-    void set_irq_level(unsigned irq, bool high) override {
-        EXPECT_EQ(irq, 8u);
-        if (high && !level) ++rising;
-        level = high;
-    }
-};
 
 constexpr uint64_t kSecond = 1'000'000'000;
 constexpr uint64_t kMs = 1'000'000;
@@ -37,7 +25,7 @@ protected:
     void restart(int64_t time) {
         rtc.reset();
         clock.now = 0;
-        irq = IrqRecorder{};
+        irq = IrqRecorder{8};
         rtc = std::make_unique<CmosRtc>(clock, IrqLine(&irq, 8), time);
     }
     void at(uint64_t ns) { clock.now = ns; }
@@ -56,7 +44,7 @@ protected:
     std::optional<uint64_t> deadline() const { return rtc->next_deadline_ns(); }
 
     FakeClock clock;
-    IrqRecorder irq;
+    IrqRecorder irq{8};
     std::unique_ptr<CmosRtc> rtc = std::make_unique<CmosRtc>(clock, IrqLine(&irq, 8), k20240228_235958);
 };
 
@@ -581,7 +569,7 @@ TEST_F(RtcTest, SameInputsGiveSameState) {
         return seen;
     };
     FakeClock clock2;
-    IrqRecorder irq2;
+    IrqRecorder irq2{8};
     CmosRtc other(clock2, IrqLine(&irq2, 8), k20240228_235958);
     EXPECT_EQ(script(*rtc, clock), script(other, clock2));
     EXPECT_EQ(irq.rising, irq2.rising);

@@ -13,7 +13,9 @@ struct Fixture : ::testing::Test {
     std::vector<uint32_t> exits;
     DebugExit dev{[this](uint32_t v) { exits.push_back(v); }};
     PortBus bus;
-    void SetUp() override { ASSERT_TRUE(bus.map(DebugExit::kPort, DebugExit::kPortCount, &dev).ok()); }
+    void SetUp() override {
+        ASSERT_TRUE(bus.map(DebugExit::kPort, DebugExit::kPortCount, &dev).ok());
+    }
 };
 
 using DebugExitTest = Fixture;

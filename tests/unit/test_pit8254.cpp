@@ -4,26 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/device_fixtures.h"
+
 #include <optional>
 #include <vector>
 
 namespace forkscope {
 namespace {
 
-struct FakeClock : Clock {
-    uint64_t now = 0;
-    uint64_t now_ns() const override { return now; }
-};
-
-struct IrqRecorder : IrqSink {
-    bool level = false;
-    int rising = 0;
-    void set_irq_level(unsigned irq, bool high) override {
-        EXPECT_EQ(irq, 0u);
-        if (high && !level) ++rising;
-        level = high;
-    }
-};
 
 constexpr uint8_t kLoByte = pit::kAccessLoByte;
 constexpr uint8_t kHiByte = pit::kAccessHiByte;
@@ -74,7 +62,7 @@ protected:
     }
 
     FakeClock clock;
-    IrqRecorder irq;
+    IrqRecorder irq{0};
     Pit8254 pit{clock, IrqLine(&irq, 0)};
 };
 
@@ -687,7 +675,7 @@ TEST_F(PitTest, SwitchingFromLowOutToMode2RaisesIrqLikeTheHardware) {
 
 TEST_F(PitTest, SameInputsGiveSameState) {
     FakeClock clock2;
-    IrqRecorder irq2;
+    IrqRecorder irq2{0};
     Pit8254 other(clock2, IrqLine(&irq2, 0));
     auto script = [](Pit8254& p, FakeClock& c) {
         std::vector<uint32_t> seen;

@@ -39,8 +39,12 @@ protected:
     std::vector<uint8_t> sent;
     Uart16550 uart{IrqLine(&pic, kCom1Irq), [this](uint8_t b) { sent.push_back(b); }, &clock};
 
-    void out(unsigned offset, uint8_t value) { uart.port_write(static_cast<uint16_t>(kBase + offset), 1, value); }
-    uint8_t in(unsigned offset) { return static_cast<uint8_t>(uart.port_read(static_cast<uint16_t>(kBase + offset), 1)); }
+    void out(unsigned offset, uint8_t value) {
+        uart.port_write(static_cast<uint16_t>(kBase + offset), 1, value);
+    }
+    uint8_t in(unsigned offset) {
+        return static_cast<uint8_t>(uart.port_read(static_cast<uint16_t>(kBase + offset), 1));
+    }
     uint8_t iir() { return in(kIirFcr); }
 
     // What a driver does: 8N1, divisor, FIFOs, DTR|RTS|OUT2, interrupts.
@@ -185,7 +189,9 @@ TEST_F(UartTest, FifoHoldsSixteenBytesThenOverruns) {
 TEST_F(UartTest, FifoWrapsAround) {
     init(kFcrEnable);
     for (int round = 0; round < 5; ++round) {
-        for (int i = 0; i < 11; ++i) ASSERT_TRUE(uart.receive(static_cast<uint8_t>(round * 11 + i)));
+        for (int i = 0; i < 11; ++i) {
+            ASSERT_TRUE(uart.receive(static_cast<uint8_t>(round * 11 + i)));
+        }
         for (int i = 0; i < 11; ++i) ASSERT_EQ(in(kRbrThr), round * 11 + i);
     }
 }

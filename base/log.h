@@ -1,4 +1,5 @@
-// Named spdlog loggers, one per part ("cpu", "machine", ...), created on first use.
+// Named spdlog loggers, one per part ("cpu", "pic", "uart", ...), created on first use
+// on stderr (stdout carries the guest console). The only global state in the host.
 #pragma once
 #include <memory>
 #include <string>
