@@ -19,6 +19,9 @@ static char param_buf[COMMAND_LINE_SIZE];
 const char *execute_command;
 bool vm_check_enabled;
 const char *test_fault;
+const char *bench_workload;
+unsigned int bench_scale;
+unsigned int bench_ws_kb;
 
 static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 
@@ -49,6 +52,12 @@ static void handle_param(char *word)
 		vm_check_enabled = true;
 	else if (!strcmp(word, "test_fault"))
 		test_fault = val;
+	else if (!strcmp(word, "bench"))
+		bench_workload = val;
+	else if (!strcmp(word, "bench_scale"))
+		bench_scale = parse_uint(val);
+	else if (!strcmp(word, "bench_ws_kb"))
+		bench_ws_kb = parse_uint(val);
 }
 
 void __init parse_cmdline(const char *loader_cmdline)

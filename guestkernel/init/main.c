@@ -4,7 +4,8 @@
  * arch/boot.S calls kmain on the boot stack with paging on, interrupts off and the
  * physical address of the Multiboot information. Every line printed here, apart from
  * "selfcheck: rtc ticks" and "rtc:", must be the same on every run and every emulator:
- * tests compare transcripts.
+ * tests compare transcripts. bench=cpu|io (init/bench.c) adds one line, "bench: ...",
+ * after the self-check.
  */
 #include <abi/forkscope.h>
 #include <asm/desc.h>
@@ -15,6 +16,7 @@
 #include <asm/processor.h>
 #include <asm/setup.h>
 #include <asm/timer.h>
+#include <linux/bench.h>
 #include <linux/errno.h>
 #include <linux/init.h>
 #include <linux/jiffies.h>
@@ -125,6 +127,10 @@ void __init kmain(unsigned long mbi_phys)
 	printk("selfcheck: %s\n", ok ? "ok" : "FAILED");
 	printk("rtc: %04d-%02d-%02d %02d:%02d:%02d\n",
 	       tm->tm_year, tm->tm_mon, tm->tm_mday, tm->tm_hour, tm->tm_min, tm->tm_sec);
+
+	/* bench=: a workload for benchmarks and differential tests (init/bench.c). */
+	if (bench_workload && !bench_run(bench_workload, bench_scale, bench_ws_kb))
+		ok = false;
 
 	if (test_fault)
 		fault_selftest(test_fault);

@@ -7,6 +7,7 @@
 #define __noreturn      __attribute__((noreturn))
 #define __printf(a, b)  __attribute__((format(printf, a, b)))
 #define __used          __attribute__((used))
+#define __noinline      __attribute__((noinline))
 #define __maybe_unused  __attribute__((unused))
 
 /* Boot-only code and data. Kept resident for now; a later stage may free .init.*. */

@@ -12,6 +12,9 @@ extern char saved_command_line[COMMAND_LINE_SIZE]; /* without the image name */
 extern const char *execute_command;  /* init=, NULL when not given */
 extern bool vm_check_enabled;        /* check=vm */
 extern const char *test_fault;       /* test_fault=pf|wp|ud|gp|de|bp: oops on purpose */
+extern const char *bench_workload;   /* bench=cpu|io: run a workload (init/bench.c) */
+extern unsigned int bench_scale;     /* bench_scale=N: its units of work, 0 = default */
+extern unsigned int bench_ws_kb;     /* bench_ws_kb=N: bench=cpu working set, 0 = 1 MiB */
 void parse_cmdline(const char *loader_cmdline);
 
 /* init/main.c */
