@@ -4,6 +4,9 @@
 
 #include <unicorn/unicorn.h>
 
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <cstring>
 #include <unordered_map>
 
@@ -83,6 +86,9 @@ struct Cpu::Impl {
     size_t ctx_size = 0;
     FaultStateOffsets offsets;
 
+    // The hot state of the block hook, kept together in one object.
+    std::atomic<bool> stop_requested{false};
+    uint64_t instructions = 0;
     // Per-run bookkeeping written by hooks.
     uint64_t limit = 0;
     bool budget_stop = false;
@@ -98,6 +104,18 @@ struct Cpu::Impl {
         int16_t io_index = -1;  // instructions before its first port-I/O instruction
     };
     std::unordered_map<uint64_t, BlockInfo> blocks;
+    // The block hook runs for every executed block: a direct-mapped cache in front of
+    // the map keeps its cost to a multiply and a compare.
+    struct CachedBlock {
+        uint64_t key = ~0ull;
+        BlockInfo info;
+    };
+    static constexpr size_t kBlockCacheSize = 1u << 12;
+    std::array<CachedBlock, kBlockCacheSize> block_cache{};
+    void forget_blocks() {
+        blocks.clear();
+        block_cache.fill(CachedBlock{});
+    }
     IoScanner io_scanner;
 
     // A block with port I/O about to run at CPL > IOPL: it runs only up to the I/O
@@ -113,37 +131,47 @@ struct Cpu::Impl {
 // Hook trampolines (C callbacks) with access to Cpu internals.
 struct CpuHooks {
     static void on_block(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
-        Cpu* cpu = static_cast<Cpu*>(user);
-        Cpu::Impl& s = *cpu->impl_;
+        Cpu::Impl& s = *static_cast<Cpu::Impl*>(user);
         // A block stopped here has not executed: its instructions are not counted.
-        if (cpu->stop_requested_.load(std::memory_order_relaxed)) {
+        if (s.stop_requested.load(std::memory_order_relaxed)) [[unlikely]] {
             s.request_stop = true;
             uc_emu_stop(uc);
             return;
         }
-        if (cpu->instructions_ >= s.limit) {
+        if (s.instructions >= s.limit) [[unlikely]] {
             s.budget_stop = true;
             uc_emu_stop(uc);
             return;
         }
         const Cpu::Impl::BlockInfo& info = block_info(s, address, size);
-        if (info.io_index >= 0 && !s.io_stepping && !cpu->io_allowed()) {
+        if (info.io_index >= 0 && !s.io_stepping && !s.owner->io_allowed()) [[unlikely]] {
             s.io_lookahead = true;
             s.io_block = address;
             s.io_before = info.io_index;
             uc_emu_stop(uc);
             return;
         }
-        cpu->instructions_ += info.icount;
+        s.instructions += info.icount;
     }
 
     // Unicorn reports a block's address and byte size, not its instruction count; the
     // translated block knows it. Asking costs a lookup, and finding port I/O costs a
     // decode, so both are done once per (pc, size).
-    static const Cpu::Impl::BlockInfo& block_info(Cpu::Impl& s, uint64_t address, uint32_t size) {
+    static inline const Cpu::Impl::BlockInfo& block_info(Cpu::Impl& s, uint64_t address, uint32_t size) {
         uint64_t key = (address << 16) ^ size;
+        Cpu::Impl::CachedBlock& slot = s.block_cache[(address ^ (address >> 12)) & (Cpu::Impl::kBlockCacheSize - 1)];
+        if (slot.key == key) [[likely]]
+            return slot.info;
+        return block_info_miss(s, slot, key, address, size);
+    }
+
+    [[gnu::noinline]] static const Cpu::Impl::BlockInfo& block_info_miss(Cpu::Impl& s, Cpu::Impl::CachedBlock& slot,
+                                                                        uint64_t key, uint64_t address, uint32_t size) {
         auto it = s.blocks.find(key);
-        if (it != s.blocks.end()) return it->second;
+        if (it != s.blocks.end()) {
+            slot = {key, it->second};
+            return slot.info;
+        }
         Cpu::Impl::BlockInfo info;
         uc_tb tb{};
         if (uc_ctl_request_cache(s.uc, address, &tb) == UC_ERR_OK && tb.icount > 0) info.icount = tb.icount;
@@ -151,7 +179,9 @@ struct CpuHooks {
         PagingMode mode{s.owner->reg(Reg::Cr0), s.owner->reg(Reg::Cr3), s.owner->reg(Reg::Cr4)};
         if (size > 0 && PageWalker(s.ram).read_virtual(mode, static_cast<uint32_t>(address), bytes).ok())
             info.io_index = static_cast<int16_t>(s.io_scanner.instructions_before_io(bytes));
-        return s.blocks.emplace(key, info).first->second;
+        s.blocks.emplace(key, info);
+        slot = {key, info};
+        return slot.info;
     }
 
     static void on_interrupt(uc_engine* uc, uint32_t intno, void* user) {
@@ -294,7 +324,7 @@ Result<FaultStateOffsets> probe_fault_state(Cpu::Impl& s) {
     uc_context_restore(s.uc, s.ctx);
     uc_ctl_remove_cache(s.uc, kProbeCode, kProbeCode + 0x1000);
     s.have_event = false;
-    s.blocks.clear();
+    s.forget_blocks();
     if (!ok) return make_error(ErrorKind::Host, "Unicorn context layout not recognised (probe fault mismatch)");
     return off;
 }
@@ -322,7 +352,7 @@ Result<std::unique_ptr<Cpu>> Cpu::create(Ram& ram, PortBus& ports) {
     uc_hook h;
     Cpu* self = cpu.get();
     bool hooks_ok =
-        uc_hook_add(s.uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&CpuHooks::on_block), self, 1, 0) == UC_ERR_OK &&
+        uc_hook_add(s.uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&CpuHooks::on_block), &s, 1, 0) == UC_ERR_OK &&
         uc_hook_add(s.uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&CpuHooks::on_interrupt), self, 1, 0) == UC_ERR_OK &&
         uc_hook_add(s.uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&CpuHooks::on_in), self, 1, 0, UC_X86_INS_IN) == UC_ERR_OK &&
         uc_hook_add(s.uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&CpuHooks::on_out), self, 1, 0, UC_X86_INS_OUT) == UC_ERR_OK &&
@@ -335,13 +365,19 @@ Result<std::unique_ptr<Cpu>> Cpu::create(Ram& ram, PortBus& ports) {
     auto offsets = probe_fault_state(s);
     if (!offsets) return offsets.error();
     s.offsets = *offsets;
-    cpu->instructions_ = 0;  // the probe's instructions are not the guest's
+    cpu->impl_->instructions = 0;  // the probe's instructions are not the guest's
     return cpu;
 }
 
+void Cpu::request_stop() { impl_->stop_requested.store(true, std::memory_order_relaxed); }
+uint64_t Cpu::instructions() const { return impl_->instructions; }
+const uint64_t* Cpu::instruction_counter() const { return &impl_->instructions; }
+
 bool Cpu::io_allowed() const {
+    uint8_t cpl = this->cpl();
+    if (cpl == 0) return true;  // IOPL is never below 0: skip the costly EFLAGS read
     uint32_t iopl = (reg(Reg::Eflags) >> 12) & 3;
-    return cpl() <= iopl;
+    return cpl <= iopl;
 }
 
 // Reads the hidden fault state, then resets "exception in flight" so that the next
@@ -359,7 +395,7 @@ CpuExit Cpu::run(uint64_t instruction_limit) {
     Impl& s = *impl_;
     s.limit = instruction_limit;
     s.budget_stop = s.request_stop = s.have_event = s.memory_error = s.io_lookahead = false;
-    if (stop_requested_.exchange(false)) {
+    if (impl_->stop_requested.exchange(false)) {
         CpuExit e;
         e.kind = CpuExitKind::StopRequested;
         e.eip = reg(Reg::Eip);
@@ -375,7 +411,7 @@ CpuExit Cpu::step() {
     s.limit = ~0ull;
     s.budget_stop = s.request_stop = s.have_event = s.memory_error = s.io_lookahead = false;
     uint32_t eip = reg(Reg::Eip);
-    uint64_t before = instructions_;
+    uint64_t before = impl_->instructions;
     // One instruction needs no look-ahead: a refused port access is caught in the I/O
     // hook, and the state from before the step is put back so #GP points at it.
     std::vector<uint8_t> saved = save_context();
@@ -385,12 +421,12 @@ CpuExit Cpu::step() {
     uc_err err = uc_emu_start(s.uc, eip, kNoUntil, 0, 1);
     s.io_stepping = false;
     // The block hook counted the whole block the step started; a step is one.
-    instructions_ = before + 1;
+    impl_->instructions = before + 1;
     bool io_fault = err == UC_ERR_OK && s.have_event && !s.event.detail.empty();
     CpuExit e = finish_run(err);
     if (io_fault) {
         (void)restore_context(saved);
-        instructions_ = before;
+        impl_->instructions = before;
         e.eip = eip;
     }
     // A count-limited run ends like hlt does; only a real hlt is reported as one.
@@ -411,7 +447,7 @@ CpuExit Cpu::finish_run(int uc_error) {
         // Run the block's instructions before the I/O one, then raise #GP on it.
         s.io_lookahead = false;
         if (s.io_before > 0) {
-            uint64_t before = instructions_;
+            uint64_t before = impl_->instructions;
             // The block was translated without per-instruction counting: drop it so
             // that the count below can stop inside it.
             invalidate_code(static_cast<uint32_t>(s.io_block), static_cast<uint32_t>(s.io_block) + 1);
@@ -419,7 +455,7 @@ CpuExit Cpu::finish_run(int uc_error) {
             s.limit = ~0ull;
             err = uc_emu_start(s.uc, s.io_block, kNoUntil, 0, static_cast<size_t>(s.io_before));
             s.io_stepping = false;
-            instructions_ = before + static_cast<uint64_t>(s.io_before);
+            impl_->instructions = before + static_cast<uint64_t>(s.io_before);
             if (err != UC_ERR_OK || s.have_event || s.memory_error) return finish_run(err);
         }
         CpuExit e;
@@ -461,7 +497,7 @@ CpuExit Cpu::finish_run(int uc_error) {
         e.kind = CpuExitKind::Budget;
     } else if (s.request_stop) {
         e.kind = CpuExitKind::StopRequested;
-        stop_requested_.store(false);
+        impl_->stop_requested.store(false);
     } else if (reg(Reg::Eip) == 0) {
         e.kind = CpuExitKind::AtAddressZero;  // hlt leaves EIP after itself, never at 0
     } else {
@@ -577,12 +613,12 @@ void Cpu::invalidate_code(uint32_t begin, uint32_t end) {
     uc_ctl_remove_cache(impl_->uc, begin, end);
     set_reg(Reg::Cr2, cr2);
     clear_fault_state();
-    impl_->blocks.clear();
+    impl_->forget_blocks();
 }
 
 void Cpu::invalidate_all_code() {
     uc_ctl_flush_tb(impl_->uc);
-    impl_->blocks.clear();
+    impl_->forget_blocks();
 }
 
 std::vector<uint8_t> Cpu::save_context() const {

@@ -80,11 +80,11 @@ public:
 
     // Thread-safe: makes the current or next run() return StopRequested at the next
     // block boundary.
-    void request_stop() { stop_requested_.store(true, std::memory_order_relaxed); }
+    void request_stop();
 
-    uint64_t instructions() const { return instructions_; }
+    uint64_t instructions() const;
     // The live counter, for a clock that reads it during a run.
-    const uint64_t* instruction_counter() const { return &instructions_; }
+    const uint64_t* instruction_counter() const;
     // Single-step exactly one instruction (debugger). Returns the exit of that step.
     CpuExit step();
 
@@ -121,8 +121,6 @@ private:
     CpuExit finish_run(int uc_error);
 
     std::unique_ptr<Impl> impl_;
-    std::atomic<bool> stop_requested_{false};
-    uint64_t instructions_ = 0;
 
     friend struct CpuHooks;
     friend Result<FaultStateOffsets> probe_fault_state(Impl&);
