@@ -1,0 +1,69 @@
+/* stdio.h: buffered streams on file descriptors (stdio.c) and formatted output
+ * (printf.c). stdout is line buffered on a terminal and fully buffered otherwise;
+ * stderr is unbuffered. */
+#ifndef _STDIO_H
+#define _STDIO_H
+
+#include <stddef.h>
+#include <stdarg.h>
+#include <sys/types.h>
+
+typedef struct libc_file FILE; /* opaque; defined in stdio.c */
+
+extern FILE *const stdin;
+extern FILE *const stdout;
+extern FILE *const stderr;
+
+#define EOF (-1)
+#define BUFSIZ 4096
+
+#define _IOFBF 0 /* full buffering */
+#define _IOLBF 1 /* line buffering */
+#define _IONBF 2 /* no buffering */
+
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+
+FILE *fopen(const char *path, const char *mode);
+FILE *fdopen(int fd, const char *mode);
+int fclose(FILE *f);
+int fflush(FILE *f); /* fflush(NULL) flushes every open stream */
+int setvbuf(FILE *restrict f, char *restrict buf, int mode, size_t size);
+void setbuf(FILE *restrict f, char *restrict buf);
+int fileno(FILE *f);
+int feof(FILE *f);
+int ferror(FILE *f);
+void clearerr(FILE *f);
+
+int fgetc(FILE *f);
+int getc(FILE *f);
+int getchar(void);
+int ungetc(int c, FILE *f);
+char *fgets(char *restrict s, int size, FILE *restrict f);
+size_t fread(void *restrict p, size_t size, size_t n, FILE *restrict f);
+
+int fputc(int c, FILE *f);
+int putc(int c, FILE *f);
+int putchar(int c);
+int fputs(const char *restrict s, FILE *restrict f);
+int puts(const char *s);
+size_t fwrite(const void *restrict p, size_t size, size_t n, FILE *restrict f);
+
+int printf(const char *restrict fmt, ...) __attribute__((format(printf, 1, 2)));
+int fprintf(FILE *restrict f, const char *restrict fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int dprintf(int fd, const char *restrict fmt, ...) __attribute__((format(printf, 2, 3)));
+int sprintf(char *restrict s, const char *restrict fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int snprintf(char *restrict s, size_t n, const char *restrict fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int vprintf(const char *restrict fmt, va_list ap);
+int vfprintf(FILE *restrict f, const char *restrict fmt, va_list ap);
+int vdprintf(int fd, const char *restrict fmt, va_list ap);
+int vsprintf(char *restrict s, const char *restrict fmt, va_list ap);
+int vsnprintf(char *restrict s, size_t n, const char *restrict fmt, va_list ap);
+
+void perror(const char *s);
+
+#endif

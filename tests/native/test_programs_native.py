@@ -1,0 +1,378 @@
+#!/usr/bin/env python3
+"""Run the guest programs natively on the host and check exact output and status.
+
+The programs are static i386 ELF files on the Linux syscall ABI (images/libc), so an
+x86-64 Linux host with IA32 emulation runs them directly. What they print here is
+what they must print inside forkscope, so the transcripts below double as the
+expected guest output (natively fork works, so the fork-dependent parts run too).
+
+Environment: PROGRAMS_DIR (build/images/programs), INITRAMFS
+(build/images/initramfs.cpio), MOTD_SOURCE (images/programs/motd.txt).
+Stdlib only; the initramfs checks use the host's cpio.
+"""
+
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+PROGRAMS_DIR = os.environ.get("PROGRAMS_DIR", "")
+INITRAMFS = os.environ.get("INITRAMFS", "")
+MOTD_SOURCE = os.environ.get("MOTD_SOURCE", "")
+
+PROGRAMS = ["init", "hello", "echo", "cat", "ls", "sleep", "memtest", "segv", "pipes",
+            "sigtest", "exectest", "libctest", "clonetest"]
+
+# Expected stdout of the self-checking programs (exit status 0).
+TRANSCRIPTS = {
+    "hello": "hello, world\n",
+    "memtest": """\
+memtest: brk: 256 pages grown, zeroed, written, verified, released
+memtest: mmap: 256 pages mapped, zeroed, written, verified, unmapped
+memtest: sparse: 64 MiB reserved, 16 pages touched, verified, unmapped
+memtest: malloc: 1000 blocks and a 1 MiB block allocated, verified, freed
+memtest: ok
+""",
+    "pipes": """\
+pipes: pipe: ok
+pipes: write 11 bytes: ok
+pipes: read 5 of them: ok
+pipes: partial read returns the other 6: ok
+pipes: dup of the write end: ok
+pipes: dup2 of the write end to fd 10: ok
+pipes: write through three descriptors: ok
+pipes: read them back in order: ok
+pipes: EOF after the write ends are closed: ok
+pipes: pipe2 O_NONBLOCK: ok
+pipes: empty nonblocking read: EAGAIN: ok
+pipes: pipe2: ok
+pipes: write with no reader, SIGPIPE ignored: EPIPE: ok
+pipes: write with no reader, SIGPIPE caught: EPIPE and one SIGPIPE: ok
+pipes: --- fork-dependent checks ---
+pipes: fork: ok
+pipes: parent reads the child's message, then EOF: ok
+pipes: child exited with status 0: ok
+pipes: all ok
+""",
+    "sigtest": """\
+sigtest: sigaction SIGUSR1 (plain handler): ok
+sigtest: sigaction SIGUSR2 (SA_SIGINFO handler): ok
+sigtest: sigaction reads back handler, SA_RESTORER, restorer, mask: ok
+sigtest: SIGUSR1 handler ran once, then kill returned 0: ok
+sigtest: plain handler returns into sa_restorer: ok
+sigtest: inside the handler SIGUSR1 and its sa_mask (SIGUSR2) are blocked: ok
+sigtest: sigreturn restored the signal mask: ok
+sigtest: SIGUSR2 SA_SIGINFO handler ran once: ok
+sigtest: siginfo: si_code SI_USER, si_pid and si_uid of the sender: ok
+sigtest: SA_SIGINFO handler returns into sa_restorer: ok
+sigtest: ucontext holds kill's return value in EAX: ok
+sigtest: rt_sigreturn resumed with the EAX the handler wrote: ok
+sigtest: block SIGUSR1: ok
+sigtest: blocked SIGUSR1 not delivered: ok
+sigtest: SIGUSR1 is pending: ok
+sigtest: unblocking delivers it, once, before sigprocmask returns: ok
+sigtest: nothing pending afterwards: ok
+sigtest: ignored SIGUSR2 is discarded: ok
+sigtest: signal() returns the previous disposition: ok
+sigtest: --- fork-dependent checks ---
+sigtest: fork: ok
+sigtest: kill the child with SIGTERM: ok
+sigtest: wait status: killed by SIGTERM (the default action): ok
+sigtest: child inherits the handler, exits with 42: ok
+sigtest: the child's handler ran in the child's memory only: ok
+sigtest: child inherits the mask but not the pending SIGUSR1: ok
+sigtest: parent still gets its pending SIGUSR1: ok
+sigtest: all ok
+""",
+    "exectest": """\
+exectest: level 0
+exectest: level 1, EXECTEST_LEVEL=1
+exectest: argv and the new environment arrived: ok
+exectest: level 2, EXECTEST_LEVEL=2
+exectest: argv and the new environment arrived: ok
+exectest: level 3, EXECTEST_LEVEL=3
+exectest: argv and the new environment arrived: ok
+exectest: auxv AT_PAGESZ is 4096: ok
+exectest: execve of a missing file: ENOENT: ok
+exectest: execve of a non-ELF file: ENOEXEC: ok
+exectest: now running /bin/echo
+""",
+    "libctest": """\
+libctest: printf: 56 checks
+libctest: strings: 27 checks
+libctest: numbers: 19 checks
+libctest: sorting: 6 checks
+libctest: malloc: 6 checks
+libctest: stdio: 13 checks
+libctest: signal sets: 7 checks
+libctest: all ok
+""",
+    "clonetest": """\
+clonetest: vfork child wrote the parent's memory before we resumed: ok
+clonetest: vfork child exit status 3: ok
+clonetest: echo from a vfork child
+clonetest: vfork + execve /bin/echo, parent resumes: ok
+clonetest: clone process: fn's return value is the exit status: ok
+clonetest: clone process has its own memory: ok
+clonetest: set_thread_area picks a slot: ok
+clonetest: %gs:0 reads the TLS block: ok
+clonetest: clone thread: ok
+clonetest: CLONE_PARENT_SETTID stored the tid: ok
+clonetest: thread wrote shared memory: ok
+clonetest: thread has its own tid in our process: ok
+clonetest: thread sees its own TLS through %gs: ok
+clonetest: our TLS is unchanged: ok
+clonetest: all ok
+""",
+}
+
+
+def prog(name):
+    return os.path.join(PROGRAMS_DIR, name)
+
+
+def run(name, *args, stdin=None, env=None):
+    """Runs a program by its full path (argv[0] is that path) with a small, fixed
+    environment; returns the CompletedProcess with text stdout/stderr."""
+    return subprocess.run([prog(name), *args], input=stdin, capture_output=True, text=True,
+                          timeout=60, env=env if env is not None else {"LANG": "C"})
+
+
+def native_i386_works():
+    try:
+        return subprocess.run([prog("hello")], capture_output=True, timeout=30).returncode == 0
+    except OSError:
+        return False
+
+
+class ProgramsTestCase(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not PROGRAMS_DIR:
+            raise unittest.SkipTest("PROGRAMS_DIR is not set (run through meson test)")
+        if not native_i386_works():
+            raise unittest.SkipTest("this host cannot run i386 binaries (no IA32 emulation?)")
+
+    def expect(self, result, stdout, returncode=0, stderr=None):
+        self.assertEqual(result.stdout, stdout)
+        self.assertEqual(result.returncode, returncode, msg=f"stderr: {result.stderr!r}")
+        if stderr is not None:
+            self.assertEqual(result.stderr, stderr)
+
+
+class TestTranscripts(ProgramsTestCase):
+    def test_self_checking_programs(self):
+        for name, expected in TRANSCRIPTS.items():
+            with self.subTest(program=name):
+                self.expect(run(name), expected, 0, stderr="")
+
+    def test_segv_dies_from_sigsegv(self):
+        r = run("segv")
+        self.expect(r, "segv: reading 0xc0000000\n", -signal.SIGSEGV)
+
+
+class TestEcho(ProgramsTestCase):
+    def test_echo(self):
+        self.expect(run("echo"), "\n")
+        self.expect(run("echo", "a", "b  c", "d"), "a b  c d\n")
+        self.expect(run("echo", "-n", "no", "newline"), "no newline")
+        self.expect(run("echo", "-n", "-n", "x"), "x")
+        self.expect(run("echo", "x", "-n"), "x -n\n")
+        self.expect(run("echo", ""), "\n")
+
+
+class TestCat(ProgramsTestCase):
+    def test_stdin(self):
+        self.expect(run("cat", stdin="line 1\nline 2\n"), "line 1\nline 2\n")
+        self.expect(run("cat", stdin=""), "")
+
+    def test_files_and_dash(self):
+        with tempfile.TemporaryDirectory() as d:
+            a, b = os.path.join(d, "a"), os.path.join(d, "b")
+            with open(a, "w") as f:
+                f.write("first\n")
+            big = "".join(f"{i:05d} the quick brown fox\n" for i in range(2000))  # > 4 KiB
+            with open(b, "w") as f:
+                f.write(big)
+            self.expect(run("cat", a, "-", b, stdin="middle\n"), "first\nmiddle\n" + big)
+
+    def test_missing_file(self):
+        r = run("cat", "/nonexistent/file")
+        self.expect(r, "", 1, stderr="cat: /nonexistent/file: No such file or directory\n")
+
+
+class TestLs(ProgramsTestCase):
+    def test_sorted_listing(self):
+        with tempfile.TemporaryDirectory() as d:
+            for name in ["b", "a", "C", "c10", "c2", ".hidden"]:
+                open(os.path.join(d, name), "w").close()
+            os.mkdir(os.path.join(d, "subdir"))
+            self.expect(run("ls", d), "C\na\nb\nc10\nc2\nsubdir\n")
+            self.expect(run("ls", "-a", d), ".\n..\n.hidden\nC\na\nb\nc10\nc2\nsubdir\n")
+
+    def test_default_is_cwd(self):
+        with tempfile.TemporaryDirectory() as d:
+            open(os.path.join(d, "only"), "w").close()
+            r = subprocess.run([prog("ls")], cwd=d, capture_output=True, text=True, timeout=60)
+            self.expect(r, "only\n")
+
+    def test_many_entries(self):
+        # More entries than one 4 KiB getdents64 buffer holds.
+        with tempfile.TemporaryDirectory() as d:
+            names = [f"file-with-a-longish-name-{i:04d}" for i in range(500)]
+            for name in names:
+                open(os.path.join(d, name), "w").close()
+            self.expect(run("ls", d), "".join(n + "\n" for n in sorted(names)))
+
+    def test_several_arguments_and_errors(self):
+        with tempfile.TemporaryDirectory() as d:
+            os.mkdir(os.path.join(d, "x"))
+            open(os.path.join(d, "x", "f"), "w").close()
+            open(os.path.join(d, "plain"), "w").close()
+            x, plain = os.path.join(d, "x"), os.path.join(d, "plain")
+            self.expect(run("ls", x, plain), f"{x}:\nf\n\n{plain}:\n{plain}\n")
+        r = run("ls", "/nonexistent")
+        self.expect(r, "", 1, stderr="ls: cannot access '/nonexistent': No such file or directory\n")
+
+
+class TestSleep(ProgramsTestCase):
+    def test_fraction(self):
+        start = time.monotonic()
+        self.expect(run("sleep", "0.15"), "")
+        self.assertGreaterEqual(time.monotonic() - start, 0.14)
+
+    def test_zero_and_usage(self):
+        self.expect(run("sleep", "0"), "")
+        for bad in [[], ["x"], ["1s"], ["."], ["1", "2"]]:
+            with self.subTest(args=bad):
+                self.expect(run("sleep", *bad), "", 1, stderr="usage: sleep SECONDS[.FRACTION]\n")
+
+
+class TestInit(ProgramsTestCase):
+    def test_no_program(self):
+        self.expect(run("init"), "init: no program given\n")
+
+    def test_runs_program_with_arguments(self):
+        self.expect(run("init", prog("hello")), "hello, world\n")
+        self.expect(run("init", prog("echo"), "one", "two"), "one two\n")
+        # argv[0] becomes the path: exectest finds notelf beside itself through it.
+        self.expect(run("init", prog("exectest")), TRANSCRIPTS["exectest"])
+
+    def test_passes_exit_status_and_signals(self):
+        self.expect(run("init", prog("cat"), "/nonexistent"), "", 1)
+        path = prog("segv")
+        self.expect(run("init", path),
+                    f"segv: reading 0xc0000000\ninit: {path} killed by signal 11 "
+                    "(Segmentation fault)\n", 128 + 11)
+
+    def test_missing_program(self):
+        r = run("init", "/nonexistent/prog")
+        self.expect(r, "", 127,
+                    stderr="init: cannot run /nonexistent/prog: No such file or directory\n")
+
+
+def read_elf(path):
+    """(header fields, [program headers]) of a 32-bit ELF file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    ident = data[:16]
+    (e_type, e_machine, _version, e_entry, e_phoff, _shoff, _flags, _ehsize, e_phentsize,
+     e_phnum) = struct.unpack_from("<HHIIIIIHHH", data, 16)
+    phdrs = []
+    for i in range(e_phnum):
+        phdrs.append(struct.unpack_from("<IIIIIIII", data, e_phoff + i * e_phentsize))
+    return {"ident": ident, "type": e_type, "machine": e_machine, "entry": e_entry}, phdrs
+
+
+class TestElfLayout(unittest.TestCase):
+    PT_LOAD, PT_INTERP, PT_DYNAMIC = 1, 3, 2
+    PF_X, PF_W = 1, 2
+
+    def test_static_i386_with_separate_page_aligned_segments(self):
+        if not PROGRAMS_DIR:
+            self.skipTest("PROGRAMS_DIR is not set")
+        for name in PROGRAMS:
+            with self.subTest(program=name):
+                hdr, phdrs = read_elf(prog(name))
+                self.assertEqual(hdr["ident"][:4], b"\x7fELF")
+                self.assertEqual(hdr["ident"][4], 1, "ELFCLASS32")
+                self.assertEqual(hdr["ident"][5], 1, "little-endian")
+                self.assertEqual(hdr["type"], 2, "ET_EXEC")
+                self.assertEqual(hdr["machine"], 3, "EM_386")
+                types = [p[0] for p in phdrs]
+                self.assertNotIn(self.PT_INTERP, types)
+                self.assertNotIn(self.PT_DYNAMIC, types)
+                loads = [p for p in phdrs if p[0] == self.PT_LOAD]
+                self.assertGreaterEqual(len(loads), 2)
+                for (_t, offset, vaddr, _pa, filesz, memsz, flags, align) in loads:
+                    self.assertEqual(vaddr % 4096, 0, "segment starts on a page")
+                    self.assertEqual(offset % 4096, 0)
+                    self.assertEqual(align, 4096)
+                    self.assertLessEqual(filesz, memsz)
+                    self.assertFalse(flags & self.PF_W and flags & self.PF_X, "W^X")
+                    self.assertGreaterEqual(vaddr, 0x08048000)
+                    self.assertLess(vaddr + memsz, 0xC0000000, "below the kernel")
+                self.assertTrue(any(p[6] & self.PF_X for p in loads), "a text segment")
+                self.assertTrue(any(p[6] & self.PF_W for p in loads), "a data segment")
+                # Segments do not share pages: each one's last page ends before the next.
+                spans = sorted((p[2], p[2] + p[5]) for p in loads)
+                for (_s0, e0), (s1, _e1) in zip(spans, spans[1:]):
+                    self.assertLessEqual((e0 + 4095) // 4096 * 4096, s1)
+                self.assertTrue(any(p[2] <= hdr["entry"] < p[2] + p[5] and p[6] & self.PF_X
+                                    for p in loads), "entry point in the text segment")
+
+
+class TestInitramfs(unittest.TestCase):
+    EXPECTED_NAMES = [".", "bin", "etc", "tmp"] + sorted(
+        [f"bin/{p}" for p in PROGRAMS] + ["bin/notelf", "etc/motd"])
+
+    @classmethod
+    def setUpClass(cls):
+        if not INITRAMFS:
+            raise unittest.SkipTest("INITRAMFS is not set (run through meson test)")
+        if not shutil.which("cpio"):
+            raise unittest.SkipTest("cpio is not installed")
+
+    def test_lists_every_entry(self):
+        with open(INITRAMFS, "rb") as archive:
+            r = subprocess.run(["cpio", "-t", "--quiet"], stdin=archive, capture_output=True,
+                               text=True, check=True)
+        self.assertEqual(r.stdout.splitlines(), self.EXPECTED_NAMES)
+
+    def test_newc_format(self):
+        with open(INITRAMFS, "rb") as f:
+            data = f.read()
+        self.assertEqual(data[:6], b"070701")
+        self.assertEqual(len(data) % 4, 0)
+        self.assertIn(b"TRAILER!!!\0", data[-128:])
+
+    def test_extracts_identical_files_with_modes(self):
+        with tempfile.TemporaryDirectory() as d:
+            with open(INITRAMFS, "rb") as archive:
+                subprocess.run(["cpio", "-i", "-d", "--quiet", "--no-absolute-filenames"],
+                               stdin=archive, cwd=d, check=True)
+            for name in PROGRAMS + ["notelf"]:
+                with self.subTest(file=name):
+                    extracted = os.path.join(d, "bin", name)
+                    with open(extracted, "rb") as a, open(prog(name), "rb") as b:
+                        self.assertEqual(a.read(), b.read())
+                    self.assertEqual(os.stat(extracted).st_mode & 0o7777, 0o755)
+            motd = os.path.join(d, "etc", "motd")
+            with open(motd, "rb") as a, open(MOTD_SOURCE, "rb") as b:
+                self.assertEqual(a.read(), b.read())
+            self.assertEqual(os.stat(motd).st_mode & 0o7777, 0o644)
+            self.assertTrue(os.path.isdir(os.path.join(d, "tmp")))
+            # The extracted programs still run (spot check).
+            if native_i386_works():
+                r = subprocess.run([os.path.join(d, "bin", "hello")], capture_output=True,
+                                   text=True, timeout=30)
+                self.assertEqual(r.stdout, "hello, world\n")
+
+
+if __name__ == "__main__":
+    unittest.main()
