@@ -98,6 +98,8 @@ struct Cpu::Impl {
     bool memory_error = false;
     std::string memory_detail;
 
+    std::function<void()> port_observer;
+
     // What we know of each translated block, by (pc, size); see block_info.
     struct BlockInfo {
         uint16_t icount = 1;
@@ -204,7 +206,9 @@ struct CpuHooks {
             raise_io_fault(uc, s);
             return size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffffu;
         }
-        return s.ports.read(static_cast<uint16_t>(port), static_cast<unsigned>(size));
+        uint32_t value = s.ports.read(static_cast<uint16_t>(port), static_cast<unsigned>(size));
+        if (s.port_observer) s.port_observer();
+        return value;
     }
 
     static void on_out(uc_engine* uc, uint32_t port, int size, uint32_t value, void* user) {
@@ -215,6 +219,7 @@ struct CpuHooks {
             return;
         }
         s.ports.write(static_cast<uint16_t>(port), static_cast<unsigned>(size), value);
+        if (s.port_observer) s.port_observer();
     }
 
     // Port I/O at CPL > IOPL that the look-ahead in on_block did not catch (a block
@@ -368,6 +373,10 @@ Result<std::unique_ptr<Cpu>> Cpu::create(Ram& ram, PortBus& ports) {
     cpu->impl_->instructions = 0;  // the probe's instructions are not the guest's
     return cpu;
 }
+
+void Cpu::set_port_observer(std::function<void()> observer) { impl_->port_observer = std::move(observer); }
+
+void Cpu::lower_instruction_limit(uint64_t limit) { impl_->limit = std::min(impl_->limit, limit); }
 
 void Cpu::request_stop() { impl_->stop_requested.store(true, std::memory_order_relaxed); }
 uint64_t Cpu::instructions() const { return impl_->instructions; }

@@ -5,6 +5,7 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -81,6 +82,12 @@ public:
     // Thread-safe: makes the current or next run() return StopRequested at the next
     // block boundary.
     void request_stop();
+
+    // Called after every port access the guest makes (from inside run()): a device may
+    // have raised an interrupt or armed an earlier timer, so the machine can stop the
+    // run or shorten it with lower_instruction_limit().
+    void set_port_observer(std::function<void()> observer);
+    void lower_instruction_limit(uint64_t limit);
 
     uint64_t instructions() const;
     // The live counter, for a clock that reads it during a run.

@@ -25,6 +25,10 @@ namespace {
 
 constexpr uint32_t kEflagsIf = 1u << 9;
 
+// With an interrupt pending but IF clear, runs are cut to this many instructions, so
+// the interrupt is taken soon after the guest's sti.
+constexpr uint64_t kInterruptPollSlice = 1000;
+
 // The boot GDT the loader leaves for the kernel, as QEMU's Multiboot ROM does: null,
 // flat code 0x08, flat data 0x10. It sits in the EBDA, which the memory map reserves.
 constexpr uint32_t kBootGdt = 0x9fc00;
@@ -70,6 +74,8 @@ Result<std::unique_ptr<Machine>> Machine::create(MachineConfig config) {
     if (auto r = m->build_devices(); !r) return r.error();
     if (auto r = m->set_boot_state(); !r) return r.error();
     if (m->config_.trace.io) logger("io")->set_level(spdlog::level::trace);
+    if (m->config_.trace.interrupts) logger("int")->set_level(spdlog::level::info);
+    if (m->config_.trace.exceptions) logger("exc")->set_level(spdlog::level::info);
     if (m->config_.input_fd >= 0) m->start_input_thread();
     return m;
 }
@@ -104,6 +110,8 @@ Result<void> Machine::build_devices() {
     };
     for (const Range& r : ranges)
         if (auto m = ports_->map(r.first, r.count, r.dev); !m) return m.error();
+    program_pic_as_bios();
+    cpu_->set_port_observer([this] { on_port_access(); });
     return {};
 }
 
@@ -138,7 +146,11 @@ void Machine::start_input_thread() {
             if (r <= 0) continue;
             uint8_t buf[256];
             ssize_t n = ::read(fd, buf, sizeof buf);
-            if (n <= 0) return;  // EOF or error: no more input
+            if (n <= 0) {  // EOF or error: no more input
+                input_eof_.store(true);
+                cpu_->request_stop();
+                return;
+            }
             {
                 std::lock_guard<std::mutex> lock(input_mutex_);
                 input_.insert(input_.end(), buf, buf + n);
@@ -161,15 +173,47 @@ void Machine::request_stop() {
     cpu_->request_stop();
 }
 
+bool Machine::irq_unmasked(unsigned irq) const {
+    uint8_t master = pic_->imr(PicChip::Master);
+    if (irq < 8) return !(master & (1u << irq));
+    return !(master & (1u << Pic8259Cascade::kCascadeIr)) && !(pic_->imr(PicChip::Slave) & (1u << (irq - 8)));
+}
+
 std::optional<uint64_t> Machine::next_deadline() const {
+    struct Source {
+        const TimedDevice* dev;
+        unsigned irq;
+    };
+    const Source sources[] = {{pit_.get(), 0}, {uart_.get(), 4}, {rtc_.get(), 8}};
     std::optional<uint64_t> d;
-    for (const TimedDevice* dev : {static_cast<const TimedDevice*>(pit_.get()),
-                                   static_cast<const TimedDevice*>(rtc_.get()),
-                                   static_cast<const TimedDevice*>(uart_.get())}) {
-        auto t = dev->next_deadline_ns();
+    for (const Source& src : sources) {
+        if (!irq_unmasked(src.irq)) continue;
+        auto t = src.dev->next_deadline_ns();
         if (t && (!d || *t < *d)) d = t;
     }
     return d;
+}
+
+// After each guest port access, inside a run: a device may now want the CPU sooner.
+void Machine::on_port_access() {
+    if (pic_->intr()) {
+        // Stop to deliver it; with IF clear, come back soon to see whether sti came.
+        if (cpu_->reg(Reg::Eflags) & kEflagsIf)
+            cpu_->request_stop();
+        else
+            cpu_->lower_instruction_limit(cpu_->instructions() + kInterruptPollSlice);
+    }
+    if (auto d = next_deadline()) cpu_->lower_instruction_limit(clock_->instruction_limit_for(*d));
+}
+
+// Leave the PIC pair as a PC BIOS does before it starts a kernel: master at vectors
+// 0x08-0x0f, slave at 0x70-0x77, every line masked but the cascade.
+void Machine::program_pic_as_bios() {
+    const std::pair<uint16_t, uint8_t> writes[] = {
+        {0x20, 0x11}, {0x21, 0x08}, {0x21, 0x04}, {0x21, 0x01}, {0x21, 0xfb},
+        {0xa0, 0x11}, {0xa1, 0x70}, {0xa1, 0x02}, {0xa1, 0x01}, {0xa1, 0xff},
+    };
+    for (auto [port, value] : writes) ports_->write(port, 1, value);
 }
 
 void Machine::advance_devices() {
@@ -182,8 +226,8 @@ void Machine::advance_devices() {
 Result<void> Machine::deliver(const InterruptEvent& ev) {
     auto r = deliver_interrupt(*cpu_, *walker_, ev);
     if (!r) {
-        return make_error(r.error().kind, r.error().message + " (EIP " + hex32(ev.return_eip) + ", after " +
-                                              std::to_string(cpu_->instructions()) + " instructions)");
+        return make_error(r.error().kind,
+                          r.error().message + " (after " + std::to_string(cpu_->instructions()) + " instructions)");
     }
     bool external = ev.source == EventSource::External;
     if (external)
@@ -209,13 +253,18 @@ Result<bool> Machine::idle() {
         if (exit_status_ || stop_requested_.load()) return false;
         auto deadline = next_deadline();
         if (!deadline) {
-            if (config_.input_fd >= 0) {
+            bool input_pending;
+            {
+                std::lock_guard<std::mutex> lock(input_mutex_);
+                input_pending = !input_.empty();
+            }
+            if (config_.input_fd >= 0 && irq_unmasked(4) && (input_pending || !input_eof_.load())) {
                 // Only the console can wake the guest: wait for the host's input.
                 std::this_thread::sleep_for(std::chrono::milliseconds(5));
                 continue;
             }
-            return make_error(ErrorKind::MachineFault, "guest halted at EIP " + hex32(cpu_->reg(Reg::Eip)) +
-                                                           " with no timer armed and no interrupt pending");
+            return make_error(ErrorKind::MachineFault, "guest halted at EIP " + hex32(cpu_->reg(Reg::Eip) - 1) +
+                                                           " with no timer armed and no unmasked interrupt that can wake it");
         }
         if (config_.max_instructions && cpu_->instructions() >= config_.max_instructions) return false;
         clock_->idle_until(*deadline);
@@ -259,6 +308,7 @@ Result<uint32_t> Machine::run() {
 
         uint64_t limit = ~0ull;
         if (auto d = next_deadline()) limit = clock_->instruction_limit_for(*d);
+        if (pic_->intr()) limit = std::min(limit, cpu_->instructions() + kInterruptPollSlice);
         if (config_.realtime) limit = std::min(limit, clock_->instruction_limit_for(0));
         if (config_.max_instructions) limit = std::min(limit, config_.max_instructions);
         CpuExit exit = cpu_->run(limit);

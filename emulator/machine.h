@@ -86,7 +86,12 @@ private:
     Result<void> set_boot_state();
     Result<void> deliver(const InterruptEvent& ev);
     Result<bool> idle();              // hlt: true when an interrupt became deliverable
+    // The next time a device whose IRQ line is unmasked needs an update: masked lines
+    // cannot wake the CPU, and their edges are latched when the device next advances.
     std::optional<uint64_t> next_deadline() const;
+    bool irq_unmasked(unsigned irq) const;
+    void on_port_access();
+    void program_pic_as_bios();
     void advance_devices();
     void pump_input();
     void start_input_thread();
@@ -115,6 +120,7 @@ private:
     std::vector<uint8_t> input_;
     std::thread input_thread_;
     std::atomic<bool> input_stop_{false};
+    std::atomic<bool> input_eof_{false};
 };
 
 }  // namespace forkscope

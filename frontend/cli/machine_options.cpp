@@ -1,24 +1,35 @@
 #include "frontend/cli/machine_options.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
+#include <cstring>
 
 #include "frontend/embedded_image.h"
 
 namespace forkscope::cli {
 
+// CLI11 would read "-5" into an unsigned option as a huge number.
+static const CLI::Validator kWholeNumber(
+    [](std::string& text) {
+        return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos
+                   ? std::string()
+                   : "'" + text + "' is not a whole number";
+    },
+    "N");
+
 void add_machine_options(CLI::App& app, MachineOptions& o) {
     app.add_option("--kernel", o.kernel, "Multiboot kernel ELF (default: the built-in image)");
     app.add_option("--initrd", o.initrd, "a file passed to the kernel as a Multiboot module (repeatable)");
     app.add_option("--append", o.append, "kernel command line");
-    app.add_option("--ram", o.ram_mib, "guest RAM in MiB")->capture_default_str();
+    app.add_option("--ram", o.ram_mib, "guest RAM in MiB")->capture_default_str()->check(kWholeNumber);
     app.add_flag("--realtime", o.realtime, "guest time follows the host clock (default: instruction-counted)");
     app.add_option("--max-instructions", o.max_instructions,
-                   "stop with a machine fault after N guest instructions (0: no limit)");
+                   "stop with a machine fault after N guest instructions (0: no limit)")
+        ->check(kWholeNumber);
     app.add_option("--trace", o.trace, "event tracing on stderr: int, exc, io (comma separated)")
         ->delimiter(',')
         ->check(CLI::IsMember({"int", "exc", "io"}));
@@ -27,10 +38,25 @@ void add_machine_options(CLI::App& app, MachineOptions& o) {
 }
 
 static Result<std::vector<uint8_t>> read_file(const std::string& path, const char* what) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error(ErrorKind::BadImage, std::string("cannot open ") + what + " '" + path + "'");
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) return make_error(ErrorKind::BadImage, std::string("cannot read ") + what + " '" + path + "'");
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return make_error(ErrorKind::BadImage, std::string("cannot open ") + what + " '" + path + "': " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        return make_error(ErrorKind::BadImage, std::string(what) + " '" + path + "' is not a regular file");
+    }
+    std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
+    size_t done = 0;
+    while (done < bytes.size()) {
+        ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        done += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    if (done != bytes.size())
+        return make_error(ErrorKind::BadImage, std::string("cannot read ") + what + " '" + path + "'");
     return bytes;
 }
 
@@ -74,7 +100,8 @@ Result<MachineConfig> make_machine_config(const MachineOptions& o) {
         c.input_fd = STDIN_FILENO;
     } else if (!o.input.empty()) {
         int fd = ::open(o.input.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) return make_error(ErrorKind::BadImage, "cannot open input '" + o.input + "'");
+        if (fd < 0)
+            return make_error(ErrorKind::BadImage, "cannot open input '" + o.input + "': " + std::strerror(errno));
         c.input_fd = fd;
     }
     return c;

@@ -23,6 +23,15 @@ int main(int argc, char** argv) {
         add_run_command(app),
     };
 
+    // Name an unknown command rather than CLI11's "a subcommand is required".
+    if (argc > 1 && argv[1][0] != '-') {
+        bool known = false;
+        for (const CLI::App* sub : app.get_subcommands({})) known = known || sub->check_name(argv[1]);
+        if (!known) {
+            std::fprintf(stderr, "forkscope: unknown subcommand '%s' (see --help)\n", argv[1]);
+            return 2;
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -29,25 +29,28 @@ QEMU = "qemu-system-i386"
 # under forkscope; the workloads are run at small scales here.
 BOOT_TIMEOUT_S = 60
 
-# Lines that legitimately differ between two correct machines, and are left out of the
-# comparison (matched as line prefixes, after "\r\n" -> "\n"):
-#
-#  "rtc:"                  "rtc: YYYY-MM-DD hh:mm:ss", the CMOS time of day at boot.
-#                          Each machine starts its RTC from the host clock at its own
-#                          start, so the seconds differ between runs and machines.
-#                          (test_boot.RtcTime checks the line with both clocks set to
-#                          the same start time instead.)
-#  "selfcheck: rtc ticks"  RTC periodic interrupts (64 Hz) counted during 20 PIT ticks
-#                          (100 Hz): 12.8 expected, so 12 or 13 depending on the RTC's
-#                          phase when the window opens. Under QEMU both clocks follow the
-#                          host clock and the phase is arbitrary; forkscope's virtual
-#                          clock gives one fixed value. The kernel itself checks the
-#                          count (11-14) and prints "selfcheck: FAILED ..." otherwise,
-#                          and those lines ARE compared.
-#
-# Nothing else is excluded: the oops lines (registers, CR2, stack pointer, backtrace)
-# are deterministic for a given image and command line on both machines.
-EXCLUDED_PREFIXES = ("rtc:", "selfcheck: rtc ticks")
+# Both machines run on the same deterministic clock, so that every line can be compared:
+#  - QEMU with "-icount shift=0,sleep=off": guest time advances 1 ns per instruction and
+#    never waits for the host, which is exactly forkscope's default VirtualClock;
+#  - "-rtc base=...,clock=vm" and "--rtc-time": the CMOS clock starts from the same
+#    time of day on both and follows guest time, not the host's.
+# Without this, QEMU's timers follow the host clock, and under load its PIT and RTC
+# interrupts arrive in bursts that change what the kernel's self-check counts.
+RTC_BASE_ISO = "2026-01-01T12:00:00"
+RTC_BASE_UNIX = 1767268800
+
+
+def qemu_clock(rtc_iso=RTC_BASE_ISO):
+    return ["-icount", "shift=0,sleep=off", "-rtc", f"base={rtc_iso},clock=vm"]
+
+
+def forkscope_clock(rtc_unix=RTC_BASE_UNIX):
+    return ["--rtc-time", str(rtc_unix)]
+
+# Nothing is excluded: with the clocks above, every line (self-check counts, the RTC
+# date, oops registers and backtraces) is deterministic for a given image and command
+# line on both machines.
+EXCLUDED_PREFIXES = ()
 
 
 def qemu_path():
@@ -86,13 +89,13 @@ def normalise(raw):
     for line in text.split("\n"):
         if line == "":
             continue
-        (excluded if line.startswith(EXCLUDED_PREFIXES) else kept).append(line)
+        (excluded if EXCLUDED_PREFIXES and line.startswith(EXCLUDED_PREFIXES) else kept).append(line)
     return kept, excluded
 
 
-def qemu_argv(kernel, append=None, ram_mib=None, extra=()):
+def qemu_argv(kernel, append=None, ram_mib=None, extra=(), rtc_iso=RTC_BASE_ISO):
     argv = [QEMU, "-kernel", kernel, "-display", "none", "-serial", "stdio",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-no-reboot"]
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-no-reboot"] + qemu_clock(rtc_iso)
     if append is not None:
         argv += ["-append", append]
     if ram_mib is not None:
@@ -100,8 +103,8 @@ def qemu_argv(kernel, append=None, ram_mib=None, extra=()):
     return argv + list(extra)
 
 
-def forkscope_argv(forkscope, kernel, append=None, ram_mib=None, extra=()):
-    argv = [forkscope, "run", "--kernel", kernel]
+def forkscope_argv(forkscope, kernel, append=None, ram_mib=None, extra=(), rtc_unix=RTC_BASE_UNIX):
+    argv = [forkscope, "run", "--kernel", kernel] + forkscope_clock(rtc_unix)
     if append is not None:
         argv += ["--append", append]
     if ram_mib is not None:

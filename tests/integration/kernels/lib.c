@@ -8,7 +8,7 @@ void serial_init(void) {
     outb(COM1 + 1, 0x00);
     outb(COM1 + 3, 0x03);  /* 8N1 */
     outb(COM1 + 2, 0x07);  /* FIFOs on and cleared */
-    outb(COM1 + 4, 0x03);  /* DTR, RTS; no loopback */
+    outb(COM1 + 4, 0x0b);  /* DTR, RTS, OUT2 (on a PC, OUT2 gates the IRQ line); no loopback */
 }
 
 void con_putc(char c) {
