@@ -98,7 +98,7 @@ struct Cpu::Impl {
     bool memory_error = false;
     std::string memory_detail;
 
-    std::function<void()> port_observer;
+    std::function<void(uint16_t, bool)> port_observer;
 
     // What we know of each translated block, by (pc, size); see block_info.
     struct BlockInfo {
@@ -207,7 +207,7 @@ struct CpuHooks {
             return size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffffu;
         }
         uint32_t value = s.ports.read(static_cast<uint16_t>(port), static_cast<unsigned>(size));
-        if (s.port_observer) s.port_observer();
+        if (s.port_observer) s.port_observer(static_cast<uint16_t>(port), false);
         return value;
     }
 
@@ -219,7 +219,7 @@ struct CpuHooks {
             return;
         }
         s.ports.write(static_cast<uint16_t>(port), static_cast<unsigned>(size), value);
-        if (s.port_observer) s.port_observer();
+        if (s.port_observer) s.port_observer(static_cast<uint16_t>(port), true);
     }
 
     // Port I/O at CPL > IOPL that the look-ahead in on_block did not catch (a block
@@ -374,7 +374,7 @@ Result<std::unique_ptr<Cpu>> Cpu::create(Ram& ram, PortBus& ports) {
     return cpu;
 }
 
-void Cpu::set_port_observer(std::function<void()> observer) { impl_->port_observer = std::move(observer); }
+void Cpu::set_port_observer(std::function<void(uint16_t, bool)> observer) { impl_->port_observer = std::move(observer); }
 
 void Cpu::lower_instruction_limit(uint64_t limit) { impl_->limit = std::min(impl_->limit, limit); }
 

@@ -86,7 +86,7 @@ public:
     // Called after every port access the guest makes (from inside run()): a device may
     // have raised an interrupt or armed an earlier timer, so the machine can stop the
     // run or shorten it with lower_instruction_limit().
-    void set_port_observer(std::function<void()> observer);
+    void set_port_observer(std::function<void(uint16_t port, bool is_write)> observer);
     void lower_instruction_limit(uint64_t limit);
 
     uint64_t instructions() const;

@@ -111,7 +111,7 @@ Result<void> Machine::build_devices() {
     for (const Range& r : ranges)
         if (auto m = ports_->map(r.first, r.count, r.dev); !m) return m.error();
     program_pic_as_bios();
-    cpu_->set_port_observer([this] { on_port_access(); });
+    cpu_->set_port_observer([this](uint16_t port, bool is_write) { on_port_access(port, is_write); });
     return {};
 }
 
@@ -179,23 +179,28 @@ bool Machine::irq_unmasked(unsigned irq) const {
     return !(master & (1u << Pic8259Cascade::kCascadeIr)) && !(pic_->imr(PicChip::Slave) & (1u << (irq - 8)));
 }
 
+TimedDevice* Machine::timed(TimedIndex i) const {
+    switch (i) {
+        case kPit: return pit_.get();
+        case kUart: return uart_.get();
+        case kRtc: return rtc_.get();
+        case kTimedCount: break;
+    }
+    return nullptr;
+}
+
 std::optional<uint64_t> Machine::next_deadline() const {
-    struct Source {
-        const TimedDevice* dev;
-        unsigned irq;
-    };
-    const Source sources[] = {{pit_.get(), 0}, {uart_.get(), 4}, {rtc_.get(), 8}};
+    static constexpr unsigned kIrq[kTimedCount] = {0, 4, 8};
     std::optional<uint64_t> d;
-    for (const Source& src : sources) {
-        if (!irq_unmasked(src.irq)) continue;
-        auto t = src.dev->next_deadline_ns();
-        if (t && (!d || *t < *d)) d = t;
+    for (int i = 0; i < kTimedCount; ++i) {
+        if (!deadlines_[i] || !irq_unmasked(kIrq[i])) continue;
+        if (!d || *deadlines_[i] < *d) d = deadlines_[i];
     }
     return d;
 }
 
 // After each guest port access, inside a run: a device may now want the CPU sooner.
-void Machine::on_port_access() {
+void Machine::on_port_access(uint16_t port, bool is_write) {
     if (pic_->intr()) {
         // Stop to deliver it; with IF clear, come back soon to see whether sti came.
         if (cpu_->reg(Reg::Eflags) & kEflagsIf)
@@ -203,6 +208,23 @@ void Machine::on_port_access() {
         else
             cpu_->lower_instruction_limit(cpu_->instructions() + kInterruptPollSlice);
     }
+    // Only these accesses can move a deadline: reprogramming the PIT, the RTC's
+    // registers A and B (written) and C (read), anything at the UART, and masks.
+    bool moved = true;
+    if (port >= 0x40 && port <= 0x43) {
+        if (!is_write) return;
+        refresh_deadline(kPit);
+    } else if (port == 0x71) {
+        if (!is_write && rtc_->index() != 0x0c) return;
+        refresh_deadline(kRtc);
+    } else if (port >= 0x3f8 && port <= 0x3ff) {
+        refresh_deadline(kUart);
+    } else if ((port == 0x21 || port == 0xa1) && is_write) {
+        // a mask changed: which deadlines count changed
+    } else {
+        moved = false;
+    }
+    if (!moved) return;
     if (auto d = next_deadline()) cpu_->lower_instruction_limit(clock_->instruction_limit_for(*d));
 }
 
@@ -218,9 +240,10 @@ void Machine::program_pic_as_bios() {
 
 void Machine::advance_devices() {
     uint64_t now = clock_->now_ns();
-    pit_->advance_to(now);
-    rtc_->advance_to(now);
-    uart_->advance_to(now);
+    for (int i = 0; i < kTimedCount; ++i) {
+        timed(static_cast<TimedIndex>(i))->advance_to(now);
+        refresh_deadline(static_cast<TimedIndex>(i));
+    }
 }
 
 Result<void> Machine::deliver(const InterruptEvent& ev) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "devices/clock.h"
 #include "emulator/multiboot.h"
 
 namespace forkscope {
@@ -90,7 +91,13 @@ private:
     // cannot wake the CPU, and their edges are latched when the device next advances.
     std::optional<uint64_t> next_deadline() const;
     bool irq_unmasked(unsigned irq) const;
-    void on_port_access();
+    void on_port_access(uint16_t port, bool is_write);
+    // Each timed device's next deadline, refreshed when it advances or when a port
+    // access may have moved it (asking costs more than an I/O instruction).
+    enum TimedIndex { kPit, kUart, kRtc, kTimedCount };
+    TimedDevice* timed(TimedIndex i) const;
+    void refresh_deadline(TimedIndex i) { deadlines_[i] = timed(i)->next_deadline_ns(); }
+    std::optional<uint64_t> deadlines_[kTimedCount];
     void program_pic_as_bios();
     void advance_devices();
     void pump_input();
