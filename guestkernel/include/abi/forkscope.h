@@ -53,4 +53,20 @@
 #define FORKSCOPE_EXIT_BAD_BOOT   0x03 /* EAX was not the Multiboot magic */
 #define FORKSCOPE_EXIT_OOPS_BASE  0x40 /* + vector: unhandled CPU exception (0x40-0x5f) */
 
+/*
+ * How the host starts a program ("forkscope run PROGRAM ARGS..."), the same way under
+ * QEMU (-kernel K -initrd initramfs.cpio -append ...):
+ *  - the initramfs, a cpio "newc" archive, is the first Multiboot module;
+ *  - the command line is "<options> -- /bin/PROGRAM ARG ...": the words after "--"
+ *    become init's argv[1..]; a word in double quotes may contain spaces;
+ *    "init=PATH" replaces FORKSCOPE_INIT_PATH;
+ *  - init runs its arguments and exits with the program's status (128 + N when a
+ *    signal N killed it);
+ *  - when init (pid 1) exits, the kernel writes its exit status (0-255) to the
+ *    DebugExit port, and that becomes forkscope's exit status.
+ */
+#define FORKSCOPE_INIT_PATH       "/bin/init"
+#define FORKSCOPE_INIT_ARGS_MARK  "--"
+#define FORKSCOPE_PROGRAM_DIR     "/bin/"
+
 #endif
