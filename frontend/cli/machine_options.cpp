@@ -23,7 +23,11 @@ static const CLI::Validator kWholeNumber(
 
 void add_machine_options(CLI::App& app, MachineOptions& o) {
     app.add_option("--kernel", o.kernel, "Multiboot kernel ELF (default: the built-in image)");
-    app.add_option("--initrd", o.initrd, "a file passed to the kernel as a Multiboot module (repeatable)");
+    // One value per occurrence: a vector option would otherwise swallow `run`'s PROGRAM.
+    app.add_option("--initrd", o.initrd,
+                   "a Multiboot module, repeatable; the first is the initramfs (default: the built-in "
+                   "initramfs.cpio, except for a --kernel run without a program, as with qemu -kernel)")
+        ->allow_extra_args(false);
     app.add_option("--append", o.append, "kernel command line");
     app.add_option("--ram", o.ram_mib, "guest RAM in MiB")->capture_default_str()->check(kWholeNumber);
     app.add_flag("--realtime", o.realtime, "guest time follows the host clock (default: instruction-counted)");
@@ -32,12 +36,13 @@ void add_machine_options(CLI::App& app, MachineOptions& o) {
         ->check(kWholeNumber);
     app.add_option("--trace", o.trace, "event tracing on stderr: int, exc, io (comma separated)")
         ->delimiter(',')
+        ->allow_extra_args(false)
         ->check(CLI::IsMember({"int", "exc", "io"}));
     app.add_option("--rtc-time", o.rtc_time, "CMOS clock at boot, in seconds since 1970 (default: host time)");
     app.add_option("--input", o.input, "feed the serial console from FILE ('-' for stdin)");
 }
 
-static Result<std::vector<uint8_t>> read_file(const std::string& path, const char* what) {
+Result<std::vector<uint8_t>> read_host_file(const std::string& path, const char* what) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return make_error(ErrorKind::BadImage, std::string("cannot open ") + what + " '" + path + "': " + std::strerror(errno));
@@ -65,6 +70,11 @@ static std::string base_name(const std::string& path) {
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+MultibootModule built_in_initramfs() {
+    auto m = embedded_initramfs();
+    return MultibootModule{std::string(kBuiltInInitramfsName), {m.begin(), m.end()}, "initramfs.cpio"};
+}
+
 Result<MachineConfig> make_machine_config(const MachineOptions& o) {
     MachineConfig c;
     if (o.ram_mib == 0) return make_error(ErrorKind::Usage, "--ram must be at least 1 MiB");
@@ -77,16 +87,17 @@ Result<MachineConfig> make_machine_config(const MachineOptions& o) {
         c.kernel.assign(k.begin(), k.end());
         c.kernel_name = "kernel.elf";
     } else {
-        auto k = read_file(o.kernel, "kernel");
+        auto k = read_host_file(o.kernel, "kernel");
         if (!k) return k.error();
         c.kernel = std::move(*k);
         c.kernel_name = o.kernel;
     }
     for (const std::string& path : o.initrd) {
-        auto m = read_file(path, "initrd");
+        auto m = read_host_file(path, "initrd");
         if (!m) return m.error();
         c.modules.push_back(MultibootModule{path, std::move(*m), base_name(path)});
     }
+    if (o.initrd.empty() && o.kernel.empty()) c.modules.push_back(built_in_initramfs());
     c.cmdline = o.append;
     c.realtime = o.realtime;
     c.max_instructions = o.max_instructions;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -13,6 +14,9 @@
 #include "emulator/machine.h"
 
 namespace forkscope::cli {
+
+// MultibootModule::name of the embedded initramfs (the one used without --initrd).
+inline constexpr std::string_view kBuiltInInitramfsName = "built-in initramfs.cpio";
 
 struct MachineOptions {
     std::string kernel;                // empty: the embedded default image
@@ -28,9 +32,19 @@ struct MachineOptions {
 
 void add_machine_options(CLI::App& app, MachineOptions& options);
 
-// Reads the files the options name. Errors: ErrorKind::BadImage for files, Usage for
-// values.
+// Reads the files the options name. The modules are the --initrd files; with neither
+// --kernel nor --initrd, the built-in initramfs. A --kernel alone boots without modules,
+// exactly as `qemu-system-i386 -kernel K` does (the differential tests rely on that).
+// Errors: ErrorKind::BadImage for files, Usage for values.
 Result<MachineConfig> make_machine_config(const MachineOptions& options);
+
+// The embedded initramfs as a module: its string "initramfs.cpio", its name
+// kBuiltInInitramfsName.
+MultibootModule built_in_initramfs();
+
+// A whole host file. Errors (ErrorKind::BadImage): "cannot open <what> '<path>': ...",
+// not a regular file, short read.
+Result<std::vector<uint8_t>> read_host_file(const std::string& path, const char* what);
 
 // Exit status for an error kind: 2 usage, 3 bad image or file, 4 machine fault.
 int exit_status_for(ErrorKind kind);

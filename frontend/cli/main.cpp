@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     // One line per subcommand; each lives in its own file.
     std::vector<CommandRunner> commands = {
         add_run_command(app),
+        add_cc_command(app),
     };
 
     // Name an unknown command rather than CLI11's "a subcommand is required".
@@ -32,8 +33,19 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
+    // Parse the words before the first "--"; the command gets the rest (commands.h).
+    TrailingWords trailing;
+    int parsed_argc = argc;
+    for (int i = 1; i < argc; i++) {
+        if (std::string(argv[i]) == "--") {
+            trailing.present = true;
+            trailing.words.assign(argv + i + 1, argv + argc);
+            parsed_argc = i;
+            break;
+        }
+    }
     try {
-        app.parse(argc, argv);
+        app.parse(parsed_argc, argv);
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {
@@ -46,7 +58,7 @@ int main(int argc, char** argv) {
     }
     spdlog::set_level(spdlog::level::from_str(log_level));
     for (auto& command : commands) {
-        int status = command();
+        int status = command(trailing);
         if (status >= 0) return status;
     }
     return 2;

@@ -1,11 +1,25 @@
-// forkscope run: boot the machine, show the guest's console on stdout, exit with the
-// guest's DebugExit status.
+// forkscope run [machine options] [PROGRAM [ARGS...]]: boot the machine, show the
+// guest's console on stdout, exit with the guest's DebugExit status.
+//
+// A PROGRAM reaches the guest the way guestkernel/include/abi/forkscope.h describes: the
+// initramfs is the first Multiboot module, and the kernel command line ends in
+// "-- /bin/PROGRAM ARG...", which init runs. PROGRAM without a '/' names bin/PROGRAM in
+// the initramfs; with a '/' it is a host file (a static i386 ELF), added to the
+// initramfs as bin/<its name> for this run. The initramfs is the first --initrd, else
+// the built-in one (also with --kernel: only a --kernel run without a program boots
+// without modules, as qemu -kernel does).
 #include <cstdio>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "emulator/machine.h"
 #include "frontend/cli/commands.h"
 #include "frontend/cli/machine_options.h"
+#include "frontend/guest_command_line.h"
+#include "frontend/initramfs.h"
+#include "frontend/user_program.h"
+#include "guestkernel/include/abi/forkscope.h"
 
 namespace forkscope::cli {
 
@@ -14,6 +28,7 @@ namespace {
 struct RunOptions {
     MachineOptions machine;
     bool stats = false;
+    bool list = false;
 };
 
 void print_stats(const MachineStats& s) {
@@ -27,9 +42,84 @@ void print_stats(const MachineStats& s) {
                  wall_s * 1e3, mips, static_cast<double>(s.first_output_wall_ns) / 1e6);
 }
 
-int run(const RunOptions& o) {
+std::string base_name(const std::string& path) {
+    auto slash = path.find_last_of('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The initramfs is the first module: the first --initrd, or the built-in one.
+std::string initramfs_label(const MultibootModule& m) {
+    return m.name == kBuiltInInitramfsName ? m.name : "initrd '" + m.name + "'";
+}
+
+Result<std::vector<CpioEntry>> parse_initramfs(const MachineConfig& config) {
+    const MultibootModule& m = config.modules.front();
+    return parse_cpio(m.bytes, initramfs_label(m));
+}
+
+int print_program_list(const MachineConfig& config) {
+    auto entries = parse_initramfs(config);
+    if (!entries) return report_error(entries.error());
+    for (const std::string& name : list_programs(*entries)) std::printf("%s\n", name.c_str());
+    return 0;
+}
+
+// Puts the program into the machine: the command line, and for a host file the
+// initramfs with that file added.
+Result<void> put_program_in(MachineConfig& config, const std::string& append, const std::vector<std::string>& words) {
+    const std::string& program = words.front();
+    const bool host_file = program.find('/') != std::string::npos;
+    const std::string name = host_file ? base_name(program) : program;
+    if (name.empty()) return make_error(ErrorKind::Usage, "'" + program + "' names a directory, not a program");
+    if (host_file && FORKSCOPE_PROGRAM_DIR + name == FORKSCOPE_INIT_PATH)
+        return make_error(ErrorKind::Usage, "'" + program + "' would replace the image's " FORKSCOPE_INIT_PATH
+                                            ", which runs it; give it another name");
+    const std::vector<std::string> args(words.begin() + 1, words.end());
+    auto cmdline = program_command_line(append, FORKSCOPE_PROGRAM_DIR + name, args);
+    if (!cmdline) return cmdline.error();
+
+    MultibootModule& initramfs = config.modules.front();
+    if (host_file) {
+        auto bytes = read_host_file(program, "program");
+        if (!bytes) return bytes.error();
+        if (auto ok = check_static_i386_executable(*bytes, program); !ok) return ok.error();
+        auto with = add_program(initramfs.bytes, name, *bytes, initramfs_label(initramfs));
+        if (!with) return with.error();
+        initramfs.bytes = std::move(*with);
+    } else {
+        auto entries = parse_initramfs(config);
+        if (!entries) return entries.error();
+        if (!find_program(*entries, name))
+            return make_error(ErrorKind::Usage, "no program '" + name + "' in the image (forkscope run --list shows them)");
+    }
+    config.cmdline = std::move(*cmdline);
+    return {};
+}
+
+// PROGRAM and ARGS: what CLI11 left over from the first word that is not an option on,
+// then "--" and what follows it; or, when "--" came first, what follows it.
+std::vector<std::string> program_words(std::vector<std::string> words, const TrailingWords& trailing) {
+    if (!trailing.present) return words;
+    if (!words.empty()) words.push_back("--");
+    words.insert(words.end(), trailing.words.begin(), trailing.words.end());
+    return words;
+}
+
+int run(const RunOptions& o, const std::vector<std::string>& words, bool after_mark) {
+    if (!words.empty() && words.front().starts_with("-") && !after_mark)
+        return report_error(make_error(ErrorKind::Usage, "unknown option '" + words.front() + "' (see forkscope run --help)"));
+    if (o.list && !words.empty())
+        return report_error(make_error(ErrorKind::Usage, "--list takes no program (got '" + words.front() + "')"));
     auto config = make_machine_config(o.machine);
     if (!config) return report_error(config.error());
+    // A --kernel alone boots no modules; a program still needs an image to come from.
+    if ((o.list || !words.empty()) && config->modules.empty()) config->modules.push_back(built_in_initramfs());
+    if (o.list) return print_program_list(*config);
+    if (!words.empty()) {
+        if (auto ok = put_program_in(*config, o.machine.append, words); !ok) return report_error(ok.error());
+    }
+    if (auto ok = check_command_line_length(config->kernel_name, config->cmdline); !ok) return report_error(ok.error());
+
     config->console = [](uint8_t byte) {
         std::fputc(byte, stdout);
         if (byte == '\n') std::fflush(stdout);
@@ -47,12 +137,21 @@ int run(const RunOptions& o) {
 
 CommandRunner add_run_command(CLI::App& app) {
     auto options = std::make_shared<RunOptions>();
-    CLI::App* cmd = app.add_subcommand("run", "Boot the guest kernel and run it; exit with its status");
+    CLI::App* cmd = app.add_subcommand("run", "Boot the guest kernel and run a program; exit with its status");
     add_machine_options(*cmd, options->machine);
     cmd->add_flag("--stats", options->stats, "print instructions, interrupts, guest and wall time on stderr at the end");
-    return [cmd, options]() -> int {
+    cmd->add_flag("--list", options->list, "print the programs in the image (bin/ of the initramfs) and exit");
+    // Everything from the first word that is not an option on belongs to the program.
+    cmd->prefix_command();
+    cmd->footer(
+        "PROGRAM [ARGS...]: run /bin/PROGRAM from the initramfs, or a host file (a path with a '/', a static\n"
+        "i386 ELF: see forkscope cc) added to it as /bin/<name>. Options after PROGRAM are the program's\n"
+        "(so are all words after a \"--\" that comes before it).\n"
+        "Exit status: the program's (128+N if signal N killed it); 2 usage, 3 bad file, 4 machine fault.");
+    return [cmd, options](const TrailingWords& trailing) -> int {
         if (!cmd->parsed()) return -1;
-        return run(*options);
+        const std::vector<std::string> before = cmd->remaining();
+        return run(*options, program_words(before, trailing), trailing.present && before.empty());
     };
 }
 

@@ -17,6 +17,8 @@
 #include <asm/segment.h>
 #include <asm/irq.h>
 
+#define PT_CS 56                /* offsetof(struct pt_regs, cs) */
+
 .macro SAVE_ALL
 	cld
 	pushl %gs
@@ -35,6 +37,9 @@
 	movl %edx, %es
 .endm
 
+/* A user selector that cannot be loaded (a sigreturn frame may hold anything, a TLS
+ * slot may have been cleared) faults here in ring 0; the fixup replaces it with the
+ * null selector and tries again, as Linux does. */
 .macro RESTORE_ALL
 	popl %ebx
 	popl %ecx
@@ -43,12 +48,28 @@
 	popl %edi
 	popl %ebp
 	popl %eax
-	popl %ds
-	popl %es
-	popl %fs
-	popl %gs
+1:	popl %ds
+2:	popl %es
+3:	popl %fs
+4:	popl %gs
 	addl $8, %esp           /* vector, error_code */
 	iret
+	.pushsection .text.fixup, "ax"
+5:	movl $0, (%esp)
+	jmp 1b
+6:	movl $0, (%esp)
+	jmp 2b
+7:	movl $0, (%esp)
+	jmp 3b
+8:	movl $0, (%esp)
+	jmp 4b
+	.popsection
+	.pushsection __ex_table, "a"
+	.long 1b, 5b
+	.long 2b, 6b
+	.long 3b, 7b
+	.long 4b, 8b
+	.popsection
 .endm
 
 	.text
@@ -172,9 +193,81 @@ system_call:
 	addl $4, %esp
 	/* fall through */
 
+/* Every way out of the kernel. Going back to ring 3, first do the pending work
+ * (reschedule, deliver signals); exit_to_user_mode returns with interrupts off, and
+ * iret restores the user's IF. A return to ring 0 (an interrupt of kernel code) does
+ * no work: the kernel is not preemptible. */
 	.globl ret_from_intr
 ret_from_intr:
+	testl $3, PT_CS(%esp)
+	jz restore_all
+	movl %esp, %eax
+	pushl %eax
+	call exit_to_user_mode
+	addl $4, %esp
+restore_all:
 	RESTORE_ALL
 	.size system_call, . - system_call
+
+/* struct task_struct *__switch_to_asm(unsigned long *save_esp, unsigned long new_esp,
+ *                                     struct task_struct *prev)
+ * Saves the callee-saved registers on this stack, parks ESP in *save_esp, and resumes
+ * the stack new_esp was parked from. Returns (in the resumed task) the prev argument of
+ * whoever switched to it. */
+	.globl __switch_to_asm
+	.type __switch_to_asm, @function
+__switch_to_asm:
+	movl 4(%esp), %ecx
+	movl 8(%esp), %edx
+	movl 12(%esp), %eax
+	pushl %ebp
+	pushl %ebx
+	pushl %esi
+	pushl %edi
+	movl %esp, (%ecx)
+	movl %edx, %esp
+	popl %edi
+	popl %esi
+	popl %ebx
+	popl %ebp
+	ret
+	.size __switch_to_asm, . - __switch_to_asm
+
+/* A new task's first return from __switch_to_asm lands here (EAX = the previous task);
+ * its pt_regs sit right above. */
+	.globl ret_from_fork
+	.type ret_from_fork, @function
+ret_from_fork:
+	pushl %eax
+	call schedule_tail
+	addl $4, %esp
+	jmp ret_from_intr
+	.size ret_from_fork, . - ret_from_fork
+
+/* A new kernel thread: EBX = fn, ESI = arg (arch/process.c set up the frame). */
+	.globl kernel_thread_start
+	.type kernel_thread_start, @function
+kernel_thread_start:
+	pushl %eax
+	call schedule_tail
+	addl $4, %esp
+	sti
+	xorl %ebp, %ebp         /* end of the frame-pointer chain */
+	pushl %esi
+	call *%ebx
+	addl $4, %esp
+	pushl %eax
+	call kernel_thread_exit
+	ud2
+	.size kernel_thread_start, . - kernel_thread_start
+
+/* void ret_to_user(struct pt_regs *regs): a kernel thread that has exec'd a program
+ * leaves for ring 3 through the pt_regs at the top of its stack. */
+	.globl ret_to_user
+	.type ret_to_user, @function
+ret_to_user:
+	movl 4(%esp), %esp
+	jmp ret_from_intr
+	.size ret_to_user, . - ret_to_user
 
 	.section .note.GNU-stack, "", @progbits

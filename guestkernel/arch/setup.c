@@ -41,6 +41,40 @@ static void __init copy_mmap(const struct multiboot_info *mbi)
 	}
 }
 
+static void __init add_boot_range(unsigned long start, unsigned long len)
+{
+	if (boot_params.nr_boot_ranges < ARRAY_SIZE(boot_params.boot_ranges)) {
+		boot_params.boot_ranges[boot_params.nr_boot_ranges].start = start;
+		boot_params.boot_ranges[boot_params.nr_boot_ranges].end = start + len;
+		boot_params.nr_boot_ranges++;
+	}
+}
+
+/* The first module is the initramfs. Only its bounds are kept: the data stays where
+ * the loader put it, and mm/page_alloc.c keeps those frames out of the free lists. */
+static void __init copy_modules(const struct multiboot_info *mbi)
+{
+	const struct multiboot_mod *mod;
+	unsigned long len = mbi->mods_count * sizeof(*mod);
+
+	if (!mbi->mods_count)
+		return;
+	if (!boot_mapped(mbi->mods_addr, len)) {
+		printk(KERN_ERR "multiboot: module list at 0x%08x is outside the boot mapping, ignored\n",
+		       mbi->mods_addr);
+		return;
+	}
+	add_boot_range(mbi->mods_addr, len);
+	mod = __va(mbi->mods_addr);
+	if (mod->mod_end < mod->mod_start) {
+		printk(KERN_ERR "multiboot: module 0 ends (0x%08x) before it starts (0x%08x), ignored\n",
+		       mod->mod_end, mod->mod_start);
+		return;
+	}
+	boot_params.initrd_start = mod->mod_start;
+	boot_params.initrd_end = mod->mod_end;
+}
+
 void __init setup_arch(unsigned long mbi_phys)
 {
 	const struct multiboot_info *mbi;
@@ -66,8 +100,13 @@ void __init setup_arch(unsigned long mbi_phys)
 		printk("multiboot: no memory map\n");
 	}
 
-	if (mbi->flags & MULTIBOOT_INFO_MODS)
+	add_boot_range(mbi_phys, sizeof(*mbi));
+	if (mbi->flags & MULTIBOOT_INFO_MMAP)
+		add_boot_range(mbi->mmap_addr, mbi->mmap_length);
+	if (mbi->flags & MULTIBOOT_INFO_MODS) {
 		boot_params.nr_modules = mbi->mods_count;
+		copy_modules(mbi);
+	}
 
 	if (mbi->flags & MULTIBOOT_INFO_CMDLINE) {
 		const char *src = __va(mbi->cmdline);
@@ -80,6 +119,7 @@ void __init setup_arch(unsigned long mbi_phys)
 		for (i = 0; i < room && src[i]; i++)
 			cmdline[i] = src[i];
 		cmdline[i] = '\0';
+		add_boot_range(mbi->cmdline, i + 1);
 	}
 	parse_cmdline(cmdline);
 	printk("cmdline: %s\n", saved_command_line[0] ? saved_command_line : "(none)");

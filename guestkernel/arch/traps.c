@@ -1,18 +1,21 @@
 /*
  * arch/traps.c - CPU exceptions.
  *
- * There are no user processes yet, so every exception is a kernel bug: print an oops
+ * Page faults go to mm/fault.c. Any other exception raised by user code becomes the
+ * signal Linux sends for it. An exception in kernel code is a bug: print an oops
  * (what, where, the registers, a frame-pointer backtrace) and stop the machine through
- * the debug-exit port with status FORKSCOPE_EXIT_OOPS_BASE + vector. Later, faults
- * from ring 3 become signals and #PF goes to the mm's fault handler.
+ * the debug-exit port with status FORKSCOPE_EXIT_OOPS_BASE + vector.
  */
 #include <abi/forkscope.h>
 #include <asm/page.h>
 #include <asm/processor.h>
 #include <asm/ptrace.h>
 #include <asm/traps.h>
+#include <asm/uaccess.h>
 #include <linux/kernel.h>
 #include <linux/reboot.h>
+#include <linux/sched.h>
+#include <linux/signal.h>
 
 static const char *const exception_names[NR_EXCEPTIONS] = {
 	[0]  = "#DE divide error",
@@ -73,7 +76,60 @@ static void show_trace(const struct pt_regs *regs)
 	}
 }
 
+/* The signal Linux sends a user task for each exception (0: none). */
+static const struct { u8 sig; s8 code; } trap_signals[NR_EXCEPTIONS] = {
+	[X86_TRAP_DE] = { SIGFPE, FPE_INTDIV },
+	[X86_TRAP_DB] = { SIGTRAP, TRAP_BRKPT },
+	[X86_TRAP_BP] = { SIGTRAP, SI_KERNEL },
+	[X86_TRAP_OF] = { SIGSEGV, SI_KERNEL },
+	[X86_TRAP_BR] = { SIGSEGV, SI_KERNEL },
+	[X86_TRAP_UD] = { SIGILL, ILL_ILLOPN },
+	[X86_TRAP_NM] = { SIGSEGV, SI_KERNEL },
+	[9]           = { SIGFPE, SI_KERNEL },
+	[X86_TRAP_TS] = { SIGSEGV, SI_KERNEL },
+	[X86_TRAP_NP] = { SIGBUS, SI_KERNEL },
+	[X86_TRAP_SS] = { SIGBUS, SI_KERNEL },
+	[X86_TRAP_GP] = { SIGSEGV, SI_KERNEL },
+	[X86_TRAP_MF] = { SIGFPE, SI_KERNEL },
+	[X86_TRAP_AC] = { SIGBUS, SI_KERNEL },
+	[X86_TRAP_XF] = { SIGFPE, SI_KERNEL },
+};
+
 void do_trap(struct pt_regs *regs)
+{
+	unsigned int vector = regs->vector & (NR_EXCEPTIONS - 1);
+
+	if (vector == X86_TRAP_PF) {
+		do_page_fault(regs);
+		return;
+	}
+	if (user_mode(regs) && trap_signals[vector].sig) {
+		struct task_struct *tsk = current;
+		struct ksiginfo info = { 0 };
+
+		tsk->thread.trap_no = vector;
+		tsk->thread.error_code = regs->error_code;
+		printk(KERN_INFO "traps: %s[%d] %s ip:%08x sp:%08x error:%x\n", tsk->comm, tsk->pid,
+		       exception_names[vector] ? exception_names[vector] : "reserved", regs->eip,
+		       regs->esp, regs->error_code);
+		info.signo = trap_signals[vector].sig;
+		info.code = trap_signals[vector].code;
+		info.addr = regs->eip;
+		force_sig_info(info.signo, &info, tsk);
+		return;
+	}
+	if (!user_mode(regs)) {
+		unsigned long fixup = search_exception_tables(regs->eip);
+
+		if (fixup) {
+			regs->eip = fixup;
+			return;
+		}
+	}
+	die(regs);
+}
+
+void die(struct pt_regs *regs)
 {
 	static bool oops_in_progress;
 	unsigned int vector = regs->vector & (NR_EXCEPTIONS - 1);

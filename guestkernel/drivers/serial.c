@@ -50,6 +50,22 @@ static u8 rx_buf[RX_BUF_SIZE];
 static volatile unsigned int rx_head, rx_tail;   /* head: irq writes; tail: reader */
 static unsigned long rx_overruns;
 static const char *uart_type = "8250";
+static void (*rx_handler)(u8 c);   /* the tty's line discipline, once there is one */
+
+void serial_set_rx_handler(void (*handler)(u8 c))
+{
+	unsigned long flags = local_irq_save();
+	int c;
+
+	rx_handler = handler;
+	/* What arrived before the tty was listening goes to it first. */
+	while (rx_tail != rx_head) {
+		c = rx_buf[rx_tail % RX_BUF_SIZE];
+		rx_tail++;
+		handler((u8)c);
+	}
+	local_irq_restore(flags);
+}
 
 void serial_putc(char c)
 {
@@ -93,7 +109,9 @@ static void serial_interrupt(unsigned int irq, struct pt_regs *regs)
 	while (inb(COM1 + UART_LSR) & UART_LSR_DR) {
 		u8 c = inb(COM1 + UART_RX);
 
-		if (rx_head - rx_tail < RX_BUF_SIZE) {
+		if (rx_handler) {
+			rx_handler(c);
+		} else if (rx_head - rx_tail < RX_BUF_SIZE) {
 			rx_buf[rx_head % RX_BUF_SIZE] = c;
 			rx_head++;
 		} else {
@@ -120,9 +138,17 @@ void __init serial_init(void)
 
 void __init serial_init_irq(void)
 {
-	/* Drop anything received before we were listening. */
-	while (inb(COM1 + UART_LSR) & UART_LSR_DR)
-		(void)inb(COM1 + UART_RX);
+	/* Keep what was typed before we were listening: the tty reads it later. */
+	while (inb(COM1 + UART_LSR) & UART_LSR_DR) {
+		u8 c = inb(COM1 + UART_RX);
+
+		if (rx_head - rx_tail < RX_BUF_SIZE) {
+			rx_buf[rx_head % RX_BUF_SIZE] = c;
+			rx_head++;
+		} else {
+			rx_overruns++;
+		}
+	}
 	request_irq(COM1_IRQ, serial_interrupt, "serial");
 	outb(UART_IER_RDI, COM1 + UART_IER);
 	printk("serial: ttyS0 at 0x%03x (irq %d) is a %s, %u 8N1\n", COM1, COM1_IRQ, uart_type, BAUD);

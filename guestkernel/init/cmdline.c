@@ -4,8 +4,11 @@
  * Multiboot loaders (QEMU -kernel, GRUB) pass "<image> <arguments>": like argv[0], the
  * first word names the kernel image and is not an option. The rest is a list of
  * space-separated words; those of the form key=value that we know are recorded here,
- * the others are ignored for now (Linux hands them to init).
+ * the others are ignored. Everything after a "--" word is init's arguments
+ * (<abi/forkscope.h>): words separated by blanks, where double quotes group words
+ * (and are removed).
  */
+#include <abi/forkscope.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
@@ -15,6 +18,10 @@ char saved_command_line[COMMAND_LINE_SIZE];
 
 /* Parsed copies of the words, so values can point into it as C strings. */
 static char param_buf[COMMAND_LINE_SIZE];
+static char init_args_buf[COMMAND_LINE_SIZE];
+
+const char *init_args[MAX_INIT_ARGS + 1];
+int nr_init_args;
 
 const char *execute_command;
 bool vm_check_enabled;
@@ -60,6 +67,30 @@ static void handle_param(char *word)
 		bench_ws_kb = parse_uint(val);
 }
 
+static void parse_init_args(const char *s)
+{
+	char *out = init_args_buf;
+
+	for (;;) {
+		bool quoted = false;
+
+		while (is_space(*s))
+			s++;
+		if (!*s || nr_init_args == MAX_INIT_ARGS)
+			break;
+		init_args[nr_init_args++] = out;
+		while (*s && (quoted || !is_space(*s))) {
+			if (*s == '"')
+				quoted = !quoted;
+			else
+				*out++ = *s;
+			s++;
+		}
+		*out++ = '\0';
+	}
+	init_args[nr_init_args] = NULL;
+}
+
 void __init parse_cmdline(const char *loader_cmdline)
 {
 	const char *args = loader_cmdline;
@@ -91,6 +122,11 @@ void __init parse_cmdline(const char *loader_cmdline)
 			p++;
 		if (*p)
 			*p++ = '\0';
+		if (!strcmp(word, FORKSCOPE_INIT_ARGS_MARK)) {
+			/* The rest, unparsed, from the same place in the original. */
+			parse_init_args(saved_command_line + (p - param_buf));
+			break;
+		}
 		handle_param(word);
 	}
 }

@@ -1,11 +1,15 @@
 /*
- * init/main.c - kmain: bring the machine up, check it, stop.
+ * init/main.c - kmain: bring the machine up, check it, start init.
  *
  * arch/boot.S calls kmain on the boot stack with paging on, interrupts off and the
  * physical address of the Multiboot information. Every line printed here, apart from
  * "selfcheck: rtc ticks" and "rtc:", must be the same on every run and every emulator:
  * tests compare transcripts. bench=cpu|io (init/bench.c) adds one line, "bench: ...",
- * after the self-check.
+ * after the self-check, and the machine stops after it.
+ *
+ * Then, with an initramfs, the kernel starts FORKSCOPE_INIT_PATH (or init=) as pid 1
+ * with the words after "--" as its arguments and becomes the idle task; the machine
+ * stops when pid 1 exits (kernel/exit.c). Without one, it stops here as it always did.
  */
 #include <abi/forkscope.h>
 #include <asm/desc.h>
@@ -17,14 +21,20 @@
 #include <asm/setup.h>
 #include <asm/timer.h>
 #include <linux/bench.h>
+#include <linux/binfmts.h>
 #include <linux/errno.h>
+#include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/mc146818rtc.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
 #include <linux/reboot.h>
+#include <linux/sched.h>
 #include <linux/serial.h>
 #include <linux/string.h>
+#include <linux/syscalls.h>
 
 #define SELFCHECK_TICKS 20   /* 200 ms at HZ = 100 */
 
@@ -104,6 +114,51 @@ static void fault_selftest(const char *what)
 	printk("test_fault: unknown fault '%s'\n", what);
 }
 
+/* pid 1: a kernel thread until its execve succeeds, then init in user mode. */
+static int kernel_init(void *unused)
+{
+	static const char *argv[MAX_INIT_ARGS + 2];
+	static const char *const envp[] = { "HOME=/", "TERM=linux", NULL };
+	struct task_struct *tsk = current;
+	const char *path = execute_command ? execute_command : FORKSCOPE_INIT_PATH;
+	struct file *console;
+	int i, err;
+
+	(void)unused;
+	child_reaper = tsk;
+	tsk->pgrp = tsk->session = tsk->pid;
+	tty_set_pgrp(tsk->pgrp);
+	tsk->fs = alloc_fs(root_inode);
+	tsk->files = alloc_files();
+	console = console_open();
+	if (!tsk->fs || !tsk->files || !console)
+		panic("init: out of memory before the first program");
+	/* stdin, stdout, stderr: the console. */
+	fd_install(0, console, false);
+	fd_install(1, get_file(console), false);
+	fd_install(2, get_file(console), false);
+
+	argv[0] = path;
+	for (i = 0; i < nr_init_args; i++)
+		argv[i + 1] = init_args[i];
+	argv[i + 1] = NULL;
+	printk(KERN_INFO "Run %s as init process\n", path);
+	err = do_execve(path, argv, envp, true, task_pt_regs(tsk));
+	if (err) {
+		printk(KERN_ERR "init: cannot run %s: error %d\n", path, err);
+		do_exit(127 << 8);
+	}
+	tsk->flags &= ~PF_KTHREAD;
+	ret_to_user(task_pt_regs(tsk));
+}
+
+/* No program to run: stop the machine the way the first-stage kernel did. */
+static void __noreturn stop(bool ok)
+{
+	printk("exit: status %d\n", ok ? FORKSCOPE_EXIT_OK : FORKSCOPE_EXIT_SELFCHECK);
+	machine_exit(ok ? FORKSCOPE_EXIT_OK : FORKSCOPE_EXIT_SELFCHECK);
+}
+
 void __init kmain(unsigned long mbi_phys)
 {
 	struct rtc_time *tm = &rtc_boot_time;
@@ -116,11 +171,18 @@ void __init kmain(unsigned long mbi_phys)
 
 	setup_arch(mbi_phys);
 	paging_init();
+	mem_init();
+	kmem_cache_init();
+	fork_init();
+	files_init();
+	sched_init();
+	fpu_init();
 
 	init_IRQ();
 	serial_init_irq();
 	pit_init();
 	rtc_init();
+	time_init();
 
 	local_irq_enable();
 	ok = selfcheck();
@@ -135,6 +197,18 @@ void __init kmain(unsigned long mbi_phys)
 	if (test_fault)
 		fault_selftest(test_fault);
 
-	printk("exit: status %d\n", ok ? FORKSCOPE_EXIT_OK : FORKSCOPE_EXIT_SELFCHECK);
-	machine_exit(ok ? FORKSCOPE_EXIT_OK : FORKSCOPE_EXIT_SELFCHECK);
+	if (!ok || bench_workload)
+		stop(ok);
+	if (boot_params.initrd_end <= boot_params.initrd_start) {
+		printk("init: no initramfs (no Multiboot module), nothing to run\n");
+		stop(ok);
+	}
+	if (populate_rootfs()) {
+		printk("init: no usable initramfs, nothing to run\n");
+		stop(ok);
+	}
+	tty_init();
+	if (kernel_thread(kernel_init, NULL) < 0)
+		panic("cannot create the init task");
+	cpu_idle();
 }

@@ -2,11 +2,119 @@
  * kernel/syscall.c - system call dispatch (int 0x80, Linux i386 ABI).
  *
  * EAX holds the number, EBX ECX EDX ESI EDI EBP the arguments; the result (or -errno)
- * goes back in EAX. No system calls exist yet: the table plugs in here.
+ * goes back in EAX. The numbers are Linux's; a number without an entry returns
+ * -ENOSYS. Calls that need the caller's registers (execve, sigreturn) find them at the
+ * top of the kernel stack (task_pt_regs). With check=vm the memory invariants are
+ * checked after every call from user mode (mm/check.c).
  */
 #include <asm/ptrace.h>
 #include <asm/traps.h>
 #include <linux/errno.h>
+#include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/sched.h>
+#include <linux/syscalls.h>
+#include <linux/vmcheck.h>
+
+typedef long (*syscall_fn_t)(unsigned long, unsigned long, unsigned long, unsigned long,
+			     unsigned long, unsigned long);
+
+/* cdecl: a callee ignores arguments it does not declare, so one type fits all. The
+ * detour through void (*)(void) tells the compiler the cast is meant. */
+#define SYSCALL(nr, fn) [nr] = (syscall_fn_t)(void (*)(void))(fn)
+
+#define NR_syscalls 400
+
+static const syscall_fn_t sys_call_table[NR_syscalls] = {
+	SYSCALL(1, sys_exit),
+	SYSCALL(2, sys_fork),
+	SYSCALL(3, sys_read),
+	SYSCALL(4, sys_write),
+	SYSCALL(5, sys_open),
+	SYSCALL(6, sys_close),
+	SYSCALL(7, sys_waitpid),
+	SYSCALL(8, sys_creat),
+	SYSCALL(10, sys_unlink),
+	SYSCALL(11, sys_execve),
+	SYSCALL(12, sys_chdir),
+	SYSCALL(13, sys_time),
+	SYSCALL(19, sys_lseek),
+	SYSCALL(20, sys_getpid),
+	SYSCALL(23, sys_setuid),
+	SYSCALL(24, sys_getuid),
+	SYSCALL(33, sys_access),
+	SYSCALL(37, sys_kill),
+	SYSCALL(39, sys_mkdir),
+	SYSCALL(40, sys_rmdir),
+	SYSCALL(41, sys_dup),
+	SYSCALL(42, sys_pipe),
+	SYSCALL(43, sys_times),
+	SYSCALL(45, sys_brk),
+	SYSCALL(46, sys_setgid),
+	SYSCALL(47, sys_getgid),
+	SYSCALL(49, sys_geteuid),
+	SYSCALL(50, sys_getegid),
+	SYSCALL(54, sys_ioctl),
+	SYSCALL(55, sys_fcntl),
+	SYSCALL(57, sys_setpgid),
+	SYSCALL(60, sys_umask),
+	SYSCALL(63, sys_dup2),
+	SYSCALL(64, sys_getppid),
+	SYSCALL(65, sys_getpgrp),
+	SYSCALL(66, sys_setsid),
+	SYSCALL(75, sys_setrlimit),
+	SYSCALL(76, sys_getrlimit),
+	SYSCALL(78, sys_gettimeofday),
+	SYSCALL(85, sys_readlink),
+	SYSCALL(91, sys_munmap),
+	SYSCALL(114, sys_wait4),
+	SYSCALL(119, sys_sigreturn),
+	SYSCALL(120, sys_clone),
+	SYSCALL(122, sys_uname),
+	SYSCALL(125, sys_mprotect),
+	SYSCALL(132, sys_getpgid),
+	SYSCALL(133, sys_fchdir),
+	SYSCALL(140, sys_llseek),
+	SYSCALL(145, sys_readv),
+	SYSCALL(146, sys_writev),
+	SYSCALL(147, sys_getsid),
+	SYSCALL(158, sys_sched_yield),
+	SYSCALL(162, sys_nanosleep),
+	SYSCALL(173, sys_rt_sigreturn),
+	SYSCALL(174, sys_rt_sigaction),
+	SYSCALL(175, sys_rt_sigprocmask),
+	SYSCALL(176, sys_rt_sigpending),
+	SYSCALL(179, sys_rt_sigsuspend),
+	SYSCALL(183, sys_getcwd),
+	SYSCALL(190, sys_vfork),
+	SYSCALL(191, sys_getrlimit),     /* ugetrlimit */
+	SYSCALL(192, sys_mmap2),
+	SYSCALL(195, sys_stat64),
+	SYSCALL(196, sys_lstat64),
+	SYSCALL(197, sys_fstat64),
+	SYSCALL(199, sys_getuid),        /* getuid32 */
+	SYSCALL(200, sys_getgid),        /* getgid32 */
+	SYSCALL(201, sys_geteuid),       /* geteuid32 */
+	SYSCALL(202, sys_getegid),       /* getegid32 */
+	SYSCALL(213, sys_setuid),        /* setuid32 */
+	SYSCALL(214, sys_setgid),        /* setgid32 */
+	SYSCALL(220, sys_getdents64),
+	SYSCALL(221, sys_fcntl),         /* fcntl64 */
+	SYSCALL(224, sys_gettid),
+	SYSCALL(238, sys_tkill),
+	SYSCALL(243, sys_set_thread_area),
+	SYSCALL(244, sys_get_thread_area),
+	SYSCALL(252, sys_exit_group),
+	SYSCALL(258, sys_set_tid_address),
+	SYSCALL(265, sys_clock_gettime),
+	SYSCALL(266, sys_clock_getres),
+	SYSCALL(270, sys_tgkill),
+	SYSCALL(295, sys_openat),
+	SYSCALL(330, sys_dup3),
+	SYSCALL(331, sys_pipe2),
+};
+
+unsigned long syscall_count;
 
 long sys_ni_syscall(void)
 {
@@ -15,5 +123,16 @@ long sys_ni_syscall(void)
 
 void do_syscall(struct pt_regs *regs)
 {
-	regs->eax = (u32)sys_ni_syscall();
+	unsigned long nr = regs->orig_eax;
+	syscall_fn_t fn = nr < NR_syscalls ? sys_call_table[nr] : NULL;
+	long ret;
+
+	syscall_count++;
+	if (fn)
+		ret = fn(regs->ebx, regs->ecx, regs->edx, regs->esi, regs->edi, regs->ebp);
+	else
+		ret = sys_ni_syscall();
+	regs->eax = (u32)ret;
+	if (vm_check_enabled && user_mode(regs))
+		vm_check(nr);
 }

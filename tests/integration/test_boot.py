@@ -19,8 +19,9 @@ class BootTest(ForkscopeTestCase):
         self.assertIn("exit: status 0", run.lines)
 
     def test_kernel_option_boots_the_same_image_with_the_same_transcript(self):
-        embedded = forkscope("--rtc-time", RTC)
-        from_file = forkscope("--kernel", KERNEL, "--rtc-time", RTC)
+        # With a program, --kernel still gets the built-in initramfs.
+        embedded = forkscope("--rtc-time", RTC, "hello")
+        from_file = forkscope("--kernel", KERNEL, "--rtc-time", RTC, "hello")
         self.assertBooted(embedded)
         self.assertBooted(from_file)
         self.assertEqual(from_file.stdout, embedded.stdout)
@@ -41,9 +42,13 @@ class BootTest(ForkscopeTestCase):
         # mem_upper = RAM - 1 MiB - 128 KiB (the loader's memory map, as QEMU + SeaBIOS).
         for mib in (2, 32, 128, 512):
             with self.subTest(ram=mib):
-                run = forkscope("--ram", str(mib), "--rtc-time", RTC)
+                run = forkscope("--kernel", KERNEL, "--ram", str(mib), "--rtc-time", RTC)
                 self.assertBooted(run)
                 self.assertIn("multiboot: mem_lower 639 KiB, mem_upper %d KiB" % (mib * 1024 - 1024 - 128), run.lines)
+
+    def test_built_in_initramfs_needs_more_than_2_mib(self):
+        run = forkscope("--ram", "2", "--rtc-time", RTC)
+        self.assertErrorLine(run, 3, "does not fit in RAM")
 
     def test_stats_prints_one_line_on_stderr(self):
         plain = forkscope("--rtc-time", RTC)

@@ -32,6 +32,16 @@ static inline unsigned long read_cr4(void)
 	return v;
 }
 
+static inline void write_cr0(unsigned long v)
+{
+	__asm__ __volatile__("movl %0, %%cr0" :: "r"(v) : "memory");
+}
+
+static inline void write_cr4(unsigned long v)
+{
+	__asm__ __volatile__("movl %0, %%cr4" :: "r"(v) : "memory");
+}
+
 static inline void cpu_relax(void) { __asm__ __volatile__("pause" ::: "memory"); }
 static inline void halt(void)      { __asm__ __volatile__("hlt" ::: "memory"); }
 

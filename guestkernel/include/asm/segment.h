@@ -7,7 +7,9 @@
 #define GDT_ENTRY_USER_CS   3
 #define GDT_ENTRY_USER_DS   4
 #define GDT_ENTRY_TSS       5
-#define GDT_ENTRIES         6
+#define GDT_ENTRY_TLS_MIN   6      /* set_thread_area: 6, 7, 8 as on Linux i386 */
+#define GDT_ENTRY_TLS_MAX   8
+#define GDT_ENTRIES         9
 
 #define __KERNEL_CS 0x08
 #define __KERNEL_DS 0x10

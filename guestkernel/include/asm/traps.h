@@ -32,6 +32,8 @@
 #ifndef __ASSEMBLER__
 struct pt_regs;
 void do_trap(struct pt_regs *regs);      /* arch/traps.c */
+void die(struct pt_regs *regs) __attribute__((noreturn));   /* the oops */
+void do_page_fault(struct pt_regs *regs);   /* mm/fault.c */
 void do_syscall(struct pt_regs *regs);   /* kernel/syscall.c */
 
 /* arch/entry.S: entry points, indexed by vector / IRQ number. */

@@ -35,5 +35,17 @@
 #define ERANGE  34
 #define ENAMETOOLONG 36
 #define ENOSYS  38
+#define ENOTEMPTY 39
+#define ELOOP   40
+#define EOVERFLOW 75
+
+/* Never seen by user space: a system call interrupted by a signal returns one of these,
+ * and the signal code turns it into a restart or -EINTR (kernel/signal.c). */
+#define ERESTARTSYS    512   /* restart if the handler has SA_RESTART */
+#define ERESTARTNOINTR 513   /* always restart */
+#define ERESTARTNOHAND 514   /* restart only if no handler ran */
+
+#define MAX_ERRNO 4095
+#define IS_ERR_VALUE(x) ((unsigned long)(x) >= (unsigned long)-MAX_ERRNO)
 
 #endif

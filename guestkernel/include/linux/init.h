@@ -4,7 +4,8 @@
 #include <linux/compiler.h>
 #include <linux/types.h>
 
-#define COMMAND_LINE_SIZE 256
+#define COMMAND_LINE_SIZE 2048
+#define MAX_INIT_ARGS     128   /* words after "--" */
 
 /* init/cmdline.c */
 extern char boot_command_line[COMMAND_LINE_SIZE]; /* as the loader gave it */
@@ -15,6 +16,8 @@ extern const char *test_fault;       /* test_fault=pf|wp|ud|gp|de|bp: oops on pu
 extern const char *bench_workload;   /* bench=cpu|io: run a workload (init/bench.c) */
 extern unsigned int bench_scale;     /* bench_scale=N: its units of work, 0 = default */
 extern unsigned int bench_ws_kb;     /* bench_ws_kb=N: bench=cpu working set, 0 = 1 MiB */
+extern const char *init_args[MAX_INIT_ARGS + 1];   /* after "--": init's argv[1..], NULL-ended */
+extern int nr_init_args;
 void parse_cmdline(const char *loader_cmdline);
 
 /* init/main.c */

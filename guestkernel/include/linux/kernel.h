@@ -18,8 +18,23 @@
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list args);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 
-/* kernel/printk.c */
+/* kernel/printk.c. A message may start with a level; it reaches the console when its
+ * level <= console_loglevel (loglevel= on the command line; 7 shows everything). A
+ * message without a level has MESSAGE_LOGLEVEL_DEFAULT. The boot lines tests rely on
+ * (banner, self-check, exit) are at that level or more urgent. */
+#define KERN_EMERG   "<0>"
+#define KERN_ALERT   "<1>"
+#define KERN_CRIT    "<2>"
+#define KERN_ERR     "<3>"
+#define KERN_WARNING "<4>"
+#define KERN_NOTICE  "<5>"
+#define KERN_INFO    "<6>"
+#define KERN_DEBUG   "<7>"
+#define MESSAGE_LOGLEVEL_DEFAULT 4
+#define CONSOLE_LOGLEVEL_DEFAULT 5     /* quiet: errors, warnings, notices */
+
 int printk(const char *fmt, ...) __printf(1, 2);
+int vprintk(const char *fmt, va_list args);
 void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 extern int console_loglevel;
 

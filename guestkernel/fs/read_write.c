@@ -1,0 +1,164 @@
+/*
+ * fs/read_write.c - read, write, their vector forms, lseek.
+ */
+#include <asm/uaccess.h>
+#include <linux/errno.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/sched.h>
+#include <linux/syscalls.h>
+
+#define MAX_RW_COUNT (0x7ffff000UL)   /* INT_MAX rounded down to a page, as Linux */
+#define UIO_MAXIOV 1024
+
+struct iovec {
+	void *iov_base;
+	size_t iov_len;
+};
+
+static long do_read(struct file *f, char *buf, size_t count)
+{
+	if (!(f->f_mode & FMODE_READ))
+		return -EBADF;
+	if (!f->f_op->read)
+		return -EINVAL;
+	if (!access_ok(buf, count))
+		return -EFAULT;
+	if (count > MAX_RW_COUNT)
+		count = MAX_RW_COUNT;
+	return f->f_op->read(f, buf, count, &f->f_pos);
+}
+
+static long do_write(struct file *f, const char *buf, size_t count)
+{
+	if (!(f->f_mode & FMODE_WRITE))
+		return -EBADF;
+	if (!f->f_op->write)
+		return -EINVAL;
+	if (!access_ok(buf, count))
+		return -EFAULT;
+	if (count > MAX_RW_COUNT)
+		count = MAX_RW_COUNT;
+	return f->f_op->write(f, buf, count, &f->f_pos);
+}
+
+long sys_read(unsigned int fd, char *buf, size_t count)
+{
+	struct file *f = fget((int)fd);
+
+	return f ? do_read(f, buf, count) : -EBADF;
+}
+
+long sys_write(unsigned int fd, const char *buf, size_t count)
+{
+	struct file *f = fget((int)fd);
+
+	return f ? do_write(f, buf, count) : -EBADF;
+}
+
+/* One vector at a time: stops at the first short transfer, reports what was done. */
+static long do_rw_vec(unsigned int fd, const struct iovec *uvec, unsigned long vlen, bool write)
+{
+	struct file *f = fget((int)fd);
+	struct iovec iov[16];
+	unsigned long i, total = 0, chunk;
+	long ret = 0;
+
+	if (!f)
+		return -EBADF;
+	if (!(f->f_mode & (write ? FMODE_WRITE : FMODE_READ)))
+		return -EBADF;
+	if (vlen > UIO_MAXIOV)
+		return -EINVAL;
+	/* First pass: the total must fit in a ssize_t and every vector must be readable. */
+	for (i = 0; i < vlen; i += chunk) {
+		unsigned long j;
+
+		chunk = min(vlen - i, (unsigned long)ARRAY_SIZE(iov));
+		if (copy_from_user(iov, uvec + i, chunk * sizeof(iov[0])))
+			return -EFAULT;
+		for (j = 0; j < chunk; j++) {
+			if (iov[j].iov_len > 0x7fffffffUL - total)
+				return -EINVAL;
+			total += iov[j].iov_len;
+		}
+	}
+	total = 0;
+	for (i = 0; i < vlen; i += chunk) {
+		unsigned long j;
+
+		chunk = min(vlen - i, (unsigned long)ARRAY_SIZE(iov));
+		if (copy_from_user(iov, uvec + i, chunk * sizeof(iov[0])))
+			return total ? (long)total : -EFAULT;
+		for (j = 0; j < chunk; j++) {
+			if (!iov[j].iov_len)
+				continue;
+			ret = write ? do_write(f, iov[j].iov_base, iov[j].iov_len)
+				    : do_read(f, iov[j].iov_base, iov[j].iov_len);
+			if (ret < 0)
+				return total ? (long)total : ret;
+			total += (unsigned long)ret;
+			if ((unsigned long)ret < iov[j].iov_len)
+				return (long)total;
+		}
+	}
+	return (long)total;
+}
+
+long sys_readv(unsigned int fd, const struct iovec *vec, unsigned long vlen)
+{
+	return do_rw_vec(fd, vec, vlen, false);
+}
+
+long sys_writev(unsigned int fd, const struct iovec *vec, unsigned long vlen)
+{
+	return do_rw_vec(fd, vec, vlen, true);
+}
+
+long sys_lseek(unsigned int fd, long offset, unsigned int whence)
+{
+	struct file *f = fget((int)fd);
+	loff_t r;
+
+	if (!f)
+		return -EBADF;
+	if (!f->f_op->llseek)
+		return -ESPIPE;
+	if (whence > SEEK_END)
+		return -EINVAL;
+	r = f->f_op->llseek(f, offset, (int)whence);
+	if (r < 0)
+		return (long)r;
+	if (r > 0x7fffffffLL)
+		return -EOVERFLOW;
+	return (long)r;
+}
+
+long sys_llseek(unsigned int fd, unsigned long offset_high, unsigned long offset_low,
+		loff_t *result, unsigned int whence)
+{
+	struct file *f = fget((int)fd);
+	loff_t r;
+
+	if (!f)
+		return -EBADF;
+	if (!f->f_op->llseek)
+		return -ESPIPE;
+	if (whence > SEEK_END)
+		return -EINVAL;
+	r = f->f_op->llseek(f, (loff_t)(((u64)offset_high << 32) | offset_low), (int)whence);
+	if (r < 0)
+		return (long)r;
+	return copy_to_user(result, &r, sizeof(r)) ? -EFAULT : 0;
+}
+
+long sys_ioctl(unsigned int fd, unsigned int cmd, unsigned long arg)
+{
+	struct file *f = fget((int)fd);
+
+	if (!f)
+		return -EBADF;
+	if (!f->f_op->ioctl)
+		return -ENOTTY;
+	return f->f_op->ioctl(f, cmd, arg);
+}

@@ -1,0 +1,148 @@
+#ifndef _LINUX_SCHED_H
+#define _LINUX_SCHED_H
+
+#include <asm/desc.h>
+#include <asm/page.h>
+#include <asm/ptrace.h>
+#include <linux/list.h>
+#include <linux/mm_types.h>
+#include <linux/signal.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+/* task_struct.state */
+#define TASK_RUNNING         0
+#define TASK_INTERRUPTIBLE   1   /* sleeping; a signal wakes it */
+#define TASK_UNINTERRUPTIBLE 2   /* sleeping; only the event wakes it */
+#define TASK_DEAD            64  /* switched away from for the last time */
+
+/* task_struct.exit_state */
+#define EXIT_ZOMBIE 16           /* exited, waiting for the parent's wait4 */
+#define EXIT_DEAD   32           /* being released */
+
+/* task_struct.flags */
+#define PF_EXITING  0x0004
+#define PF_KTHREAD  0x0008
+
+/* task_struct.tif: work to do before returning to user mode */
+#define TIF_NEED_RESCHED     0x1
+#define TIF_SIGPENDING       0x2
+#define TIF_RESTORE_SIGMASK  0x4   /* rt_sigsuspend: put saved_sigmask back */
+
+#define PID_MAX       32768
+#define TASK_COMM_LEN 16
+#define DEF_TIMESLICE 5           /* ticks: 50 ms at HZ = 100 */
+
+#define GDT_ENTRY_TLS_ENTRIES 3
+
+struct thread_struct {
+	unsigned long esp;        /* kernel stack pointer while switched out */
+	unsigned long esp0;       /* top of the kernel stack: TSS.ESP0 while running */
+	struct desc_struct tls_array[GDT_ENTRY_TLS_ENTRIES];   /* set_thread_area */
+	unsigned long cr2, trap_no, error_code;                 /* last fault, for signals */
+	u8 fpu[108] __aligned(4); /* x87 state (fnsave) while switched out */
+};
+
+struct files_struct;
+struct fs_struct;
+
+/* Signal dispositions, shared by threads (CLONE_SIGHAND) and copied by fork. */
+struct sighand_struct {
+	int count;
+	struct k_sigaction action[_NSIG];
+};
+
+/* Per-process state shared by threads. */
+struct signal_struct {
+	int count;
+	wait_queue_head_t wait_chldexit;   /* parents sleeping in wait4 */
+	int group_exit_code;
+	unsigned long flags;
+};
+
+struct task_struct {
+	volatile long state;
+	unsigned long flags;
+	unsigned long tif;
+	int usage;                         /* references; freed at 0 */
+	int pid, tgid, pgrp, session;
+	struct task_struct *real_parent;   /* who forked us (init after reparenting) */
+	struct task_struct *parent;        /* who gets SIGCHLD and waits for us */
+	struct list_head children;         /* our children, linked by their sibling */
+	struct list_head sibling;
+	struct list_head tasks;            /* every task, in pid creation order */
+	struct list_head run_list;         /* on the run queue while runnable */
+	int time_slice;
+	int exit_state, exit_code, exit_signal;
+	void *stack;                       /* THREAD_SIZE kernel stack; pt_regs at its top */
+	struct thread_struct thread;
+	struct mm_struct *mm;              /* NULL for kernel threads */
+	struct mm_struct *active_mm;       /* the page tables in CR3 while we run */
+	struct files_struct *files;
+	struct fs_struct *fs;
+	struct sighand_struct *sighand;
+	struct signal_struct *signal;
+	sigset_t blocked, saved_sigmask;
+	struct sigpending pending;
+	unsigned long utime, stime;        /* ticks spent in user / kernel mode */
+	unsigned long start_time;          /* jiffies at creation */
+	int *set_child_tid, *clear_child_tid;
+	char comm[TASK_COMM_LEN];          /* executable name, without the path */
+	char exec_path[128];               /* the path execve ran (init reports it) */
+};
+
+extern struct task_struct init_task;       /* pid 0: the boot thread, then idle */
+extern struct task_struct *current_task;
+#define current current_task
+extern struct list_head task_list;         /* every task but init_task */
+extern struct task_struct *child_reaper;   /* pid 1 */
+extern struct mm_struct init_mm;           /* swapper_pg_dir, for kernel threads */
+
+static inline struct pt_regs *task_pt_regs(struct task_struct *t)
+{
+	return (struct pt_regs *)((char *)t->stack + THREAD_SIZE) - 1;
+}
+
+static inline void set_tsk_need_resched(struct task_struct *t) { t->tif |= TIF_NEED_RESCHED; }
+static inline bool need_resched(void) { return current->tif & TIF_NEED_RESCHED; }
+#define set_current_state(s) (current->state = (s))
+
+/* kernel/sched.c */
+void sched_init(void);
+void schedule(void);
+void wake_up_process(struct task_struct *p);
+void scheduler_tick(bool user);
+void cpu_idle(void) __noreturn;
+long schedule_timeout(long ticks);        /* returns ticks left (0 if it expired) */
+void yield(void);
+void sched_fork_task(struct task_struct *p);   /* new task: runnable on the queue */
+void exit_to_user_mode(struct pt_regs *regs);  /* entry.S, before iret to ring 3 */
+void schedule_tail(struct task_struct *prev);  /* entry.S, first run of a new task */
+extern unsigned long nr_context_switches;
+
+/* kernel/pid.c */
+int alloc_pidmap(void);                   /* -EAGAIN when all pids are in use */
+void free_pidmap(int pid);
+struct task_struct *find_task_by_pid(int pid);
+
+/* kernel/fork.c */
+struct task_struct *alloc_task(void);     /* task_struct + kernel stack, zeroed */
+void free_task(struct task_struct *t);
+void put_task_struct(struct task_struct *t);
+int kernel_thread(int (*fn)(void *), void *arg);   /* pid or -errno */
+void fork_init(void);
+
+/* kernel/exit.c */
+void do_exit(long code) __noreturn;       /* code: Linux wait status (exit << 8 | sig) */
+void release_task(struct task_struct *p);
+
+/* arch/process.c */
+void switch_to(struct task_struct *prev, struct task_struct *next);
+void copy_thread_kernel(struct task_struct *p, int (*fn)(void *), void *arg);
+void start_thread(struct pt_regs *regs, unsigned long eip, unsigned long esp);
+void fpu_init(void);
+void load_tls(struct task_struct *t);
+void flush_thread(struct task_struct *t);   /* exec: TLS and FPU to their initial state */
+void ret_to_user(struct pt_regs *regs) __noreturn;   /* entry.S: leave via regs */
+
+#endif

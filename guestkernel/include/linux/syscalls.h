@@ -1,0 +1,122 @@
+#ifndef _LINUX_SYSCALLS_H
+#define _LINUX_SYSCALLS_H
+
+#include <linux/fs.h>
+#include <linux/signal.h>
+#include <linux/types.h>
+
+/* Every system call the table in kernel/syscall.c knows, by subsystem. */
+struct iovec;
+struct stat64;
+struct timespec;
+struct timeval;
+struct tms;
+struct rlimit;
+struct new_utsname;
+struct user_desc;
+
+/* kernel/exit.c, kernel/fork.c */
+long sys_exit(int error_code);
+long sys_exit_group(int error_code);
+long sys_wait4(int pid, int *stat_addr, int options, void *ru);
+long sys_waitpid(int pid, int *stat_addr, int options);
+long sys_fork(void);
+long sys_vfork(void);
+long sys_clone(unsigned long flags, unsigned long newsp, int *parent_tidptr,
+	       unsigned long tls, int *child_tidptr);
+
+/* kernel/sys.c */
+long sys_getpid(void);
+long sys_gettid(void);
+long sys_getppid(void);
+long sys_getuid(void);
+long sys_geteuid(void);
+long sys_getgid(void);
+long sys_getegid(void);
+long sys_setuid(unsigned int uid);
+long sys_setgid(unsigned int gid);
+long sys_getpgrp(void);
+long sys_getpgid(int pid);
+long sys_getsid(int pid);
+long sys_setpgid(int pid, int pgid);
+long sys_setsid(void);
+long sys_uname(struct new_utsname *name);
+long sys_getrlimit(unsigned int resource, struct rlimit *rlim);
+long sys_setrlimit(unsigned int resource, const struct rlimit *rlim);
+long sys_set_tid_address(int *tidptr);
+long sys_sched_yield(void);
+
+/* kernel/time.c */
+long sys_time(long *tloc);
+long sys_clock_gettime(int clock, struct timespec *tp);
+long sys_clock_getres(int clock, struct timespec *tp);
+long sys_gettimeofday(struct timeval *tv, void *tz);
+long sys_times(struct tms *tbuf);
+long sys_nanosleep(const struct timespec *rqtp, struct timespec *rmtp);
+void time_init(void);
+
+/* kernel/signal.c, arch/signal.c */
+long sys_kill(int pid, int sig);
+long sys_tkill(int pid, int sig);
+long sys_tgkill(int tgid, int pid, int sig);
+long sys_rt_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *oact,
+		      size_t sigsetsize);
+long sys_rt_sigprocmask(int how, const sigset_t *set, sigset_t *oset, size_t sigsetsize);
+long sys_rt_sigpending(sigset_t *set, size_t sigsetsize);
+long sys_rt_sigsuspend(const sigset_t *unewset, size_t sigsetsize);
+long sys_sigreturn(void);
+long sys_rt_sigreturn(void);
+
+/* mm/mmap.c */
+long sys_brk(unsigned long brk);
+long sys_mmap2(unsigned long addr, unsigned long len, unsigned long prot,
+	       unsigned long flags, unsigned long fd, unsigned long pgoff);
+long sys_munmap(unsigned long addr, unsigned long len);
+long sys_mprotect(unsigned long start, unsigned long len, unsigned long prot);
+
+/* fs/ */
+long sys_read(unsigned int fd, char *buf, size_t count);
+long sys_write(unsigned int fd, const char *buf, size_t count);
+long sys_readv(unsigned int fd, const struct iovec *vec, unsigned long vlen);
+long sys_writev(unsigned int fd, const struct iovec *vec, unsigned long vlen);
+long sys_lseek(unsigned int fd, long offset, unsigned int whence);
+long sys_llseek(unsigned int fd, unsigned long offset_high, unsigned long offset_low,
+		loff_t *result, unsigned int whence);
+long sys_ioctl(unsigned int fd, unsigned int cmd, unsigned long arg);
+long sys_open(const char *filename, int flags, int mode);
+long sys_openat(int dfd, const char *filename, int flags, int mode);
+long sys_creat(const char *pathname, int mode);
+long sys_close(unsigned int fd);
+long sys_dup(unsigned int fildes);
+long sys_dup2(unsigned int oldfd, unsigned int newfd);
+long sys_dup3(unsigned int oldfd, unsigned int newfd, int flags);
+long sys_fcntl(unsigned int fd, unsigned int cmd, unsigned long arg);
+long sys_pipe(int *fildes);
+long sys_pipe2(int *fildes, int flags);
+long sys_getdents64(unsigned int fd, void *dirent, unsigned int count);
+long sys_mkdir(const char *pathname, int mode);
+long sys_rmdir(const char *pathname);
+long sys_unlink(const char *pathname);
+long sys_chdir(const char *filename);
+long sys_fchdir(unsigned int fd);
+long sys_getcwd(char *buf, unsigned long size);
+long sys_umask(int mask);
+long sys_access(const char *filename, int mode);
+long sys_readlink(const char *path, char *buf, int bufsiz);
+long sys_stat64(const char *filename, struct stat64 *statbuf);
+long sys_lstat64(const char *filename, struct stat64 *statbuf);
+long sys_fstat64(unsigned int fd, struct stat64 *statbuf);
+long sys_execve(const char *filename, const char *const *argv, const char *const *envp);
+
+/* arch/tls.c */
+long sys_set_thread_area(struct user_desc *u_info);
+long sys_get_thread_area(struct user_desc *u_info);
+
+/* kernel/syscall.c */
+long sys_ni_syscall(void);
+extern unsigned long syscall_count;
+
+/* drivers/tty.c */
+void tty_set_pgrp(int pgrp);
+
+#endif

@@ -1,0 +1,259 @@
+/*
+ * mm/memory.c - user page tables: building them, filling them on faults, tearing them
+ * down.
+ *
+ * Every user page frame is referenced once per page-table entry that maps it (its
+ * count), and every page table once by the directory entry that points to it. Pages
+ * are only allocated when touched: anonymous memory starts zero-filled, file-backed
+ * areas (exec's segments) get a private copy of the file's bytes. A PROT_NONE page
+ * keeps its frame in a not-present entry marked _PAGE_PROTNONE.
+ */
+#include <asm/page.h>
+#include <asm/pgtable.h>
+#include <asm/processor.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+
+pgd_t *pgd_alloc(void)
+{
+	struct page *page = alloc_zeroed_page(PG_PGTABLE);
+	pgd_t *pgd;
+
+	if (!page)
+		return NULL;
+	pgd = page_address(page);
+	/* The kernel half is the same in every address space. */
+	memcpy(pgd + USER_PTRS_PER_PGD, swapper_pg_dir + USER_PTRS_PER_PGD,
+	       (PTRS_PER_PGD - USER_PTRS_PER_PGD) * sizeof(pgd_t));
+	return pgd;
+}
+
+void pgd_free(pgd_t *pgd)
+{
+	put_page(virt_to_page(pgd));
+}
+
+pte_t *pte_lookup(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t pde = mm->pgd[pgd_index(addr)];
+
+	if (!(pde & _PAGE_PRESENT))
+		return NULL;
+	return (pte_t *)__va(pde & PTE_PFN_MASK) + pte_index(addr);
+}
+
+pte_t *pte_alloc(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pde = &mm->pgd[pgd_index(addr)];
+
+	if (!(*pde & _PAGE_PRESENT)) {
+		struct page *page = alloc_zeroed_page(PG_PGTABLE);
+
+		if (!page)
+			return NULL;
+		/* The directory entry allows everything; the PTEs decide. */
+		*pde = page_to_phys(page) | _PAGE_PRESENT | _PAGE_RW | _PAGE_USER;
+	}
+	return pte_lookup(mm, addr);
+}
+
+pte_t vma_pte_bits(unsigned long vm_flags)
+{
+	if (!(vm_flags & VM_ACCESS))
+		return _PAGE_PROTNONE;
+	return _PAGE_PRESENT | _PAGE_USER | ((vm_flags & VM_WRITE) ? _PAGE_RW : 0);
+}
+
+void flush_tlb_mm(struct mm_struct *mm)
+{
+	if (mm == current->active_mm)
+		__flush_tlb_all();
+}
+
+void flush_tlb_page(struct mm_struct *mm, unsigned long addr)
+{
+	if (mm == current->active_mm)
+		__flush_tlb_one(addr);
+}
+
+/* Drops every page mapped in [start, end): the entries go, the frames lose a reference. */
+void zap_page_range(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	unsigned long addr = start;
+
+	while (addr < end) {
+		pte_t *pte = pte_lookup(mm, addr);
+		unsigned long next = (addr + PGDIR_SIZE) & ~(PGDIR_SIZE - 1);
+
+		if (!next || next > end)
+			next = end;
+		if (!pte) {             /* no page table: nothing in this 4 MiB */
+			addr = next;
+			continue;
+		}
+		for (; addr < next; addr += PAGE_SIZE, pte++) {
+			if (!pte_mapped(*pte))
+				continue;
+			put_page(pfn_to_page(pte_pfn(*pte)));
+			*pte = 0;
+			mm->rss--;
+		}
+	}
+	flush_tlb_mm(mm);
+}
+
+/* Frees the page tables of [start, end)'s 4 MiB regions that no VMA touches any more. */
+void free_pgtables(struct mm_struct *mm, unsigned long start, unsigned long end)
+{
+	unsigned long i, first = pgd_index(start), last = pgd_index(end - 1);
+
+	if (end <= start)
+		return;
+	for (i = first; i <= last && i < USER_PTRS_PER_PGD; i++) {
+		unsigned long rstart = i << PGDIR_SHIFT, rend = rstart + PGDIR_SIZE;
+		struct vm_area_struct *vma = find_vma(mm, rstart);
+
+		if (!(mm->pgd[i] & _PAGE_PRESENT))
+			continue;
+		if (vma && vma->vm_start < rend)
+			continue;   /* still in use */
+		zap_page_range(mm, rstart, rend);   /* should find nothing */
+		put_page(pfn_to_page(mm->pgd[i] >> PAGE_SHIFT));
+		mm->pgd[i] = 0;
+	}
+	flush_tlb_mm(mm);
+}
+
+/* New protection for the pages already present in [start, end). */
+void change_protection(struct mm_struct *mm, unsigned long start, unsigned long end,
+		       unsigned long vm_flags)
+{
+	unsigned long addr;
+
+	for (addr = start; addr < end; addr += PAGE_SIZE) {
+		pte_t *pte = pte_lookup(mm, addr);
+		pte_t bits;
+
+		if (!pte) {
+			addr = ((addr + PGDIR_SIZE) & ~(PGDIR_SIZE - 1)) - PAGE_SIZE;
+			if (addr + PAGE_SIZE == 0)
+				break;
+			continue;
+		}
+		if (!pte_mapped(*pte))
+			continue;
+		bits = vma_pte_bits(vm_flags);
+		/* A private page someone else also maps (the page cache, another mm after
+		 * fork) stays read-only: a write must copy it first. */
+		if (!(vm_flags & VM_SHARED) && (pfn_to_page(pte_pfn(*pte))->count > 1 ||
+						pfn_to_page(pte_pfn(*pte))->kind == PG_CACHE))
+			bits &= ~(pte_t)_PAGE_RW;
+		*pte = (*pte & PTE_PFN_MASK) | bits;
+	}
+	flush_tlb_mm(mm);
+}
+
+/* Fills a new page for addr in vma: file bytes where the area has them, zeros after. */
+static void fill_page(struct vm_area_struct *vma, unsigned long addr, void *kaddr)
+{
+	unsigned long copied = 0;
+
+	if (vma->vm_file && addr < vma->vm_file_end) {
+		struct inode *inode = vma->vm_file->f_inode;
+		unsigned long off = vma->vm_pgoff * PAGE_SIZE + (addr - vma->vm_start);
+		unsigned long n = min(PAGE_SIZE, vma->vm_file_end - addr);
+
+		if (off < inode->i_size) {
+			copied = min(n, inode->i_size - off);
+			memcpy(kaddr, inode->i_data + off, copied);
+		}
+	}
+	memset((char *)kaddr + copied, 0, PAGE_SIZE - copied);
+}
+
+static int do_no_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
+		      pte_t *pte)
+{
+	struct page *page;
+
+	/* Read-only file pages (program text) map the shared page-cache frame. */
+	if (vma->vm_file && !(vma->vm_flags & VM_WRITE)) {
+		unsigned long index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+
+		page = find_or_read_page(vma->vm_file->f_inode, index);
+		if (page) {
+			get_page(page);
+			*pte = page_to_phys(page) | vma_pte_bits(vma->vm_flags);
+			mm->rss++;
+			return VM_FAULT_OK;
+		}
+	}
+	page = alloc_page(PG_ANON);
+
+	if (!page)
+		return VM_FAULT_OOM;
+	fill_page(vma, addr, page_address(page));
+	*pte = page_to_phys(page) | vma_pte_bits(vma->vm_flags);
+	mm->rss++;
+	return VM_FAULT_OK;
+}
+
+/*
+ * Copy-on-write: a write to a private page whose frame others share (a page-cache page
+ * of a file, after mprotect made its private mapping writable; with fork (issue 4) also
+ * anonymous pages shared between parent and child). The writer gets its own copy.
+ */
+static int do_cow_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
+		       pte_t *pte, struct page *old)
+{
+	struct page *page = alloc_page(PG_ANON);
+
+	if (!page)
+		return VM_FAULT_OOM;
+	memcpy(page_address(page), page_address(old), PAGE_SIZE);
+	*pte = page_to_phys(page) | vma_pte_bits(vma->vm_flags);
+	put_page(old);
+	flush_tlb_page(mm, addr);
+	return VM_FAULT_OK;
+}
+
+static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
+		      pte_t *pte)
+{
+	struct page *page = pfn_to_page(pte_pfn(*pte));
+
+	/* Ours alone (or a shared anonymous mapping): just allow the write. */
+	if (page->kind == PG_ANON && (page->count == 1 || (vma->vm_flags & VM_SHARED))) {
+		*pte |= _PAGE_RW;
+		flush_tlb_page(mm, addr);
+		return VM_FAULT_OK;
+	}
+	return do_cow_page(mm, vma, addr, pte, page);
+}
+
+/* The access was checked against vma's permissions; make the page present. */
+int handle_mm_fault(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
+		    bool write)
+{
+	pte_t *pte;
+
+	addr &= PAGE_MASK;
+	pte = pte_alloc(mm, addr);
+	if (!pte)
+		return VM_FAULT_OOM;
+	if (!pte_mapped(*pte))
+		return do_no_page(mm, vma, addr, pte);
+	if (!pte_present(*pte)) {
+		/* PROT_NONE page in an area that allows access again. */
+		*pte = (*pte & PTE_PFN_MASK) | vma_pte_bits(vma->vm_flags);
+		flush_tlb_page(mm, addr);
+		return VM_FAULT_OK;
+	}
+	if (write && !(*pte & _PAGE_RW))
+		return do_wp_page(mm, vma, addr, pte);
+	flush_tlb_page(mm, addr);   /* a stale TLB entry: nothing to change */
+	return VM_FAULT_OK;
+}
