@@ -67,6 +67,21 @@ void serial_set_rx_handler(void (*handler)(u8 c))
 	local_irq_restore(flags);
 }
 
+/* Received bytes into the ring buffer, before interrupts (and the tty) take over. */
+static void rx_drain(void)
+{
+	while (inb(COM1 + UART_LSR) & UART_LSR_DR) {
+		u8 c = inb(COM1 + UART_RX);
+
+		if (rx_head - rx_tail < RX_BUF_SIZE) {
+			rx_buf[rx_head % RX_BUF_SIZE] = c;
+			rx_head++;
+		} else {
+			rx_overruns++;
+		}
+	}
+}
+
 void serial_putc(char c)
 {
 	/* Bounded wait: a missing or broken UART must not hang the kernel. */
@@ -129,6 +144,9 @@ void __init serial_init(void)
 	outb(divisor & 0xff, COM1 + UART_DLL);
 	outb(divisor >> 8, COM1 + UART_DLM);
 	outb(UART_LCR_8N1, COM1 + UART_LCR);            /* DLAB off, 8 data bits, no parity, 1 stop */
+	/* Switching the FIFOs on empties them: keep a byte that is already waiting (the
+	 * host may feed the console before we get here). */
+	rx_drain();
 	outb(UART_FCR_ENABLE | UART_FCR_CLEAR | UART_FCR_TRIG14, COM1 + UART_FCR);
 	outb(UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2, COM1 + UART_MCR);
 
@@ -139,16 +157,7 @@ void __init serial_init(void)
 void __init serial_init_irq(void)
 {
 	/* Keep what was typed before we were listening: the tty reads it later. */
-	while (inb(COM1 + UART_LSR) & UART_LSR_DR) {
-		u8 c = inb(COM1 + UART_RX);
-
-		if (rx_head - rx_tail < RX_BUF_SIZE) {
-			rx_buf[rx_head % RX_BUF_SIZE] = c;
-			rx_head++;
-		} else {
-			rx_overruns++;
-		}
-	}
+	rx_drain();
 	request_irq(COM1_IRQ, serial_interrupt, "serial");
 	outb(UART_IER_RDI, COM1 + UART_IER);
 	printk("serial: ttyS0 at 0x%03x (irq %d) is a %s, %u 8N1\n", COM1, COM1_IRQ, uart_type, BAUD);

@@ -37,6 +37,31 @@ struct file *dentry_open(struct inode *inode, unsigned int flags, int *err)
 	return f;
 }
 
+/* Is the directory that would hold the last component of kname there? */
+static bool parent_exists(const char *kname)
+{
+	char *buf = kmalloc(PATH_MAX);
+	char *slash;
+	struct inode *dir;
+	int err;
+
+	if (!buf)
+		return false;
+	strlcpy(buf, kname, PATH_MAX);
+	slash = buf + strlen(buf);
+	while (slash > buf && slash[-1] == '/')   /* "dir/name/" names "name" */
+		*--slash = '\0';
+	while (slash > buf && slash[-1] != '/')
+		slash--;
+	if (slash == buf)
+		strlcpy(buf, ".", PATH_MAX);
+	else
+		*slash = '\0';
+	dir = path_lookup(buf[0] ? buf : "/", &err);
+	kfree(buf);
+	return dir && S_ISDIR(dir->i_mode);
+}
+
 static long do_open(const char *kname, int flags)
 {
 	struct inode *inode;
@@ -47,8 +72,8 @@ static long do_open(const char *kname, int flags)
 		return -EINVAL;
 	inode = path_lookup(kname, &err);
 	if (!inode) {
-		/* Creating would need a writable file system (the parent must exist). */
-		if (err == -ENOENT && (flags & O_CREAT))
+		/* Creating would need a writable file system, if the parent exists. */
+		if (err == -ENOENT && (flags & O_CREAT) && parent_exists(kname))
 			return -EROFS;
 		return err;
 	}

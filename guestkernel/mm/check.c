@@ -48,30 +48,100 @@ static void __printf(1, 2) violation(const char *fmt, ...)
 	       current_nr, current->pid, buf);
 }
 
+static u16 check_gen;   /* a frame's check_refs count only if its check_gen is this */
+
 static void ref_frame(unsigned long pfn, const char *what)
 {
+	struct page *p;
+
 	if (pfn >= max_pfn) {
 		violation("%s refers to frame 0x%05lx beyond RAM", what, pfn);
 		return;
 	}
-	mem_map[pfn].check_refs++;
+	p = &mem_map[pfn];
+	if (p->check_gen != check_gen) {
+		p->check_gen = check_gen;
+		p->check_refs = 0;
+	}
+	p->check_refs++;
 }
 
-static void check_accounting(void)
+static u32 refs_of(const struct page *p)
 {
-	unsigned long kinds[NR_PAGE_KINDS] = { 0 }, pfn, listed = 0, used = 0;
-	unsigned int k, order;
+	return p->check_gen == check_gen ? p->check_refs : 0;
+}
+
+/* The free lists: well-formed blocks; their numbers per order. */
+static void check_free_lists(unsigned long *listed)
+{
+	unsigned int order;
+
+	for (order = 0; order < MAX_ORDER; order++) {
+		struct page *p;
+		unsigned long blocks = 0;
+
+		list_for_each_entry(p, &free_area[order].free_list, lru) {
+			unsigned long head = page_to_pfn(p);
+
+			if (!(p->flags & PG_buddy) || p->order != order || (head & ((1UL << order) - 1)))
+				violation("free block at 0x%05lx on the order %u list is malformed", head, order);
+			if (++blocks > max_pfn)
+				break;   /* a list that loops */
+		}
+		if (blocks != free_area[order].nr_free)
+			violation("order %u list has %lu blocks, nr_free says %lu", order, blocks,
+				  free_area[order].nr_free);
+		listed[order] = blocks;
+	}
+}
+
+/* One pass over mem_map: kinds add up, free frames are exactly the free blocks' frames,
+ * every used frame's count is the references found. */
+static void check_frames(const unsigned long *listed)
+{
+	unsigned long kinds[NR_PAGE_KINDS] = { 0 }, heads[MAX_ORDER] = { 0 };
+	unsigned long pfn, block_end = 0, used = 0;
+	unsigned int k;
 
 	for (pfn = 0; pfn < max_pfn; pfn++) {
 		struct page *p = &mem_map[pfn];
+		u32 refs = refs_of(p);
 
 		if (p->kind >= NR_PAGE_KINDS) {
 			violation("frame 0x%05lx has kind %u", pfn, p->kind);
 			continue;
 		}
 		kinds[p->kind]++;
-		p->check_refs = 0;
+		if (p->flags & PG_buddy) {
+			if (p->order >= MAX_ORDER || p->kind != PG_FREE || pfn < block_end) {
+				violation("frame 0x%05lx heads a bad free block", pfn);
+			} else {
+				heads[p->order]++;
+				block_end = pfn + (1UL << p->order);
+			}
+		}
+		if (p->kind == PG_FREE) {
+			if (pfn >= block_end)
+				violation("free frame 0x%05lx is in no free block", pfn);
+			if (p->count || refs)
+				violation("free frame 0x%05lx has count %d and %u references", pfn, p->count, refs);
+			continue;
+		}
+		if (pfn < block_end)
+			violation("frame 0x%05lx of kind %u is inside a free block", pfn, p->kind);
+		if (p->kind == PG_RESERVED)
+			continue;
+		if (!refs)
+			violation("frame 0x%05lx (kind %u, count %d) is used but nothing refers to it",
+				  pfn, p->kind, p->count);
+		else if ((unsigned long)p->count != refs)
+			violation("frame 0x%05lx (kind %u) has count %d but %u references", pfn, p->kind,
+				  p->count, refs);
 	}
+
+	for (k = 0; k < MAX_ORDER; k++)
+		if (heads[k] != listed[k])
+			violation("%lu free blocks of order %u in mem_map, %lu on the list", heads[k], k, listed[k]);
 	for (k = 0; k < NR_PAGE_KINDS; k++)
 		if (kinds[k] != nr_kind_pages[k])
 			violation("%lu frames of kind %u, counter says %lu", kinds[k], k, nr_kind_pages[k]);
@@ -81,41 +151,6 @@ static void check_accounting(void)
 		violation("free %lu + used %lu != total %lu", kinds[PG_FREE], used, totalram_pages);
 	if (kinds[PG_FREE] != nr_free_pages)
 		violation("%lu free frames, nr_free_pages says %lu", kinds[PG_FREE], nr_free_pages);
-
-	for (order = 0; order < MAX_ORDER; order++) {
-		struct page *p;
-		unsigned long blocks = 0;
-
-		list_for_each_entry(p, &free_area[order].free_list, lru) {
-			unsigned long head = page_to_pfn(p), i;
-
-			blocks++;
-			if (!(p->flags & PG_buddy) || p->order != order || (head & ((1UL << order) - 1)))
-				violation("free block at 0x%05lx on order %u list is malformed", head, order);
-			for (i = 0; i < (1UL << order) && head + i < max_pfn; i++) {
-				if (p[i].kind != PG_FREE || p[i].count)
-					violation("frame 0x%05lx in a free block has kind %u count %d",
-						  head + i, p[i].kind, p[i].count);
-				p[i].check_refs++;
-			}
-			listed += 1UL << order;
-			if (blocks > max_pfn)
-				break;   /* a corrupted (looping) list */
-		}
-		if (blocks != free_area[order].nr_free)
-			violation("order %u list has %lu blocks, nr_free says %lu", order, blocks,
-				  free_area[order].nr_free);
-	}
-	if (listed != nr_free_pages)
-		violation("free lists hold %lu frames, nr_free_pages says %lu", listed, nr_free_pages);
-	/* Free frames: exactly one listing each; then start counting references afresh. */
-	for (pfn = 0; pfn < max_pfn; pfn++) {
-		struct page *p = &mem_map[pfn];
-
-		if (p->kind == PG_FREE && p->check_refs != 1)
-			violation("free frame 0x%05lx is on %u free lists", pfn, p->check_refs);
-		p->check_refs = 0;
-	}
 }
 
 static void check_mm(struct mm_struct *mm)
@@ -255,29 +290,25 @@ static void check_references(void)
 		for (pfn = boot_params.initrd_start >> PAGE_SHIFT;
 		     pfn < PAGE_ALIGN(boot_params.initrd_end) >> PAGE_SHIFT; pfn++)
 			ref_frame(pfn, "the initramfs");
-
-	for (pfn = 0; pfn < max_pfn; pfn++) {
-		struct page *p = &mem_map[pfn];
-
-		if (p->kind == PG_FREE || p->kind == PG_RESERVED)
-			continue;
-		if (!p->check_refs)
-			violation("frame 0x%05lx (kind %u, count %d) is used but nothing refers to it",
-				  pfn, p->kind, p->count);
-		else if ((unsigned long)p->count != p->check_refs)
-			violation("frame 0x%05lx (kind %u) has count %d but %u references", pfn,
-				  p->kind, p->count, p->check_refs);
-	}
 }
 
 void vm_check(unsigned long syscall_nr)
 {
 	unsigned long flags = local_irq_save();
+	unsigned long listed[MAX_ORDER];
 
 	current_nr = syscall_nr;
 	vm_check_calls++;
-	check_accounting();
+	if (++check_gen == 0) {   /* wrapped: old marks could look current */
+		unsigned long pfn;
+
+		for (pfn = 0; pfn < max_pfn; pfn++)
+			mem_map[pfn].check_gen = 0;
+		check_gen = 1;
+	}
+	check_free_lists(listed);
 	check_references();
+	check_frames(listed);
 	local_irq_restore(flags);
 }
 

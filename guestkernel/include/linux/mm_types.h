@@ -38,8 +38,8 @@ struct page {
 	struct kmem_cache *slab_cache;
 	void *freelist;              /* slab: first free object */
 	u16 inuse;                   /* slab: objects handed out */
-	u16 __pad;
-	u32 check_refs;              /* mm/check.c scratch: references found */
+	u16 check_gen;               /* mm/check.c scratch: which check counted ... */
+	u32 check_refs;              /* ... these references */
 };
 
 /* vm_area_struct.vm_flags; the low four match PROT_* / Linux's VM_*. */

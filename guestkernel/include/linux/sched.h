@@ -131,6 +131,9 @@ void free_task(struct task_struct *t);
 void put_task_struct(struct task_struct *t);
 int kernel_thread(int (*fn)(void *), void *arg);   /* pid or -errno */
 void fork_init(void);
+struct sighand_struct *alloc_sighand(void);   /* default dispositions, count 1 */
+struct signal_struct *alloc_signal(void);
+void kernel_thread_exit(int ret);             /* entry.S: fn returned */
 
 /* kernel/exit.c */
 void do_exit(long code) __noreturn;       /* code: Linux wait status (exit << 8 | sig) */
@@ -139,6 +142,8 @@ void release_task(struct task_struct *p);
 /* arch/process.c */
 void switch_to(struct task_struct *prev, struct task_struct *next);
 void copy_thread_kernel(struct task_struct *p, int (*fn)(void *), void *arg);
+/* For fork (issue 4): the child resumes in user mode from a copy of regs, EAX = 0. */
+void copy_thread_user(struct task_struct *p, const struct pt_regs *regs);
 void start_thread(struct pt_regs *regs, unsigned long eip, unsigned long esp);
 void fpu_init(void);
 void load_tls(struct task_struct *t);
