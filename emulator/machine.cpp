@@ -1,6 +1,7 @@
 #include "emulator/machine.h"
 
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -76,7 +77,19 @@ Result<std::unique_ptr<Machine>> Machine::create(MachineConfig config) {
     if (m->config_.trace.io) logger("io")->set_level(spdlog::level::trace);
     if (m->config_.trace.interrupts) logger("int")->set_level(spdlog::level::info);
     if (m->config_.trace.exceptions) logger("exc")->set_level(spdlog::level::info);
-    if (m->config_.input_fd >= 0) m->start_input_thread();
+    if (m->config_.input_fd >= 0) {
+        // A regular file is read whole now, so its bytes reach the guest at the same
+        // points of every run; a terminal or pipe is read as the bytes come.
+        struct stat st {};
+        if (::fstat(m->config_.input_fd, &st) == 0 && S_ISREG(st.st_mode)) {
+            uint8_t buf[4096];
+            ssize_t n;
+            while ((n = ::read(m->config_.input_fd, buf, sizeof buf)) > 0) m->input_.insert(m->input_.end(), buf, buf + n);
+            m->input_eof_.store(true);
+        } else {
+            m->start_input_thread();
+        }
+    }
     return m;
 }
 
@@ -162,6 +175,9 @@ void Machine::start_input_thread() {
 
 void Machine::pump_input() {
     if (config_.input_fd < 0) return;
+    // Until the guest has set up the receiver (FIFOs on, or the receive interrupt
+    // enabled), a byte could be dropped by the FIFO reset of its initialisation: wait.
+    if (!uart_->fifo_enabled() && !(uart_->state().ier & 0x01)) return;
     std::lock_guard<std::mutex> lock(input_mutex_);
     size_t n = 0;
     while (n < input_.size() && uart_->rx_space() > 0) uart_->receive(input_[n++]);

@@ -239,7 +239,7 @@ __switch_to_asm:
 	.type ret_from_fork, @function
 ret_from_fork:
 	pushl %eax
-	call schedule_tail
+	call schedule_tail_fork
 	addl $4, %esp
 	jmp ret_from_intr
 	.size ret_from_fork, . - ret_from_fork

@@ -456,6 +456,7 @@ int do_execve(const char *filename, const char *const *argv, const char *const *
 	load_cr3(__pa(tsk->mm->pgd));
 	if (old_mm)
 		mmput(old_mm);
+	mm_release(tsk);
 	flush_signal_handlers(tsk);
 	if (tsk->files)
 		flush_old_files(tsk->files);

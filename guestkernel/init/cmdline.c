@@ -9,6 +9,7 @@
  * (and are removed).
  */
 #include <abi/forkscope.h>
+#include <linux/fault-inject.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
@@ -57,6 +58,8 @@ static void handle_param(char *word)
 		execute_command = val;
 	else if (!strcmp(word, "check") && !strcmp(val, "vm"))
 		vm_check_enabled = true;
+	else if (!strcmp(word, "fail_nth"))
+		fail_nth = parse_uint(val);
 	else if (!strcmp(word, "test_fault"))
 		test_fault = val;
 	else if (!strcmp(word, "bench"))

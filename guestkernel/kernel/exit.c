@@ -3,7 +3,7 @@
  *
  * do_exit() gives back the task's memory, files and directories, hands its children to
  * init, and tells its parent (SIGCHLD, a wake-up of wait4 sleepers). The task then
- * stays a zombie until the parent reaps it with wait4 (issue 4), or is released at once
+ * stays a zombie until the parent reaps it with wait4, or is released at once
  * when the parent said it will not wait (SIGCHLD ignored or SA_NOCLDWAIT). Its kernel
  * stack is freed only after the last switch away from it (schedule_tail).
  *
@@ -17,6 +17,7 @@
 #include <linux/errno.h>
 #include <linux/fs.h>
 #include <linux/init.h>
+#include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/reboot.h>
@@ -38,6 +39,7 @@ static void exit_mm(struct task_struct *tsk)
 	/* A thread's clear_child_tid tells whoever waits for it that it is gone. */
 	if (tsk->clear_child_tid && mm->mm_users > 1)
 		put_user(0, tsk->clear_child_tid);
+	mm_release(tsk);
 	tsk->mm = NULL;
 	tsk->active_mm = &init_mm;
 	/* Leave the page tables before they are freed. */
@@ -184,11 +186,86 @@ long sys_exit_group(int error_code)
 	do_exit(((long)error_code & 0xff) << 8);
 }
 
-/* wait4 and waitpid come with fork (issue 4). */
+#define WNOHANG     0x00000001
+#define WUNTRACED   0x00000002
+#define __WNOTHREAD 0x20000000
+#define __WALL      0x40000000
+#define __WCLONE    0x80000000
+
+/* Linux i386 struct rusage: two timevals, then 14 longs we leave at zero. */
+struct rusage {
+	long utime_sec, utime_usec, stime_sec, stime_usec;
+	long rest[14];
+};
+
+static bool wait_matches(struct task_struct *p, int pid)
+{
+	if (pid > 0)
+		return p->pid == pid;
+	if (pid == 0)
+		return p->pgrp == current->pgrp;
+	if (pid < -1)
+		return p->pgrp == -pid;
+	return true;
+}
+
+/* Hands a zombie's status (and times) to the waiter, then releases it. */
+static long wait_task_zombie(struct task_struct *p, int *stat_addr, struct rusage *ru)
+{
+	int pid = p->pid;
+
+	if (stat_addr && put_user(p->exit_code, stat_addr))
+		return -EFAULT;
+	if (ru) {
+		struct rusage r = { 0 };
+
+		r.utime_sec = (long)(p->utime / HZ);
+		r.utime_usec = (long)(p->utime % HZ) * (1000000 / HZ);
+		r.stime_sec = (long)(p->stime / HZ);
+		r.stime_usec = (long)(p->stime % HZ) * (1000000 / HZ);
+		if (copy_to_user(ru, &r, sizeof(r)))
+			return -EFAULT;
+	}
+	release_task(p);
+	return pid;
+}
+
 long sys_wait4(int pid, int *stat_addr, int options, void *ru)
 {
-	(void)pid; (void)stat_addr; (void)options; (void)ru;
-	return -ENOSYS;
+	DEFINE_WAIT(wait);
+	long retval;
+
+	if (options & ~(WNOHANG | WUNTRACED | __WNOTHREAD | __WALL | __WCLONE))
+		return -EINVAL;
+	for (;;) {
+		struct task_struct *p, *n;
+		bool any = false;
+
+		/* On the queue before looking, so an exit between the two still wakes us. */
+		prepare_to_wait(&current->signal->wait_chldexit, &wait, TASK_INTERRUPTIBLE);
+		list_for_each_entry_safe(p, n, &current->children, sibling) {
+			if (!wait_matches(p, pid))
+				continue;
+			any = true;
+			if (p->exit_state == EXIT_ZOMBIE) {
+				retval = wait_task_zombie(p, stat_addr, ru);
+				goto out;
+			}
+		}
+		retval = -ECHILD;
+		if (!any)
+			goto out;
+		retval = 0;
+		if (options & WNOHANG)
+			goto out;
+		retval = -ERESTARTSYS;
+		if (signal_pending(current))
+			goto out;
+		schedule();
+	}
+out:
+	finish_wait(&current->signal->wait_chldexit, &wait);
+	return retval;
 }
 
 long sys_waitpid(int pid, int *stat_addr, int options)

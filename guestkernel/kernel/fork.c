@@ -2,13 +2,16 @@
  * kernel/fork.c - creating tasks and the lifetime of their parts.
  *
  * The object caches for everything a task is made of live here, as do mm_alloc/mmput
- * and kernel_thread(). fork, vfork and clone themselves (do_fork, copy_process with its
- * copy_* helpers and copy-on-write) arrive with issue 4; until then they return
- * -ENOSYS, and user space (init, the test programs) falls back or skips.
+ * and kernel_thread(), and fork itself: do_fork -> copy_process, which builds the child
+ * part by part (copy_files, copy_fs, copy_sighand, copy_signal, copy_mm -> dup_mmap ->
+ * copy_page_range, copy_thread) and on any failure takes the parts apart again in
+ * reverse order through the bad_fork_* labels, so that nothing is left behind.
+ * Memory is shared copy-on-write; mm/memory.c's do_wp_page breaks the sharing.
  */
 #include <asm/irqflags.h>
 #include <asm/page.h>
 #include <linux/errno.h>
+#include <linux/fault-inject.h>
 #include <linux/fs.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
@@ -17,6 +20,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/syscalls.h>
+#include <asm/uaccess.h>
+#include <linux/init.h>
 
 struct kmem_cache *task_struct_cachep;
 struct kmem_cache *mm_cachep;
@@ -28,8 +33,14 @@ struct kmem_cache *signal_cachep;
 
 LIST_HEAD(mm_list);
 
+int max_threads;   /* tasks fork may create; from memory size, as Linux's fork_init */
+
 void __init fork_init(void)
 {
+	/* At most an eighth of memory in kernel stacks, and never fewer than 20. */
+	max_threads = (int)(totalram_pages / (8 * THREAD_SIZE / PAGE_SIZE));
+	if (max_threads < 20)
+		max_threads = 20;
 	task_struct_cachep = kmem_cache_create("task_struct", sizeof(struct task_struct), 32);
 	mm_cachep = kmem_cache_create("mm_struct", sizeof(struct mm_struct), 32);
 	vm_area_cachep = kmem_cache_create("vm_area_struct", sizeof(struct vm_area_struct), 8);
@@ -188,21 +199,362 @@ void mmput(struct mm_struct *mm)
 	}
 }
 
-/* ---- fork, vfork, clone: issue 4 ---- */
+/* vfork: the parent sleeps until the child lets go of the shared mm (exec or exit). */
+void mm_release(struct task_struct *tsk)
+{
+	struct vfork_done *vd = tsk->vfork_done;
+
+	if (vd) {
+		tsk->vfork_done = NULL;
+		vd->done = 1;
+		wake_up(&vd->wait);
+	}
+}
+
+/* entry.S: a forked child's first run, before it returns to user mode. Its
+ * CLONE_CHILD_SETTID store happens here, in the child's own address space. */
+void schedule_tail_fork(struct task_struct *prev)
+{
+	schedule_tail(prev);
+	if (current->set_child_tid)
+		put_user(current->pid, current->set_child_tid);
+}
+
+/* ---- fork: do_fork, copy_process and its helpers ---- */
+
+static int nr_processes(void)
+{
+	struct task_struct *t;
+	int n = 0;
+
+	list_for_each_entry(t, &task_list, tasks)
+		n++;
+	return n;
+}
+
+/* The new task and its kernel stack, with what a child inherits from orig directly. */
+static struct task_struct *dup_task_struct(struct task_struct *orig)
+{
+	struct task_struct *p = alloc_task();
+
+	if (!p)
+		return NULL;
+	p->blocked = orig->blocked;
+	p->thread.tls_array[0] = orig->thread.tls_array[0];
+	p->thread.tls_array[1] = orig->thread.tls_array[1];
+	p->thread.tls_array[2] = orig->thread.tls_array[2];
+	memcpy(p->comm, orig->comm, sizeof(p->comm));
+	memcpy(p->exec_path, orig->exec_path, sizeof(p->exec_path));
+	return p;
+}
+
+/* Each VMA is copied and linked into mm (kept sorted: we copy in order) before its
+ * pages are, so that a failure part-way leaves mm consistent for mmput to free. */
+static int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
+{
+	struct vm_area_struct *mpnt, *tmp, **pprev = &mm->mmap;
+	int retval = 0;
+
+	mm->start_code = oldmm->start_code;
+	mm->end_code = oldmm->end_code;
+	mm->start_data = oldmm->start_data;
+	mm->end_data = oldmm->end_data;
+	mm->start_brk = oldmm->start_brk;
+	mm->brk = oldmm->brk;
+	mm->start_stack = oldmm->start_stack;
+	mm->arg_start = oldmm->arg_start;
+	mm->arg_end = oldmm->arg_end;
+	mm->env_start = oldmm->env_start;
+	mm->env_end = oldmm->env_end;
+	mm->mmap_base = oldmm->mmap_base;
+	for (mpnt = oldmm->mmap; mpnt; mpnt = mpnt->vm_next) {
+		tmp = vma_alloc();
+		if (!tmp) {
+			retval = -ENOMEM;
+			break;
+		}
+		*tmp = *mpnt;
+		tmp->vm_mm = mm;
+		tmp->vm_next = NULL;
+		if (tmp->vm_file)
+			get_file(tmp->vm_file);
+		*pprev = tmp;
+		pprev = &tmp->vm_next;
+		mm->map_count++;
+		mm->total_vm += (tmp->vm_end - tmp->vm_start) >> PAGE_SHIFT;
+		retval = copy_page_range(mm, oldmm, tmp);
+		if (retval)
+			break;
+	}
+	/* Parent PTEs lost _PAGE_RW: its TLB must not keep the writable entries. */
+	flush_tlb_mm(oldmm);
+	return retval;
+}
+
+static int copy_mm(unsigned long clone_flags, struct task_struct *tsk)
+{
+	struct mm_struct *mm, *oldmm = current->mm;
+	int retval;
+
+	tsk->mm = NULL;
+	tsk->active_mm = &init_mm;
+	if (!oldmm)     /* a kernel thread forking: the child has no user memory either */
+		return 0;
+	if (clone_flags & CLONE_VM) {
+		oldmm->mm_users++;
+		mm = oldmm;
+		goto good_mm;
+	}
+	mm = mm_alloc();
+	if (!mm)
+		return -ENOMEM;
+	retval = dup_mmap(mm, oldmm);
+	if (retval) {
+		mmput(mm);      /* frees whatever dup_mmap managed to copy */
+		return retval;
+	}
+good_mm:
+	tsk->mm = tsk->active_mm = mm;
+	return 0;
+}
+
+static int copy_fs(unsigned long clone_flags, struct task_struct *tsk)
+{
+	struct fs_struct *fs;
+
+	if (!current->fs)
+		return 0;
+	if (clone_flags & CLONE_FS) {
+		current->fs->count++;
+		tsk->fs = current->fs;
+		return 0;
+	}
+	fs = alloc_fs(current->fs->root);
+	if (!fs)
+		return -ENOMEM;
+	fs->pwd = current->fs->pwd;
+	fs->umask = current->fs->umask;
+	tsk->fs = fs;
+	return 0;
+}
+
+/* A copy of the descriptor table: both tables now refer to each open file. */
+static int copy_files(unsigned long clone_flags, struct task_struct *tsk)
+{
+	struct files_struct *oldf = current->files, *newf;
+	int fd;
+
+	if (!oldf)
+		return 0;
+	if (clone_flags & CLONE_FILES) {
+		oldf->count++;
+		tsk->files = oldf;
+		return 0;
+	}
+	newf = alloc_files();
+	if (!newf)
+		return -ENOMEM;
+	for (fd = 0; fd < NR_OPEN; fd++)
+		newf->fd[fd] = oldf->fd[fd] ? get_file(oldf->fd[fd]) : NULL;
+	memcpy(newf->close_on_exec, oldf->close_on_exec, sizeof(newf->close_on_exec));
+	tsk->files = newf;
+	return 0;
+}
+
+static int copy_sighand(unsigned long clone_flags, struct task_struct *tsk)
+{
+	struct sighand_struct *sig;
+
+	if (clone_flags & CLONE_SIGHAND) {
+		current->sighand->count++;
+		tsk->sighand = current->sighand;
+		return 0;
+	}
+	sig = alloc_sighand();
+	if (!sig)
+		return -ENOMEM;
+	memcpy(sig->action, current->sighand->action, sizeof(sig->action));
+	tsk->sighand = sig;
+	return 0;
+}
+
+static int copy_signal(unsigned long clone_flags, struct task_struct *tsk)
+{
+	if (clone_flags & CLONE_THREAD) {
+		current->signal->count++;
+		tsk->signal = current->signal;
+		return 0;
+	}
+	tsk->signal = alloc_signal();
+	return tsk->signal ? 0 : -ENOMEM;
+}
+
+/* The parts are put back in the reverse order of copy_process's steps. */
+static void put_sighand(struct task_struct *p)
+{
+	if (--p->sighand->count == 0)
+		kmem_cache_free(sighand_cachep, p->sighand);
+	p->sighand = NULL;
+}
+
+static void put_signal(struct task_struct *p)
+{
+	if (--p->signal->count == 0)
+		kmem_cache_free(signal_cachep, p->signal);
+	p->signal = NULL;
+}
+
+/*
+ * Builds the child of current, not yet runnable. The reference's security, audit,
+ * SysV semaphore, key, namespace, cpuset and mempolicy steps have no counterpart here
+ * and are left out; RLIMIT_NPROC is not enforced yet (no per-user accounting).
+ */
+static struct task_struct *copy_process(unsigned long clone_flags, unsigned long stack_start,
+					struct pt_regs *regs, int *parent_tidptr,
+					int *child_tidptr, int pid)
+{
+	struct task_struct *p;
+	int retval;
+
+	if ((clone_flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS))
+		return ERR_PTR(-EINVAL);
+	/* Threads share signal handlers; shared handlers need shared memory. */
+	if ((clone_flags & CLONE_THREAD) && !(clone_flags & CLONE_SIGHAND))
+		return ERR_PTR(-EINVAL);
+	if ((clone_flags & CLONE_SIGHAND) && !(clone_flags & CLONE_VM))
+		return ERR_PTR(-EINVAL);
+	/* Not yet: threads (TLS for a new thread, thread groups, futex). ENOSYS, like a
+	 * kernel without the feature, so that programs can tell and skip. */
+	if (clone_flags & (CLONE_SETTLS | CLONE_THREAD))
+		return ERR_PTR(-ENOSYS);
+
+	retval = -ENOMEM;
+	p = dup_task_struct(current);
+	if (!p)
+		goto fork_out;
+
+	retval = -EAGAIN;
+	if (nr_processes() >= max_threads)
+		goto bad_fork_free;
+
+	p->pid = pid;
+	retval = -EFAULT;
+	if (clone_flags & CLONE_PARENT_SETTID)
+		if (put_user(p->pid, parent_tidptr))
+			goto bad_fork_free;
+	p->set_child_tid = (clone_flags & CLONE_CHILD_SETTID) ? child_tidptr : NULL;
+	p->clear_child_tid = (clone_flags & CLONE_CHILD_CLEARTID) ? child_tidptr : NULL;
+	sigemptyset(&p->pending.signal);
+	p->tgid = p->pid;
+	if (clone_flags & CLONE_THREAD)
+		p->tgid = current->tgid;
+
+	if ((retval = copy_files(clone_flags, p)))
+		goto bad_fork_free;
+	if ((retval = copy_fs(clone_flags, p)))
+		goto bad_fork_cleanup_files;
+	if ((retval = copy_sighand(clone_flags, p)))
+		goto bad_fork_cleanup_fs;
+	if ((retval = copy_signal(clone_flags, p)))
+		goto bad_fork_cleanup_sighand;
+	if ((retval = copy_mm(clone_flags, p)))
+		goto bad_fork_cleanup_signal;
+	copy_thread_user(p, regs);
+	if (stack_start)
+		task_pt_regs(p)->esp = stack_start;
+	/* The child inherits the x87 state (fnsave resets the unit: put it back). */
+	__asm__ __volatile__("fnsave %0; frstor %0" : "+m"(p->thread.fpu));
+
+	p->exit_signal = (clone_flags & CLONE_THREAD) ? -1 : (int)(clone_flags & CSIGNAL);
+	p->pgrp = current->pgrp;
+	p->session = current->session;
+
+	/* From here on nothing can fail: link the child in. */
+	local_irq_disable();
+	if (clone_flags & (CLONE_PARENT | CLONE_THREAD))
+		p->real_parent = current->real_parent;
+	else
+		p->real_parent = current;
+	p->parent = p->real_parent;
+	list_add_tail(&p->sibling, &p->parent->children);
+	list_add_tail(&p->tasks, &task_list);
+	local_irq_enable();
+	return p;
+
+bad_fork_cleanup_signal:
+	printk(KERN_DEBUG "fork: unwind bad_fork_cleanup_signal\n");
+	put_signal(p);
+bad_fork_cleanup_sighand:
+	printk(KERN_DEBUG "fork: unwind bad_fork_cleanup_sighand\n");
+	put_sighand(p);
+bad_fork_cleanup_fs:
+	printk(KERN_DEBUG "fork: unwind bad_fork_cleanup_fs\n");
+	exit_fs(p);
+bad_fork_cleanup_files:
+	printk(KERN_DEBUG "fork: unwind bad_fork_cleanup_files\n");
+	exit_files(p);
+bad_fork_free:
+	printk(KERN_DEBUG "fork: unwind bad_fork_free\n");
+	free_task(p);
+fork_out:
+	printk(KERN_DEBUG "fork: unwind fork_out, error %d\n", retval);
+	return ERR_PTR(retval);
+}
+
+long do_fork(unsigned long clone_flags, unsigned long stack_start, struct pt_regs *regs,
+	     int *parent_tidptr, int *child_tidptr)
+{
+	struct task_struct *p;
+	long pid = alloc_pidmap();
+
+	if (pid < 0)
+		return -EAGAIN;
+	fault_inject_fork_begin();
+	p = copy_process(clone_flags, stack_start, regs, parent_tidptr, child_tidptr, (int)pid);
+	fault_inject_fork_end();
+	if (IS_ERR(p)) {
+		free_pidmap((int)pid);
+		return PTR_ERR(p);
+	}
+	if (clone_flags & CLONE_VFORK) {
+		struct vfork_done vfork = { 0 };
+
+		init_waitqueue_head(&vfork.wait);
+		p->vfork_done = &vfork;
+		sched_fork_task(p);
+		/* Only the child's exec or exit ends this wait: signals must wait too,
+		 * the child runs on our memory. */
+		{
+			DEFINE_WAIT(w);
+
+			for (;;) {
+				prepare_to_wait(&vfork.wait, &w, TASK_UNINTERRUPTIBLE);
+				if (vfork.done)
+					break;
+				schedule();
+			}
+			finish_wait(&vfork.wait, &w);
+		}
+		return pid;
+	}
+	sched_fork_task(p);
+	return pid;
+}
 
 long sys_fork(void)
 {
-	return -ENOSYS;
+	return do_fork(SIGCHLD, 0, task_pt_regs(current), NULL, NULL);
 }
 
 long sys_vfork(void)
 {
-	return -ENOSYS;
+	return do_fork(CLONE_VFORK | CLONE_VM | SIGCHLD, 0, task_pt_regs(current), NULL, NULL);
 }
 
+/* Linux i386 order: flags, new stack, parent tid pointer, TLS, child tid pointer. */
 long sys_clone(unsigned long flags, unsigned long newsp, int *parent_tidptr,
 	       unsigned long tls, int *child_tidptr)
 {
-	(void)flags; (void)newsp; (void)parent_tidptr; (void)tls; (void)child_tidptr;
-	return -ENOSYS;
+	(void)tls;   /* CLONE_SETTLS is refused for now */
+	return do_fork(flags, newsp, task_pt_regs(current), parent_tidptr, child_tidptr);
 }

@@ -4,7 +4,8 @@
  * A fault at a user address is either demand paging (a page of a VMA that was never
  * touched: zero-fill or a copy of file data), stack growth (just below the stack VMA,
  * near ESP, within the stack limit), a write to a page that must be copied first
- * (copy-on-write: issue 4), or an error: no VMA, or an access the VMA does not allow.
+ * (copy-on-write, e.g. after fork: do_wp_page), or an error: no VMA, or an access the
+ * VMA does not allow.
  * An error in user mode kills with SIGSEGV; in a system call copying user memory it
  * becomes -EFAULT through the exception table; anywhere else in the kernel it is a bug
  * and gets an oops. Any ring-3 access to the kernel half is an error.

@@ -11,6 +11,7 @@
 #include <asm/page.h>
 #include <asm/pgtable.h>
 #include <asm/processor.h>
+#include <linux/errno.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -156,6 +157,50 @@ void change_protection(struct mm_struct *mm, unsigned long start, unsigned long 
 	flush_tlb_mm(mm);
 }
 
+/*
+ * fork: the child maps every frame the parent maps in vma, one more reference each.
+ * A private page that could be written (now or after mprotect) loses _PAGE_RW in both
+ * tables, so the first write of either side goes through do_wp_page and copies it.
+ * Shared mappings keep their bits: both sides write the same frame. The caller flushes
+ * the parent's TLB once at the end. On -ENOMEM what was copied stays in dst, counted,
+ * for mmput to undo.
+ */
+int copy_page_range(struct mm_struct *dst, struct mm_struct *src, struct vm_area_struct *vma)
+{
+	bool cow = !(vma->vm_flags & VM_SHARED);
+	unsigned long addr = vma->vm_start;
+
+	while (addr < vma->vm_end) {
+		unsigned long next = (addr + PGDIR_SIZE) & ~(PGDIR_SIZE - 1);
+		pte_t *spte = pte_lookup(src, addr), *dpte;
+
+		if (!next || next > vma->vm_end)
+			next = vma->vm_end;
+		if (!spte) {            /* nothing mapped in this 4 MiB of the parent */
+			addr = next;
+			continue;
+		}
+		dpte = NULL;
+		for (; addr < next; addr += PAGE_SIZE, spte++) {
+			if (!pte_mapped(*spte))
+				continue;
+			if (!dpte) {    /* a child page table only where the parent has pages */
+				dpte = pte_alloc(dst, addr);
+				if (!dpte)
+					return -ENOMEM;
+			} else {
+				dpte = pte_lookup(dst, addr);
+			}
+			if (cow)
+				*spte &= ~(pte_t)_PAGE_RW;
+			*dpte = *spte;
+			get_page(pfn_to_page(pte_pfn(*spte)));
+			dst->rss++;
+		}
+	}
+	return 0;
+}
+
 /* Fills a new page for addr in vma: file bytes where the area has them, zeros after. */
 static void fill_page(struct vm_area_struct *vma, unsigned long addr, void *kaddr)
 {
@@ -203,8 +248,8 @@ static int do_no_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned
 
 /*
  * Copy-on-write: a write to a private page whose frame others share (a page-cache page
- * of a file, after mprotect made its private mapping writable; with fork (issue 4) also
- * anonymous pages shared between parent and child). The writer gets its own copy.
+ * of a file, after mprotect made its private mapping writable; after fork, anonymous
+ * pages shared between parent and child: copy_page_range). The writer gets its own copy.
  */
 static int do_cow_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
 		       pte_t *pte, struct page *old)
@@ -247,8 +292,14 @@ int handle_mm_fault(struct mm_struct *mm, struct vm_area_struct *vma, unsigned l
 	if (!pte_mapped(*pte))
 		return do_no_page(mm, vma, addr, pte);
 	if (!pte_present(*pte)) {
-		/* PROT_NONE page in an area that allows access again. */
-		*pte = (*pte & PTE_PFN_MASK) | vma_pte_bits(vma->vm_flags);
+		/* PROT_NONE page in an area that allows access again; a private frame
+		 * that others map too (fork, page cache) stays read-only: copy on write. */
+		struct page *page = pfn_to_page(pte_pfn(*pte));
+		pte_t bits = vma_pte_bits(vma->vm_flags);
+
+		if (!(vma->vm_flags & VM_SHARED) && (page->count > 1 || page->kind == PG_CACHE))
+			bits &= ~(pte_t)_PAGE_RW;
+		*pte = (*pte & PTE_PFN_MASK) | bits;
 		flush_tlb_page(mm, addr);
 		return VM_FAULT_OK;
 	}

@@ -14,6 +14,7 @@
 #include <asm/page.h>
 #include <asm/sections.h>
 #include <asm/setup.h>
+#include <linux/fault-inject.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/multiboot.h>
@@ -257,7 +258,7 @@ struct page *alloc_pages(enum page_kind kind, unsigned int order)
 {
 	unsigned int o;
 
-	if (order >= MAX_ORDER || kind == PG_FREE)
+	if (order >= MAX_ORDER || kind == PG_FREE || should_fail_alloc())
 		return NULL;
 	for (o = order; o < MAX_ORDER; o++) {
 		struct page *page;

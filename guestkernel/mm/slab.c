@@ -7,6 +7,7 @@
  * it does not use and check=vm can account for every slab page.
  */
 #include <asm/page.h>
+#include <linux/fault-inject.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -68,6 +69,10 @@ void *kmem_cache_alloc(struct kmem_cache *c)
 	struct page *page;
 	void **obj;
 
+	if (should_fail_alloc()) {
+		c->failures++;
+		return NULL;
+	}
 	if (list_empty(&c->slabs_partial) && !cache_grow(c)) {
 		c->failures++;
 		return NULL;

@@ -96,13 +96,13 @@ static void across_fork(void)
 		close(p[1]);
 		return;
 	}
-	check(pid >= 0, "fork");
-	if (pid < 0)
-		return;
-	if (pid == 0) {
+	if (pid == 0) { /* the child prints nothing: its stdout may be a line-buffered tty */
 		close(p[0]);
 		_exit(write(p[1], msg, sizeof(msg) - 1) == sizeof(msg) - 1 ? 0 : 1);
 	}
+	check(pid > 0, "fork");
+	if (pid < 0)
+		return;
 	close(p[1]); /* or our own write end would keep EOF from ever coming */
 	size_t got = 0;
 	ssize_t n;

@@ -148,12 +148,12 @@ static void with_children(void)
 		printf("sigtest: fork not available (ENOSYS): skipped\n");
 		return;
 	}
-	check(pid >= 0, "fork");
-	if (pid < 0)
-		return;
-	if (pid == 0) /* the child waits to be killed */
+	if (pid == 0) /* the child waits to be killed (and prints nothing) */
 		for (;;)
 			sched_yield();
+	check(pid > 0, "fork");
+	if (pid < 0)
+		return;
 	check(kill(pid, SIGTERM) == 0, "kill the child with SIGTERM");
 	check(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM &&
 	      !WIFEXITED(status), "wait status: killed by SIGTERM (the default action)");

@@ -26,7 +26,8 @@ INITRAMFS = os.environ.get("INITRAMFS", "")
 MOTD_SOURCE = os.environ.get("MOTD_SOURCE", "")
 
 PROGRAMS = ["init", "hello", "echo", "cat", "ls", "sleep", "memtest", "segv", "pipes",
-            "sigtest", "exectest", "libctest", "clonetest"]
+            "sigtest", "exectest", "libctest", "clonetest", "forktest",
+            "cowtest"]
 
 # Expected stdout of the self-checking programs (exit status 0).
 TRANSCRIPTS = {
@@ -128,6 +129,35 @@ clonetest: thread has its own tid in our process: ok
 clonetest: thread sees its own TLS through %gs: ok
 clonetest: our TLS is unchanged: ok
 clonetest: all ok
+""",
+    "forktest": """\
+forktest: fork 5 children: ok
+forktest: wait reaped every child, then ECHILD: ok
+forktest: child 0 exited with 10: ok
+forktest: child 1 exited with 11: ok
+forktest: child 2 exited with 12: ok
+forktest: child 3 exited with 13: ok
+forktest: child 4 exited with 14: ok
+forktest: parent's data unchanged: ok
+forktest: parent's bss unchanged: ok
+forktest: parent's heap unchanged: ok
+forktest: parent's stack unchanged: ok
+forktest: WNOHANG with a running child returns 0: ok
+forktest: write the byte the child waits for: ok
+forktest: waitpid for that child: exit status 7: ok
+forktest: child killed by SIGKILL: WTERMSIG 9: ok
+forktest: clone CLONE_CHILD_SETTID: the child's pid in the child's memory only: ok
+forktest: no children: ECHILD: ok
+forktest: all ok
+""",
+    "cowtest": """\
+cowtest: parent writes right after fork and sees its own value: ok
+cowtest: child still sees the value from before the fork: ok
+cowtest: parent writes the page again once the child is gone: ok
+cowtest: child and grandchild each see their parent's value, then their own: ok
+cowtest: the parent's value is unchanged: ok
+cowtest: a shared mapping stays shared: the parent sees the child's write: ok
+cowtest: all ok
 """,
 }
 

@@ -71,7 +71,9 @@ void change_protection(struct mm_struct *mm, unsigned long start, unsigned long 
 		       unsigned long vm_flags);
 int handle_mm_fault(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
 		    bool write);
-pte_t vma_pte_bits(unsigned long vm_flags);    /* present/RW/user bits for a VMA's pages */
+pte_t vma_pte_bits(unsigned long vm_flags);
+/* fork: map vma's pages into dst too; private writable ones become copy-on-write. */
+int copy_page_range(struct mm_struct *dst, struct mm_struct *src, struct vm_area_struct *vma);    /* present/RW/user bits for a VMA's pages */
 void flush_tlb_mm(struct mm_struct *mm);
 void flush_tlb_page(struct mm_struct *mm, unsigned long addr);
 

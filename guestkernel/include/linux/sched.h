@@ -29,6 +29,21 @@
 #define TIF_SIGPENDING       0x2
 #define TIF_RESTORE_SIGMASK  0x4   /* rt_sigsuspend: put saved_sigmask back */
 
+/* clone() flags (Linux values); the low byte is the exit signal. */
+#define CSIGNAL              0x000000ff
+#define CLONE_VM             0x00000100
+#define CLONE_FS             0x00000200
+#define CLONE_FILES          0x00000400
+#define CLONE_SIGHAND        0x00000800
+#define CLONE_VFORK          0x00004000
+#define CLONE_PARENT         0x00008000
+#define CLONE_THREAD         0x00010000
+#define CLONE_NEWNS          0x00020000
+#define CLONE_SETTLS         0x00080000
+#define CLONE_PARENT_SETTID  0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_CHILD_SETTID   0x01000000
+
 #define PID_MAX       32768
 #define TASK_COMM_LEN 16
 #define DEF_TIMESLICE 5           /* ticks: 50 ms at HZ = 100 */
@@ -60,6 +75,12 @@ struct signal_struct {
 	unsigned long flags;
 };
 
+/* vfork: the parent sleeps on this until the child execs or exits (mm_release). */
+struct vfork_done {
+	int done;
+	wait_queue_head_t wait;
+};
+
 struct task_struct {
 	volatile long state;
 	unsigned long flags;
@@ -87,6 +108,7 @@ struct task_struct {
 	unsigned long utime, stime;        /* ticks spent in user / kernel mode */
 	unsigned long start_time;          /* jiffies at creation */
 	int *set_child_tid, *clear_child_tid;
+	struct vfork_done *vfork_done;     /* set while our vfork parent waits */
 	char comm[TASK_COMM_LEN];          /* executable name, without the path */
 	char exec_path[128];               /* the path execve ran (init reports it) */
 };
@@ -118,6 +140,7 @@ void yield(void);
 void sched_fork_task(struct task_struct *p);   /* new task: runnable on the queue */
 void exit_to_user_mode(struct pt_regs *regs);  /* entry.S, before iret to ring 3 */
 void schedule_tail(struct task_struct *prev);  /* entry.S, first run of a new task */
+void schedule_tail_fork(struct task_struct *prev);   /* entry.S: ... of a forked one */
 extern unsigned long nr_context_switches;
 
 /* kernel/pid.c */
@@ -134,6 +157,9 @@ void fork_init(void);
 struct sighand_struct *alloc_sighand(void);   /* default dispositions, count 1 */
 struct signal_struct *alloc_signal(void);
 void kernel_thread_exit(int ret);             /* entry.S: fn returned */
+void mm_release(struct task_struct *tsk);      /* exec/exit: wake a vfork parent */
+long do_fork(unsigned long clone_flags, unsigned long stack_start, struct pt_regs *regs,
+	     int *parent_tidptr, int *child_tidptr);
 
 /* kernel/exit.c */
 void do_exit(long code) __noreturn;       /* code: Linux wait status (exit << 8 | sig) */
