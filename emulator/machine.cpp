@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "emulator/page_walker.h"
 #include "emulator/virtual_clock.h"
+#include "guestkernel/include/abi/forkscope.h"
 
 namespace forkscope {
 
@@ -225,20 +226,20 @@ void Machine::on_port_access(uint16_t port, bool is_write) {
             cpu_->lower_instruction_limit(cpu_->instructions() + kInterruptPollSlice);
     }
     // Only these accesses can move a deadline: reprogramming the PIT, the RTC's
-    // registers A and B (written) and C (read), anything at the UART, and masks.
+    // registers A and B (written) and C (read), anything at the UART, and the PIC's masks
+    // (which deadlines count).
+    const PortDevice* dev = ports_->device_at(port);
     bool moved = true;
-    if (port >= 0x40 && port <= 0x43) {
+    if (dev == pit_.get() || dev == port61_.get()) {
         if (!is_write) return;
         refresh_deadline(kPit);
-    } else if (port == 0x71) {
-        if (!is_write && rtc_->index() != 0x0c) return;
+    } else if (dev == rtc_.get()) {
+        if (port == FORKSCOPE_CMOS_PORT || (!is_write && rtc_->index() != 0x0c)) return;  // the index port
         refresh_deadline(kRtc);
-    } else if (port >= 0x3f8 && port <= 0x3ff) {
+    } else if (dev == uart_.get()) {
         refresh_deadline(kUart);
-    } else if ((port == 0x21 || port == 0xa1) && is_write) {
-        // a mask changed: which deadlines count changed
     } else {
-        moved = false;
+        moved = dev == pic_.get() && is_write;
     }
     if (!moved) return;
     if (auto d = next_deadline()) cpu_->lower_instruction_limit(clock_->instruction_limit_for(*d));
