@@ -286,6 +286,7 @@ Result<void> Machine::deliver(const InterruptEvent& ev) {
 
 // hlt: advance time to the next device event until an interrupt can be taken.
 Result<bool> Machine::idle() {
+    if (config_.console_idle) config_.console_idle();
     for (;;) {
         pump_input();
         advance_devices();

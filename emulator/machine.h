@@ -47,6 +47,9 @@ struct MachineConfig {
     std::optional<int64_t> rtc_unix_time;  // nullopt: the host's time at boot
     TraceFlags trace;
     std::function<void(uint8_t)> console;  // the UART's transmitted bytes
+    // Called when the guest halts to wait for an event: a frontend that buffers console
+    // output flushes it here, so a prompt without a newline shows while the guest waits.
+    std::function<void()> console_idle;
     int input_fd = -1;                     // read into the UART's receiver; -1: none
 };
 

@@ -39,7 +39,7 @@ void add_machine_options(CLI::App& app, MachineOptions& o) {
         ->allow_extra_args(false)
         ->check(CLI::IsMember({"int", "exc", "io"}));
     app.add_option("--rtc-time", o.rtc_time, "CMOS clock at boot, in seconds since 1970 (default: host time)");
-    app.add_option("--input", o.input, "feed the serial console from FILE ('-' for stdin)");
+    app.add_option("--input", o.input, "feed the serial console from FILE ('-' for stdin; default: the terminal, when stdin is one, in raw mode: Ctrl-A x quits)");
 }
 
 Result<std::vector<uint8_t>> read_host_file(const std::string& path, const char* what) {

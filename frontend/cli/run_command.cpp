@@ -8,6 +8,8 @@
 // initramfs as bin/<its name> for this run. The initramfs is the first --initrd, else
 // the built-in one (also with --kernel: only a --kernel run without a program boots
 // without modules, as qemu -kernel does).
+#include <unistd.h>
+
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -16,6 +18,7 @@
 #include "emulator/machine.h"
 #include "frontend/cli/commands.h"
 #include "frontend/cli/machine_options.h"
+#include "frontend/cli/terminal_console.h"
 #include "frontend/guest_command_line.h"
 #include "frontend/initramfs.h"
 #include "frontend/user_program.h"
@@ -120,14 +123,30 @@ int run(const RunOptions& o, const std::vector<std::string>& words, bool after_m
     }
     if (auto ok = check_command_line_length(config->kernel_name, config->cmdline); !ok) return report_error(ok.error());
 
+    // A person at a terminal types to the guest, as with qemu -serial stdio.
+    std::unique_ptr<TerminalConsole> terminal;
+    if ((o.machine.input.empty() || o.machine.input == "-") && ::isatty(STDIN_FILENO)) {
+        auto t = TerminalConsole::attach(STDIN_FILENO);
+        if (!t) return report_error(t.error());
+        terminal = std::move(*t);
+        config->input_fd = terminal->input_fd();
+    }
     config->console = [](uint8_t byte) {
         std::fputc(byte, stdout);
         if (byte == '\n') std::fflush(stdout);
     };
+    config->console_idle = [] { std::fflush(stdout); };
     auto machine = Machine::create(std::move(*config));
     if (!machine) return report_error(machine.error());
+    if (terminal) terminal->on_quit([m = machine->get()] { m->request_stop(); });
     auto status = (*machine)->run();
     std::fflush(stdout);
+    if (terminal && terminal->quit_requested()) {
+        machine->reset();
+        terminal.reset();  // the terminal's own settings back before the last line
+        std::fprintf(stderr, "\nforkscope: quit from the console (Ctrl-A x)\n");
+        return 0;
+    }
     if (o.stats) print_stats((*machine)->stats());
     if (!status) return report_error(status.error());
     return static_cast<int>(*status & 0xff);

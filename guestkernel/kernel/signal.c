@@ -61,14 +61,18 @@ static bool sig_default_ignore(int sig)
 static bool valid_signal(int sig) { return sig >= 1 && sig <= _NSIG; }
 
 /* Would delivering sig to p do nothing at all? (A blocked signal waits: the handler
- * may change before it is unblocked.) */
-static bool sig_ignored(struct task_struct *p, int sig)
+ * may change before it is unblocked.) Init, like Linux's SIGNAL_UNKILLABLE, gets only
+ * the signals it has a handler for: ^C on the console reaches the whole foreground
+ * group, init included, and must end the program, not the machine. A signal forced
+ * by init's own fault still applies. */
+static bool sig_ignored(struct task_struct *p, int sig, bool forced)
 {
-	void *handler;
+	void *handler = p->sighand->action[sig - 1].handler;
 
+	if (p == child_reaper && handler == SIG_DFL && !forced)
+		return true;
 	if (sig_kernel_only(sig) || sigismember(&p->blocked, sig))
 		return false;
-	handler = p->sighand->action[sig - 1].handler;
 	return handler == SIG_IGN || (handler == SIG_DFL && sig_default_ignore(sig));
 }
 
@@ -107,8 +111,7 @@ void set_current_blocked(const sigset_t *set)
 	local_irq_restore(flags);
 }
 
-/* May run in interrupt context (^C on the console). */
-int send_sig_info(int sig, const struct ksiginfo *info, struct task_struct *p)
+static int send_signal(int sig, const struct ksiginfo *info, struct task_struct *p, bool forced)
 {
 	unsigned long flags;
 
@@ -116,7 +119,7 @@ int send_sig_info(int sig, const struct ksiginfo *info, struct task_struct *p)
 		return -EINVAL;
 	if (!p->sighand || p->exit_state || (p->flags & PF_EXITING))
 		return 0;
-	if (sig_ignored(p, sig))
+	if (sig_ignored(p, sig, forced))
 		return 0;
 	flags = local_irq_save();
 	if (!sigismember(&p->pending.signal, sig)) {
@@ -129,6 +132,12 @@ int send_sig_info(int sig, const struct ksiginfo *info, struct task_struct *p)
 		wake_up_process(p);
 	local_irq_restore(flags);
 	return 0;
+}
+
+/* May run in interrupt context (^C on the console). */
+int send_sig_info(int sig, const struct ksiginfo *info, struct task_struct *p)
+{
+	return send_signal(sig, info, p, false);
 }
 
 int send_sig(int sig, struct task_struct *p, bool from_kernel)
@@ -155,7 +164,7 @@ void force_sig_info(int sig, const struct ksiginfo *info, struct task_struct *p)
 		recalc_sigpending_tsk(p);
 	}
 	local_irq_restore(flags);
-	send_sig_info(sig, info, p);
+	send_signal(sig, info, p, true);
 }
 
 void force_sig(int sig, struct task_struct *p)

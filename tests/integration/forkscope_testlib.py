@@ -14,6 +14,8 @@ import shutil
 import struct
 import subprocess
 import tempfile
+import threading
+import time
 import unittest
 
 FORKSCOPE = os.environ.get("FORKSCOPE", "")
@@ -104,6 +106,79 @@ def forkscope(*args, global_args=(), timeout=RUN_TIMEOUT, stdin_bytes=None):
     if not FORKSCOPE:
         raise unittest.SkipTest("FORKSCOPE is not set (run through meson test)")
     return run_command([FORKSCOPE, *global_args, "run", *args], timeout=timeout, stdin_bytes=stdin_bytes)
+
+
+class Console:
+    """`forkscope run --input - ...` driven like a person at the serial console: bytes
+    are typed with send() and the test waits for what the guest prints with expect()
+    (event-driven, bounded by a timeout, never a sleep). A reader thread collects
+    stdout so the guest never blocks on a full pipe."""
+
+    def __init__(self, argv, timeout=RUN_TIMEOUT):
+        self.argv = argv
+        self.timeout = timeout
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self.out = b""
+        self.cond = threading.Condition()
+        self.eof = False
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        while True:
+            chunk = self.proc.stdout.read1(4096)
+            with self.cond:
+                if not chunk:
+                    self.eof = True
+                else:
+                    self.out += chunk
+                self.cond.notify_all()
+            if not chunk:
+                return
+
+    def expect(self, needle, start=0):
+        """Waits until `needle` (bytes) appears in the output after offset `start`;
+        returns the offset just past it. Fails (HungError) after the timeout or if the
+        machine ends first."""
+        deadline = time.monotonic() + self.timeout
+        with self.cond:
+            while True:
+                i = self.out.find(needle, start)
+                if i >= 0:
+                    return i + len(needle)
+                left = deadline - time.monotonic()
+                if self.eof or left <= 0:
+                    self.kill()
+                    raise HungError("%r never appeared (%s); output so far:\n%s" % (
+                        needle, "the machine ended" if self.eof else "timeout",
+                        self.out.decode("utf-8", "replace")))
+                self.cond.wait(left)
+
+    def send(self, data):
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+
+    def finish(self):
+        """Closes stdin and waits for the machine to end; returns a Run."""
+        try:
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        try:
+            self.proc.wait(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise HungError("hung: %s did not end within %s s" % (" ".join(self.argv), self.timeout))
+        self.reader.join(self.timeout)
+        stderr = self.proc.stderr.read()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        return Run(self.argv, self.proc.returncode, self.out, stderr)
 
 
 def qemu_path():

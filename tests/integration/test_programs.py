@@ -39,7 +39,7 @@ GUARD = "3000000000"   # instructions: far more than any program here needs
 TRAILER_RE = re.compile(r"(?:check=vm: (\d+) system calls checked, (\d+) violations\n)?exit: status (\d+)\n\Z")
 
 BIN = sorted(["cat", "clonetest", "echo", "exectest", "hello", "init", "libctest", "ls", "memtest", "notelf",
-              "pipes", "segv", "sigtest", "sleep", "forktest", "cowtest"])
+              "pipes", "segv", "sigtest", "sleep", "forktest", "cowtest", "kbench"])
 
 
 class Boot:

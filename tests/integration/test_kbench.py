@@ -1,0 +1,50 @@
+"""kbench, the program behind tests/bench/bench_kernel.py, does what its figures claim:
+each benchmark runs to completion with the kernel's self-check on and finds nothing
+leaked (the pipe benchmark forks, the fault benchmark maps and unmaps memory), and its
+result line has the same form in the guest as natively on the host. The figures
+themselves are the benchmark's business, not a test's.
+"""
+
+import os
+import re
+import subprocess
+import unittest
+
+from forkscope_testlib import RUN_TIMEOUT, ForkscopeTestCase, forkscope
+
+PROGRAMS_DIR = os.environ.get("PROGRAMS_DIR", "")
+LINE = r"kbench: %s: %d in \d+ us: \d+ ns per %s\n"
+BENCHES = [("getpid", 500, "call"), ("pipe", 200, "round trip"), ("fault", 1500, "fault")]
+
+
+class Kbench(ForkscopeTestCase):
+
+    def test_each_benchmark_in_the_guest(self):
+        for name, n, unit in BENCHES:
+            with self.subTest(name):
+                run = forkscope("--rtc-time", "1000000000", "--append", "check=vm", "kbench", name, str(n))
+                self.assertExit(run, 0)
+                text = run.text
+                self.assertRegex(text, LINE % (name, n, unit))
+                self.assertRegex(text, r"check=vm: \d+ system calls checked, 0 violations\n")
+
+    def test_bad_arguments(self):
+        for args, needle in [((), "usage"), (("getpid", "x"), "usage"), (("walk", "1"), "unknown benchmark")]:
+            with self.subTest(args):
+                run = forkscope("--rtc-time", "1000000000", "kbench", *args)
+                self.assertExit(run, 2)
+                self.assertIn(needle, run.text)
+
+    def test_natively(self):
+        if not PROGRAMS_DIR:
+            raise unittest.SkipTest("PROGRAMS_DIR is not set (run through meson test)")
+        for name, n, unit in BENCHES:
+            with self.subTest(name):
+                p = subprocess.run([os.path.join(PROGRAMS_DIR, "kbench"), name, str(n)],
+                                   capture_output=True, timeout=RUN_TIMEOUT)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertRegex(p.stdout.decode(), r"\A" + LINE % (name, n, unit) + r"\Z")
+
+
+if __name__ == "__main__":
+    unittest.main()
