@@ -27,7 +27,7 @@ MOTD_SOURCE = os.environ.get("MOTD_SOURCE", "")
 
 PROGRAMS = ["init", "hello", "echo", "cat", "ls", "sleep", "memtest", "segv", "pipes",
             "sigtest", "exectest", "libctest", "clonetest", "forktest",
-            "cowtest"]
+            "cowtest", "kbench"]
 
 # Expected stdout of the self-checking programs (exit status 0).
 TRANSCRIPTS = {
