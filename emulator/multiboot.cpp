@@ -3,6 +3,8 @@
 // the file is bounds-checked and all address arithmetic is done in uint64_t.
 #include "emulator/multiboot.h"
 
+#include "emulator/elf32.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -11,6 +13,8 @@
 
 namespace forkscope {
 namespace {
+
+using namespace elf32;
 
 constexpr uint64_t kPageSize = 4096;
 constexpr uint64_t kOneMiB = 1ull << 20;
@@ -26,17 +30,6 @@ constexpr uint32_t kHeaderFlagVideo = 1u << 2;        // accepted and ignored, a
 constexpr uint32_t kHeaderFlagAoutKludge = 1u << 16;  // load by the header's addresses
 constexpr uint32_t kHeaderRequiredMask = 0xFFFF;      // bits 0-15: must be understood
 
-// ELF32, the parts a loader needs (System V gABI, i386 supplement).
-constexpr uint64_t kElfHeaderSize = 52;
-constexpr uint64_t kElfPhdrSize = 32;
-constexpr size_t kEiClass = 4, kEiData = 5;
-constexpr uint8_t kElfClass32 = 1, kElfClass64 = 2;
-constexpr uint8_t kElfDataLsb = 1, kElfDataMsb = 2;
-constexpr uint16_t kEtExec = 2;
-constexpr uint16_t kEm386 = 3;
-constexpr uint32_t kPtLoad = 1;
-constexpr uint32_t kPfX = 1;
-
 // Multiboot info structure offsets (Multiboot 0.6.96, section 3.3).
 constexpr uint32_t kMbiFlags = 0, kMbiMemLower = 4, kMbiMemUpper = 8, kMbiBootDevice = 12,
                    kMbiCmdline = 16, kMbiModsCount = 20, kMbiModsAddr = 24,
@@ -47,15 +40,6 @@ constexpr uint32_t kMemLowerKib = 639;   // SeaBIOS's int 0x12: 640 KiB minus th
 
 uint64_t align_up(uint64_t v) { return (v + kPageSize - 1) & ~(kPageSize - 1); }
 
-// Little-endian reads; the caller has checked that [off, off + n) is inside `bytes`.
-uint16_t le16(std::span<const uint8_t> bytes, uint64_t off) {
-    return static_cast<uint16_t>(bytes[off] | bytes[off + 1] << 8);
-}
-uint32_t le32(std::span<const uint8_t> bytes, uint64_t off) {
-    uint32_t v;
-    std::memcpy(&v, bytes.data() + off, 4);  // the host is little endian, like the guest
-    return v;
-}
 void put32(std::vector<uint8_t>& buf, uint64_t off, uint32_t v) { std::memcpy(buf.data() + off, &v, 4); }
 void put64(std::vector<uint8_t>& buf, uint64_t off, uint64_t v) { std::memcpy(buf.data() + off, &v, 8); }
 
@@ -63,16 +47,6 @@ std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
 
 Error bad_image(std::string_view name, std::string_view what) {
     return make_error(ErrorKind::BadImage, fmt::format("{}: {}", name, what));
-}
-
-std::string_view machine_name(uint16_t m) {
-    switch (m) {
-        case 40: return "ARM";
-        case 62: return "x86-64";
-        case 183: return "AArch64";
-        case 243: return "RISC-V";
-        default: return "unknown";
-    }
 }
 
 struct HeaderLocation {
@@ -118,31 +92,31 @@ Result<HeaderLocation> find_header(std::span<const uint8_t> file, std::string_vi
 // The ELF identification and structure checks, done before the Multiboot header search so
 // that a 64-bit, foreign or cut-off kernel gets the message that matters most.
 Result<void> check_elf_identity(std::span<const uint8_t> file, std::string_view name) {
-    if (file.size() > kEiClass && file[kEiClass] == kElfClass64)
+    if (file.size() > kEiClass && file[kEiClass] == kClass64)
         return bad_image(name, "is a 64-bit ELF; forkscope runs 32-bit x86 kernels");
-    if (file.size() < kElfHeaderSize)
+    if (file.size() < kHeaderSize)
         return bad_image(name, fmt::format("truncated ELF: the ELF header needs {} bytes, the "
                                            "file has {}",
-                                           kElfHeaderSize, file.size()));
-    if (file[kEiClass] != kElfClass32)
+                                           kHeaderSize, file.size()));
+    if (file[kEiClass] != kClass32)
         return bad_image(name, fmt::format("unknown ELF class {}", file[kEiClass]));
-    if (file[kEiData] == kElfDataMsb)
+    if (file[kEiData] == kDataMsb)
         return bad_image(name, "is a big-endian ELF; forkscope runs little-endian i386 kernels");
-    if (file[kEiData] != kElfDataLsb)
+    if (file[kEiData] != kDataLsb)
         return bad_image(name, fmt::format("unknown ELF data encoding {}", file[kEiData]));
-    uint16_t machine = le16(file, 18);
+    const Header h = read_header(file);
+    const uint16_t machine = h.machine, type = h.type;
     if (machine != kEm386)
         return bad_image(name, fmt::format("is an ELF for machine {} ({}), not i386 (EM_386)",
                                            machine, machine_name(machine)));
-    uint16_t type = le16(file, 16);
     if (type != kEtExec)
         return bad_image(name, fmt::format("ELF type {} is not an executable (ET_EXEC)", type));
     // The program header table too: a cut file should say "truncated", not "no header".
-    const uint64_t phoff = le32(file, 28), phentsize = le16(file, 42), phnum = le16(file, 44);
+    const uint64_t phoff = h.phoff, phentsize = h.phentsize, phnum = h.phnum;
     if (phnum == 0) return bad_image(name, "ELF has no program headers, so nothing to load (PT_LOAD)");
-    if (phentsize < kElfPhdrSize)
+    if (phentsize < kPhdrSize)
         return bad_image(name, fmt::format("ELF program header size {} is smaller than {}",
-                                           phentsize, kElfPhdrSize));
+                                           phentsize, kPhdrSize));
     const uint64_t table_end = phoff + phnum * phentsize;
     if (table_end > file.size())
         return bad_image(name, fmt::format("truncated ELF: program headers end at offset {}, the "
@@ -163,17 +137,16 @@ struct RawSegment {
 Result<std::vector<RawSegment>> elf_segments(std::span<const uint8_t> file, std::string_view name,
                                              uint32_t* entry) {
     // check_elf_identity has checked that the program header table is inside the file.
-    const uint64_t phoff = le32(file, 28), phentsize = le16(file, 42), phnum = le16(file, 44);
-    const uint32_t e_entry = le32(file, 24);
+    const Header h = read_header(file);
+    const uint32_t e_entry = h.entry;
     *entry = e_entry;
     std::vector<RawSegment> segments;
-    for (uint64_t i = 0; i < phnum; ++i) {
-        const uint64_t ph = phoff + i * phentsize;
-        if (le32(file, ph) != kPtLoad) continue;
-        const uint64_t offset = le32(file, ph + 4), vaddr = le32(file, ph + 8),
-                       paddr = le32(file, ph + 12), filesz = le32(file, ph + 16),
-                       memsz = le32(file, ph + 20);
-        const uint32_t flags = le32(file, ph + 24);
+    for (uint64_t i = 0; i < h.phnum; ++i) {
+        const ProgramHeader p = read_program_header(file, h, i);
+        if (p.type != kPtLoad) continue;
+        const uint64_t offset = p.offset, vaddr = p.vaddr, paddr = p.paddr, filesz = p.filesz,
+                       memsz = p.memsz;
+        const uint32_t flags = p.flags;
         const std::string label = fmt::format("segment {}", i);
         if (filesz > memsz)
             return bad_image(name, fmt::format("{}: p_filesz {} is larger than p_memsz {}", label,

@@ -7,47 +7,24 @@
 #include <cstring>
 #include <string>
 
+#include "emulator/elf32.h"
 #include "guestkernel/include/abi/forkscope.h"
 
 namespace forkscope {
 
 namespace {
 
-constexpr uint64_t kElfHeaderSize = 52;
-constexpr uint64_t kElfPhdrSize = 32;
-constexpr size_t kEiClass = 4, kEiData = 5;
-constexpr uint8_t kElfClass32 = 1, kElfClass64 = 2;
-constexpr uint8_t kElfDataLsb = 1, kElfDataMsb = 2;
-constexpr uint16_t kEtRel = 1, kEtExec = 2, kEtDyn = 3, kEtCore = 4;
-constexpr uint16_t kEm386 = 3;
-constexpr uint32_t kPtLoad = 1, kPtInterp = 3;
-constexpr uint32_t kPfX = 1;
+using namespace elf32;
+
 constexpr uint64_t kPageSize = 4096;
 constexpr uint64_t kUserEnd = FORKSCOPE_KERNEL_BASE;
 
 constexpr const char* kBuildHint = "build it with forkscope cc (or gcc -m32 -static)";
 
-uint16_t le16(std::span<const uint8_t> b, uint64_t off) { return static_cast<uint16_t>(b[off] | b[off + 1] << 8); }
-uint32_t le32(std::span<const uint8_t> b, uint64_t off) {
-    uint32_t v;
-    std::memcpy(&v, b.data() + off, 4);  // the host is little endian, like the guest
-    return v;
-}
-
 std::string hex(uint64_t v) {
     char buf[24];
     std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
     return buf;
-}
-
-const char* machine_name(uint16_t m) {
-    switch (m) {
-        case 40: return "ARM";
-        case 62: return "x86-64";
-        case 183: return "AArch64";
-        case 243: return "RISC-V";
-        default: return "unknown";
-    }
 }
 
 Error refuse(std::string_view name, const std::string& what) {
@@ -61,45 +38,44 @@ Result<void> check_static_i386_executable(std::span<const uint8_t> f, std::strin
         return refuse(name, "is a script (#!), not an ELF executable; forkscope runs static i386 ELF programs");
     if (f.size() < 4 || f[0] != 0x7F || f[1] != 'E' || f[2] != 'L' || f[3] != 'F')
         return refuse(name, "is not an ELF file; forkscope runs static i386 ELF programs (e.g. from forkscope cc)");
-    if (f.size() < kElfHeaderSize)
+    if (f.size() < kHeaderSize)
         return refuse(name, "is a truncated ELF file (the ELF header needs 52 bytes, the file has " +
                                 std::to_string(f.size()) + ")");
-    if (f[kEiClass] == kElfClass64) return refuse(name, "is a 64-bit ELF; " + std::string(kBuildHint));
-    if (f[kEiClass] != kElfClass32) return refuse(name, "has an unknown ELF class " + std::to_string(f[kEiClass]));
-    if (f[kEiData] == kElfDataMsb) return refuse(name, "is a big-endian ELF; the guest is little-endian i386");
-    if (f[kEiData] != kElfDataLsb)
+    if (f[kEiClass] == kClass64) return refuse(name, "is a 64-bit ELF; " + std::string(kBuildHint));
+    if (f[kEiClass] != kClass32) return refuse(name, "has an unknown ELF class " + std::to_string(f[kEiClass]));
+    if (f[kEiData] == kDataMsb) return refuse(name, "is a big-endian ELF; the guest is little-endian i386");
+    if (f[kEiData] != kDataLsb)
         return refuse(name, "has an unknown ELF data encoding " + std::to_string(f[kEiData]));
-    const uint16_t machine = le16(f, 18);
+    const Header h = read_header(f);
+    const uint16_t machine = h.machine, type = h.type;
     if (machine != kEm386)
-        return refuse(name, "is an ELF for machine " + std::to_string(machine) + " (" + machine_name(machine) +
-                                "), not i386 (EM_386); " + kBuildHint);
-    const uint16_t type = le16(f, 16);
+        return refuse(name, "is an ELF for machine " + std::to_string(machine) + " (" +
+                                std::string(machine_name(machine)) + "), not i386 (EM_386); " + kBuildHint);
     if (type == kEtRel) return refuse(name, "is an object file (ET_REL), not an executable; link it (forkscope cc does)");
     if (type == kEtCore) return refuse(name, "is a core dump (ET_CORE), not an executable");
     if (type != kEtExec && type != kEtDyn)
         return refuse(name, "has ELF type " + std::to_string(type) + ", not an executable (ET_EXEC)");
 
-    const uint64_t phoff = le32(f, 28), phentsize = le16(f, 42), phnum = le16(f, 44);
+    const uint64_t phoff = h.phoff, phentsize = h.phentsize, phnum = h.phnum;
     if (phnum == 0) return refuse(name, "has no program headers, so nothing to load");
-    if (phentsize < kElfPhdrSize)
+    if (phentsize < kPhdrSize)
         return refuse(name, "has program headers of " + std::to_string(phentsize) + " bytes; ELF32 needs 32");
     if (phoff + phnum * phentsize > f.size())
         return refuse(name, "is a truncated ELF file (its program headers end at offset " +
                                 hex(phoff + phnum * phentsize) + ", the file has " + std::to_string(f.size()) + " bytes)");
     for (uint64_t i = 0; i < phnum; ++i)
-        if (le32(f, phoff + i * phentsize) == kPtInterp)
+        if (read_program_header(f, h, i).type == kPtInterp)
             return refuse(name, "is dynamically linked (has PT_INTERP); build it with forkscope cc or -static");
     if (type == kEtDyn)
         return refuse(name, "is position-independent (ET_DYN), not a fixed-address executable (ET_EXEC); build it "
                             "with forkscope cc (or gcc -m32 -static -no-pie)");
 
-    const uint64_t entry = le32(f, 24);
+    const uint64_t entry = h.entry;
     bool any_load = false, entry_ok = false;
     for (uint64_t i = 0; i < phnum; ++i) {
-        const uint64_t ph = phoff + i * phentsize;
-        if (le32(f, ph) != kPtLoad) continue;
-        const uint64_t offset = le32(f, ph + 4), vaddr = le32(f, ph + 8), filesz = le32(f, ph + 16),
-                       memsz = le32(f, ph + 20), flags = le32(f, ph + 24);
+        const ProgramHeader p = read_program_header(f, h, i);
+        if (p.type != kPtLoad) continue;
+        const uint64_t offset = p.offset, vaddr = p.vaddr, filesz = p.filesz, memsz = p.memsz, flags = p.flags;
         const std::string seg = "segment " + std::to_string(i);
         if (filesz > memsz)
             return refuse(name, "is a malformed ELF: " + seg + " has p_filesz " + hex(filesz) + " larger than p_memsz " + hex(memsz));
