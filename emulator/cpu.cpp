@@ -75,6 +75,8 @@ struct FaultStateOffsets {
     size_t error_code = 0;
     size_t is_int = 0;
     size_t old_exception = 0;
+    // The hidden flags word whose low two bits are the CPL (QEMU's hflags, HF_CPL_MASK).
+    size_t hflags = 0;
 };
 
 struct Cpu::Impl {
@@ -271,6 +273,61 @@ void blob_set(std::vector<uint8_t>& blob, size_t off, T v) {
 
 }  // namespace
 
+// Finds where the saved context keeps the CPL: the one word whose value goes from x to
+// x|3 when SS is reloaded from a ring-0 to a ring-3 descriptor (loading SS is what sets
+// the CPL in QEMU's cpu_x86_load_seg_cache). To get to ring 3 the probe loads SS once
+// with EFLAGS.VM set (a virtual-8086 load is unchecked and has DPL 3). The probe then
+// confirms the word: clearing its low bits must make a ring-0 SS loadable again.
+Result<size_t> probe_cpl_word(Cpu::Impl& s) {
+    auto save = [&](std::vector<uint8_t>& out) {
+        uc_context_save(s.uc, s.ctx);
+        out.assign(reinterpret_cast<const uint8_t*>(s.ctx),
+                   reinterpret_cast<const uint8_t*>(s.ctx) + s.ctx_size);
+    };
+    auto restore = [&](const std::vector<uint8_t>& blob) {
+        std::memcpy(reinterpret_cast<uint8_t*>(s.ctx), blob.data(), blob.size());
+        uc_context_restore(s.uc, s.ctx);
+    };
+    auto write = [&](int id, uint64_t value) { return uc_reg_write(s.uc, id, &value) == UC_ERR_OK; };
+    constexpr uint32_t kProbeGdt = 0x1000;
+    constexpr uint16_t kRing0Data = 0x08, kRing3Data = 0x13;
+    const uint64_t gdt_entries[] = {0, 0x00cf92000000ffffull, 0x00cff2000000ffffull};
+    std::vector<uint8_t> saved_ram(s.ram.data() + kProbeGdt, s.ram.data() + kProbeGdt + sizeof gdt_entries);
+    std::memcpy(s.ram.data() + kProbeGdt, gdt_entries, sizeof gdt_entries);
+    std::vector<uint8_t> before, ring0, ring3;
+    save(before);
+    uc_x86_mmr gdt{0, kProbeGdt, sizeof gdt_entries - 1, 0};
+    uc_reg_write(s.uc, UC_X86_REG_GDTR, &gdt);
+    bool ok = write(UC_X86_REG_EFLAGS, 0x2) && write(UC_X86_REG_SS, kRing0Data);
+    save(ring0);
+    ok = ok && write(UC_X86_REG_EFLAGS, 0x20002) && write(UC_X86_REG_SS, kRing3Data) &&
+         write(UC_X86_REG_EFLAGS, 0x2) && write(UC_X86_REG_SS, kRing3Data);
+    save(ring3);
+    size_t found = 0;
+    int candidates = 0;
+    for (size_t at = 0; ok && at + 4 <= ring0.size(); at += 4) {
+        uint32_t a = blob_get<uint32_t>(ring0, at), b = blob_get<uint32_t>(ring3, at);
+        if ((a & 3) == 0 && b == (a | 3)) {
+            found = at;
+            ++candidates;
+        }
+    }
+    ok = ok && candidates == 1;
+    if (ok) {
+        // At CPL 3 a ring-0 SS is refused; with the word's CPL cleared it loads.
+        ok = !write(UC_X86_REG_SS, kRing0Data);
+        std::vector<uint8_t> patched = ring3;
+        blob_set<uint32_t>(patched, found, blob_get<uint32_t>(ring3, found) & ~3u);
+        restore(patched);
+        ok = ok && write(UC_X86_REG_SS, kRing0Data);
+    }
+    std::memcpy(s.ram.data() + kProbeGdt, saved_ram.data(), saved_ram.size());
+    restore(before);
+    uc_ctl_flush_tlb(s.uc);  // the GDT reads above cached a translation of the probe's page
+    if (!ok) return make_error(ErrorKind::Host, "Unicorn context layout not recognised (CPL not found)");
+    return found;
+}
+
 // Finds FaultStateOffsets by probing, never by hard-coding: DR0 and DR1 get known
 // values and are searched for in the saved blob. In Unicorn's CPUX86State the error
 // code and the is-int flag sit just before dr[0] (int, int, 8-byte next_eip), and
@@ -331,6 +388,9 @@ Result<FaultStateOffsets> probe_fault_state(Cpu::Impl& s) {
     s.have_event = false;
     s.forget_blocks();
     if (!ok) return make_error(ErrorKind::Host, "Unicorn context layout not recognised (probe fault mismatch)");
+    auto hflags = probe_cpl_word(s);
+    if (!hflags) return hflags.error();
+    off.hflags = *hflags;
     return off;
 }
 
@@ -490,9 +550,11 @@ CpuExit Cpu::finish_run(int uc_error) {
         e.detail = uc_message("Unicorn stopped", err);
     } else if (s.have_event) {
         e = s.event;
+        // One save for both: read the hidden fault state, then reset "exception in
+        // flight" in the same blob (see clear_fault_state).
         Impl& st = s;
         uc_context_save(st.uc, st.ctx);
-        auto* bytes = reinterpret_cast<const uint8_t*>(st.ctx);
+        auto* bytes = reinterpret_cast<uint8_t*>(st.ctx);
         if (e.detail.empty()) {  // a CPU exception or int n, not our I/O check
             int32_t code, is_int;
             std::memcpy(&code, bytes + st.offsets.error_code, 4);
@@ -501,7 +563,9 @@ CpuExit Cpu::finish_run(int uc_error) {
             e.has_error_code = !e.software && vector_has_error_code(e.vector);
             e.error_code = e.has_error_code ? static_cast<uint32_t>(code) : 0;
         }
-        clear_fault_state();
+        int32_t minus_one = -1;
+        std::memcpy(bytes + st.offsets.old_exception, &minus_one, 4);
+        uc_context_restore(st.uc, st.ctx);
     } else if (s.budget_stop) {
         e.kind = CpuExitKind::Budget;
     } else if (s.request_stop) {
@@ -573,13 +637,17 @@ Result<void> Cpu::load_segment(Reg seg, uint16_t selector) {
 }
 
 Result<void> Cpu::enter_ring0(uint16_t ss, uint16_t cs) {
-    uint32_t cr0 = reg(Reg::Cr0);
-    // In real mode a segment load is unchecked and sets CPL 0; then PE goes back on and
-    // the ring-0 selectors load through the GDT as usual.
-    set_reg(Reg::Cr0, cr0 & ~1u);
-    uint64_t zero = 0;
-    uc_reg_write(impl_->uc, UC_X86_REG_SS, &zero);
-    set_reg(Reg::Cr0, cr0);
+    // Set the CPL to 0 in the saved context, so that the ring-0 selectors then load
+    // through the GDT as usual. Unlike a CR0 write this leaves the TLB alone: the
+    // guest sees exactly the stale translations a real CPU would keep.
+    Impl& s = *impl_;
+    uc_context_save(s.uc, s.ctx);
+    auto* bytes = reinterpret_cast<uint8_t*>(s.ctx);
+    uint32_t hflags;
+    std::memcpy(&hflags, bytes + s.offsets.hflags, 4);
+    hflags &= ~3u;
+    std::memcpy(bytes + s.offsets.hflags, &hflags, 4);
+    uc_context_restore(s.uc, s.ctx);
     if (auto r = load_segment(Reg::Ss, ss); !r) return r;
     return load_segment(Reg::Cs, cs);
 }

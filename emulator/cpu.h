@@ -100,7 +100,8 @@ public:
     // Segment loads are checked by Unicorn against the GDT at the current privilege.
     Result<void> load_segment(Reg seg, uint16_t selector);
     // Force CPL 0 (ring 3 -> 0 on delivery). Unicorn refuses a ring-0 SS at CPL 3, so
-    // the load goes through real mode for a moment; see UNICORN-NOTES.md trap 4.
+    // the CPL is first cleared in the saved context (never through CR0, whose write
+    // would flush the TLB), then SS and CS load through the GDT.
     Result<void> enter_ring0(uint16_t ss, uint16_t cs);
     DescriptorTable gdtr() const;
     DescriptorTable idtr() const;
@@ -131,6 +132,7 @@ private:
 
     friend struct CpuHooks;
     friend Result<FaultStateOffsets> probe_fault_state(Impl&);
+    friend Result<size_t> probe_cpl_word(Impl&);
 };
 
 }  // namespace forkscope

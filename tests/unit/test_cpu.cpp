@@ -189,5 +189,44 @@ TEST_F(GuestFixture, SingleStepOntoRefusedPortIoFaultsAtTheInstruction) {
     EXPECT_EQ(cpu->reg(Reg::Eax) & 0xff, 7u);  // the refused in did not load AL
 }
 
+// A real CPU keeps its TLB across a ring 3 -> 0 -> 3 round trip: a PTE changed in RAM
+// without invlpg stays invisible until the kernel flushes. Delivery must not flush for
+// the guest (a kernel that forgets its flush would then pass here and fail on QEMU).
+TEST_F(GuestFixture, RingThreeToZeroDeliveryKeepsTheTlb) {
+    constexpr uint32_t kData = 0x40000, kOtherFrame = 0x41000;
+    put32(kData, 0x11111111);
+    put32(kOtherFrame, 0x22222222);
+    set_gate(0x80, 0xf, 3);
+    // user: mov ebx,[kData]; int 0x80; mov ecx,[kData]; int 0x80; mov edx,[kData]; int 0x80
+    code(kUserCode, {0x8b, 0x1d, 0x00, 0x00, 0x04, 0x00, 0xcd, 0x80,
+                     0x8b, 0x0d, 0x00, 0x00, 0x04, 0x00, 0xcd, 0x80,
+                     0x8b, 0x15, 0x00, 0x00, 0x04, 0x00, 0xcd, 0x80});
+    code(kStubs + 16 * 0x80, {0xf4, 0xcf});  // handler: hlt; iret
+    enable_paging();
+    enter_user(kUserCode);
+
+    // Runs ring 3 to its next int 0x80, delivers it, runs the handler up to its hlt.
+    auto syscall_round_trip = [&] {
+        CpuExit e = cpu->run(cpu->instructions() + 1000);
+        ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
+        ASSERT_EQ(e.vector, 0x80);
+        auto r = deliver_interrupt(*cpu, *walker, event_for_exit(e, 2));
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        ASSERT_TRUE(r->privilege_change);
+        ASSERT_EQ(cpu->cpl(), 0);
+        e = cpu->run(cpu->instructions() + 1000);
+        ASSERT_EQ(e.kind, CpuExitKind::Halted);
+    };
+    syscall_round_trip();  // the first load cached kData's translation
+    EXPECT_EQ(cpu->reg(Reg::Ebx), 0x11111111u);
+    put32(kPageTable + 4 * (kData >> 12), kOtherFrame | 7);  // remap, no invlpg
+    syscall_round_trip();  // iret, load through the stale translation, int 0x80
+    EXPECT_EQ(cpu->reg(Reg::Ecx), 0x11111111u) << "delivery flushed the TLB";
+    cpu->flush_tlb();      // what the guest's invlpg or CR3 reload would do
+    syscall_round_trip();
+    EXPECT_EQ(cpu->reg(Reg::Edx), 0x22222222u) << "the remap itself did not take effect";
+    EXPECT_EQ(cpu->cpl(), 0);
+}
+
 }  // namespace
 }  // namespace forkscope::testing
