@@ -84,13 +84,17 @@ void copy_thread_kernel(struct task_struct *p, int (*fn)(void *), void *arg)
 	init_switch_frame(p, kernel_thread_start, (unsigned long)fn, (unsigned long)arg);
 }
 
-/* For fork (issue 4): the child returns to user mode through ret_from_fork with a copy
- * of the parent's registers. */
-void copy_thread_user(struct task_struct *p, const struct pt_regs *regs)
+/* For fork and clone: the child returns to user mode through ret_from_fork with a copy
+ * of the parent's registers. CLONE_SETTLS: clone's TLS argument (ESI, a struct
+ * user_desc *) sets one of the child's TLS slots, as set_thread_area would. */
+int copy_thread_user(unsigned long clone_flags, struct task_struct *p, const struct pt_regs *regs)
 {
 	*task_pt_regs(p) = *regs;
 	task_pt_regs(p)->eax = 0;
 	init_switch_frame(p, ret_from_fork, 0, 0);
+	if (clone_flags & CLONE_SETTLS)
+		return do_set_thread_area(p, (struct user_desc *)regs->esi, false);
+	return 0;
 }
 
 /* The registers a freshly exec'd program starts with (Linux's ELF_PLAT_INIT: all

@@ -1,6 +1,7 @@
 /*
  * arch/tls.c - set_thread_area / get_thread_area: per-thread segments (for %gs-based
- * thread-local storage) in GDT slots 6-8, reloaded on every context switch.
+ * thread-local storage) in GDT slots 6-8, reloaded on every context switch. clone with
+ * CLONE_SETTLS sets one slot of the new thread the same way (do_set_thread_area).
  */
 #include <asm/desc.h>
 #include <asm/segment.h>
@@ -56,16 +57,17 @@ static void fill_desc(struct desc_struct *d, const struct user_desc *u)
 	d->base2 = (u->base_addr >> 24) & 0xff;
 }
 
-long sys_set_thread_area(struct user_desc *u_info)
+/* Sets one of t's TLS slots from *u_info. Only set_thread_area itself may ask for a
+ * free slot (entry_number -1, the chosen one written back); clone must name one. */
+int do_set_thread_area(struct task_struct *t, struct user_desc *u_info, bool can_allocate)
 {
-	struct task_struct *t = current;
 	struct user_desc info;
 	int idx;
 
 	if (copy_from_user(&info, u_info, sizeof(info)))
 		return -EFAULT;
 	idx = (int)info.entry_number;
-	if (idx == -1) {
+	if (idx == -1 && can_allocate) {
 		for (idx = GDT_ENTRY_TLS_MIN; idx <= GDT_ENTRY_TLS_MAX; idx++)
 			if (desc_empty(&t->thread.tls_array[idx - GDT_ENTRY_TLS_MIN]))
 				break;
@@ -83,8 +85,14 @@ long sys_set_thread_area(struct user_desc *u_info)
 		memset(&t->thread.tls_array[idx - GDT_ENTRY_TLS_MIN], 0, sizeof(struct desc_struct));
 	else
 		fill_desc(&t->thread.tls_array[idx - GDT_ENTRY_TLS_MIN], &info);
-	load_tls(t);
+	if (t == current)
+		load_tls(t);
 	return 0;
+}
+
+long sys_set_thread_area(struct user_desc *u_info)
+{
+	return do_set_thread_area(current, u_info, true);
 }
 
 long sys_get_thread_area(struct user_desc *u_info)

@@ -449,14 +449,21 @@ int do_execve(const char *filename, const char *const *argv, const char *const *
 	if (err)
 		goto out;
 
-	/* The point of no return: the new program replaces the old one. */
+	/* The other threads go first (the only step that may still fail). */
+	err = de_thread(tsk);
+	if (err)
+		goto out;
+
+	/* The point of no return: the new program replaces the old one. A vfork parent
+	 * and clear_child_tid are told while the old memory is still in CR3. */
 	old_mm = tsk->mm;
+	if (old_mm)
+		mm_release(tsk, old_mm);
 	tsk->mm = tsk->active_mm = bprm->mm;
 	bprm->mm = NULL;
 	load_cr3(__pa(tsk->mm->pgd));
 	if (old_mm)
 		mmput(old_mm);
-	mm_release(tsk);
 	flush_signal_handlers(tsk);
 	if (tsk->files)
 		flush_old_files(tsk->files);

@@ -62,7 +62,7 @@ int get_unused_fd(int start)
 	struct files_struct *files = current->files;
 	int fd;
 
-	for (fd = start < 0 ? 0 : start; fd < NR_OPEN; fd++)
+	for (fd = start < 0 ? 0 : start; fd < NR_OPEN && (unsigned long)fd < rlimit(RLIMIT_NOFILE); fd++)
 		if (!files->fd[fd])
 			return fd;
 	return -EMFILE;
@@ -196,7 +196,7 @@ static long do_dup3(unsigned int oldfd, unsigned int newfd, bool cloexec)
 
 	if (!f)
 		return -EBADF;
-	if (newfd >= NR_OPEN)
+	if (newfd >= NR_OPEN || newfd >= rlimit(RLIMIT_NOFILE))
 		return -EBADF;
 	if (oldfd == newfd)
 		return newfd;
@@ -239,7 +239,7 @@ long sys_fcntl(unsigned int fd, unsigned int cmd, unsigned long arg)
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if (arg >= NR_OPEN)
+		if (arg >= NR_OPEN || arg >= rlimit(RLIMIT_NOFILE))
 			return -EINVAL;
 		return do_dup(f, (int)arg, cmd == F_DUPFD_CLOEXEC);
 	case F_GETFD:

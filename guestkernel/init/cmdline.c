@@ -26,6 +26,8 @@ int nr_init_args;
 
 const char *execute_command;
 bool vm_check_enabled;
+bool fork_cow = true;
+bool fork_tlb_flush = true;
 const char *test_fault;
 const char *bench_workload;
 unsigned int bench_scale;
@@ -58,8 +60,14 @@ static void handle_param(char *word)
 		execute_command = val;
 	else if (!strcmp(word, "check") && !strcmp(val, "vm"))
 		vm_check_enabled = true;
+	else if (!strcmp(word, "cow"))
+		fork_cow = parse_uint(val) != 0;
+	else if (!strcmp(word, "fork_tlb_flush"))
+		fork_tlb_flush = parse_uint(val) != 0;
 	else if (!strcmp(word, "fail_nth"))
 		fail_nth = parse_uint(val);
+	else if (!strcmp(word, "fail_site"))
+		fault_inject_set_site(val);
 	else if (!strcmp(word, "test_fault"))
 		test_fault = val;
 	else if (!strcmp(word, "bench"))

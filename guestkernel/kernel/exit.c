@@ -7,6 +7,11 @@
  * when the parent said it will not wait (SIGCHLD ignored or SA_NOCLDWAIT). Its kernel
  * stack is freed only after the last switch away from it (schedule_tail).
  *
+ * Threads (CLONE_THREAD) are released at once when they exit: nobody waits for them.
+ * The process is reported to its parent when its last thread is gone; exit_group or a
+ * fatal signal ends every thread (do_group_exit), and exec keeps only the caller
+ * (de_thread).
+ *
  * When pid 1 exits the machine stops: its exit status (or 128 + the signal that killed
  * it) goes to the DebugExit port, as <abi/forkscope.h> promises the host.
  */
@@ -23,6 +28,7 @@
 #include <linux/reboot.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/syscalls.h>
 #include <linux/vmcheck.h>
 
@@ -36,10 +42,7 @@ static void exit_mm(struct task_struct *tsk)
 
 	if (!mm)
 		return;
-	/* A thread's clear_child_tid tells whoever waits for it that it is gone. */
-	if (tsk->clear_child_tid && mm->mm_users > 1)
-		put_user(0, tsk->clear_child_tid);
-	mm_release(tsk);
+	mm_release(tsk, mm);
 	tsk->mm = NULL;
 	tsk->active_mm = &init_mm;
 	/* Leave the page tables before they are freed. */
@@ -57,18 +60,45 @@ static void exit_sighand(struct task_struct *tsk)
 	tsk->signal = NULL;
 }
 
-/* Unlinks a dead task for good: pid, lists, and the parent's reference. */
+static bool do_notify_parent(struct task_struct *p, int sig);
+
+/* Unlinks a dead task for good: pid, lists, and the parent's reference. When the last
+ * thread of a group goes and the group's leader is already a zombie, the leader's
+ * parent hears only now that the process is gone (and may reap it at once). */
 void release_task(struct task_struct *p)
 {
-	unsigned long flags = local_irq_save();
+	struct task_struct *leader;
+	bool zap_leader;
+	unsigned long flags;
 
+repeat:
+	flags = local_irq_save();
 	p->exit_state = EXIT_DEAD;
 	list_del_init(&p->tasks);
 	list_del_init(&p->sibling);
+	list_del_init(&p->thread_group);
+	leader = p->group_leader;
+	zap_leader = false;
+	if (leader != p && thread_group_empty(leader) && leader->exit_state == EXIT_ZOMBIE)
+		zap_leader = leader->parent == &init_task ||
+			     do_notify_parent(leader, leader->exit_signal);
 	local_irq_restore(flags);
 	free_pidmap(p->pid);
+	uncharge_user_process(p);   /* RLIMIT_NPROC: one task fewer for its user */
 	exit_sighand(p);
 	put_task_struct(p);
+	if (zap_leader) {
+		p = leader;
+		goto repeat;
+	}
+}
+
+/* What the parent is told: the group's code when the group was ended as one. */
+static int group_exit_status(const struct task_struct *p)
+{
+	if (p->signal && (p->signal->flags & SIGNAL_GROUP_EXIT))
+		return p->signal->group_exit_code;
+	return p->exit_code;
 }
 
 /* Tells p's parent that p is gone. Returns true when nobody will wait for p. */
@@ -82,12 +112,12 @@ static bool do_notify_parent(struct task_struct *p, int sig)
 	info.signo = sig;
 	info.pid = p->tgid;
 	info.uid = 0;
-	if (p->exit_code & 0x7f) {
+	if (group_exit_status(p) & 0x7f) {
 		info.code = CLD_KILLED;
-		info.status = p->exit_code & 0x7f;
+		info.status = group_exit_status(p) & 0x7f;
 	} else {
 		info.code = CLD_EXITED;
-		info.status = (p->exit_code >> 8) & 0xff;
+		info.status = (group_exit_status(p) >> 8) & 0xff;
 	}
 	ka = &parent->sighand->action[SIGCHLD - 1];
 	if (sig == SIGCHLD && (ka->handler == SIG_IGN || (ka->flags & SA_NOCLDWAIT))) {
@@ -96,33 +126,53 @@ static bool do_notify_parent(struct task_struct *p, int sig)
 			sig = 0;
 	}
 	if (sig > 0 && sig <= _NSIG)
-		send_sig_info(sig, &info, parent);
+		group_send_sig_info(sig, &info, parent);
 	wake_up(&parent->signal->wait_chldexit);
 	return autoreap;
 }
 
-/* Our children become init's; any that are zombies already, init must hear of. */
+/* Our children become another live thread's of our group, else init's; any that are
+ * zombies already, the new parent must hear of. */
 static void forget_original_parent(struct task_struct *father)
 {
-	struct task_struct *p, *n;
+	struct task_struct *p, *n, *t;
 	struct task_struct *reaper = child_reaper ? child_reaper : &init_task;
+
+	list_for_each_entry(t, &father->thread_group, thread_group) {
+		if (!t->exit_state && !(t->flags & PF_EXITING)) {
+			reaper = t;
+			break;
+		}
+	}
 
 	list_for_each_entry_safe(p, n, &father->children, sibling) {
 		list_del_init(&p->sibling);
 		p->real_parent = p->parent = reaper;
 		list_add_tail(&p->sibling, &reaper->children);
-		if (p->exit_state == EXIT_ZOMBIE && p->exit_signal != -1 && do_notify_parent(p, p->exit_signal))
+		if (p->exit_state == EXIT_ZOMBIE && p->exit_signal != -1 && thread_group_empty(p) &&
+		    do_notify_parent(p, p->exit_signal))
 			release_task(p);
 	}
 }
 
+/* A thread (exit_signal -1) is released at once: nobody waits for it. A group leader
+ * whose threads still run stays a zombie without telling its parent: release_task of
+ * the last thread does that. */
 static void exit_notify(struct task_struct *tsk)
 {
+	struct task_struct *waiter = tsk->signal->group_exit_task;
 	bool autoreap = true;
 
 	forget_original_parent(tsk);
-	if (tsk->exit_signal != -1 && tsk->parent != &init_task)
+	if (tsk->exit_signal == -1)
+		autoreap = true;
+	else if (!thread_group_empty(tsk))
+		autoreap = false;
+	else if (tsk->parent != &init_task)
 		autoreap = do_notify_parent(tsk, tsk->exit_signal);
+	/* An exec in another thread waits for us to be gone (de_thread). */
+	if (waiter && waiter != tsk)
+		wake_up_process(waiter);
 	if (autoreap) {
 		release_task(tsk);
 	} else {
@@ -145,6 +195,17 @@ static void __noreturn init_exited(long code)
 	machine_exit((unsigned int)status);
 }
 
+/* Is every other thread of tsk's group exiting or gone? */
+static bool last_thread_exiting(struct task_struct *tsk)
+{
+	struct task_struct *t;
+
+	list_for_each_entry(t, &tsk->thread_group, thread_group)
+		if (!(t->flags & PF_EXITING))
+			return false;
+	return true;
+}
+
 void do_exit(long code)
 {
 	struct task_struct *tsk = current;
@@ -161,6 +222,12 @@ void do_exit(long code)
 	}
 	tsk->flags |= PF_EXITING;
 	tsk->exit_code = (int)code;
+	/* The last thread to go decides the process's status, unless exit_group or a
+	 * fatal signal already did (Linux since 6.0; 2.6 reported the leader's code). */
+	if (last_thread_exiting(tsk) && !(tsk->signal->flags & SIGNAL_GROUP_EXIT)) {
+		tsk->signal->flags |= SIGNAL_GROUP_EXIT;
+		tsk->signal->group_exit_code = (int)code;
+	}
 
 	exit_mm(tsk);
 	exit_files(tsk);
@@ -180,10 +247,126 @@ long sys_exit(int error_code)
 	do_exit(((long)error_code & 0xff) << 8);
 }
 
-/* One thread per process so far: the group is just us. */
+/* ---- thread groups ---- */
+
+/* Every other live thread of p's group gets SIGKILL (which nothing blocks or catches)
+ * and is woken if it sleeps interruptibly; each then ends in do_group_exit. */
+void zap_other_threads(struct task_struct *p)
+{
+	struct task_struct *t;
+	unsigned long flags = local_irq_save();
+
+	p->signal->flags |= SIGNAL_GROUP_EXIT;
+	list_for_each_entry(t, &p->thread_group, thread_group) {
+		if (t->exit_state || (t->flags & PF_EXITING))
+			continue;
+		sigaddset(&t->pending.signal, SIGKILL);
+		t->tif |= TIF_SIGPENDING;
+		if (t->state == TASK_INTERRUPTIBLE)
+			wake_up_process(t);
+	}
+	local_irq_restore(flags);
+}
+
+/* exit_group, or a fatal signal: the whole group ends, every thread with the same code
+ * (the first thread to start the group's exit decides it). */
+void do_group_exit(long code)
+{
+	struct signal_struct *sig = current->signal;
+
+	if (sig->flags & SIGNAL_GROUP_EXIT) {
+		code = sig->group_exit_code;
+	} else if (!thread_group_empty(current)) {
+		sig->group_exit_code = (int)code;
+		zap_other_threads(current);
+	}
+	do_exit(code);
+}
+
 long sys_exit_group(int error_code)
 {
-	do_exit(((long)error_code & 0xff) << 8);
+	do_group_exit(((long)error_code & 0xff) << 8);
+}
+
+/* Are all of tsk's group but tsk gone (released, or a zombie leader)? */
+static bool others_gone(struct task_struct *tsk)
+{
+	struct task_struct *t;
+
+	list_for_each_entry(t, &tsk->thread_group, thread_group)
+		if (!t->exit_state)
+			return false;
+	return true;
+}
+
+/*
+ * exec: the new program starts as the only thread of its process. The other threads
+ * are killed and waited for; when tsk is not the leader, it then takes over the
+ * leader's pid and place (the parent sees the same process), and the leader, a zombie
+ * by then, is released. Signal handlers shared with another process are unshared.
+ * Fails (before anything changed) with -EAGAIN when the group is already being ended,
+ * or -ENOMEM.
+ */
+int de_thread(struct task_struct *tsk)
+{
+	struct signal_struct *sig = tsk->signal;
+	struct sighand_struct *newsighand = NULL;
+	unsigned long flags;
+
+	if (sig->flags & SIGNAL_GROUP_EXIT)
+		return -EAGAIN;
+	if (tsk->sighand->count > 1) {
+		newsighand = alloc_sighand();
+		if (!newsighand)
+			return -ENOMEM;
+	}
+	if (!thread_group_empty(tsk)) {
+		struct task_struct *leader = tsk->group_leader;
+
+		sig->group_exit_task = tsk;
+		sig->group_exit_code = SIGKILL;
+		zap_other_threads(tsk);
+		for (;;) {
+			flags = local_irq_save();
+			set_current_state(TASK_UNINTERRUPTIBLE);
+			if (others_gone(tsk)) {
+				set_current_state(TASK_RUNNING);
+				local_irq_restore(flags);
+				break;
+			}
+			local_irq_restore(flags);
+			schedule();
+		}
+		if (leader != tsk) {
+			/* Swap pids with the zombie leader; it goes, silently. We are on the
+			 * same parent's children list already. */
+			int pid = tsk->pid;
+
+			flags = local_irq_save();
+			tsk->pid = leader->pid;
+			leader->pid = pid;
+			tsk->exit_signal = leader->exit_signal;
+			leader->exit_signal = -1;
+			tsk->group_leader = tsk;
+			leader->group_leader = tsk;
+			tsk->start_time = leader->start_time;
+			local_irq_restore(flags);
+			release_task(leader);
+		}
+		sig->group_exit_task = NULL;
+		sig->group_exit_code = 0;
+		sig->flags &= ~SIGNAL_GROUP_EXIT;
+	}
+	if (newsighand) {
+		if (tsk->sighand->count > 1) {
+			memcpy(newsighand->action, tsk->sighand->action, sizeof(newsighand->action));
+			tsk->sighand->count--;
+			tsk->sighand = newsighand;
+		} else {
+			kmem_cache_free(sighand_cachep, newsighand);
+		}
+	}
+	return 0;
 }
 
 #define WNOHANG     0x00000001
@@ -209,12 +392,29 @@ static bool wait_matches(struct task_struct *p, int pid)
 	return true;
 }
 
+/* Threads are never waited for. Otherwise __WALL takes every child, __WCLONE only
+ * those that report with a signal other than SIGCHLD, and neither only SIGCHLD ones. */
+static bool eligible_child(struct task_struct *p, int pid, int options)
+{
+	if (!wait_matches(p, pid) || p->exit_signal == -1)
+		return false;
+	if (options & __WALL)
+		return true;
+	return (p->exit_signal != SIGCHLD) == ((options & __WCLONE) != 0);
+}
+
+/* A leader whose threads still run is a zombie its parent may not reap yet. */
+static bool delay_group_leader(struct task_struct *p)
+{
+	return thread_group_leader(p) && !thread_group_empty(p);
+}
+
 /* Hands a zombie's status (and times) to the waiter, then releases it. */
 static long wait_task_zombie(struct task_struct *p, int *stat_addr, struct rusage *ru)
 {
 	int pid = p->pid;
 
-	if (stat_addr && put_user(p->exit_code, stat_addr))
+	if (stat_addr && put_user(group_exit_status(p), stat_addr))
 		return -EFAULT;
 	if (ru) {
 		struct rusage r = { 0 };
@@ -238,20 +438,26 @@ long sys_wait4(int pid, int *stat_addr, int options, void *ru)
 	if (options & ~(WNOHANG | WUNTRACED | __WNOTHREAD | __WALL | __WCLONE))
 		return -EINVAL;
 	for (;;) {
-		struct task_struct *p, *n;
+		struct task_struct *p, *n, *tsk = current;
 		bool any = false;
 
 		/* On the queue before looking, so an exit between the two still wakes us. */
 		prepare_to_wait(&current->signal->wait_chldexit, &wait, TASK_INTERRUPTIBLE);
-		list_for_each_entry_safe(p, n, &current->children, sibling) {
-			if (!wait_matches(p, pid))
-				continue;
-			any = true;
-			if (p->exit_state == EXIT_ZOMBIE) {
-				retval = wait_task_zombie(p, stat_addr, ru);
-				goto out;
+		/* The children of every thread of our group, unless __WNOTHREAD. */
+		do {
+			list_for_each_entry_safe(p, n, &tsk->children, sibling) {
+				if (!eligible_child(p, pid, options))
+					continue;
+				any = true;
+				if (p->exit_state == EXIT_ZOMBIE && !delay_group_leader(p)) {
+					retval = wait_task_zombie(p, stat_addr, ru);
+					goto out;
+				}
 			}
-		}
+			if (options & __WNOTHREAD)
+				break;
+			tsk = next_thread(tsk);
+		} while (tsk != current);
 		retval = -ECHILD;
 		if (!any)
 			goto out;

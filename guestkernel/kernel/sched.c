@@ -32,6 +32,7 @@ struct task_struct init_task = {
 	.state = TASK_RUNNING,
 	.usage = 2,
 	.comm = "swapper",
+	.user = &root_user,
 	.active_mm = &init_mm,
 	.exit_signal = -1,
 };
@@ -47,6 +48,8 @@ void __init sched_init(void)
 	INIT_LIST_HEAD(&init_task.sibling);
 	INIT_LIST_HEAD(&init_task.tasks);
 	INIT_LIST_HEAD(&init_task.run_list);
+	INIT_LIST_HEAD(&init_task.thread_group);
+	init_task.group_leader = &init_task;
 	init_task.real_parent = init_task.parent = &init_task;
 	init_task.stack = init_stack;
 	init_task.thread.esp0 = (unsigned long)init_stack_top;

@@ -176,17 +176,47 @@ void force_sig(int sig, struct task_struct *p)
 	force_sig_info(sig, &info, p);
 }
 
+/* A signal for a whole process (kill) goes to one of its live threads: the first, the
+ * leader first, that does not block it, else the first live one, where it stays
+ * pending. NULL when every thread is gone. A fatal one ends the whole group when that
+ * thread takes it (do_signal -> do_group_exit). */
+static struct task_struct *group_signal_target(struct task_struct *p, int sig)
+{
+	struct task_struct *leader = p->group_leader, *t = leader, *first = NULL;
+
+	do {
+		if (!t->exit_state && !(t->flags & PF_EXITING)) {
+			if (sig == 0 || !sigismember(&t->blocked, sig))
+				return t;
+			if (!first)
+				first = t;
+		}
+		t = next_thread(t);
+	} while (t != leader);
+	return first;
+}
+
+int group_send_sig_info(int sig, const struct ksiginfo *info, struct task_struct *p)
+{
+	struct task_struct *t = group_signal_target(p, sig);
+
+	return t ? send_sig_info(sig, info, t) : 0;
+}
+
 int kill_pgrp(int pgrp, int sig, bool from_kernel)
 {
-	struct task_struct *p;
+	struct task_struct *p, *t;
 	int found = 0;
 
 	list_for_each_entry(p, &task_list, tasks) {
-		if (p->pgrp != pgrp || p->exit_state || (p->flags & PF_KTHREAD))
+		if (p->pgrp != pgrp || !thread_group_leader(p) || (p->flags & PF_KTHREAD))
+			continue;
+		t = group_signal_target(p, sig);
+		if (!t)
 			continue;
 		found = 1;
 		if (sig)
-			send_sig(sig, p, from_kernel);
+			send_sig(sig, t, from_kernel);
 	}
 	return found ? 0 : -ESRCH;
 }
@@ -276,7 +306,7 @@ void do_signal(struct pt_regs *regs)
 		if (ka->handler == SIG_DFL) {
 			if (sig_default_ignore(sig))
 				continue;
-			do_exit(sig);   /* terminated by sig: wait status = sig */
+			do_group_exit(sig);   /* the whole process ends; wait status = sig */
 		}
 		handle_signal(sig, ka, &info, oldset, regs);
 		tsk->tif &= ~TIF_RESTORE_SIGMASK;   /* the frame holds the mask to restore */
@@ -333,7 +363,7 @@ long sys_kill(int pid, int sig)
 		p = find_task_by_pid(pid);
 		if (!p || (p->flags & PF_KTHREAD))
 			return -ESRCH;
-		return sig ? send_sig_info(sig, &info, p) : 0;
+		return sig ? group_send_sig_info(sig, &info, p) : 0;   /* the whole process */
 	}
 	if (pid == 0)
 		return kill_pgrp(current->pgrp, sig, false);
@@ -341,11 +371,12 @@ long sys_kill(int pid, int sig)
 		int found = 0;
 
 		list_for_each_entry(p, &task_list, tasks) {
-			if (p->pid <= 1 || p == current || p->exit_state || (p->flags & PF_KTHREAD))
+			if (p->pid <= 1 || p->tgid == current->tgid || !thread_group_leader(p) ||
+			    (p->flags & PF_KTHREAD) || !group_signal_target(p, sig))
 				continue;
 			found = 1;
 			if (sig)
-				send_sig_info(sig, &info, p);
+				group_send_sig_info(sig, &info, p);
 		}
 		return found ? 0 : -ESRCH;
 	}
@@ -403,11 +434,17 @@ long sys_rt_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction
 		sigdelset(&new.mask, SIGKILL);
 		sigdelset(&new.mask, SIGSTOP);
 		*k = new;
-		/* POSIX: setting a disposition that ignores the signal discards it. */
+		/* POSIX: setting a disposition that ignores the signal discards it, in
+		 * every thread (they share the handlers). */
 		if (new.handler == SIG_IGN || (new.handler == SIG_DFL && sig_default_ignore(sig))) {
+			struct task_struct *t = current;
+
 			flags = local_irq_save();
-			sigdelset(&current->pending.signal, sig);
-			recalc_sigpending_tsk(current);
+			do {
+				sigdelset(&t->pending.signal, sig);
+				recalc_sigpending_tsk(t);
+				t = next_thread(t);
+			} while (t != current);
 			local_irq_restore(flags);
 		}
 	}

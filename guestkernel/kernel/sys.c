@@ -1,6 +1,12 @@
 /*
- * kernel/sys.c - identity and limits: pids, process groups, ids (everyone is root),
- * uname, resource limits, set_tid_address, sched_yield.
+ * kernel/sys.c - identity: pids, process groups, user ids, uname, set_tid_address,
+ * sched_yield. Resource limits are in kernel/resource.c.
+ *
+ * User ids: real, effective and saved, with Linux's rules for setuid and setresuid
+ * (root may set any; others only ids they already have). A change of the real uid
+ * moves the task's RLIMIT_NPROC count to the new user (set_user). Groups are not
+ * modelled: every task is in group 0. Permission checks elsewhere (kill, files) do
+ * not look at uids yet.
  */
 #include <asm/uaccess.h>
 #include <linux/errno.h>
@@ -21,13 +27,56 @@ long sys_getppid(void)
 	return parent && parent != &init_task ? parent->tgid : 0;
 }
 
-/* One user: root. */
-long sys_getuid(void) { return 0; }
-long sys_geteuid(void) { return 0; }
+long sys_getuid(void) { return current->uid; }
+long sys_geteuid(void) { return current->euid; }
 long sys_getgid(void) { return 0; }
 long sys_getegid(void) { return 0; }
 
-long sys_setuid(unsigned int uid) { return uid == 0 ? 0 : -EPERM; }
+/* Root sets all three ids; anyone else may set the effective id to the real or the
+ * saved one. */
+long sys_setuid(unsigned int uid)
+{
+	if (current->euid == 0) {
+		if (uid != current->uid && set_user(uid) < 0)
+			return -EAGAIN;
+		current->suid = uid;
+	} else if (uid != current->uid && uid != current->suid) {
+		return -EPERM;
+	}
+	current->euid = uid;
+	return 0;
+}
+
+#define UID_UNCHANGED ((unsigned int)-1)
+
+/* An id the caller already has, or -1 for "leave it". */
+static bool uid_allowed(unsigned int id)
+{
+	return id == UID_UNCHANGED || id == current->uid || id == current->euid ||
+	       id == current->suid;
+}
+
+long sys_setresuid(unsigned int ruid, unsigned int euid, unsigned int suid)
+{
+	if (current->euid != 0 && (!uid_allowed(ruid) || !uid_allowed(euid) || !uid_allowed(suid)))
+		return -EPERM;
+	if (ruid != UID_UNCHANGED && ruid != current->uid && set_user(ruid) < 0)
+		return -EAGAIN;
+	if (euid != UID_UNCHANGED)
+		current->euid = euid;
+	if (suid != UID_UNCHANGED)
+		current->suid = suid;
+	return 0;
+}
+
+long sys_getresuid(unsigned int *ruid, unsigned int *euid, unsigned int *suid)
+{
+	if (put_user(current->uid, ruid) || put_user(current->euid, euid) ||
+	    put_user(current->suid, suid))
+		return -EFAULT;
+	return 0;
+}
+
 long sys_setgid(unsigned int gid) { return gid == 0 ? 0 : -EPERM; }
 
 long sys_getpgrp(void) { return current->pgrp; }
@@ -87,42 +136,6 @@ long sys_uname(struct new_utsname *name)
 	strlcpy(u.machine, "i686", sizeof(u.machine));
 	strlcpy(u.domainname, "(none)", sizeof(u.domainname));
 	return copy_to_user(name, &u, sizeof(u)) ? -EFAULT : 0;
-}
-
-struct rlimit {
-	unsigned long rlim_cur, rlim_max;
-};
-
-#define RLIMIT_STACK 3
-#define RLIMIT_NOFILE 7
-#define RLIM_NLIMITS 16
-#define RLIM_INFINITY (~0UL)
-
-long sys_getrlimit(unsigned int resource, struct rlimit *rlim)
-{
-	struct rlimit r = { RLIM_INFINITY, RLIM_INFINITY };
-
-	if (resource >= RLIM_NLIMITS)
-		return -EINVAL;
-	if (resource == RLIMIT_STACK)
-		r.rlim_cur = r.rlim_max = STACK_RLIMIT;
-	else if (resource == RLIMIT_NOFILE)
-		r.rlim_cur = r.rlim_max = NR_OPEN;
-	return copy_to_user(rlim, &r, sizeof(r)) ? -EFAULT : 0;
-}
-
-/* Limits are fixed; asking for what they already are is fine. */
-long sys_setrlimit(unsigned int resource, const struct rlimit *rlim)
-{
-	struct rlimit r;
-
-	if (resource >= RLIM_NLIMITS)
-		return -EINVAL;
-	if (copy_from_user(&r, rlim, sizeof(r)))
-		return -EFAULT;
-	if (r.rlim_cur > r.rlim_max)
-		return -EINVAL;
-	return 0;
 }
 
 long sys_set_tid_address(int *tidptr)

@@ -68,6 +68,7 @@ static const syscall_fn_t sys_call_table[NR_syscalls] = {
 	SYSCALL(85, sys_readlink),
 	SYSCALL(91, sys_munmap),
 	SYSCALL(114, sys_wait4),
+	SYSCALL(116, sys_sysinfo),
 	SYSCALL(119, sys_sigreturn),
 	SYSCALL(120, sys_clone),
 	SYSCALL(122, sys_uname),
@@ -87,7 +88,7 @@ static const syscall_fn_t sys_call_table[NR_syscalls] = {
 	SYSCALL(179, sys_rt_sigsuspend),
 	SYSCALL(183, sys_getcwd),
 	SYSCALL(190, sys_vfork),
-	SYSCALL(191, sys_getrlimit),     /* ugetrlimit */
+	SYSCALL(191, sys_ugetrlimit),
 	SYSCALL(192, sys_mmap2),
 	SYSCALL(195, sys_stat64),
 	SYSCALL(196, sys_lstat64),
@@ -96,12 +97,15 @@ static const syscall_fn_t sys_call_table[NR_syscalls] = {
 	SYSCALL(200, sys_getgid),        /* getgid32 */
 	SYSCALL(201, sys_geteuid),       /* geteuid32 */
 	SYSCALL(202, sys_getegid),       /* getegid32 */
+	SYSCALL(208, sys_setresuid),     /* setresuid32 */
+	SYSCALL(209, sys_getresuid),     /* getresuid32 */
 	SYSCALL(213, sys_setuid),        /* setuid32 */
 	SYSCALL(214, sys_setgid),        /* setgid32 */
 	SYSCALL(220, sys_getdents64),
 	SYSCALL(221, sys_fcntl),         /* fcntl64 */
 	SYSCALL(224, sys_gettid),
 	SYSCALL(238, sys_tkill),
+	SYSCALL(240, sys_futex),
 	SYSCALL(243, sys_set_thread_area),
 	SYSCALL(244, sys_get_thread_area),
 	SYSCALL(252, sys_exit_group),
@@ -112,6 +116,7 @@ static const syscall_fn_t sys_call_table[NR_syscalls] = {
 	SYSCALL(295, sys_openat),
 	SYSCALL(330, sys_dup3),
 	SYSCALL(331, sys_pipe2),
+	SYSCALL(340, sys_prlimit64),
 };
 
 unsigned long syscall_count;

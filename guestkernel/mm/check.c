@@ -309,6 +309,7 @@ void vm_check(unsigned long syscall_nr)
 	check_free_lists(listed);
 	check_references();
 	check_frames(listed);
+	vm_check_violations += check_user_counts();   /* RLIMIT_NPROC counts balance */
 	local_irq_restore(flags);
 }
 

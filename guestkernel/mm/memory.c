@@ -13,22 +13,65 @@
 #include <asm/processor.h>
 #include <linux/errno.h>
 #include <linux/fs.h>
+#include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 
+/*
+ * Page-sized copies and clears, 32 bytes a loop. memcpy and memset use rep movsb and
+ * rep stosb: about as fast on a CPU, but an emulator runs those as one translated block
+ * per byte, and fork and page faults copy and clear whole pages.
+ */
+static void copy_chunks(void *to, const void *from, unsigned long chunks)
+{
+	__asm__ __volatile__(
+		"1:\n\t"
+		"movl 0(%1), %%eax\n\t"  "movl 4(%1), %%edx\n\t"
+		"movl %%eax, 0(%0)\n\t"  "movl %%edx, 4(%0)\n\t"
+		"movl 8(%1), %%eax\n\t"  "movl 12(%1), %%edx\n\t"
+		"movl %%eax, 8(%0)\n\t"  "movl %%edx, 12(%0)\n\t"
+		"movl 16(%1), %%eax\n\t" "movl 20(%1), %%edx\n\t"
+		"movl %%eax, 16(%0)\n\t" "movl %%edx, 20(%0)\n\t"
+		"movl 24(%1), %%eax\n\t" "movl 28(%1), %%edx\n\t"
+		"movl %%eax, 24(%0)\n\t" "movl %%edx, 28(%0)\n\t"
+		"addl $32, %0\n\t"
+		"addl $32, %1\n\t"
+		"decl %2\n\t"
+		"jnz 1b"
+		: "+r"(to), "+r"(from), "+r"(chunks) : : "eax", "edx", "memory", "cc");
+}
+
+static void clear_chunks(void *to, unsigned long chunks)
+{
+	__asm__ __volatile__(
+		"1:\n\t"
+		"movl $0, 0(%0)\n\t"  "movl $0, 4(%0)\n\t"
+		"movl $0, 8(%0)\n\t"  "movl $0, 12(%0)\n\t"
+		"movl $0, 16(%0)\n\t" "movl $0, 20(%0)\n\t"
+		"movl $0, 24(%0)\n\t" "movl $0, 28(%0)\n\t"
+		"addl $32, %0\n\t"
+		"decl %1\n\t"
+		"jnz 1b"
+		: "+r"(to), "+r"(chunks) : : "memory", "cc");
+}
+
+static void copy_page(void *to, const void *from) { copy_chunks(to, from, PAGE_SIZE / 32); }
+static void clear_page(void *to) { clear_chunks(to, PAGE_SIZE / 32); }
+
 pgd_t *pgd_alloc(void)
 {
-	struct page *page = alloc_zeroed_page(PG_PGTABLE);
+	struct page *page = alloc_page(PG_PGTABLE);
 	pgd_t *pgd;
 
 	if (!page)
 		return NULL;
 	pgd = page_address(page);
+	clear_chunks(pgd, USER_PTRS_PER_PGD * sizeof(pgd_t) / 32);
 	/* The kernel half is the same in every address space. */
-	memcpy(pgd + USER_PTRS_PER_PGD, swapper_pg_dir + USER_PTRS_PER_PGD,
-	       (PTRS_PER_PGD - USER_PTRS_PER_PGD) * sizeof(pgd_t));
+	copy_chunks(pgd + USER_PTRS_PER_PGD, swapper_pg_dir + USER_PTRS_PER_PGD,
+		    (PTRS_PER_PGD - USER_PTRS_PER_PGD) * sizeof(pgd_t) / 32);
 	return pgd;
 }
 
@@ -51,10 +94,11 @@ pte_t *pte_alloc(struct mm_struct *mm, unsigned long addr)
 	pgd_t *pde = &mm->pgd[pgd_index(addr)];
 
 	if (!(*pde & _PAGE_PRESENT)) {
-		struct page *page = alloc_zeroed_page(PG_PGTABLE);
+		struct page *page = alloc_page(PG_PGTABLE);
 
 		if (!page)
 			return NULL;
+		clear_page(page_address(page));
 		/* The directory entry allows everything; the PTEs decide. */
 		*pde = page_to_phys(page) | _PAGE_PRESENT | _PAGE_RW | _PAGE_USER;
 	}
@@ -158,16 +202,34 @@ void change_protection(struct mm_struct *mm, unsigned long start, unsigned long 
 }
 
 /*
+ * fork with cow=0, as xv6 does: the child gets its own copy of a private page at once,
+ * with the parent's bits, and the parent's entry is left as it was. Page-cache frames
+ * (program text, read-only) are still shared.
+ */
+static int copy_one_page(struct mm_struct *dst, pte_t *dpte, pte_t spte)
+{
+	struct page *page = alloc_page(PG_ANON);
+
+	if (!page)
+		return -ENOMEM;
+	copy_page(page_address(page), page_address(pfn_to_page(pte_pfn(spte))));
+	*dpte = page_to_phys(page) | (spte & ~PTE_PFN_MASK);
+	dst->rss++;
+	return 0;
+}
+
+/*
  * fork: the child maps every frame the parent maps in vma, one more reference each.
  * A private page that could be written (now or after mprotect) loses _PAGE_RW in both
  * tables, so the first write of either side goes through do_wp_page and copies it.
  * Shared mappings keep their bits: both sides write the same frame. The caller flushes
- * the parent's TLB once at the end. On -ENOMEM what was copied stays in dst, counted,
- * for mmput to undo.
+ * the parent's TLB once at the end. With cow=0 private anonymous pages are copied here
+ * instead (copy_one_page). On -ENOMEM what was copied stays in dst, counted, for mmput
+ * to undo.
  */
 int copy_page_range(struct mm_struct *dst, struct mm_struct *src, struct vm_area_struct *vma)
 {
-	bool cow = !(vma->vm_flags & VM_SHARED);
+	bool private = !(vma->vm_flags & VM_SHARED);
 	unsigned long addr = vma->vm_start;
 
 	while (addr < vma->vm_end) {
@@ -182,6 +244,8 @@ int copy_page_range(struct mm_struct *dst, struct mm_struct *src, struct vm_area
 		}
 		dpte = NULL;
 		for (; addr < next; addr += PAGE_SIZE, spte++) {
+			struct page *page;
+
 			if (!pte_mapped(*spte))
 				continue;
 			if (!dpte) {    /* a child page table only where the parent has pages */
@@ -191,10 +255,16 @@ int copy_page_range(struct mm_struct *dst, struct mm_struct *src, struct vm_area
 			} else {
 				dpte = pte_lookup(dst, addr);
 			}
-			if (cow)
+			page = pfn_to_page(pte_pfn(*spte));
+			if (private && !fork_cow && page->kind != PG_CACHE) {
+				if (copy_one_page(dst, dpte, *spte))
+					return -ENOMEM;
+				continue;
+			}
+			if (private)
 				*spte &= ~(pte_t)_PAGE_RW;
 			*dpte = *spte;
-			get_page(pfn_to_page(pte_pfn(*spte)));
+			get_page(page);
 			dst->rss++;
 		}
 	}
@@ -216,7 +286,10 @@ static void fill_page(struct vm_area_struct *vma, unsigned long addr, void *kadd
 			memcpy(kaddr, inode->i_data + off, copied);
 		}
 	}
-	memset((char *)kaddr + copied, 0, PAGE_SIZE - copied);
+	if (copied)
+		memset((char *)kaddr + copied, 0, PAGE_SIZE - copied);
+	else
+		clear_page(kaddr);
 }
 
 static int do_no_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
@@ -258,7 +331,7 @@ static int do_cow_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigne
 
 	if (!page)
 		return VM_FAULT_OOM;
-	memcpy(page_address(page), page_address(old), PAGE_SIZE);
+	copy_page(page_address(page), page_address(old));
 	*pte = page_to_phys(page) | vma_pte_bits(vma->vm_flags);
 	put_page(old);
 	flush_tlb_page(mm, addr);

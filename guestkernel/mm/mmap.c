@@ -375,7 +375,7 @@ int expand_stack(struct vm_area_struct *vma, unsigned long addr)
 	struct mm_struct *mm = vma->vm_mm;
 
 	addr &= PAGE_MASK;
-	if (vma->vm_end - addr > STACK_RLIMIT)
+	if (vma->vm_end - addr > STACK_RLIMIT || vma->vm_end - addr > rlimit(RLIMIT_STACK))
 		return -ENOMEM;
 	find_vma_prev(mm, addr, &prev);
 	if (prev && prev->vm_end > addr - STACK_GAP_PAGES * PAGE_SIZE && prev != vma)

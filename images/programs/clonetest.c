@@ -9,7 +9,13 @@
  *  3. set_thread_area: a TLS descriptor read through %gs.
  *  4. clone as a thread (CLONE_VM ... CLONE_THREAD, SETTLS, PARENT_SETTID,
  *     CHILD_CLEARTID): shared memory, its own %gs base, and the kernel's futex wake
- *     of the cleared tid when it exits. */
+ *     of the cleared tid when it exits.
+ *  5. several threads add to one counter under a futex-based lock, each with its own
+ *     TLS block; joined by waiting until the kernel clears each one's tid word; the
+ *     count must be exact, and threads are not children for waitpid.
+ *  6. exit_group from a thread ends the whole process: its parent sees the status.
+ * Only the main thread prints, after the others are gone, so the output is the same
+ * whatever the scheduling. */
 #include <asm/ldt.h>
 #include <errno.h>
 #include <linux/futex.h>
@@ -18,7 +24,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int failures;
@@ -180,12 +188,142 @@ static void test_thread(void)
 	check(tls_entry < 0 || current_tls() == &main_tls, "our TLS is unchanged");
 }
 
+/* futex without errno (the threads share one): the raw result, or -errno. */
+static long raw_futex(int *uaddr, int op, int val, const struct timespec *timeout)
+{
+	long r;
+	__asm__ volatile("int $0x80"
+	                 : "=a"(r)
+	                 : "0"(SYS_futex), "b"(uaddr), "c"(op), "d"(val), "S"(timeout)
+	                 : "memory");
+	return r;
+}
+
+/* A lock word: 0 free, 1 taken, 2 taken and someone may sleep on it (the classic
+ * three-state futex mutex). Sleepers only enter the kernel when the lock is taken. */
+static void lock(int *m)
+{
+	int c = 0;
+	if (__atomic_compare_exchange_n(m, &c, 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		return;
+	if (c != 2)
+		c = __atomic_exchange_n(m, 2, __ATOMIC_SEQ_CST);
+	while (c != 0) {
+		raw_futex(m, FUTEX_WAIT_PRIVATE, 2, NULL);
+		c = __atomic_exchange_n(m, 2, __ATOMIC_SEQ_CST);
+	}
+}
+
+static void unlock(int *m)
+{
+	if (__atomic_fetch_sub(m, 1, __ATOMIC_SEQ_CST) != 1) {
+		__atomic_store_n(m, 0, __ATOMIC_SEQ_CST);
+		raw_futex(m, FUTEX_WAKE_PRIVATE, 1, NULL);
+	}
+}
+
+/* Sleeps until the kernel has cleared *tid (CLONE_CHILD_CLEARTID at thread exit). */
+static void join(int *tid)
+{
+	int v;
+	while ((v = __atomic_load_n(tid, __ATOMIC_SEQ_CST)) != 0)
+		raw_futex(tid, FUTEX_WAIT, v, NULL);
+}
+
+#define NTHREADS 4
+#define ROUNDS 20000
+
+static int counter_lock;
+static volatile int counter;
+static struct tls worker_tls[NTHREADS];
+static int worker_tid[NTHREADS];
+static volatile int worker_ok[NTHREADS];
+static char worker_stack[NTHREADS][16384] __attribute__((aligned(16)));
+
+static int worker(void *arg)
+{
+	int i = (int)(long)arg, ok = 1;
+	for (int n = 0; n < ROUNDS; n++) {
+		lock(&counter_lock);
+		counter = counter + 1;
+		if (n % 2000 == 0)
+			sched_yield(); /* holding the lock: the others must wait for it */
+		unlock(&counter_lock);
+		if (n % 5000 == 0 && tls_entry >= 0)
+			ok &= current_tls() == &worker_tls[i] && current_tls()->value == 10 + i;
+	}
+	ok &= gettid() != getpid();
+	worker_ok[i] = ok;
+	return 0;
+}
+
+static void test_threads_counter(void)
+{
+	int flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+	            CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+	struct user_desc u[NTHREADS];
+	int created = 0;
+	if (tls_entry >= 0)
+		flags |= CLONE_SETTLS;
+	counter = 0;
+	for (int i = 0; i < NTHREADS; i++) {
+		worker_tls[i].self = &worker_tls[i];
+		worker_tls[i].value = 10 + i;
+		describe(&u[i], &worker_tls[i], tls_entry);
+		/* PARENT_SETTID and CHILD_CLEARTID on one word, as thread libraries do: it
+		 * holds the tid from before the thread runs until the kernel clears it. */
+		if (clone(worker, worker_stack[i] + sizeof(worker_stack[i]), flags, (void *)(long)i,
+		          &worker_tid[i], tls_entry >= 0 ? &u[i] : NULL, &worker_tid[i]) > 0)
+			created++;
+	}
+	check(created == NTHREADS, "4 threads with CLONE_SETTLS and CLONE_CHILD_CLEARTID");
+	for (int i = 0; i < NTHREADS; i++)
+		join(&worker_tid[i]);
+	check(counter == NTHREADS * ROUNDS, "80000 increments under a futex lock, count exact");
+	int all_ok = 1;
+	for (int i = 0; i < NTHREADS; i++)
+		all_ok &= worker_ok[i];
+	check(all_ok, "each thread saw its own TLS block and its own tid");
+	check(tls_entry < 0 || current_tls() == &main_tls, "the main thread's TLS is unchanged");
+	check(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD, "threads are not children: ECHILD");
+}
+
+static int never_set;
+
+static int exit_group_fn(void *arg)
+{
+	(void)arg;
+	syscall(SYS_exit_group, 5);
+	return 1;
+}
+
+static void test_exit_group(void)
+{
+	static char stack[16384] __attribute__((aligned(16)));
+	int status;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+		if (clone(exit_group_fn, stack + sizeof(stack), flags, NULL) <= 0)
+			_exit(2);
+		/* Sleep; the thread's exit_group ends us too. (A guard, not a wait.) */
+		struct timespec guard = { 10, 0 };
+		raw_futex(&never_set, FUTEX_WAIT, 0, &guard);
+		_exit(3);
+	}
+	check(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 5,
+	      "exit_group in a thread ends the process: status 5");
+}
+
 int main(void)
 {
 	test_vfork();
 	test_clone_process();
 	test_tls();
 	test_thread();
+	test_threads_counter();
+	test_exit_group();
 	printf("clonetest: %s\n", failures ? "FAILED" : "all ok");
 	return failures ? 1 : 0;
 }

@@ -44,8 +44,10 @@ static void stale_tlb(void)
 		check(0, "pipe");
 		return;
 	}
-	page_value[0] = 1111;                     /* a writable TLB entry for the page */
 	fflush(stdout);
+	/* The last thing before fork: nothing (a console write, a switch to another
+	 * process) may evict the writable TLB entry this store leaves. */
+	page_value[0] = 1111;
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(go[1]);

@@ -34,7 +34,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_machine import RunFailed, machine_info, timed_run  # noqa: E402
+from bench_machine import RunFailed, checked_run, machine_info, program_machines  # noqa: E402
 
 KBENCH_RE = re.compile(r"kbench: (\w+): (\d+) in (\d+) us: (\d+) ns per")
 DEFAULT_COUNTS = "getpid=200000,pipe=20000,fault=20000"
@@ -66,19 +66,8 @@ def main():
         counts[name] = int(n)
     qemu = shutil.which(args.qemu)
 
-    def fs_argv(append):
-        return [args.forkscope, "run", "--kernel", args.kernel, "--initrd", args.initramfs,
-                "--append", append]
-
-    def qemu_argv(append):
-        return [qemu, "-accel", "tcg", "-kernel", args.kernel, "-initrd", args.initramfs,
-                "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
-                "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-append", append]
-
-    machines = [("forkscope", fs_argv, 0)]
-    if qemu:
-        machines.append(("qemu", qemu_argv, 1))   # isa-debug-exit: (0 << 1) | 1
-    else:
+    machines = program_machines(args.forkscope, args.kernel, args.initramfs, qemu)
+    if not qemu:
         print("bench_kernel: %s not found; forkscope and native only" % args.qemu)
 
     print("bench_kernel: guest kernel micro-benchmarks, forkscope vs qemu-system-i386 vs native")
@@ -88,10 +77,7 @@ def main():
     print()
 
     def run(argv, expected):
-        wall, _, out, err, status = timed_run(argv, args.timeout)
-        if status != expected:
-            raise RunFailed("%s: exit status %d, expected %d\n%s\n%s" % (
-                " ".join(argv), status, expected, out.decode(errors="replace"), err.decode(errors="replace")))
+        wall, _, out = checked_run(argv, expected, args.timeout)
         return wall, guest_ns_per_op(out)
 
     rows = []

@@ -40,6 +40,7 @@ import json
 import os
 import platform
 import re
+import resource
 import selectors
 import shutil
 import statistics
@@ -97,6 +98,42 @@ def timed_run(argv, timeout):
     status = proc.wait(timeout=max(1.0, deadline - time.perf_counter()))
     wall = time.perf_counter() - t0
     return wall, first, bytes(out), bytes(err), status
+
+
+def program_machines(forkscope, kernel, initramfs, qemu, ram_mib=None):
+    """The two machines booting a guest program from the same kernel and initramfs, as
+    (name, argv for a kernel command line, the exit status a passing program gives).
+    QEMU only when it is installed (qemu: its path or None)."""
+    ram = ["--ram", str(ram_mib)] if ram_mib else []
+
+    def fs_argv(append):
+        return [forkscope, "run", "--kernel", kernel, "--initrd", initramfs, *ram, "--append", append]
+
+    def qemu_argv(append):
+        return [qemu, "-accel", "tcg", *(["-m", str(ram_mib)] if ram_mib else []), "-kernel", kernel,
+                "-initrd", initramfs, "-display", "none", "-serial", "stdio", "-monitor", "none",
+                "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-append", append]
+
+    machines = [("forkscope", fs_argv, 0)]
+    if qemu:
+        machines.append(("qemu", qemu_argv, 1))   # isa-debug-exit: (0 << 1) | 1
+    return machines
+
+
+def children_cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def checked_run(argv, expected, timeout):
+    """timed_run that insists on the exit status; returns (wall s, CPU s, stdout)."""
+    cpu0 = children_cpu_seconds()
+    wall, _, out, err, status = timed_run(argv, timeout)
+    cpu = children_cpu_seconds() - cpu0   # timed_run has waited for the process
+    if status != expected:
+        raise RunFailed("%s: exit status %d, expected %d\n%s\n%s" % (
+            " ".join(argv), status, expected, out.decode(errors="replace"), err.decode(errors="replace")))
+    return wall, cpu, out
 
 
 def result_lines(stdout):

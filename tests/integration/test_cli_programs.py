@@ -28,7 +28,7 @@ RTC = "1000000000"  # fixed, so that runs are reproducible
 EXIT_HOST = 4       # forkscope cc without the host tools it needs
 
 BUILT_IN = ["cat", "echo", "exectest", "hello", "init", "libctest", "ls", "memtest", "pipes", "segv", "sigtest",
-            "sleep"]
+            "sh", "sleep", "vforktest", "forkbomb", "orphans", "waittest", "forkexec"]
 
 # printf with a 64-bit number (libgcc's division helpers), a computation, the arguments
 # and an exit status: everything a user's first program exercises.

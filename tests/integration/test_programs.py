@@ -39,7 +39,8 @@ GUARD = "3000000000"   # instructions: far more than any program here needs
 TRAILER_RE = re.compile(r"(?:check=vm: (\d+) system calls checked, (\d+) violations\n)?exit: status (\d+)\n\Z")
 
 BIN = sorted(["cat", "clonetest", "echo", "exectest", "hello", "init", "libctest", "ls", "memtest", "notelf",
-              "pipes", "segv", "sigtest", "sleep", "forktest", "cowtest", "kbench"])
+              "pipes", "segv", "sigtest", "sleep", "forktest", "cowtest", "kbench", "forkbench",
+              "vforktest", "forkbomb", "orphans", "waittest", "forkexec", "sh"])
 
 
 class Boot:
@@ -125,13 +126,13 @@ class TranscriptTest(ProgramCase):
         self.assertProgram(b, TRANSCRIPTS["cowtest"])
         self.assertEqual(b.violations, 0, b.run.describe())
 
-    def test_clonetest_skips_what_needs_clone(self):
-        b = boot("/bin/clonetest")
-        self.assertExit(b.run, 0)
-        self.assertIn("clonetest: set_thread_area picks a slot: ok\n", b.output)
-        self.assertIn("clonetest: %gs:0 reads the TLS block: ok\n", b.output)
-        self.assertTrue(b.output.endswith("clonetest: all ok\n"), b.run.describe())
-        self.assertNotIn("FAIL", b.output)
+    def test_clonetest_threads_and_futex(self):
+        # Nothing is skipped any more: vfork, clone, TLS, threads with CLONE_SETTLS and
+        # CLONE_CHILD_CLEARTID, a futex lock, exit_group from a thread; all as natively.
+        b = boot("/bin/clonetest", options="check=vm")
+        self.assertProgram(b, TRANSCRIPTS["clonetest"])
+        self.assertNotIn("skipped", b.output)
+        self.assertEqual(b.violations, 0, b.run.describe())
 
 
 class ForkFaultInjectionTest(ProgramCase):
@@ -141,12 +142,13 @@ class ForkFaultInjectionTest(ProgramCase):
     finds nothing leaked; every unwinding label is reached by some N."""
 
     LABELS = ["bad_fork_cleanup_signal", "bad_fork_cleanup_sighand", "bad_fork_cleanup_fs",
-              "bad_fork_cleanup_files", "bad_fork_free", "fork_out"]
+              "bad_fork_cleanup_files", "bad_fork_cleanup_count", "bad_fork_free", "fork_out"]
+    OPTIONS = "loglevel=7 check=vm"   # test_tlb_and_cow.py runs the sweep with cow=0 too
 
     def test_sweep(self):
         reached = set()
         for n in range(1, 200):
-            b = boot("/bin/hello", options="fail_nth=%d loglevel=7 check=vm" % n)
+            b = boot("/bin/hello", options="fail_nth=%d %s" % (n, self.OPTIONS))
             self.assertEqual(b.violations, 0, b.run.describe())
             self.assertNotIn("Oops", b.run.text)
             labels = set(re.findall(r"^fork: unwind (\w+)", b.output, re.M))

@@ -27,7 +27,7 @@ MOTD_SOURCE = os.environ.get("MOTD_SOURCE", "")
 
 PROGRAMS = ["init", "hello", "echo", "cat", "ls", "sleep", "memtest", "segv", "pipes",
             "sigtest", "exectest", "libctest", "clonetest", "forktest",
-            "cowtest", "kbench"]
+            "cowtest", "kbench", "forkbench", "vforktest", "forkbomb", "orphans", "waittest", "forkexec", "sh"]
 
 # Expected stdout of the self-checking programs (exit status 0).
 TRANSCRIPTS = {
@@ -128,6 +128,12 @@ clonetest: thread wrote shared memory: ok
 clonetest: thread has its own tid in our process: ok
 clonetest: thread sees its own TLS through %gs: ok
 clonetest: our TLS is unchanged: ok
+clonetest: 4 threads with CLONE_SETTLS and CLONE_CHILD_CLEARTID: ok
+clonetest: 80000 increments under a futex lock, count exact: ok
+clonetest: each thread saw its own TLS block and its own tid: ok
+clonetest: the main thread's TLS is unchanged: ok
+clonetest: threads are not children: ECHILD: ok
+clonetest: exit_group in a thread ends the process: status 5: ok
 clonetest: all ok
 """,
     "forktest": """\
@@ -158,6 +164,89 @@ cowtest: child and grandchild each see their parent's value, then their own: ok
 cowtest: the parent's value is unchanged: ok
 cowtest: a shared mapping stays shared: the parent sees the child's write: ok
 cowtest: all ok
+""",
+    "vforktest": """\
+vforktest: the child's store before _exit is seen by the parent: ok
+vforktest: the child's exit code 5 comes back through waitpid: ok
+vforktest: the parent stays suspended until the child exits (steps ccc then p): ok
+vforktest: echo ran through vfork and execve
+vforktest: the parent resumes after the child's execve, seeing its store: ok
+vforktest: echo exits 0: ok
+vforktest: a failed execve leaves the child on our memory (errno ENOENT): ok
+vforktest: that child's exit code 127 comes back: ok
+vforktest: four vfork children exit 20..23, collected in reverse order: ok
+vforktest: no child left: ECHILD: ok
+vforktest: all ok
+""",
+    "forkbomb": """\
+forkbomb: setrlimit RLIMIT_NPROC to 8: ok
+forkbomb: getrlimit reads 8 back: ok
+forkbomb: round 1: fork fails with EAGAIN at the limit: ok
+forkbomb: round 1: 7 children before that (we count too): ok
+forkbomb: round 1: every child reaped, each exited 0: ok
+forkbomb: round 1: fork works again once they are gone: ok
+forkbomb: round 2: fork fails with EAGAIN at the limit: ok
+forkbomb: round 2: 7 children before that (we count too): ok
+forkbomb: round 2: every child reaped, each exited 0: ok
+forkbomb: round 2: fork works again once they are gone: ok
+forkbomb: old getrlimit reads RLIM_INFINITY as 0x7fffffff: ok
+forkbomb: prlimit64 reads the same limit: ok
+forkbomb: RLIMIT_NOFILE 8: dup stops at fd 7 (EMFILE), dup2 to fd 8 is EBADF: ok
+forkbomb: RLIMIT_STACK 512 KiB: 2 MiB of recursion dies of SIGSEGV: ok
+forkbomb: soft above hard: EINVAL: ok
+forkbomb: raising the hard limit without privilege: EPERM: ok
+forkbomb: an unknown resource: EINVAL: ok
+forkbomb: lowering the soft limit alone: ok
+forkbomb: all ok
+""",
+    "orphans": """\
+orphans: the child forked a grandchild and exited 0: ok
+orphans: the grandchild reported back: ok
+orphans: the grandchild's first parent was the child: ok
+orphans: after the child's exit the grandchild's parent is init: ok
+orphans: the grandchild is not our child (waitpid: ECHILD): ok
+orphans: init reaped the grandchild (kill 0: ESRCH): ok
+orphans: no child left: ECHILD: ok
+orphans: all ok
+""",
+    "waittest": """\
+waittest: exit(0): status 0x0000, WIFEXITED, WEXITSTATUS 0: ok
+waittest: exit(1): status 0x0100, WIFEXITED, WEXITSTATUS 1: ok
+waittest: exit(255): status 0xff00, WIFEXITED, WEXITSTATUS 255: ok
+waittest: killed by SIGKILL: status 0x0009, WIFSIGNALED, WTERMSIG 9: ok
+waittest: killed by SIGTERM: status 0x000f, WIFSIGNALED, WTERMSIG 15: ok
+waittest: killed by SIGSEGV (a store to address 0): WTERMSIG 11, no core: ok
+waittest: WNOHANG while the child runs returns 0: ok
+waittest: WNOHANG for any child returns 0 too: ok
+waittest: after the pipe closes the child exits 7: ok
+waittest: waitpid for the second child gets it (4): ok
+waittest: wait then gets the first (3): ok
+waittest: wait with no children: ECHILD: ok
+waittest: waitpid WNOHANG with no children: ECHILD: ok
+waittest: waitpid for a pid that is not our child: ECHILD: ok
+waittest: status 0x0000: WIFEXITED 1 WEXITSTATUS 0 WIFSIGNALED 0 WTERMSIG 0 WCOREDUMP 0 WIFSTOPPED 0 WSTOPSIG 0 WIFCONTINUED 0
+waittest: status 0x0100: WIFEXITED 1 WEXITSTATUS 1 WIFSIGNALED 0 WTERMSIG 0 WCOREDUMP 0 WIFSTOPPED 0 WSTOPSIG 1 WIFCONTINUED 0
+waittest: status 0xff00: WIFEXITED 1 WEXITSTATUS 255 WIFSIGNALED 0 WTERMSIG 0 WCOREDUMP 0 WIFSTOPPED 0 WSTOPSIG 255 WIFCONTINUED 0
+waittest: status 0x0009: WIFEXITED 0 WEXITSTATUS 0 WIFSIGNALED 1 WTERMSIG 9 WCOREDUMP 0 WIFSTOPPED 0 WSTOPSIG 0 WIFCONTINUED 0
+waittest: status 0x000f: WIFEXITED 0 WEXITSTATUS 0 WIFSIGNALED 1 WTERMSIG 15 WCOREDUMP 0 WIFSTOPPED 0 WSTOPSIG 0 WIFCONTINUED 0
+waittest: status 0x008b: WIFEXITED 0 WEXITSTATUS 0 WIFSIGNALED 1 WTERMSIG 11 WCOREDUMP 1 WIFSTOPPED 0 WSTOPSIG 0 WIFCONTINUED 0
+waittest: status 0x137f: WIFEXITED 0 WEXITSTATUS 19 WIFSIGNALED 0 WTERMSIG 127 WCOREDUMP 0 WIFSTOPPED 1 WSTOPSIG 19 WIFCONTINUED 0
+waittest: status 0x057f: WIFEXITED 0 WEXITSTATUS 5 WIFSIGNALED 0 WTERMSIG 127 WCOREDUMP 0 WIFSTOPPED 1 WSTOPSIG 5 WIFCONTINUED 0
+waittest: status 0xffff: WIFEXITED 0 WEXITSTATUS 255 WIFSIGNALED 0 WTERMSIG 127 WCOREDUMP 1 WIFSTOPPED 0 WSTOPSIG 255 WIFCONTINUED 1
+waittest: all ok
+""",
+    "forkexec": """\
+forkexec: echo | cat passes 'hello through a pipe': ok
+forkexec: echo | cat: both exit 0: ok
+forkexec: echo -n | cat | cat | cat passes the bytes unchanged: ok
+forkexec: four stages, four exit statuses 0: ok
+forkexec: cat of a missing file | cat carries the error message: ok
+forkexec: statuses 1 and 0: ok
+forkexec: a stage that cannot be executed exits 127 and passes nothing on: ok
+forkexec: the echo before it exits 0 or dies of SIGPIPE: ok
+forkexec: echo of 38 words | cat | cat: ok
+forkexec: every stage was waited for: ECHILD: ok
+forkexec: all ok
 """,
 }
 

@@ -12,6 +12,8 @@ extern char boot_command_line[COMMAND_LINE_SIZE]; /* as the loader gave it */
 extern char saved_command_line[COMMAND_LINE_SIZE]; /* without the image name */
 extern const char *execute_command;  /* init=, NULL when not given */
 extern bool vm_check_enabled;        /* check=vm */
+extern bool fork_cow;                /* cow=0: fork copies private pages at once */
+extern bool fork_tlb_flush;          /* fork_tlb_flush=0: a deliberate bug, for tests (not in init) */
 extern const char *test_fault;       /* test_fault=pf|wp|ud|gp|de|bp: oops on purpose */
 extern const char *bench_workload;   /* bench=cpu|io: run a workload (init/bench.c) */
 extern unsigned int bench_scale;     /* bench_scale=N: its units of work, 0 = default */

@@ -6,6 +6,7 @@
 #include <asm/ptrace.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
+#include <linux/resource.h>
 #include <linux/signal.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -67,12 +68,17 @@ struct sighand_struct {
 	struct k_sigaction action[_NSIG];
 };
 
+/* signal_struct.flags */
+#define SIGNAL_GROUP_EXIT 0x8   /* exit_group, a fatal signal or exec is ending the other threads */
+
 /* Per-process state shared by threads. */
 struct signal_struct {
 	int count;
 	wait_queue_head_t wait_chldexit;   /* parents sleeping in wait4 */
-	int group_exit_code;
+	int group_exit_code;               /* every thread's exit code once SIGNAL_GROUP_EXIT */
 	unsigned long flags;
+	struct task_struct *group_exit_task;   /* exec waiting for the other threads to go */
+	struct rlimit rlim[RLIM_NLIMITS];   /* inherited by fork, kept by exec */
 };
 
 /* vfork: the parent sleeps on this until the child execs or exits (mm_release). */
@@ -87,8 +93,12 @@ struct task_struct {
 	unsigned long tif;
 	int usage;                         /* references; freed at 0 */
 	int pid, tgid, pgrp, session;
+	unsigned int uid, euid, suid;      /* real, effective, saved user ids */
+	struct user_struct *user;          /* our uid's process count (RLIMIT_NPROC) */
 	struct task_struct *real_parent;   /* who forked us (init after reparenting) */
 	struct task_struct *parent;        /* who gets SIGCHLD and waits for us */
+	struct task_struct *group_leader;  /* the thread whose pid is our tgid */
+	struct list_head thread_group;     /* the other threads of our group (no head) */
 	struct list_head children;         /* our children, linked by their sibling */
 	struct list_head sibling;
 	struct list_head tasks;            /* every task, in pid creation order */
@@ -157,19 +167,38 @@ void fork_init(void);
 struct sighand_struct *alloc_sighand(void);   /* default dispositions, count 1 */
 struct signal_struct *alloc_signal(void);
 void kernel_thread_exit(int ret);             /* entry.S: fn returned */
-void mm_release(struct task_struct *tsk);      /* exec/exit: wake a vfork parent */
+void mm_release(struct task_struct *tsk, struct mm_struct *mm);   /* exec/exit: vfork, clear_child_tid */
 long do_fork(unsigned long clone_flags, unsigned long stack_start, struct pt_regs *regs,
 	     int *parent_tidptr, int *child_tidptr);
 
 /* kernel/exit.c */
 void do_exit(long code) __noreturn;       /* code: Linux wait status (exit << 8 | sig) */
+void do_group_exit(long code) __noreturn; /* every thread of the group exits with code */
+void zap_other_threads(struct task_struct *p);   /* SIGKILL to the rest of p's group */
 void release_task(struct task_struct *p);
+int de_thread(struct task_struct *tsk);   /* exec: become the only thread of the group */
+
+/* Thread groups: every thread of a group is on the others' thread_group lists. */
+static inline bool thread_group_leader(const struct task_struct *p) { return p->group_leader == p; }
+static inline bool thread_group_empty(const struct task_struct *p) { return list_empty(&p->thread_group); }
+static inline struct task_struct *next_thread(const struct task_struct *p)
+{
+	return list_entry(p->thread_group.next, struct task_struct, thread_group);
+}
+
+/* kernel/futex.c */
+int futex_wake(struct mm_struct *mm, u32 *uaddr, int nr_wake);
 
 /* arch/process.c */
 void switch_to(struct task_struct *prev, struct task_struct *next);
 void copy_thread_kernel(struct task_struct *p, int (*fn)(void *), void *arg);
-/* For fork (issue 4): the child resumes in user mode from a copy of regs, EAX = 0. */
-void copy_thread_user(struct task_struct *p, const struct pt_regs *regs);
+/* For fork: the child resumes in user mode from a copy of regs, EAX = 0; with
+ * CLONE_SETTLS it gets the TLS descriptor whose struct user_desc * is in ESI. */
+int copy_thread_user(unsigned long clone_flags, struct task_struct *p, const struct pt_regs *regs);
+
+/* arch/tls.c */
+struct user_desc;
+int do_set_thread_area(struct task_struct *t, struct user_desc *u_info, bool can_allocate);
 void start_thread(struct pt_regs *regs, unsigned long eip, unsigned long esp);
 void fpu_init(void);
 void load_tls(struct task_struct *t);

@@ -131,6 +131,7 @@ struct pt_regs;
 
 /* kernel/signal.c */
 int send_sig_info(int sig, const struct ksiginfo *info, struct task_struct *p);
+int group_send_sig_info(int sig, const struct ksiginfo *info, struct task_struct *p);   /* kill: the process */
 int send_sig(int sig, struct task_struct *p, bool from_kernel);
 void force_sig_info(int sig, const struct ksiginfo *info, struct task_struct *p);
 void force_sig(int sig, struct task_struct *p);

@@ -43,8 +43,19 @@ long sys_setsid(void);
 long sys_uname(struct new_utsname *name);
 long sys_getrlimit(unsigned int resource, struct rlimit *rlim);
 long sys_setrlimit(unsigned int resource, const struct rlimit *rlim);
+long sys_setresuid(unsigned int ruid, unsigned int euid, unsigned int suid);
+long sys_getresuid(unsigned int *ruid, unsigned int *euid, unsigned int *suid);
 long sys_set_tid_address(int *tidptr);
+long sys_futex(u32 *uaddr, int op, u32 val, const struct timespec *utime, u32 *uaddr2, u32 val3);
 long sys_sched_yield(void);
+
+/* kernel/resource.c (getrlimit and setrlimit above live there too) */
+struct rlimit64;
+struct sysinfo;
+long sys_ugetrlimit(unsigned int resource, struct rlimit *rlim);
+long sys_prlimit64(int pid, unsigned int resource, const struct rlimit64 *new_rlim,
+		   struct rlimit64 *old_rlim);
+long sys_sysinfo(struct sysinfo *info);
 
 /* kernel/time.c */
 long sys_time(long *tloc);
