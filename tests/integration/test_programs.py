@@ -139,7 +139,9 @@ class ForkFaultInjectionTest(ProgramCase):
     """fail_nth=N fails the N-th allocation of the next fork (init's fork of the
     program). Sweep N = 1, 2, ... until the fork succeeds: every failed fork returns
     ENOMEM or EAGAIN to init, which reports it and carries on to exit 1, and check=vm
-    finds nothing leaked; every unwinding label is reached by some N."""
+    finds nothing leaked; every unwinding label is reached by some N. (The one label
+    below which no allocation is made, bad_fork_cleanup_mm, is reached by a bad
+    CLONE_SETTLS argument in test_threads.py.)"""
 
     LABELS = ["bad_fork_cleanup_signal", "bad_fork_cleanup_sighand", "bad_fork_cleanup_fs",
               "bad_fork_cleanup_files", "bad_fork_cleanup_count", "bad_fork_free", "fork_out"]

@@ -9,6 +9,7 @@ meson passes FORKSCOPE, KERNEL, INITRAMFS, PROGRAMS_DIR. Python 3 stdlib only.
 """
 
 import os
+import re
 import subprocess
 import unittest
 
@@ -596,6 +597,25 @@ class ThreadsTest(ProgramCase):
         self.assertProgram(b, TRANSCRIPT)
         self.assertEqual(b.violations, 0, b.run.describe())
         self.assertNotIn("Oops", b.run.text)
+
+    def test_a_bad_tls_argument_unwinds_from_the_last_label(self):
+        # No allocation follows copy_mm, so the fault-injection sweep (test_programs.py)
+        # cannot reach bad_fork_cleanup_mm: CLONE_SETTLS with a bad user_desc does, and
+        # the whole ladder below it runs, leaving nothing behind.
+        self.need_binary()
+        with open(self.binary, "rb") as f:
+            data = f.read()
+        entries = base_entries("echo") + [("bin/threads", 0o100755, data), ("tmp", 0o041777, b"")]
+        initrd = self.dir.write("threads-debug.cpio", newc(entries))
+        b = boot("/bin/threads", options="check=vm loglevel=7", initrd=initrd)
+        self.assertEqual(b.violations, 0, b.run.describe())
+        ladder = re.findall(r"^fork: unwind (\w+)", b.output, re.M)
+        self.assertIn("bad_fork_cleanup_mm", ladder, b.run.describe())
+        i = ladder.index("bad_fork_cleanup_mm")
+        self.assertEqual(ladder[i:i + 8], ["bad_fork_cleanup_mm", "bad_fork_cleanup_signal",
+                                           "bad_fork_cleanup_sighand", "bad_fork_cleanup_fs",
+                                           "bad_fork_cleanup_files", "bad_fork_cleanup_count",
+                                           "bad_fork_free", "fork_out"])
 
     def test_natively(self):
         # The same binary on the host's Linux: the transcript is Linux's behaviour.
