@@ -123,9 +123,13 @@ int run(const RunOptions& o, const std::vector<std::string>& words, bool after_m
     }
     if (auto ok = check_command_line_length(config->kernel_name, config->cmdline); !ok) return report_error(ok.error());
 
-    // A person at a terminal types to the guest, as with qemu -serial stdio.
+    // A person at a terminal types to the guest, as with qemu -serial stdio. Not from
+    // the background of a job-control shell (`forkscope run ... &`), where changing our
+    // controlling terminal would stop us (tcgetpgrp fails for a terminal that is not).
     std::unique_ptr<TerminalConsole> terminal;
-    if ((o.machine.input.empty() || o.machine.input == "-") && ::isatty(STDIN_FILENO)) {
+    const pid_t foreground = ::tcgetpgrp(STDIN_FILENO);
+    if ((o.machine.input.empty() || o.machine.input == "-") && ::isatty(STDIN_FILENO) &&
+        (foreground < 0 || foreground == ::getpgrp())) {
         auto t = TerminalConsole::attach(STDIN_FILENO);
         if (!t) return report_error(t.error());
         terminal = std::move(*t);
