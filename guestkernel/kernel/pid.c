@@ -45,6 +45,22 @@ void free_pidmap(int pid)
 		pidmap[pid / BITS_PER_LONG] &= ~(1UL << (pid % BITS_PER_LONG));
 }
 
+/* For check=vm. */
+bool pid_in_use(int pid)
+{
+	return pid >= 0 && pid < PID_MAX && (pidmap[pid / BITS_PER_LONG] >> (pid % BITS_PER_LONG) & 1);
+}
+
+int pids_in_use(void)
+{
+	int i, n = 0;
+
+	for (i = 0; i < PID_MAX / BITS_PER_LONG; i++)
+		for (unsigned long w = pidmap[i]; w; w &= w - 1)   /* one set bit a turn */
+			n++;
+	return n;
+}
+
 struct task_struct *find_task_by_pid(int pid)
 {
 	struct task_struct *p;

@@ -13,6 +13,7 @@
  *     total_vm right; every mapped page lies inside a VMA and its entry allows no more
  *     than the VMA does (no write without VM_WRITE, nothing present without access).
  *
+ * kernel/check_objects.c adds the kernel objects, their reference counts and the pids.
  * Each violation prints one line; init's exit prints the totals.
  */
 #include <asm/irqflags.h>
@@ -33,7 +34,7 @@
 unsigned long vm_check_calls, vm_check_violations;
 static unsigned long current_nr;
 
-static void __printf(1, 2) violation(const char *fmt, ...)
+void vm_violation(const char *fmt, ...)
 {
 	char buf[200];
 	va_list args;
@@ -55,7 +56,7 @@ static void ref_frame(unsigned long pfn, const char *what)
 	struct page *p;
 
 	if (pfn >= max_pfn) {
-		violation("%s refers to frame 0x%05lx beyond RAM", what, pfn);
+		vm_violation("%s refers to frame 0x%05lx beyond RAM", what, pfn);
 		return;
 	}
 	p = &mem_map[pfn];
@@ -84,12 +85,12 @@ static void check_free_lists(unsigned long *listed)
 			unsigned long head = page_to_pfn(p);
 
 			if (!(p->flags & PG_buddy) || p->order != order || (head & ((1UL << order) - 1)))
-				violation("free block at 0x%05lx on the order %u list is malformed", head, order);
+				vm_violation("free block at 0x%05lx on the order %u list is malformed", head, order);
 			if (++blocks > max_pfn)
 				break;   /* a list that loops */
 		}
 		if (blocks != free_area[order].nr_free)
-			violation("order %u list has %lu blocks, nr_free says %lu", order, blocks,
+			vm_violation("order %u list has %lu blocks, nr_free says %lu", order, blocks,
 				  free_area[order].nr_free);
 		listed[order] = blocks;
 	}
@@ -108,13 +109,13 @@ static void check_frames(const unsigned long *listed)
 		u32 refs = refs_of(p);
 
 		if (p->kind >= NR_PAGE_KINDS) {
-			violation("frame 0x%05lx has kind %u", pfn, p->kind);
+			vm_violation("frame 0x%05lx has kind %u", pfn, p->kind);
 			continue;
 		}
 		kinds[p->kind]++;
 		if (p->flags & PG_buddy) {
 			if (p->order >= MAX_ORDER || p->kind != PG_FREE || pfn < block_end) {
-				violation("frame 0x%05lx heads a bad free block", pfn);
+				vm_violation("frame 0x%05lx heads a bad free block", pfn);
 			} else {
 				heads[p->order]++;
 				block_end = pfn + (1UL << p->order);
@@ -122,35 +123,35 @@ static void check_frames(const unsigned long *listed)
 		}
 		if (p->kind == PG_FREE) {
 			if (pfn >= block_end)
-				violation("free frame 0x%05lx is in no free block", pfn);
+				vm_violation("free frame 0x%05lx is in no free block", pfn);
 			if (p->count || refs)
-				violation("free frame 0x%05lx has count %d and %u references", pfn, p->count, refs);
+				vm_violation("free frame 0x%05lx has count %d and %u references", pfn, p->count, refs);
 			continue;
 		}
 		if (pfn < block_end)
-			violation("frame 0x%05lx of kind %u is inside a free block", pfn, p->kind);
+			vm_violation("frame 0x%05lx of kind %u is inside a free block", pfn, p->kind);
 		if (p->kind == PG_RESERVED)
 			continue;
 		if (!refs)
-			violation("frame 0x%05lx (kind %u, count %d) is used but nothing refers to it",
+			vm_violation("frame 0x%05lx (kind %u, count %d) is used but nothing refers to it",
 				  pfn, p->kind, p->count);
 		else if ((unsigned long)p->count != refs)
-			violation("frame 0x%05lx (kind %u) has count %d but %u references", pfn, p->kind,
+			vm_violation("frame 0x%05lx (kind %u) has count %d but %u references", pfn, p->kind,
 				  p->count, refs);
 	}
 
 	for (k = 0; k < MAX_ORDER; k++)
 		if (heads[k] != listed[k])
-			violation("%lu free blocks of order %u in mem_map, %lu on the list", heads[k], k, listed[k]);
+			vm_violation("%lu free blocks of order %u in mem_map, %lu on the list", heads[k], k, listed[k]);
 	for (k = 0; k < NR_PAGE_KINDS; k++)
 		if (kinds[k] != nr_kind_pages[k])
-			violation("%lu frames of kind %u, counter says %lu", kinds[k], k, nr_kind_pages[k]);
+			vm_violation("%lu frames of kind %u, counter says %lu", kinds[k], k, nr_kind_pages[k]);
 	for (k = PG_KERNEL; k < NR_PAGE_KINDS; k++)
 		used += kinds[k];
 	if (kinds[PG_FREE] + used != totalram_pages)
-		violation("free %lu + used %lu != total %lu", kinds[PG_FREE], used, totalram_pages);
+		vm_violation("free %lu + used %lu != total %lu", kinds[PG_FREE], used, totalram_pages);
 	if (kinds[PG_FREE] != nr_free_pages)
-		violation("%lu free frames, nr_free_pages says %lu", kinds[PG_FREE], nr_free_pages);
+		vm_violation("%lu free frames, nr_free_pages says %lu", kinds[PG_FREE], nr_free_pages);
 }
 
 static void check_mm(struct mm_struct *mm)
@@ -162,23 +163,23 @@ static void check_mm(struct mm_struct *mm)
 	for (vma = mm->mmap; vma; prev = vma, vma = vma->vm_next) {
 		count++;
 		if (vma->vm_mm != mm)
-			violation("VMA %08lx-%08lx belongs to another mm", vma->vm_start, vma->vm_end);
+			vm_violation("VMA %08lx-%08lx belongs to another mm", vma->vm_start, vma->vm_end);
 		if ((vma->vm_start | vma->vm_end) & ~PAGE_MASK || vma->vm_start >= vma->vm_end ||
 		    vma->vm_end > TASK_SIZE)
-			violation("VMA %08lx-%08lx is malformed", vma->vm_start, vma->vm_end);
+			vm_violation("VMA %08lx-%08lx is malformed", vma->vm_start, vma->vm_end);
 		if (prev && prev->vm_end > vma->vm_start)
-			violation("VMAs %08lx-%08lx and %08lx-%08lx overlap or are out of order",
+			vm_violation("VMAs %08lx-%08lx and %08lx-%08lx overlap or are out of order",
 				  prev->vm_start, prev->vm_end, vma->vm_start, vma->vm_end);
 		pages += (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
 		if (count > 100000)
 			break;
 	}
 	if (count != (unsigned long)mm->map_count)
-		violation("mm has %lu VMAs, map_count says %d", count, mm->map_count);
+		vm_violation("mm has %lu VMAs, map_count says %d", count, mm->map_count);
 	if (pages != mm->total_vm)
-		violation("VMAs cover %lu pages, total_vm says %lu", pages, mm->total_vm);
+		vm_violation("VMAs cover %lu pages, total_vm says %lu", pages, mm->total_vm);
 	if (mm->brk < mm->start_brk)
-		violation("brk %08lx below start_brk %08lx", mm->brk, mm->start_brk);
+		vm_violation("brk %08lx below start_brk %08lx", mm->brk, mm->start_brk);
 
 	/* Walk the user half of the page tables, with the VMA list alongside. */
 	vma = mm->mmap;
@@ -189,16 +190,16 @@ static void check_mm(struct mm_struct *mm)
 
 		if (!(pde & _PAGE_PRESENT)) {
 			if (pde)
-				violation("directory entry %lu is not present but not empty: %08x", i, pde);
+				vm_violation("directory entry %lu is not present but not empty: %08x", i, pde);
 			continue;
 		}
 		if (pde & _PAGE_PSE) {
-			violation("directory entry %lu maps a large page in user space", i);
+			vm_violation("directory entry %lu maps a large page in user space", i);
 			continue;
 		}
 		ref_frame(pde >> PAGE_SHIFT, "a page directory entry");
 		if ((pde >> PAGE_SHIFT) < max_pfn && mem_map[pde >> PAGE_SHIFT].kind != PG_PGTABLE) {
-			violation("directory entry %lu points to frame 0x%05x of kind %u", i,
+			vm_violation("directory entry %lu points to frame 0x%05x of kind %u", i,
 				  pde >> PAGE_SHIFT, mem_map[pde >> PAGE_SHIFT].kind);
 			continue;
 		}
@@ -209,34 +210,34 @@ static void check_mm(struct mm_struct *mm)
 
 			if (!pte_mapped(pte)) {
 				if (pte)
-					violation("PTE for %08lx holds %08x but maps nothing", addr, pte);
+					vm_violation("PTE for %08lx holds %08x but maps nothing", addr, pte);
 				continue;
 			}
 			rss++;
 			pfn = pte_pfn(pte);
 			ref_frame(pfn, "a PTE");
 			if (pfn < max_pfn && mem_map[pfn].kind != PG_ANON && mem_map[pfn].kind != PG_CACHE)
-				violation("PTE for %08lx maps frame 0x%05lx of kind %u", addr, pfn,
+				vm_violation("PTE for %08lx maps frame 0x%05lx of kind %u", addr, pfn,
 					  mem_map[pfn].kind);
 			while (vma && vma->vm_end <= addr)
 				vma = vma->vm_next;
 			if (!vma || vma->vm_start > addr) {
-				violation("page at %08lx is mapped outside any VMA", addr);
+				vm_violation("page at %08lx is mapped outside any VMA", addr);
 				continue;
 			}
 			if ((pte & _PAGE_RW) && !(vma->vm_flags & VM_WRITE))
-				violation("page at %08lx is writable in a VMA without VM_WRITE", addr);
+				vm_violation("page at %08lx is writable in a VMA without VM_WRITE", addr);
 			if ((pte & _PAGE_RW) && pfn < max_pfn && !(vma->vm_flags & VM_SHARED) &&
 			    (mem_map[pfn].kind == PG_CACHE || mem_map[pfn].count > 1))
-				violation("page at %08lx is writable but shared (frame 0x%05lx)", addr, pfn);
+				vm_violation("page at %08lx is writable but shared (frame 0x%05lx)", addr, pfn);
 			if (pte_present(pte) && !(vma->vm_flags & VM_ACCESS))
-				violation("page at %08lx is present in a PROT_NONE VMA", addr);
+				vm_violation("page at %08lx is present in a PROT_NONE VMA", addr);
 			if (pte_present(pte) && !(pte & _PAGE_USER))
-				violation("page at %08lx is not a user page", addr);
+				vm_violation("page at %08lx is not a user page", addr);
 		}
 	}
 	if (rss != mm->rss)
-		violation("%lu pages mapped, rss says %lu", rss, mm->rss);
+		vm_violation("%lu pages mapped, rss says %lu", rss, mm->rss);
 }
 
 static void check_references(void)
@@ -265,7 +266,7 @@ static void check_references(void)
 			objs += p->inuse;
 		}
 		if (slabs != c->nr_slabs || objs != c->active_objs)
-			violation("cache %s: %lu slabs with %lu objects, counters say %lu and %lu",
+			vm_violation("cache %s: %lu slabs with %lu objects, counters say %lu and %lu",
 				  c->name, slabs, objs, c->nr_slabs, c->active_objs);
 	}
 	list_for_each_entry(t, &task_list, tasks) {
@@ -282,7 +283,7 @@ static void check_references(void)
 				continue;
 			ref_frame(page_to_pfn(p), "the page cache");
 			if (p->kind != PG_CACHE)
-				violation("page cache of inode %lu holds frame 0x%05lx of kind %u",
+				vm_violation("page cache of inode %lu holds frame 0x%05lx of kind %u",
 					  inode->i_ino, page_to_pfn(p), p->kind);
 		}
 	}
@@ -310,6 +311,7 @@ void vm_check(unsigned long syscall_nr)
 	check_references();
 	check_frames(listed);
 	vm_check_violations += check_user_counts();   /* RLIMIT_NPROC counts balance */
+	check_objects();
 	local_irq_restore(flags);
 }
 

@@ -47,7 +47,7 @@ from bench_machine import RunFailed, checked_run, machine_info, program_machines
 
 FORKBENCH_RE = re.compile(r"forkbench: (\d+) KiB: (\d+) forks in (\d+) us: (\d+) ns per fork")
 DEFAULT_SIZES_KIB = "102,1024,16384,65536"   # 0.1, 1, 16 and 64 MiB
-DEFAULT_FORKS = "200,100,20,10"              # forks per timed run, for each size
+DEFAULT_FORKS = "400,200,100,50"            # forks per timed run, for each size
 MODES = (("cow", ""), ("eager", "cow=0"))
 
 

@@ -87,6 +87,8 @@ struct file {
 	const struct file_operations *f_op;
 	struct inode *f_inode;         /* NULL for pipes and the console */
 	void *private_data;
+	unsigned int f_check_gen;      /* check=vm's marks for its walk */
+	int f_check_refs;
 };
 
 struct files_struct {

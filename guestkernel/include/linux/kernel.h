@@ -6,6 +6,7 @@
 #include <linux/types.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define offsetof(type, member) __builtin_offsetof(type, member)
 #define ALIGN(x, a)   (((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
 #define min(a, b)     ((a) < (b) ? (a) : (b))
 #define max(a, b)     ((a) > (b) ? (a) : (b))

@@ -156,6 +156,8 @@ extern unsigned long nr_context_switches;
 /* kernel/pid.c */
 int alloc_pidmap(void);                   /* -EAGAIN when all pids are in use */
 void free_pidmap(int pid);
+bool pid_in_use(int pid);                 /* check=vm: the bitmap against the tasks */
+int pids_in_use(void);
 struct task_struct *find_task_by_pid(int pid);
 
 /* kernel/fork.c */

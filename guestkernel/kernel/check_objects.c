@@ -1,0 +1,212 @@
+/*
+ * kernel/check_objects.c - check=vm, the kernel objects and pids (mm/check.c does the
+ * frames and page tables). After every system call:
+ *
+ *  1. Each cache's objects in use equal the objects their owners hold: task_structs =
+ *     tasks, mm_structs = mms, vm_area_structs = the mms' VMAs, and one files_struct,
+ *     fs_struct, sighand_struct, signal_struct per distinct one the tasks point at, one
+ *     struct file per distinct file the descriptor tables and VMAs refer to.
+ *  2. Each shared object's reference count equals the references found: tasks for the
+ *     per-task structures (mm_users for an mm), descriptors and VMAs for a file.
+ *  3. The pid bitmap holds exactly the tasks' pids (and pid 0, the idle task).
+ *
+ * A fork that unwinds badly, or an exit that forgets a put, shows up here as an object,
+ * a reference or a pid left behind. One state holds references no owner shows: an
+ * execve waiting in de_thread for its process's other threads to go already holds the
+ * new program's file and, if it must unshare them, new signal handlers; files and
+ * signal handlers are not counted while one waits.
+ *
+ * Tasks are few, so the per-task structures are counted by comparing each task with
+ * the ones before it; files, which can be many, carry a mark for the walk
+ * (f_check_gen, f_check_refs).
+ */
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmcheck.h>
+
+/* A structure tasks share by pointer, with the reference count at count_offset. */
+struct shared_kind {
+	const char *cache;      /* the kmem cache its objects come from */
+	size_t task_offset;     /* where a task_struct points at it */
+	size_t count_offset;    /* its reference count (an int) */
+};
+
+static const struct shared_kind shared_kinds[] = {
+	{ "files_cache", offsetof(struct task_struct, files), offsetof(struct files_struct, count) },
+	{ "fs_cache", offsetof(struct task_struct, fs), offsetof(struct fs_struct, count) },
+	{ "sighand_cache", offsetof(struct task_struct, sighand), offsetof(struct sighand_struct, count) },
+	{ "signal_cache", offsetof(struct task_struct, signal), offsetof(struct signal_struct, count) },
+	{ "mm_struct", offsetof(struct task_struct, mm), offsetof(struct mm_struct, mm_users) },
+};
+
+static void *task_field(struct task_struct *t, size_t offset)
+{
+	return *(void **)((char *)t + offset);
+}
+
+static long cache_in_use(const char *name)
+{
+	struct kmem_cache *c;
+
+	list_for_each_entry(c, &cache_chain, next)
+		if (!strcmp(c->name, name))
+			return (long)c->active_objs;
+	return -1;
+}
+
+static void check_cache(const char *name, unsigned long owned)
+{
+	long in_use = cache_in_use(name);
+
+	if (in_use >= 0 && (unsigned long)in_use != owned)
+		vm_violation("cache %s has %ld objects in use, their owners hold %lu", name, in_use,
+			     owned);
+}
+
+/* Is obj already the field of a task before t on the task list? */
+static bool seen_before(struct task_struct *t, size_t offset, void *obj)
+{
+	struct task_struct *u;
+
+	list_for_each_entry(u, &task_list, tasks) {
+		if (u == t)
+			return false;
+		if (task_field(u, offset) == obj)
+			return true;
+	}
+	return false;
+}
+
+static void check_shared(const struct shared_kind *k)
+{
+	struct task_struct *t, *u;
+	unsigned long distinct = 0;
+
+	list_for_each_entry(t, &task_list, tasks) {
+		void *obj = task_field(t, k->task_offset);
+		int users = 0, count;
+
+		if (!obj || seen_before(t, k->task_offset, obj))
+			continue;
+		distinct++;
+		list_for_each_entry(u, &task_list, tasks)
+			users += task_field(u, k->task_offset) == obj;
+		count = *(int *)((char *)obj + k->count_offset);
+		if (count != users)
+			vm_violation("%s object of pid %d: count %d, %d tasks use it", k->cache, t->pid,
+				     count, users);
+	}
+	/* An mm without tasks (mm_users 0, kept by mm_count) would still be on mm_list:
+	 * the mm cache is checked against that list below. */
+	if (strcmp(k->cache, "mm_struct"))
+		check_cache(k->cache, distinct);
+}
+
+static unsigned int file_gen;   /* a file's f_check_refs count only if f_check_gen is this */
+
+/* Visits every reference to a struct file: each descriptor of each distinct table, and
+ * each VMA that maps a file. */
+static void for_each_file_ref(void (*visit)(struct file *f, unsigned long *distinct),
+			      unsigned long *distinct)
+{
+	struct task_struct *t;
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;
+	int fd;
+
+	list_for_each_entry(t, &task_list, tasks) {
+		struct files_struct *files = t->files;
+
+		if (!files || seen_before(t, offsetof(struct task_struct, files), files))
+			continue;
+		for (fd = 0; fd < NR_OPEN; fd++)
+			if (files->fd[fd])
+				visit(files->fd[fd], distinct);
+	}
+	list_for_each_entry(mm, &mm_list, mmlist)
+		for (vma = mm->mmap; vma; vma = vma->vm_next)
+			if (vma->vm_file)
+				visit(vma->vm_file, distinct);
+}
+
+static void count_file_ref(struct file *f, unsigned long *distinct)
+{
+	if (f->f_check_gen != file_gen) {
+		f->f_check_gen = file_gen;
+		f->f_check_refs = 0;
+		(*distinct)++;
+	}
+	f->f_check_refs++;
+}
+
+/* Second pass: compare, once per file (the mark is then cleared). */
+static void check_file_ref(struct file *f, unsigned long *distinct)
+{
+	(void)distinct;
+	if (f->f_check_gen != file_gen)
+		return;
+	f->f_check_gen = 0;
+	if (f->f_count != f->f_check_refs)
+		vm_violation("file %p: f_count %d, %d descriptors and mappings refer to it",
+			     (void *)f, f->f_count, f->f_check_refs);
+}
+
+static void check_files(void)
+{
+	unsigned long distinct = 0;
+
+	if (++file_gen == 0)   /* 0 means "not marked": skip it */
+		file_gen = 1;
+	for_each_file_ref(count_file_ref, &distinct);
+	for_each_file_ref(check_file_ref, NULL);
+	check_cache("filp", distinct);
+}
+
+static void check_mms_and_tasks(void)
+{
+	struct task_struct *t;
+	struct mm_struct *mm;
+	unsigned long tasks = 0, mms = 0, vmas = 0;
+
+	list_for_each_entry(t, &task_list, tasks) {
+		tasks++;
+		if (!pid_in_use(t->pid))
+			vm_violation("pid %d of a live task is free in the pid bitmap", t->pid);
+	}
+	check_cache("task_struct", tasks);
+	if ((unsigned long)pids_in_use() != tasks + 1)   /* + pid 0, the idle task */
+		vm_violation("%d pids in use, for %lu tasks and the idle task", pids_in_use(), tasks);
+	list_for_each_entry(mm, &mm_list, mmlist) {
+		mms++;
+		vmas += mm->map_count;
+	}
+	check_cache("mm_struct", mms);
+	check_cache("vm_area_struct", vmas);
+}
+
+static bool exec_in_de_thread(void)
+{
+	struct task_struct *t;
+
+	list_for_each_entry(t, &task_list, tasks)
+		if (t->signal && t->signal->group_exit_task)
+			return true;
+	return false;
+}
+
+void check_objects(void)
+{
+	bool exec_waits = exec_in_de_thread();
+	size_t i;
+
+	check_mms_and_tasks();
+	for (i = 0; i < ARRAY_SIZE(shared_kinds); i++)
+		if (!exec_waits || strcmp(shared_kinds[i].cache, "sighand_cache"))
+			check_shared(&shared_kinds[i]);
+	if (!exec_waits)
+		check_files();
+}
