@@ -43,7 +43,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_machine import RunFailed, checked_run, machine_info, program_machines  # noqa: E402
+from bench_machine import (RunFailed, add_program_bench_arguments, checked_run, machine_info,  # noqa: E402
+                           program_machines)
 
 FORKBENCH_RE = re.compile(r"forkbench: (\d+) KiB: (\d+) forks in (\d+) us: (\d+) ns per fork")
 DEFAULT_SIZES_KIB = "102,1024,16384,65536"   # 0.1, 1, 16 and 64 MiB
@@ -59,17 +60,11 @@ def guest_ns_per_fork(stdout):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--forkscope", required=True)
-    ap.add_argument("--kernel", required=True)
-    ap.add_argument("--initramfs", required=True)
-    ap.add_argument("--forkbench", required=True, help="the forkbench binary, for the native runs")
-    ap.add_argument("--qemu", default="qemu-system-i386")
-    ap.add_argument("--repeat", type=int, default=3)
+    add_program_bench_arguments(ap, "forkbench")
     ap.add_argument("--sizes-kib", default=DEFAULT_SIZES_KIB, help="default %s" % DEFAULT_SIZES_KIB)
     ap.add_argument("--forks", default=DEFAULT_FORKS,
                     help="forks per timed run, one per size (default %s)" % DEFAULT_FORKS)
     ap.add_argument("--ram", type=int, default=256, help="guest RAM in MiB for both machines")
-    ap.add_argument("--timeout", type=float, default=600)
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes_kib.split(",") if s.strip()]
     forks = [int(s) for s in args.forks.split(",") if s.strip()]

@@ -34,7 +34,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_machine import RunFailed, checked_run, machine_info, program_machines  # noqa: E402
+from bench_machine import (RunFailed, add_program_bench_arguments, checked_run, machine_info,  # noqa: E402
+                           program_machines)
 
 KBENCH_RE = re.compile(r"kbench: (\w+): (\d+) in (\d+) us: (\d+) ns per")
 DEFAULT_COUNTS = "getpid=200000,pipe=20000,fault=20000"
@@ -48,14 +49,8 @@ def guest_ns_per_op(stdout):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--forkscope", required=True)
-    ap.add_argument("--kernel", required=True)
-    ap.add_argument("--initramfs", required=True)
-    ap.add_argument("--kbench", required=True, help="the kbench binary, for the native runs")
-    ap.add_argument("--qemu", default="qemu-system-i386")
-    ap.add_argument("--repeat", type=int, default=3)
+    add_program_bench_arguments(ap, "kbench")
     ap.add_argument("--counts", default=DEFAULT_COUNTS, help="NAME=N,... (default %s)" % DEFAULT_COUNTS)
-    ap.add_argument("--timeout", type=float, default=600)
     args = ap.parse_args()
 
     counts = {}

@@ -100,6 +100,17 @@ def timed_run(argv, timeout):
     return wall, first, bytes(out), bytes(err), status
 
 
+def add_program_bench_arguments(ap, program):
+    """The options of every benchmark of a guest program (bench_kernel, bench_fork)."""
+    ap.add_argument("--forkscope", required=True)
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--initramfs", required=True)
+    ap.add_argument("--" + program, required=True, help="the %s binary, for the native runs" % program)
+    ap.add_argument("--qemu", default="qemu-system-i386")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--timeout", type=float, default=600)
+
+
 def program_machines(forkscope, kernel, initramfs, qemu, ram_mib=None):
     """The two machines booting a guest program from the same kernel and initramfs, as
     (name, argv for a kernel command line, the exit status a passing program gives).
