@@ -297,7 +297,7 @@ InterruptEvent event_for_exit(const CpuExit& exit, uint32_t software_length) {
 
 Result<DeliveryRecord> deliver_interrupt(Cpu& cpu, PageWalker& walker, const InterruptEvent& event) {
     InterruptEvent current = event;
-    std::string history = describe(event);
+    std::string history;  // the events so far, for a triple fault's message; built only on a nested fault
     DeliveryRecord record;
     for (int nested = 0;; ++nested) {
         Fault fault;
@@ -322,6 +322,7 @@ Result<DeliveryRecord> deliver_interrupt(Cpu& cpu, PageWalker& walker, const Int
         faulting.has_error_code = vector_has_error_code(fault.vector);
         faulting.error_code = fault.error_code;
         faulting.cr2 = fault.cr2;
+        if (history.empty()) history = describe(event);
         if ((was_exception && current.vector == 8) || nested >= 4) {
             char buf[64];
             std::snprintf(buf, sizeof buf, " at EIP 0x%08x", event.return_eip);
