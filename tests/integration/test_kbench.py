@@ -1,8 +1,9 @@
-"""kbench, the program behind tests/bench/bench_kernel.py, does what its figures claim:
-each benchmark runs to completion with the kernel's self-check on and finds nothing
-leaked (the pipe benchmark forks, the fault benchmark maps and unmaps memory), and its
+"""kbench and forkbench, the programs behind tests/bench/bench_kernel.py and
+bench_fork.py, do what their figures claim: each benchmark runs to completion with the
+kernel's self-check on and finds nothing leaked (the pipe benchmark and forkbench fork,
+the fault benchmark maps and unmaps memory), with copy-on-write and with cow=0, and its
 result line has the same form in the guest as natively on the host. The figures
-themselves are the benchmark's business, not a test's.
+themselves are the benchmarks' business, not a test's.
 """
 
 import os
@@ -44,6 +45,33 @@ class Kbench(ForkscopeTestCase):
                                    capture_output=True, timeout=RUN_TIMEOUT)
                 self.assertEqual(p.returncode, 0, p.stderr)
                 self.assertRegex(p.stdout.decode(), r"\A" + LINE % (name, n, unit) + r"\Z")
+
+
+FORKBENCH_LINE = r"forkbench: 1024 KiB: 5 forks in \d+ us: \d+ ns per fork\n"
+
+
+class Forkbench(ForkscopeTestCase):
+
+    def test_copy_on_write_and_eager(self):
+        for options in ("check=vm", "check=vm cow=0"):
+            with self.subTest(options):
+                run = forkscope("--rtc-time", "1000000000", "--append", options, "forkbench", "1024", "5")
+                self.assertExit(run, 0)
+                self.assertRegex(run.text, FORKBENCH_LINE)
+                self.assertRegex(run.text, r"check=vm: \d+ system calls checked, 0 violations\n")
+
+    def test_bad_arguments(self):
+        run = forkscope("--rtc-time", "1000000000", "forkbench", "x")
+        self.assertExit(run, 2)
+        self.assertIn("usage: forkbench KIB N", run.text)
+
+    def test_natively(self):
+        if not PROGRAMS_DIR:
+            raise unittest.SkipTest("PROGRAMS_DIR is not set (run through meson test)")
+        p = subprocess.run([os.path.join(PROGRAMS_DIR, "forkbench"), "1024", "5"],
+                           capture_output=True, timeout=RUN_TIMEOUT)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout.decode(), r"\A" + FORKBENCH_LINE + r"\Z")
 
 
 if __name__ == "__main__":
