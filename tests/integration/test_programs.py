@@ -715,8 +715,9 @@ def have_cc():
     return bool(FORKSCOPE) and shutil.which("gcc") is not None and shutil.which("ld") is not None
 
 
-class CompiledProgramTest(ProgramCase):
-    """Programs built with forkscope cc and put into an archive of our own."""
+class CompiledPrograms(ProgramCase):
+    """Programs built with forkscope cc and put into an archive of our own (no tests
+    here: other files' test cases derive from it too)."""
 
     def build(self, d, name, source):
         if not have_cc():
@@ -737,6 +738,9 @@ class CompiledProgramTest(ProgramCase):
                                           ("bin/" + name, 0o100755, data), ("etc", 0o040755, b""),
                                           ("etc/motd", 0o100644, motd), ("tmp", 0o041777, b"")]
         return d.write(name + ".cpio", newc(entries))
+
+
+class CompiledProgramTest(CompiledPrograms):
 
     def test_garbage_system_call_arguments(self):
         with TempDir() as d:
