@@ -101,6 +101,15 @@ def run_command(argv, timeout=RUN_TIMEOUT, stdin_bytes=None):
     return Run(argv, p.returncode, p.stdout, p.stderr)
 
 
+def run_native(path, *args):
+    """Runs a static i386 program directly on the host (IA32 emulation); skips the test
+    when the host cannot."""
+    try:
+        return run_command([path, *args])
+    except OSError as e:
+        raise unittest.SkipTest("the host cannot run i386 programs natively: %s" % e)
+
+
 def forkscope(*args, global_args=(), timeout=RUN_TIMEOUT, stdin_bytes=None):
     """`forkscope [global_args] run args...`."""
     if not FORKSCOPE:

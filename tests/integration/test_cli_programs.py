@@ -21,7 +21,7 @@ import tempfile
 import unittest
 
 from forkscope_testlib import (EXIT_BAD_IMAGE, EXIT_USAGE, FORKSCOPE, KERNEL, RUN_TIMEOUT,
-                               ForkscopeTestCase, HungError, Run, TempDir, elf64, forkscope)
+                               ForkscopeTestCase, HungError, Run, TempDir, elf64, forkscope, run_native)
 
 PROGRAMS_DIR = os.environ.get("PROGRAMS_DIR", "")
 RTC = "1000000000"  # fixed, so that runs are reproducible
@@ -129,14 +129,6 @@ def run_in(argv, cwd=None, env_extra=None, timeout=RUN_TIMEOUT):
 def native_status(run):
     """A native run's status the way init reports it: 128 + N for signal N."""
     return 128 - run.returncode if run.returncode < 0 else run.returncode
-
-
-def run_native(path, *args):
-    """Runs a static i386 program directly on the host (IA32 emulation)."""
-    try:
-        return run_in([path, *args])
-    except OSError as e:
-        raise unittest.SkipTest("the host cannot run i386 programs natively: %s" % e)
 
 
 class CcWorkspace:

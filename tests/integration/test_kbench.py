@@ -7,11 +7,9 @@ themselves are the benchmarks' business, not a test's.
 """
 
 import os
-import re
-import subprocess
 import unittest
 
-from forkscope_testlib import RUN_TIMEOUT, ForkscopeTestCase, forkscope
+from forkscope_testlib import ForkscopeTestCase, forkscope, run_native
 
 PROGRAMS_DIR = os.environ.get("PROGRAMS_DIR", "")
 LINE = r"kbench: %s: %d in \d+ us: \d+ ns per %s\n"
@@ -41,10 +39,9 @@ class Kbench(ForkscopeTestCase):
             raise unittest.SkipTest("PROGRAMS_DIR is not set (run through meson test)")
         for name, n, unit in BENCHES:
             with self.subTest(name):
-                p = subprocess.run([os.path.join(PROGRAMS_DIR, "kbench"), name, str(n)],
-                                   capture_output=True, timeout=RUN_TIMEOUT)
-                self.assertEqual(p.returncode, 0, p.stderr)
-                self.assertRegex(p.stdout.decode(), r"\A" + LINE % (name, n, unit) + r"\Z")
+                r = run_native(os.path.join(PROGRAMS_DIR, "kbench"), name, str(n))
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertRegex(r.text, r"\A" + LINE % (name, n, unit) + r"\Z")
 
 
 FORKBENCH_LINE = r"forkbench: 1024 KiB: 5 forks in \d+ us: \d+ ns per fork\n"
@@ -68,10 +65,9 @@ class Forkbench(ForkscopeTestCase):
     def test_natively(self):
         if not PROGRAMS_DIR:
             raise unittest.SkipTest("PROGRAMS_DIR is not set (run through meson test)")
-        p = subprocess.run([os.path.join(PROGRAMS_DIR, "forkbench"), "1024", "5"],
-                           capture_output=True, timeout=RUN_TIMEOUT)
-        self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertRegex(p.stdout.decode(), r"\A" + FORKBENCH_LINE + r"\Z")
+        r = run_native(os.path.join(PROGRAMS_DIR, "forkbench"), "1024", "5")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.text, r"\A" + FORKBENCH_LINE + r"\Z")
 
 
 if __name__ == "__main__":

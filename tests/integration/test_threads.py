@@ -13,7 +13,7 @@ import re
 import subprocess
 import unittest
 
-from forkscope_testlib import FORKSCOPE, RUN_TIMEOUT, TempDir
+from forkscope_testlib import FORKSCOPE, RUN_TIMEOUT, TempDir, run_native
 from test_programs import MOTD, ProgramCase, base_entries, boot, have_cc, newc
 
 THREADS_C = r"""
@@ -620,11 +620,8 @@ class ThreadsTest(ProgramCase):
     def test_natively(self):
         # The same binary on the host's Linux: the transcript is Linux's behaviour.
         self.need_binary()
-        try:
-            r = subprocess.run([self.binary], capture_output=True, text=True, timeout=60)
-        except OSError as e:
-            self.skipTest("the host cannot run i386 binaries: %s" % e)
-        self.assertEqual(r.stdout, TRANSCRIPT, r.stderr)
+        r = run_native(self.binary)
+        self.assertEqual(r.text, TRANSCRIPT, r.stderr)
         self.assertEqual(r.returncode, 0)
 
 
