@@ -19,6 +19,7 @@
 #include <linux/serial.h>
 #include <linux/string.h>
 #include <linux/syscalls.h>
+#include <uapi/asm/ioctls.h>
 
 #define NCCS 19
 struct termios {
@@ -55,17 +56,6 @@ struct winsize {
 #define ECHOCTL 0001000
 #define ECHOKE 0004000
 #define IEXTEN 0100000
-
-#define TCGETS     0x5401
-#define TCSETS     0x5402
-#define TCSETSW    0x5403
-#define TCSETSF    0x5404
-#define TIOCSCTTY  0x540E
-#define TIOCGPGRP  0x540F
-#define TIOCSPGRP  0x5410
-#define TIOCGWINSZ 0x5413
-#define TIOCSWINSZ 0x5414
-#define FIONREAD   0x541B
 
 #define TTY_BUF 1024          /* power of two */
 #define TTY_EOF 0x100         /* in the read queue: ^D */

@@ -221,14 +221,6 @@ long sys_dup3(unsigned int oldfd, unsigned int newfd, int flags)
 	return do_dup3(oldfd, newfd, flags & O_CLOEXEC);
 }
 
-#define F_DUPFD 0
-#define F_GETFD 1
-#define F_SETFD 2
-#define F_GETFL 3
-#define F_SETFL 4
-#define F_DUPFD_CLOEXEC 1030
-#define FD_CLOEXEC 1
-
 long sys_fcntl(unsigned int fd, unsigned int cmd, unsigned long arg)
 {
 	struct files_struct *files = current->files;

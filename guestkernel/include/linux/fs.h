@@ -4,21 +4,7 @@
 #include <linux/list.h>
 #include <linux/types.h>
 
-/* open flags (Linux i386) */
-#define O_ACCMODE   00000003
-#define O_RDONLY    00000000
-#define O_WRONLY    00000001
-#define O_RDWR      00000002
-#define O_CREAT     00000100
-#define O_EXCL      00000200
-#define O_NOCTTY    00000400
-#define O_TRUNC     00001000
-#define O_APPEND    00002000
-#define O_NONBLOCK  00004000
-#define O_LARGEFILE 00100000
-#define O_DIRECTORY 00200000
-#define O_NOFOLLOW  00400000
-#define O_CLOEXEC   02000000
+#include <uapi/asm/fcntl.h>   /* open flags, fcntl commands */
 
 #define FMODE_READ  0x1
 #define FMODE_WRITE 0x2
