@@ -2,17 +2,11 @@
 // (UNICORN-NOTES.md), lives in this file.
 #include "emulator/cpu.h"
 
-#include <unicorn/unicorn.h>
-
 #include <algorithm>
-#include <array>
-#include <atomic>
-#include <cstring>
-#include <unordered_map>
+#include <cstdio>
 
 #include "devices/port_bus.h"
-#include "emulator/io_scan.h"
-#include "base/log.h"
+#include "emulator/cpu_impl.h"
 #include "emulator/page_walker.h"
 #include "emulator/ram.h"
 
@@ -26,10 +20,11 @@ bool vector_has_error_code(uint8_t vector) {
 
 namespace {
 
-// uc_emu_start's `until`. Any address other than 0 made Unicorn probe that address's
-// page at translation time and leave a page-fault state behind, so that the guest's next
-// real #PF arrived as #DF (see UNICORN-NOTES.md trap 10). The price of 0: execution that
-// reaches linear address 0 stops there, reported as CpuExitKind::AtAddressZero.
+// uc_emu_start's `until`, which the Cpu never uses: an address other than 0 made
+// Unicorn probe that address's page at translation time and leave a page-fault state
+// behind (UNICORN-NOTES.md trap 10), and 0 stopped code at linear address 0 as if it
+// were hlt. With Unicorn's "exits" mode on and no exit set (Cpu::create), `until` is
+// ignored and every address runs; stops at addresses are code hooks (add_stop_address).
 constexpr uint64_t kNoUntil = 0;
 
 int uc_reg_id(Reg r) {
@@ -68,86 +63,26 @@ std::string uc_message(const char* what, uc_err err) {
 
 }  // namespace
 
-// Where, inside a saved uc_context, Unicorn keeps the x86 fault state that it never
-// exposes: the pending error code, whether the event came from `int n`, and the
-// "exception in flight" field that turns the second fault into #DF (upstream #1883).
-struct FaultStateOffsets {
-    size_t error_code = 0;
-    size_t is_int = 0;
-    size_t old_exception = 0;
-    // The hidden flags word whose low two bits are the CPL (QEMU's hflags, HF_CPL_MASK).
-    size_t hflags = 0;
-};
-
-struct Cpu::Impl {
-    uc_engine* uc = nullptr;
-    Ram& ram;
-    PortBus& ports;
-    Cpu* owner = nullptr;
-    uc_context* ctx = nullptr;
-    size_t ctx_size = 0;
-    FaultStateOffsets offsets;
-
-    // The hot state of the block hook, kept together in one object.
-    std::atomic<bool> stop_requested{false};
-    uint64_t instructions = 0;
-    // Per-run bookkeeping written by hooks.
-    uint64_t limit = 0;
-    bool budget_stop = false;
-    bool request_stop = false;
-    bool have_event = false;
-    CpuExit event;
-    bool memory_error = false;
-    std::string memory_detail;
-
-    std::function<void(uint16_t, bool)> port_observer;
-
-    // What we know of each translated block, by (pc, size); see block_info.
-    struct BlockInfo {
-        uint16_t icount = 1;
-        int16_t io_index = -1;  // instructions before its first port-I/O instruction
-    };
-    std::unordered_map<uint64_t, BlockInfo> blocks;
-    // The block hook runs for every executed block: a direct-mapped cache in front of
-    // the map keeps its cost to a multiply and a compare.
-    struct CachedBlock {
-        uint64_t key = ~0ull;
-        BlockInfo info;
-    };
-    static constexpr size_t kBlockCacheSize = 1u << 12;
-    std::array<CachedBlock, kBlockCacheSize> block_cache{};
-    void forget_blocks() {
-        blocks.clear();
-        block_cache.fill(CachedBlock{});
-    }
-    IoScanner io_scanner;
-
-    // A block with port I/O about to run at CPL > IOPL: it runs only up to the I/O
-    // instruction (see finish_run), which then raises #GP.
-    bool io_lookahead = false;
-    bool io_stepping = false;
-    uint64_t io_block = 0;
-    int io_before = 0;
-
-    Impl(Ram& r, PortBus& p) : ram(r), ports(p) {}
-};
-
 // Hook trampolines (C callbacks) with access to Cpu internals.
 struct CpuHooks {
     static void on_block(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
         Cpu::Impl& s = *static_cast<Cpu::Impl*>(user);
-        // A block stopped here has not executed: its instructions are not counted.
+        // A block stopped here has not executed: its instructions are not counted. A
+        // stop request is consumed by the run it ends (exchange), so none is lost to
+        // a request that arrives while the previous one is being reported.
         if (s.stop_requested.load(std::memory_order_relaxed)) [[unlikely]] {
-            s.request_stop = true;
-            uc_emu_stop(uc);
-            return;
+            if (s.stop_requested.exchange(false)) {
+                s.request_stop = true;
+                uc_emu_stop(uc);
+                return;
+            }
         }
         if (s.instructions >= s.limit) [[unlikely]] {
             s.budget_stop = true;
             uc_emu_stop(uc);
             return;
         }
-        const Cpu::Impl::BlockInfo& info = block_info(s, address, size);
+        const Cpu::Impl::BlockInfo info = block_info(s, address, size);
         if (info.io_index >= 0 && !s.io_stepping && !s.owner->io_allowed()) [[unlikely]] {
             s.io_lookahead = true;
             s.io_block = address;
@@ -155,37 +90,87 @@ struct CpuHooks {
             uc_emu_stop(uc);
             return;
         }
+        s.block_pc = address;
+        s.block_size = size;
+        s.block_icount = info.icount;
         s.instructions += info.icount;
     }
 
     // Unicorn reports a block's address and byte size, not its instruction count; the
     // translated block knows it. Asking costs a lookup, and finding port I/O costs a
-    // decode, so both are done once per (pc, size).
-    static inline const Cpu::Impl::BlockInfo& block_info(Cpu::Impl& s, uint64_t address, uint32_t size) {
-        uint64_t key = (address << 16) ^ size;
-        Cpu::Impl::CachedBlock& slot = s.block_cache[(address ^ (address >> 12)) & (Cpu::Impl::kBlockCacheSize - 1)];
-        if (slot.key == key) [[likely]]
+    // decode, so both are done once per (pc, size) unless the key is ambiguous.
+    static inline Cpu::Impl::BlockInfo block_info(Cpu::Impl& s, uint64_t address, uint32_t size) {
+        uint64_t key = Cpu::Impl::block_key(address, size);
+        Cpu::Impl::CachedBlock& slot = s.cache_slot(address);
+        if (slot.key == key && !slot.info.ambiguous) [[likely]]
             return slot.info;
         return block_info_miss(s, slot, key, address, size);
     }
 
-    [[gnu::noinline]] static const Cpu::Impl::BlockInfo& block_info_miss(Cpu::Impl& s, Cpu::Impl::CachedBlock& slot,
-                                                                        uint64_t key, uint64_t address, uint32_t size) {
+    [[gnu::noinline]] static Cpu::Impl::BlockInfo block_info_miss(Cpu::Impl& s, Cpu::Impl::CachedBlock& slot,
+                                                                 uint64_t key, uint64_t address, uint32_t size) {
         auto it = s.blocks.find(key);
-        if (it != s.blocks.end()) {
+        if (it != s.blocks.end() && !it->second.ambiguous) {
             slot = {key, it->second};
             return slot.info;
         }
+        Cpu::Impl::BlockInfo info = describe_block(s, address, size);
+        if (it != s.blocks.end()) {
+            info.ambiguous = true;  // decoded afresh every time: the block in this address space now
+            return info;
+        }
+        s.blocks.emplace(key, info);
+        slot = {key, info};
+        return info;
+    }
+
+    // The block that runs at `address` in the current address space.
+    static Cpu::Impl::BlockInfo describe_block(Cpu::Impl& s, uint64_t address, uint32_t size) {
         Cpu::Impl::BlockInfo info;
         uc_tb tb{};
         if (uc_ctl_request_cache(s.uc, address, &tb) == UC_ERR_OK && tb.icount > 0) info.icount = tb.icount;
         std::vector<uint8_t> bytes(size);
-        PagingMode mode{s.owner->reg(Reg::Cr0), s.owner->reg(Reg::Cr3), s.owner->reg(Reg::Cr4)};
-        if (size > 0 && PageWalker(s.ram).read_virtual(mode, static_cast<uint32_t>(address), bytes).ok())
-            info.io_index = static_cast<int16_t>(s.io_scanner.instructions_before_io(bytes));
-        s.blocks.emplace(key, info);
-        slot = {key, info};
-        return slot.info;
+        if (size > 0 && s.owner->read_code(static_cast<uint32_t>(address), bytes)) {
+            BlockFacts facts = s.io_scanner.scan(bytes);
+            info.io_index = static_cast<int16_t>(facts.io_index);
+            info.last_offset = static_cast<int16_t>(facts.last_offset);
+        }
+        return info;
+    }
+
+    // Unicorn has just translated a block (UC_HOOK_EDGE_GENERATED runs for every new
+    // translation once anything has run). If what we know under its key differs from
+    // the new block, two blocks share the key: mark it ambiguous.
+    static void on_translated(uc_engine*, uc_tb* cur, uc_tb*, void* user) {
+        Cpu::Impl& s = *static_cast<Cpu::Impl*>(user);
+        uint64_t key = Cpu::Impl::block_key(cur->pc, cur->size);
+        auto it = s.blocks.find(key);
+        if (it == s.blocks.end() || it->second.ambiguous) return;
+        Cpu::Impl::BlockInfo fresh = describe_block(s, cur->pc, cur->size);
+        if (fresh.same_facts(it->second)) return;
+        it->second.ambiguous = true;
+        Cpu::Impl::CachedBlock& slot = s.cache_slot(cur->pc);
+        if (slot.key == key) slot.info.ambiguous = true;
+    }
+
+    // A code hook on one stop address: runs before the instruction there.
+    static void on_stop_address(uc_engine* uc, uint64_t address, uint32_t, void* user) {
+        Cpu::Impl& s = *static_cast<Cpu::Impl*>(user);
+        if (s.skip_stop_at && *s.skip_stop_at == address) {
+            s.skip_stop_at.reset();  // resuming from this stop: run the instruction once
+            return;
+        }
+        if (s.at_stop_address || s.have_event) return;
+        s.at_stop_address = true;
+        // The block hook counted the whole block; only the instructions before this one ran.
+        uint64_t not_run = s.block_icount;
+        if (address > s.block_pc && address < s.block_pc + s.block_size) {
+            std::vector<uint8_t> bytes(static_cast<size_t>(address - s.block_pc));
+            if (s.owner->read_code(static_cast<uint32_t>(s.block_pc), bytes))
+                not_run -= static_cast<uint64_t>(s.io_scanner.instructions_before(bytes, bytes.size()));
+        }
+        s.instructions -= std::min<uint64_t>(not_run, s.instructions);
+        uc_emu_stop(uc);
     }
 
     static void on_interrupt(uc_engine* uc, uint32_t intno, void* user) {
@@ -257,143 +242,6 @@ struct CpuHooks {
     }
 };
 
-namespace {
-
-template <class T>
-T blob_get(const std::vector<uint8_t>& blob, size_t off) {
-    T v;
-    std::memcpy(&v, blob.data() + off, sizeof v);
-    return v;
-}
-
-template <class T>
-void blob_set(std::vector<uint8_t>& blob, size_t off, T v) {
-    std::memcpy(blob.data() + off, &v, sizeof v);
-}
-
-}  // namespace
-
-// Finds where the saved context keeps the CPL: the one word whose value goes from x to
-// x|3 when SS is reloaded from a ring-0 to a ring-3 descriptor (loading SS is what sets
-// the CPL in QEMU's cpu_x86_load_seg_cache). To get to ring 3 the probe loads SS once
-// with EFLAGS.VM set (a virtual-8086 load is unchecked and has DPL 3). The probe then
-// confirms the word: clearing its low bits must make a ring-0 SS loadable again.
-Result<size_t> probe_cpl_word(Cpu::Impl& s) {
-    auto save = [&](std::vector<uint8_t>& out) {
-        uc_context_save(s.uc, s.ctx);
-        out.assign(reinterpret_cast<const uint8_t*>(s.ctx),
-                   reinterpret_cast<const uint8_t*>(s.ctx) + s.ctx_size);
-    };
-    auto restore = [&](const std::vector<uint8_t>& blob) {
-        std::memcpy(reinterpret_cast<uint8_t*>(s.ctx), blob.data(), blob.size());
-        uc_context_restore(s.uc, s.ctx);
-    };
-    auto write = [&](int id, uint64_t value) { return uc_reg_write(s.uc, id, &value) == UC_ERR_OK; };
-    constexpr uint32_t kProbeGdt = 0x1000;
-    constexpr uint16_t kRing0Data = 0x08, kRing3Data = 0x13;
-    const uint64_t gdt_entries[] = {0, 0x00cf92000000ffffull, 0x00cff2000000ffffull};
-    std::vector<uint8_t> saved_ram(s.ram.data() + kProbeGdt, s.ram.data() + kProbeGdt + sizeof gdt_entries);
-    std::memcpy(s.ram.data() + kProbeGdt, gdt_entries, sizeof gdt_entries);
-    std::vector<uint8_t> before, ring0, ring3;
-    save(before);
-    uc_x86_mmr gdt{0, kProbeGdt, sizeof gdt_entries - 1, 0};
-    uc_reg_write(s.uc, UC_X86_REG_GDTR, &gdt);
-    bool ok = write(UC_X86_REG_EFLAGS, 0x2) && write(UC_X86_REG_SS, kRing0Data);
-    save(ring0);
-    ok = ok && write(UC_X86_REG_EFLAGS, 0x20002) && write(UC_X86_REG_SS, kRing3Data) &&
-         write(UC_X86_REG_EFLAGS, 0x2) && write(UC_X86_REG_SS, kRing3Data);
-    save(ring3);
-    size_t found = 0;
-    int candidates = 0;
-    for (size_t at = 0; ok && at + 4 <= ring0.size(); at += 4) {
-        uint32_t a = blob_get<uint32_t>(ring0, at), b = blob_get<uint32_t>(ring3, at);
-        if ((a & 3) == 0 && b == (a | 3)) {
-            found = at;
-            ++candidates;
-        }
-    }
-    ok = ok && candidates == 1;
-    if (ok) {
-        // At CPL 3 a ring-0 SS is refused; with the word's CPL cleared it loads.
-        ok = !write(UC_X86_REG_SS, kRing0Data);
-        std::vector<uint8_t> patched = ring3;
-        blob_set<uint32_t>(patched, found, blob_get<uint32_t>(ring3, found) & ~3u);
-        restore(patched);
-        ok = ok && write(UC_X86_REG_SS, kRing0Data);
-    }
-    std::memcpy(s.ram.data() + kProbeGdt, saved_ram.data(), saved_ram.size());
-    restore(before);
-    uc_ctl_flush_tlb(s.uc);  // the GDT reads above cached a translation of the probe's page
-    if (!ok) return make_error(ErrorKind::Host, "Unicorn context layout not recognised (CPL not found)");
-    return found;
-}
-
-// Finds FaultStateOffsets by probing, never by hard-coding: DR0 and DR1 get known
-// values and are searched for in the saved blob. In Unicorn's CPUX86State the error
-// code and the is-int flag sit just before dr[0] (int, int, 8-byte next_eip), and
-// old_exception right after dr[0..7] and four breakpoint pointers. A deliberate
-// #GP(0x1234) then confirms the layout: the error code and vector 13 must be found
-// exactly there, or the Cpu refuses to start.
-Result<FaultStateOffsets> probe_fault_state(Cpu::Impl& s) {
-    auto save = [&](std::vector<uint8_t>& out) {
-        uc_context_save(s.uc, s.ctx);
-        out.assign(reinterpret_cast<const uint8_t*>(s.ctx),
-                   reinterpret_cast<const uint8_t*>(s.ctx) + s.ctx_size);
-    };
-    uint64_t dr0 = 0x8badf00dull, dr1 = 0x1badb002ull;
-    uc_reg_write(s.uc, UC_X86_REG_DR0, &dr0);
-    uc_reg_write(s.uc, UC_X86_REG_DR1, &dr1);
-    std::vector<uint8_t> blob;
-    save(blob);
-    size_t found = 0;
-    for (size_t off = 16; off + 16 <= blob.size(); off += 4) {
-        if (blob_get<uint64_t>(blob, off) == dr0 && blob_get<uint64_t>(blob, off + 8) == dr1) {
-            found = off;
-            break;
-        }
-    }
-    uint64_t zero = 0;
-    uc_reg_write(s.uc, UC_X86_REG_DR0, &zero);
-    uc_reg_write(s.uc, UC_X86_REG_DR1, &zero);
-    if (found == 0) return make_error(ErrorKind::Host, "Unicorn context layout not recognised (DR0 not found)");
-    FaultStateOffsets off;
-    off.error_code = found - 16;
-    off.is_int = found - 12;
-    off.old_exception = found + 8 * 8 + 4 * sizeof(void*);
-    if (off.old_exception + 4 > blob.size())
-        return make_error(ErrorKind::Host, "Unicorn context layout not recognised (too small)");
-
-    // Confirm: load selector 0x1234 into DS with a GDT that holds only the null entry.
-    constexpr uint32_t kProbeCode = 0x1000;
-    const uint8_t code[] = {0x66, 0xb8, 0x34, 0x12, 0x8e, 0xd8, 0xf4};  // mov ax,0x1234; mov ds,ax; hlt
-    std::vector<uint8_t> saved_ram(s.ram.data() + kProbeCode, s.ram.data() + kProbeCode + sizeof code);
-    std::memcpy(s.ram.data() + kProbeCode, code, sizeof code);
-    std::vector<uint8_t> before;
-    save(before);
-    uc_x86_mmr gdt{0, 0, 7, 0};
-    uc_reg_write(s.uc, UC_X86_REG_GDTR, &gdt);
-    s.have_event = false;
-    s.limit = ~0ull;
-    uc_err err = uc_emu_start(s.uc, kProbeCode, kNoUntil, 0, 0);
-    std::vector<uint8_t> after;
-    save(after);
-    bool ok = err == UC_ERR_OK && s.have_event && s.event.vector == 13 &&
-              blob_get<int32_t>(after, off.error_code) == 0x1234 &&
-              blob_get<int32_t>(after, off.old_exception) == 13 &&
-              blob_get<int32_t>(after, off.is_int) == 0;
-    std::memcpy(s.ram.data() + kProbeCode, saved_ram.data(), saved_ram.size());
-    std::memcpy(reinterpret_cast<uint8_t*>(s.ctx), before.data(), before.size());
-    uc_context_restore(s.uc, s.ctx);
-    uc_ctl_remove_cache(s.uc, kProbeCode, kProbeCode + 0x1000);
-    s.have_event = false;
-    s.forget_blocks();
-    if (!ok) return make_error(ErrorKind::Host, "Unicorn context layout not recognised (probe fault mismatch)");
-    auto hflags = probe_cpl_word(s);
-    if (!hflags) return hflags.error();
-    off.hflags = *hflags;
-    return off;
-}
-
 Cpu::Cpu(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) { impl_->owner = this; }
 
 Cpu::~Cpu() {
@@ -410,6 +258,9 @@ Result<std::unique_ptr<Cpu>> Cpu::create(Ram& ram, PortBus& ports) {
     // The default translation buffer is 1 GiB; flushing it (every hook change, e.g. a
     // debugger single step) then costs up to seconds. 32 MiB holds a small kernel and its programs.
     uc_ctl_set_tcg_buffer_size(s.uc, 32u << 20);
+    // Exits mode with no exit: uc_emu_start's `until` no longer stops code at address 0.
+    if (uc_ctl_exits_enable(s.uc) != UC_ERR_OK)
+        return make_error(ErrorKind::Host, unicorn_version() + " has no exits mode; Unicorn 2.1 is required");
 
     err = uc_mem_map_ptr(s.uc, 0, ram.size(), UC_PROT_ALL, ram.data());
     if (err != UC_ERR_OK) return make_error(ErrorKind::Host, uc_message("cannot map guest RAM", err));
@@ -418,6 +269,7 @@ Result<std::unique_ptr<Cpu>> Cpu::create(Ram& ram, PortBus& ports) {
     Cpu* self = cpu.get();
     bool hooks_ok =
         uc_hook_add(s.uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&CpuHooks::on_block), &s, 1, 0) == UC_ERR_OK &&
+        uc_hook_add(s.uc, &h, UC_HOOK_EDGE_GENERATED, reinterpret_cast<void*>(&CpuHooks::on_translated), &s, 1, 0) == UC_ERR_OK &&
         uc_hook_add(s.uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&CpuHooks::on_interrupt), self, 1, 0) == UC_ERR_OK &&
         uc_hook_add(s.uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&CpuHooks::on_in), self, 1, 0, UC_X86_INS_IN) == UC_ERR_OK &&
         uc_hook_add(s.uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&CpuHooks::on_out), self, 1, 0, UC_X86_INS_OUT) == UC_ERR_OK &&
@@ -427,10 +279,10 @@ Result<std::unique_ptr<Cpu>> Cpu::create(Ram& ram, PortBus& ports) {
     if (uc_context_alloc(s.uc, &s.ctx) != UC_ERR_OK)
         return make_error(ErrorKind::Host, "cannot allocate a Unicorn context");
     s.ctx_size = uc_context_size(s.uc);
-    auto offsets = probe_fault_state(s);
-    if (!offsets) return offsets.error();
-    s.offsets = *offsets;
-    cpu->impl_->instructions = 0;  // the probe's instructions are not the guest's
+    auto layout = probe_context_layout(s);
+    if (!layout) return layout.error();
+    s.layout = *layout;
+    s.instructions = 0;  // the probe's instructions are not the guest's
     return cpu;
 }
 
@@ -438,7 +290,7 @@ void Cpu::set_port_observer(std::function<void(uint16_t, bool)> observer) { impl
 
 void Cpu::lower_instruction_limit(uint64_t limit) { impl_->limit = std::min(impl_->limit, limit); }
 
-void Cpu::request_stop() { impl_->stop_requested.store(true, std::memory_order_relaxed); }
+void Cpu::request_stop() { impl_->stop_requested.store(true); }
 uint64_t Cpu::instructions() const { return impl_->instructions; }
 const uint64_t* Cpu::instruction_counter() const { return &impl_->instructions; }
 
@@ -449,38 +301,76 @@ bool Cpu::io_allowed() const {
     return cpl <= iopl;
 }
 
-// Reads the hidden fault state, then resets "exception in flight" so that the next
-// fault is not mistaken for a double fault (UNICORN-NOTES.md trap 3).
-void Cpu::clear_fault_state() {
-    Impl& s = *impl_;
-    uc_context_save(s.uc, s.ctx);
-    auto* bytes = reinterpret_cast<uint8_t*>(s.ctx);
+bool Cpu::read_code(uint32_t linear, std::span<uint8_t> out) const {
+    PagingMode mode{reg(Reg::Cr0), reg(Reg::Cr3), reg(Reg::Cr4)};
+    return PageWalker(impl_->ram).read_virtual(mode, linear, out).ok();
+}
+
+template <class Edit>
+void Cpu::edit_context(Edit edit) {
+    uc_context_save(impl_->uc, impl_->ctx);
+    edit(reinterpret_cast<uint8_t*>(impl_->ctx));
+    uc_context_restore(impl_->uc, impl_->ctx);
+}
+
+// Resets "exception in flight" so that the next fault is not mistaken for a double
+// fault (UNICORN-NOTES.md trap 3).
+void Cpu::clear_exception_in_flight(uint8_t* context) const {
     int32_t minus_one = -1;
-    std::memcpy(bytes + s.offsets.old_exception, &minus_one, 4);
-    uc_context_restore(s.uc, s.ctx);
+    std::memcpy(context + impl_->layout.old_exception, &minus_one, 4);
+}
+
+void Cpu::add_stop_address(uint32_t linear) {
+    Impl& s = *impl_;
+    if (s.stop_hooks.count(linear)) return;
+    uc_hook h = 0;
+    if (uc_hook_add(s.uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&CpuHooks::on_stop_address), &s, linear,
+                    linear) != UC_ERR_OK)
+        return;
+    s.stop_hooks.emplace(linear, h);
+    // Code hooks are placed at translation: blocks translated before have none.
+    invalidate_all_code();
+}
+
+void Cpu::remove_stop_address(uint32_t linear) {
+    Impl& s = *impl_;
+    auto it = s.stop_hooks.find(linear);
+    if (it == s.stop_hooks.end()) return;
+    uc_hook_del(s.uc, it->second);
+    s.stop_hooks.erase(it);
+    if (s.resume_at == linear) s.resume_at.reset();
+    invalidate_all_code();
+}
+
+void Cpu::begin_run(uint64_t limit) {
+    Impl& s = *impl_;
+    s.limit = limit;
+    s.budget_stop = s.request_stop = s.have_event = s.memory_error = s.io_lookahead = s.at_stop_address = false;
+    // Resuming from a stop address: its instruction runs before the hook stops again.
+    uint32_t eip = reg(Reg::Eip);
+    s.skip_stop_at.reset();
+    if (s.resume_at == eip) s.skip_stop_at = eip;
+    s.resume_at.reset();
 }
 
 CpuExit Cpu::run(uint64_t instruction_limit) {
     Impl& s = *impl_;
-    s.limit = instruction_limit;
-    s.budget_stop = s.request_stop = s.have_event = s.memory_error = s.io_lookahead = false;
-    if (impl_->stop_requested.exchange(false)) {
+    begin_run(instruction_limit);
+    if (s.stop_requested.exchange(false)) {
         CpuExit e;
         e.kind = CpuExitKind::StopRequested;
-        e.eip = reg(Reg::Eip);
+        e.eip = e.instruction_eip = reg(Reg::Eip);
         return e;
     }
-    uint32_t eip = reg(Reg::Eip);
-    uc_err err = uc_emu_start(s.uc, eip, kNoUntil, 0, 0);
+    uc_err err = uc_emu_start(s.uc, reg(Reg::Eip), kNoUntil, 0, 0);
     return finish_run(err);
 }
 
 CpuExit Cpu::step() {
     Impl& s = *impl_;
-    s.limit = ~0ull;
-    s.budget_stop = s.request_stop = s.have_event = s.memory_error = s.io_lookahead = false;
+    begin_run(~0ull);
     uint32_t eip = reg(Reg::Eip);
-    uint64_t before = impl_->instructions;
+    uint64_t before = s.instructions;
     // One instruction needs no look-ahead: a refused port access is caught in the I/O
     // hook, and the state from before the step is put back so #GP points at it.
     std::vector<uint8_t> saved = save_context();
@@ -489,24 +379,41 @@ CpuExit Cpu::step() {
     s.io_stepping = true;
     uc_err err = uc_emu_start(s.uc, eip, kNoUntil, 0, 1);
     s.io_stepping = false;
-    // The block hook counted the whole block the step started; a step is one.
-    impl_->instructions = before + 1;
+    // The block hook counted the whole block the step started; a step is one (or
+    // none, when it stopped at a stop address or on a stop request before running).
+    bool ran = !s.at_stop_address && !s.request_stop;
+    s.instructions = before + (ran ? 1 : 0);
     bool io_fault = err == UC_ERR_OK && s.have_event && !s.event.detail.empty();
     CpuExit e = finish_run(err);
     if (io_fault) {
         (void)restore_context(saved);
-        impl_->instructions = before;
-        e.eip = eip;
+        s.instructions = before;
+        e.eip = e.instruction_eip = eip;
     }
     // A count-limited run ends like hlt does; only a real hlt is reported as one.
     if (e.kind == CpuExitKind::Halted) {
         uint8_t opcode = 0;
-        PagingMode mode{reg(Reg::Cr0), reg(Reg::Cr3), reg(Reg::Cr4)};
-        bool hlt = PageWalker(s.ram).read_virtual(mode, eip, std::span<uint8_t>(&opcode, 1)).ok() && opcode == 0xf4;
+        bool hlt = read_code(eip, std::span<uint8_t>(&opcode, 1)) && opcode == 0xf4;
         if (!hlt) e.kind = CpuExitKind::StopRequested;
     }
     if (e.kind == CpuExitKind::Budget) e.kind = CpuExitKind::StopRequested;
     return e;
+}
+
+// Where a software interrupt's instruction starts. `int n` ends its translated block
+// (QEMU ends a block at every int), so it is the block's last instruction; the vector
+// alone decides only when that is unknown: int3 (CC) is vector 3, into (CE) 4, icebp
+// (F1) 1, and `CD ib` any vector.
+uint32_t Cpu::software_interrupt_start(uint8_t vector, uint32_t next_eip) {
+    Impl& s = *impl_;
+    if (s.block_pc + s.block_size == next_eip) {
+        Impl::BlockInfo info = CpuHooks::block_info(s, s.block_pc, s.block_size);
+        if (info.last_offset >= 0) return static_cast<uint32_t>(s.block_pc) + static_cast<uint32_t>(info.last_offset);
+    }
+    uint8_t last = 0;
+    (void)read_code(next_eip - 1, std::span<uint8_t>(&last, 1));
+    bool one_byte = (vector == 3 && last == 0xcc) || (vector == 4 && last == 0xce) || (vector == 1 && last == 0xf1);
+    return next_eip - (one_byte ? 1 : 2);
 }
 
 CpuExit Cpu::finish_run(int uc_error) {
@@ -516,7 +423,7 @@ CpuExit Cpu::finish_run(int uc_error) {
         // Run the block's instructions before the I/O one, then raise #GP on it.
         s.io_lookahead = false;
         if (s.io_before > 0) {
-            uint64_t before = impl_->instructions;
+            uint64_t before = s.instructions;
             // The block was translated without per-instruction counting: drop it so
             // that the count below can stop inside it.
             invalidate_code(static_cast<uint32_t>(s.io_block), static_cast<uint32_t>(s.io_block) + 1);
@@ -524,15 +431,15 @@ CpuExit Cpu::finish_run(int uc_error) {
             s.limit = ~0ull;
             err = uc_emu_start(s.uc, s.io_block, kNoUntil, 0, static_cast<size_t>(s.io_before));
             s.io_stepping = false;
-            impl_->instructions = before + static_cast<uint64_t>(s.io_before);
-            if (err != UC_ERR_OK || s.have_event || s.memory_error) return finish_run(err);
+            if (!s.at_stop_address) s.instructions = before + static_cast<uint64_t>(s.io_before);
+            if (err != UC_ERR_OK || s.have_event || s.memory_error || s.at_stop_address) return finish_run(err);
         }
         CpuExit e;
         e.kind = CpuExitKind::Interrupt;
         e.vector = 13;
         e.has_error_code = true;
         e.error_code = 0;
-        e.eip = reg(Reg::Eip);
+        e.eip = e.instruction_eip = reg(Reg::Eip);
         e.cr2 = reg(Reg::Cr2);
         e.detail = "port I/O at CPL > IOPL";
         return e;
@@ -550,34 +457,32 @@ CpuExit Cpu::finish_run(int uc_error) {
         e.detail = uc_message("Unicorn stopped", err);
     } else if (s.have_event) {
         e = s.event;
-        // One save for both: read the hidden fault state, then reset "exception in
-        // flight" in the same blob (see clear_fault_state).
-        Impl& st = s;
-        uc_context_save(st.uc, st.ctx);
-        auto* bytes = reinterpret_cast<uint8_t*>(st.ctx);
-        if (e.detail.empty()) {  // a CPU exception or int n, not our I/O check
-            int32_t code, is_int;
-            std::memcpy(&code, bytes + st.offsets.error_code, 4);
-            std::memcpy(&is_int, bytes + st.offsets.is_int, 4);
-            e.software = is_int != 0;
-            e.has_error_code = !e.software && vector_has_error_code(e.vector);
-            e.error_code = e.has_error_code ? static_cast<uint32_t>(code) : 0;
-        }
-        int32_t minus_one = -1;
-        std::memcpy(bytes + st.offsets.old_exception, &minus_one, 4);
-        uc_context_restore(st.uc, st.ctx);
+        // One context edit for both: read the hidden fault state, then reset
+        // "exception in flight" in the same blob.
+        edit_context([&](uint8_t* bytes) {
+            if (e.detail.empty()) {  // a CPU exception or int n, not our I/O check
+                int32_t code, is_int;
+                std::memcpy(&code, bytes + s.layout.error_code, 4);
+                std::memcpy(&is_int, bytes + s.layout.is_int, 4);
+                e.software = is_int != 0;
+                e.has_error_code = !e.software && vector_has_error_code(e.vector);
+                e.error_code = e.has_error_code ? static_cast<uint32_t>(code) : 0;
+            }
+            clear_exception_in_flight(bytes);
+        });
+    } else if (s.at_stop_address) {
+        e.kind = CpuExitKind::AtStopAddress;
     } else if (s.budget_stop) {
         e.kind = CpuExitKind::Budget;
     } else if (s.request_stop) {
         e.kind = CpuExitKind::StopRequested;
-        impl_->stop_requested.store(false);
-    } else if (reg(Reg::Eip) == 0) {
-        e.kind = CpuExitKind::AtAddressZero;  // hlt leaves EIP after itself, never at 0
     } else {
         e.kind = CpuExitKind::Halted;
     }
     e.eip = reg(Reg::Eip);
+    e.instruction_eip = e.software ? software_interrupt_start(e.vector, e.eip) : e.eip;
     e.cr2 = reg(Reg::Cr2);
+    if (e.kind == CpuExitKind::AtStopAddress) s.resume_at = e.eip;
     return e;
 }
 
@@ -612,16 +517,14 @@ void Cpu::set_reg(Reg r, uint32_t value) {
         uc_reg_write(impl_->uc, uc_reg_id(r), &m);
         return;
     }
-    uint64_t v = value;
     if (r == Reg::Cr2) {
-        // Unicorn 2.1 passes a CR2 write through cpu_x86_update_cr3, so CR3 takes the
-        // value too: put CR3 back (that also flushes the TLB, as a CR3 load does).
-        uint64_t cr3 = 0;
-        uc_reg_read(impl_->uc, UC_X86_REG_CR3, &cr3);
-        uc_reg_write(impl_->uc, UC_X86_REG_CR2, &v);
-        uc_reg_write(impl_->uc, UC_X86_REG_CR3, &cr3);
+        // Unicorn 2.1 passes a CR2 write through cpu_x86_update_cr3, which loads CR3 and
+        // flushes the TLB. A real CPU's TLB does not care about CR2: write it in the
+        // saved context instead (trap 4).
+        edit_context([&](uint8_t* bytes) { std::memcpy(bytes + impl_->layout.cr2, &value, 4); });
         return;
     }
+    uint64_t v = value;
     uc_reg_write(impl_->uc, uc_reg_id(r), &v);
 }
 
@@ -640,14 +543,12 @@ Result<void> Cpu::enter_ring0(uint16_t ss, uint16_t cs) {
     // Set the CPL to 0 in the saved context, so that the ring-0 selectors then load
     // through the GDT as usual. Unlike a CR0 write this leaves the TLB alone: the
     // guest sees exactly the stale translations a real CPU would keep.
-    Impl& s = *impl_;
-    uc_context_save(s.uc, s.ctx);
-    auto* bytes = reinterpret_cast<uint8_t*>(s.ctx);
-    uint32_t hflags;
-    std::memcpy(&hflags, bytes + s.offsets.hflags, 4);
-    hflags &= ~3u;
-    std::memcpy(bytes + s.offsets.hflags, &hflags, 4);
-    uc_context_restore(s.uc, s.ctx);
+    edit_context([&](uint8_t* bytes) {
+        uint32_t hflags;
+        std::memcpy(&hflags, bytes + impl_->layout.hflags, 4);
+        hflags &= ~3u;
+        std::memcpy(bytes + impl_->layout.hflags, &hflags, 4);
+    });
     if (auto r = load_segment(Reg::Ss, ss); !r) return r;
     return load_segment(Reg::Cs, cs);
 }
@@ -685,11 +586,14 @@ CpuRegisters Cpu::registers() const {
 void Cpu::flush_tlb() { uc_ctl_flush_tlb(impl_->uc); }
 
 void Cpu::invalidate_code(uint32_t begin, uint32_t end) {
-    // Removing cache can walk page tables and leave fault state behind (trap 10).
+    // Removing cache can walk page tables and leave fault state behind (trap 10): put
+    // CR2 back and clear "exception in flight", both in one context edit.
     uint32_t cr2 = reg(Reg::Cr2);
     uc_ctl_remove_cache(impl_->uc, begin, end);
-    set_reg(Reg::Cr2, cr2);
-    clear_fault_state();
+    edit_context([&](uint8_t* bytes) {
+        std::memcpy(bytes + impl_->layout.cr2, &cr2, 4);
+        clear_exception_in_flight(bytes);
+    });
     impl_->forget_blocks();
 }
 
@@ -709,7 +613,7 @@ Result<void> Cpu::restore_context(const std::vector<uint8_t>& blob) {
     if (blob.size() != impl_->ctx_size) return make_error(ErrorKind::Usage, "snapshot is from another CPU");
     std::memcpy(reinterpret_cast<uint8_t*>(impl_->ctx), blob.data(), blob.size());
     uc_context_restore(impl_->uc, impl_->ctx);
-    uc_ctl_flush_tlb(impl_->uc);  // restoring does not flush the TLB (trap 12)
+    uc_ctl_flush_tlb(impl_->uc);  // restoring does not flush the TLB (trap 14)
     return {};
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,7 @@ namespace forkscope {
 
 class Ram;
 class PortBus;
-struct FaultStateOffsets;
+struct ContextLayout;
 
 enum class Reg {
     Eax, Ecx, Edx, Ebx, Esp, Ebp, Esi, Edi,
@@ -47,7 +48,7 @@ enum class CpuExitKind {
     Halted,         // hlt executed; EIP is past it
     Interrupt,      // an exception or int n for the host to deliver (vector, error code)
     InvalidOpcode,  // #UD: EIP is at the instruction
-    AtAddressZero,  // execution reached linear address 0 (Unicorn's stop address)
+    AtStopAddress,  // reached an address given to add_stop_address; it has not run
     MemoryError,    // an access to physical memory outside RAM
     HostError,      // Unicorn returned an error we do not model
 };
@@ -59,6 +60,9 @@ struct CpuExit {
     uint32_t error_code = 0;
     bool software = false;  // int n / int3 / into: EIP is already past the instruction
     uint32_t eip = 0;
+    // The instruction that raised the event: eip for a fault, the start of the int
+    // instruction (prefixes included) for a software interrupt.
+    uint32_t instruction_eip = 0;
     uint32_t cr2 = 0;
     std::string detail;  // for MemoryError / HostError
 };
@@ -79,9 +83,15 @@ public:
     // checked at block starts, so a run may end a block past the limit.
     CpuExit run(uint64_t instruction_limit);
 
-    // Thread-safe: makes the current or next run() return StopRequested at the next
-    // block boundary.
+    // Thread-safe: makes the current or next run() or step() return StopRequested at
+    // the next block boundary. Each request ends exactly one run.
     void request_stop();
+
+    // Runs stop before the instruction at this linear address (in any address space),
+    // through a code hook on that one address. A run or step that starts at the address
+    // it last stopped at executes that instruction first. Call between runs only.
+    void add_stop_address(uint32_t linear);
+    void remove_stop_address(uint32_t linear);
 
     // Called after every port access the guest makes (from inside run()): a device may
     // have raised an interrupt or armed an earlier timer, so the machine can stop the
@@ -92,7 +102,8 @@ public:
     uint64_t instructions() const;
     // The live counter, for a clock that reads it during a run.
     const uint64_t* instruction_counter() const;
-    // Single-step exactly one instruction (debugger). Returns the exit of that step.
+    // Execute exactly one instruction (debugger). Returns the exit of that step:
+    // StopRequested when the instruction ran and nothing else happened.
     CpuExit step();
 
     uint32_t reg(Reg r) const;
@@ -122,17 +133,24 @@ public:
     // Port-access privilege check done by the host (Unicorn does none).
     bool io_allowed() const;
 
-private:
+    // Defined in cpu_impl.h, which only the Cpu's own files include.
     struct Impl;
+
+private:
     explicit Cpu(std::unique_ptr<Impl> impl);
-    void clear_fault_state();
+    void begin_run(uint64_t instruction_limit);
     CpuExit finish_run(int uc_error);
+    uint32_t software_interrupt_start(uint8_t vector, uint32_t next_eip);
+    // Reads guest-virtual memory through the current page tables (our walker, trap 11).
+    bool read_code(uint32_t linear, std::span<uint8_t> out) const;
+    // Edits Unicorn's saved context in place: save, edit the bytes, restore (no TLB flush).
+    template <class Edit>
+    void edit_context(Edit edit);
+    void clear_exception_in_flight(uint8_t* context) const;
 
     std::unique_ptr<Impl> impl_;
 
     friend struct CpuHooks;
-    friend Result<FaultStateOffsets> probe_fault_state(Impl&);
-    friend Result<size_t> probe_cpl_word(Impl&);
 };
 
 }  // namespace forkscope

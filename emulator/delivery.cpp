@@ -283,7 +283,7 @@ std::string describe(const InterruptEvent& ev) {
 
 }  // namespace
 
-InterruptEvent event_for_exit(const CpuExit& exit, uint32_t software_length) {
+InterruptEvent event_for_exit(const CpuExit& exit) {
     InterruptEvent ev;
     ev.vector = exit.kind == CpuExitKind::InvalidOpcode ? 6 : exit.vector;
     ev.source = exit.software ? EventSource::Software : EventSource::Exception;
@@ -291,7 +291,7 @@ InterruptEvent event_for_exit(const CpuExit& exit, uint32_t software_length) {
     ev.error_code = exit.error_code;
     ev.cr2 = exit.cr2;
     ev.return_eip = exit.eip;
-    ev.instruction_eip = exit.software ? exit.eip - software_length : exit.eip;
+    ev.instruction_eip = exit.instruction_eip;
     return ev;
 }
 

@@ -35,10 +35,10 @@ struct InterruptEvent {
 
 struct CpuExit;
 
-// The event a CpuExit of kind Interrupt or InvalidOpcode asks the host to deliver.
-// software_length: the length of the int instruction for a software interrupt (2 for
-// int n, 1 for int3 and into), so a refused gate can fault on it.
-InterruptEvent event_for_exit(const CpuExit& exit, uint32_t software_length);
+// The event a CpuExit of kind Interrupt or InvalidOpcode asks the host to deliver. A
+// software interrupt's instruction_eip is where its int instruction starts, so that a
+// refused gate faults on it.
+InterruptEvent event_for_exit(const CpuExit& exit);
 
 // What was delivered in the end (after any nested faults turned into other vectors).
 struct DeliveryRecord {

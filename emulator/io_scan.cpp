@@ -28,23 +28,41 @@ static bool is_port_io(unsigned id) {
     }
 }
 
-int IoScanner::instructions_before_io(std::span<const uint8_t> code) const {
-    if (!ok_ || code.empty()) return -1;
+template <class Visit>
+void IoScanner::decode(std::span<const uint8_t> code, Visit visit) const {
+    if (!ok_ || code.empty()) return;
     cs_insn* insn = cs_malloc(handle_);
-    if (!insn) return -1;
+    if (!insn) return;
     const uint8_t* p = code.data();
     size_t left = code.size();
     uint64_t address = 0;
-    int index = 0, found = -1;
-    while (cs_disasm_iter(handle_, &p, &left, &address, insn)) {
-        if (is_port_io(insn->id)) {
-            found = index;
-            break;
-        }
-        ++index;
+    for (;;) {
+        size_t offset = static_cast<size_t>(p - code.data());
+        if (!cs_disasm_iter(handle_, &p, &left, &address, insn) || !visit(insn->id, offset)) break;
     }
     cs_free(insn, 1);
-    return found;
+}
+
+BlockFacts IoScanner::scan(std::span<const uint8_t> code) const {
+    BlockFacts facts;
+    int index = 0;
+    decode(code, [&](unsigned id, size_t offset) {
+        if (facts.io_index < 0 && is_port_io(id)) facts.io_index = index;
+        facts.last_offset = static_cast<int>(offset);
+        ++index;
+        return true;
+    });
+    return facts;
+}
+
+int IoScanner::instructions_before(std::span<const uint8_t> code, size_t offset) const {
+    int count = 0;
+    decode(code, [&](unsigned, size_t at) {
+        if (at >= offset) return false;
+        ++count;
+        return true;
+    });
+    return count;
 }
 
 }  // namespace forkscope

@@ -1,13 +1,21 @@
-// Finds port-I/O instructions in a translated block's bytes. Unicorn performs no I/O
-// privilege check and cannot stop in the middle of a block, so the Cpu looks ahead: a
-// block that holds IN/OUT/INS/OUTS and runs at CPL > IOPL is executed only up to that
-// instruction, which then raises #GP exactly where the hardware would.
+// Decodes a translated block's bytes (Capstone) for what Unicorn does not tell: where
+// its port-I/O instructions are and where its last instruction starts. Unicorn performs
+// no I/O privilege check and cannot stop in the middle of a block, so the Cpu looks
+// ahead: a block that holds IN/OUT/INS/OUTS and runs at CPL > IOPL is executed only up
+// to that instruction, which then raises #GP exactly where the hardware would. A block
+// that ends in a software interrupt ends with that instruction, so its start (prefixes
+// included) is the address a refused `int n` faults at.
 #pragma once
+#include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <span>
 
 namespace forkscope {
+
+struct BlockFacts {
+    int io_index = -1;     // instructions before the first port-I/O instruction; -1: none
+    int last_offset = -1;  // byte offset of the last instruction; -1: nothing decoded
+};
 
 class IoScanner {
 public:
@@ -16,11 +24,16 @@ public:
     IoScanner(const IoScanner&) = delete;
     IoScanner& operator=(const IoScanner&) = delete;
 
-    // The number of instructions before the first port-I/O instruction in `code`
-    // (32-bit code), or -1 when there is none or the bytes do not decode.
-    int instructions_before_io(std::span<const uint8_t> code) const;
+    // What `code` (32-bit code, one translated block) holds.
+    BlockFacts scan(std::span<const uint8_t> code) const;
+    // The number of instructions that start before byte `offset` of `code`.
+    int instructions_before(std::span<const uint8_t> code, size_t offset) const;
 
 private:
+    // Calls visit(instruction id, byte offset) for each instruction until it returns false.
+    template <class Visit>
+    void decode(std::span<const uint8_t> code, Visit visit) const;
+
     size_t handle_ = 0;  // Capstone's csh
     bool ok_ = false;
 };

@@ -1,3 +1,7 @@
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "tests/unit/guest_fixture.h"
 
 namespace forkscope::testing {
@@ -163,11 +167,30 @@ TEST_F(GuestFixture, WritingCr2LeavesCr3Alone) {
 namespace forkscope::testing {
 namespace {
 
-TEST_F(GuestFixture, ReachingAddressZeroIsReportedNotMistakenForHlt) {
-    code(kCode, {0x31, 0xc0, 0xff, 0xe0});  // xor eax,eax; jmp eax
+// Code at linear address 0 runs like code anywhere else (as in QEMU): Unicorn's
+// `until` must not turn it into a stop.
+TEST_F(GuestFixture, CodeAtLinearAddressZeroRuns) {
+    code(0, {0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3});         // mov eax,42; ret
+    code(kCode, {0x31, 0xc0, 0xff, 0xd0, 0x89, 0xc3, 0xf4});  // xor eax,eax; call eax; mov ebx,eax; hlt
     CpuExit e = run_from(kCode);
-    EXPECT_EQ(e.kind, CpuExitKind::AtAddressZero);
-    EXPECT_EQ(e.eip, 0u);
+    EXPECT_EQ(e.kind, CpuExitKind::Halted);
+    EXPECT_EQ(e.eip, kCode + 7);
+    EXPECT_EQ(cpu->reg(Reg::Ebx), 42u);
+    EXPECT_EQ(cpu->instructions(), 6u);
+}
+
+// The same, entered by a single step and with paging on.
+TEST_F(GuestFixture, SteppingIntoLinearAddressZeroRunsTheInstructionThere) {
+    code(0, {0x40, 0xc3});                       // inc eax; ret
+    code(kCode, {0x31, 0xc0, 0xff, 0xd0, 0xf4});  // xor eax,eax; call eax; hlt
+    enable_paging();
+    cpu->set_reg(Reg::Eip, kCode);
+    for (int i = 0; i < 2; ++i) ASSERT_EQ(cpu->step().kind, CpuExitKind::StopRequested);
+    EXPECT_EQ(cpu->reg(Reg::Eip), 0u);
+    EXPECT_EQ(cpu->step().kind, CpuExitKind::StopRequested);
+    EXPECT_EQ(cpu->reg(Reg::Eip), 1u);
+    EXPECT_EQ(cpu->reg(Reg::Eax), 1u);
+    EXPECT_EQ(run_from(1).kind, CpuExitKind::Halted);
 }
 
 }  // namespace
@@ -210,7 +233,7 @@ TEST_F(GuestFixture, RingThreeToZeroDeliveryKeepsTheTlb) {
         CpuExit e = cpu->run(cpu->instructions() + 1000);
         ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
         ASSERT_EQ(e.vector, 0x80);
-        auto r = deliver_interrupt(*cpu, *walker, event_for_exit(e, 2));
+        auto r = deliver_interrupt(*cpu, *walker, event_for_exit(e));
         ASSERT_TRUE(r.ok()) << r.error().message;
         ASSERT_TRUE(r->privilege_change);
         ASSERT_EQ(cpu->cpl(), 0);
@@ -226,6 +249,96 @@ TEST_F(GuestFixture, RingThreeToZeroDeliveryKeepsTheTlb) {
     syscall_round_trip();
     EXPECT_EQ(cpu->reg(Reg::Edx), 0x22222222u) << "the remap itself did not take effect";
     EXPECT_EQ(cpu->cpl(), 0);
+}
+
+}  // namespace
+}  // namespace forkscope::testing
+
+namespace forkscope::testing {
+namespace {
+
+// A real CPU's TLB does not care about CR2. Writing CR2 (a step, a nested page fault
+// delivered by the host) must not flush Unicorn's TLB, or a single-stepping debugger
+// would hide a guest's missing TLB flush.
+TEST_F(GuestFixture, WritingCr2KeepsStaleTranslations) {
+    constexpr uint32_t kData = 0x40000, kOtherFrame = 0x41000;
+    put32(kData, 0x11111111);
+    put32(kOtherFrame, 0x22222222);
+    code(kCode, {0x8b, 0x1d, 0x00, 0x00, 0x04, 0x00, 0xf4});          // mov ebx,[kData]; hlt
+    code(kCode + 0x10, {0x8b, 0x0d, 0x00, 0x00, 0x04, 0x00, 0xf4});   // mov ecx,[kData]; hlt
+    code(kCode + 0x20, {0x8b, 0x15, 0x00, 0x00, 0x04, 0x00, 0xf4});   // mov edx,[kData]; hlt
+    code(kCode + 0x30, {0x8b, 0x35, 0x00, 0x00, 0x04, 0x00, 0xf4});   // mov esi,[kData]; hlt
+    enable_paging();
+    ASSERT_EQ(run_from(kCode).kind, CpuExitKind::Halted);  // caches kData's translation
+    EXPECT_EQ(cpu->reg(Reg::Ebx), 0x11111111u);
+    put32(kPageTable + 4 * (kData >> 12), kOtherFrame | 7);  // remap, no invlpg
+
+    cpu->set_reg(Reg::Cr2, 0xdead0000);
+    EXPECT_EQ(cpu->reg(Reg::Cr2), 0xdead0000u);
+    EXPECT_EQ(cpu->reg(Reg::Cr3), kPageDir);
+    ASSERT_EQ(run_from(kCode + 0x10).kind, CpuExitKind::Halted);
+    EXPECT_EQ(cpu->reg(Reg::Ecx), 0x11111111u) << "a CR2 write flushed the TLB";
+
+    cpu->set_reg(Reg::Eip, kCode + 0x20);
+    ASSERT_EQ(cpu->step().kind, CpuExitKind::StopRequested);
+    EXPECT_EQ(cpu->reg(Reg::Edx), 0x11111111u) << "a single step flushed the TLB";
+
+    // A page fault met while delivering (the gate of vector 0x80 on a page that is not
+    // present) is delivered by the host, which loads CR2.
+    constexpr uint32_t kIdtPage = kIdt & ~0xfffu;
+    cpu->set_idtr({kIdtPage - 0x400, 0x7ff});  // vectors 0-127 below the page, 128-255 on it
+    for (unsigned v = 0; v < 128; ++v) put64(kIdtPage - 0x400 + 8 * v, gate_descriptor(kStubs + 16 * v, kKernelCs, 0xe, 0));
+    put32(kPageTable + 4 * (kIdtPage >> 12), 0);
+    InterruptEvent ev;
+    ev.vector = 0x80;
+    ev.return_eip = kCode;
+    auto r = deliver_interrupt(*cpu, *walker, ev);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 14);
+    EXPECT_EQ(cpu->reg(Reg::Cr2), kIdtPage);
+    ASSERT_EQ(run_from(kCode + 0x30).kind, CpuExitKind::Halted);
+    EXPECT_EQ(cpu->reg(Reg::Esi), 0x11111111u) << "delivering a nested page fault flushed the TLB";
+
+    cpu->flush_tlb();
+    ASSERT_EQ(run_from(kCode).kind, CpuExitKind::Halted);
+    EXPECT_EQ(cpu->reg(Reg::Ebx), 0x22222222u) << "the remap itself did not take effect";
+}
+
+TEST_F(GuestFixture, StopRequestEndsExactlyOneRun) {
+    code(kCode, {0x40, 0xeb, 0xfd});  // 1: inc eax; jmp 1
+    cpu->request_stop();
+    cpu->request_stop();  // requests before a run coalesce into one
+    EXPECT_EQ(run_from(kCode).kind, CpuExitKind::StopRequested);
+    EXPECT_EQ(run_from(kCode, 1000).kind, CpuExitKind::Budget);
+}
+
+// Another thread stops a guest that would otherwise run for ever; each of many
+// requests, made while the guest runs, ends a run.
+TEST_F(GuestFixture, StopRequestFromAnotherThreadEndsTheRunningGuest) {
+    code(kCode, {0x40, 0xeb, 0xfd});
+    cpu->set_reg(Reg::Eip, kCode);
+    std::atomic<int> stops{0};
+    std::atomic<bool> failed{false};
+    std::thread requester([&] {
+        for (int i = 0; i < 200 && !failed; ++i) {
+            cpu->request_stop();
+            auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+            while (stops.load() <= i)
+                if (std::chrono::steady_clock::now() > deadline) {
+                    failed = true;
+                    break;
+                }
+        }
+    });
+    while (stops.load() < 200 && !failed) {
+        CpuExit e = cpu->run(~0ull >> 1);
+        if (e.kind == CpuExitKind::StopRequested) ++stops;
+        else failed = true;
+    }
+    requester.join();
+    EXPECT_FALSE(failed.load());
+    EXPECT_EQ(stops.load(), 200);
+    EXPECT_GT(cpu->instructions(), 0u);
 }
 
 }  // namespace

@@ -117,7 +117,7 @@ TEST_F(DeliveryTest, Int80FromRingThreeEndToEnd) {
     ASSERT_EQ(e.vector, 0x80);
     ASSERT_TRUE(e.software);
     EXPECT_EQ(e.eip, kUserCode + 7);
-    auto r = deliver_interrupt(*cpu, *walker, event_for_exit(e, 2));
+    auto r = deliver_interrupt(*cpu, *walker, event_for_exit(e));
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_TRUE(r->privilege_change);
     expect_in_handler(0x80);
@@ -138,7 +138,7 @@ TEST_F(DeliveryTest, Int80FromRingZeroStaysOnTheSameStack) {
     code(kCode, {0xcd, 0x80, 0xf4});
     CpuExit e = run_from(kCode);
     ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
-    auto r = deliver_interrupt(*cpu, *walker, event_for_exit(e, 2));
+    auto r = deliver_interrupt(*cpu, *walker, event_for_exit(e));
     ASSERT_TRUE(r.ok());
     EXPECT_FALSE(r->privilege_change);
     EXPECT_EQ(cpu->reg(Reg::Esp), kKernelStack - 12);
@@ -152,7 +152,7 @@ TEST_F(DeliveryTest, IntThroughGateWithLowerDplIsGeneralProtectionAtTheInstructi
     enter_user(kUserCode);
     CpuExit e = cpu->run(cpu->instructions() + 1000);
     ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
-    auto r = deliver_interrupt(*cpu, *walker, event_for_exit(e, 2));
+    auto r = deliver_interrupt(*cpu, *walker, event_for_exit(e));
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->vector, 13);
     EXPECT_EQ(r->error_code, 0x80u * 8 + 2);
@@ -174,7 +174,7 @@ TEST_F(DeliveryTest, PageFaultReportsCr2AndErrorCode) {
     EXPECT_EQ(e.error_code, 7u);  // present, write, user
     EXPECT_EQ(e.cr2, 0x40010u);
     EXPECT_EQ(e.eip, kUserCode);
-    ASSERT_TRUE(deliver_interrupt(*cpu, *walker, event_for_exit(e, 2)).ok());
+    ASSERT_TRUE(deliver_interrupt(*cpu, *walker, event_for_exit(e)).ok());
     EXPECT_EQ(frame(0), 7u);
     EXPECT_EQ(frame(1), kUserCode);
     EXPECT_EQ(cpu->reg(Reg::Cr2), 0x40010u);
@@ -199,7 +199,7 @@ TEST_F(DeliveryTest, ThousandPageFaultsInARow) {
         ASSERT_EQ(e.vector, 14) << "fault " << faults;
         ASSERT_EQ(e.error_code, 2u) << "fault " << faults;  // not present, write, supervisor
         ASSERT_EQ(e.cr2, 0x400000u + 0x1000u * faults);
-        ASSERT_TRUE(deliver_interrupt(*cpu, *walker, event_for_exit(e, 2)).ok());
+        ASSERT_TRUE(deliver_interrupt(*cpu, *walker, event_for_exit(e)).ok());
         ++faults;
     }
     EXPECT_EQ(faults, 1000);
@@ -272,7 +272,7 @@ TEST_F(DeliveryTest, PortIoFromRingThreeIsDeliveredAsGeneralProtection) {
     CpuExit e = cpu->run(cpu->instructions() + 1000);
     ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
     ASSERT_EQ(e.vector, 13);
-    auto r = deliver_interrupt(*cpu, *walker, event_for_exit(e, 2));
+    auto r = deliver_interrupt(*cpu, *walker, event_for_exit(e));
     ASSERT_TRUE(r.ok());
     expect_in_handler(13);
     EXPECT_EQ(frame(0), 0u);

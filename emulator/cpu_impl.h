@@ -1,0 +1,140 @@
+// The Cpu's private state, shared by cpu.cpp (runs, hooks, registers) and
+// cpu_probe.cpp (finding Unicorn's context layout at start-up). Only these two files
+// include it; only they include <unicorn/unicorn.h>.
+#pragma once
+#include <unicorn/unicorn.h>
+
+#include <array>
+#include <atomic>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "emulator/cpu.h"
+#include "emulator/io_scan.h"
+
+namespace forkscope {
+
+class Ram;
+class PortBus;
+
+// Where, inside a saved uc_context, Unicorn keeps the x86 state that it never exposes
+// or exposes only with side effects: the pending error code, whether the event came from
+// `int n`, the "exception in flight" field that turns the second fault into #DF
+// (upstream #1883), the hidden flags word whose low two bits are the CPL (QEMU's hflags),
+// and CR2 (whose uc_reg_write also loads CR3 and so flushes the TLB).
+struct ContextLayout {
+    size_t error_code = 0;
+    size_t is_int = 0;
+    size_t old_exception = 0;
+    size_t hflags = 0;
+    size_t cr2 = 0;
+};
+
+// "Unicorn X.Y.Z", for messages about a build whose layout we do not recognise.
+std::string unicorn_version();
+
+template <class T>
+T blob_get(const std::vector<uint8_t>& blob, size_t off) {
+    T v;
+    std::memcpy(&v, blob.data() + off, sizeof v);
+    return v;
+}
+
+template <class T>
+void blob_set(std::vector<uint8_t>& blob, size_t off, T v) {
+    std::memcpy(blob.data() + off, &v, sizeof v);
+}
+
+struct Cpu::Impl {
+    uc_engine* uc = nullptr;
+    Ram& ram;
+    PortBus& ports;
+    Cpu* owner = nullptr;
+    uc_context* ctx = nullptr;
+    size_t ctx_size = 0;
+    ContextLayout layout;
+
+    // The hot state of the block hook, kept together in one object.
+    std::atomic<bool> stop_requested{false};
+    uint64_t instructions = 0;
+    uint64_t limit = 0;
+    // The block now running, as the block hook saw it start.
+    uint64_t block_pc = 0;
+    uint32_t block_size = 0;
+    uint16_t block_icount = 0;
+    // Per-run bookkeeping written by hooks.
+    bool budget_stop = false;
+    bool request_stop = false;
+    bool have_event = false;
+    CpuExit event;
+    bool memory_error = false;
+    std::string memory_detail;
+    bool at_stop_address = false;
+
+    std::function<void(uint16_t, bool)> port_observer;
+
+    // What we know of each translated block, by (pc, size); see CpuHooks::block_info.
+    // Unicorn's translations are tagged by physical address, our key is virtual: two
+    // address spaces (or code rewritten in place) can hold different blocks with the
+    // same key. Every translation is reported (on_translated); a key seen with facts
+    // that differ is marked ambiguous and from then on decoded afresh each time.
+    struct BlockInfo {
+        uint16_t icount = 1;
+        int16_t io_index = -1;     // instructions before its first port-I/O instruction
+        int16_t last_offset = -1;  // byte offset of its last instruction
+        bool ambiguous = false;
+        bool same_facts(const BlockInfo& o) const {
+            return icount == o.icount && io_index == o.io_index && last_offset == o.last_offset;
+        }
+    };
+    std::unordered_map<uint64_t, BlockInfo> blocks;
+    // The block hook runs for every executed block: a direct-mapped cache in front of
+    // the map keeps its cost to a multiply and a compare.
+    struct CachedBlock {
+        uint64_t key = ~0ull;
+        BlockInfo info;
+    };
+    static constexpr size_t kBlockCacheSize = 1u << 12;
+    std::array<CachedBlock, kBlockCacheSize> block_cache{};
+    static uint64_t block_key(uint64_t pc, uint32_t size) { return (pc << 16) ^ size; }
+    CachedBlock& cache_slot(uint64_t pc) { return block_cache[(pc ^ (pc >> 12)) & (kBlockCacheSize - 1)]; }
+    void forget_blocks() {
+        blocks.clear();
+        block_cache.fill(CachedBlock{});
+    }
+    IoScanner io_scanner;
+
+    // Stop addresses: one code hook each.
+    std::map<uint32_t, uc_hook> stop_hooks;
+    // The address of the last AtStopAddress exit; a run starting there runs it first.
+    std::optional<uint32_t> resume_at;
+    std::optional<uint32_t> skip_stop_at;
+
+    // A block with port I/O about to run at CPL > IOPL: it runs only up to the I/O
+    // instruction (see finish_run), which then raises #GP.
+    bool io_lookahead = false;
+    bool io_stepping = false;
+    uint64_t io_block = 0;
+    int io_before = 0;
+
+    Impl(Ram& r, PortBus& p) : ram(r), ports(p) {}
+
+    std::vector<uint8_t> save_blob() {
+        uc_context_save(uc, ctx);
+        auto* b = reinterpret_cast<const uint8_t*>(ctx);
+        return std::vector<uint8_t>(b, b + ctx_size);
+    }
+    void restore_blob(const std::vector<uint8_t>& blob) {
+        std::memcpy(reinterpret_cast<uint8_t*>(ctx), blob.data(), blob.size());
+        uc_context_restore(uc, ctx);
+    }
+};
+
+Result<ContextLayout> probe_context_layout(Cpu::Impl& s);
+
+}  // namespace forkscope
