@@ -185,10 +185,13 @@ void Machine::pump_input() {
     input_.erase(input_.begin(), input_.begin() + static_cast<std::ptrdiff_t>(n));
 }
 
-void Machine::request_stop() {
-    stop_requested_.store(true);
+void Machine::request_pause() {
+    pause_requested_.store(true);
     cpu_->request_stop();
 }
+
+void Machine::add_stop_address(uint32_t linear) { cpu_->add_stop_address(linear); }
+void Machine::remove_stop_address(uint32_t linear) { cpu_->remove_stop_address(linear); }
 
 bool Machine::irq_unmasked(unsigned irq) const {
     uint8_t master = pic_->imr(PicChip::Master);
@@ -291,7 +294,7 @@ Result<bool> Machine::idle() {
         pump_input();
         advance_devices();
         if (pic_->intr()) return true;
-        if (exit_status_ || stop_requested_.load()) return false;
+        if (exit_status_ || pause_requested_.load()) return false;
         auto deadline = next_deadline();
         if (!deadline) {
             bool input_pending;
@@ -312,108 +315,153 @@ Result<bool> Machine::idle() {
     }
 }
 
-Result<uint32_t> Machine::run() {
-    start_wall_ns_ = host_ns();
-    auto finish = [this] {
-        stats_.wall_ns = host_ns() - start_wall_ns_;
-        stats_.instructions = cpu_->instructions();
-        stats_.guest_ns = clock_->now_ns();
-    };
-    for (;;) {
-        if (exit_status_) {
-            finish();
-            return *exit_status_;
+void Machine::update_stats() {
+    stats_.wall_ns = host_ns() - start_wall_ns_;
+    stats_.instructions = cpu_->instructions();
+    stats_.guest_ns = clock_->now_ns();
+}
+
+std::optional<MachineStop> Machine::pending_stop() {
+    MachineStop stop;
+    stop.eip = cpu_->reg(Reg::Eip);
+    if (exit_status_) {
+        stop.kind = MachineStopKind::Exited;
+        stop.exit_status = *exit_status_;
+        return stop;
+    }
+    if (pause_requested_.exchange(false)) {
+        stop.kind = MachineStopKind::Paused;
+        return stop;
+    }
+    return std::nullopt;
+}
+
+Result<std::optional<uint8_t>> Machine::take_interrupt() {
+    if (!pic_->intr() || !(cpu_->reg(Reg::Eflags) & kEflagsIf)) return std::optional<uint8_t>();
+    InterruptEvent ev;
+    ev.vector = pic_->acknowledge();
+    ev.source = EventSource::External;
+    ev.return_eip = cpu_->reg(Reg::Eip);
+    if (auto r = deliver(ev); !r) return r.error();
+    return std::optional<uint8_t>(ev.vector);
+}
+
+uint64_t Machine::run_limit() const {
+    uint64_t limit = ~0ull;
+    if (auto d = next_deadline()) limit = clock_->instruction_limit_for(*d);
+    if (pic_->intr()) limit = std::min(limit, cpu_->instructions() + kInterruptPollSlice);
+    if (config_.realtime) limit = std::min(limit, clock_->instruction_limit_for(0));
+    if (config_.max_instructions) limit = std::min(limit, config_.max_instructions);
+    return limit;
+}
+
+Result<void> Machine::deliver_exit_event(const CpuExit& exit) { return deliver(event_for_exit(exit)); }
+
+// What the loop does with a CPU exit: a stop to report, an event to deliver, idling
+// for hlt, or a fault that ends the machine.
+Result<std::optional<MachineStop>> Machine::handle_exit(const CpuExit& exit) {
+    using Stop = std::optional<MachineStop>;
+    switch (exit.kind) {
+        case CpuExitKind::Budget:
+        case CpuExitKind::StopRequested:
+            return Stop();
+        case CpuExitKind::AtStopAddress: {
+            MachineStop stop;
+            stop.kind = MachineStopKind::AtStopAddress;
+            stop.eip = exit.eip;
+            return Stop(stop);
         }
-        if (stop_requested_.load()) {
-            finish();
-            return make_error(ErrorKind::MachineFault, "stopped at EIP " + hex32(cpu_->reg(Reg::Eip)));
+        case CpuExitKind::Halted: {
+            if (!(cpu_->reg(Reg::Eflags) & kEflagsIf)) {
+                if (exit_status_) return Stop();
+                return make_error(ErrorKind::MachineFault,
+                                  "guest halted with interrupts disabled at EIP " + hex32(exit.eip - 1));
+            }
+            if (auto r = idle(); !r) return r.error();
+            return Stop();
+        }
+        case CpuExitKind::Interrupt:
+        case CpuExitKind::InvalidOpcode:
+            if (auto r = deliver_exit_event(exit); !r) return r.error();
+            return Stop();
+        case CpuExitKind::MemoryError:
+        case CpuExitKind::HostError:
+            break;
+    }
+    return make_error(ErrorKind::MachineFault, exit.detail + " at EIP " + hex32(exit.eip));
+}
+
+Result<MachineStop> Machine::resume() {
+    if (start_wall_ns_ == 0) start_wall_ns_ = host_ns();
+    for (;;) {
+        if (auto stop = pending_stop()) {
+            update_stats();
+            return *stop;
         }
         if (config_.max_instructions && cpu_->instructions() >= config_.max_instructions) {
-            finish();
+            update_stats();
             return make_error(ErrorKind::MachineFault,
                               "guest exceeded --max-instructions " + std::to_string(config_.max_instructions) +
                                   " at EIP " + hex32(cpu_->reg(Reg::Eip)));
         }
         pump_input();
         advance_devices();
-        if (pic_->intr() && (cpu_->reg(Reg::Eflags) & kEflagsIf)) {
-            InterruptEvent ev;
-            ev.vector = pic_->acknowledge();
-            ev.source = EventSource::External;
-            ev.return_eip = cpu_->reg(Reg::Eip);
-            if (auto r = deliver(ev); !r) {
-                finish();
-                return r.error();
-            }
+        auto taken = take_interrupt();
+        if (!taken) {
+            update_stats();
+            return taken.error();
         }
+        auto handled = handle_exit(cpu_->run(run_limit()));
+        if (!handled || *handled) {
+            update_stats();
+            if (!handled) return handled.error();
+            return **handled;
+        }
+    }
+}
 
-        uint64_t limit = ~0ull;
-        if (auto d = next_deadline()) limit = clock_->instruction_limit_for(*d);
-        if (pic_->intr()) limit = std::min(limit, cpu_->instructions() + kInterruptPollSlice);
-        if (config_.realtime) limit = std::min(limit, clock_->instruction_limit_for(0));
-        if (config_.max_instructions) limit = std::min(limit, config_.max_instructions);
-        CpuExit exit = cpu_->run(limit);
+Result<MachineStop> Machine::step() {
+    if (start_wall_ns_ == 0) start_wall_ns_ = host_ns();
+    MachineStop stop;
+    auto finish = [&]() -> Result<MachineStop> {
+        update_stats();
+        stop.eip = cpu_->reg(Reg::Eip);
+        if (exit_status_) {
+            stop.kind = MachineStopKind::Exited;
+            stop.exit_status = *exit_status_;
+        }
+        return stop;
+    };
+    stop.kind = MachineStopKind::Stepped;
+    if (exit_status_) return finish();
+    pump_input();
+    advance_devices();
+    auto taken = take_interrupt();
+    if (!taken) return taken.error();
+    stop.delivered = *taken;
+    CpuExit exit = cpu_->step();
+    if (exit.kind == CpuExitKind::Interrupt || exit.kind == CpuExitKind::InvalidOpcode) {
+        if (auto r = deliver_exit_event(exit); !r) return r.error();
+        stop.delivered = exit.kind == CpuExitKind::InvalidOpcode ? uint8_t{6} : exit.vector;
+        return finish();
+    }
+    auto handled = handle_exit(exit);
+    if (!handled) return handled.error();
+    return finish();
+}
 
-        switch (exit.kind) {
-            case CpuExitKind::Budget:
-            case CpuExitKind::StopRequested:
-                break;
-            case CpuExitKind::Halted: {
-                if (!(cpu_->reg(Reg::Eflags) & kEflagsIf)) {
-                    if (exit_status_) break;
-                    finish();
-                    return make_error(ErrorKind::MachineFault,
-                                      "guest halted with interrupts disabled at EIP " + hex32(exit.eip - 1));
-                }
-                auto r = idle();
-                if (!r) {
-                    finish();
-                    return r.error();
-                }
-                break;
-            }
-            case CpuExitKind::Interrupt:
-            case CpuExitKind::InvalidOpcode: {
-                // int n is two bytes (CD ib); int3 and into are one.
-                uint8_t opcode = 0;
-                PagingMode mode{cpu_->reg(Reg::Cr0), cpu_->reg(Reg::Cr3), cpu_->reg(Reg::Cr4)};
-                bool two_byte = walker_->read_virtual(mode, exit.eip - 2, std::span<uint8_t>(&opcode, 1)).ok() &&
-                                opcode == 0xcd;
-                InterruptEvent ev = event_for_exit(exit, two_byte ? 2 : 1);
-                if (auto r = deliver(ev); !r) {
-                    finish();
-                    return r.error();
-                }
-                break;
-            }
-            case CpuExitKind::AtAddressZero: {
-                // A jump to a null pointer. Where page 0 is not executable at this CPL
-                // the CPU would fault on the fetch: deliver that #PF. Otherwise stop.
-                PagingMode mode{cpu_->reg(Reg::Cr0), cpu_->reg(Reg::Cr3), cpu_->reg(Reg::Cr4)};
-                auto walk = walker_->walk(mode, 0);
-                bool user = cpu_->cpl() == 3;
-                auto fault = walk ? PageWalker::access_fault(mode, *walk, Access::Fetch, user) : std::nullopt;
-                if (!fault) {
-                    finish();
-                    return make_error(ErrorKind::MachineFault,
-                                      "guest executes at linear address 0, which forkscope cannot run code at");
-                }
-                cpu_->set_reg(Reg::Cr2, 0);
-                InterruptEvent ev;
-                ev.vector = 14;
-                ev.has_error_code = true;
-                ev.error_code = *fault;
-                ev.return_eip = 0;
-                if (auto r = deliver(ev); !r) {
-                    finish();
-                    return r.error();
-                }
-                break;
-            }
-            case CpuExitKind::MemoryError:
-            case CpuExitKind::HostError:
-                finish();
-                return make_error(ErrorKind::MachineFault, exit.detail + " at EIP " + hex32(exit.eip));
+Result<uint32_t> Machine::run() {
+    for (;;) {
+        auto stop = resume();
+        if (!stop) return stop.error();
+        switch (stop->kind) {
+            case MachineStopKind::Exited:
+                return stop->exit_status;
+            case MachineStopKind::Paused:
+                return make_error(ErrorKind::MachineFault, "stopped at EIP " + hex32(stop->eip));
+            case MachineStopKind::AtStopAddress:
+            case MachineStopKind::Stepped:
+                break;  // run() goes on past stop addresses
         }
     }
 }

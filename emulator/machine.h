@@ -29,6 +29,7 @@ class Uart16550;
 class DebugExit;
 class VirtualClock;
 struct InterruptEvent;
+struct CpuExit;
 
 struct TraceFlags {
     bool interrupts = false;  // hardware interrupts delivered
@@ -62,6 +63,23 @@ struct MachineStats {
     uint64_t first_output_wall_ns = 0;  // boot to first console byte (host time)
 };
 
+// Why resume() or step() returned (errors are machine faults, returned as errors).
+enum class MachineStopKind {
+    Exited,         // the guest wrote DebugExit: exit_status
+    Paused,         // request_pause() (any thread)
+    AtStopAddress,  // before the instruction at a stop address (add_stop_address)
+    Stepped,        // step() executed its instruction
+};
+
+struct MachineStop {
+    MachineStopKind kind = MachineStopKind::Paused;
+    uint32_t exit_status = 0;
+    uint32_t eip = 0;
+    // step(): the interrupt or exception delivered during the step (an interrupt taken
+    // before the instruction, or the instruction's own fault or int n), if any.
+    std::optional<uint8_t> delivered;
+};
+
 class Machine {
 public:
     // Loads the kernel and modules and sets the CPU state Multiboot promises.
@@ -70,11 +88,26 @@ public:
 
     // Runs until the guest writes DebugExit (returns the value written), or a machine
     // fault (ErrorKind::MachineFault: triple fault, --max-instructions, a guest halted
-    // with interrupts off) or request_stop().
+    // with interrupts off), or request_pause() (the error "stopped at EIP ...").
     Result<uint32_t> run();
 
-    // Thread-safe: ends run() with ErrorKind::MachineFault "stopped".
-    void request_stop();
+    // The seams a debugger or a live view drives. resume() runs as run() does until
+    // the guest exits, a pause is requested or a stop address is reached; it can be
+    // called again after any of those. step() executes one instruction with time,
+    // devices and interrupts advancing as in a run: a pending interrupt is delivered
+    // first, as at any instruction boundary, then the instruction (the handler's first)
+    // runs; a fault or int n it raises is delivered.
+    Result<MachineStop> resume();
+    Result<MachineStop> step();
+
+    // Thread-safe: the current (or next) resume() returns Paused at the next block
+    // boundary. Each request ends one resume().
+    void request_pause();
+
+    // Stops before the instruction at this linear address, in any address space.
+    // Call while the machine is not running.
+    void add_stop_address(uint32_t linear);
+    void remove_stop_address(uint32_t linear);
 
     MachineStats stats() const;
     Cpu& cpu() { return *cpu_; }
@@ -89,6 +122,13 @@ private:
     Result<void> build_devices();
     Result<void> set_boot_state();
     Result<void> deliver(const InterruptEvent& ev);
+    // The run loop's steps, one concern each.
+    std::optional<MachineStop> pending_stop();           // exit, pause, or --max-instructions reached
+    Result<std::optional<uint8_t>> take_interrupt();     // deliver the PIC's interrupt if IF allows
+    uint64_t run_limit() const;                          // the instruction count the next run may reach
+    Result<std::optional<MachineStop>> handle_exit(const CpuExit& exit);
+    Result<void> deliver_exit_event(const CpuExit& exit);
+    void update_stats();
     Result<bool> idle();              // hlt: true when an interrupt became deliverable
     // The next time a device whose IRQ line is unmasked needs an update: masked lines
     // cannot wake the CPU, and their edges are latched when the device next advances.
@@ -121,7 +161,7 @@ private:
     std::unique_ptr<DebugExit> debug_exit_;
 
     std::optional<uint32_t> exit_status_;
-    std::atomic<bool> stop_requested_{false};
+    std::atomic<bool> pause_requested_{false};
     MachineStats stats_;
     uint64_t start_wall_ns_ = 0;
 

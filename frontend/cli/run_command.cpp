@@ -142,7 +142,7 @@ int run(const RunOptions& o, const std::vector<std::string>& words, bool after_m
     config->console_idle = [] { std::fflush(stdout); };
     auto machine = Machine::create(std::move(*config));
     if (!machine) return report_error(machine.error());
-    if (terminal) terminal->on_quit([m = machine->get()] { m->request_stop(); });
+    if (terminal) terminal->on_quit([m = machine->get()] { m->request_pause(); });
     auto status = (*machine)->run();
     std::fflush(stdout);
     if (terminal && terminal->quit_requested()) {

@@ -1,0 +1,183 @@
+// The run loop's seams, on the real guest kernel running /bin/hello: pause from
+// another thread and resume, stop addresses (stop before a kernel function, resume past
+// it, the same instruction count as a run without them), and single steps that advance
+// time and devices. FORKSCOPE_TEST_KERNEL and FORKSCOPE_TEST_INITRAMFS name the image.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <thread>
+
+#include "emulator/cpu.h"
+#include "emulator/machine.h"
+
+namespace forkscope::testing {
+namespace {
+
+std::vector<uint8_t> read_file(const char* env) {
+    const char* path = std::getenv(env);
+    if (!path) return {};
+    std::ifstream f(path, std::ios::binary);
+    return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
+}
+
+// A kernel symbol's address, from the host's nm (binutils builds the guest anyway).
+uint32_t kernel_symbol(const std::string& name) {
+    std::string cmd = std::string("nm ") + std::getenv("FORKSCOPE_TEST_KERNEL");
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return 0;
+    char line[256];
+    uint32_t found = 0;
+    while (std::fgets(line, sizeof line, p)) {
+        unsigned long addr = 0;
+        char type = 0, sym[200] = {};
+        if (std::sscanf(line, "%lx %c %199s", &addr, &type, sym) == 3 && name == sym) found = static_cast<uint32_t>(addr);
+    }
+    ::pclose(p);
+    return found;
+}
+
+class MachineTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!std::getenv("FORKSCOPE_TEST_KERNEL") || !std::getenv("FORKSCOPE_TEST_INITRAMFS"))
+            GTEST_SKIP() << "FORKSCOPE_TEST_KERNEL/FORKSCOPE_TEST_INITRAMFS are not set (run through meson test)";
+        machine = make();
+        ASSERT_TRUE(machine);
+    }
+
+    std::unique_ptr<Machine> make() {
+        MachineConfig c;
+        c.kernel = read_file("FORKSCOPE_TEST_KERNEL");
+        c.modules.push_back(MultibootModule{"initramfs.cpio", read_file("FORKSCOPE_TEST_INITRAMFS"), "initramfs.cpio"});
+        c.cmdline = "-- /bin/hello";
+        c.rtc_unix_time = 1000000000;
+        c.max_instructions = 500'000'000;
+        c.console = [this](uint8_t b) { console += static_cast<char>(b); };
+        auto m = Machine::create(std::move(c));
+        EXPECT_TRUE(m.ok()) << m.error().message;
+        return m.ok() ? std::move(*m) : nullptr;
+    }
+
+    // Runs to the end; returns the exit stop.
+    MachineStop finish() {
+        for (;;) {
+            auto stop = machine->resume();
+            EXPECT_TRUE(stop.ok()) << stop.error().message;
+            if (!stop.ok() || stop->kind == MachineStopKind::Exited) return stop.ok() ? *stop : MachineStop{};
+        }
+    }
+
+    std::string console;
+    std::unique_ptr<Machine> machine;
+};
+
+TEST_F(MachineTest, PausedMachineResumesToTheEnd) {
+    machine->request_pause();
+    auto stop = machine->resume();
+    ASSERT_TRUE(stop.ok()) << stop.error().message;
+    EXPECT_EQ(stop->kind, MachineStopKind::Paused);
+    EXPECT_EQ(machine->cpu().instructions(), 0u);
+    stop = machine->resume();
+    ASSERT_TRUE(stop.ok()) << stop.error().message;
+    EXPECT_EQ(stop->kind, MachineStopKind::Exited);
+    EXPECT_EQ(stop->exit_status, 0u);
+    EXPECT_NE(console.find("hello, world"), std::string::npos) << console;
+}
+
+TEST_F(MachineTest, PauseFromAnotherThreadWhileRunningThenResume) {
+    std::thread pauser([this] { machine->request_pause(); });
+    auto stop = machine->resume();
+    pauser.join();
+    ASSERT_TRUE(stop.ok()) << stop.error().message;
+    // The pause landed before the first block or during the run; either way it ends
+    // one resume, and the next runs on.
+    EXPECT_EQ(stop->kind, MachineStopKind::Paused);
+    MachineStop end = finish();
+    EXPECT_EQ(end.exit_status, 0u);
+    EXPECT_NE(console.find("hello, world"), std::string::npos) << console;
+}
+
+// Stops before do_syscall at every system call, and resumes past it: the run is the
+// same run, instruction for instruction, as one without stop addresses.
+TEST_F(MachineTest, StopAddressStopsBeforeTheInstructionAndKeepsTheRunTheSame) {
+    auto plain = make();
+    std::string plain_console = console;
+    console.clear();
+    auto status = plain->run();
+    ASSERT_TRUE(status.ok()) << status.error().message;
+    const uint64_t plain_instructions = plain->stats().instructions;
+    plain_console = console;
+    console.clear();
+
+    const uint32_t do_syscall = kernel_symbol("do_syscall");
+    ASSERT_NE(do_syscall, 0u);
+    machine->add_stop_address(do_syscall);
+    int stops = 0;
+    uint64_t last = 0;
+    for (;;) {
+        auto stop = machine->resume();
+        ASSERT_TRUE(stop.ok()) << stop.error().message;
+        if (stop->kind == MachineStopKind::Exited) break;
+        ASSERT_EQ(stop->kind, MachineStopKind::AtStopAddress);
+        EXPECT_EQ(stop->eip, do_syscall);
+        EXPECT_EQ(machine->cpu().reg(Reg::Eip), do_syscall);
+        EXPECT_GT(machine->cpu().instructions(), last);  // each stop is a new call
+        last = machine->cpu().instructions();
+        ++stops;
+    }
+    EXPECT_GT(stops, 3);
+    EXPECT_EQ(machine->stats().instructions, plain_instructions);
+    EXPECT_EQ(console, plain_console);
+}
+
+TEST_F(MachineTest, StepExecutesOneInstructionAndAStopAddressDoesNotHoldIt) {
+    const uint32_t entry = machine->boot_image().entry;
+    machine->add_stop_address(entry);
+    auto stop = machine->resume();
+    ASSERT_TRUE(stop.ok()) << stop.error().message;
+    EXPECT_EQ(stop->kind, MachineStopKind::AtStopAddress);
+    EXPECT_EQ(stop->eip, entry);
+    EXPECT_EQ(machine->cpu().instructions(), 0u);  // stopped before the first instruction
+
+    for (uint64_t i = 1; i <= 2000; ++i) {
+        auto s = machine->step();
+        ASSERT_TRUE(s.ok()) << s.error().message;
+        ASSERT_EQ(s->kind, MachineStopKind::Stepped);
+        ASSERT_EQ(machine->cpu().instructions(), i);
+        ASSERT_EQ(s->eip, machine->cpu().reg(Reg::Eip));
+    }
+    machine->remove_stop_address(entry);
+    MachineStop end = finish();
+    EXPECT_EQ(end.kind, MachineStopKind::Exited);
+    EXPECT_EQ(end.exit_status, 0u);
+    EXPECT_NE(console.find("hello, world"), std::string::npos) << console;
+}
+
+// Steps through interrupts: with the timer running, a step sometimes delivers an
+// interrupt before its instruction; the step says so, and EIP is then in the handler.
+TEST_F(MachineTest, StepsDeliverPendingInterruptsAsARunDoes) {
+    const uint32_t do_syscall = kernel_symbol("do_syscall");
+    ASSERT_NE(do_syscall, 0u);
+    machine->add_stop_address(do_syscall);
+    auto stop = machine->resume();  // the kernel is up, timers armed, the program running
+    ASSERT_TRUE(stop.ok()) << stop.error().message;
+    ASSERT_EQ(stop->kind, MachineStopKind::AtStopAddress);
+    machine->remove_stop_address(do_syscall);
+    int delivered = 0;
+    for (int i = 0; i < 200000 && delivered < 3; ++i) {
+        auto s = machine->step();
+        ASSERT_TRUE(s.ok()) << s.error().message;
+        if (s->kind == MachineStopKind::Exited) break;
+        if (s->delivered && *s->delivered >= 0x20) ++delivered;  // a hardware interrupt (IRQ vectors 0x20-0x2f)
+    }
+    EXPECT_GT(delivered, 0);
+    MachineStop end = finish();
+    EXPECT_EQ(end.exit_status, 0u);
+}
+
+}  // namespace
+}  // namespace forkscope::testing
