@@ -51,6 +51,12 @@ TerminalConsole::~TerminalConsole() {
         if (fd >= 0) ::close(fd);
 }
 
+void TerminalConsole::on_quit(std::function<void()> quit) {
+    std::lock_guard<std::mutex> lock(quit_mutex_);
+    quit_ = std::move(quit);
+    if (quit_requested_.load() && quit_) quit_();
+}
+
 void TerminalConsole::pump() {
     for (;;) {
         pollfd fds[2] = {{tty_fd_, POLLIN, 0}, {wake_read_, POLLIN, 0}};
@@ -80,6 +86,7 @@ void TerminalConsole::forward(const unsigned char* bytes, size_t n) {
         if (escape_) {
             escape_ = false;
             if (c == 'x' || c == 'X') {
+                std::lock_guard<std::mutex> lock(quit_mutex_);
                 quit_requested_.store(true);
                 if (quit_) quit_();
                 return;

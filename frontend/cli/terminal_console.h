@@ -8,6 +8,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "base/result.h"
@@ -24,8 +25,9 @@ public:
 
     // The machine reads the guest's keys from here (a pipe: escapes taken out).
     int input_fd() const { return pipe_read_; }
-    // Called, on the console's thread, when the user types Ctrl-A x.
-    void on_quit(std::function<void()> quit) { quit_ = std::move(quit); }
+    // Called, on the console's thread, when the user types Ctrl-A x; at once, on the
+    // caller's thread, when Ctrl-A x came before the callback was given.
+    void on_quit(std::function<void()> quit);
     bool quit_requested() const { return quit_requested_.load(); }
 
 private:
@@ -38,6 +40,7 @@ private:
     int pipe_read_ = -1, pipe_write_ = -1;
     int wake_read_ = -1, wake_write_ = -1;  // tells the thread to end
     bool escape_ = false;                   // the last key was Ctrl-A
+    std::mutex quit_mutex_;                 // quit_ is set on one thread, called on another
     std::function<void()> quit_;
     std::atomic<bool> quit_requested_{false};
     std::thread thread_;
