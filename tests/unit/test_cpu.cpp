@@ -343,3 +343,105 @@ TEST_F(GuestFixture, StopRequestFromAnotherThreadEndsTheRunningGuest) {
 
 }  // namespace
 }  // namespace forkscope::testing
+
+namespace forkscope::testing {
+namespace {
+
+// Two address spaces hold different blocks at the same virtual address and of the
+// same size, one with port I/O: what the Cpu knows of a block must follow the block
+// that runs, not the (address, size) it was first seen under.
+TEST_F(GuestFixture, PortIoLookAheadFollowsTheAddressSpace) {
+    constexpr uint32_t kFrameWithIo = 0x50000, kFrameWithout = 0x51000;
+    constexpr uint32_t kPageDir2 = 0x6000, kPageTable2 = 0x7000;
+    const uint8_t with_io[] = {0xb0, 0x07, 0xec, 0xcd, 0x80};   // mov al,7; in al,dx; int 0x80
+    const uint8_t without[] = {0xb0, 0x07, 0x90, 0xcd, 0x80};   // mov al,7; nop; int 0x80
+    std::memcpy(ram->data() + kFrameWithIo, with_io, sizeof with_io);
+    std::memcpy(ram->data() + kFrameWithout, without, sizeof without);
+    put32(kPageTable + 4 * (kUserCode >> 12), kFrameWithIo | 7);
+    put32(kPageDir2, kPageTable2 | 7);
+    for (uint32_t i = 0; i < 1024; ++i) put32(kPageTable2 + 4 * i, get32(kPageTable + 4 * i));
+    put32(kPageTable2 + 4 * (kUserCode >> 12), kFrameWithout | 7);
+    set_gate(0x80, 0xe, 3);
+    enable_paging();
+    enter_user(kUserCode, 0x2);  // IOPL 0: ring 3 may not do port I/O
+
+    CpuExit e = cpu->run(cpu->instructions() + 100);
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
+    EXPECT_EQ(e.vector, 13);
+    EXPECT_EQ(e.eip, kUserCode + 2) << "#GP not at the in instruction";
+
+    cpu->set_reg(Reg::Cr3, kPageDir2);
+    cpu->set_reg(Reg::Eip, kUserCode);
+    e = cpu->run(cpu->instructions() + 100);
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
+    EXPECT_EQ(e.vector, 0x80) << "the other address space's port I/O was held against this block";
+    EXPECT_EQ(e.eip, kUserCode + 5);
+
+    cpu->set_reg(Reg::Cr3, kPageDir);
+    cpu->set_reg(Reg::Eip, kUserCode);
+    e = cpu->run(cpu->instructions() + 100);
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
+    EXPECT_EQ(e.vector, 13);
+    EXPECT_EQ(e.eip, kUserCode + 2);
+}
+
+TEST_F(GuestFixture, StopAddressStopsBeforeItsInstructionWithExactCounts) {
+    code(kCode, {0x90, 0x90, 0x40, 0x90, 0xf4});  // nop; nop; inc eax; nop; hlt
+    cpu->add_stop_address(kCode + 2);
+    CpuExit e = run_from(kCode);
+    ASSERT_EQ(e.kind, CpuExitKind::AtStopAddress);
+    EXPECT_EQ(e.eip, kCode + 2);
+    EXPECT_EQ(cpu->reg(Reg::Eax), 0u);
+    EXPECT_EQ(cpu->instructions(), 2u);
+    e = cpu->run(~0ull);  // resuming runs the instruction at the stop address
+    EXPECT_EQ(e.kind, CpuExitKind::Halted);
+    EXPECT_EQ(cpu->reg(Reg::Eax), 1u);
+    EXPECT_EQ(cpu->instructions(), 5u);
+
+    // A loop through the stop address stops there on every pass.
+    code(kCode + 0x10, {0x40, 0xeb, 0xfd});  // 1: inc eax; jmp 1
+    cpu->add_stop_address(kCode + 0x10);
+    cpu->set_reg(Reg::Eax, 0);
+    e = run_from(kCode + 0x10);
+    EXPECT_EQ(e.kind, CpuExitKind::AtStopAddress);  // a fresh start at it stops at once
+    EXPECT_EQ(cpu->instructions(), 5u);
+    for (uint32_t pass = 1; pass <= 3; ++pass) {
+        e = cpu->run(~0ull);
+        ASSERT_EQ(e.kind, CpuExitKind::AtStopAddress);
+        EXPECT_EQ(cpu->reg(Reg::Eax), pass);
+        EXPECT_EQ(cpu->instructions(), 5u + 2 * pass);
+    }
+    cpu->remove_stop_address(kCode + 0x10);
+    e = cpu->run(cpu->instructions() + 100);
+    EXPECT_EQ(e.kind, CpuExitKind::Budget);
+}
+
+// A refused int n faults on its own first byte: the Cpu finds where the instruction
+// starts from its block, not from the byte two before the return address.
+TEST_F(GuestFixture, SoftwareInterruptStartIsExact) {
+    code(kUserCode, {0xb0, 0xcd, 0xcc});        // mov al,0xcd; int3
+    code(kUserCode + 0x10, {0x90, 0x66, 0xcd, 0x80});  // nop; (prefixed) int 0x80
+    set_gate(3, 0xe, 0);     // DPL 0: ring 3's int3 is refused with #GP
+    set_gate(0x80, 0xe, 0);
+    enter_user(kUserCode);
+    CpuExit e = cpu->run(cpu->instructions() + 100);
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
+    EXPECT_EQ(e.vector, 3);
+    EXPECT_TRUE(e.software);
+    EXPECT_EQ(e.eip, kUserCode + 3);
+    EXPECT_EQ(e.instruction_eip, kUserCode + 2);
+    auto r = deliver_interrupt(*cpu, *walker, event_for_exit(e));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 13);
+    EXPECT_EQ(get32(r->frame_esp + 4), kUserCode + 2) << "#GP must point at the int3";
+
+    enter_user(kUserCode + 0x10);
+    e = cpu->run(cpu->instructions() + 100);
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
+    EXPECT_EQ(e.vector, 0x80);
+    EXPECT_EQ(e.eip, kUserCode + 0x14);
+    EXPECT_EQ(e.instruction_eip, kUserCode + 0x11);
+}
+
+}  // namespace
+}  // namespace forkscope::testing
