@@ -139,15 +139,16 @@ struct CpuHooks {
     }
 
     // Unicorn has just translated a block (UC_HOOK_EDGE_GENERATED runs for every new
-    // translation once anything has run). If what we know under its key differs from
-    // the new block, two blocks share the key: mark it ambiguous.
+    // translation once anything has run). Its facts are recorded now, before it runs;
+    // if its key already holds other facts, two blocks share the key: it becomes
+    // ambiguous. Facts are only forgotten when every translation is (invalidate_all_code),
+    // so no block can run under facts that were taken from another.
     static void on_translated(uc_engine*, uc_tb* cur, uc_tb*, void* user) {
         Cpu::Impl& s = *static_cast<Cpu::Impl*>(user);
         uint64_t key = Cpu::Impl::block_key(cur->pc, cur->size);
-        auto it = s.blocks.find(key);
-        if (it == s.blocks.end() || it->second.ambiguous) return;
         Cpu::Impl::BlockInfo fresh = describe_block(s, cur->pc, cur->size);
-        if (fresh.same_facts(it->second)) return;
+        auto [it, inserted] = s.blocks.try_emplace(key, fresh);
+        if (inserted || it->second.ambiguous || fresh.same_facts(it->second)) return;
         it->second.ambiguous = true;
         Cpu::Impl::CachedBlock& slot = s.cache_slot(cur->pc);
         if (slot.key == key) slot.info.ambiguous = true;
@@ -370,6 +371,7 @@ CpuExit Cpu::step() {
     Impl& s = *impl_;
     begin_run(~0ull);
     uint32_t eip = reg(Reg::Eip);
+    s.skip_stop_at = eip;  // a step always executes its instruction
     uint64_t before = s.instructions;
     // One instruction needs no look-ahead: a refused port access is caught in the I/O
     // hook, and the state from before the step is put back so #GP points at it.
@@ -594,7 +596,7 @@ void Cpu::invalidate_code(uint32_t begin, uint32_t end) {
         std::memcpy(bytes + impl_->layout.cr2, &cr2, 4);
         clear_exception_in_flight(bytes);
     });
-    impl_->forget_blocks();
+    // The block facts stay: a new translation under a key is compared with them.
 }
 
 void Cpu::invalidate_all_code() {

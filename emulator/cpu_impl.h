@@ -81,8 +81,9 @@ struct Cpu::Impl {
     // What we know of each translated block, by (pc, size); see CpuHooks::block_info.
     // Unicorn's translations are tagged by physical address, our key is virtual: two
     // address spaces (or code rewritten in place) can hold different blocks with the
-    // same key. Every translation is reported (on_translated); a key seen with facts
-    // that differ is marked ambiguous and from then on decoded afresh each time.
+    // same key. Every translation is described as it is made (on_translated); a key
+    // seen with facts that differ is marked ambiguous and from then on decoded afresh
+    // each time it runs. Facts are forgotten only with every translation.
     struct BlockInfo {
         uint16_t icount = 1;
         int16_t io_index = -1;     // instructions before its first port-I/O instruction
