@@ -27,7 +27,9 @@ ENV_VAR = "FORKSCOPE_I386_RUNNER"
 QEMU = "qemu-i386"
 
 # Where qemu-i386 (7.2) differs from Linux: name -> (what differs, the programs whose
-# native transcript it changes). Their native halves skip under qemu-i386.
+# native transcript it changes). Their native halves skip under qemu-i386. The programs
+# are images/programs' and "threads" (tests/integration/test_threads.py); none of them
+# uses CLONE_VM without CLONE_THREAD today.
 DEVIATIONS = {
     "vfork": ("qemu-i386 runs vfork as fork: the parent is not suspended and never sees the child's "
               "stores", ("vforktest", "clonetest")),
@@ -38,8 +40,8 @@ DEVIATIONS = {
                      ("threads",)),
     "rlimit-nproc": ("qemu-i386's own threads count against RLIMIT_NPROC: a child forked near the limit "
                      "cannot start qemu's RCU thread and aborts", ("forkbomb",)),
-    "rlimit-stack": ("qemu-i386 accepts setrlimit(RLIMIT_STACK) but ignores it: the guest's stack is a "
-                     "fixed mapping of qemu's, so deep recursion does not die of SIGSEGV",
+    "rlimit-stack": ("qemu-i386 accepts setrlimit(RLIMIT_STACK) but ignores it: the guest's stack is "
+                     "qemu's own fixed-size mapping, so deep recursion does not die of SIGSEGV",
                      ("forkbomb",)),
     "old-getrlimit": ("qemu-i386's old getrlimit (i386 system call 76) reads RLIM_INFINITY as "
                       "0xffffffff where Linux reads 0x7fffffff", ("forkbomb",)),
