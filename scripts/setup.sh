@@ -3,6 +3,8 @@
 # Idempotent: running it again changes nothing. Unicorn must be >= 2.1 (Debian 12's
 # 2.0.1 cannot translate guest-virtual addresses), so it comes from Debian 13 "trixie"
 # with an apt pin of priority 100: nothing else is upgraded from that suite.
+# qemu-user's qemu-i386 runs the guest programs "natively" for the tests when the
+# host's kernel cannot run i386 programs itself (tests/i386_runner.py).
 set -eu
 
 SUDO=""
@@ -30,7 +32,7 @@ fi
 
 PACKAGES="build-essential gcc-multilib meson ninja-build pkg-config
  libcapstone-dev libsdl2-dev libimgui-dev libcli11-dev libspdlog-dev libfmt-dev
- libdw-dev libelf-dev libgtest-dev libgmock-dev qemu-system-x86 gdb cpio python3"
+ libdw-dev libelf-dev libgtest-dev libgmock-dev qemu-system-x86 qemu-user gdb cpio python3"
 
 need_install=0
 for p in $PACKAGES libunicorn-dev; do

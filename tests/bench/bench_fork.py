@@ -25,7 +25,8 @@ the forks. Both machines get the same --ram (guest RAM must hold the parent's me
 with cow=0, the child's copy). "guest us" is the program's own figure: under QEMU (no
 -icount) its clock follows the host; under forkscope it counts instructions (1 ns each),
 so there it measures the guest kernel's work, not host speed. The native column runs the
-same static binary on the host's Linux.
+same static binary on the host's Linux, directly or, where the host cannot run i386
+programs, under qemu-i386 (tests/i386_runner.py); its heading names what ran.
 
 The same difference is also taken of the host CPU time (user + system) each run used,
 from getrusage(RUSAGE_CHILDREN): on a busy host that figure is steadier than wall time.
@@ -39,12 +40,11 @@ import argparse
 import os
 import re
 import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_machine import (RunFailed, add_program_bench_arguments, checked_run, machine_info,  # noqa: E402
-                           program_machines)
+                           native_peer, native_run, program_machines)
 
 FORKBENCH_RE = re.compile(r"forkbench: (\d+) KiB: (\d+) forks in (\d+) us: (\d+) ns per fork")
 DEFAULT_SIZES_KIB = "102,1024,16384,65536"   # 0.1, 1, 16 and 64 MiB
@@ -73,11 +73,12 @@ def main():
     qemu = shutil.which(args.qemu)
 
     machines = program_machines(args.forkscope, args.kernel, args.initramfs, qemu, args.ram)
+    peer = native_peer()
     if not qemu:
-        print("bench_fork: %s not found; forkscope and native only" % args.qemu)
+        print("bench_fork: %s not found; forkscope and %s only" % (args.qemu, peer))
 
     print("bench_fork: fork of a process with S bytes of touched private memory, "
-          "copy-on-write vs eager copy (cow=0), forkscope vs qemu-system-i386 vs native")
+          "copy-on-write vs eager copy (cow=0), forkscope vs qemu-system-i386 vs %s" % peer)
     for k, v in machine_info(args, qemu or args.qemu).items():
         print("  %-13s %s" % (k, v))
     print("  repeat        %d (best of N; wall per fork = (wall(N) - wall(0)) / N)" % args.repeat)
@@ -114,10 +115,7 @@ def main():
             rows.append(row)
         native = []
         for _ in range(args.repeat):
-            p = subprocess.run([args.forkbench, str(kib), str(n)], capture_output=True, timeout=args.timeout)
-            if p.returncode != 0:
-                raise RunFailed("native forkbench %d %d: exit status %d" % (kib, n, p.returncode))
-            native.append(guest_ns_per_fork(p.stdout))
+            native.append(guest_ns_per_fork(native_run(args.forkbench, [str(kib), str(n)], args.timeout)))
         for r in rows:
             if r["kib"] == kib:
                 r["native"] = min(native) if r["mode"] == "cow" else None
@@ -135,14 +133,14 @@ def main():
     by_key = {(r["kib"], r["mode"]): r for r in rows}
     print("Per fork, microseconds. wall, cpu: host wall and CPU time (boot subtracted); guest: the")
     print("program's own clock (forkscope: instructions / 1000)")
-    print("%9s %-5s %8s %8s %7s %8s %8s %7s %8s %8s %9s %9s %8s" % (
+    print("%9s %-5s %8s %8s %7s %8s %8s %7s %8s %8s %9s %9s %9s" % (
         "size", "mode", "fs wall", "qm wall", "fs/qm", "fs cpu", "qm cpu", "fs/qm",
-        "fs guest", "qm guest", "cow/eager", "(qemu)", "native"))
+        "fs guest", "qm guest", "cow/eager", "(qemu)", peer))
     for r in rows:
         other = by_key.get((r["kib"], "eager"))
         cow_eager_fs = ratio(r["forkscope"], other["forkscope"]) if r["mode"] == "cow" and other else ""
         cow_eager_qm = (ratio(r.get("qemu"), other.get("qemu")) if r["mode"] == "cow" and other else "")
-        print("%6.1f MiB %-5s %8s %8s %7s %8s %8s %7s %8s %8s %9s %9s %8s" % (
+        print("%6.1f MiB %-5s %8s %8s %7s %8s %8s %7s %8s %8s %9s %9s %9s" % (
             r["kib"] / 1024, r["mode"], us(r["forkscope"]), us(r.get("qemu")),
             ratio(r["forkscope"], r.get("qemu")), us(r["forkscope_cpu"]), us(r.get("qemu_cpu")),
             ratio(r["forkscope_cpu"], r.get("qemu_cpu")), guest_us(r["forkscope_guest"]),
@@ -150,7 +148,8 @@ def main():
             guest_us(r["native"]) if r.get("native") is not None else "-"))
     print()
     print("  fs/qm < 1: forkscope faster. cow/eager: copy-on-write wall time / eager-copy wall time")
-    print("  (forkscope; (qemu) the same on QEMU). native: the host's own fork, the program's clock.")
+    print("  (forkscope; (qemu) the same on QEMU). %s: %s, the program's clock." % (
+        peer, "the host's own fork" if peer == "native" else "the host's fork through qemu-i386's user mode"))
     print()
 
     print("Targets")

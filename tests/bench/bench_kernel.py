@@ -23,19 +23,20 @@ Host wall time per operation = (best wall(N) - best wall(0)) / N: boot and setup
 The program also prints its own time per operation from CLOCK_MONOTONIC inside the
 machine; under QEMU (no -icount) that clock follows the host, under forkscope it counts
 instructions (1 ns each), so "guest ns/op" on forkscope is an instruction count, not a
-speed. The native column runs the same static binary on the host.
+speed. The native column runs the same static binary on the host, directly or, where
+the host cannot run i386 programs, under qemu-i386 (tests/i386_runner.py); its heading
+names what ran.
 """
 
 import argparse
 import os
 import re
 import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_machine import (RunFailed, add_program_bench_arguments, checked_run, machine_info,  # noqa: E402
-                           program_machines)
+                           native_peer, native_run, program_machines)
 
 KBENCH_RE = re.compile(r"kbench: (\w+): (\d+) in (\d+) us: (\d+) ns per")
 DEFAULT_COUNTS = "getpid=200000,pipe=20000,fault=20000"
@@ -62,10 +63,11 @@ def main():
     qemu = shutil.which(args.qemu)
 
     machines = program_machines(args.forkscope, args.kernel, args.initramfs, qemu)
+    peer = native_peer()
     if not qemu:
-        print("bench_kernel: %s not found; forkscope and native only" % args.qemu)
+        print("bench_kernel: %s not found; forkscope and %s only" % (args.qemu, peer))
 
-    print("bench_kernel: guest kernel micro-benchmarks, forkscope vs qemu-system-i386 vs native")
+    print("bench_kernel: guest kernel micro-benchmarks, forkscope vs qemu-system-i386 vs %s" % peer)
     for k, v in machine_info(args, qemu or args.qemu).items():
         print("  %-13s %s" % (k, v))
     print("  repeat        %d (best of N; wall per op = (wall(N) - wall(0)) / N)" % args.repeat)
@@ -91,16 +93,13 @@ def main():
             row[mname + "_guest"] = min(g for g in guest if g is not None) if any(guest) else None
         native = []
         for _ in range(args.repeat):
-            p = subprocess.run([args.kbench, name, str(n)], capture_output=True, timeout=args.timeout)
-            if p.returncode != 0:
-                raise RunFailed("native kbench %s %d: exit status %d" % (name, n, p.returncode))
-            native.append(guest_ns_per_op(p.stdout))
+            native.append(guest_ns_per_op(native_run(args.kbench, [name, str(n)], args.timeout)))
         row["native"] = min(native)
         rows.append(row)
 
     print("%-7s %8s %14s %14s %9s %14s %14s %12s %12s" % (
         "bench", "N", "forkscope ns", "qemu ns", "fs/qemu", "fs ops/s", "qemu ops/s",
-        "native ns", "fs guest ns"))
+        peer + " ns", "fs guest ns"))
     for r in rows:
         fs, qm = r["forkscope"], r.get("qemu")
         print("%-7s %8d %14.0f %14s %9s %14.0f %14s %12d %12s" % (

@@ -48,6 +48,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import i386_runner  # noqa: E402  (tests/: how the tests run i386 programs natively, too)
+
 STATS_RE = re.compile(
     r"stats: instructions (?P<instructions>\d+), interrupts (?P<interrupts>\d+), "
     r"exceptions (?P<exceptions>\d+), guest time (?P<guest_ms>[\d.]+) ms, "
@@ -65,6 +68,26 @@ WORKLOADS = {
 
 class RunFailed(Exception):
     pass
+
+
+def native_peer():
+    """The name of what runs the guest program natively ("native" or "qemu-i386"), which
+    labels that column; RunFailed when the host can do neither."""
+    try:
+        return i386_runner.runner().name
+    except i386_runner.RunnerError as e:
+        raise RunFailed("the native column: %s" % e)
+
+
+def native_run(program, args, timeout):
+    """Runs the i386 `program` with `args` as the tests do (directly, or under
+    qemu-i386); returns its stdout, RunFailed unless it exits 0."""
+    native_peer()
+    p = i386_runner.run(program, *args, timeout=timeout)
+    if p.returncode != 0:
+        raise RunFailed("%s %s %s: exit status %d\n%s" % (native_peer(), program, " ".join(args), p.returncode,
+                                                          p.stderr.decode(errors="replace")))
+    return p.stdout
 
 
 def timed_run(argv, timeout):

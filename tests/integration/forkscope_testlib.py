@@ -18,6 +18,8 @@ import threading
 import time
 import unittest
 
+import i386_runner  # tests/, on PYTHONPATH
+
 FORKSCOPE = os.environ.get("FORKSCOPE", "")
 KERNEL = os.environ.get("KERNEL", "")
 
@@ -102,12 +104,12 @@ def run_command(argv, timeout=RUN_TIMEOUT, stdin_bytes=None):
 
 
 def run_native(path, *args):
-    """Runs a static i386 program directly on the host (IA32 emulation); skips the test
-    when the host cannot."""
-    try:
-        return run_command([path, *args])
-    except OSError as e:
-        raise unittest.SkipTest("the host cannot run i386 programs natively: %s" % e)
+    """Runs a static i386 program "as Linux would" (tests/i386_runner.py: directly, or
+    under qemu-i386); fails the test when the host can do neither."""
+    r = i386_runner.runner()
+    run = run_command(r.command(path, *args))
+    run.stderr = r.clean(run.stderr)
+    return run
 
 
 def forkscope(*args, global_args=(), timeout=RUN_TIMEOUT, stdin_bytes=None):

@@ -104,6 +104,24 @@ int main(void)
 """
 FORK_OUT = "child: x = 2\nparent: x = 1, child exit status 3\n"
 
+# Users' programs that print and end the same in the guest and natively: name -> (source,
+# arguments, output, exit status as init reports it).
+USERS_PROGRAMS = {
+    "compute": (COMPUTE_C, ("one", "two words", ""),
+                COMPUTE_OUT + "argv[1] = [one] (3 bytes)\nargv[2] = [two words] (9 bytes)\nargv[3] = [] (0 bytes)\n", 7),
+    "fault": (SEGV_C, (), "about to fault\n", 128 + 11),
+    "forkdemo": (FORK_C, (), FORK_OUT, 0),
+}
+
+# Built-in programs the same way: (name, arguments, output, exit status).
+BUILT_IN_RUNS = [
+    ("hello", (), "hello, world\n", 0),
+    ("echo", ("x", "y z"), "x y z\n", 0),
+    ("segv", (), "segv: reading 0xc0000000\n", 128 + 11),
+]
+ECHO_ARGS = ("-n", "a b", "", "tab\there", "ls | cat", "$HOME", "--stats", "--")
+ECHO_OUT = "a b  tab\there ls | cat $HOME --stats --"
+
 UTIL_C = "int twice(int x) { return 2 * x; }\n"
 MAIN_USES_UTIL_C = r"""
 #include <stdio.h>
@@ -592,13 +610,9 @@ class RunProgramTest(ForkscopeTestCase):
         self.assertIn(" ".join("w%d" % i for i in range(127)), run.lines)
 
     def test_echo_arguments_arrive_as_given(self):
-        args = ["-n", "a b", "", "tab\there", "ls | cat", "$HOME", "--stats", "--"]
-        run = forkscope("--rtc-time", RTC, "echo", *args)
+        run = forkscope("--rtc-time", RTC, "echo", *ECHO_ARGS)
         self.assertExit(run, 0)
-        if PROGRAMS_DIR:
-            native = run_native(os.path.join(PROGRAMS_DIR, "echo"), *args)
-            self.assertIn(native.text, run.text)
-        self.assertIn("a b  tab\there ls | cat $HOME --stats --", run.text)
+        self.assertIn(ECHO_OUT, run.text)
 
     def test_double_dash_before_the_program(self):
         run = forkscope("--rtc-time", RTC, "--", "echo", "--list")
@@ -610,14 +624,24 @@ class RunProgramTest(ForkscopeTestCase):
         self.assertExit(run, 128 + 11)
 
     def test_same_output_as_natively(self):
+        for name, args, output, status in BUILT_IN_RUNS:
+            with self.subTest(program=name, args=args):
+                run = forkscope("--rtc-time", RTC, name, *args)
+                self.assertExit(run, status)
+                self.assertIn(output, run.text)
+
+
+class NativeProgramTest(ForkscopeTestCase):
+    """The same built-in programs natively: the output and status the guest must give."""
+
+    def test_same_output_as_in_the_guest(self):
         if not PROGRAMS_DIR:
             self.skipTest("PROGRAMS_DIR is not set (run through meson test)")
-        for name, args in (("hello", []), ("echo", ["x", "y z"]), ("segv", [])):
-            with self.subTest(program=name):
+        for name, args, output, status in BUILT_IN_RUNS + [("echo", ECHO_ARGS, ECHO_OUT, 0)]:
+            with self.subTest(program=name, args=args):
                 native = run_native(os.path.join(PROGRAMS_DIR, name), *args)
-                run = forkscope("--rtc-time", RTC, name, *args)
-                self.assertExit(run, native_status(native))
-                self.assertIn(native.text, run.text)
+                self.assertEqual(native.text, output, native.describe())
+                self.assertEqual(native_status(native), status, native.describe())
 
 
 @unittest.skipUnless(have_host_gcc_m32(), "forkscope cc needs gcc and ld on the host")
@@ -637,18 +661,16 @@ class UsersLoopTest(ForkscopeTestCase):
         self.assertExit(built, 0)
         return self.ws.path(name)
 
-    def assertSameAsNative(self, prog, *args):
-        native = run_native(prog, *args)
-        run = forkscope("--rtc-time", RTC, prog, *args)
-        self.assertExit(run, native_status(native))
-        self.assertIn(native.text, run.text, run.describe())
-        return run
+    def assertRunsInTheGuest(self, name):
+        """The users' program `name` prints and ends in the guest as USERS_PROGRAMS says
+        (and as natively: UsersProgramsNativelyTest)."""
+        source, args, output, status = USERS_PROGRAMS[name]
+        run = forkscope("--rtc-time", RTC, self.build(name, source), *args)
+        self.assertExit(run, status)
+        self.assertIn(output, run.text, run.describe())
 
     def test_compute_program(self):
-        prog = self.build("compute", COMPUTE_C)
-        run = self.assertSameAsNative(prog, "one", "two words", "")
-        self.assertEqual(run.returncode, 7)
-        self.assertIn(COMPUTE_OUT, run.text)
+        self.assertRunsInTheGuest("compute")
 
     def test_exit_statuses(self):
         prog = self.build("status", EXIT_C)
@@ -657,9 +679,7 @@ class UsersLoopTest(ForkscopeTestCase):
                 self.assertExit(forkscope("--rtc-time", RTC, prog, str(status)), status)
 
     def test_killed_by_a_signal(self):
-        prog = self.build("fault", SEGV_C)
-        run = self.assertSameAsNative(prog)
-        self.assertEqual(run.returncode, 128 + 11)
+        self.assertRunsInTheGuest("fault")
 
     def test_a_user_program_replaces_a_built_in_of_the_same_name(self):
         prog = self.build("hello", 'int printf(const char *, ...);\nint main(void) { printf("mine\\n"); return 5; }\n')
@@ -670,9 +690,25 @@ class UsersLoopTest(ForkscopeTestCase):
 
     def test_fork_program(self):
         require_fork(self.ws)
-        prog = self.build("forkdemo", FORK_C)
-        run = self.assertSameAsNative(prog)
-        self.assertIn(FORK_OUT, run.text)
+        self.assertRunsInTheGuest("forkdemo")
+
+
+@unittest.skipUnless(have_host_gcc_m32(), "forkscope cc needs gcc and ld on the host")
+class UsersProgramsNativelyTest(ForkscopeTestCase):
+    """The users' loop's programs natively: the output and status the guest must give."""
+
+    def test_natively(self):
+        ws = CcWorkspace()
+        try:
+            for name, (source, args, output, status) in USERS_PROGRAMS.items():
+                with self.subTest(program=name):
+                    src = ws.write(name + ".c", source)
+                    self.assertExit(ws.cc(src, "-o", ws.path(name)), 0)
+                    native = run_native(ws.path(name), *args)
+                    self.assertEqual(native.text, output, native.describe())
+                    self.assertEqual(native_status(native), status, native.describe())
+        finally:
+            ws.cleanup()
 
 
 if __name__ == "__main__":

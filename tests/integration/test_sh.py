@@ -1,8 +1,9 @@
 """The shell, images/programs/sh.c: `forkscope run sh -c '...'` command lines (pipelines,
 ;, &&, ||, redirections, $?, builtins, errors and their statuses), `sh FILE` with a
 script in an initramfs of the test's own, the interactive shell on the console (prompt,
-^C at the prompt and during a command, ^D, exit), and the same transcripts as the same
-binary natively with PATH pointing at the built programs.
+^C at the prompt and during a command, ^D, exit), and the same transcripts from the same
+binary natively with PATH pointing at the built programs (through tests/i386_runner.py:
+directly, or under qemu-i386).
 
 Every guest run has check=vm, and the kernel must find 0 violations. The console is
 the shell's stdout and stderr both, so native runs merge the two streams to compare.
@@ -13,9 +14,9 @@ for what the guest prints (forkscope_testlib.Console), never for a time.
 """
 
 import os
-import subprocess
 import unittest
 
+import i386_runner  # tests/, on PYTHONPATH
 from forkscope_testlib import FORKSCOPE, KERNEL, RUN_TIMEOUT, Console, TempDir, forkscope
 from test_programs import GUARD, MOTD, RTC, Boot, ProgramCase, base_entries, boot, newc
 
@@ -32,9 +33,9 @@ def native_sh(*args):
     """The same sh binary natively: (output with stderr merged, exit status)."""
     if not PROGRAMS_DIR:
         raise unittest.SkipTest("PROGRAMS_DIR is not set (run through meson test)")
-    p = subprocess.run([os.path.join(PROGRAMS_DIR, "sh"), *args], stdin=subprocess.DEVNULL,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=RUN_TIMEOUT,
-                       env={"PATH": PROGRAMS_DIR, "LANG": "C"})
+    path = i386_runner.runner().exec_path(PROGRAMS_DIR)   # where sh finds the programs it runs
+    p = i386_runner.run(os.path.join(PROGRAMS_DIR, "sh"), *args, merge_stderr=True, timeout=RUN_TIMEOUT,
+                        env={"PATH": path, "LANG": "C"})
     return p.stdout.decode("utf-8", "replace"), p.returncode
 
 
@@ -199,37 +200,43 @@ class ScriptTest(ShCase):
         self.assertSh(self.boot_script(SCRIPT, "/etc"), "sh: read: Is a directory\n", 2)
 
 
-# Command lines whose output does not depend on the file system.
-NATIVE_COMMANDS = [
-    "echo a b | cat | cat",
-    "echo one; echo two && echo three || echo four",
-    "false || echo or; true && echo and; false && echo never; echo $?",
-    "cat /nonexistent || echo cat failed with $?",
-    "segv; echo status $?",
-    "segv | cat; echo $?",
-    "nosuch; echo $?",
-    "echo 'single $? quoted' $? x\\$y",
-    "echo a|cat|cat|cat|cat|cat|cat|cat",
-    "exit 7",
-    "echo a; exit 3; echo b",
-    "false",
-    "exit 1 | exit 2; echo $?",
-    "cat /nonexistent 2>&1 | cat",
-    "echo a > /nonexistent/file; echo $?",
-    "echo a |",
-    "echo a && || b",
-    "echo 'open",
+# Command lines whose output does not depend on the file system: (command, output with
+# stderr merged, exit status), the same natively and in the guest.
+SAME_COMMANDS = [
+    ("echo a b | cat | cat", "a b\n", 0),
+    ("echo one; echo two && echo three || echo four", "one\ntwo\nthree\n", 0),
+    ("false || echo or; true && echo and; false && echo never; echo $?", "or\nand\n1\n", 0),
+    ("cat /nonexistent || echo cat failed with $?",
+     "cat: /nonexistent: No such file or directory\ncat failed with 1\n", 0),
+    ("segv; echo status $?", "segv: reading 0xc0000000\nSegmentation fault\nstatus 139\n", 0),
+    ("segv | cat; echo $?", "segv: reading 0xc0000000\n0\n", 0),
+    ("nosuch; echo $?", "sh: nosuch: not found\n127\n", 0),
+    ("echo 'single $? quoted' $? x\\$y", "single $? quoted 0 x$y\n", 0),
+    ("echo a|cat|cat|cat|cat|cat|cat|cat", "a\n", 0),
+    ("exit 7", "", 7),
+    ("echo a; exit 3; echo b", "a\n", 3),
+    ("false", "", 1),
+    ("exit 1 | exit 2; echo $?", "2\n", 0),
+    ("cat /nonexistent 2>&1 | cat", "cat: /nonexistent: No such file or directory\n", 0),
+    ("echo a > /nonexistent/file; echo $?", "sh: cannot create /nonexistent/file: No such file or directory\n1\n", 0),
+    ("echo a |", "sh: syntax error: unexpected end of line\n", 2),
+    ("echo a && || b", "sh: syntax error: unexpected '||'\n", 2),
+    ("echo 'open", "sh: syntax error: unterminated quoted string\n", 2),
 ]
 
 
-class NativeTest(ShCase):
-    """The same sh -c command lines print the same natively and in the guest."""
+class SameTranscriptTest(ShCase):
+    """The same sh -c command lines print the same in the guest and natively."""
 
-    def test_same_transcripts(self):
-        for command in NATIVE_COMMANDS:
+    def test_in_the_guest(self):
+        for command, output, status in SAME_COMMANDS:
             with self.subTest(command=command):
-                out, status = native_sh("-c", command)
-                self.assertSh(sh_c(command), out, status)
+                self.assertSh(sh_c(command), output, status)
+
+    def test_natively(self):
+        for command, output, status in SAME_COMMANDS:
+            with self.subTest(command=command):
+                self.assertEqual(native_sh("-c", command), (output, status))
 
 
 class TypedAheadTest(ShCase):

@@ -1,9 +1,9 @@
 """Threads and futexes in the guest kernel: a program compiled for the test (forkscope
 cc) checks futex errors and timeouts, thread groups (getpid/gettid/getppid, waitpid),
 signals to a thread group, exit and exit_group from threads, and exec in a process
-with threads. It runs natively on the host too (when the host runs i386 binaries):
-both runs must print the same, the transcript below, and exit 0; the guest run with
-check=vm must find no violation.
+with threads. It runs natively on the host too (tests/i386_runner.py: directly, or
+under qemu-i386): both runs must print the same, the transcript below, and exit 0; the
+guest run with check=vm must find no violation.
 
 meson passes FORKSCOPE, KERNEL, INITRAMFS, PROGRAMS_DIR. Python 3 stdlib only.
 """
@@ -13,6 +13,7 @@ import re
 import subprocess
 import unittest
 
+import i386_runner  # tests/, on PYTHONPATH
 from forkscope_testlib import FORKSCOPE, RUN_TIMEOUT, TempDir, run_native
 from test_programs import MOTD, ProgramCase, base_entries, boot, have_cc, newc
 
@@ -620,6 +621,7 @@ class ThreadsTest(ProgramCase):
     def test_natively(self):
         # The same binary on the host's Linux: the transcript is Linux's behaviour.
         self.need_binary()
+        i386_runner.skip_if_deviates(self, "threads")
         r = run_native(self.binary)
         self.assertEqual(r.text, TRANSCRIPT, r.stderr)
         self.assertEqual(r.returncode, 0)
