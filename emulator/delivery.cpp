@@ -60,7 +60,9 @@ public:
     Attempt(Cpu& cpu, PageWalker& walker, const InterruptEvent& ev)
         : cpu_(cpu), walker_(walker), ev_(ev) {
         mode_ = PagingMode{cpu.reg(Reg::Cr0), cpu.reg(Reg::Cr3), cpu.reg(Reg::Cr4)};
-        ext_ = ev.source == EventSource::External ? 1u : 0u;
+        // EXT (SDM vol. 3, 6.13): the fault was met while delivering an event external to
+        // the program (an interrupt or an earlier exception), not an int n, int3 or into.
+        ext_ = ev.source == EventSource::Software ? 0u : 1u;
     }
 
     // Ok(true): delivered. Ok(false): `fault` holds what went wrong. Error: unsupported.

@@ -13,10 +13,12 @@ namespace forkscope {
 class Cpu;
 class PageWalker;
 
+// A fault met while delivering an Exception or External event gets the EXT bit in its
+// error code; one met while delivering a Software event does not.
 enum class EventSource {
     Exception,  // a fault or trap raised by an instruction
     Software,   // int n, int3, into: gate DPL is checked against CPL
-    External,   // a hardware interrupt from the PIC: error codes get the EXT bit
+    External,   // a hardware interrupt from the PIC
 };
 
 struct InterruptEvent {

@@ -231,7 +231,41 @@ TEST_F(DeliveryTest, VectorBeyondIdtLimitIsGeneralProtection) {
     auto r = deliver(0x80, EventSource::Exception);
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->vector, 13);
-    EXPECT_EQ(frame(0), 0x80u * 8 + 2);
+    EXPECT_EQ(frame(0), 0x80u * 8 + 2 + 1);  // IDT, EXT: met while delivering an exception
+}
+
+// SDM vol. 3, 6.13: EXT is set for a fault met while delivering an event external to the
+// program, which includes an earlier exception, and clear only under int n, int3, into.
+TEST_F(DeliveryTest, BenignExceptionWithBadGateDeliversTheFaultWithExtBit) {
+    put64(kIdt + 8 * 6, gate_descriptor(kStubs, kKernelCs, 0xe, 0) & ~(1ull << 47));  // #UD not present
+    auto r = deliver(6, EventSource::Exception, std::nullopt, 0x20000);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 11);
+    EXPECT_EQ(r->error_code, (6u << 3) | 2u | 1u);  // IDT, EXT
+    EXPECT_EQ(frame(0), (6u << 3) | 2u | 1u);
+    EXPECT_EQ(frame(1), 0x20000u);
+}
+
+// Every fault in a nested chain is met while delivering an exception: #GP(0x80 | EXT)
+// delivering #PF becomes #DF, and #GP(0x88 | EXT) delivering #DF is a triple fault.
+TEST_F(DeliveryTest, FaultsNestedInAnExceptionCarryExtUpToTheTripleFault) {
+    put64(kIdt + 8 * 14, gate_descriptor(kStubs + 16 * 14, 0x80, 0xe, 0));  // past the GDT limit
+    put64(kIdt + 8 * 8, gate_descriptor(kStubs + 16 * 8, 0x88, 0xe, 0));
+    auto r = deliver(14, EventSource::Exception, 2u, 0x20000);
+    ASSERT_FALSE(r.ok());
+    const std::string& m = r.error().message;
+    EXPECT_NE(m.find("#PF, error 0x2,"), std::string::npos) << m;  // #PF codes have no EXT bit
+    EXPECT_NE(m.find("-> vector 13 (#GP, error 0x81)"), std::string::npos) << m;
+    EXPECT_NE(m.find("triple fault: vector 13 (#GP, error 0x89) while delivering #DF"), std::string::npos) << m;
+}
+
+TEST_F(DeliveryTest, SoftwareInterruptWithBadGateDeliversTheFaultWithoutExtBit) {
+    put64(kIdt + 8 * 0x80, gate_descriptor(kStubs, kKernelCs, 0xe, 3) & ~(1ull << 47));  // not present
+    auto r = deliver(0x80, EventSource::Software, std::nullopt, 0x20002);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 11);
+    EXPECT_EQ(frame(0), (0x80u << 3) | 2u);  // IDT, no EXT
+    EXPECT_EQ(frame(1), 0x20000u);           // the int instruction
 }
 
 TEST_F(DeliveryTest, UnmappedStackEndsInTripleFault) {
