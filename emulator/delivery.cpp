@@ -310,6 +310,9 @@ Result<DeliveryRecord> deliver_interrupt(Cpu& cpu, PageWalker& walker, const Int
             record.nested_faults = nested;
             return record;
         }
+        // The CPU loads CR2 when it detects a page fault, whatever becomes of it next
+        // (delivered, merged into #DF, or a triple fault).
+        if (fault.vector == 14) cpu.set_reg(Reg::Cr2, fault.cr2);
         InterruptEvent next;
         next.source = EventSource::Exception;
         // A software interrupt that cannot be delivered faults on the int instruction.
@@ -341,7 +344,6 @@ Result<DeliveryRecord> deliver_interrupt(Cpu& cpu, PageWalker& walker, const Int
             next.has_error_code = faulting.has_error_code;
             next.error_code = fault.error_code;
             next.cr2 = fault.cr2;
-            if (fault.vector == 14) cpu.set_reg(Reg::Cr2, fault.cr2);
         }
         history += " -> " + describe(faulting);
         current = next;

@@ -218,6 +218,35 @@ TEST_F(DeliveryTest, FaultDeliveringPageFaultBecomesDoubleFault) {
     EXPECT_EQ(frame(1), 0x20000u);
 }
 
+// The CPU loads CR2 when it detects a page fault, also one that then becomes #DF.
+TEST_F(DeliveryTest, PageFaultDeliveringPageFaultLoadsCr2AndBecomesDoubleFault) {
+    // The #PF handler runs in ring 3 on the user stack, whose next page is not present;
+    // #DF goes to ring 0 on the TSS stack.
+    put64(kIdt + 8 * 14, gate_descriptor(kStubs + 16 * 14, kUserCs, 0xe, 0));
+    code(kUserCode, {0xeb, 0xfe});
+    enable_paging();
+    enter_user(kUserCode);
+    put32(kPageTable + 4 * ((kUserStack >> 12) - 1), 0);
+    cpu->set_reg(Reg::Cr2, 0x40010);  // the first fault's address
+    InterruptEvent ev;
+    ev.vector = 14;
+    ev.has_error_code = true;
+    ev.error_code = 7;
+    ev.cr2 = 0x40010;
+    ev.return_eip = kUserCode;
+    ev.instruction_eip = kUserCode;
+    auto r = deliver_interrupt(*cpu, *walker, ev);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 8);
+    EXPECT_EQ(r->nested_faults, 1);
+    expect_in_handler(8);
+    EXPECT_EQ(cpu->reg(Reg::Cr2), kUserStack - 4);  // the first push of the #PF frame
+    EXPECT_EQ(frame(0), 0u);
+    EXPECT_EQ(frame(1), kUserCode);
+    EXPECT_EQ(frame(2), kUserCs);
+    EXPECT_EQ(frame(4), kUserStack);
+}
+
 TEST_F(DeliveryTest, BenignEventWithBadGateDeliversTheFaultWithExtBit) {
     put64(kIdt + 8 * 0x21, gate_descriptor(kStubs, kKernelCs, 0xe, 0) & ~(1ull << 47));  // not present
     auto r = deliver(0x21, EventSource::External);
