@@ -72,7 +72,8 @@ private:
     // Reads a dword as an implicit supervisor access (IDT, GDT, TSS).
     Result<bool> read_system(uint32_t linear, uint32_t& out, Fault& fault);
     Result<bool> read_descriptor(uint32_t table_base, uint32_t index, Descriptor& d, Fault& fault);
-    Result<bool> read_gdt(uint16_t selector, Descriptor& d, Fault& fault);
+    // A selector outside the GDT raises `outside` (#GP, or #TS for SS0) with the selector.
+    Result<bool> read_gdt(uint16_t selector, uint8_t outside, Descriptor& d, Fault& fault);
     Fault gp(uint32_t code) const { return Fault{13, code | ext_}; }
 
     Cpu& cpu_;
@@ -103,11 +104,11 @@ Result<bool> Attempt::read_descriptor(uint32_t table_base, uint32_t index, Descr
     return read_system(table_base + index * 8 + 4, d.hi, fault);
 }
 
-Result<bool> Attempt::read_gdt(uint16_t selector, Descriptor& d, Fault& fault) {
+Result<bool> Attempt::read_gdt(uint16_t selector, uint8_t outside, Descriptor& d, Fault& fault) {
     DescriptorTable gdt = cpu_.gdtr();
-    // No LDT is modelled: a TI=1 selector, like one past the GDT limit, is #GP(selector).
+    // No LDT is modelled: a TI=1 selector is outside its table, like one past the GDT limit.
     if ((selector & 4u) || (selector | 7u) > gdt.limit) {
-        fault = gp(selector & 0xfffcu);
+        fault = Fault{outside, (selector & 0xfffcu) | ext_};
         return false;
     }
     return read_descriptor(gdt.base, selector >> 3, d, fault);
@@ -156,7 +157,7 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
         return false;
     }
     Descriptor code;
-    if (auto r = read_gdt(cs, code, fault); !r || !*r) return r;
+    if (auto r = read_gdt(cs, 13, code, fault); !r || !*r) return r;
     if (!code.code() || code.dpl() > cpl) {
         fault = gp(cs & 0xfffcu);
         return false;
@@ -184,7 +185,7 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
             // TR's cached base, as the CPU uses it.
             uint16_t tr = static_cast<uint16_t>(cpu_.reg(Reg::Tr));
             Descriptor tss;
-            if (auto r = read_gdt(tr, tss, fault); !r || !*r) return r;
+            if (auto r = read_gdt(tr, 13, tss, fault); !r || !*r) return r;
             tss_base = tss.base();
             if ((tr & 0xfffcu) == 0) {
                 fault = Fault{10, ext_};
@@ -199,11 +200,10 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
             fault = Fault{10, (new_ss & 0xfffcu) | ext_};
             return false;
         }
-        Fault ts_fault;
-        auto r = read_gdt(new_ss, stack, ts_fault);
-        if (!r) return r;
-        if (!*r || !stack.writable_data() || stack.dpl() != new_cpl) {
-            fault = *r ? Fault{10, (new_ss & 0xfffcu) | ext_} : ts_fault;
+        // Outside the table: #TS (SDM, INT n). A page fault reading the descriptor stays #PF.
+        if (auto r = read_gdt(new_ss, 10, stack, fault); !r || !*r) return r;
+        if (!stack.writable_data() || stack.dpl() != new_cpl) {
+            fault = Fault{10, (new_ss & 0xfffcu) | ext_};
             return false;
         }
         if (!stack.present()) {
@@ -211,7 +211,7 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
             return false;
         }
     } else {
-        if (auto r = read_gdt(old_ss, stack, fault); !r || !*r) return r;
+        if (auto r = read_gdt(old_ss, 13, stack, fault); !r || !*r) return r;
     }
 
     // The frame: [SS, ESP,] EFLAGS, CS, EIP [, error code], highest address first.

@@ -329,6 +329,45 @@ TEST_F(DeliveryTest, BadTssStackSegmentIsInvalidTss) {
     EXPECT_NE(r.error().message.find("#TS"), std::string::npos) << r.error().message;
 }
 
+// SDM, INT n: on a stack switch, an SS0 whose index is outside the descriptor table is
+// #TS(SS0), not #GP. No LDT is modelled, so a TI=1 selector is outside it too. #TS goes
+// to a ring-3 handler here, so that it is delivered without the TSS.
+TEST_F(DeliveryTest, TssStackSegmentBeyondTheGdtIsInvalidTss) {
+    put64(kIdt + 8 * 10, gate_descriptor(kStubs + 16 * 10, kUserCs, 0xe, 0));
+    code(kUserCode, {0xeb, 0xfe});
+    for (uint16_t ss0 : {uint16_t(0x48), uint16_t(0x14)}) {  // index 9 > GDT limit; TI=1
+        SCOPED_TRACE(ss0);
+        enter_user(kUserCode);
+        put32(kTss + 8, ss0);
+        auto r = deliver(0x20, EventSource::External, std::nullopt, kUserCode);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        EXPECT_EQ(r->vector, 10);
+        EXPECT_FALSE(r->privilege_change);
+        EXPECT_EQ(frame(0), ss0 | 1u);  // the selector, EXT
+        EXPECT_EQ(frame(1), kUserCode);
+    }
+}
+
+TEST_F(DeliveryTest, PageFaultReadingTheTssStackSegmentStaysPageFault) {
+    // A GDT whose entry 6 (SS0 = 0x30) starts a page that is not present.
+    constexpr uint32_t kSplitGdt = 0x7000 - 0x30;
+    for (uint32_t i = 0; i < 6 * 8; i += 4) put32(kSplitGdt + i, get32(kGdt + i));
+    put64(0x7000, segment_descriptor(0, 0xfffff, 0x92, 0xc));
+    put64(kIdt + 8 * 14, gate_descriptor(kStubs + 16 * 14, kUserCs, 0xe, 0));
+    code(kUserCode, {0xeb, 0xfe});
+    enable_paging();
+    enter_user(kUserCode);
+    cpu->set_gdtr({kSplitGdt, 0x37});
+    put32(kPageTable + 4 * 7, 0);
+    put32(kTss + 8, 0x30);
+    auto r = deliver(0x20, EventSource::External, std::nullopt, kUserCode);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 14);
+    EXPECT_EQ(frame(0), 0u);  // not present, read, supervisor; #PF codes have no EXT
+    EXPECT_EQ(frame(1), kUserCode);
+    EXPECT_EQ(cpu->reg(Reg::Cr2), 0x7000u);
+}
+
 TEST_F(DeliveryTest, PortIoFromRingThreeIsDeliveredAsGeneralProtection) {
     code(kUserCode, {0xee, 0xeb, 0xfe});  // out dx,al
     enter_user(kUserCode);
