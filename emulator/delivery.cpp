@@ -127,6 +127,11 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
     }
     Descriptor gate;
     if (auto r = read_descriptor(idt.base, vector, gate, fault); !r || !*r) return r;
+    // A code or data descriptor (S = 1) is no gate, whatever its type bits say.
+    if (!gate.system()) {
+        fault = Fault{13, idt_error};
+        return false;
+    }
     if (gate.type() == kGateTask) {
         std::snprintf(msg, sizeof msg, "vector %u uses a task gate, which forkscope does not model", vector);
         return make_error(ErrorKind::MachineFault, msg);

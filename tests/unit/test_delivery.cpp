@@ -297,6 +297,17 @@ TEST_F(DeliveryTest, SoftwareInterruptWithBadGateDeliversTheFaultWithoutExtBit) 
     EXPECT_EQ(frame(1), 0x20000u);           // the int instruction
 }
 
+// A gate is a system descriptor (S = 0): a code or data descriptor in the IDT whose
+// type bits read 0xe is not an interrupt gate.
+TEST_F(DeliveryTest, SegmentDescriptorInTheIdtIsGeneralProtection) {
+    put64(kIdt + 8 * 0x21, gate_descriptor(kStubs, kKernelCs, 0xe, 0) | (1ull << 44));  // S = 1
+    auto r = deliver(0x21, EventSource::External, std::nullopt, 0x20000);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 13);
+    EXPECT_EQ(frame(0), (0x21u << 3) | 2u | 1u);  // IDT, EXT
+    EXPECT_EQ(frame(1), 0x20000u);
+}
+
 TEST_F(DeliveryTest, UnmappedStackEndsInTripleFault) {
     enable_paging();
     cpu->set_reg(Reg::Esp, 0x500000);  // PDE 1 is not present
