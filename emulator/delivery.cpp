@@ -19,6 +19,8 @@ constexpr uint32_t kEflagsVm = 1u << 17;
 constexpr uint8_t kGateInterrupt32 = 0xe;
 constexpr uint8_t kGateTrap32 = 0xf;
 constexpr uint8_t kGateTask = 0x5;
+constexpr uint8_t kGateInterrupt16 = 0x6;
+constexpr uint8_t kGateTrap16 = 0x7;
 
 const char* vector_name(uint8_t v) {
     static const char* names[32] = {"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
@@ -128,19 +130,10 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
     Descriptor gate;
     if (auto r = read_descriptor(idt.base, vector, gate, fault); !r || !*r) return r;
     // A code or data descriptor (S = 1) is no gate, whatever its type bits say.
-    if (!gate.system()) {
-        fault = Fault{13, idt_error};
-        return false;
-    }
-    if (gate.type() == kGateTask) {
-        std::snprintf(msg, sizeof msg, "vector %u uses a task gate, which forkscope does not model", vector);
-        return make_error(ErrorKind::MachineFault, msg);
-    }
-    if (gate.type() != kGateInterrupt32 && gate.type() != kGateTrap32) {
-        if (gate.type() == 0x6 || gate.type() == 0x7) {
-            std::snprintf(msg, sizeof msg, "vector %u uses a 16-bit gate, which forkscope does not model", vector);
-            return make_error(ErrorKind::MachineFault, msg);
-        }
+    const uint8_t type = gate.type();
+    const bool is_gate = gate.system() && (type == kGateTask || type == kGateInterrupt16 || type == kGateTrap16 ||
+                                           type == kGateInterrupt32 || type == kGateTrap32);
+    if (!is_gate) {
         fault = Fault{13, idt_error};
         return false;
     }
@@ -153,6 +146,15 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
     if (!gate.present()) {
         fault = Fault{11, idt_error};
         return false;
+    }
+    // Only now does the kind of gate matter (SDM, INT n).
+    if (type == kGateTask) {
+        std::snprintf(msg, sizeof msg, "vector %u uses a task gate, which forkscope does not model", vector);
+        return make_error(ErrorKind::MachineFault, msg);
+    }
+    if (type == kGateInterrupt16 || type == kGateTrap16) {
+        std::snprintf(msg, sizeof msg, "vector %u uses a 16-bit gate, which forkscope does not model", vector);
+        return make_error(ErrorKind::MachineFault, msg);
     }
 
     // The handler's code segment.

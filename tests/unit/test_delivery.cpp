@@ -329,6 +329,29 @@ TEST_F(DeliveryTest, TaskGateIsRefusedWithAClearError) {
     EXPECT_NE(r.error().message.find("task gate"), std::string::npos);
 }
 
+// The gate's DPL (for int n) and present bit are checked before its kind matters (SDM,
+// INT n): those faults are delivered even through gates forkscope does not model.
+TEST_F(DeliveryTest, UnmodelledGatesFailTheDplAndPresentChecksFirst) {
+    for (uint8_t type : {uint8_t(0x5), uint8_t(0x6), uint8_t(0x7)}) {  // task, 16-bit interrupt and trap
+        SCOPED_TRACE(int(type));
+        cpu->set_reg(Reg::Esp, kKernelStack);
+        put64(kIdt + 8 * 0x21, gate_descriptor(0, kTr, type, 0) & ~(1ull << 47));  // not present
+        auto r = deliver(0x21, EventSource::External, std::nullopt, 0x20000);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        EXPECT_EQ(r->vector, 11);
+        EXPECT_EQ(frame(0), (0x21u << 3) | 2u | 1u);
+
+        code(kUserCode, {0xeb, 0xfe});
+        enter_user(kUserCode);
+        put64(kIdt + 8 * 0x80, gate_descriptor(0, kTr, type, 0));  // DPL 0
+        r = deliver(0x80, EventSource::Software, std::nullopt, kUserCode + 2);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        EXPECT_EQ(r->vector, 13);
+        EXPECT_EQ(frame(0), (0x80u << 3) | 2u);
+        EXPECT_EQ(frame(1), kUserCode);
+    }
+}
+
 TEST_F(DeliveryTest, BadTssStackSegmentIsInvalidTss) {
     code(kUserCode, {0xeb, 0xfe});
     enter_user(kUserCode);
