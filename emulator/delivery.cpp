@@ -256,9 +256,11 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
         uint8_t b[4] = {uint8_t(frame[i]), uint8_t(frame[i] >> 8), uint8_t(frame[i] >> 16), uint8_t(frame[i] >> 24)};
         if (auto r = walker_.write_virtual(mode_, stack.base() + esp, b); !r) return r.error();
     }
+    // CS.RPL becomes the new CPL; the RPL in the gate's selector is ignored.
+    const uint16_t new_cs = static_cast<uint16_t>((cs & 0xfffcu) | new_cpl);
     if (ring_change) {
-        if (auto r = cpu_.enter_ring0(new_ss, cs); !r) return r.error();
-    } else if (auto r = cpu_.load_segment(Reg::Cs, cs); !r) {
+        if (auto r = cpu_.enter_ring0(new_ss, new_cs); !r) return r.error();
+    } else if (auto r = cpu_.load_segment(Reg::Cs, new_cs); !r) {
         return r.error();
     }
     cpu_.set_reg(Reg::Esp, esp);

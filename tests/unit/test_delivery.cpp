@@ -308,6 +308,23 @@ TEST_F(DeliveryTest, SegmentDescriptorInTheIdtIsGeneralProtection) {
     EXPECT_EQ(frame(1), 0x20000u);
 }
 
+// The CPU ignores the RPL of the gate's selector and loads CS with RPL = the new CPL.
+TEST_F(DeliveryTest, GateSelectorRplIsReplacedByTheNewCpl) {
+    put64(kIdt + 8 * 0x21, gate_descriptor(kStubs + 16 * 0x21, kKernelCs | 3, 0xe, 0));
+    auto r = deliver(0x21, EventSource::External, std::nullopt, 0x20000);  // from ring 0
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    expect_in_handler(0x21);
+    EXPECT_EQ(frame(1), kKernelCs);
+
+    code(kUserCode, {0xeb, 0xfe});
+    enter_user(kUserCode);
+    r = deliver(0x21, EventSource::External, std::nullopt, kUserCode);  // from ring 3
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(r->privilege_change);
+    expect_in_handler(0x21);
+    EXPECT_EQ(frame(1), kUserCs);
+}
+
 TEST_F(DeliveryTest, UnmappedStackEndsInTripleFault) {
     enable_paging();
     cpu->set_reg(Reg::Esp, 0x500000);  // PDE 1 is not present
