@@ -47,6 +47,11 @@ struct Descriptor {
     bool system() const { return !(hi & 0x1000u); }
     // Segment descriptors
     uint32_t base() const { return (lo >> 16) | ((hi & 0xffu) << 16) | (hi & 0xff000000u); }
+    // The last valid offset; with G = 1 the limit counts 4 KiB pages.
+    uint32_t limit() const {
+        uint32_t raw = (lo & 0xffffu) | (hi & 0xf0000u);
+        return (hi & 0x800000u) ? (raw << 12) | 0xfffu : raw;
+    }
     bool code() const { return !system() && (type() & 0x8u); }
     bool conforming() const { return code() && (type() & 0x4u); }
     bool writable_data() const { return !system() && !(type() & 0x8u) && (type() & 0x2u); }
@@ -219,6 +224,12 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
         }
     } else {
         if (auto r = read_gdt(old_ss, 13, stack, fault); !r || !*r) return r;
+    }
+
+    // The handler must start inside its code segment.
+    if (gate.gate_offset() > code.limit()) {
+        fault = gp(0);
+        return false;
     }
 
     // The frame: [SS, ESP,] EFLAGS, CS, EIP [, error code], highest address first.

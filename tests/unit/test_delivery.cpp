@@ -325,6 +325,25 @@ TEST_F(DeliveryTest, GateSelectorRplIsReplacedByTheNewCpl) {
     EXPECT_EQ(frame(1), kUserCs);
 }
 
+// SDM, INT n: a gate offset outside the handler's code segment is #GP(EXT), with a null
+// selector in the error code.
+TEST_F(DeliveryTest, GateOffsetBeyondTheCodeSegmentLimitIsGeneralProtection) {
+    put64(kGdt + 0x30, segment_descriptor(0, 0xffff, 0x9a, 0x4));  // ring 0 code, 64 KiB
+    cpu->set_gdtr({kGdt, 0x37});
+    put64(kIdt + 8 * 0x21, gate_descriptor(0x10000, 0x30, 0xe, 0));
+    auto r = deliver(0x21, EventSource::External, std::nullopt, 0x20000);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 13);
+    EXPECT_EQ(frame(0), 1u);  // EXT
+    EXPECT_EQ(frame(1), 0x20000u);
+
+    put64(kIdt + 8 * 0x21, gate_descriptor(0xffff, 0x30, 0xe, 0));  // the last byte is inside
+    r = deliver(0x21, EventSource::External, std::nullopt, 0x20000);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 0x21);
+    EXPECT_EQ(cpu->reg(Reg::Eip), 0xffffu);
+}
+
 TEST_F(DeliveryTest, UnmappedStackEndsInTripleFault) {
     enable_paging();
     cpu->set_reg(Reg::Esp, 0x500000);  // PDE 1 is not present
