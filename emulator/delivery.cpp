@@ -55,6 +55,16 @@ struct Descriptor {
     bool code() const { return !system() && (type() & 0x8u); }
     bool conforming() const { return code() && (type() & 0x4u); }
     bool writable_data() const { return !system() && !(type() & 0x8u) && (type() & 0x2u); }
+    bool expand_down() const { return !system() && !(type() & 0x8u) && (type() & 0x4u); }
+    bool big() const { return hi & 0x400000u; }  // D/B: 32-bit
+    // Whether the bytes offset .. offset + size - 1 lie inside the segment (SDM vol. 3, 5.3).
+    // An expand-down segment holds the offsets above its limit, up to 0xffff or (B = 1)
+    // 0xffffffff. Wrapping around a 4 GiB segment is implementation-specific: allowed here.
+    bool holds(uint32_t offset, uint32_t size) const {
+        const uint64_t last = uint64_t(offset) + size - 1;
+        if (expand_down()) return offset > limit() && last <= (big() ? 0xffffffffu : 0xffffu);
+        return limit() == 0xffffffffu || last <= limit();
+    }
     // Gate descriptors
     uint16_t gate_selector() const { return static_cast<uint16_t>(lo >> 16); }
     uint32_t gate_offset() const { return (lo & 0xffffu) | (hi & 0xffff0000u); }
@@ -226,12 +236,6 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
         if (auto r = read_gdt(old_ss, 13, stack, fault); !r || !*r) return r;
     }
 
-    // The handler must start inside its code segment.
-    if (gate.gate_offset() > code.limit()) {
-        fault = gp(0);
-        return false;
-    }
-
     // The frame: [SS, ESP,] EFLAGS, CS, EIP [, error code], highest address first.
     uint32_t eflags = cpu_.reg(Reg::Eflags);
     uint32_t frame[6];
@@ -244,6 +248,19 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
     frame[n++] = cpu_.reg(Reg::Cs) & 0xffffu;
     frame[n++] = ev_.return_eip;
     if (ev_.has_error_code) frame[n++] = ev_.error_code;
+
+    // The stack must have room for the whole frame: #SS(SS0) on the new stack, #SS with a
+    // null selector on the current one.
+    const uint32_t frame_size = 4u * static_cast<uint32_t>(n);
+    if (!stack.holds(new_esp - frame_size, frame_size)) {
+        fault = Fault{12, (ring_change ? (new_ss & 0xfffcu) : 0u) | ext_};
+        return false;
+    }
+    // The handler must start inside its code segment.
+    if (gate.gate_offset() > code.limit()) {
+        fault = gp(0);
+        return false;
+    }
 
     const bool user_stack = new_cpl == 3;
     uint32_t esp = new_esp;

@@ -344,6 +344,56 @@ TEST_F(DeliveryTest, GateOffsetBeyondTheCodeSegmentLimitIsGeneralProtection) {
     EXPECT_EQ(cpu->reg(Reg::Eip), 0xffffu);
 }
 
+// SDM, INT n: a stack without room for the frame is #SS: #SS(SS0 | EXT) on a stack switch,
+// #SS(EXT) on the current stack. #SS goes to a ring-3 handler when the TSS stack is the
+// one under test.
+TEST_F(DeliveryTest, TssStackWithoutRoomForTheFrameIsStackFault) {
+    put64(kIdt + 8 * 12, gate_descriptor(kStubs + 16 * 12, kUserCs, 0xe, 0));
+    cpu->set_gdtr({kGdt, 0x37});
+    put32(kTss + 8, 0x30);
+    code(kUserCode, {0xeb, 0xfe});
+    struct Case {
+        uint32_t limit;
+        uint8_t access;
+        uint8_t vector;
+    };
+    // The frame of 5 dwords fills kTssStack - 20 .. kTssStack - 1.
+    for (Case c : {Case{kTssStack - 2, 0x92, 12}, Case{kTssStack - 1, 0x92, 0x20},
+                   Case{kTssStack - 20, 0x96, 12}, Case{kTssStack - 21, 0x96, 0x20}}) {  // 0x96: expand-down
+        SCOPED_TRACE(c.limit);
+        put64(kGdt + 0x30, segment_descriptor(0, c.limit, c.access, 0x4));
+        enter_user(kUserCode);
+        auto r = deliver(0x20, EventSource::External, std::nullopt, kUserCode);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        EXPECT_EQ(r->vector, c.vector);
+        if (c.vector == 12) {
+            EXPECT_FALSE(r->privilege_change);
+            EXPECT_EQ(frame(0), 0x30u | 1u);  // SS0, EXT
+            EXPECT_EQ(frame(1), kUserCode);
+        } else {
+            EXPECT_TRUE(r->privilege_change);
+            EXPECT_EQ(cpu->reg(Reg::Esp), kTssStack - 20);
+        }
+    }
+}
+
+TEST_F(DeliveryTest, CurrentStackWithoutRoomForTheFrameIsStackFault) {
+    put64(kGdt + 0x38, segment_descriptor(0, kUserStack - 2, 0xf2, 0x4));  // ring 3 data
+    cpu->set_gdtr({kGdt, 0x3f});
+    put64(kIdt + 8 * 0x21, gate_descriptor(kStubs + 16 * 0x21, kUserCs, 0xe, 0));  // no ring change
+    code(kUserCode, {0xeb, 0xfe});
+    enter_user(kUserCode);
+    ASSERT_TRUE(cpu->load_segment(Reg::Ss, 0x3b).ok());
+    auto r = deliver(0x21, EventSource::External, std::nullopt, kUserCode);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 12);
+    EXPECT_TRUE(r->privilege_change);  // #SS itself goes to ring 0 on the TSS stack
+    EXPECT_EQ(frame(0), 1u);           // EXT, null selector
+    EXPECT_EQ(frame(1), kUserCode);
+    EXPECT_EQ(frame(4), kUserStack);
+    EXPECT_EQ(frame(5), 0x3bu);
+}
+
 TEST_F(DeliveryTest, UnmappedStackEndsInTripleFault) {
     enable_paging();
     cpu->set_reg(Reg::Esp, 0x500000);  // PDE 1 is not present
