@@ -213,6 +213,11 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
                 fault = Fault{10, ext_};
                 return false;
             }
+            // ESP0 and SS0 are bytes 4..9 of a 32-bit TSS.
+            if (tss.limit() < 9) {
+                fault = Fault{10, (tr & 0xfffcu) | ext_};
+                return false;
+            }
         }
         if (auto r = read_system(tss_base + 4, esp0, fault); !r || !*r) return r;
         if (auto r = read_system(tss_base + 8, ss0, fault); !r || !*r) return r;

@@ -394,6 +394,28 @@ TEST_F(DeliveryTest, CurrentStackWithoutRoomForTheFrameIsStackFault) {
     EXPECT_EQ(frame(5), 0x3bu);
 }
 
+// SDM, INT n: a TSS too short to hold ESP0 and SS0 (bytes 4..9) is #TS(TR | EXT).
+TEST_F(DeliveryTest, TssShorterThanSs0IsInvalidTss) {
+    put64(kIdt + 8 * 10, gate_descriptor(kStubs + 16 * 10, kUserCs, 0xe, 0));
+    code(kUserCode, {0xeb, 0xfe});
+    for (uint32_t limit : {8u, 9u}) {
+        SCOPED_TRACE(limit);
+        put64(kGdt + kTr, segment_descriptor(kTss, limit, 0x89, 0x0));
+        cpu->set_reg(Reg::Tr, kTr);  // ltr caches the limit
+        enter_user(kUserCode);
+        auto r = deliver(0x20, EventSource::External, std::nullopt, kUserCode);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        if (limit == 8) {
+            EXPECT_EQ(r->vector, 10);
+            EXPECT_EQ(frame(0), kTr | 1u);
+            EXPECT_EQ(frame(1), kUserCode);
+        } else {
+            EXPECT_EQ(r->vector, 0x20);
+            EXPECT_TRUE(r->privilege_change);
+        }
+    }
+}
+
 TEST_F(DeliveryTest, UnmappedStackEndsInTripleFault) {
     enable_paging();
     cpu->set_reg(Reg::Esp, 0x500000);  // PDE 1 is not present
