@@ -86,8 +86,8 @@ public:
     Result<bool> run(DeliveryRecord& record, Fault& fault);
 
 private:
-    // Reads a dword as an implicit supervisor access (IDT, GDT, TSS).
-    Result<bool> read_system(uint32_t linear, uint32_t& out, Fault& fault);
+    // Reads `size` bytes (4 or 2) as an implicit supervisor access (IDT, GDT, TSS).
+    Result<bool> read_system(uint32_t linear, uint32_t& out, Fault& fault, uint32_t size = 4);
     Result<bool> read_descriptor(uint32_t table_base, uint32_t index, Descriptor& d, Fault& fault);
     // A selector outside the GDT raises `outside` (#GP, or #TS for SS0) with the selector.
     Result<bool> read_gdt(uint16_t selector, uint8_t outside, Descriptor& d, Fault& fault);
@@ -100,8 +100,8 @@ private:
     uint32_t ext_ = 0;
 };
 
-Result<bool> Attempt::read_system(uint32_t linear, uint32_t& out, Fault& fault) {
-    for (uint32_t a : {linear, linear + 3}) {  // a dword may straddle two pages
+Result<bool> Attempt::read_system(uint32_t linear, uint32_t& out, Fault& fault, uint32_t size) {
+    for (uint32_t a : {linear, linear + size - 1}) {  // the bytes may straddle two pages
         auto t = walker_.translate(mode_, a, Access::Read, false);
         if (!t) return t.error();
         if (!t->ok) {
@@ -109,8 +109,8 @@ Result<bool> Attempt::read_system(uint32_t linear, uint32_t& out, Fault& fault) 
             return false;
         }
     }
-    uint8_t b[4];
-    if (auto r = walker_.read_virtual(mode_, linear, b); !r) return r.error();
+    uint8_t b[4] = {};
+    if (auto r = walker_.read_virtual(mode_, linear, std::span<uint8_t>(b, size)); !r) return r.error();
     out = uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 | uint32_t(b[3]) << 24;
     return true;
 }
@@ -220,7 +220,7 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
             }
         }
         if (auto r = read_system(tss_base + 4, esp0, fault); !r || !*r) return r;
-        if (auto r = read_system(tss_base + 8, ss0, fault); !r || !*r) return r;
+        if (auto r = read_system(tss_base + 8, ss0, fault, 2); !r || !*r) return r;  // a word
         new_ss = static_cast<uint16_t>(ss0);
         new_esp = esp0;
         if ((new_ss & 0xfffcu) == 0 || (new_ss & 3u) != new_cpl) {

@@ -416,6 +416,27 @@ TEST_F(DeliveryTest, TssShorterThanSs0IsInvalidTss) {
     }
 }
 
+// A stack switch reads only ESP0 and SS0, bytes 4..9 of the TSS: the bytes after SS0 may
+// lie on a page that is not present.
+TEST_F(DeliveryTest, StackSwitchReadsOnlyEsp0AndSs0) {
+    constexpr uint32_t kEdgeTss = 0x7000 - 10;  // SS0 ends the page
+    put32(kEdgeTss + 4, kTssStack);
+    ram->data()[kEdgeTss + 8] = kKernelDs;
+    ram->data()[kEdgeTss + 9] = 0;
+    put64(kGdt + kTr, segment_descriptor(kEdgeTss, 103, 0x89, 0x0));
+    cpu->set_reg(Reg::Tr, kTr);
+    code(kUserCode, {0xeb, 0xfe});
+    enable_paging();
+    enter_user(kUserCode);
+    put32(kPageTable + 4 * 7, 0);
+    auto r = deliver(0x20, EventSource::External, std::nullopt, kUserCode);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 0x20);
+    EXPECT_TRUE(r->privilege_change);
+    EXPECT_EQ(cpu->reg(Reg::Esp), kTssStack - 20);
+    EXPECT_EQ(cpu->reg(Reg::Ss), kKernelDs);
+}
+
 TEST_F(DeliveryTest, UnmappedStackEndsInTripleFault) {
     enable_paging();
     cpu->set_reg(Reg::Esp, 0x500000);  // PDE 1 is not present
