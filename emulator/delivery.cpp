@@ -1,6 +1,8 @@
 #include "emulator/delivery.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <span>
 #include <string>
 
 #include "emulator/cpu.h"
@@ -31,6 +33,10 @@ const char* vector_name(uint8_t v) {
 }
 
 bool contributory(uint8_t v) { return v == 0 || (v >= 10 && v <= 13); }
+
+// CR2 for a fault on the page of byte `a` of an access that starts at `start`: the
+// access's first byte on that page, as Unicorn (like QEMU) reports for instructions.
+uint32_t first_byte_on_page(uint32_t start, uint32_t a) { return std::max(start, a & ~0xfffu); }
 
 // A fault met while delivering: delivered next, or merged into #DF.
 struct Fault {
@@ -105,7 +111,7 @@ Result<bool> Attempt::read_system(uint32_t linear, uint32_t& out, Fault& fault, 
         auto t = walker_.translate(mode_, a, Access::Read, false);
         if (!t) return t.error();
         if (!t->ok) {
-            fault = Fault{14, t->fault_error_code, a};
+            fault = Fault{14, t->fault_error_code, first_byte_on_page(linear, a)};
             return false;
         }
     }
@@ -277,7 +283,7 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
             auto t = walker_.translate(mode_, a, Access::Write, user_stack);
             if (!t) return t.error();
             if (!t->ok) {
-                fault = Fault{14, t->fault_error_code, a};
+                fault = Fault{14, t->fault_error_code, first_byte_on_page(linear, a)};
                 return false;
             }
         }

@@ -437,6 +437,22 @@ TEST_F(DeliveryTest, StackSwitchReadsOnlyEsp0AndSs0) {
     EXPECT_EQ(cpu->reg(Reg::Ss), kKernelDs);
 }
 
+// A push that straddles two pages and faults on the second reports, like the CPU's own
+// accesses, the first byte on the faulting page in CR2.
+TEST_F(DeliveryTest, StraddlingPushFaultReportsTheFirstByteOnTheFaultingPage) {
+    put64(kIdt + 8 * 0x21, gate_descriptor(kStubs + 16 * 0x21, kUserCs, 0xe, 0));  // no ring change
+    code(kUserCode, {0xeb, 0xfe});
+    enable_paging();
+    enter_user(kUserCode);
+    put32(kPageTable + 4 * 0x9f, 0);
+    cpu->set_reg(Reg::Esp, 0x9f002);  // the first push covers 0x9effe..0x9f001
+    auto r = deliver(0x21, EventSource::External, std::nullopt, kUserCode);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 14);
+    EXPECT_EQ(frame(0), 6u);  // not present, write, user
+    EXPECT_EQ(cpu->reg(Reg::Cr2), 0x9f000u);
+}
+
 TEST_F(DeliveryTest, UnmappedStackEndsInTripleFault) {
     enable_paging();
     cpu->set_reg(Reg::Esp, 0x500000);  // PDE 1 is not present
