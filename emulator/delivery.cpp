@@ -210,7 +210,8 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
     if (ring_change) {
         uint32_t tss_base = 0, esp0 = 0, ss0 = 0;
         {
-            // TR's cached base, as the CPU uses it.
+            // The CPU uses TR's cached base and limit; the Cpu does not expose them, so
+            // they are read from the GDT, which is the same unless the guest edited it since ltr.
             uint16_t tr = static_cast<uint16_t>(cpu_.reg(Reg::Tr));
             Descriptor tss;
             if (auto r = read_gdt(tr, 13, tss, fault); !r || !*r) return r;
