@@ -1,6 +1,8 @@
 #include "emulator/delivery.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <span>
 #include <string>
 
 #include "emulator/cpu.h"
@@ -19,6 +21,8 @@ constexpr uint32_t kEflagsVm = 1u << 17;
 constexpr uint8_t kGateInterrupt32 = 0xe;
 constexpr uint8_t kGateTrap32 = 0xf;
 constexpr uint8_t kGateTask = 0x5;
+constexpr uint8_t kGateInterrupt16 = 0x6;
+constexpr uint8_t kGateTrap16 = 0x7;
 
 const char* vector_name(uint8_t v) {
     static const char* names[32] = {"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
@@ -29,6 +33,10 @@ const char* vector_name(uint8_t v) {
 }
 
 bool contributory(uint8_t v) { return v == 0 || (v >= 10 && v <= 13); }
+
+// CR2 for a fault on the page of byte `a` of an access that starts at `start`: the
+// access's first byte on that page, as Unicorn (like QEMU) reports for instructions.
+uint32_t first_byte_on_page(uint32_t start, uint32_t a) { return std::max(start, a & ~0xfffu); }
 
 // A fault met while delivering: delivered next, or merged into #DF.
 struct Fault {
@@ -45,9 +53,24 @@ struct Descriptor {
     bool system() const { return !(hi & 0x1000u); }
     // Segment descriptors
     uint32_t base() const { return (lo >> 16) | ((hi & 0xffu) << 16) | (hi & 0xff000000u); }
+    // The last valid offset; with G = 1 the limit counts 4 KiB pages.
+    uint32_t limit() const {
+        uint32_t raw = (lo & 0xffffu) | (hi & 0xf0000u);
+        return (hi & 0x800000u) ? (raw << 12) | 0xfffu : raw;
+    }
     bool code() const { return !system() && (type() & 0x8u); }
     bool conforming() const { return code() && (type() & 0x4u); }
     bool writable_data() const { return !system() && !(type() & 0x8u) && (type() & 0x2u); }
+    bool expand_down() const { return !system() && !(type() & 0x8u) && (type() & 0x4u); }
+    bool big() const { return hi & 0x400000u; }  // D/B: 32-bit
+    // Whether the bytes offset .. offset + size - 1 lie inside the segment (SDM vol. 3, 5.3).
+    // An expand-down segment holds the offsets above its limit, up to 0xffff or (B = 1)
+    // 0xffffffff. Wrapping around a 4 GiB segment is implementation-specific: allowed here.
+    bool holds(uint32_t offset, uint32_t size) const {
+        const uint64_t last = uint64_t(offset) + size - 1;
+        if (expand_down()) return offset > limit() && last <= (big() ? 0xffffffffu : 0xffffu);
+        return limit() == 0xffffffffu || last <= limit();
+    }
     // Gate descriptors
     uint16_t gate_selector() const { return static_cast<uint16_t>(lo >> 16); }
     uint32_t gate_offset() const { return (lo & 0xffffu) | (hi & 0xffff0000u); }
@@ -60,17 +83,20 @@ public:
     Attempt(Cpu& cpu, PageWalker& walker, const InterruptEvent& ev)
         : cpu_(cpu), walker_(walker), ev_(ev) {
         mode_ = PagingMode{cpu.reg(Reg::Cr0), cpu.reg(Reg::Cr3), cpu.reg(Reg::Cr4)};
-        ext_ = ev.source == EventSource::External ? 1u : 0u;
+        // EXT (SDM vol. 3, 6.13): the fault was met while delivering an event external to
+        // the program (an interrupt or an earlier exception), not an int n, int3 or into.
+        ext_ = ev.source == EventSource::Software ? 0u : 1u;
     }
 
     // Ok(true): delivered. Ok(false): `fault` holds what went wrong. Error: unsupported.
     Result<bool> run(DeliveryRecord& record, Fault& fault);
 
 private:
-    // Reads a dword as an implicit supervisor access (IDT, GDT, TSS).
-    Result<bool> read_system(uint32_t linear, uint32_t& out, Fault& fault);
+    // Reads `size` bytes (4 or 2) as an implicit supervisor access (IDT, GDT, TSS).
+    Result<bool> read_system(uint32_t linear, uint32_t& out, Fault& fault, uint32_t size = 4);
     Result<bool> read_descriptor(uint32_t table_base, uint32_t index, Descriptor& d, Fault& fault);
-    Result<bool> read_gdt(uint16_t selector, Descriptor& d, Fault& fault);
+    // A selector outside the GDT raises `outside` (#GP, or #TS for SS0) with the selector.
+    Result<bool> read_gdt(uint16_t selector, uint8_t outside, Descriptor& d, Fault& fault);
     Fault gp(uint32_t code) const { return Fault{13, code | ext_}; }
 
     Cpu& cpu_;
@@ -80,17 +106,17 @@ private:
     uint32_t ext_ = 0;
 };
 
-Result<bool> Attempt::read_system(uint32_t linear, uint32_t& out, Fault& fault) {
-    for (uint32_t a : {linear, linear + 3}) {  // a dword may straddle two pages
+Result<bool> Attempt::read_system(uint32_t linear, uint32_t& out, Fault& fault, uint32_t size) {
+    for (uint32_t a : {linear, linear + size - 1}) {  // the bytes may straddle two pages
         auto t = walker_.translate(mode_, a, Access::Read, false);
         if (!t) return t.error();
         if (!t->ok) {
-            fault = Fault{14, t->fault_error_code, a};
+            fault = Fault{14, t->fault_error_code, first_byte_on_page(linear, a)};
             return false;
         }
     }
-    uint8_t b[4];
-    if (auto r = walker_.read_virtual(mode_, linear, b); !r) return r.error();
+    uint8_t b[4] = {};
+    if (auto r = walker_.read_virtual(mode_, linear, std::span<uint8_t>(b, size)); !r) return r.error();
     out = uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 | uint32_t(b[3]) << 24;
     return true;
 }
@@ -101,11 +127,11 @@ Result<bool> Attempt::read_descriptor(uint32_t table_base, uint32_t index, Descr
     return read_system(table_base + index * 8 + 4, d.hi, fault);
 }
 
-Result<bool> Attempt::read_gdt(uint16_t selector, Descriptor& d, Fault& fault) {
+Result<bool> Attempt::read_gdt(uint16_t selector, uint8_t outside, Descriptor& d, Fault& fault) {
     DescriptorTable gdt = cpu_.gdtr();
-    // No LDT is modelled: a TI=1 selector, like one past the GDT limit, is #GP(selector).
+    // No LDT is modelled: a TI=1 selector is outside its table, like one past the GDT limit.
     if ((selector & 4u) || (selector | 7u) > gdt.limit) {
-        fault = gp(selector & 0xfffcu);
+        fault = Fault{outside, (selector & 0xfffcu) | ext_};
         return false;
     }
     return read_descriptor(gdt.base, selector >> 3, d, fault);
@@ -124,15 +150,11 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
     }
     Descriptor gate;
     if (auto r = read_descriptor(idt.base, vector, gate, fault); !r || !*r) return r;
-    if (gate.type() == kGateTask) {
-        std::snprintf(msg, sizeof msg, "vector %u uses a task gate, which forkscope does not model", vector);
-        return make_error(ErrorKind::MachineFault, msg);
-    }
-    if (gate.type() != kGateInterrupt32 && gate.type() != kGateTrap32) {
-        if (gate.type() == 0x6 || gate.type() == 0x7) {
-            std::snprintf(msg, sizeof msg, "vector %u uses a 16-bit gate, which forkscope does not model", vector);
-            return make_error(ErrorKind::MachineFault, msg);
-        }
+    // A code or data descriptor (S = 1) is no gate, whatever its type bits say.
+    const uint8_t type = gate.type();
+    const bool is_gate = gate.system() && (type == kGateTask || type == kGateInterrupt16 || type == kGateTrap16 ||
+                                           type == kGateInterrupt32 || type == kGateTrap32);
+    if (!is_gate) {
         fault = Fault{13, idt_error};
         return false;
     }
@@ -146,6 +168,15 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
         fault = Fault{11, idt_error};
         return false;
     }
+    // Only now does the kind of gate matter (SDM, INT n).
+    if (type == kGateTask) {
+        std::snprintf(msg, sizeof msg, "vector %u uses a task gate, which forkscope does not model", vector);
+        return make_error(ErrorKind::MachineFault, msg);
+    }
+    if (type == kGateInterrupt16 || type == kGateTrap16) {
+        std::snprintf(msg, sizeof msg, "vector %u uses a 16-bit gate, which forkscope does not model", vector);
+        return make_error(ErrorKind::MachineFault, msg);
+    }
 
     // The handler's code segment.
     const uint16_t cs = gate.gate_selector();
@@ -154,7 +185,7 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
         return false;
     }
     Descriptor code;
-    if (auto r = read_gdt(cs, code, fault); !r || !*r) return r;
+    if (auto r = read_gdt(cs, 13, code, fault); !r || !*r) return r;
     if (!code.code() || code.dpl() > cpl) {
         fault = gp(cs & 0xfffcu);
         return false;
@@ -179,29 +210,34 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
     if (ring_change) {
         uint32_t tss_base = 0, esp0 = 0, ss0 = 0;
         {
-            // TR's cached base, as the CPU uses it.
+            // The CPU uses TR's cached base and limit; the Cpu does not expose them, so
+            // they are read from the GDT, which is the same unless the guest edited it since ltr.
             uint16_t tr = static_cast<uint16_t>(cpu_.reg(Reg::Tr));
             Descriptor tss;
-            if (auto r = read_gdt(tr, tss, fault); !r || !*r) return r;
+            if (auto r = read_gdt(tr, 13, tss, fault); !r || !*r) return r;
             tss_base = tss.base();
             if ((tr & 0xfffcu) == 0) {
                 fault = Fault{10, ext_};
                 return false;
             }
+            // ESP0 and SS0 are bytes 4..9 of a 32-bit TSS.
+            if (tss.limit() < 9) {
+                fault = Fault{10, (tr & 0xfffcu) | ext_};
+                return false;
+            }
         }
         if (auto r = read_system(tss_base + 4, esp0, fault); !r || !*r) return r;
-        if (auto r = read_system(tss_base + 8, ss0, fault); !r || !*r) return r;
+        if (auto r = read_system(tss_base + 8, ss0, fault, 2); !r || !*r) return r;  // a word
         new_ss = static_cast<uint16_t>(ss0);
         new_esp = esp0;
         if ((new_ss & 0xfffcu) == 0 || (new_ss & 3u) != new_cpl) {
             fault = Fault{10, (new_ss & 0xfffcu) | ext_};
             return false;
         }
-        Fault ts_fault;
-        auto r = read_gdt(new_ss, stack, ts_fault);
-        if (!r) return r;
-        if (!*r || !stack.writable_data() || stack.dpl() != new_cpl) {
-            fault = *r ? Fault{10, (new_ss & 0xfffcu) | ext_} : ts_fault;
+        // Outside the table: #TS (SDM, INT n). A page fault reading the descriptor stays #PF.
+        if (auto r = read_gdt(new_ss, 10, stack, fault); !r || !*r) return r;
+        if (!stack.writable_data() || stack.dpl() != new_cpl) {
+            fault = Fault{10, (new_ss & 0xfffcu) | ext_};
             return false;
         }
         if (!stack.present()) {
@@ -209,7 +245,7 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
             return false;
         }
     } else {
-        if (auto r = read_gdt(old_ss, stack, fault); !r || !*r) return r;
+        if (auto r = read_gdt(old_ss, 13, stack, fault); !r || !*r) return r;
     }
 
     // The frame: [SS, ESP,] EFLAGS, CS, EIP [, error code], highest address first.
@@ -225,6 +261,19 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
     frame[n++] = ev_.return_eip;
     if (ev_.has_error_code) frame[n++] = ev_.error_code;
 
+    // The stack must have room for the whole frame: #SS(SS0) on the new stack, #SS with a
+    // null selector on the current one.
+    const uint32_t frame_size = 4u * static_cast<uint32_t>(n);
+    if (!stack.holds(new_esp - frame_size, frame_size)) {
+        fault = Fault{12, (ring_change ? (new_ss & 0xfffcu) : 0u) | ext_};
+        return false;
+    }
+    // The handler must start inside its code segment.
+    if (gate.gate_offset() > code.limit()) {
+        fault = gp(0);
+        return false;
+    }
+
     const bool user_stack = new_cpl == 3;
     uint32_t esp = new_esp;
     for (int i = 0; i < n; ++i) {
@@ -235,7 +284,7 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
             auto t = walker_.translate(mode_, a, Access::Write, user_stack);
             if (!t) return t.error();
             if (!t->ok) {
-                fault = Fault{14, t->fault_error_code, a};
+                fault = Fault{14, t->fault_error_code, first_byte_on_page(linear, a)};
                 return false;
             }
         }
@@ -247,9 +296,11 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
         uint8_t b[4] = {uint8_t(frame[i]), uint8_t(frame[i] >> 8), uint8_t(frame[i] >> 16), uint8_t(frame[i] >> 24)};
         if (auto r = walker_.write_virtual(mode_, stack.base() + esp, b); !r) return r.error();
     }
+    // CS.RPL becomes the new CPL; the RPL in the gate's selector is ignored.
+    const uint16_t new_cs = static_cast<uint16_t>((cs & 0xfffcu) | new_cpl);
     if (ring_change) {
-        if (auto r = cpu_.enter_ring0(new_ss, cs); !r) return r.error();
-    } else if (auto r = cpu_.load_segment(Reg::Cs, cs); !r) {
+        if (auto r = cpu_.enter_ring0(new_ss, new_cs); !r) return r.error();
+    } else if (auto r = cpu_.load_segment(Reg::Cs, new_cs); !r) {
         return r.error();
     }
     cpu_.set_reg(Reg::Esp, esp);
@@ -308,6 +359,9 @@ Result<DeliveryRecord> deliver_interrupt(Cpu& cpu, PageWalker& walker, const Int
             record.nested_faults = nested;
             return record;
         }
+        // The CPU loads CR2 when it detects a page fault, whatever becomes of it next
+        // (delivered, merged into #DF, or a triple fault).
+        if (fault.vector == 14) cpu.set_reg(Reg::Cr2, fault.cr2);
         InterruptEvent next;
         next.source = EventSource::Exception;
         // A software interrupt that cannot be delivered faults on the int instruction.
@@ -339,7 +393,6 @@ Result<DeliveryRecord> deliver_interrupt(Cpu& cpu, PageWalker& walker, const Int
             next.has_error_code = faulting.has_error_code;
             next.error_code = fault.error_code;
             next.cr2 = fault.cr2;
-            if (fault.vector == 14) cpu.set_reg(Reg::Cr2, fault.cr2);
         }
         history += " -> " + describe(faulting);
         current = next;

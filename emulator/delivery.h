@@ -13,10 +13,12 @@ namespace forkscope {
 class Cpu;
 class PageWalker;
 
+// A fault met while delivering an Exception or External event gets the EXT bit in its
+// error code; one met while delivering a Software event does not.
 enum class EventSource {
     Exception,  // a fault or trap raised by an instruction
     Software,   // int n, int3, into: gate DPL is checked against CPL
-    External,   // a hardware interrupt from the PIC: error codes get the EXT bit
+    External,   // a hardware interrupt from the PIC
 };
 
 struct InterruptEvent {
@@ -53,7 +55,8 @@ struct DeliveryRecord {
 // Delivers `event`. A fault while delivering is delivered instead, or becomes #DF as the
 // SDM's table of contributory and page-fault classes says; a fault while delivering #DF
 // is a triple fault, returned as ErrorKind::MachineFault naming vectors and addresses.
-// Task gates and 16-bit gates are refused the same way (we do not model them).
+// Task gates and 16-bit gates that pass the DPL and present checks are refused the same
+// way (we do not model them).
 Result<DeliveryRecord> deliver_interrupt(Cpu& cpu, PageWalker& walker, const InterruptEvent& event);
 
 }  // namespace forkscope

@@ -218,6 +218,35 @@ TEST_F(DeliveryTest, FaultDeliveringPageFaultBecomesDoubleFault) {
     EXPECT_EQ(frame(1), 0x20000u);
 }
 
+// The CPU loads CR2 when it detects a page fault, also one that then becomes #DF.
+TEST_F(DeliveryTest, PageFaultDeliveringPageFaultLoadsCr2AndBecomesDoubleFault) {
+    // The #PF handler runs in ring 3 on the user stack, whose next page is not present;
+    // #DF goes to ring 0 on the TSS stack.
+    put64(kIdt + 8 * 14, gate_descriptor(kStubs + 16 * 14, kUserCs, 0xe, 0));
+    code(kUserCode, {0xeb, 0xfe});
+    enable_paging();
+    enter_user(kUserCode);
+    put32(kPageTable + 4 * ((kUserStack >> 12) - 1), 0);
+    cpu->set_reg(Reg::Cr2, 0x40010);  // the first fault's address
+    InterruptEvent ev;
+    ev.vector = 14;
+    ev.has_error_code = true;
+    ev.error_code = 7;
+    ev.cr2 = 0x40010;
+    ev.return_eip = kUserCode;
+    ev.instruction_eip = kUserCode;
+    auto r = deliver_interrupt(*cpu, *walker, ev);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 8);
+    EXPECT_EQ(r->nested_faults, 1);
+    expect_in_handler(8);
+    EXPECT_EQ(cpu->reg(Reg::Cr2), kUserStack - 4);  // the first push of the #PF frame
+    EXPECT_EQ(frame(0), 0u);
+    EXPECT_EQ(frame(1), kUserCode);
+    EXPECT_EQ(frame(2), kUserCs);
+    EXPECT_EQ(frame(4), kUserStack);
+}
+
 TEST_F(DeliveryTest, BenignEventWithBadGateDeliversTheFaultWithExtBit) {
     put64(kIdt + 8 * 0x21, gate_descriptor(kStubs, kKernelCs, 0xe, 0) & ~(1ull << 47));  // not present
     auto r = deliver(0x21, EventSource::External);
@@ -231,7 +260,197 @@ TEST_F(DeliveryTest, VectorBeyondIdtLimitIsGeneralProtection) {
     auto r = deliver(0x80, EventSource::Exception);
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->vector, 13);
-    EXPECT_EQ(frame(0), 0x80u * 8 + 2);
+    EXPECT_EQ(frame(0), 0x80u * 8 + 2 + 1);  // IDT, EXT: met while delivering an exception
+}
+
+// SDM vol. 3, 6.13: EXT is set for a fault met while delivering an event external to the
+// program, which includes an earlier exception, and clear only under int n, int3, into.
+TEST_F(DeliveryTest, BenignExceptionWithBadGateDeliversTheFaultWithExtBit) {
+    put64(kIdt + 8 * 6, gate_descriptor(kStubs, kKernelCs, 0xe, 0) & ~(1ull << 47));  // #UD not present
+    auto r = deliver(6, EventSource::Exception, std::nullopt, 0x20000);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 11);
+    EXPECT_EQ(r->error_code, (6u << 3) | 2u | 1u);  // IDT, EXT
+    EXPECT_EQ(frame(0), (6u << 3) | 2u | 1u);
+    EXPECT_EQ(frame(1), 0x20000u);
+}
+
+// Every fault in a nested chain is met while delivering an exception: #GP(0x80 | EXT)
+// delivering #PF becomes #DF, and #GP(0x88 | EXT) delivering #DF is a triple fault.
+TEST_F(DeliveryTest, FaultsNestedInAnExceptionCarryExtUpToTheTripleFault) {
+    put64(kIdt + 8 * 14, gate_descriptor(kStubs + 16 * 14, 0x80, 0xe, 0));  // past the GDT limit
+    put64(kIdt + 8 * 8, gate_descriptor(kStubs + 16 * 8, 0x88, 0xe, 0));
+    auto r = deliver(14, EventSource::Exception, 2u, 0x20000);
+    ASSERT_FALSE(r.ok());
+    const std::string& m = r.error().message;
+    EXPECT_NE(m.find("#PF, error 0x2,"), std::string::npos) << m;  // #PF codes have no EXT bit
+    EXPECT_NE(m.find("-> vector 13 (#GP, error 0x81)"), std::string::npos) << m;
+    EXPECT_NE(m.find("triple fault: vector 13 (#GP, error 0x89) while delivering #DF"), std::string::npos) << m;
+}
+
+TEST_F(DeliveryTest, SoftwareInterruptWithBadGateDeliversTheFaultWithoutExtBit) {
+    put64(kIdt + 8 * 0x80, gate_descriptor(kStubs, kKernelCs, 0xe, 3) & ~(1ull << 47));  // not present
+    auto r = deliver(0x80, EventSource::Software, std::nullopt, 0x20002);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 11);
+    EXPECT_EQ(frame(0), (0x80u << 3) | 2u);  // IDT, no EXT
+    EXPECT_EQ(frame(1), 0x20000u);           // the int instruction
+}
+
+// A gate is a system descriptor (S = 0): a code or data descriptor in the IDT whose
+// type bits read 0xe is not an interrupt gate.
+TEST_F(DeliveryTest, SegmentDescriptorInTheIdtIsGeneralProtection) {
+    put64(kIdt + 8 * 0x21, gate_descriptor(kStubs, kKernelCs, 0xe, 0) | (1ull << 44));  // S = 1
+    auto r = deliver(0x21, EventSource::External, std::nullopt, 0x20000);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 13);
+    EXPECT_EQ(frame(0), (0x21u << 3) | 2u | 1u);  // IDT, EXT
+    EXPECT_EQ(frame(1), 0x20000u);
+}
+
+// The CPU ignores the RPL of the gate's selector and loads CS with RPL = the new CPL.
+TEST_F(DeliveryTest, GateSelectorRplIsReplacedByTheNewCpl) {
+    put64(kIdt + 8 * 0x21, gate_descriptor(kStubs + 16 * 0x21, kKernelCs | 3, 0xe, 0));
+    auto r = deliver(0x21, EventSource::External, std::nullopt, 0x20000);  // from ring 0
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    expect_in_handler(0x21);
+    EXPECT_EQ(frame(1), kKernelCs);
+
+    code(kUserCode, {0xeb, 0xfe});
+    enter_user(kUserCode);
+    r = deliver(0x21, EventSource::External, std::nullopt, kUserCode);  // from ring 3
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(r->privilege_change);
+    expect_in_handler(0x21);
+    EXPECT_EQ(frame(1), kUserCs);
+}
+
+// SDM, INT n: a gate offset outside the handler's code segment is #GP(EXT), with a null
+// selector in the error code.
+TEST_F(DeliveryTest, GateOffsetBeyondTheCodeSegmentLimitIsGeneralProtection) {
+    put64(kGdt + 0x30, segment_descriptor(0, 0xffff, 0x9a, 0x4));  // ring 0 code, 64 KiB
+    cpu->set_gdtr({kGdt, 0x37});
+    put64(kIdt + 8 * 0x21, gate_descriptor(0x10000, 0x30, 0xe, 0));
+    auto r = deliver(0x21, EventSource::External, std::nullopt, 0x20000);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 13);
+    EXPECT_EQ(frame(0), 1u);  // EXT
+    EXPECT_EQ(frame(1), 0x20000u);
+
+    put64(kIdt + 8 * 0x21, gate_descriptor(0xffff, 0x30, 0xe, 0));  // the last byte is inside
+    r = deliver(0x21, EventSource::External, std::nullopt, 0x20000);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 0x21);
+    EXPECT_EQ(cpu->reg(Reg::Eip), 0xffffu);
+}
+
+// SDM, INT n: a stack without room for the frame is #SS: #SS(SS0 | EXT) on a stack switch,
+// #SS(EXT) on the current stack. #SS goes to a ring-3 handler when the TSS stack is the
+// one under test.
+TEST_F(DeliveryTest, TssStackWithoutRoomForTheFrameIsStackFault) {
+    put64(kIdt + 8 * 12, gate_descriptor(kStubs + 16 * 12, kUserCs, 0xe, 0));
+    cpu->set_gdtr({kGdt, 0x37});
+    put32(kTss + 8, 0x30);
+    code(kUserCode, {0xeb, 0xfe});
+    struct Case {
+        uint32_t limit;
+        uint8_t access;
+        uint8_t vector;
+    };
+    // The frame of 5 dwords fills kTssStack - 20 .. kTssStack - 1.
+    for (Case c : {Case{kTssStack - 2, 0x92, 12}, Case{kTssStack - 1, 0x92, 0x20},
+                   Case{kTssStack - 20, 0x96, 12}, Case{kTssStack - 21, 0x96, 0x20}}) {  // 0x96: expand-down
+        SCOPED_TRACE(c.limit);
+        put64(kGdt + 0x30, segment_descriptor(0, c.limit, c.access, 0x4));
+        enter_user(kUserCode);
+        auto r = deliver(0x20, EventSource::External, std::nullopt, kUserCode);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        EXPECT_EQ(r->vector, c.vector);
+        if (c.vector == 12) {
+            EXPECT_FALSE(r->privilege_change);
+            EXPECT_EQ(frame(0), 0x30u | 1u);  // SS0, EXT
+            EXPECT_EQ(frame(1), kUserCode);
+        } else {
+            EXPECT_TRUE(r->privilege_change);
+            EXPECT_EQ(cpu->reg(Reg::Esp), kTssStack - 20);
+        }
+    }
+}
+
+TEST_F(DeliveryTest, CurrentStackWithoutRoomForTheFrameIsStackFault) {
+    put64(kGdt + 0x38, segment_descriptor(0, kUserStack - 2, 0xf2, 0x4));  // ring 3 data
+    cpu->set_gdtr({kGdt, 0x3f});
+    put64(kIdt + 8 * 0x21, gate_descriptor(kStubs + 16 * 0x21, kUserCs, 0xe, 0));  // no ring change
+    code(kUserCode, {0xeb, 0xfe});
+    enter_user(kUserCode);
+    ASSERT_TRUE(cpu->load_segment(Reg::Ss, 0x3b).ok());
+    auto r = deliver(0x21, EventSource::External, std::nullopt, kUserCode);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 12);
+    EXPECT_TRUE(r->privilege_change);  // #SS itself goes to ring 0 on the TSS stack
+    EXPECT_EQ(frame(0), 1u);           // EXT, null selector
+    EXPECT_EQ(frame(1), kUserCode);
+    EXPECT_EQ(frame(4), kUserStack);
+    EXPECT_EQ(frame(5), 0x3bu);
+}
+
+// SDM, INT n: a TSS too short to hold ESP0 and SS0 (bytes 4..9) is #TS(TR | EXT).
+TEST_F(DeliveryTest, TssShorterThanSs0IsInvalidTss) {
+    put64(kIdt + 8 * 10, gate_descriptor(kStubs + 16 * 10, kUserCs, 0xe, 0));
+    code(kUserCode, {0xeb, 0xfe});
+    for (uint32_t limit : {8u, 9u}) {
+        SCOPED_TRACE(limit);
+        put64(kGdt + kTr, segment_descriptor(kTss, limit, 0x89, 0x0));
+        cpu->set_reg(Reg::Tr, kTr);  // ltr caches the limit
+        enter_user(kUserCode);
+        auto r = deliver(0x20, EventSource::External, std::nullopt, kUserCode);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        if (limit == 8) {
+            EXPECT_EQ(r->vector, 10);
+            EXPECT_EQ(frame(0), kTr | 1u);
+            EXPECT_EQ(frame(1), kUserCode);
+        } else {
+            EXPECT_EQ(r->vector, 0x20);
+            EXPECT_TRUE(r->privilege_change);
+        }
+    }
+}
+
+// A stack switch reads only ESP0 and SS0, bytes 4..9 of the TSS: the bytes after SS0 may
+// lie on a page that is not present.
+TEST_F(DeliveryTest, StackSwitchReadsOnlyEsp0AndSs0) {
+    constexpr uint32_t kEdgeTss = 0x7000 - 10;  // SS0 ends the page
+    put32(kEdgeTss + 4, kTssStack);
+    ram->data()[kEdgeTss + 8] = kKernelDs;
+    ram->data()[kEdgeTss + 9] = 0;
+    put64(kGdt + kTr, segment_descriptor(kEdgeTss, 103, 0x89, 0x0));
+    cpu->set_reg(Reg::Tr, kTr);
+    code(kUserCode, {0xeb, 0xfe});
+    enable_paging();
+    enter_user(kUserCode);
+    put32(kPageTable + 4 * 7, 0);
+    auto r = deliver(0x20, EventSource::External, std::nullopt, kUserCode);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 0x20);
+    EXPECT_TRUE(r->privilege_change);
+    EXPECT_EQ(cpu->reg(Reg::Esp), kTssStack - 20);
+    EXPECT_EQ(cpu->reg(Reg::Ss), kKernelDs);
+}
+
+// A push that straddles two pages and faults on the second reports, like the CPU's own
+// accesses, the first byte on the faulting page in CR2.
+TEST_F(DeliveryTest, StraddlingPushFaultReportsTheFirstByteOnTheFaultingPage) {
+    put64(kIdt + 8 * 0x21, gate_descriptor(kStubs + 16 * 0x21, kUserCs, 0xe, 0));  // no ring change
+    code(kUserCode, {0xeb, 0xfe});
+    enable_paging();
+    enter_user(kUserCode);
+    put32(kPageTable + 4 * 0x9f, 0);
+    cpu->set_reg(Reg::Esp, 0x9f002);  // the first push covers 0x9effe..0x9f001
+    auto r = deliver(0x21, EventSource::External, std::nullopt, kUserCode);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 14);
+    EXPECT_EQ(frame(0), 6u);  // not present, write, user
+    EXPECT_EQ(cpu->reg(Reg::Cr2), 0x9f000u);
 }
 
 TEST_F(DeliveryTest, UnmappedStackEndsInTripleFault) {
@@ -255,6 +474,29 @@ TEST_F(DeliveryTest, TaskGateIsRefusedWithAClearError) {
     EXPECT_NE(r.error().message.find("task gate"), std::string::npos);
 }
 
+// The gate's DPL (for int n) and present bit are checked before its kind matters (SDM,
+// INT n): those faults are delivered even through gates forkscope does not model.
+TEST_F(DeliveryTest, UnmodelledGatesFailTheDplAndPresentChecksFirst) {
+    for (uint8_t type : {uint8_t(0x5), uint8_t(0x6), uint8_t(0x7)}) {  // task, 16-bit interrupt and trap
+        SCOPED_TRACE(int(type));
+        cpu->set_reg(Reg::Esp, kKernelStack);
+        put64(kIdt + 8 * 0x21, gate_descriptor(0, kTr, type, 0) & ~(1ull << 47));  // not present
+        auto r = deliver(0x21, EventSource::External, std::nullopt, 0x20000);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        EXPECT_EQ(r->vector, 11);
+        EXPECT_EQ(frame(0), (0x21u << 3) | 2u | 1u);
+
+        code(kUserCode, {0xeb, 0xfe});
+        enter_user(kUserCode);
+        put64(kIdt + 8 * 0x80, gate_descriptor(0, kTr, type, 0));  // DPL 0
+        r = deliver(0x80, EventSource::Software, std::nullopt, kUserCode + 2);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        EXPECT_EQ(r->vector, 13);
+        EXPECT_EQ(frame(0), (0x80u << 3) | 2u);
+        EXPECT_EQ(frame(1), kUserCode);
+    }
+}
+
 TEST_F(DeliveryTest, BadTssStackSegmentIsInvalidTss) {
     code(kUserCode, {0xeb, 0xfe});
     enter_user(kUserCode);
@@ -264,6 +506,45 @@ TEST_F(DeliveryTest, BadTssStackSegmentIsInvalidTss) {
     // which fails the same way -> triple fault.
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message.find("#TS"), std::string::npos) << r.error().message;
+}
+
+// SDM, INT n: on a stack switch, an SS0 whose index is outside the descriptor table is
+// #TS(SS0), not #GP. No LDT is modelled, so a TI=1 selector is outside it too. #TS goes
+// to a ring-3 handler here, so that it is delivered without the TSS.
+TEST_F(DeliveryTest, TssStackSegmentBeyondTheGdtIsInvalidTss) {
+    put64(kIdt + 8 * 10, gate_descriptor(kStubs + 16 * 10, kUserCs, 0xe, 0));
+    code(kUserCode, {0xeb, 0xfe});
+    for (uint16_t ss0 : {uint16_t(0x48), uint16_t(0x14)}) {  // index 9 > GDT limit; TI=1
+        SCOPED_TRACE(ss0);
+        enter_user(kUserCode);
+        put32(kTss + 8, ss0);
+        auto r = deliver(0x20, EventSource::External, std::nullopt, kUserCode);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        EXPECT_EQ(r->vector, 10);
+        EXPECT_FALSE(r->privilege_change);
+        EXPECT_EQ(frame(0), ss0 | 1u);  // the selector, EXT
+        EXPECT_EQ(frame(1), kUserCode);
+    }
+}
+
+TEST_F(DeliveryTest, PageFaultReadingTheTssStackSegmentStaysPageFault) {
+    // A GDT whose entry 6 (SS0 = 0x30) starts a page that is not present.
+    constexpr uint32_t kSplitGdt = 0x7000 - 0x30;
+    for (uint32_t i = 0; i < 6 * 8; i += 4) put32(kSplitGdt + i, get32(kGdt + i));
+    put64(0x7000, segment_descriptor(0, 0xfffff, 0x92, 0xc));
+    put64(kIdt + 8 * 14, gate_descriptor(kStubs + 16 * 14, kUserCs, 0xe, 0));
+    code(kUserCode, {0xeb, 0xfe});
+    enable_paging();
+    enter_user(kUserCode);
+    cpu->set_gdtr({kSplitGdt, 0x37});
+    put32(kPageTable + 4 * 7, 0);
+    put32(kTss + 8, 0x30);
+    auto r = deliver(0x20, EventSource::External, std::nullopt, kUserCode);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 14);
+    EXPECT_EQ(frame(0), 0u);  // not present, read, supervisor; #PF codes have no EXT
+    EXPECT_EQ(frame(1), kUserCode);
+    EXPECT_EQ(cpu->reg(Reg::Cr2), 0x7000u);
 }
 
 TEST_F(DeliveryTest, PortIoFromRingThreeIsDeliveredAsGeneralProtection) {
