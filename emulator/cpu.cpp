@@ -90,9 +90,7 @@ struct CpuHooks {
             uc_emu_stop(uc);
             return;
         }
-        s.block_pc = address;
-        s.block_size = size;
-        s.block_icount = info.icount;
+        s.block = Cpu::Impl::block_key(address, size);  // one store: the hook's hot path
         s.instructions += info.icount;
     }
 
@@ -164,10 +162,11 @@ struct CpuHooks {
         if (s.at_stop_address || s.have_event) return;
         s.at_stop_address = true;
         // The block hook counted the whole block; only the instructions before this one ran.
-        uint64_t not_run = s.block_icount;
-        if (address > s.block_pc && address < s.block_pc + s.block_size) {
-            std::vector<uint8_t> bytes(static_cast<size_t>(address - s.block_pc));
-            if (s.owner->read_code(static_cast<uint32_t>(s.block_pc), bytes))
+        const uint64_t block_pc = Cpu::Impl::block_pc(s.block);
+        uint64_t not_run = block_info(s, block_pc, Cpu::Impl::block_size(s.block)).icount;
+        if (address > block_pc && address < block_pc + Cpu::Impl::block_size(s.block)) {
+            std::vector<uint8_t> bytes(static_cast<size_t>(address - block_pc));
+            if (s.owner->read_code(static_cast<uint32_t>(block_pc), bytes))
                 not_run -= static_cast<uint64_t>(s.io_scanner.instructions_before(bytes, bytes.size()));
         }
         s.instructions -= std::min<uint64_t>(not_run, s.instructions);
@@ -408,9 +407,11 @@ CpuExit Cpu::step() {
 // (F1) 1, and `CD ib` any vector.
 uint32_t Cpu::software_interrupt_start(uint8_t vector, uint32_t next_eip) {
     Impl& s = *impl_;
-    if (s.block_pc + s.block_size == next_eip) {
-        Impl::BlockInfo info = CpuHooks::block_info(s, s.block_pc, s.block_size);
-        if (info.last_offset >= 0) return static_cast<uint32_t>(s.block_pc) + static_cast<uint32_t>(info.last_offset);
+    const uint64_t block_pc = Impl::block_pc(s.block);
+    const uint32_t block_size = Impl::block_size(s.block);
+    if (block_pc + block_size == next_eip) {
+        Impl::BlockInfo info = CpuHooks::block_info(s, block_pc, block_size);
+        if (info.last_offset >= 0) return static_cast<uint32_t>(block_pc) + static_cast<uint32_t>(info.last_offset);
     }
     uint8_t last = 0;
     (void)read_code(next_eip - 1, std::span<uint8_t>(&last, 1));

@@ -63,10 +63,8 @@ struct Cpu::Impl {
     std::atomic<bool> stop_requested{false};
     uint64_t instructions = 0;
     uint64_t limit = 0;
-    // The block now running, as the block hook saw it start.
-    uint64_t block_pc = 0;
-    uint32_t block_size = 0;
-    uint16_t block_icount = 0;
+    // The block now running, as the block hook saw it start: its block_key.
+    uint64_t block = 0;
     // Per-run bookkeeping written by hooks.
     bool budget_stop = false;
     bool request_stop = false;
@@ -102,7 +100,10 @@ struct Cpu::Impl {
     };
     static constexpr size_t kBlockCacheSize = 1u << 12;
     std::array<CachedBlock, kBlockCacheSize> block_cache{};
+    // A translated block is smaller than a page, so its size fits the key's low 16 bits.
     static uint64_t block_key(uint64_t pc, uint32_t size) { return (pc << 16) ^ size; }
+    static uint64_t block_pc(uint64_t key) { return key >> 16; }
+    static uint32_t block_size(uint64_t key) { return static_cast<uint32_t>(key & 0xffff); }
     CachedBlock& cache_slot(uint64_t pc) { return block_cache[(pc ^ (pc >> 12)) & (kBlockCacheSize - 1)]; }
     void forget_blocks() {
         blocks.clear();
