@@ -122,11 +122,15 @@ struct CpuHooks {
         return info;
     }
 
-    // The block that runs at `address` in the current address space.
-    static Cpu::Impl::BlockInfo describe_block(Cpu::Impl& s, uint64_t address, uint32_t size) {
+    // The block that runs at `address` in the current address space. Its instruction
+    // count is the translation's (`icount`, when the caller has it, or asked for).
+    static Cpu::Impl::BlockInfo describe_block(Cpu::Impl& s, uint64_t address, uint32_t size, uint16_t icount = 0) {
         Cpu::Impl::BlockInfo info;
         uc_tb tb{};
-        if (uc_ctl_request_cache(s.uc, address, &tb) == UC_ERR_OK && tb.icount > 0) info.icount = tb.icount;
+        if (icount > 0)
+            info.icount = icount;
+        else if (uc_ctl_request_cache(s.uc, address, &tb) == UC_ERR_OK && tb.icount > 0)
+            info.icount = tb.icount;
         std::vector<uint8_t> bytes(size);
         if (size > 0 && s.owner->read_code(static_cast<uint32_t>(address), bytes)) {
             BlockFacts facts = s.io_scanner.scan(bytes);
@@ -144,7 +148,7 @@ struct CpuHooks {
     static void on_translated(uc_engine*, uc_tb* cur, uc_tb*, void* user) {
         Cpu::Impl& s = *static_cast<Cpu::Impl*>(user);
         uint64_t key = Cpu::Impl::block_key(cur->pc, cur->size);
-        Cpu::Impl::BlockInfo fresh = describe_block(s, cur->pc, cur->size);
+        Cpu::Impl::BlockInfo fresh = describe_block(s, cur->pc, cur->size, cur->icount);
         auto [it, inserted] = s.blocks.try_emplace(key, fresh);
         if (inserted || it->second.ambiguous || fresh.same_facts(it->second)) return;
         it->second.ambiguous = true;
@@ -342,7 +346,7 @@ void Cpu::remove_stop_address(uint32_t linear) {
     invalidate_all_code();
 }
 
-void Cpu::begin_run(uint64_t limit) {
+uint32_t Cpu::begin_run(uint64_t limit) {
     Impl& s = *impl_;
     s.limit = limit;
     s.budget_stop = s.request_stop = s.have_event = s.memory_error = s.io_lookahead = s.at_stop_address = false;
@@ -351,25 +355,25 @@ void Cpu::begin_run(uint64_t limit) {
     s.skip_stop_at.reset();
     if (s.resume_at == eip) s.skip_stop_at = eip;
     s.resume_at.reset();
+    return eip;
 }
 
 CpuExit Cpu::run(uint64_t instruction_limit) {
     Impl& s = *impl_;
-    begin_run(instruction_limit);
+    const uint32_t eip = begin_run(instruction_limit);
     if (s.stop_requested.exchange(false)) {
         CpuExit e;
         e.kind = CpuExitKind::StopRequested;
-        e.eip = e.instruction_eip = reg(Reg::Eip);
+        e.eip = e.instruction_eip = eip;
         return e;
     }
-    uc_err err = uc_emu_start(s.uc, reg(Reg::Eip), kNoUntil, 0, 0);
+    uc_err err = uc_emu_start(s.uc, eip, kNoUntil, 0, 0);
     return finish_run(err);
 }
 
 CpuExit Cpu::step() {
     Impl& s = *impl_;
-    begin_run(~0ull);
-    uint32_t eip = reg(Reg::Eip);
+    const uint32_t eip = begin_run(~0ull);
     s.skip_stop_at = eip;  // a step always executes its instruction
     uint64_t before = s.instructions;
     // One instruction needs no look-ahead: a refused port access is caught in the I/O

@@ -138,7 +138,7 @@ public:
 
 private:
     explicit Cpu(std::unique_ptr<Impl> impl);
-    void begin_run(uint64_t instruction_limit);
+    uint32_t begin_run(uint64_t instruction_limit);  // returns EIP
     CpuExit finish_run(int uc_error);
     uint32_t software_interrupt_start(uint8_t vector, uint32_t next_eip);
     // Reads guest-virtual memory through the current page tables (our walker, trap 11).
