@@ -3,7 +3,6 @@
 // software interrupt to deliver through the IDT, hlt, an invalid opcode, a port access
 // the guest was not allowed to make). It never delivers anything itself: see delivery.h.
 #pragma once
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -17,7 +16,6 @@ namespace forkscope {
 
 class Ram;
 class PortBus;
-struct ContextLayout;
 
 enum class Reg {
     Eax, Ecx, Edx, Ebx, Esp, Ebp, Esi, Edi,

@@ -147,11 +147,6 @@ TEST_F(CpuTest, ContextSnapshotRestoresRegisters) {
     EXPECT_EQ(cpu->reg(Reg::Eax), 7u);
 }
 
-}  // namespace
-}  // namespace forkscope::testing
-
-namespace forkscope::testing {
-namespace {
 
 // Unicorn 2.1 routes a CR2 write through its CR3 update; the Cpu must keep CR3.
 TEST_F(GuestFixture, WritingCr2LeavesCr3Alone) {
@@ -161,11 +156,6 @@ TEST_F(GuestFixture, WritingCr2LeavesCr3Alone) {
     EXPECT_EQ(cpu->reg(Reg::Cr3), kPageDir);
 }
 
-}  // namespace
-}  // namespace forkscope::testing
-
-namespace forkscope::testing {
-namespace {
 
 // Code at linear address 0 runs like code anywhere else (as in QEMU): Unicorn's
 // `until` must not turn it into a stop.
@@ -193,11 +183,6 @@ TEST_F(GuestFixture, SteppingIntoLinearAddressZeroRunsTheInstructionThere) {
     EXPECT_EQ(run_from(1).kind, CpuExitKind::Halted);
 }
 
-}  // namespace
-}  // namespace forkscope::testing
-
-namespace forkscope::testing {
-namespace {
 
 TEST_F(GuestFixture, SingleStepOntoRefusedPortIoFaultsAtTheInstruction) {
     code(kUserCode, {0xb0, 0x07, 0xec, 0xeb, 0xfe});  // mov al,7; in al,dx; jmp $
@@ -251,11 +236,6 @@ TEST_F(GuestFixture, RingThreeToZeroDeliveryKeepsTheTlb) {
     EXPECT_EQ(cpu->cpl(), 0);
 }
 
-}  // namespace
-}  // namespace forkscope::testing
-
-namespace forkscope::testing {
-namespace {
 
 // A real CPU's TLB does not care about CR2. Writing CR2 (a step, a nested page fault
 // delivered by the host) must not flush Unicorn's TLB, or a single-stepping debugger
@@ -341,11 +321,6 @@ TEST_F(GuestFixture, StopRequestFromAnotherThreadEndsTheRunningGuest) {
     EXPECT_GT(cpu->instructions(), 0u);
 }
 
-}  // namespace
-}  // namespace forkscope::testing
-
-namespace forkscope::testing {
-namespace {
 
 // Two address spaces hold different blocks at the same virtual address and of the
 // same size, one with port I/O: what the Cpu knows of a block must follow the block
