@@ -82,7 +82,7 @@ struct CpuHooks {
             uc_emu_stop(uc);
             return;
         }
-        const Cpu::Impl::BlockInfo info = block_info(s, address, size);
+        const Cpu::Impl::BlockInfo& info = block_info(s, address, size);
         if (info.io_index >= 0 && !s.io_stepping && !s.owner->io_allowed()) [[unlikely]] {
             s.io_lookahead = true;
             s.io_block = address;
@@ -97,29 +97,32 @@ struct CpuHooks {
     // Unicorn reports a block's address and byte size, not its instruction count; the
     // translated block knows it. Asking costs a lookup, and finding port I/O costs a
     // decode, so both are done once per (pc, size) unless the key is ambiguous.
-    static inline Cpu::Impl::BlockInfo block_info(Cpu::Impl& s, uint64_t address, uint32_t size) {
+    // An ambiguous key never sits in the direct-mapped cache, so the fast path is one
+    // compare.
+    static inline const Cpu::Impl::BlockInfo& block_info(Cpu::Impl& s, uint64_t address, uint32_t size) {
         uint64_t key = Cpu::Impl::block_key(address, size);
         Cpu::Impl::CachedBlock& slot = s.cache_slot(address);
-        if (slot.key == key && !slot.info.ambiguous) [[likely]]
+        if (slot.key == key) [[likely]]
             return slot.info;
         return block_info_miss(s, slot, key, address, size);
     }
 
-    [[gnu::noinline]] static Cpu::Impl::BlockInfo block_info_miss(Cpu::Impl& s, Cpu::Impl::CachedBlock& slot,
-                                                                 uint64_t key, uint64_t address, uint32_t size) {
+    [[gnu::noinline]] static const Cpu::Impl::BlockInfo& block_info_miss(Cpu::Impl& s, Cpu::Impl::CachedBlock& slot,
+                                                                        uint64_t key, uint64_t address, uint32_t size) {
         auto it = s.blocks.find(key);
         if (it != s.blocks.end() && !it->second.ambiguous) {
             slot = {key, it->second};
             return slot.info;
         }
-        Cpu::Impl::BlockInfo info = describe_block(s, address, size);
         if (it != s.blocks.end()) {
-            info.ambiguous = true;  // decoded afresh every time: the block in this address space now
-            return info;
+            // Decoded afresh every time: the block at this key in this address space now.
+            s.ambiguous_block = describe_block(s, address, size);
+            s.ambiguous_block.ambiguous = true;
+            return s.ambiguous_block;
         }
-        s.blocks.emplace(key, info);
-        slot = {key, info};
-        return info;
+        auto inserted = s.blocks.emplace(key, describe_block(s, address, size)).first;
+        slot = {key, inserted->second};
+        return slot.info;
     }
 
     // The block that runs at `address` in the current address space. Its instruction
@@ -153,7 +156,7 @@ struct CpuHooks {
         if (inserted || it->second.ambiguous || fresh.same_facts(it->second)) return;
         it->second.ambiguous = true;
         Cpu::Impl::CachedBlock& slot = s.cache_slot(cur->pc);
-        if (slot.key == key) slot.info.ambiguous = true;
+        if (slot.key == key) slot = Cpu::Impl::CachedBlock{};
     }
 
     // A code hook on one stop address: runs before the instruction there.
@@ -414,7 +417,7 @@ uint32_t Cpu::software_interrupt_start(uint8_t vector, uint32_t next_eip) {
     const uint64_t block_pc = Impl::block_pc(s.block);
     const uint32_t block_size = Impl::block_size(s.block);
     if (block_pc + block_size == next_eip) {
-        Impl::BlockInfo info = CpuHooks::block_info(s, block_pc, block_size);
+        const Impl::BlockInfo& info = CpuHooks::block_info(s, block_pc, block_size);
         if (info.last_offset >= 0) return static_cast<uint32_t>(block_pc) + static_cast<uint32_t>(info.last_offset);
     }
     uint8_t last = 0;

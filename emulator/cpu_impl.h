@@ -92,6 +92,7 @@ struct Cpu::Impl {
         }
     };
     std::unordered_map<uint64_t, BlockInfo> blocks;
+    BlockInfo ambiguous_block;  // the facts of the ambiguous block now running
     // The block hook runs for every executed block: a direct-mapped cache in front of
     // the map keeps its cost to a multiply and a compare.
     struct CachedBlock {

@@ -322,18 +322,13 @@ void Machine::update_stats() {
 }
 
 std::optional<MachineStop> Machine::pending_stop() {
+    const bool paused = !exit_status_ && pause_requested_.load() && pause_requested_.exchange(false);
+    if (!exit_status_ && !paused) return std::nullopt;  // the common case: no register read
     MachineStop stop;
     stop.eip = cpu_->reg(Reg::Eip);
-    if (exit_status_) {
-        stop.kind = MachineStopKind::Exited;
-        stop.exit_status = *exit_status_;
-        return stop;
-    }
-    if (pause_requested_.exchange(false)) {
-        stop.kind = MachineStopKind::Paused;
-        return stop;
-    }
-    return std::nullopt;
+    stop.kind = paused ? MachineStopKind::Paused : MachineStopKind::Exited;
+    if (exit_status_) stop.exit_status = *exit_status_;
+    return stop;
 }
 
 Result<std::optional<uint8_t>> Machine::take_interrupt() {
