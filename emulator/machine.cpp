@@ -350,8 +350,6 @@ uint64_t Machine::run_limit() const {
     return limit;
 }
 
-Result<void> Machine::deliver_exit_event(const CpuExit& exit) { return deliver(event_for_exit(exit)); }
-
 // What the loop does with a CPU exit: a stop to report, an event to deliver, idling
 // for hlt, or a fault that ends the machine.
 Result<std::optional<MachineStop>> Machine::handle_exit(const CpuExit& exit) {
@@ -377,7 +375,7 @@ Result<std::optional<MachineStop>> Machine::handle_exit(const CpuExit& exit) {
         }
         case CpuExitKind::Interrupt:
         case CpuExitKind::InvalidOpcode:
-            if (auto r = deliver_exit_event(exit); !r) return r.error();
+            if (auto r = deliver(event_for_exit(exit)); !r) return r.error();
             return Stop();
         case CpuExitKind::MemoryError:
         case CpuExitKind::HostError:
@@ -436,7 +434,7 @@ Result<MachineStop> Machine::step() {
     stop.delivered = *taken;
     CpuExit exit = cpu_->step();
     if (exit.kind == CpuExitKind::Interrupt || exit.kind == CpuExitKind::InvalidOpcode) {
-        if (auto r = deliver_exit_event(exit); !r) return r.error();
+        if (auto r = deliver(event_for_exit(exit)); !r) return r.error();
         stop.delivered = exit.kind == CpuExitKind::InvalidOpcode ? uint8_t{6} : exit.vector;
         return finish();
     }

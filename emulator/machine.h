@@ -123,11 +123,10 @@ private:
     Result<void> set_boot_state();
     Result<void> deliver(const InterruptEvent& ev);
     // The run loop's steps, one concern each.
-    std::optional<MachineStop> pending_stop();           // exit, pause, or --max-instructions reached
+    std::optional<MachineStop> pending_stop();           // the guest exited, or a pause was requested
     Result<std::optional<uint8_t>> take_interrupt();     // deliver the PIC's interrupt if IF allows
     uint64_t run_limit() const;                          // the instruction count the next run may reach
     Result<std::optional<MachineStop>> handle_exit(const CpuExit& exit);
-    Result<void> deliver_exit_event(const CpuExit& exit);
     void update_stats();
     Result<bool> idle();              // hlt: true when an interrupt became deliverable
     // The next time a device whose IRQ line is unmasked needs an update: masked lines
