@@ -327,16 +327,17 @@ void Cpu::clear_exception_in_flight(uint8_t* context) const {
     std::memcpy(context + impl_->layout.old_exception, &minus_one, 4);
 }
 
-void Cpu::add_stop_address(uint32_t linear) {
+Result<void> Cpu::add_stop_address(uint32_t linear) {
     Impl& s = *impl_;
-    if (s.stop_hooks.count(linear)) return;
+    if (s.stop_hooks.count(linear)) return {};
     uc_hook h = 0;
-    if (uc_hook_add(s.uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&CpuHooks::on_stop_address), &s, linear,
-                    linear) != UC_ERR_OK)
-        return;
+    uc_err err = uc_hook_add(s.uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&CpuHooks::on_stop_address), &s,
+                             linear, linear);
+    if (err != UC_ERR_OK) return make_error(ErrorKind::Host, uc_message("cannot add a stop address", err));
     s.stop_hooks.emplace(linear, h);
     // Code hooks are placed at translation: blocks translated before have none.
     invalidate_all_code();
+    return {};
 }
 
 void Cpu::remove_stop_address(uint32_t linear) {

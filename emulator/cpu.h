@@ -88,7 +88,7 @@ public:
     // Runs stop before the instruction at this linear address (in any address space),
     // through a code hook on that one address. A run or step that starts at the address
     // it last stopped at executes that instruction first. Call between runs only.
-    void add_stop_address(uint32_t linear);
+    Result<void> add_stop_address(uint32_t linear);
     void remove_stop_address(uint32_t linear);
 
     // Called after every port access the guest makes (from inside run()): a device may

@@ -190,7 +190,7 @@ void Machine::request_pause() {
     cpu_->request_stop();
 }
 
-void Machine::add_stop_address(uint32_t linear) { cpu_->add_stop_address(linear); }
+Result<void> Machine::add_stop_address(uint32_t linear) { return cpu_->add_stop_address(linear); }
 void Machine::remove_stop_address(uint32_t linear) { cpu_->remove_stop_address(linear); }
 
 bool Machine::irq_unmasked(unsigned irq) const {

@@ -106,7 +106,7 @@ public:
 
     // Stops before the instruction at this linear address, in any address space.
     // Call while the machine is not running.
-    void add_stop_address(uint32_t linear);
+    Result<void> add_stop_address(uint32_t linear);
     void remove_stop_address(uint32_t linear);
 
     MachineStats stats() const;

@@ -362,7 +362,7 @@ TEST_F(GuestFixture, PortIoLookAheadFollowsTheAddressSpace) {
 
 TEST_F(GuestFixture, StopAddressStopsBeforeItsInstructionWithExactCounts) {
     code(kCode, {0x90, 0x90, 0x40, 0x90, 0xf4});  // nop; nop; inc eax; nop; hlt
-    cpu->add_stop_address(kCode + 2);
+    ASSERT_TRUE(cpu->add_stop_address(kCode + 2).ok());
     CpuExit e = run_from(kCode);
     ASSERT_EQ(e.kind, CpuExitKind::AtStopAddress);
     EXPECT_EQ(e.eip, kCode + 2);
@@ -375,7 +375,7 @@ TEST_F(GuestFixture, StopAddressStopsBeforeItsInstructionWithExactCounts) {
 
     // A loop through the stop address stops there on every pass.
     code(kCode + 0x10, {0x40, 0xeb, 0xfd});  // 1: inc eax; jmp 1
-    cpu->add_stop_address(kCode + 0x10);
+    ASSERT_TRUE(cpu->add_stop_address(kCode + 0x10).ok());
     cpu->set_reg(Reg::Eax, 0);
     e = run_from(kCode + 0x10);
     EXPECT_EQ(e.kind, CpuExitKind::AtStopAddress);  // a fresh start at it stops at once

@@ -115,7 +115,7 @@ TEST_F(MachineTest, StopAddressStopsBeforeTheInstructionAndKeepsTheRunTheSame) {
 
     const uint32_t do_syscall = kernel_symbol("do_syscall");
     ASSERT_NE(do_syscall, 0u);
-    machine->add_stop_address(do_syscall);
+    ASSERT_TRUE(machine->add_stop_address(do_syscall).ok());
     int stops = 0;
     uint64_t last = 0;
     for (;;) {
@@ -136,7 +136,7 @@ TEST_F(MachineTest, StopAddressStopsBeforeTheInstructionAndKeepsTheRunTheSame) {
 
 TEST_F(MachineTest, StepExecutesOneInstructionAndAStopAddressDoesNotHoldIt) {
     const uint32_t entry = machine->boot_image().entry;
-    machine->add_stop_address(entry);
+    ASSERT_TRUE(machine->add_stop_address(entry).ok());
     auto stop = machine->resume();
     ASSERT_TRUE(stop.ok()) << stop.error().message;
     EXPECT_EQ(stop->kind, MachineStopKind::AtStopAddress);
@@ -162,7 +162,7 @@ TEST_F(MachineTest, StepExecutesOneInstructionAndAStopAddressDoesNotHoldIt) {
 TEST_F(MachineTest, StepsDeliverPendingInterruptsAsARunDoes) {
     const uint32_t do_syscall = kernel_symbol("do_syscall");
     ASSERT_NE(do_syscall, 0u);
-    machine->add_stop_address(do_syscall);
+    ASSERT_TRUE(machine->add_stop_address(do_syscall).ok());
     auto stop = machine->resume();  // the kernel is up, timers armed, the program running
     ASSERT_TRUE(stop.ok()) << stop.error().message;
     ASSERT_EQ(stop->kind, MachineStopKind::AtStopAddress);
