@@ -3,11 +3,21 @@
 
 usage: count_tests.py BUILDDIR [BUILDDIR ...]
 GoogleTest executables (protocol 'gtest') count one per test case; other tests count
-one each. Skipped tests are reported separately. Exits 1 if anything failed or if no
-test ran at all."""
+one each. Skipped tests are reported separately, including the skips inside a Python
+test file that passed (unittest's "OK (skipped=N)"), each file named with its count.
+Exits 1 if anything failed or if no test ran at all."""
 import os
+import re
 import sys
 import xml.etree.ElementTree as ET
+
+UNITTEST_SUMMARY = re.compile(r'^(?:OK|FAILED) \((?:.*, )?skipped=(\d+)(?:, .*)?\)$', re.M)
+
+
+def inner_skips(case):
+    """The skips unittest reported inside one test file (its last summary line)."""
+    found = UNITTEST_SUMMARY.findall((case.findtext('system-err') or '') + (case.findtext('system-out') or ''))
+    return int(found[-1]) if found else 0
 
 
 def count(builddir):
@@ -25,6 +35,10 @@ def count(builddir):
                 skipped += 1
             else:
                 passed += 1
+                inner = inner_skips(case)
+                if inner:
+                    skipped += inner
+                    print('%s: %s skipped %d inside (reasons in its log)' % (builddir, case.get('name'), inner))
     return passed, failed, skipped
 
 
