@@ -43,6 +43,9 @@ DEVIATIONS = {
     "rlimit-stack": ("qemu-i386 accepts setrlimit(RLIMIT_STACK) but ignores it: the guest's stack is "
                      "qemu's own fixed-size mapping, so deep recursion does not die of SIGSEGV",
                      ("forkbomb",)),
+    "signal-fpu": ("qemu-i386 does not restore the x87 registers and control word from a signal "
+                   "frame (xmm0-7 and MXCSR it does), and starts a handler with the interrupted "
+                   "FPU state where Linux starts it from the initial one", ("fputest signals",)),
     "old-getrlimit": ("qemu-i386's old getrlimit (i386 system call 76) reads RLIM_INFINITY as "
                       "0xffffffff where Linux reads 0x7fffffff", ("forkbomb",)),
 }

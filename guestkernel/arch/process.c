@@ -1,8 +1,10 @@
 /*
- * arch/process.c - the i386 side of tasks: kernel stacks, context switches, the x87
- * state, TLS descriptors, and the register state a new program starts with.
+ * arch/process.c - the i386 side of tasks: kernel stacks, context switches (the FPU
+ * state through arch/i387.c, TLS descriptors), and the register state a new program
+ * starts with.
  */
 #include <asm/desc.h>
+#include <asm/i387.h>
 #include <asm/pgtable.h>
 #include <asm/processor.h>
 #include <asm/ptrace.h>
@@ -20,21 +22,6 @@ struct task_struct *__switch_to_asm(unsigned long *save_esp, unsigned long new_e
 void ret_from_fork(void);
 void kernel_thread_start(void);
 
-/* The x87 state after fninit, which every new program starts from. */
-static u8 init_fpu_state[108] __aligned(4);
-
-void __init fpu_init(void)
-{
-	unsigned long cr0 = read_cr0();
-
-	/* x87 on, native error reporting (#MF), no lazy switching (TS stays clear). */
-	cr0 &= ~(X86_CR0_EM | X86_CR0_TS);
-	cr0 |= X86_CR0_MP | X86_CR0_NE;
-	write_cr0(cr0);
-	__asm__ __volatile__("fninit; fnsave %0" : "=m"(init_fpu_state));
-	memcpy(init_task.thread.fpu, init_fpu_state, sizeof(init_fpu_state));
-}
-
 void load_tls(struct task_struct *t)
 {
 	unsigned int i;
@@ -48,9 +35,7 @@ void switch_to(struct task_struct *prev, struct task_struct *next)
 {
 	struct task_struct *last;
 
-	/* fnsave reinitialises the unit, so no state leaks into the next task. */
-	__asm__ __volatile__("fnsave %0" : "=m"(prev->thread.fpu));
-	__asm__ __volatile__("frstor %0" :: "m"(next->thread.fpu));
+	fpu_switch(prev, next);
 
 	init_tss.esp0 = next->thread.esp0;
 	load_tls(next);
@@ -75,23 +60,25 @@ static void init_switch_frame(struct task_struct *p, void (*entry)(void), unsign
 	*--sp = 0;          /* edi */
 	p->thread.esp = (unsigned long)sp;
 	p->thread.esp0 = (unsigned long)p->stack + THREAD_SIZE;
-	memcpy(p->thread.fpu, init_fpu_state, sizeof(init_fpu_state));
 }
 
 void copy_thread_kernel(struct task_struct *p, int (*fn)(void *), void *arg)
 {
 	memset(task_pt_regs(p), 0, sizeof(struct pt_regs));
 	init_switch_frame(p, kernel_thread_start, (unsigned long)fn, (unsigned long)arg);
+	init_fpu(p);
 }
 
 /* For fork and clone: the child returns to user mode through ret_from_fork with a copy
- * of the parent's registers. CLONE_SETTLS: clone's TLS argument (ESI, a struct
- * user_desc *) sets one of the child's TLS slots, as set_thread_area would. */
+ * of the parent's registers, x87 and SSE state included. CLONE_SETTLS: clone's TLS
+ * argument (ESI, a struct user_desc *) sets one of the child's TLS slots, as
+ * set_thread_area would. */
 int copy_thread_user(unsigned long clone_flags, struct task_struct *p, const struct pt_regs *regs)
 {
 	*task_pt_regs(p) = *regs;
 	task_pt_regs(p)->eax = 0;
 	init_switch_frame(p, ret_from_fork, 0, 0);
+	fpu_copy(p, current);
 	if (clone_flags & CLONE_SETTLS)
 		return do_set_thread_area(p, (struct user_desc *)regs->esi, false);
 	return 0;
@@ -112,13 +99,14 @@ void start_thread(struct pt_regs *regs, unsigned long eip, unsigned long esp)
 	regs->orig_eax = (u32)-1;
 }
 
+/* exec: no TLS descriptors, the initial FPU state (MXCSR 0x1f80, xmm zero). */
 void flush_thread(struct task_struct *t)
 {
 	memset(t->thread.tls_array, 0, sizeof(t->thread.tls_array));
 	if (t == current) {
 		load_tls(t);
-		__asm__ __volatile__("frstor %0" :: "m"(init_fpu_state));
+		fpu_reset_current();
 	} else {
-		memcpy(t->thread.fpu, init_fpu_state, sizeof(init_fpu_state));
+		init_fpu(t);
 	}
 }

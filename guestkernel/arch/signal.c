@@ -7,10 +7,13 @@
  * (the handler's ret popped pretcode, the restorer popped sig). An SA_SIGINFO handler
  * gets the rt frame
  *     pretcode, sig, &info, &uc, siginfo_t, struct ucontext, retcode
- * and returns through rt_sigreturn(173), frame at ESP - 4. Both save the x87 state after
- * the frame (sigcontext.fpstate points to it). The registers, the mask and the x87
- * state come back from the frame, so a handler may edit them (sigtest does).
+ * and returns through rt_sigreturn(173), frame at ESP - 4. Both end with Linux's struct
+ * _fpstate (sigcontext.fpstate points to it): the x87 state in fnsave layout, then,
+ * with FXSR, magic 0 and the fxsave image with MXCSR and xmm0-7 (arch/i387.c). The
+ * handler starts with the initial FPU state. The registers, the mask and the FPU state
+ * come back from the frame, so a handler may edit them (sigtest does).
  */
+#include <asm/i387.h>
 #include <asm/ptrace.h>
 #include <asm/segment.h>
 #include <asm/uaccess.h>
@@ -38,15 +41,13 @@ struct ucontext {
 	sigset_t uc_sigmask;
 };
 
-#define FPSTATE_SIZE 108   /* the fnsave image */
-
 struct sigframe {
 	u32 pretcode;
 	int sig;
 	struct sigcontext sc;
 	u32 extramask[_NSIG_WORDS - 1];
 	u8 retcode[8];
-	u8 fpstate[FPSTATE_SIZE];
+	struct _fpstate fpstate;
 };
 
 struct rt_sigframe {
@@ -57,7 +58,7 @@ struct rt_sigframe {
 	siginfo_t info;
 	struct ucontext uc;
 	u8 retcode[8];
-	u8 fpstate[FPSTATE_SIZE];
+	struct _fpstate fpstate;
 };
 
 BUILD_BUG_ON(sizeof(struct sigcontext) != 88);
@@ -69,16 +70,6 @@ BUILD_BUG_ON(sizeof(siginfo_t) != 128);
 #define FIX_EFLAGS 0x00050dd5u
 #define X86_EFLAGS_TF 0x100u
 #define X86_EFLAGS_DF 0x400u
-
-static void save_fpu(u8 *buf)
-{
-	__asm__ __volatile__("fnsave %0" : "=m"(*(u8 (*)[FPSTATE_SIZE])buf));
-}
-
-static void restore_fpu(const u8 *buf)
-{
-	__asm__ __volatile__("frstor %0" :: "m"(*(const u8 (*)[FPSTATE_SIZE])buf));
-}
 
 static void setup_sigcontext(struct sigcontext *sc, const struct pt_regs *regs,
 			     unsigned long mask0, u32 fpstate_uaddr)
@@ -155,7 +146,6 @@ int setup_frame(int sig, const struct k_sigaction *ka, const struct ksiginfo *in
 		struct rt_sigframe rt;
 	} f;
 	unsigned long uframe, size;
-	const u8 *fpbuf;
 
 	if (ka->flags & SA_SIGINFO) {
 		struct rt_sigframe *fr = &f.rt;
@@ -178,10 +168,9 @@ int setup_frame(int sig, const struct k_sigaction *ka, const struct ksiginfo *in
 		fr->retcode[6] = 0x80;
 		fr->pretcode = (ka->flags & SA_RESTORER) ? (u32)(unsigned long)ka->restorer
 			       : uframe + __builtin_offsetof(struct rt_sigframe, retcode);
-		fpbuf = fr->fpstate;
-		save_fpu(fr->fpstate);
+		save_i387(&fr->fpstate);
 		if (!access_ok((void *)uframe, size) || copy_to_user((void *)uframe, fr, size))
-			goto fault;
+			return -EFAULT;   /* the registers still hold the state, for the SIGSEGV */
 		enter_handler(regs, ka, uframe);
 		regs->eax = (u32)sig;
 		regs->edx = fr->pinfo;
@@ -204,19 +193,16 @@ int setup_frame(int sig, const struct k_sigaction *ka, const struct ksiginfo *in
 		fr->retcode[7] = 0x80;
 		fr->pretcode = (ka->flags & SA_RESTORER) ? (u32)(unsigned long)ka->restorer
 			       : uframe + __builtin_offsetof(struct sigframe, retcode);
-		fpbuf = fr->fpstate;
-		save_fpu(fr->fpstate);
+		save_i387(&fr->fpstate);
 		if (!access_ok((void *)uframe, size) || copy_to_user((void *)uframe, fr, size))
-			goto fault;
+			return -EFAULT;
 		enter_handler(regs, ka, uframe);
 		regs->eax = (u32)sig;
 		regs->edx = 0;
 		regs->ecx = 0;
 	}
+	fpu_reset_current();
 	return 0;
-fault:
-	restore_fpu(fpbuf);   /* the process keeps its x87 state for the SIGSEGV */
-	return -EFAULT;
 }
 
 /* A data segment selector from a frame: null, ours, or a TLS slot; anything else
@@ -236,8 +222,6 @@ static u16 user_data_selector(u16 sel)
 /* Loads the registers from a frame's sigcontext; returns the EAX to resume with. */
 static int restore_sigcontext(struct pt_regs *regs, const struct sigcontext *sc)
 {
-	u8 fpu[FPSTATE_SIZE];
-
 	regs->gs = user_data_selector(sc->gs);
 	regs->fs = user_data_selector(sc->fs);
 	regs->es = user_data_selector(sc->es);
@@ -255,12 +239,14 @@ static int restore_sigcontext(struct pt_regs *regs, const struct sigcontext *sc)
 	regs->ss = __USER_DS;
 	regs->eflags = (regs->eflags & ~FIX_EFLAGS) | (sc->eflags & FIX_EFLAGS);
 	regs->orig_eax = (u32)-1;   /* no system call to restart */
-	if (sc->fpstate) {
-		if (copy_from_user(fpu, (const void *)(unsigned long)sc->fpstate, sizeof(fpu)))
-			return -EFAULT;
-		restore_fpu(fpu);
+	/* No FPU area: the initial state, as Linux gives. */
+	if (!sc->fpstate) {
+		fpu_reset_current();
+		return 0;
 	}
-	return 0;
+	if (!access_ok((const void *)(unsigned long)sc->fpstate, sizeof(struct _fpstate)))
+		return -EFAULT;
+	return restore_i387((const struct _fpstate *)(unsigned long)sc->fpstate);
 }
 
 static long bad_frame(struct pt_regs *regs)

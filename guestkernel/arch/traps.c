@@ -1,12 +1,13 @@
 /*
  * arch/traps.c - CPU exceptions.
  *
- * Page faults go to mm/fault.c. Any other exception raised by user code becomes the
- * signal Linux sends for it. An exception in kernel code is a bug: print an oops
+ * Page faults go to mm/fault.c, x87 and SIMD errors to arch/i387.c. Any other exception
+ * raised by user code becomes the signal Linux sends for it. An exception in kernel code is a bug: print an oops
  * (what, where, the registers, a frame-pointer backtrace) and stop the machine through
  * the debug-exit port with status FORKSCOPE_EXIT_OOPS_BASE + vector.
  */
 #include <abi/forkscope.h>
+#include <asm/i387.h>
 #include <asm/page.h>
 #include <asm/processor.h>
 #include <asm/ptrace.h>
@@ -90,9 +91,7 @@ static const struct { u8 sig; s8 code; } trap_signals[NR_EXCEPTIONS] = {
 	[X86_TRAP_NP] = { SIGBUS, SI_KERNEL },
 	[X86_TRAP_SS] = { SIGBUS, SI_KERNEL },
 	[X86_TRAP_GP] = { SIGSEGV, SI_KERNEL },
-	[X86_TRAP_MF] = { SIGFPE, SI_KERNEL },
 	[X86_TRAP_AC] = { SIGBUS, SI_KERNEL },
-	[X86_TRAP_XF] = { SIGFPE, SI_KERNEL },
 };
 
 void do_trap(struct pt_regs *regs)
@@ -101,6 +100,11 @@ void do_trap(struct pt_regs *regs)
 
 	if (vector == X86_TRAP_PF) {
 		do_page_fault(regs);
+		return;
+	}
+	/* x87 and SIMD errors: SIGFPE with the si_code of the unmasked exception. */
+	if (user_mode(regs) && (vector == X86_TRAP_MF || vector == X86_TRAP_XF)) {
+		math_error(regs, (int)vector);
 		return;
 	}
 	if (user_mode(regs) && trap_signals[vector].sig) {

@@ -500,8 +500,6 @@ static struct task_struct *copy_process(unsigned long clone_flags, unsigned long
 		goto bad_fork_cleanup_mm;
 	if (stack_start)
 		task_pt_regs(p)->esp = stack_start;
-	/* The child inherits the x87 state (fnsave resets the unit: put it back). */
-	__asm__ __volatile__("fnsave %0; frstor %0" : "+m"(p->thread.fpu));
 
 	p->exit_signal = (clone_flags & CLONE_THREAD) ? -1 : (int)(clone_flags & CSIGNAL);
 	p->pgrp = current->pgrp;

@@ -56,6 +56,14 @@ class Programs(DifferentialCase):
     def test_sigtest(self):
         self.run_program("/bin/sigtest")
 
+    def test_fputest(self):
+        # x87 and SSE state across preemption, fork, exec and signal handlers; an
+        # unmasked x87 divide-by-zero is SIGFPE on both machines (neither raises #XM).
+        for args in ("", " signals", " handler-state", " fpe"):
+            with self.subTest(args=args):
+                q, _ = self.run_program("/bin/fputest" + args)
+                self.assertFalse([l for l in q.lines if "FAIL" in l], q.describe())
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -20,6 +20,8 @@
 #define X86_CR0_NE     0x00000020
 #define X86_CR0_WP     0x00010000
 #define X86_CR4_PSE    0x00000010
+#define X86_CR4_OSFXSR 0x00000200   /* fxsave/fxrstor save xmm; SSE instructions allowed */
+#define X86_CR4_OSXMMEXCPT 0x00000400   /* unmasked SIMD exceptions raise #XM, not #UD */
 #define X86_CR0_PG     0x80000000
 
 /* The boot page tables map physical 0..BOOT_MAP_SIZE at 0 and at PAGE_OFFSET. */

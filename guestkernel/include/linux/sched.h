@@ -2,6 +2,7 @@
 #define _LINUX_SCHED_H
 
 #include <asm/desc.h>
+#include <asm/i387.h>
 #include <asm/page.h>
 #include <asm/ptrace.h>
 #include <linux/list.h>
@@ -56,7 +57,7 @@ struct thread_struct {
 	unsigned long esp0;       /* top of the kernel stack: TSS.ESP0 while running */
 	struct desc_struct tls_array[GDT_ENTRY_TLS_ENTRIES];   /* set_thread_area */
 	unsigned long cr2, trap_no, error_code;                 /* last fault, for signals */
-	u8 fpu[108] __aligned(4); /* x87 state (fnsave) while switched out */
+	union i387_union i387;    /* x87/SSE state while switched out (asm/i387.h) */
 };
 
 struct files_struct;
@@ -202,7 +203,6 @@ int copy_thread_user(unsigned long clone_flags, struct task_struct *p, const str
 struct user_desc;
 int do_set_thread_area(struct task_struct *t, struct user_desc *u_info, bool can_allocate);
 void start_thread(struct pt_regs *regs, unsigned long eip, unsigned long esp);
-void fpu_init(void);
 void load_tls(struct task_struct *t);
 void flush_thread(struct task_struct *t);   /* exec: TLS and FPU to their initial state */
 void ret_to_user(struct pt_regs *regs) __noreturn;   /* entry.S: leave via regs */
