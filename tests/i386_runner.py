@@ -46,6 +46,10 @@ DEVIATIONS = {
     "signal-fpu": ("qemu-i386 does not restore the x87 registers and control word from a signal "
                    "frame (xmm0-7 and MXCSR it does), and starts a handler with the interrupted "
                    "FPU state where Linux starts it from the initial one", ("fputest signals",)),
+    "tls-reload": ("qemu-i386 leaves a selector in %gs when set_thread_area clears the slot it "
+                   "names, where Linux reloads %gs (null)", ("tlsblock clear",)),
+    "sigreturn-bad-gs": ("qemu-i386 aborts (an RCU assertion) on rt_sigreturn to a %gs that cannot "
+                         "be loaded, where Linux loads a null selector", ("tlsblock sigreturn",)),
     "old-getrlimit": ("qemu-i386's old getrlimit (i386 system call 76) reads RLIM_INFINITY as "
                       "0xffffffff where Linux reads 0x7fffffff", ("forkbomb",)),
 }

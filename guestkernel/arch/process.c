@@ -1,7 +1,7 @@
 /*
  * arch/process.c - the i386 side of tasks: kernel stacks, context switches (the FPU
- * state through arch/i387.c, TLS descriptors), and the register state a new program
- * starts with.
+ * state through arch/i387.c, TLS descriptors, segment registers), and the register
+ * state a new program starts with.
  */
 #include <asm/desc.h>
 #include <asm/i387.h>
@@ -30,7 +30,12 @@ void load_tls(struct task_struct *t)
 		gdt_table[GDT_ENTRY_TLS_MIN + i] = t->thread.tls_array[i];
 }
 
-/* Runs in prev's context; returns in next's, with the task that switched to next. */
+/* Runs in prev's context; returns in next's, with the task that switched to next.
+ * A task's user %fs/%gs are in its pt_regs (entry.S saves them on every entry); in the
+ * kernel the registers only have to stay loadable, since an interrupt saves and reloads
+ * them. So, as Linux does, prev's are kept in its thread struct and nulled before the
+ * TLS descriptors change (a selector naming a slot next has empty would fault when an
+ * interrupt in next reloads it), then next's come back (null should they not load). */
 void switch_to(struct task_struct *prev, struct task_struct *next)
 {
 	struct task_struct *last;
@@ -38,7 +43,17 @@ void switch_to(struct task_struct *prev, struct task_struct *next)
 	fpu_switch(prev, next);
 
 	init_tss.esp0 = next->thread.esp0;
+	savesegment(fs, prev->thread.fs);
+	savesegment(gs, prev->thread.gs);
+	if (prev->thread.fs | prev->thread.gs) {
+		loadsegment(fs, 0);
+		loadsegment(gs, 0);
+	}
 	load_tls(next);
+	if (next->thread.fs | next->thread.gs) {
+		loadsegment(fs, next->thread.fs);
+		loadsegment(gs, next->thread.gs);
+	}
 	if (read_cr3() != __pa(next->active_mm->pgd))
 		load_cr3(__pa(next->active_mm->pgd));
 
@@ -60,6 +75,7 @@ static void init_switch_frame(struct task_struct *p, void (*entry)(void), unsign
 	*--sp = 0;          /* edi */
 	p->thread.esp = (unsigned long)sp;
 	p->thread.esp0 = (unsigned long)p->stack + THREAD_SIZE;
+	p->thread.fs = p->thread.gs = 0;
 }
 
 void copy_thread_kernel(struct task_struct *p, int (*fn)(void *), void *arg)
@@ -99,14 +115,18 @@ void start_thread(struct pt_regs *regs, unsigned long eip, unsigned long esp)
 	regs->orig_eax = (u32)-1;
 }
 
-/* exec: no TLS descriptors, the initial FPU state (MXCSR 0x1f80, xmm zero). */
+/* exec: no TLS descriptors, the initial FPU state (MXCSR 0x1f80, xmm zero). The
+ * selectors in the registers may name the slots being cleared: null them first. */
 void flush_thread(struct task_struct *t)
 {
 	memset(t->thread.tls_array, 0, sizeof(t->thread.tls_array));
 	if (t == current) {
+		loadsegment(fs, 0);
+		loadsegment(gs, 0);
 		load_tls(t);
 		fpu_reset_current();
 	} else {
+		t->thread.fs = t->thread.gs = 0;
 		init_fpu(t);
 	}
 }

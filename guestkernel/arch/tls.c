@@ -85,8 +85,26 @@ int do_set_thread_area(struct task_struct *t, struct user_desc *u_info, bool can
 		memset(&t->thread.tls_array[idx - GDT_ENTRY_TLS_MIN], 0, sizeof(struct desc_struct));
 	else
 		fill_desc(&t->thread.tls_array[idx - GDT_ENTRY_TLS_MIN], &info);
-	if (t == current)
+	if (t == current) {
+		unsigned int fs, gs;
+
+		/* A register that names the slot is reloaded, as Linux does: null while the
+		 * descriptor changes (an interrupt saves and reloads the registers, and must
+		 * never meet one it cannot reload), then the selector again, null should it
+		 * no longer load. The user's own copies in pt_regs are reloaded on the way
+		 * out, null likewise. */
+		savesegment(fs, fs);
+		savesegment(gs, gs);
+		if ((fs >> 3) == (unsigned int)idx)
+			loadsegment(fs, 0);
+		if ((gs >> 3) == (unsigned int)idx)
+			loadsegment(gs, 0);
 		load_tls(t);
+		if ((fs >> 3) == (unsigned int)idx)
+			loadsegment(fs, fs);
+		if ((gs >> 3) == (unsigned int)idx)
+			loadsegment(gs, gs);
+	}
 	return 0;
 }
 

@@ -17,4 +17,27 @@
 #define __USER_DS   0x23   /* index 4, RPL 3 */
 #define __TSS_SEL   0x28
 
+
+#ifndef __ASSEMBLER__
+/* The data segment registers from C. loadsegment loads the null selector instead of
+ * one that faults (a TLS slot that was cleared, a selector from a signal frame), as
+ * Linux's does: the exception table sends the #GP to the retry with 0. */
+#define savesegment(seg, value) \
+	__asm__ __volatile__("movl %%" #seg ", %k0" : "=r"(value) :: "memory")
+
+#define loadsegment(seg, value)                                         \
+	do {                                                            \
+		unsigned int __sel = (value);                           \
+		__asm__ __volatile__("1:\tmovl %k0, %%" #seg "\n"       \
+				     ".pushsection .text.fixup, \"ax\"\n"  \
+				     "2:\txorl %k0, %k0\n"              \
+				     "\tjmp 1b\n"                        \
+				     ".popsection\n"                     \
+				     ".pushsection __ex_table, \"a\"\n"   \
+				     "\t.long 1b, 2b\n"                  \
+				     ".popsection"                        \
+				     : "+r"(__sel) :: "memory");          \
+	} while (0)
+#endif
+
 #endif

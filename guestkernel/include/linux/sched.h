@@ -57,6 +57,7 @@ struct thread_struct {
 	unsigned long esp0;       /* top of the kernel stack: TSS.ESP0 while running */
 	struct desc_struct tls_array[GDT_ENTRY_TLS_ENTRIES];   /* set_thread_area */
 	unsigned long cr2, trap_no, error_code;                 /* last fault, for signals */
+	unsigned long fs, gs;     /* the user's %fs and %gs while switched out */
 	union i387_union i387;    /* x87/SSE state while switched out (asm/i387.h) */
 };
 
