@@ -9,7 +9,10 @@ kernel's exit line, and the exit status must be the same on both machines.
 """
 
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -63,6 +66,70 @@ class Programs(DifferentialCase):
             with self.subTest(args=args):
                 q, _ = self.run_program("/bin/fputest" + args)
                 self.assertFalse([l for l in q.lines if "FAIL" in l], q.describe())
+
+
+GLIBC_C = r"""
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int main(void)
+{
+	char buf[200];
+	int status = -1;
+	pid_t pid;
+
+	memset(buf, 'y', sizeof(buf) - 1);
+	buf[sizeof(buf) - 1] = 0;
+	printf("glibc: strlen %zu, %.3f\n", strlen(buf), 2.5 * strlen(buf));
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		return 9;
+	waitpid(pid, &status, 0);
+	printf("glibc: child exited with %d\n", WEXITSTATUS(status));
+	return 0;
+}
+"""
+
+
+def with_file(archive, name, data):
+    """The newc archive `archive` with one more regular file (mode 0755) before its
+    TRAILER!!! entry."""
+    def entry(ino, path, mode, body):
+        nb = path.encode() + b"\0"
+        fields = [ino, mode, 0, 0, 1, 0, len(body), 0, 0, 0, 0, len(nb), 0]
+        out = b"070701" + b"".join(b"%08X" % f for f in fields) + nb
+        out += b"\0" * (-len(out) % 4) + body
+        return out + b"\0" * (-len(out) % 4)
+    trailer = archive.rindex(b"070701")
+    return archive[:trailer] + entry(0x7fff, name, 0o100755, data) + entry(0, "TRAILER!!!", 0, b"")
+
+
+class GlibcProgram(DifferentialCase):
+    """A gcc -m32 -static program: glibc's start-up uses SSE2 (the kernel turns SSE on)."""
+
+    def test_glibc_hello_and_fork(self):
+        gcc = shutil.which("gcc")
+        if not gcc:
+            self.skipTest("no gcc on the host")
+        with tempfile.TemporaryDirectory() as d:
+            src, prog = os.path.join(d, "glibc.c"), os.path.join(d, "glibc")
+            with open(src, "w") as f:
+                f.write(GLIBC_C)
+            r = subprocess.run([gcc, "-m32", "-static", "-O2", src, "-o", prog], capture_output=True, text=True)
+            if r.returncode != 0:
+                self.skipTest("gcc -m32 -static cannot build here: " + r.stderr.strip()[:300])
+            with open(require_env("INITRAMFS"), "rb") as f, open(prog, "rb") as p:
+                archive = with_file(f.read(), "bin/glibc", p.read())
+            initramfs = os.path.join(d, "initramfs.cpio")
+            with open(initramfs, "wb") as f:
+                f.write(archive)
+            q, _ = self.assert_same(append="-- /bin/glibc", qemu_extra=["-initrd", initramfs],
+                                    forkscope_extra=["--initrd", initramfs])
+        self.assertIn("glibc: strlen 199, 497.500", q.lines)
+        self.assertIn("glibc: child exited with 9", q.lines)
 
 
 if __name__ == "__main__":
