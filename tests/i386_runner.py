@@ -45,7 +45,7 @@ DEVIATIONS = {
                      ("forkbomb",)),
     "signal-fpu": ("qemu-i386 does not restore the x87 registers and control word from a signal "
                    "frame (xmm0-7 and MXCSR it does), and starts a handler with the interrupted "
-                   "FPU state where Linux starts it from the initial one", ("fputest signals",)),
+                   "FPU state where Linux starts it from the initial one", ("fputest signals", "fputest x87")),
     "tls-reload": ("qemu-i386 leaves a selector in %gs when set_thread_area clears the slot it "
                    "names, where Linux reloads %gs (null)", ("tlsblock clear",)),
     "sigreturn-bad-gs": ("qemu-i386 aborts (an RCU assertion) on rt_sigreturn to a %gs that cannot "

@@ -17,6 +17,7 @@
 #include <asm/traps.h>
 #include <asm/uaccess.h>
 #include <linux/errno.h>
+#include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/sched.h>
 #include <linux/signal.h>
@@ -63,7 +64,7 @@ void __init fpu_init(void)
 	unsigned long cr0 = read_cr0();
 
 	__asm__ __volatile__("cpuid" : "+a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx));
-	cpu_has_fxsr = edx & X86_FEATURE_FXSR;
+	cpu_has_fxsr = (edx & X86_FEATURE_FXSR) && !fpu_nofxsr;   /* nofxsr: the fallback, as on Linux */
 	cpu_has_xmm = cpu_has_fxsr && (edx & X86_FEATURE_XMM);
 
 	/* x87 on, native error reporting (#MF), no lazy switching (TS stays clear). */

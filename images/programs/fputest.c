@@ -8,6 +8,8 @@
  *   fputest handler-state  the state a signal handler starts with
  *   fputest fpe      unmasked x87 and SIMD divide-by-zero: which signal arrives
  *   fputest exec-state  prints the state a program starts with (fputest execs it)
+ *   fputest x87      fork, three processes at once and signal handlers with the x87
+ *                    registers only (for a kernel booted with nofxsr: no SSE)
  *
  * The program is built without SSE code generation, so the compiler and the libc
  * never touch the xmm registers: whatever they hold between the asm statements
@@ -22,10 +24,19 @@
 #include <unistd.h>
 
 static int failures;
+static int sse = 1;   /* 0: the x87 registers only (fputest x87) */
 
+/* A check's line; "REGS" in `what` names the registers the mode uses. */
 static void check(int ok, const char *what)
 {
-	printf("fputest: %s: %s\n", what, ok ? "ok" : "FAIL");
+	const char *regs = strstr(what, "REGS");
+
+	if (regs)
+		printf("fputest: %.*s%s%s: %s\n", (int)(regs - what), what,
+		       sse ? "xmm0-7, MXCSR, x87 stack and control word" : "x87 stack and control word",
+		       regs + 4, ok ? "ok" : "FAIL");
+	else
+		printf("fputest: %s: %s\n", what, ok ? "ok" : "FAIL");
 	if (!ok)
 		failures++;
 }
@@ -85,8 +96,11 @@ static void x87_pop(int64_t *acc, int64_t *step)
  * xmm2 += xmm3, xmm4 += xmm5 (32-bit lanes), st(0) += st(1); xmm6, xmm7 stay. */
 static void step(void)
 {
-	__asm__ __volatile__("paddd %%xmm1, %%xmm0\n\tpaddd %%xmm3, %%xmm2\n\t"
-			     "paddd %%xmm5, %%xmm4\n\tfadd %%st(1), %%st" ::: "memory");
+	if (sse)
+		__asm__ __volatile__("paddd %%xmm1, %%xmm0\n\tpaddd %%xmm3, %%xmm2\n\t"
+				     "paddd %%xmm5, %%xmm4\n\tfadd %%st(1), %%st" ::: "memory");
+	else
+		__asm__ __volatile__("fadd %%st(1), %%st" ::: "memory");
 }
 
 static uint32_t pattern(int who, int reg, int lane)
@@ -115,8 +129,10 @@ static void fill(struct state *s, int who)
 
 static void load_state(const struct state *s, int32_t x87_step)
 {
-	load_xmm(s->xmm);
-	set_mxcsr(s->mxcsr);
+	if (sse) {
+		load_xmm(s->xmm);
+		set_mxcsr(s->mxcsr);
+	}
 	set_fcw(s->fcw);
 	x87_push(x87_step);
 }
@@ -124,6 +140,8 @@ static void load_state(const struct state *s, int32_t x87_step)
 /* The registers after n steps from s. */
 static void advance(struct state *s, uint32_t n)
 {
+	if (!sse)
+		return;
 	for (int l = 0; l < 4; l++) {
 		s->xmm[0][l] += n * s->xmm[1][l];
 		s->xmm[2][l] += n * s->xmm[3][l];
@@ -136,10 +154,13 @@ static int registers_are(const struct state *want, int64_t want_acc, int64_t wan
 {
 	xmm_t now;
 	int64_t acc, stp;
-	uint32_t mx = get_mxcsr();
+	uint32_t mx = sse ? get_mxcsr() : want->mxcsr;
 	uint16_t cw = get_fcw();
 
-	store_xmm(now);
+	if (sse)
+		store_xmm(now);
+	else
+		memcpy(now, want->xmm, sizeof(now));
 	x87_pop(&acc, &stp);
 	return memcmp(now, want->xmm, sizeof(now)) == 0 && mx == want->mxcsr && cw == want->fcw &&
 	       acc == want_acc && stp == want_step;
@@ -215,7 +236,7 @@ static void fork_inherits_state(void)
 		_exit(registers_are(&s, 9, 9) ? 0 : 1);
 	waitpid(pid, &status, 0);
 	check(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	      "a forked child starts with its parent's xmm0-7, MXCSR, x87 stack and control word");
+	      "a forked child starts with its parent's REGS");
 	check(registers_are(&s, 9, 9), "the parent keeps them too");
 }
 
@@ -245,7 +266,7 @@ static void concurrent_workers(void)
 		seen |= sh->seen_other[w];
 	}
 	check(seen, "three processes computing at the same time (progress of others seen mid-loop)");
-	check(all_ok, "each process ends with its own xmm0-7, MXCSR, x87 stack and control word");
+	check(all_ok, "each process ends with its own REGS");
 }
 
 /* ---- signal handlers ---- */
@@ -308,8 +329,10 @@ static void signal_handlers(void)
 	load_state(&s, 3);
 	kill(parent, SIGUSR2);
 	check(registers_are(&s, 0, 3), "SA_SIGINFO handler clobbers every register; rt_sigreturn restores them");
-	check(frame_magic == 0 && frame_mxcsr == s.mxcsr && memcmp((void *)frame_xmm7, s.xmm[7], 16) == 0,
-	      "its frame's _fpstate: FXSR magic 0, the interrupted MXCSR and xmm7");
+	if (sse)
+		check(frame_magic == 0 && frame_mxcsr == s.mxcsr &&
+		      memcmp((void *)frame_xmm7, s.xmm[7], 16) == 0,
+		      "its frame's _fpstate: FXSR magic 0, the interrupted MXCSR and xmm7");
 
 	/* Handlers run where the code was interrupted: a second process sends SIGUSR1
 	 * while this one computes. */
@@ -486,6 +509,13 @@ int main(int argc, char **argv)
 		return handler_state();
 	if (!map_shared())
 		return 1;
+	if (strcmp(mode, "x87") == 0) {
+		sse = 0;
+		fork_inherits_state();
+		concurrent_workers();
+		signal_handlers();
+		return done();
+	}
 	if (strcmp(mode, "signals") == 0) {
 		signal_handlers();
 		return done();

@@ -2,7 +2,8 @@
 
 fputest (images/programs) checks that each process keeps its own xmm0-7, MXCSR and x87
 state across preemption (three processes computing at once), fork and exec, and across
-signal handlers that clobber every register; here it also runs with check=vm, and in
+signal handlers that clobber every register; here it also runs with check=vm, with
+the x87 registers only on a kernel booted with nofxsr (fnsave, no SSE), and in
 the modes that show what Linux does and qemu-i386 does not (tests/i386_runner.py): a
 handler starts from the initial FPU state, and an unmasked x87 error is SIGFPE with
 Linux's si_code. A glibc program (gcc -m32 -static, built here: glibc's string
@@ -22,7 +23,7 @@ from forkscope_testlib import KERNEL, RUN_TIMEOUT, TempDir, forkscope, run_nativ
 from test_programs import INITRAMFS, RTC, Boot, ProgramCase, boot
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "native"))
-from test_programs_native import FPUTEST_SIGNALS, TRANSCRIPTS  # noqa: E402
+from test_programs_native import FPUTEST_SIGNALS, FPUTEST_X87, TRANSCRIPTS  # noqa: E402
 
 
 class FputestTest(ProgramCase):
@@ -54,6 +55,18 @@ class FputestTest(ProgramCase):
                               "si_addr the faulting instruction\n"
                               "fputest: SSE divss 1.0/0.0 with zero-divide unmasked: no signal\n")
         self.assertEqual(b.violations, 0, b.run.describe())
+
+    def test_x87_only_with_and_without_fxsr(self):
+        # nofxsr (as on Linux): the state is saved with fnsave, x87 only, and SSE is off.
+        for options in ("check=vm", "nofxsr check=vm"):
+            with self.subTest(options=options):
+                b = boot("/bin/fputest x87", options=options)
+                self.assertProgram(b, FPUTEST_X87)
+                self.assertEqual(b.violations, 0, b.run.describe())
+
+    def test_no_sse_with_nofxsr(self):
+        b = boot("/bin/fputest", options="nofxsr")
+        self.assertProgram(b, "init: /bin/fputest killed by signal 4 (Illegal instruction)\n", 132)
 
 
 GLIBC_C = r"""
