@@ -4,7 +4,7 @@
  *   fputest          start-up state, fork, three processes at once, exec; one line per
  *                    check, "ok" or "FAIL"; exit 0 if all pass
  *   fputest signals  handlers that clobber every register, in the middle of a
- *                    computation too; the frame's _fpstate
+ *                    computation too; the frame's _fpstate; frames with garbage there
  *   fputest handler-state  the state a signal handler starts with
  *   fputest fpe      unmasked x87 and SIMD divide-by-zero: which signal arrives
  *   fputest exec-state  prints the state a program starts with (fputest execs it)
@@ -308,6 +308,62 @@ static void on_usr2(int sig, siginfo_t *si, void *ctx)
 	clobber();
 }
 
+/* Frames a handler spoils: sigreturn must take any bytes safely. */
+static volatile int spoil;
+
+static void on_usr2_spoil(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+
+	(void)sig;
+	(void)si;
+	if (spoil == 1)
+		memset((void *)uc->uc_mcontext.fpstate, 0xff, 624);   /* the whole _fpstate */
+	else if (spoil == 2)
+		uc->uc_mcontext.fpstate = 0;
+	else
+		uc->uc_mcontext.fpstate = 0xb0000000;   /* nothing mapped there */
+}
+
+static void spoiled_frames(void)
+{
+	struct sigaction sa;
+	struct state s;
+	uint32_t mx;
+	pid_t pid;
+	int status = -1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_usr2_spoil;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGUSR2, &sa, NULL);
+
+	fill(&s, 8);
+	load_state(&s, 1);
+	spoil = 1;
+	kill(getpid(), SIGUSR2);
+	mx = sse ? get_mxcsr() : 0;
+	__asm__ __volatile__("fninit");
+	set_mxcsr(0x1f80);
+	check((mx & 0xffff0000u) == 0, "an _fpstate of 0xff bytes is taken safely, MXCSR's reserved bits cleared");
+
+	load_state(&s, 1);
+	spoil = 2;
+	kill(getpid(), SIGUSR2);
+	check(initial_state_ok() && get_fcw() == 0x037f, "fpstate 0 in the frame: sigreturn gives the initial state");
+	__asm__ __volatile__("fninit");
+
+	pid = fork();
+	if (pid == 0) {
+		spoil = 3;
+		kill(getpid(), SIGUSR2);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	check(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "fpstate pointing at nothing: SIGSEGV");
+	signal(SIGUSR2, SIG_DFL);
+}
+
 static void signal_handlers(void)
 {
 	struct sigaction sa;
@@ -518,6 +574,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(mode, "signals") == 0) {
 		signal_handlers();
+		spoiled_frames();
 		return done();
 	}
 	check(initial_state_ok(), "a program starts with MXCSR 0x1f80, x87 control word 0x37f, xmm0-7 zero");

@@ -272,6 +272,9 @@ FPUTEST_SIGNALS = """\
 fputest: SA_SIGINFO handler clobbers every register; rt_sigreturn restores them: ok
 fputest: its frame's _fpstate: FXSR magic 0, the interrupted MXCSR and xmm7: ok
 fputest: plain handlers clobber every register mid-computation; sigreturn restores them: ok
+fputest: an _fpstate of 0xff bytes is taken safely, MXCSR's reserved bits cleared: ok
+fputest: fpstate 0 in the frame: sigreturn gives the initial state: ok
+fputest: fpstate pointing at nothing: SIGSEGV: ok
 fputest: all ok
 """
 
