@@ -8,6 +8,12 @@
 // initramfs as bin/<its name> for this run. The initramfs is the first --initrd, else
 // the built-in one (also with --kernel: only a --kernel run without a program boots
 // without modules, as qemu -kernel does).
+//
+// With a PROGRAM the command line starts with "quiet", as a distribution boots: the
+// kernel's boot lines (KERN_INFO) and its closing "exit: status N" stay off the
+// console, so stdout carries what the program prints; warnings, errors, oopses and
+// check=vm's summary still show. -v (--boot-log) leaves "quiet" out; a loglevel= in
+// --append comes after it and wins. Without a PROGRAM nothing is added.
 #include <unistd.h>
 
 #include <cstdio>
@@ -32,6 +38,7 @@ struct RunOptions {
     MachineOptions machine;
     bool stats = false;
     bool list = false;
+    bool boot_log = false;
 };
 
 void print_stats(const MachineStats& s) {
@@ -69,7 +76,8 @@ int print_program_list(const MachineConfig& config) {
 
 // Puts the program into the machine: the command line, and for a host file the
 // initramfs with that file added.
-Result<void> put_program_in(MachineConfig& config, const std::string& append, const std::vector<std::string>& words) {
+Result<void> put_program_in(MachineConfig& config, const std::string& append, bool boot_log,
+                            const std::vector<std::string>& words) {
     const std::string& program = words.front();
     const bool host_file = program.find('/') != std::string::npos;
     const std::string name = host_file ? base_name(program) : program;
@@ -78,7 +86,8 @@ Result<void> put_program_in(MachineConfig& config, const std::string& append, co
         return make_error(ErrorKind::Usage, "'" + program + "' would replace the image's " FORKSCOPE_INIT_PATH
                                             ", which runs it; give it another name");
     const std::vector<std::string> args(words.begin() + 1, words.end());
-    auto cmdline = program_command_line(append, FORKSCOPE_PROGRAM_DIR + name, args);
+    const std::string options = boot_log ? append : append.empty() ? "quiet" : "quiet " + append;
+    auto cmdline = program_command_line(options, FORKSCOPE_PROGRAM_DIR + name, args);
     if (!cmdline) return cmdline.error();
 
     MultibootModule& initramfs = config.modules.front();
@@ -119,7 +128,7 @@ int run(const RunOptions& o, const std::vector<std::string>& words, bool after_m
     if ((o.list || !words.empty()) && config->modules.empty()) config->modules.push_back(built_in_initramfs());
     if (o.list) return print_program_list(*config);
     if (!words.empty()) {
-        if (auto ok = put_program_in(*config, o.machine.append, words); !ok) return report_error(ok.error());
+        if (auto ok = put_program_in(*config, o.machine.append, o.boot_log, words); !ok) return report_error(ok.error());
     }
     if (auto ok = check_command_line_length(config->kernel_name, config->cmdline); !ok) return report_error(ok.error());
 
@@ -164,6 +173,9 @@ CommandRunner add_run_command(CLI::App& app) {
     add_machine_options(*cmd, options->machine);
     cmd->add_flag("--stats", options->stats, "print instructions, interrupts, guest and wall time on stderr at the end");
     cmd->add_flag("--list", options->list, "print the programs in the image (bin/ of the initramfs) and exit");
+    cmd->add_flag("-v,--boot-log", options->boot_log,
+                  "show the kernel's boot lines and closing 'exit: status' line around the program's output "
+                  "(a PROGRAM run boots with 'quiet' otherwise)");
     // Everything from the first word that is not an option on belongs to the program.
     cmd->prefix_command();
     cmd->footer(
