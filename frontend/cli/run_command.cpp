@@ -16,11 +16,16 @@
 // --append comes after it and wins. Without a PROGRAM nothing is added.
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "emulator/introspect/kernel_info.h"
+#include "emulator/introspect/syscall_trace.h"
 #include "emulator/machine.h"
 #include "frontend/cli/commands.h"
 #include "frontend/cli/machine_options.h"
@@ -144,6 +149,22 @@ int run(const RunOptions& o, const std::vector<std::string>& words, bool after_m
         terminal = std::move(*t);
         config->input_fd = terminal->input_fd();
     }
+    // --trace syscall: the kernel's layout comes from its own image.
+    auto trace = syscall_trace_request(o.machine.trace);
+    if (!trace) return report_error(trace.error());
+    std::optional<KernelInfo> kernel_info;
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> trace_file(nullptr, std::fclose);
+    if (trace->enabled) {
+        auto info = read_kernel_info(config->kernel);
+        if (!info) return report_error(info.error());
+        kernel_info = *info;
+        if (!o.machine.trace_file.empty()) {
+            trace_file.reset(std::fopen(o.machine.trace_file.c_str(), "w"));
+            if (!trace_file)
+                return report_error(make_error(ErrorKind::BadImage, "cannot write trace file '" + o.machine.trace_file +
+                                                                        "': " + std::strerror(errno)));
+        }
+    }
     config->console = [](uint8_t byte) {
         std::fputc(byte, stdout);
         if (byte == '\n') std::fflush(stdout);
@@ -152,7 +173,14 @@ int run(const RunOptions& o, const std::vector<std::string>& words, bool after_m
     auto machine = Machine::create(std::move(*config));
     if (!machine) return report_error(machine.error());
     if (terminal) terminal->on_quit([m = machine->get()] { m->request_pause(); });
+    std::unique_ptr<SyscallTracer> tracer;
+    if (kernel_info) {
+        auto t = SyscallTracer::attach(**machine, *kernel_info, trace->only, trace_file ? trace_file.get() : stderr);
+        if (!t) return report_error(t.error());
+        tracer = std::move(*t);
+    }
     auto status = (*machine)->run();
+    if (tracer) tracer->finish();
     std::fflush(stdout);
     if (terminal && terminal->quit_requested()) {
         machine->reset();
