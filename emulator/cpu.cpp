@@ -82,6 +82,16 @@ struct CpuHooks {
             uc_emu_stop(uc);
             return;
         }
+        if (s.watch_user_return) [[unlikely]] {
+            const bool user = address < s.user_below;
+            if (user && s.was_kernel) {
+                s.was_kernel = false;
+                s.user_return = true;
+                uc_emu_stop(uc);
+                return;
+            }
+            s.was_kernel = !user;
+        }
         const Cpu::Impl::BlockInfo& info = block_info(s, address, size);
         if (info.io_index >= 0 && !s.io_stepping && !s.owner->io_allowed()) [[unlikely]] {
             s.io_lookahead = true;
@@ -340,6 +350,12 @@ Result<void> Cpu::add_stop_address(uint32_t linear) {
     return {};
 }
 
+void Cpu::watch_user_returns(uint32_t kernel_base) {
+    impl_->watch_user_return = kernel_base != 0;
+    impl_->user_below = kernel_base;
+    impl_->was_kernel = false;
+}
+
 void Cpu::remove_stop_address(uint32_t linear) {
     Impl& s = *impl_;
     auto it = s.stop_hooks.find(linear);
@@ -354,6 +370,7 @@ uint32_t Cpu::begin_run(uint64_t limit) {
     Impl& s = *impl_;
     s.limit = limit;
     s.budget_stop = s.request_stop = s.have_event = s.memory_error = s.io_lookahead = s.at_stop_address = false;
+    s.user_return = false;
     // Resuming from a stop address: its instruction runs before the hook stops again.
     uint32_t eip = reg(Reg::Eip);
     s.skip_stop_at.reset();
@@ -483,6 +500,8 @@ CpuExit Cpu::finish_run(int uc_error) {
         });
     } else if (s.at_stop_address) {
         e.kind = CpuExitKind::AtStopAddress;
+    } else if (s.user_return) {
+        e.kind = CpuExitKind::UserReturn;
     } else if (s.budget_stop) {
         e.kind = CpuExitKind::Budget;
     } else if (s.request_stop) {

@@ -47,6 +47,7 @@ enum class CpuExitKind {
     Interrupt,      // an exception or int n for the host to deliver (vector, error code)
     InvalidOpcode,  // #UD: EIP is at the instruction
     AtStopAddress,  // reached an address given to add_stop_address; it has not run
+    UserReturn,     // watch_user_returns(): the first user block after kernel code; it has not run
     MemoryError,    // an access to physical memory outside RAM
     HostError,      // Unicorn returned an error we do not model
 };
@@ -90,6 +91,14 @@ public:
     // it last stopped at executes that instruction first. Call between runs only.
     Result<void> add_stop_address(uint32_t linear);
     void remove_stop_address(uint32_t linear);
+
+    // Runs stop at the start of the first block below `kernel_base` that follows a
+    // block at or above it: the CPU has just returned to user code (an iret to ring 3).
+    // The check is in the block hook, so it keeps the precise block-start stops of the
+    // budget; code hooks (stop addresses) do not: with one installed, Unicorn can
+    // leave a budget stop with EIP at the start of a block it has partly run.
+    // 0 turns the watch off. Call between runs only.
+    void watch_user_returns(uint32_t kernel_base);
 
     // Called after every port access the guest makes (from inside run()): a device may
     // have raised an interrupt or armed an earlier timer, so the machine can stop the

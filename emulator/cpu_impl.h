@@ -73,6 +73,11 @@ struct Cpu::Impl {
     bool memory_error = false;
     std::string memory_detail;
     bool at_stop_address = false;
+    // watch_user_returns(): stop at the first block below user_below after one above it.
+    bool watch_user_return = false;
+    uint32_t user_below = 0;
+    bool was_kernel = false;
+    bool user_return = false;
 
     std::function<void(uint16_t, bool)> port_observer;
 

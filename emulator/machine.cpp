@@ -193,6 +193,15 @@ void Machine::request_pause() {
 Result<void> Machine::add_stop_address(uint32_t linear) { return cpu_->add_stop_address(linear); }
 void Machine::remove_stop_address(uint32_t linear) { cpu_->remove_stop_address(linear); }
 
+void Machine::set_delivery_observer(std::function<void(const InterruptEvent&, const CpuRegisters&)> fn) {
+    delivery_observer_ = std::move(fn);
+}
+
+void Machine::set_user_return_observer(uint32_t kernel_base, std::function<void(const CpuRegisters&)> fn) {
+    user_return_observer_ = std::move(fn);
+    cpu_->watch_user_returns(user_return_observer_ ? kernel_base : 0);
+}
+
 bool Machine::irq_unmasked(unsigned irq) const {
     uint8_t master = pic_->imr(PicChip::Master);
     if (irq < 8) return !(master & (1u << irq));
@@ -267,6 +276,7 @@ void Machine::advance_devices() {
 }
 
 Result<void> Machine::deliver(const InterruptEvent& ev) {
+    if (delivery_observer_) delivery_observer_(ev, cpu_->registers());
     auto r = deliver_interrupt(*cpu_, *walker_, ev);
     if (!r) {
         return make_error(r.error().kind,
@@ -357,6 +367,9 @@ Result<std::optional<MachineStop>> Machine::handle_exit(const CpuExit& exit) {
     switch (exit.kind) {
         case CpuExitKind::Budget:
         case CpuExitKind::StopRequested:
+            return Stop();
+        case CpuExitKind::UserReturn:
+            if (user_return_observer_) user_return_observer_(cpu_->registers());
             return Stop();
         case CpuExitKind::AtStopAddress: {
             MachineStop stop;

@@ -30,6 +30,7 @@ class DebugExit;
 class VirtualClock;
 struct InterruptEvent;
 struct CpuExit;
+struct CpuRegisters;
 
 struct TraceFlags {
     bool interrupts = false;  // hardware interrupts delivered
@@ -109,6 +110,14 @@ public:
     Result<void> add_stop_address(uint32_t linear);
     void remove_stop_address(uint32_t linear);
 
+    // For tools that watch the guest run (the system call trace); call before running.
+    // The delivery observer sees every event before it is delivered, with the CPU state
+    // it interrupts. The user-return observer is called, with the CPU state, whenever
+    // the CPU has just come back from code at or above `kernel_base` to code below it
+    // (before the first user instruction runs); resume() then runs on.
+    void set_delivery_observer(std::function<void(const InterruptEvent&, const CpuRegisters&)> fn);
+    void set_user_return_observer(uint32_t kernel_base, std::function<void(const CpuRegisters&)> fn);
+
     MachineStats stats() const;
     Cpu& cpu() { return *cpu_; }
     Ram& ram() { return ram_; }
@@ -158,6 +167,9 @@ private:
     std::unique_ptr<CmosRtc> rtc_;
     std::unique_ptr<Uart16550> uart_;
     std::unique_ptr<DebugExit> debug_exit_;
+
+    std::function<void(const InterruptEvent&, const CpuRegisters&)> delivery_observer_;
+    std::function<void(const CpuRegisters&)> user_return_observer_;
 
     std::optional<uint32_t> exit_status_;
     std::atomic<bool> pause_requested_{false};

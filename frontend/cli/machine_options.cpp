@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "emulator/introspect/syscall_decode.h"
 #include "frontend/embedded_image.h"
 
 namespace forkscope::cli {
@@ -34,10 +35,12 @@ void add_machine_options(CLI::App& app, MachineOptions& o) {
     app.add_option("--max-instructions", o.max_instructions,
                    "stop with a machine fault after N guest instructions (0: no limit)")
         ->check(kWholeNumber);
-    app.add_option("--trace", o.trace, "event tracing on stderr: int, exc, io (comma separated)")
+    app.add_option("--trace", o.trace,
+                   "event tracing on stderr, comma separated: int, exc, io, syscall (every system call, as "
+                   "strace -f prints it), syscall=NAME,NAME... (only those calls)")
         ->delimiter(',')
-        ->allow_extra_args(false)
-        ->check(CLI::IsMember({"int", "exc", "io"}));
+        ->allow_extra_args(false);
+    app.add_option("--trace-file", o.trace_file, "write the system call trace to FILE instead of stderr");
     app.add_option("--rtc-time", o.rtc_time, "CMOS clock at boot, in seconds since 1970 (default: host time)");
     app.add_option("--input", o.input, "feed the serial console from FILE ('-' for stdin; default: the terminal, when stdin is one, in raw mode: Ctrl-A x quits)");
 }
@@ -75,8 +78,40 @@ MultibootModule built_in_initramfs() {
     return MultibootModule{std::string(kBuiltInInitramfsName), {m.begin(), m.end()}, "initramfs.cpio"};
 }
 
+Result<SyscallTraceRequest> syscall_trace_request(const std::vector<std::string>& trace) {
+    SyscallTraceRequest req;
+    bool naming = false;  // after "syscall=NAME": plain words name more calls
+    for (const std::string& word : trace) {
+        std::string name;
+        if (word == "int" || word == "exc" || word == "io") {
+            naming = false;
+            continue;
+        }
+        if (word == "syscall") {
+            req.enabled = true;
+            naming = false;
+            continue;
+        }
+        if (word.starts_with("syscall=")) {
+            req.enabled = true;
+            naming = true;
+            name = word.substr(8);
+        } else if (naming) {
+            name = word;
+        } else {
+            return make_error(ErrorKind::Usage,
+                              "--trace: unknown kind '" + word + "' (int, exc, io, syscall, syscall=NAME,...)");
+        }
+        auto nr = syscall_number(name);
+        if (!nr) return make_error(ErrorKind::Usage, "--trace: '" + name + "' is not a Linux i386 system call");
+        req.only.insert(*nr);
+    }
+    return req;
+}
+
 Result<MachineConfig> make_machine_config(const MachineOptions& o) {
     MachineConfig c;
+    if (auto t = syscall_trace_request(o.trace); !t) return t.error();
     if (o.ram_mib == 0) return make_error(ErrorKind::Usage, "--ram must be at least 1 MiB");
     if (o.ram_mib > (Ram::kMaxBytes >> 20))
         return make_error(ErrorKind::Usage, "--ram " + std::to_string(o.ram_mib) + " is more than a 32-bit guest can use (at most " +

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,12 +26,23 @@ struct MachineOptions {
     uint64_t ram_mib = 128;
     bool realtime = false;
     uint64_t max_instructions = 0;
-    std::vector<std::string> trace;
+    std::vector<std::string> trace;    // int, exc, io, syscall, syscall=NAME[,NAME...]
+    std::string trace_file;            // the system call trace's file; empty: stderr
     std::optional<int64_t> rtc_time;
     std::string input;                 // "-" for stdin, a file, or empty for none
 };
 
 void add_machine_options(CLI::App& app, MachineOptions& options);
+
+// What --trace asks of the system call trace: whether to trace, and which calls (empty:
+// all). "syscall" traces every call; "syscall=fork" and the words after it that are
+// not other trace kinds ("syscall=fork,clone,execve") name the calls.
+struct SyscallTraceRequest {
+    bool enabled = false;
+    std::set<uint32_t> only;
+};
+// Errors (ErrorKind::Usage): an unknown trace kind or system call name.
+Result<SyscallTraceRequest> syscall_trace_request(const std::vector<std::string>& trace);
 
 // Reads the files the options name. The modules are the --initrd files; with neither
 // --kernel nor --initrd, the built-in initramfs. A --kernel alone boots without modules,

@@ -8,13 +8,24 @@
 // initramfs as bin/<its name> for this run. The initramfs is the first --initrd, else
 // the built-in one (also with --kernel: only a --kernel run without a program boots
 // without modules, as qemu -kernel does).
+//
+// With a PROGRAM the command line starts with "quiet", as a distribution boots: the
+// kernel's boot lines (KERN_INFO) and its closing "exit: status N" stay off the
+// console, so stdout carries what the program prints; warnings, errors, oopses and
+// check=vm's summary still show. -v (--boot-log) leaves "quiet" out; a loglevel= in
+// --append comes after it and wins. Without a PROGRAM nothing is added.
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "emulator/introspect/kernel_info.h"
+#include "emulator/introspect/syscall_trace.h"
 #include "emulator/machine.h"
 #include "frontend/cli/commands.h"
 #include "frontend/cli/machine_options.h"
@@ -32,6 +43,7 @@ struct RunOptions {
     MachineOptions machine;
     bool stats = false;
     bool list = false;
+    bool boot_log = false;
 };
 
 void print_stats(const MachineStats& s) {
@@ -69,7 +81,8 @@ int print_program_list(const MachineConfig& config) {
 
 // Puts the program into the machine: the command line, and for a host file the
 // initramfs with that file added.
-Result<void> put_program_in(MachineConfig& config, const std::string& append, const std::vector<std::string>& words) {
+Result<void> put_program_in(MachineConfig& config, const std::string& append, bool boot_log,
+                            const std::vector<std::string>& words) {
     const std::string& program = words.front();
     const bool host_file = program.find('/') != std::string::npos;
     const std::string name = host_file ? base_name(program) : program;
@@ -78,7 +91,8 @@ Result<void> put_program_in(MachineConfig& config, const std::string& append, co
         return make_error(ErrorKind::Usage, "'" + program + "' would replace the image's " FORKSCOPE_INIT_PATH
                                             ", which runs it; give it another name");
     const std::vector<std::string> args(words.begin() + 1, words.end());
-    auto cmdline = program_command_line(append, FORKSCOPE_PROGRAM_DIR + name, args);
+    const std::string options = boot_log ? append : append.empty() ? "quiet" : "quiet " + append;
+    auto cmdline = program_command_line(options, FORKSCOPE_PROGRAM_DIR + name, args);
     if (!cmdline) return cmdline.error();
 
     MultibootModule& initramfs = config.modules.front();
@@ -119,7 +133,7 @@ int run(const RunOptions& o, const std::vector<std::string>& words, bool after_m
     if ((o.list || !words.empty()) && config->modules.empty()) config->modules.push_back(built_in_initramfs());
     if (o.list) return print_program_list(*config);
     if (!words.empty()) {
-        if (auto ok = put_program_in(*config, o.machine.append, words); !ok) return report_error(ok.error());
+        if (auto ok = put_program_in(*config, o.machine.append, o.boot_log, words); !ok) return report_error(ok.error());
     }
     if (auto ok = check_command_line_length(config->kernel_name, config->cmdline); !ok) return report_error(ok.error());
 
@@ -135,6 +149,22 @@ int run(const RunOptions& o, const std::vector<std::string>& words, bool after_m
         terminal = std::move(*t);
         config->input_fd = terminal->input_fd();
     }
+    // --trace syscall: the kernel's layout comes from its own image.
+    auto trace = syscall_trace_request(o.machine.trace);
+    if (!trace) return report_error(trace.error());
+    std::optional<KernelInfo> kernel_info;
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> trace_file(nullptr, std::fclose);
+    if (trace->enabled) {
+        auto info = read_kernel_info(config->kernel);
+        if (!info) return report_error(info.error());
+        kernel_info = *info;
+        if (!o.machine.trace_file.empty()) {
+            trace_file.reset(std::fopen(o.machine.trace_file.c_str(), "w"));
+            if (!trace_file)
+                return report_error(make_error(ErrorKind::BadImage, "cannot write trace file '" + o.machine.trace_file +
+                                                                        "': " + std::strerror(errno)));
+        }
+    }
     config->console = [](uint8_t byte) {
         std::fputc(byte, stdout);
         if (byte == '\n') std::fflush(stdout);
@@ -143,7 +173,14 @@ int run(const RunOptions& o, const std::vector<std::string>& words, bool after_m
     auto machine = Machine::create(std::move(*config));
     if (!machine) return report_error(machine.error());
     if (terminal) terminal->on_quit([m = machine->get()] { m->request_pause(); });
+    std::unique_ptr<SyscallTracer> tracer;
+    if (kernel_info) {
+        auto t = SyscallTracer::attach(**machine, *kernel_info, trace->only, trace_file ? trace_file.get() : stderr);
+        if (!t) return report_error(t.error());
+        tracer = std::move(*t);
+    }
     auto status = (*machine)->run();
+    if (tracer) tracer->finish();
     std::fflush(stdout);
     if (terminal && terminal->quit_requested()) {
         machine->reset();
@@ -164,6 +201,9 @@ CommandRunner add_run_command(CLI::App& app) {
     add_machine_options(*cmd, options->machine);
     cmd->add_flag("--stats", options->stats, "print instructions, interrupts, guest and wall time on stderr at the end");
     cmd->add_flag("--list", options->list, "print the programs in the image (bin/ of the initramfs) and exit");
+    cmd->add_flag("-v,--boot-log", options->boot_log,
+                  "show the kernel's boot lines and closing 'exit: status' line around the program's output "
+                  "(a PROGRAM run boots with 'quiet' otherwise)");
     // Everything from the first word that is not an option on belongs to the program.
     cmd->prefix_command();
     cmd->footer(

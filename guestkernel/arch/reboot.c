@@ -3,10 +3,13 @@
  */
 #include <abi/forkscope.h>
 #include <asm/io.h>
+#include <linux/kernel.h>
 #include <linux/reboot.h>
 
 void machine_exit(unsigned int status)
 {
+	console_enable();   /* messages still waiting for the command line (a panic at boot) */
+
 	/* QEMU isa-debug-exit / forkscope DebugExit: the write ends the machine. */
 	outl(status, FORKSCOPE_DEBUG_EXIT_PORT);
 

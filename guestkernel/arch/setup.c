@@ -88,14 +88,14 @@ void __init setup_arch(unsigned long mbi_phys)
 	if (mbi->flags & MULTIBOOT_INFO_MEMORY) {
 		boot_params.mem_lower_kb = mbi->mem_lower;
 		boot_params.mem_upper_kb = mbi->mem_upper;
-		printk("multiboot: mem_lower %u KiB, mem_upper %u KiB\n", mbi->mem_lower, mbi->mem_upper);
+		printk(KERN_INFO "multiboot: mem_lower %u KiB, mem_upper %u KiB\n", mbi->mem_lower, mbi->mem_upper);
 	} else {
 		printk("multiboot: no memory size\n");
 	}
 
 	if (mbi->flags & MULTIBOOT_INFO_MMAP) {
 		copy_mmap(mbi);
-		printk("multiboot: %u memory map entries\n", boot_params.nr_mmap);
+		printk(KERN_INFO "multiboot: %u memory map entries\n", boot_params.nr_mmap);
 	} else {
 		printk("multiboot: no memory map\n");
 	}
@@ -122,5 +122,5 @@ void __init setup_arch(unsigned long mbi_phys)
 		add_boot_range(mbi->cmdline, i + 1);
 	}
 	parse_cmdline(cmdline);
-	printk("cmdline: %s\n", saved_command_line[0] ? saved_command_line : "(none)");
+	printk(KERN_INFO "cmdline: %s\n", saved_command_line[0] ? saved_command_line : "(none)");
 }

@@ -251,7 +251,7 @@ static int restore_sigcontext(struct pt_regs *regs, const struct sigcontext *sc)
 
 static long bad_frame(struct pt_regs *regs)
 {
-	printk(KERN_INFO "%s[%d]: bad signal frame at %08x\n", current->comm, current->pid,
+	printk(KERN_DEBUG "%s[%d]: bad signal frame at %08x\n", current->comm, current->pid,
 	       regs->esp);
 	force_sig(SIGSEGV, current);
 	return 0;

@@ -113,7 +113,7 @@ void do_trap(struct pt_regs *regs)
 
 		tsk->thread.trap_no = vector;
 		tsk->thread.error_code = regs->error_code;
-		printk(KERN_INFO "traps: %s[%d] %s ip:%08x sp:%08x error:%x\n", tsk->comm, tsk->pid,
+		printk(KERN_DEBUG "traps: %s[%d] %s ip:%08x sp:%08x error:%x\n", tsk->comm, tsk->pid,
 		       exception_names[vector] ? exception_names[vector] : "reserved", regs->eip,
 		       regs->esp, regs->error_code);
 		info.signo = trap_signals[vector].sig;

@@ -92,5 +92,5 @@ void __init init_8259A(void)
 
 	cached_irq_mask = 0xffff;
 	write_masks();
-	printk("pic: 8259A pair at vectors 0x%02x-0x%02x\n", FIRST_EXTERNAL_VECTOR, FIRST_EXTERNAL_VECTOR + 15);
+	printk(KERN_INFO "pic: 8259A pair at vectors 0x%02x-0x%02x\n", FIRST_EXTERNAL_VECTOR, FIRST_EXTERNAL_VECTOR + 15);
 }

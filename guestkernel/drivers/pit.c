@@ -29,5 +29,5 @@ void __init pit_init(void)
 	outb(PIT_LATCH & 0xff, PIT_CH0);
 	outb(PIT_LATCH >> 8, PIT_CH0);
 	request_irq(TIMER_IRQ, timer_interrupt, "timer");
-	printk("pit: channel 0 mode 2, %u Hz (divisor %u), irq %d\n", HZ, PIT_LATCH, TIMER_IRQ);
+	printk(KERN_INFO "pit: channel 0 mode 2, %u Hz (divisor %u), irq %d\n", HZ, PIT_LATCH, TIMER_IRQ);
 }

@@ -122,6 +122,6 @@ void __init rtc_init(void)
 	CMOS_WRITE(CMOS_READ(RTC_REG_B) | RTC_PIE, RTC_REG_B);
 	(void)CMOS_READ(RTC_REG_C);   /* drop a flag left pending from before */
 	request_irq(RTC_IRQ, rtc_interrupt, "rtc");
-	printk("cmos: rtc periodic interrupt at %u Hz (rate %d), irq %d\n",
+	printk(KERN_INFO "cmos: rtc periodic interrupt at %u Hz (rate %d), irq %d\n",
 	       RTC_PERIODIC_HZ, RTC_PERIODIC_RATE, RTC_IRQ);
 }

@@ -160,5 +160,5 @@ void __init serial_init_irq(void)
 	rx_drain();
 	request_irq(COM1_IRQ, serial_interrupt, "serial");
 	outb(UART_IER_RDI, COM1 + UART_IER);
-	printk("serial: ttyS0 at 0x%03x (irq %d) is a %s, %u 8N1\n", COM1, COM1_IRQ, uart_type, BAUD);
+	printk(KERN_INFO "serial: ttyS0 at 0x%03x (irq %d) is a %s, %u 8N1\n", COM1, COM1_IRQ, uart_type, BAUD);
 }

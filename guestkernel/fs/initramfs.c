@@ -230,7 +230,7 @@ int __init populate_rootfs(void)
 		if (off == 0)
 			return -EINVAL;
 	}
-	printk(KERN_INFO "initramfs: %lu files (%lu bytes), %lu directories, %lu inodes\n",
+	printk(KERN_DEBUG "initramfs: %lu files (%lu bytes), %lu directories, %lu inodes\n",
 	       files, bytes, dirs, nr_inodes);
 	return 0;
 }

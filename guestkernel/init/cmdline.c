@@ -57,6 +57,8 @@ static void handle_param(char *word)
 	}
 	if (!strcmp(word, "loglevel"))
 		console_loglevel = parse_uint(val);
+	else if (!strcmp(word, "quiet"))   /* a later loglevel= still wins, as in Linux */
+		console_loglevel = CONSOLE_LOGLEVEL_QUIET;
 	else if (!strcmp(word, "init"))
 		execute_command = val;
 	else if (!strcmp(word, "check") && !strcmp(val, "vm"))

@@ -60,7 +60,7 @@ static bool selfcheck(void)
 	bool ok = true;
 
 	ret = syscall_selftest();
-	printk("selfcheck: int 0x80 (nr -1) returned %ld\n", ret);
+	printk(KERN_INFO "selfcheck: int 0x80 (nr -1) returned %ld\n", ret);
 	if (ret != -ENOSYS)
 		ok = false;
 
@@ -74,8 +74,8 @@ static bool selfcheck(void)
 	rtc = READ_ONCE(rtc_irq_ticks) - rtc_start;
 	ticks = READ_ONCE(jiffies) - start;
 
-	printk("selfcheck: timer ticks %lu\n", ticks);
-	printk("selfcheck: rtc ticks %lu\n", rtc);
+	printk(KERN_INFO "selfcheck: timer ticks %lu\n", ticks);
+	printk(KERN_INFO "selfcheck: rtc ticks %lu\n", rtc);
 
 	/* Expected RTC count over the window, in hundredths: 64 Hz * 0.2 s = 12.80. */
 	expected_x100 = (long)(RTC_PERIODIC_HZ * SELFCHECK_TICKS * 100 / HZ);
@@ -142,7 +142,7 @@ static int kernel_init(void *unused)
 	for (i = 0; i < nr_init_args; i++)
 		argv[i + 1] = init_args[i];
 	argv[i + 1] = NULL;
-	printk(KERN_INFO "Run %s as init process\n", path);
+	printk(KERN_DEBUG "Run %s as init process\n", path);
 	err = do_execve(path, argv, envp, true, task_pt_regs(tsk));
 	if (err) {
 		printk(KERN_ERR "init: cannot run %s: error %d\n", path, err);
@@ -155,7 +155,7 @@ static int kernel_init(void *unused)
 /* No program to run: stop the machine the way the first-stage kernel did. */
 static void __noreturn stop(bool ok)
 {
-	printk("exit: status %d\n", ok ? FORKSCOPE_EXIT_OK : FORKSCOPE_EXIT_SELFCHECK);
+	printk(KERN_INFO "exit: status %d\n", ok ? FORKSCOPE_EXIT_OK : FORKSCOPE_EXIT_SELFCHECK);
 	machine_exit(ok ? FORKSCOPE_EXIT_OK : FORKSCOPE_EXIT_SELFCHECK);
 }
 
@@ -167,9 +167,10 @@ void __init kmain(unsigned long mbi_phys)
 	gdt_init();
 	trap_init();
 	serial_init();
-	printk("forkscope kernel 0.1 (i386, higher half at 0x%08lx)\n", PAGE_OFFSET);
+	printk(KERN_INFO "forkscope kernel 0.1 (i386, higher half at 0x%08lx)\n", PAGE_OFFSET);
 
 	setup_arch(mbi_phys);
+	console_enable();   /* the command line may have said quiet or loglevel= */
 	paging_init();
 	mem_init();
 	kmem_cache_init();
@@ -186,8 +187,8 @@ void __init kmain(unsigned long mbi_phys)
 
 	local_irq_enable();
 	ok = selfcheck();
-	printk("selfcheck: %s\n", ok ? "ok" : "FAILED");
-	printk("rtc: %04d-%02d-%02d %02d:%02d:%02d\n",
+	printk(KERN_INFO "selfcheck: %s\n", ok ? "ok" : "FAILED");
+	printk(KERN_INFO "rtc: %04d-%02d-%02d %02d:%02d:%02d\n",
 	       tm->tm_year, tm->tm_mon, tm->tm_mday, tm->tm_hour, tm->tm_min, tm->tm_sec);
 
 	/* bench=: a workload for benchmarks and differential tests (init/bench.c). */

@@ -191,7 +191,7 @@ static void __noreturn init_exited(long code)
 	if (sig)
 		printk("init: %s killed by signal %d (%s)\n", current->exec_path, sig, signal_name(sig));
 	vm_check_report();
-	printk("exit: status %d\n", status);
+	printk(KERN_INFO "exit: status %d\n", status);
 	machine_exit((unsigned int)status);
 }
 

@@ -275,7 +275,7 @@ static void handle_signal(int sig, struct k_sigaction *ka, const struct ksiginfo
 
 	if (setup_frame(sig, ka, info, oldset, regs)) {
 		/* No room for the frame: the process cannot go on. */
-		printk(KERN_INFO "%s[%d]: cannot deliver signal %d: bad stack at %08x\n",
+		printk(KERN_DEBUG "%s[%d]: cannot deliver signal %d: bad stack at %08x\n",
 		       tsk->comm, tsk->pid, sig, regs->esp);
 		if (sig == SIGSEGV)
 			ka->handler = SIG_DFL;

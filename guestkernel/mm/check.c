@@ -318,6 +318,6 @@ void vm_check(unsigned long syscall_nr)
 void vm_check_report(void)
 {
 	if (vm_check_enabled)
-		printk("check=vm: %lu system calls checked, %lu violations\n", vm_check_calls,
+		printk(KERN_NOTICE "check=vm: %lu system calls checked, %lu violations\n", vm_check_calls,
 		       vm_check_violations);
 }

@@ -38,7 +38,7 @@ static void user_fault_signal(struct pt_regs *regs, unsigned long address, int s
 	tsk->thread.cr2 = address;
 	tsk->thread.error_code = regs->error_code;
 	tsk->thread.trap_no = X86_TRAP_PF;
-	printk(KERN_INFO "%s[%d]: %s at %08lx ip %08x sp %08x error %x\n", tsk->comm, tsk->pid,
+	printk(KERN_DEBUG "%s[%d]: %s at %08lx ip %08x sp %08x error %x\n", tsk->comm, tsk->pid,
 	       sig == SIGSEGV ? "segfault" : "bus error", address, regs->eip, regs->esp,
 	       regs->error_code);
 	if (console_loglevel >= 7) {

@@ -230,7 +230,7 @@ void __init mem_init(void)
 	totalram_pages += nr_kind_pages[PG_CACHE];
 
 	kib_reserved = (nr_kind_pages[PG_RESERVED] - (kernel_end - kernel_start) - map_pages) << 2;
-	printk("mem: %lu KiB in %lu frames: %lu KiB free, kernel %lu KiB, initramfs %lu KiB, "
+	printk(KERN_INFO "mem: %lu KiB in %lu frames: %lu KiB free, kernel %lu KiB, initramfs %lu KiB, "
 	       "mem_map %lu KiB, reserved %lu KiB\n",
 	       max_pfn << 2, max_pfn, nr_free_pages << 2, (kernel_end - kernel_start) << 2,
 	       (initrd_end - initrd_start) << 2, map_pages << 2, kib_reserved);

@@ -71,8 +71,8 @@ void __init paging_init(void)
 			(pfn << PAGE_SHIFT) | _PAGE_PSE | _PAGE_RW | _PAGE_PRESENT;
 
 	__flush_tlb_all();
-	printk("paging: low %u MiB mapped at 0x%08lx, identity map removed, kernel text read-only\n",
+	printk(KERN_INFO "paging: low %u MiB mapped at 0x%08lx, identity map removed, kernel text read-only\n",
 	       BOOT_MAP_SIZE >> 20, PAGE_OFFSET);
-	printk(KERN_INFO "paging: %lu MiB of RAM mapped at 0x%08lx (4 MiB pages above 4 MiB)\n",
+	printk(KERN_DEBUG "paging: %lu MiB of RAM mapped at 0x%08lx (4 MiB pages above 4 MiB)\n",
 	       max_pfn >> (20 - PAGE_SHIFT), PAGE_OFFSET);
 }

@@ -16,7 +16,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from oracle import DifferentialCase, require_env  # noqa: E402
+from oracle import DifferentialCase, normalise, require_env  # noqa: E402
 
 
 class Programs(DifferentialCase):
@@ -114,15 +114,14 @@ class GlibcProgram(DifferentialCase):
 
     def test_glibc_hello_and_fork(self):
         gcc = shutil.which("gcc")
-        if not gcc:
-            self.skipTest("no gcc on the host")
+        self.assertTrue(gcc, "no gcc on the host (scripts/setup.sh installs gcc-multilib)")
         with tempfile.TemporaryDirectory() as d:
             src, prog = os.path.join(d, "glibc.c"), os.path.join(d, "glibc")
             with open(src, "w") as f:
                 f.write(GLIBC_C)
             r = subprocess.run([gcc, "-m32", "-static", "-O2", src, "-o", prog], capture_output=True, text=True)
-            if r.returncode != 0:
-                self.skipTest("gcc -m32 -static cannot build here: " + r.stderr.strip()[:300])
+            self.assertEqual(r.returncode, 0, "gcc -m32 -static cannot build here (scripts/setup.sh "
+                             "installs gcc-multilib): " + r.stderr.strip()[:300])
             with open(require_env("INITRAMFS"), "rb") as f, open(prog, "rb") as p:
                 archive = with_file(f.read(), "bin/glibc", p.read())
             initramfs = os.path.join(d, "initramfs.cpio")
@@ -132,6 +131,49 @@ class GlibcProgram(DifferentialCase):
                                     forkscope_extra=["--initrd", initramfs])
         self.assertIn("glibc: strlen 199, 497.500", q.lines)
         self.assertIn("glibc: child exited with 9", q.lines)
+
+
+class Quiet(DifferentialCase):
+    """`quiet`, as `forkscope run PROGRAM` boots: the boot lines and the closing
+    "exit: status" line stay off the console on both machines; what the program prints,
+    init's report of a signal, check=vm's summary and an oops still show."""
+
+    def setUp(self):
+        super().setUp()
+        self.initramfs = require_env("INITRAMFS")
+
+    def run_program(self, append, expect_status=0):
+        return self.assert_same(append=append, expect_status=expect_status,
+                                qemu_extra=["-initrd", self.initramfs],
+                                forkscope_extra=["--initrd", self.initramfs])
+
+    def test_hello_prints_only_its_line(self):
+        q, _ = self.run_program("quiet -- /bin/hello")
+        self.assertEqual(q.lines, ["hello, world"])
+
+    def test_forkscope_run_program_boots_with_the_same_command_line(self):
+        q, _ = self.run_program("quiet -- /bin/hello")
+        run = subprocess.run([self.forkscope, "run", "--kernel", self.kernel, "--initrd", self.initramfs, "hello"],
+                             stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(normalise(run.stdout)[0], q.lines)
+
+    def test_check_vm_summary_and_a_signal_still_show(self):
+        q, _ = self.run_program("quiet check=vm -- /bin/segv", expect_status=139)
+        self.assertEqual(q.lines[0], "segv: reading 0xc0000000")
+        self.assertEqual(q.lines[1], "init: /bin/segv killed by signal 11 (Segmentation fault)")
+        self.assertRegex(q.lines[2], r"^check=vm: \d+ system calls checked, 0 violations$")
+        self.assertEqual(len(q.lines), 3, q.lines)
+
+    def test_a_later_loglevel_wins(self):
+        q, _ = self.run_program("quiet loglevel=6 -- /bin/hello")
+        self.assertIn("selfcheck: ok", q.lines)
+        self.assertEqual(q.lines[-1], "exit: status 0")
+
+    def test_an_oops_at_boot_shows(self):
+        q, _ = self.assert_same(append="quiet test_fault=ud", expect_status=0x46)
+        self.assertTrue(any(l.startswith("Oops: ") for l in q.lines), q.lines)
+        self.assertNotIn("selfcheck: ok", q.lines)
 
 
 if __name__ == "__main__":

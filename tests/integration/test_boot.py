@@ -20,11 +20,47 @@ class BootTest(ForkscopeTestCase):
 
     def test_kernel_option_boots_the_same_image_with_the_same_transcript(self):
         # With a program, --kernel still gets the built-in initramfs.
-        embedded = forkscope("--rtc-time", RTC, "hello")
-        from_file = forkscope("--kernel", KERNEL, "--rtc-time", RTC, "hello")
+        embedded = forkscope("--rtc-time", RTC, "-v", "hello")
+        from_file = forkscope("--kernel", KERNEL, "--rtc-time", RTC, "--boot-log", "hello")
         self.assertBooted(embedded)
         self.assertBooted(from_file)
         self.assertEqual(from_file.stdout, embedded.stdout)
+
+    def test_a_program_runs_quietly(self):
+        # "quiet" on the command line: only what the program prints, as a distribution
+        # boots; its status is forkscope's exit status.
+        run = forkscope("--rtc-time", RTC, "hello")
+        self.assertExit(run, 0)
+        self.assertEqual(run.stdout, b"hello, world\r\n", run.describe())
+        self.assertEqual(run.stderr, "")
+        failed = forkscope("--rtc-time", RTC, "cat", "/nonexistent")
+        self.assertExit(failed, 1)
+        self.assertEqual(failed.text, "cat: /nonexistent: No such file or directory\n", failed.describe())
+
+    def test_boot_log_shows_the_boot_lines_and_the_exit_line(self):
+        quiet = forkscope("--rtc-time", RTC, "hello")
+        for flag in ("-v", "--boot-log"):
+            with self.subTest(flag=flag):
+                run = forkscope("--rtc-time", RTC, flag, "hello")
+                self.assertBooted(run)
+                self.assertIn("cmdline: -- /bin/hello", run.lines)
+                self.assertEqual(run.lines[-2:], ["hello, world", "exit: status 0"], run.describe())
+                self.assertEqual(run.lines[-2], quiet.lines[0])
+
+    def test_a_loglevel_in_append_comes_after_quiet_and_wins(self):
+        run = forkscope("--rtc-time", RTC, "--append", "loglevel=7", "hello")
+        self.assertBooted(run)
+        self.assertIn("cmdline: quiet loglevel=7 -- /bin/hello", run.lines)
+        self.assertIn("Run /bin/init as init process", run.lines)
+        self.assertEqual(run.lines[-1], "exit: status 0")
+
+    def test_check_vm_and_signals_still_show_when_quiet(self):
+        run = forkscope("--rtc-time", RTC, "--append", "check=vm", "segv")
+        self.assertExit(run, 139)
+        self.assertEqual(run.lines[0], "segv: reading 0xc0000000")
+        self.assertEqual(run.lines[1], "init: /bin/segv killed by signal 11 (Segmentation fault)")
+        self.assertRegex(run.lines[2], r"^check=vm: \d+ system calls checked, 0 violations$")
+        self.assertEqual(len(run.lines), 3, run.describe())
 
     def test_append_shows_up_in_the_cmdline_line(self):
         run = forkscope("--append", "hello world", "--rtc-time", RTC)

@@ -25,7 +25,8 @@ from forkscope_testlib import FORKSCOPE, KERNEL, RUN_TIMEOUT, Console, Forkscope
 def console(program):
     if not FORKSCOPE or not KERNEL:
         raise unittest.SkipTest("FORKSCOPE/KERNEL are not set (run through meson test)")
-    return Console([FORKSCOPE, "run", "--rtc-time", "1000000000", "--max-instructions", "3000000000",
+    # -v: the boot lines show, and "rtc: " says the machine is up; "exit: status" ends it.
+    return Console([FORKSCOPE, "run", "-v", "--rtc-time", "1000000000", "--max-instructions", "3000000000",
                     "--append", "check=vm", "--input", "-", program])
 
 
@@ -73,7 +74,7 @@ class Terminal:
             raise unittest.SkipTest("FORKSCOPE is not set (run through meson test)")
         self.master, self.slave = pty.openpty()
         self.settings_before = termios.tcgetattr(self.slave)
-        self.proc = subprocess.Popen([FORKSCOPE, "run", "--rtc-time", "1000000000", *args],
+        self.proc = subprocess.Popen([FORKSCOPE, "run", "-v", "--rtc-time", "1000000000", *args],
                                      stdin=self.slave, stdout=self.slave, stderr=subprocess.PIPE)
         self.out = b""
 

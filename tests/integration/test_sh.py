@@ -262,7 +262,8 @@ class InteractiveTest(ShCase):
     def console(self):
         if not FORKSCOPE or not KERNEL:
             raise unittest.SkipTest("FORKSCOPE/KERNEL are not set (run through meson test)")
-        return Console([FORKSCOPE, "run", "--rtc-time", RTC, "--max-instructions", GUARD,
+        # -v: the boot lines and the closing "exit: status" line show (assertEnded).
+        return Console([FORKSCOPE, "run", "-v", "--rtc-time", RTC, "--max-instructions", GUARD,
                         "--append", "check=vm", "--input", "-", "sh"])
 
     def command(self, c, at, line, output):

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "emulator/cpu.h"
+#include "emulator/delivery.h"
 #include "emulator/machine.h"
 
 namespace forkscope::testing {
@@ -130,6 +131,44 @@ TEST_F(MachineTest, StopAddressStopsBeforeTheInstructionAndKeepsTheRunTheSame) {
         ++stops;
     }
     EXPECT_GT(stops, 3);
+    EXPECT_EQ(machine->stats().instructions, plain_instructions);
+    EXPECT_EQ(console, plain_console);
+}
+
+// The system call trace's seams: the delivery observer sees every int 0x80 from ring 3
+// before it is delivered; the user-return observer is called before the first user
+// instruction after kernel code (resume() runs on), with the CPU back in ring 3; and
+// neither changes the run.
+TEST_F(MachineTest, UserReturnAndDeliveryObserversSeeEveryCallAndKeepTheRunTheSame) {
+    auto plain = make();
+    console.clear();
+    ASSERT_TRUE(plain->run().ok());
+    const uint64_t plain_instructions = plain->stats().instructions;
+    const std::string plain_console = console;
+    console.clear();
+
+    int entries = 0, returns_after_entry = 0, returns = 0;
+    bool in_call = false;
+    machine->set_delivery_observer([&](const InterruptEvent& ev, const CpuRegisters& regs) {
+        if (ev.vector != 0x80 || (regs.cs & 3) != 3) return;
+        ++entries;
+        in_call = true;
+    });
+    machine->set_user_return_observer(0xC0000000u, [&](const CpuRegisters& regs) {
+        EXPECT_LT(regs.eip, 0xC0000000u);
+        EXPECT_EQ(regs.cs & 3, 3u);
+        ++returns;
+        if (in_call) ++returns_after_entry;
+        in_call = false;
+    });
+    auto stop = machine->resume();
+    ASSERT_TRUE(stop.ok()) << stop.error().message;
+    EXPECT_EQ(stop->kind, MachineStopKind::Exited);
+    EXPECT_GT(entries, 3);
+    // Every call comes back but init's and hello's exit_group; init's fork comes
+    // back twice (the child's first return too), and a timer tick may come between.
+    EXPECT_GE(returns_after_entry, entries - 2);
+    EXPECT_GE(returns, returns_after_entry);
     EXPECT_EQ(machine->stats().instructions, plain_instructions);
     EXPECT_EQ(console, plain_console);
 }

@@ -69,4 +69,22 @@
 #define FORKSCOPE_INIT_ARGS_MARK  "--"
 #define FORKSCOPE_PROGRAM_DIR     "/bin/"
 
+/*
+ * The kernel-info table, like Linux's VMCOREINFO: the symbol addresses and structure
+ * offsets the host needs to read the kernel's state (emulator/introspect/), so that it
+ * never hard-codes them. The kernel ELF carries the table in the section
+ * FORKSCOPE_KINFO_SECTION (not loaded): pairs of little-endian 32-bit words (key, value);
+ * the first pair is (FORKSCOPE_KINFO_MAGIC, number of pairs, this one included). Keys are
+ * only ever added; a reader skips keys it does not know.
+ */
+#define FORKSCOPE_KINFO_SECTION  ".forkscope_info"
+#define FORKSCOPE_KINFO_MAGIC    0x31494b46  /* "FKI1" in the file */
+/* SYMBOL(current_task): the struct task_struct * of the running task. */
+#define FORKSCOPE_KINFO_CURRENT_TASK      1
+/* OFFSET(task_struct.pid), .tgid, .comm; SIZE(task_struct.comm). */
+#define FORKSCOPE_KINFO_TASK_PID          2
+#define FORKSCOPE_KINFO_TASK_TGID         3
+#define FORKSCOPE_KINFO_TASK_COMM         4
+#define FORKSCOPE_KINFO_TASK_COMM_LEN     5
+
 #endif

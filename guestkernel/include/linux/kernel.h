@@ -21,8 +21,11 @@ int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 
 /* kernel/printk.c. A message may start with a level; it reaches the console when its
  * level <= console_loglevel (loglevel= on the command line; 7 shows everything). A
- * message without a level has MESSAGE_LOGLEVEL_DEFAULT. The boot lines tests rely on
- * (banner, self-check, exit) are at that level or more urgent. */
+ * message without a level has MESSAGE_LOGLEVEL_DEFAULT. The boot lines (banner, memory,
+ * drivers, self-check, "exit: status") are KERN_INFO, as in Linux: shown by default,
+ * hidden by "quiet", which keeps notices and anything more urgent (check=vm's summary
+ * is a notice; oopses, warnings and errors are more urgent). Per-event chatter (each
+ * exec, user faults, "Run ... as init process") is KERN_DEBUG. */
 #define KERN_EMERG   "<0>"
 #define KERN_ALERT   "<1>"
 #define KERN_CRIT    "<2>"
@@ -32,12 +35,15 @@ int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 #define KERN_INFO    "<6>"
 #define KERN_DEBUG   "<7>"
 #define MESSAGE_LOGLEVEL_DEFAULT 4
-#define CONSOLE_LOGLEVEL_DEFAULT 5     /* quiet: errors, warnings, notices */
+#define CONSOLE_LOGLEVEL_DEFAULT 6     /* everything but debug */
+#define CONSOLE_LOGLEVEL_QUIET   5     /* "quiet": notices, warnings, errors */
 
 int printk(const char *fmt, ...) __printf(1, 2);
 int vprintk(const char *fmt, va_list args);
 void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 extern int console_loglevel;
+/* Replays the messages printed before the command line was parsed (kernel/printk.c). */
+void console_enable(void);
 
 #define BUG_ON(cond) \
 	do { if (unlikely(cond)) panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond); } while (0)
