@@ -31,6 +31,24 @@ static inline long syscall6(long n, long a, long b, long c, long d, long e, long
 /* The C convention on top of the raw result: errors become errno and -1. */
 long __syscall_ret(long r);
 
+/* printf_fp.c: a floating-point value taken apart (value = mantissa * 2^exp2), and the
+ * conversions f F e E g G of it, padded to the width. */
+struct fp_value {
+	unsigned long long mantissa;
+	int exp2;
+	int negative, inf, nan;
+};
+struct fp_spec {
+	int left, plus, space, alt, zero; /* flags */
+	int width;
+	int precision; /* -1: none given */
+	char conv;
+};
+void __fp_from_double(struct fp_value *v, double x);
+void __fp_from_long_double(struct fp_value *v, long double x);
+void __format_fp(const struct fp_value *v, const struct fp_spec *sp,
+                 void (*emit)(void *ctx, const char *p, size_t n), void *ctx);
+
 /* start.c: called by crt0 before main. */
 void __libc_init(int argc, char **argv, char **envp);
 

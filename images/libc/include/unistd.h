@@ -49,6 +49,8 @@ void *sbrk(ptrdiff_t increment);
 
 unsigned int sleep(unsigned int seconds);
 int usleep(unsigned int usec);
+unsigned int alarm(unsigned int seconds); /* SIGALRM after that many seconds; 0 cancels */
+int pause(void);                          /* sleeps until a signal is caught: -1, EINTR */
 
 /* The raw Linux entry: syscall(SYS_write, 1, "x", 1). Returns -1 and sets errno on
  * error, like glibc's. */

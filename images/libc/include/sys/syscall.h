@@ -16,11 +16,14 @@
 #define __NR_time 13
 #define __NR_lseek 19
 #define __NR_getpid 20
+#define __NR_alarm 27
+#define __NR_pause 29
 #define __NR_kill 37
 #define __NR_mkdir 39
 #define __NR_rmdir 40
 #define __NR_dup 41
 #define __NR_pipe 42
+#define __NR_times 43
 #define __NR_brk 45
 #define __NR_ioctl 54
 #define __NR_fcntl 55
@@ -29,7 +32,10 @@
 #define __NR_getppid 64
 #define __NR_setrlimit 75
 #define __NR_getrlimit 76 /* old: clamps to 0x7fffffff; libc uses ugetrlimit */
+#define __NR_gettimeofday 78
 #define __NR_munmap 91
+#define __NR_setitimer 104
+#define __NR_getitimer 105
 #define __NR_wait4 114
 #define __NR_sigreturn 119 /* returns from a non-SA_SIGINFO signal frame */
 #define __NR_clone 120
@@ -57,12 +63,16 @@
 #define __NR_getegid32 202
 #define __NR_getdents64 220
 #define __NR_gettid 224
+#define __NR_tkill 238
 #define __NR_futex 240
 #define __NR_set_thread_area 243
 #define __NR_get_thread_area 244
 #define __NR_exit_group 252
 #define __NR_set_tid_address 258
 #define __NR_clock_gettime 265
+#define __NR_clock_getres 266
+#define __NR_clock_nanosleep 267
+#define __NR_tgkill 270
 #define __NR_pipe2 331
 
 #define SYS_exit __NR_exit
@@ -78,11 +88,14 @@
 #define SYS_time __NR_time
 #define SYS_lseek __NR_lseek
 #define SYS_getpid __NR_getpid
+#define SYS_alarm __NR_alarm
+#define SYS_pause __NR_pause
 #define SYS_kill __NR_kill
 #define SYS_mkdir __NR_mkdir
 #define SYS_rmdir __NR_rmdir
 #define SYS_dup __NR_dup
 #define SYS_pipe __NR_pipe
+#define SYS_times __NR_times
 #define SYS_brk __NR_brk
 #define SYS_ioctl __NR_ioctl
 #define SYS_fcntl __NR_fcntl
@@ -91,7 +104,10 @@
 #define SYS_getppid __NR_getppid
 #define SYS_setrlimit __NR_setrlimit
 #define SYS_getrlimit __NR_getrlimit
+#define SYS_gettimeofday __NR_gettimeofday
 #define SYS_munmap __NR_munmap
+#define SYS_setitimer __NR_setitimer
+#define SYS_getitimer __NR_getitimer
 #define SYS_wait4 __NR_wait4
 #define SYS_sigreturn __NR_sigreturn
 #define SYS_clone __NR_clone
@@ -119,12 +135,16 @@
 #define SYS_getegid32 __NR_getegid32
 #define SYS_getdents64 __NR_getdents64
 #define SYS_gettid __NR_gettid
+#define SYS_tkill __NR_tkill
 #define SYS_futex __NR_futex
 #define SYS_set_thread_area __NR_set_thread_area
 #define SYS_get_thread_area __NR_get_thread_area
 #define SYS_exit_group __NR_exit_group
 #define SYS_set_tid_address __NR_set_tid_address
 #define SYS_clock_gettime __NR_clock_gettime
+#define SYS_clock_getres __NR_clock_getres
+#define SYS_clock_nanosleep __NR_clock_nanosleep
+#define SYS_tgkill __NR_tgkill
 #define SYS_pipe2 __NR_pipe2
 
 #endif
