@@ -187,15 +187,21 @@ double exp2(double x)
 	return (double)exp2_x87(x);
 }
 
-/* e^x - 1 without the cancellation for small x: f2xm1 is exact there. */
+/* e^x - 1 without the cancellation for small x: for |x| < 1/2 its Taylor series (until
+ * the terms vanish in long double), not f2xm1, because emulated x87s (QEMU before 6.0,
+ * which Unicorn is) compute f2xm1(t) as pow(2, t) - 1 in double and lose the digits
+ * the subtraction cancels. */
 static long double expm1_x87(long double x)
 {
-	long double t = x * log2e();
-	if (t > -1 && t < 1) {
-		__asm__("f2xm1" : "+t"(t));
-		return t;
+	if (__builtin_fabsl(x) < 0.5L) {
+		long double sum = x, term = x;
+		for (int n = 2; n < 40 && term != 0; n++) {
+			term *= x / n;
+			sum += term;
+		}
+		return sum;
 	}
-	return exp2_x87(t) - 1;
+	return exp2_x87(x * log2e()) - 1;
 }
 
 double expm1(double x)
@@ -205,6 +211,27 @@ double expm1(double x)
 	return (double)expm1_x87(x);
 }
 
+/* The x87's answer to an invalid operation: the default NaN, whose sign bit is set
+ * (glibc's log(-1) prints as -nan for that reason). */
+static double invalid(void)
+{
+	volatile double zero = 0;
+	return zero / zero;
+}
+
+/* ln(1 + x) for |x| < 0.3 as 2 atanh(x / (2 + x)) = 2 (s + s^3/3 + s^5/5 + ...):
+ * |s| < 0.18, so 20 terms reach long double's precision, with no fyl2x (which the
+ * same emulators compute in double, losing the digits near 1). */
+static long double log1p_series(long double x)
+{
+	long double s = x / (2 + x), s2 = s * s, term = s, sum = s;
+	for (int k = 3; k < 60 && term != 0; k += 2) {
+		term *= s2;
+		sum += term / k;
+	}
+	return 2 * sum;
+}
+
 /* log base b of x, with ln(2)/log2(b) (fldln2, fldlg2 or 1) as the scale. */
 static double log_scaled(double x, long double scale)
 {
@@ -212,7 +239,7 @@ static double log_scaled(double x, long double scale)
 		return x;
 	if (x < 0) {
 		errno = EDOM;
-		return NAN;
+		return invalid();
 	}
 	if (x == 0) {
 		errno = ERANGE;
@@ -226,6 +253,8 @@ static double log_scaled(double x, long double scale)
 double log(double x)
 {
 	long double ln2;
+	if (x > 0.75 && x < 1.3)
+		return (double)log1p_series((long double)x - 1); /* x - 1 is exact here */
 	__asm__("fldln2" : "=t"(ln2));
 	return log_scaled(x, ln2);
 }
@@ -234,20 +263,19 @@ double log10(double x)
 {
 	long double lg2;
 	__asm__("fldlg2" : "=t"(lg2));
+	if (x < 0) { /* glibc's log10 gives a positive NaN here */
+		errno = EDOM;
+		return NAN;
+	}
 	return log_scaled(x, lg2);
 }
 
 double log2(double x) { return log_scaled(x, 1); }
 
-/* ln(1 + x): fyl2xp1 is accurate for |x| < 1 - sqrt(2)/2; beyond, 1 + x is exact enough. */
 double log1p(double x)
 {
-	if (x > -0.29 && x < 0.29) {
-		long double r, ln2;
-		__asm__("fldln2" : "=t"(ln2));
-		__asm__("fyl2xp1" : "=t"(r) : "0"((long double)x), "u"(ln2) : "st(1)");
-		return (double)r;
-	}
+	if (x > -0.3 && x < 0.3)
+		return (double)log1p_series(x);
 	return log(1 + (long double)x);
 }
 
@@ -284,7 +312,7 @@ double pow(double x, double y)
 	}
 	if (x < 0 && !is_integer(y)) {
 		errno = EDOM;
-		return NAN;
+		return invalid();
 	}
 	long double r;
 	if (is_integer(y) && __builtin_fabs(y) <= 65536) {
@@ -386,7 +414,7 @@ double sinh(double x)
 	if (isinf(x) || isnan(x))
 		return x;
 	long double u = expm1_x87(__builtin_fabsl(x));
-	long double r = (u + u / (u + 1)) / 2;
+	long double r = isinf(u) ? u : (u + u / (u + 1)) / 2;
 	return (double)(x < 0 ? -r : r);
 }
 

@@ -289,9 +289,12 @@ int vfprintf(FILE *restrict f, const char *restrict fmt, va_list ap)
 	s.file = f;
 	s.fill = 0;
 	s.count = 0;
+	flockfile(f); /* the whole output of one call stays together */
 	format(&s, fmt, ap);
 	drain(&s);
-	return ferror(f) ? -1 : (int)s.count;
+	int err = ferror(f);
+	funlockfile(f);
+	return err ? -1 : (int)s.count;
 }
 
 int vprintf(const char *restrict fmt, va_list ap)

@@ -175,10 +175,7 @@ char *getcwd(char *buf, size_t size)
 
 /* ---- processes ---- */
 
-pid_t fork(void)
-{
-	return RET(syscall0(SYS_fork));
-}
+/* fork is in pthread.c: with threads it holds malloc's and stdio's locks across. */
 
 int execve(const char *path, char *const argv[], char *const envp[])
 {

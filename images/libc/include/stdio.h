@@ -66,4 +66,17 @@ int vsnprintf(char *restrict s, size_t n, const char *restrict fmt, va_list ap);
 
 void perror(const char *s);
 
+/* Every call locks its stream (a thread's printf line is never split by another's);
+ * flockfile holds the lock across several calls. The _unlocked calls skip it. */
+void flockfile(FILE *f);
+int ftrylockfile(FILE *f);
+void funlockfile(FILE *f);
+int fgetc_unlocked(FILE *f);
+int getc_unlocked(FILE *f);
+int getchar_unlocked(void);
+int fputc_unlocked(int c, FILE *f);
+int putc_unlocked(int c, FILE *f);
+int putchar_unlocked(int c);
+size_t fwrite_unlocked(const void *restrict p, size_t size, size_t n, FILE *restrict f);
+
 #endif
