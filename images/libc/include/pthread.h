@@ -77,8 +77,8 @@ typedef struct {
 #define PTHREAD_STACK_MIN 16384
 #define PTHREAD_BARRIER_SERIAL_THREAD (-1)
 
-int pthread_create(pthread_t *restrict thread, const pthread_attr_t *restrict attr,
-                   void *(*start)(void *), void *restrict arg);
+int pthread_create(pthread_t *__restrict thread, const pthread_attr_t *__restrict attr,
+                   void *(*start)(void *), void *__restrict arg);
 int pthread_join(pthread_t thread, void **result);
 int pthread_detach(pthread_t thread);
 _Noreturn void pthread_exit(void *result);
@@ -86,7 +86,7 @@ pthread_t pthread_self(void);
 int pthread_equal(pthread_t a, pthread_t b);
 int pthread_once(pthread_once_t *once, void (*fn)(void));
 int pthread_kill(pthread_t thread, int sig);
-int pthread_sigmask(int how, const sigset_t *restrict set, sigset_t *restrict old);
+int pthread_sigmask(int how, const sigset_t *__restrict set, sigset_t *__restrict old);
 int pthread_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
 
 int pthread_attr_init(pthread_attr_t *attr);
@@ -94,25 +94,25 @@ int pthread_attr_destroy(pthread_attr_t *attr);
 int pthread_attr_setdetachstate(pthread_attr_t *attr, int state);
 int pthread_attr_getdetachstate(const pthread_attr_t *attr, int *state);
 int pthread_attr_setstacksize(pthread_attr_t *attr, size_t size);
-int pthread_attr_getstacksize(const pthread_attr_t *restrict attr, size_t *restrict size);
+int pthread_attr_getstacksize(const pthread_attr_t *__restrict attr, size_t *__restrict size);
 
-int pthread_mutex_init(pthread_mutex_t *restrict m, const pthread_mutexattr_t *restrict attr);
+int pthread_mutex_init(pthread_mutex_t *__restrict m, const pthread_mutexattr_t *__restrict attr);
 int pthread_mutex_destroy(pthread_mutex_t *m);
 int pthread_mutex_lock(pthread_mutex_t *m);
 int pthread_mutex_trylock(pthread_mutex_t *m);
-int pthread_mutex_timedlock(pthread_mutex_t *restrict m, const struct timespec *restrict abstime);
+int pthread_mutex_timedlock(pthread_mutex_t *__restrict m, const struct timespec *__restrict abstime);
 int pthread_mutex_unlock(pthread_mutex_t *m);
 int pthread_mutexattr_init(pthread_mutexattr_t *attr);
 int pthread_mutexattr_destroy(pthread_mutexattr_t *attr);
 int pthread_mutexattr_settype(pthread_mutexattr_t *attr, int type);
-int pthread_mutexattr_gettype(const pthread_mutexattr_t *restrict attr, int *restrict type);
+int pthread_mutexattr_gettype(const pthread_mutexattr_t *__restrict attr, int *__restrict type);
 int pthread_mutexattr_setpshared(pthread_mutexattr_t *attr, int pshared);
 
-int pthread_cond_init(pthread_cond_t *restrict c, const pthread_condattr_t *restrict attr);
+int pthread_cond_init(pthread_cond_t *__restrict c, const pthread_condattr_t *__restrict attr);
 int pthread_cond_destroy(pthread_cond_t *c);
-int pthread_cond_wait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m);
-int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m,
-                           const struct timespec *restrict abstime);
+int pthread_cond_wait(pthread_cond_t *__restrict c, pthread_mutex_t *__restrict m);
+int pthread_cond_timedwait(pthread_cond_t *__restrict c, pthread_mutex_t *__restrict m,
+                           const struct timespec *__restrict abstime);
 int pthread_cond_signal(pthread_cond_t *c);
 int pthread_cond_broadcast(pthread_cond_t *c);
 int pthread_condattr_init(pthread_condattr_t *attr);
@@ -120,7 +120,7 @@ int pthread_condattr_destroy(pthread_condattr_t *attr);
 int pthread_condattr_setclock(pthread_condattr_t *attr, clockid_t clock);
 int pthread_condattr_setpshared(pthread_condattr_t *attr, int pshared);
 
-int pthread_barrier_init(pthread_barrier_t *restrict b, const pthread_barrierattr_t *restrict attr,
+int pthread_barrier_init(pthread_barrier_t *__restrict b, const pthread_barrierattr_t *__restrict attr,
                          unsigned int count);
 int pthread_barrier_destroy(pthread_barrier_t *b);
 int pthread_barrier_wait(pthread_barrier_t *b);

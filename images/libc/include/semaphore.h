@@ -17,8 +17,8 @@ int sem_init(sem_t *sem, int pshared, unsigned int value);
 int sem_destroy(sem_t *sem);
 int sem_wait(sem_t *sem);
 int sem_trywait(sem_t *sem);
-int sem_timedwait(sem_t *restrict sem, const struct timespec *restrict abstime);
+int sem_timedwait(sem_t *__restrict sem, const struct timespec *__restrict abstime);
 int sem_post(sem_t *sem);
-int sem_getvalue(sem_t *restrict sem, int *restrict value);
+int sem_getvalue(sem_t *__restrict sem, int *__restrict value);
 
 #endif

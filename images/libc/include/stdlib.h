@@ -24,13 +24,13 @@ int atexit(void (*fn)(void));
 int atoi(const char *s);
 long atol(const char *s);
 long long atoll(const char *s);
-long strtol(const char *restrict s, char **restrict end, int base);
-unsigned long strtoul(const char *restrict s, char **restrict end, int base);
-long long strtoll(const char *restrict s, char **restrict end, int base);
-unsigned long long strtoull(const char *restrict s, char **restrict end, int base);
+long strtol(const char *__restrict s, char **__restrict end, int base);
+unsigned long strtoul(const char *__restrict s, char **__restrict end, int base);
+long long strtoll(const char *__restrict s, char **__restrict end, int base);
+unsigned long long strtoull(const char *__restrict s, char **__restrict end, int base);
 /* Correctly rounded (strtod.c); no strtold. */
-double strtod(const char *restrict s, char **restrict end);
-float strtof(const char *restrict s, char **restrict end);
+double strtod(const char *__restrict s, char **__restrict end);
+float strtof(const char *__restrict s, char **__restrict end);
 double atof(const char *s);
 
 int abs(int x);

@@ -23,9 +23,9 @@ struct itimerval {
 	struct timeval it_value;    /* time left; 0: disarmed */
 };
 
-int gettimeofday(struct timeval *restrict tv, void *restrict tz);
+int gettimeofday(struct timeval *__restrict tv, void *__restrict tz);
 int getitimer(int which, struct itimerval *value);
-int setitimer(int which, const struct itimerval *restrict value, struct itimerval *restrict old);
+int setitimer(int which, const struct itimerval *__restrict value, struct itimerval *__restrict old);
 
 #define timerisset(tv) ((tv)->tv_sec || (tv)->tv_usec)
 #define timerclear(tv) ((tv)->tv_sec = (tv)->tv_usec = 0)
