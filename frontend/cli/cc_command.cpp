@@ -39,7 +39,7 @@ struct CcPlan {
     std::vector<std::string> other_libs;   // -lNAME that is not part of our libc
     bool have_library_dir = false;         // some -LDIR given
     std::string output;
-    bool compile_only = false;             // -c: one source to one object file
+    bool compile_only = false;             // -c: each source to its object file
 };
 
 bool ends_with_any(const std::string& s, std::initializer_list<const char*> suffixes) {
@@ -110,15 +110,17 @@ Result<CcPlan> plan(const std::vector<std::string>& words) {
         }
     }
     if (p.sources.empty() && p.link_inputs.empty()) return make_error(ErrorKind::Usage, std::string("cc: no input files (") + kUsage + ")");
-    if (p.compile_only && (p.sources.size() != 1 || !p.link_inputs.empty()))
-        return make_error(ErrorKind::Usage, "cc: -c compiles exactly one source file");
+    if (p.compile_only && (p.sources.empty() || !p.link_inputs.empty()))
+        return make_error(ErrorKind::Usage, "cc: -c compiles source files only");
+    if (p.compile_only && p.sources.size() > 1 && !p.output.empty())
+        return make_error(ErrorKind::Usage, "cc: -o with -c names one object file: give one source file, or no -o");
     if (!p.other_libs.empty() && !p.have_library_dir)
         return make_error(ErrorKind::Usage,
                           "cc: " + p.other_libs.front() + ": forkscope cc links only the guest libc (it has the math, "
                           "time and pthread functions: -lm, -lpthread, -lrt need nothing); the host's libraries do "
                           "not run in the guest. For a library of your own built with forkscope cc, give its folder "
                           "with -L DIR (it links DIR/lib" + p.other_libs.front().substr(2) + ".a)");
-    if (p.output.empty()) p.output = p.compile_only ? object_name(p.sources.front()) : "a.out";
+    if (p.output.empty() && !p.compile_only) p.output = "a.out";
     return p;
 }
 
@@ -182,7 +184,12 @@ int cc(const std::vector<std::string>& words) {
 
     int status;
     if (p->compile_only) {
-        status = status_of(run_host_program(gcc_compile(libc->dir, *p, p->sources.front(), p->output)));
+        status = 0;
+        for (const std::string& src : p->sources) {  // as gcc -c: FILE.c to FILE.o unless -o
+            const std::string out = p->output.empty() ? object_name(src) : p->output;
+            status = status_of(run_host_program(gcc_compile(libc->dir, *p, src, out)));
+            if (status != 0) break;
+        }
     } else {
         auto objects_dir = make_temp_dir("cc");
         if (!objects_dir) {

@@ -560,8 +560,10 @@ class CcTest(ForkscopeTestCase):
         self.ws.write("compute.c", COMPUTE_C)
         self.assertExit(self.ws.cc("compute.c"), 0)
         self.assertTrue(os.access(self.ws.path("a.out"), os.X_OK))
-        self.assertExit(self.ws.cc("-c", "compute.c"), 0)
+        self.ws.write("exit.c", EXIT_C.replace("main", "exit_main"))
+        self.assertExit(self.ws.cc("-c", "compute.c", self.ws.path("exit.c")), 0)
         self.assertTrue(os.path.isfile(self.ws.path("compute.o")))
+        self.assertTrue(os.path.isfile(self.ws.path("exit.o")))
         native = run_native(self.ws.path("a.out"))
         self.assertEqual(native.returncode, 7)
         self.assertEqual(native.text, COMPUTE_OUT)
@@ -597,6 +599,7 @@ class CcTest(ForkscopeTestCase):
             ((src, "notes.txt", "-o", "x"), "notes.txt"),
             ((src, "-S", "-o", "x"), "-S"),
             (("-c", src, src, "-o", "x"), "-c"),
+            (("-c", self.ws.path("x.o")), "-c"),
         ]
         for args, needle in cases:
             with self.subTest(args=args):
