@@ -5,6 +5,7 @@
 # with an apt pin of priority 100: nothing else is upgraded from that suite.
 # qemu-user's qemu-i386 runs the guest programs "natively" for the tests when the
 # host's kernel cannot run i386 programs itself (tests/i386_runner.py).
+# scripts/fetch_i386.sh downloads (not installs) the i386 packages of tests/corpus.
 set -eu
 
 SUDO=""
@@ -48,3 +49,6 @@ if [ "$need_install" = 1 ]; then
     $SUDO apt-get install -y -q --no-install-recommends -t trixie libunicorn-dev
 fi
 pkg-config --atleast-version=2.1.0 unicorn || { echo "setup: libunicorn-dev >= 2.1.0 is required" >&2; exit 1; }
+
+# The real-program tests' i386 material (musl, BusyBox) from Debian: .deps/i386.
+"$(dirname "$0")/fetch_i386.sh"
