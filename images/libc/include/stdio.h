@@ -72,6 +72,7 @@ int vfscanf(FILE *__restrict f, const char *__restrict fmt, va_list ap);
 int vsscanf(const char *__restrict s, const char *__restrict fmt, va_list ap);
 
 void perror(const char *s);
+int rename(const char *old, const char *new);
 
 /* Every call locks its stream (a thread's printf line is never split by another's);
  * flockfile holds the lock across several calls. The _unlocked calls skip it. */

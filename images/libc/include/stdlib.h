@@ -45,6 +45,11 @@ void *bsearch(const void *key, const void *base, size_t n, size_t size,
 
 char *getenv(const char *name);
 
+/* The template's last six characters, XXXXXX, become a name that did not exist: a new
+ * directory (mode 0700) or file (0600, opened O_RDWR | O_CREAT | O_EXCL). */
+char *mkdtemp(char *template);
+int mkstemp(char *template);
+
 int rand(void);
 void srand(unsigned int seed);
 

@@ -66,6 +66,8 @@ int stat(const char *__restrict path, struct stat *__restrict st);
 int lstat(const char *__restrict path, struct stat *__restrict st);
 int fstat(int fd, struct stat *st);
 int mkdir(const char *path, mode_t mode);
+int chmod(const char *path, mode_t mode);
+int fchmod(int fd, mode_t mode);
 mode_t umask(mode_t mask);
 
 #endif
