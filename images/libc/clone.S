@@ -40,9 +40,9 @@ clone:
 	cmpl $-4095, %eax
 	jae 1f
 	ret
-1:	negl %eax
-	movl %eax, errno
-	movl $-1, %eax
+1:	pushl %eax
+	call __syscall_ret	/* errno (per thread) = -eax; returns -1 */
+	addl $4, %esp
 	ret
 
 2:	xorl %ebp, %ebp		/* outermost frame of the new task */
@@ -53,5 +53,21 @@ clone:
 	int $0x80
 	hlt
 	.size clone, . - clone
+
+/* void __unmap_and_exit(void *map, size_t size): a detached thread frees its own stack
+ * and exits. Once munmap returns, the stack is gone, so everything after it lives in
+ * registers only. */
+	.globl __unmap_and_exit
+	.type __unmap_and_exit, @function
+__unmap_and_exit:
+	movl 4(%esp), %ebx
+	movl 8(%esp), %ecx
+	movl $91, %eax		/* munmap */
+	int $0x80
+	xorl %ebx, %ebx
+	movl $1, %eax		/* exit: this thread only */
+	int $0x80
+	hlt
+	.size __unmap_and_exit, . - __unmap_and_exit
 
 	.section .note.GNU-stack, "", @progbits

@@ -6,7 +6,11 @@
 
 #include "internal.h"
 
-int errno;
+/* errno is per thread: the calling thread's descriptor holds it (pthread.c). */
+int *__errno_location(void)
+{
+	return &__pthread_self()->errno_value;
+}
 
 long __syscall_ret(long r)
 {

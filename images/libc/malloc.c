@@ -18,6 +18,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "internal.h"
+
 #define ALIGN 16
 #define HEAP_GROW (64 * 1024)
 #define MMAP_THRESHOLD (128 * 1024)
@@ -108,7 +110,7 @@ static void *map_block(size_t need)
 	return h + 1;
 }
 
-void *malloc(size_t n)
+static void *malloc_unlocked(size_t n)
 {
 	if (n > SIZE_MAX / 2) {
 		errno = ENOMEM;
@@ -145,10 +147,8 @@ void *malloc(size_t n)
 	}
 }
 
-void free(void *p)
+static void free_unlocked(void *p)
 {
-	if (!p)
-		return;
 	struct header *h = (struct header *)p - 1;
 	if (h->tag == TAG_MMAP) {
 		h->tag = 0;
@@ -160,6 +160,42 @@ void free(void *p)
 	} else {
 		corrupt("free of a pointer malloc did not return", p);
 	}
+}
+
+/* One lock for the heap, taken only once the program has threads. */
+static int heap_lock;
+
+void *malloc(size_t n)
+{
+	if (!__threaded)
+		return malloc_unlocked(n);
+	__lock(&heap_lock);
+	void *p = malloc_unlocked(n);
+	__unlock(&heap_lock);
+	return p;
+}
+
+void free(void *p)
+{
+	if (!p)
+		return;
+	if (!__threaded) {
+		free_unlocked(p);
+		return;
+	}
+	__lock(&heap_lock);
+	free_unlocked(p);
+	__unlock(&heap_lock);
+}
+
+void __malloc_fork(int phase)
+{
+	if (phase == FORK_PREPARE)
+		__lock(&heap_lock);
+	else if (phase == FORK_PARENT)
+		__unlock(&heap_lock);
+	else
+		heap_lock = 0; /* the child's only thread held it */
 }
 
 void *calloc(size_t n, size_t size)

@@ -1,13 +1,16 @@
 /* printf.c: the printf family. One formatter writes into a "sink": either a string
  * (snprintf: keep what fits, count everything) or a stream (collect a chunk, hand it
  * to fwrite). Conversions: d i u o x X c s p %, flags - + space # 0, width and
- * precision (also as *), length hh h l ll z j t. No floating point. */
+ * precision (also as *), length hh h l ll z j t; floating point f F e E g G (with L for
+ * long double) in printf_fp.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "internal.h"
 
 struct sink {
 	char *str;         /* string sink: destination ... */
@@ -112,7 +115,12 @@ static void put_text(struct sink *s, const struct spec *sp, const char *text, si
 		pad(s, ' ', sp->width - (int)n);
 }
 
-enum length { LEN_HH, LEN_H, LEN_INT, LEN_L, LEN_LL, LEN_Z, LEN_J, LEN_T };
+enum length { LEN_HH, LEN_H, LEN_INT, LEN_L, LEN_LL, LEN_Z, LEN_J, LEN_T, LEN_LD };
+
+static void emit_fp(void *ctx, const char *p, size_t n)
+{
+	emit(ctx, p, n);
+}
 
 static void format(struct sink *s, const char *fmt, va_list ap)
 {
@@ -170,6 +178,7 @@ static void format(struct sink *s, const char *fmt, va_list ap)
 		} else if (*fmt == 'z') { len = LEN_Z; fmt++; }
 		else if (*fmt == 'j') { len = LEN_J; fmt++; }
 		else if (*fmt == 't') { len = LEN_T; fmt++; }
+		else if (*fmt == 'L') { len = LEN_LD; fmt++; }
 
 		char conv = *fmt;
 		if (conv)
@@ -231,6 +240,17 @@ static void format(struct sink *s, const char *fmt, va_list ap)
 			put_text(s, &sp, str, n);
 			break;
 		}
+		case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': {
+			struct fp_value v;
+			struct fp_spec fs = { sp.left, sp.plus, sp.space, sp.alt, sp.zero,
+			                      sp.width, sp.precision, conv };
+			if (len == LEN_LD)
+				__fp_from_long_double(&v, va_arg(ap, long double));
+			else
+				__fp_from_double(&v, va_arg(ap, double));
+			__format_fp(&v, &fs, emit_fp, s);
+			break;
+		}
 		case '%':
 			emit(s, "%", 1);
 			break;
@@ -269,9 +289,12 @@ int vfprintf(FILE *restrict f, const char *restrict fmt, va_list ap)
 	s.file = f;
 	s.fill = 0;
 	s.count = 0;
+	flockfile(f); /* the whole output of one call stays together */
 	format(&s, fmt, ap);
 	drain(&s);
-	return ferror(f) ? -1 : (int)s.count;
+	int err = ferror(f);
+	funlockfile(f);
+	return err ? -1 : (int)s.count;
 }
 
 int vprintf(const char *restrict fmt, va_list ap)

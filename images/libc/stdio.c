@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "internal.h"
+
 #define F_READ 1      /* opened for reading */
 #define F_WRITE 2     /* opened for writing */
 #define F_EOF 4       /* end of file seen */
@@ -32,6 +34,9 @@ struct libc_file {
 	int unget;           /* a character pushed back by ungetc, or EOF */
 	unsigned char one;   /* the buffer of a stream that has none */
 	struct libc_file *next; /* every open stream, for fflush(NULL) */
+	int lock;            /* futex word (internal.h's __lock) ... */
+	struct pthread *owner; /* ... held by this thread ... */
+	int depth;           /* ... this many times (flockfile nests) */
 };
 
 static unsigned char stdin_buf[BUFSIZ], stdout_buf[BUFSIZ], stderr_buf[256];
@@ -54,6 +59,76 @@ FILE *const stdout = &stdout_file;
 FILE *const stderr = &stderr_file;
 
 static FILE *all_files = &stdin_file;
+static int files_lock; /* guards the all_files list */
+
+/* ---- locking: every call on a stream holds its lock, so that threads writing to one
+ * stream do not mix their bytes within a call (a printf's line stays whole). The lock
+ * is recursive: flockfile around several calls, or a signal handler's printf while the
+ * thread it interrupted is inside stdio (as before: unsafe, but no deadlock). ---- */
+
+void flockfile(FILE *f)
+{
+	struct pthread *self = __pthread_self();
+	if (f->owner == self) {
+		f->depth++;
+		return;
+	}
+	__lock(&f->lock);
+	f->owner = self;
+	f->depth = 1;
+}
+
+int ftrylockfile(FILE *f)
+{
+	struct pthread *self = __pthread_self();
+	int c = 0;
+	if (f->owner == self) {
+		f->depth++;
+		return 0;
+	}
+	if (!__atomic_compare_exchange_n(&f->lock, &c, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return -1;
+	f->owner = self;
+	f->depth = 1;
+	return 0;
+}
+
+void funlockfile(FILE *f)
+{
+	if (--f->depth == 0) {
+		f->owner = NULL;
+		__unlock(&f->lock);
+	}
+}
+
+/* fork: hold every lock across it; in the child, whose only thread held them, reset. */
+void __stdio_fork(int phase)
+{
+	if (phase == FORK_PREPARE) {
+		__lock(&files_lock);
+		for (FILE *f = all_files; f; f = f->next)
+			flockfile(f);
+	} else if (phase == FORK_PARENT) {
+		for (FILE *f = all_files; f; f = f->next)
+			funlockfile(f);
+		__unlock(&files_lock);
+	} else {
+		for (FILE *f = all_files; f; f = f->next) {
+			f->lock = 0;
+			f->owner = NULL;
+			f->depth = 0;
+		}
+		files_lock = 0;
+	}
+}
+
+#define LOCKED(f, type, call) \
+	do {                          \
+		flockfile(f);         \
+		type r_ = call;       \
+		funlockfile(f);       \
+		return r_;            \
+	} while (0)
 
 /* ---- opening and closing ---- */
 
@@ -99,8 +174,10 @@ FILE *fdopen(int fd, const char *mode)
 	f->buf = buf;
 	f->size = BUFSIZ;
 	f->unget = EOF;
+	__lock(&files_lock);
 	f->next = all_files;
 	all_files = f;
+	__unlock(&files_lock);
 	return f;
 }
 
@@ -126,12 +203,14 @@ int fclose(FILE *f)
 	int r = fflush(f);
 	if (close(f->fd) < 0)
 		r = EOF;
+	__lock(&files_lock);
 	for (FILE **p = &all_files; *p; p = &(*p)->next) {
 		if (*p == f) {
 			*p = f->next;
 			break;
 		}
 	}
+	__unlock(&files_lock);
 	if (f->flags & F_OWNBUF)
 		free(f->buf);
 	if (f->flags & F_OWNFILE)
@@ -233,19 +312,29 @@ static int end_put(FILE *f, int newline)
 	return 0;
 }
 
+static int fflush_unlocked(FILE *f)
+{
+	return f->wlen ? write_out(f) : 0;
+}
+
 int fflush(FILE *f)
 {
 	if (!f) {
 		int r = 0;
-		for (FILE *g = all_files; g; g = g->next)
+		__lock(&files_lock);
+		for (FILE *g = all_files; g; g = g->next) {
+			flockfile(g);
 			if (g->wlen && write_out(g) < 0)
 				r = EOF;
+			funlockfile(g);
+		}
+		__unlock(&files_lock);
 		return r;
 	}
-	return f->wlen ? write_out(f) : 0;
+	LOCKED(f, int, fflush_unlocked(f));
 }
 
-int fputc(int c, FILE *f)
+int fputc_unlocked(int c, FILE *f)
 {
 	unsigned char ch = (unsigned char)c;
 	if (put_bytes(f, &ch, 1) < 0 || end_put(f, ch == '\n') < 0)
@@ -253,10 +342,13 @@ int fputc(int c, FILE *f)
 	return ch;
 }
 
+int fputc(int c, FILE *f) { LOCKED(f, int, fputc_unlocked(c, f)); }
 int putc(int c, FILE *f) { return fputc(c, f); }
 int putchar(int c) { return fputc(c, stdout); }
+int putc_unlocked(int c, FILE *f) { return fputc_unlocked(c, f); }
+int putchar_unlocked(int c) { return fputc_unlocked(c, stdout); }
 
-int fputs(const char *restrict s, FILE *restrict f)
+static int fputs_unlocked(const char *restrict s, FILE *restrict f)
 {
 	size_t n = strlen(s);
 	if (put_bytes(f, s, n) < 0 || end_put(f, memchr(s, '\n', n) != NULL) < 0)
@@ -264,7 +356,9 @@ int fputs(const char *restrict s, FILE *restrict f)
 	return 0;
 }
 
-int puts(const char *s)
+int fputs(const char *restrict s, FILE *restrict f) { LOCKED(f, int, fputs_unlocked(s, f)); }
+
+static int puts_unlocked(const char *s)
 {
 	if (put_bytes(stdout, s, strlen(s)) < 0 || put_bytes(stdout, "\n", 1) < 0 ||
 	    end_put(stdout, 1) < 0)
@@ -272,7 +366,9 @@ int puts(const char *s)
 	return 0;
 }
 
-size_t fwrite(const void *restrict p, size_t size, size_t n, FILE *restrict f)
+int puts(const char *s) { LOCKED(stdout, int, puts_unlocked(s)); }
+
+size_t fwrite_unlocked(const void *restrict p, size_t size, size_t n, FILE *restrict f)
 {
 	size_t bytes = size * n;
 	if (bytes == 0)
@@ -280,6 +376,11 @@ size_t fwrite(const void *restrict p, size_t size, size_t n, FILE *restrict f)
 	if (put_bytes(f, p, bytes) < 0 || end_put(f, memchr(p, '\n', bytes) != NULL) < 0)
 		return 0;
 	return n;
+}
+
+size_t fwrite(const void *restrict p, size_t size, size_t n, FILE *restrict f)
+{
+	LOCKED(f, size_t, fwrite_unlocked(p, size, n, f));
 }
 
 void perror(const char *s)
@@ -331,7 +432,7 @@ static int refill(FILE *f)
 	return (int)n;
 }
 
-int fgetc(FILE *f)
+int fgetc_unlocked(FILE *f)
 {
 	if (f->unget != EOF) {
 		int c = f->unget;
@@ -347,10 +448,13 @@ int fgetc(FILE *f)
 	return f->buf[f->rpos++];
 }
 
+int fgetc(FILE *f) { LOCKED(f, int, fgetc_unlocked(f)); }
 int getc(FILE *f) { return fgetc(f); }
 int getchar(void) { return fgetc(stdin); }
+int getc_unlocked(FILE *f) { return fgetc_unlocked(f); }
+int getchar_unlocked(void) { return fgetc_unlocked(stdin); }
 
-int ungetc(int c, FILE *f)
+static int ungetc_unlocked(int c, FILE *f)
 {
 	if (c == EOF || f->unget != EOF)
 		return EOF; /* one character of push-back, as the standard guarantees */
@@ -359,13 +463,15 @@ int ungetc(int c, FILE *f)
 	return f->unget;
 }
 
-char *fgets(char *restrict s, int size, FILE *restrict f)
+int ungetc(int c, FILE *f) { LOCKED(f, int, ungetc_unlocked(c, f)); }
+
+static char *fgets_unlocked(char *restrict s, int size, FILE *restrict f)
 {
 	int i = 0;
 	if (size <= 0)
 		return NULL;
 	while (i < size - 1) {
-		int c = fgetc(f);
+		int c = fgetc_unlocked(f);
 		if (c == EOF)
 			break;
 		s[i++] = (char)c;
@@ -378,17 +484,24 @@ char *fgets(char *restrict s, int size, FILE *restrict f)
 	return s;
 }
 
-size_t fread(void *restrict p, size_t size, size_t n, FILE *restrict f)
+char *fgets(char *restrict s, int size, FILE *restrict f) { LOCKED(f, char *, fgets_unlocked(s, size, f)); }
+
+static size_t fread_unlocked(void *restrict p, size_t size, size_t n, FILE *restrict f)
 {
 	unsigned char *d = p;
 	size_t want = size * n, got = 0;
 	if (want == 0)
 		return 0;
 	while (got < want) {
-		int c = fgetc(f); /* takes from the buffer; refills only when it runs dry */
+		int c = fgetc_unlocked(f); /* takes from the buffer; refills only when it runs dry */
 		if (c == EOF)
 			break;
 		d[got++] = (unsigned char)c;
 	}
 	return got / size;
+}
+
+size_t fread(void *restrict p, size_t size, size_t n, FILE *restrict f)
+{
+	LOCKED(f, size_t, fread_unlocked(p, size, n, f));
 }

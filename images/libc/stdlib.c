@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
 
 /* ---- leaving ---- */
 
@@ -263,4 +266,52 @@ int rand(void)
 void srand(unsigned int seed)
 {
 	rand_state = seed;
+}
+
+/* ---- temporary names ---- */
+
+/* Fills the template's XXXXXX from a counter mixed with the pid and the clock, and
+ * retries on EEXIST: make() creates the directory or file. */
+static int make_temp(char *template, int (*make)(const char *path))
+{
+	static unsigned int counter;
+	static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	size_t len = strlen(template);
+	if (len < 6 || strcmp(template + len - 6, "XXXXXX") != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (int attempt = 0; attempt < 1000; attempt++) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		unsigned long v = (unsigned long)ts.tv_nsec ^ ((unsigned long)getpid() << 16) ^
+		                  (++counter * 2654435761u);
+		for (int i = 0; i < 6; i++, v /= 62)
+			template[len - 6 + i] = letters[v % 62];
+		int r = make(template);
+		if (r >= 0 || errno != EEXIST)
+			return r;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+static int make_dir(const char *path)
+{
+	return mkdir(path, 0700);
+}
+
+static int make_file(const char *path)
+{
+	return open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+}
+
+char *mkdtemp(char *template)
+{
+	return make_temp(template, make_dir) < 0 ? NULL : template;
+}
+
+int mkstemp(char *template)
+{
+	return make_temp(template, make_file);
 }

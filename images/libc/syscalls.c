@@ -146,6 +146,56 @@ int unlink(const char *path)
 	return RET(syscall1(SYS_unlink, (long)path));
 }
 
+int link(const char *old, const char *new)
+{
+	return RET(syscall2(SYS_link, (long)old, (long)new));
+}
+
+int symlink(const char *target, const char *path)
+{
+	return RET(syscall2(SYS_symlink, (long)target, (long)path));
+}
+
+ssize_t readlink(const char *__restrict path, char *__restrict buf, size_t size)
+{
+	return RET(syscall3(SYS_readlink, (long)path, (long)buf, (long)size));
+}
+
+int rename(const char *old, const char *new)
+{
+	return RET(syscall2(SYS_rename, (long)old, (long)new));
+}
+
+int truncate(const char *path, off_t length)
+{
+	return RET(syscall2(SYS_truncate, (long)path, length));
+}
+
+int ftruncate(int fd, off_t length)
+{
+	return RET(syscall2(SYS_ftruncate, fd, length));
+}
+
+int fsync(int fd)
+{
+	return RET(syscall1(SYS_fsync, fd));
+}
+
+int access(const char *path, int mode)
+{
+	return RET(syscall2(SYS_access, (long)path, mode));
+}
+
+int chmod(const char *path, mode_t mode)
+{
+	return RET(syscall2(SYS_chmod, (long)path, (long)mode));
+}
+
+int fchmod(int fd, mode_t mode)
+{
+	return RET(syscall2(SYS_fchmod, fd, (long)mode));
+}
+
 mode_t umask(mode_t mask)
 {
 	return (mode_t)syscall1(SYS_umask, (long)mask); /* cannot fail */
@@ -175,10 +225,7 @@ char *getcwd(char *buf, size_t size)
 
 /* ---- processes ---- */
 
-pid_t fork(void)
-{
-	return RET(syscall0(SYS_fork));
-}
+/* fork is in pthread.c: with threads it holds malloc's and stdio's locks across. */
 
 int execve(const char *path, char *const argv[], char *const envp[])
 {

@@ -16,10 +16,11 @@ vfork:
 	cmpl $-4095, %eax	/* -4095..-1 is -errno */
 	jae 1f
 	jmp *%edx
-1:	negl %eax
-	movl %eax, errno
-	movl $-1, %eax
-	jmp *%edx
+1:	pushl %edx		/* failed: no child shares the stack, so a call is safe */
+	pushl %eax
+	call __syscall_ret	/* errno (per thread) = -eax; returns -1 */
+	addl $4, %esp
+	ret
 	.size vfork, . - vfork
 
 	.section .note.GNU-stack, "", @progbits

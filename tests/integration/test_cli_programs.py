@@ -359,7 +359,18 @@ class UserFileRefusedTest(ForkscopeTestCase):
                     break
             else:
                 self.skipTest("gcc -m32 cannot link a dynamic i386 program here:\n" + built.stderr)
-            self.refused(out, "dynamically linked (has PT_INTERP)", "-static")
+            line = self.refused(out, "dynamically linked (has PT_INTERP)", "forkscope cc prog.c -o prog")
+            # The hint's command, as written, makes a program that runs.
+            hint = line.split("build a static program with ", 1)[1]
+            words = [{"prog.c": src, "prog": d.path("prog")}.get(w, w) for w in hint.split()]
+            self.assertEqual(words[:2], ["forkscope", "cc"])
+            ws = CcWorkspace()
+            try:
+                self.assertExit(ws.cc(*words[2:]), 0)
+            finally:
+                ws.cleanup()
+            require_programs()
+            self.assertExit(forkscope("--rtc-time", RTC, d.path("prog")), 0)
 
     def test_object_file(self):
         ws = CcWorkspace()
@@ -531,12 +542,43 @@ class CcTest(ForkscopeTestCase):
         self.assertFalse(os.path.exists(self.ws.path("broken")))
 
     def test_the_images_flags_apply_and_yours_come_after(self):
-        # -Werror is one of the image's flags; -Wno-error after it wins.
+        # -Wall is one of the image's flags, -Werror is not (as with cc); -Werror after
+        # them makes the warning an error.
         src = self.ws.write("warn.c", "int main(void) { int unused; return 0; }\n")
-        self.assertEqual(self.ws.cc(src, "-o", self.ws.path("w")).returncode, 1)
-        built = self.ws.cc(src, "-o", self.ws.path("w"), "-Wno-error")
+        built = self.ws.cc(src, "-o", self.ws.path("w"))
         self.assertExit(built, 0)
         self.assertIn("unused", built.stderr)
+        self.assertEqual(self.ws.cc(src, "-o", self.ws.path("w"), "-Werror").returncode, 1)
+
+    def test_unused_main_parameters_build_quietly(self):
+        src = self.ws.write("args.c", "int main(int argc, char **argv) { return 0; }\n")
+        built = self.ws.cc(src, "-o", self.ws.path("args"))
+        self.assertExit(built, 0)
+        self.assertEqual(built.stderr, "")
+
+    def test_without_o_the_program_is_a_out_and_the_object_is_named_after_the_source(self):
+        self.ws.write("compute.c", COMPUTE_C)
+        self.assertExit(self.ws.cc("compute.c"), 0)
+        self.assertTrue(os.access(self.ws.path("a.out"), os.X_OK))
+        self.ws.write("exit.c", EXIT_C.replace("main", "exit_main"))
+        self.assertExit(self.ws.cc("-c", "compute.c", self.ws.path("exit.c")), 0)
+        self.assertTrue(os.path.isfile(self.ws.path("compute.o")))
+        self.assertTrue(os.path.isfile(self.ws.path("exit.o")))
+        native = run_native(self.ws.path("a.out"))
+        self.assertEqual(native.returncode, 7)
+        self.assertEqual(native.text, COMPUTE_OUT)
+
+    def test_libc_libraries_and_pthread_are_accepted_others_refused(self):
+        src = self.ws.write("m.c", "#include <math.h>\n#include <pthread.h>\n"
+                                   "int main(void) { return (int)sqrt(49.0) + (pthread_self() != 0); }\n")
+        built = self.ws.cc(src, "-lm", "-pthread", "-lpthread", "-lrt", "-lc", "-o", self.ws.path("m"))
+        self.assertExit(built, 0)
+        self.assertEqual(run_native(self.ws.path("m")).returncode, 8)
+        # A library that is not part of the libc: refused with the reason, not ignored
+        # and not taken from the host.
+        self.assertErrorLine(self.ws.cc(src, "-lcrypt", "-o", self.ws.path("x")), EXIT_USAGE,
+                             "-lcrypt", "links only the guest libc", "-L DIR")
+        self.assertFalse(os.path.exists(self.ws.path("x")))
 
     def test_host_headers_are_not_used(self):
         src = self.ws.write("host.c", "#include <linux/limits.h>\nint main(void) { return 0; }\n")
@@ -553,11 +595,11 @@ class CcTest(ForkscopeTestCase):
         src = self.ws.write("compute.c", COMPUTE_C)
         cases = [
             ((), "no input files"),
-            ((src,), "-o"),
             ((src, "-o"), "-o needs"),
             ((src, "notes.txt", "-o", "x"), "notes.txt"),
             ((src, "-S", "-o", "x"), "-S"),
             (("-c", src, src, "-o", "x"), "-c"),
+            (("-c", self.ws.path("x.o")), "-c"),
         ]
         for args, needle in cases:
             with self.subTest(args=args):
@@ -582,7 +624,8 @@ class CcTest(ForkscopeTestCase):
     def test_help(self):
         run = run_in([FORKSCOPE, "cc", "--help"])
         self.assertExit(run, 0)
-        self.assertIn("forkscope cc FILE.c... -o OUT", run.text)
+        self.assertIn("forkscope cc FILE.c... [-o OUT]", run.text)
+        self.assertIn("-lm, -lpthread", run.text)
 
 
 # ---- end to end: needs a guest kernel that runs programs --------------------------------

@@ -40,12 +40,9 @@ KNOWN_DIFFERENT = {
     ("tmpfile", "glibc"): "the root file system is read-only and has no /tmp",
     ("dirlist", "musl"): "the root file system is read-only and has no /tmp",
     ("tmpfile", "musl"): "the root file system is read-only and has no /tmp",
-    ("alarm", "forkscope-cc"): "the image's libc has no alarm() or pause()",
-    ("dirlist", "forkscope-cc"): "the image's libc has no mkdtemp() or symlink()",
-    ("floats", "forkscope-cc"): "the image's libc has no <math.h>",
-    ("threads", "forkscope-cc"): "the image's libc has no <pthread.h>",
-    ("timesleep", "forkscope-cc"): "the image's libc has no gettimeofday() or struct tm",
-    ("tmpfile", "forkscope-cc"): "the image's libc has no mkdtemp(), ftruncate() or rename()",
+    ("alarm", "forkscope-cc"): "the guest kernel has no alarm or pause system call: ENOSYS",
+    ("dirlist", "forkscope-cc"): "the root file system is read-only and has no /tmp",
+    ("tmpfile", "forkscope-cc"): "the root file system is read-only and has no /tmp",
 }
 
 _built = {}      # (program, toolchain) -> path, or Exception

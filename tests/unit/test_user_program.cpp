@@ -171,7 +171,8 @@ TEST(UserProgram, ProgramHeaderTable) {
 TEST(UserProgram, DynamicallyLinked) {
     TestElf e;
     e.phdrs.insert(e.phdrs.begin(), Phdr{kPtInterp, 0x300, 0x08048300, 0x13, 0x13, kPfR});
-    expect_refused(e.build(), "is dynamically linked (has PT_INTERP); build it with forkscope cc or -static");
+    expect_refused(e.build(), "is dynamically linked (has PT_INTERP) and the guest has no dynamic loader; "
+                              "build a static program with forkscope cc prog.c -o prog");
     e.type = 3;  // a PIE with an interpreter (gcc's default): the interpreter is the news
     expect_refused(e.build(), "dynamically linked");
 }

@@ -2,9 +2,9 @@
 #ifndef _ERRNO_H
 #define _ERRNO_H
 
-/* One global: programs are single-threaded for now. A threaded libc would make this
- * per-thread (e.g. through %gs and set_thread_area). */
-extern int errno;
+/* Per thread, as POSIX wants: each thread's descriptor holds its own (pthread.c). */
+int *__errno_location(void);
+#define errno (*__errno_location())
 
 #define EPERM 1          /* Operation not permitted */
 #define ENOENT 2         /* No such file or directory */

@@ -106,9 +106,9 @@ typedef struct ucontext {
 	sigset_t uc_sigmask;
 } ucontext_t;
 
-int sigaction(int sig, const struct sigaction *restrict act, struct sigaction *restrict oldact);
+int sigaction(int sig, const struct sigaction *__restrict act, struct sigaction *__restrict oldact);
 sighandler_t signal(int sig, sighandler_t handler);
-int sigprocmask(int how, const sigset_t *restrict set, sigset_t *restrict oldset);
+int sigprocmask(int how, const sigset_t *__restrict set, sigset_t *__restrict oldset);
 int sigpending(sigset_t *set);
 int sigsuspend(const sigset_t *mask);
 int kill(pid_t pid, int sig);

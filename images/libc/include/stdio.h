@@ -29,8 +29,8 @@ FILE *fopen(const char *path, const char *mode);
 FILE *fdopen(int fd, const char *mode);
 int fclose(FILE *f);
 int fflush(FILE *f); /* fflush(NULL) flushes every open stream */
-int setvbuf(FILE *restrict f, char *restrict buf, int mode, size_t size);
-void setbuf(FILE *restrict f, char *restrict buf);
+int setvbuf(FILE *__restrict f, char *__restrict buf, int mode, size_t size);
+void setbuf(FILE *__restrict f, char *__restrict buf);
 int fileno(FILE *f);
 int feof(FILE *f);
 int ferror(FILE *f);
@@ -40,30 +40,51 @@ int fgetc(FILE *f);
 int getc(FILE *f);
 int getchar(void);
 int ungetc(int c, FILE *f);
-char *fgets(char *restrict s, int size, FILE *restrict f);
-size_t fread(void *restrict p, size_t size, size_t n, FILE *restrict f);
+char *fgets(char *__restrict s, int size, FILE *__restrict f);
+size_t fread(void *__restrict p, size_t size, size_t n, FILE *__restrict f);
 
 int fputc(int c, FILE *f);
 int putc(int c, FILE *f);
 int putchar(int c);
-int fputs(const char *restrict s, FILE *restrict f);
+int fputs(const char *__restrict s, FILE *__restrict f);
 int puts(const char *s);
-size_t fwrite(const void *restrict p, size_t size, size_t n, FILE *restrict f);
+size_t fwrite(const void *__restrict p, size_t size, size_t n, FILE *__restrict f);
 
-int printf(const char *restrict fmt, ...) __attribute__((format(printf, 1, 2)));
-int fprintf(FILE *restrict f, const char *restrict fmt, ...)
+int printf(const char *__restrict fmt, ...) __attribute__((format(printf, 1, 2)));
+int fprintf(FILE *__restrict f, const char *__restrict fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-int dprintf(int fd, const char *restrict fmt, ...) __attribute__((format(printf, 2, 3)));
-int sprintf(char *restrict s, const char *restrict fmt, ...)
+int dprintf(int fd, const char *__restrict fmt, ...) __attribute__((format(printf, 2, 3)));
+int sprintf(char *__restrict s, const char *__restrict fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-int snprintf(char *restrict s, size_t n, const char *restrict fmt, ...)
+int snprintf(char *__restrict s, size_t n, const char *__restrict fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-int vprintf(const char *restrict fmt, va_list ap);
-int vfprintf(FILE *restrict f, const char *restrict fmt, va_list ap);
-int vdprintf(int fd, const char *restrict fmt, va_list ap);
-int vsprintf(char *restrict s, const char *restrict fmt, va_list ap);
-int vsnprintf(char *restrict s, size_t n, const char *restrict fmt, va_list ap);
+int vprintf(const char *__restrict fmt, va_list ap);
+int vfprintf(FILE *__restrict f, const char *__restrict fmt, va_list ap);
+int vdprintf(int fd, const char *__restrict fmt, va_list ap);
+int vsprintf(char *__restrict s, const char *__restrict fmt, va_list ap);
+int vsnprintf(char *__restrict s, size_t n, const char *__restrict fmt, va_list ap);
+
+int scanf(const char *__restrict fmt, ...) __attribute__((format(scanf, 1, 2)));
+int fscanf(FILE *__restrict f, const char *__restrict fmt, ...) __attribute__((format(scanf, 2, 3)));
+int sscanf(const char *__restrict s, const char *__restrict fmt, ...) __attribute__((format(scanf, 2, 3)));
+int vscanf(const char *__restrict fmt, va_list ap);
+int vfscanf(FILE *__restrict f, const char *__restrict fmt, va_list ap);
+int vsscanf(const char *__restrict s, const char *__restrict fmt, va_list ap);
 
 void perror(const char *s);
+int rename(const char *old, const char *new);
+
+/* Every call locks its stream (a thread's printf line is never split by another's);
+ * flockfile holds the lock across several calls. The _unlocked calls skip it. */
+void flockfile(FILE *f);
+int ftrylockfile(FILE *f);
+void funlockfile(FILE *f);
+int fgetc_unlocked(FILE *f);
+int getc_unlocked(FILE *f);
+int getchar_unlocked(void);
+int fputc_unlocked(int c, FILE *f);
+int putc_unlocked(int c, FILE *f);
+int putchar_unlocked(int c);
+size_t fwrite_unlocked(const void *__restrict p, size_t size, size_t n, FILE *__restrict f);
 
 #endif

@@ -24,10 +24,14 @@ int atexit(void (*fn)(void));
 int atoi(const char *s);
 long atol(const char *s);
 long long atoll(const char *s);
-long strtol(const char *restrict s, char **restrict end, int base);
-unsigned long strtoul(const char *restrict s, char **restrict end, int base);
-long long strtoll(const char *restrict s, char **restrict end, int base);
-unsigned long long strtoull(const char *restrict s, char **restrict end, int base);
+long strtol(const char *__restrict s, char **__restrict end, int base);
+unsigned long strtoul(const char *__restrict s, char **__restrict end, int base);
+long long strtoll(const char *__restrict s, char **__restrict end, int base);
+unsigned long long strtoull(const char *__restrict s, char **__restrict end, int base);
+/* Correctly rounded (strtod.c); no strtold. */
+double strtod(const char *__restrict s, char **__restrict end);
+float strtof(const char *__restrict s, char **__restrict end);
+double atof(const char *s);
 
 int abs(int x);
 long labs(long x);
@@ -40,6 +44,11 @@ void *bsearch(const void *key, const void *base, size_t n, size_t size,
               int (*cmp)(const void *, const void *));
 
 char *getenv(const char *name);
+
+/* The template's last six characters, XXXXXX, become a name that did not exist: a new
+ * directory (mode 0700) or file (0600, opened O_RDWR | O_CREAT | O_EXCL). */
+char *mkdtemp(char *template);
+int mkstemp(char *template);
 
 int rand(void);
 void srand(unsigned int seed);

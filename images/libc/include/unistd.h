@@ -29,6 +29,17 @@ char *getcwd(char *buf, size_t size);
 int chdir(const char *path);
 int unlink(const char *path);
 int rmdir(const char *path);
+int link(const char *old, const char *new);
+int symlink(const char *target, const char *path);
+ssize_t readlink(const char *__restrict path, char *__restrict buf, size_t size);
+int truncate(const char *path, off_t length);
+int ftruncate(int fd, off_t length);
+int fsync(int fd);
+#define F_OK 0
+#define X_OK 1
+#define W_OK 2
+#define R_OK 4
+int access(const char *path, int mode);
 
 pid_t fork(void);
 pid_t vfork(void);
@@ -49,6 +60,8 @@ void *sbrk(ptrdiff_t increment);
 
 unsigned int sleep(unsigned int seconds);
 int usleep(unsigned int usec);
+unsigned int alarm(unsigned int seconds); /* SIGALRM after that many seconds; 0 cancels */
+int pause(void);                          /* sleeps until a signal is caught: -1, EINTR */
 
 /* The raw Linux entry: syscall(SYS_write, 1, "x", 1). Returns -1 and sets errno on
  * error, like glibc's. */

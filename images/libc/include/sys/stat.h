@@ -62,10 +62,12 @@ struct stat {
 #define st_mtime st_mtim.tv_sec
 #define st_ctime st_ctim.tv_sec
 
-int stat(const char *restrict path, struct stat *restrict st);
-int lstat(const char *restrict path, struct stat *restrict st);
+int stat(const char *__restrict path, struct stat *__restrict st);
+int lstat(const char *__restrict path, struct stat *__restrict st);
 int fstat(int fd, struct stat *st);
 int mkdir(const char *path, mode_t mode);
+int chmod(const char *path, mode_t mode);
+int fchmod(int fd, mode_t mode);
 mode_t umask(mode_t mask);
 
 #endif
