@@ -79,7 +79,10 @@ static int poll_initwait(struct poll_wqueues *w, unsigned int files)
 	if (!w->pt.max)
 		return 0;
 	w->pt.entries = kmalloc(w->pt.max * sizeof(struct poll_table_entry));
-	return w->pt.entries ? 0 : -ENOMEM;
+	if (!w->pt.entries)
+		return -ENOMEM;
+	current->poll_table = &w->pt;   /* check=vm counts its file references */
+	return 0;
 }
 
 static void poll_freewait(struct poll_wqueues *w)
@@ -94,6 +97,7 @@ static void poll_freewait(struct poll_wqueues *w)
 		local_irq_restore(flags);
 		fput(e->filp);
 	}
+	current->poll_table = NULL;
 	kfree(w->pt.entries);
 }
 

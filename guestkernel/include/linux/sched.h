@@ -64,6 +64,7 @@ struct thread_struct {
 struct files_struct;
 struct fs_struct;
 struct robust_list_head;
+struct poll_table_struct;
 
 /* Signal dispositions, shared by threads (CLONE_SIGHAND) and copied by fork. */
 struct sighand_struct {
@@ -133,6 +134,7 @@ struct task_struct {
 	struct vfork_done *vfork_done;     /* set while our vfork parent waits */
 	struct robust_list_head *robust_list;   /* set_robust_list: walked at exit */
 	int pdeath_signal;                 /* prctl(PR_SET_PDEATHSIG): sent when our parent dies */
+	struct poll_table_struct *poll_table;   /* while in poll/select: its file references */
 	char comm[TASK_COMM_LEN];          /* executable name (exec, PR_SET_NAME) */
 	char exec_path[128];               /* the path execve ran (init reports it) */
 };
