@@ -40,7 +40,8 @@ TRAILER_RE = re.compile(r"(?:check=vm: (\d+) system calls checked, (\d+) violati
 
 BIN = sorted(["cat", "clonetest", "echo", "exectest", "hello", "init", "libctest", "ls", "memtest", "notelf",
               "pipes", "segv", "sigtest", "sleep", "forktest", "cowtest", "kbench", "forkbench",
-              "vforktest", "forkbomb", "orphans", "waittest", "forkexec", "sh"])
+              "vforktest", "forkbomb", "orphans", "waittest", "forkexec", "sh",
+              "timetest", "polltest", "systest", "mmtest", "futextest"])
 
 
 class Boot:
