@@ -28,10 +28,15 @@ struct itimerval {
 	struct timeval it_interval, it_value;
 };
 
-/* The first jiffy at which CLOCK_MONOTONIC has reached ns. */
+/* The first jiffy at which CLOCK_MONOTONIC has reached ns, or, for a deadline further
+ * away than a timer can wait (jiffies are 32 bits), a jiffy on the way there. */
 static unsigned long ns_to_jiffies_at(s64 ns)
 {
-	return (unsigned long)((ns + NSEC_PER_TICK - 1) / NSEC_PER_TICK);
+	s64 j = (ns + NSEC_PER_TICK - 1) / NSEC_PER_TICK;
+
+	if (j - (s64)jiffies > 0x3fffffff)
+		return jiffies + 0x3fffffff;
+	return (unsigned long)j;
 }
 
 static void signal_process(int tgid, struct signal_struct *sig, int signo)
@@ -50,12 +55,16 @@ static void signal_process(int tgid, struct signal_struct *sig, int signo)
 static void it_real_fn(unsigned long data)
 {
 	struct signal_struct *sig = (struct signal_struct *)data;
-	s64 now;
+	s64 now = ktime_get_ns();
 
+	if (now < sig->it_real_deadline) {   /* a step of a long wait: not yet */
+		sig->real_timer.expires = ns_to_jiffies_at(sig->it_real_deadline);
+		add_timer(&sig->real_timer);
+		return;
+	}
 	signal_process(sig->it_real_tgid, sig, SIGALRM);
 	if (!sig->it_real_incr)
 		return;
-	now = ktime_get_ns();
 	sig->it_real_deadline += sig->it_real_incr;
 	if (sig->it_real_deadline <= now)   /* periods missed: skip to the next one ahead */
 		sig->it_real_deadline += ((now - sig->it_real_deadline) / sig->it_real_incr + 1) *
