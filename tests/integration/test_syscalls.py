@@ -10,16 +10,20 @@ run prints: tests/native/test_programs_native.py) with no violation; the native 
 the runner lists a deviation from Linux. The parts qemu-i386 does not do as Linux does
 run in the guest only, against the literal transcripts below: sigsuspend's ABI,
 FUTEX_WAIT with FUTEX_CLOCK_REALTIME, robust lists, and the calls that are ENOSYS on
-purpose. getrandom's bytes depend only on the CMOS clock at boot (--rtc-time).
+purpose. getrandom's bytes depend only on the CMOS clock at boot (--rtc-time). A
+program built against musl (when MUSL_ROOT has it) prints the same in the guest and
+natively.
 
 meson passes FORKSCOPE, KERNEL, INITRAMFS, PROGRAMS_DIR. Python 3 stdlib only.
 """
 
 import os
+import shutil
+import subprocess
 import unittest
 
 import i386_runner  # tests/, on PYTHONPATH
-from forkscope_testlib import FORKSCOPE, KERNEL, Console, run_native
+from forkscope_testlib import FORKSCOPE, KERNEL, Console, TempDir, forkscope, run_native
 from test_programs import GUARD, RTC, ProgramCase, boot
 from test_programs_native import TRANSCRIPTS
 
@@ -101,6 +105,103 @@ class ConsolePoll(ProgramCase):
                       "polltest: read 11 bytes: hello poll\n", text)
         self.assertIn("check=vm: ", text)
         self.assertIn(" 0 violations\n", text)
+
+
+# A program built against musl (Debian's musl-dev:i386, unpacked under MUSL_ROOT): the
+# calls musl makes for these functions, none of which sleeps.
+MUSL_ROOT = os.environ.get("MUSL_ROOT", "/tmp/debs/root")
+MUSL_C = r"""/* A musl program: the calls musl makes for poll, select, clocks, uname, groups,
+ * getrandom and prctl, none of which sleeps. */
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/select.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include <errno.h>
+#include <grp.h>
+
+int main(void)
+{
+	struct utsname u;
+	struct timespec t;
+	int p[2];
+	unsigned char r[16];
+	char name[16];
+	gid_t g[4];
+
+	uname(&u);
+	printf("sysname %s\n", u.sysname);
+	printf("clock_gettime %s\n", clock_gettime(CLOCK_MONOTONIC, &t) == 0 ? "ok" : strerror(errno));
+	pipe(p);
+	write(p[1], "x", 1);
+	struct pollfd ps[2] = { { p[0], POLLIN, 0 }, { p[1], POLLOUT, 0 } };
+	int n = poll(ps, 2, 0);
+	printf("poll %d %d %d\n", n, ps[0].revents, ps[1].revents);
+	fd_set in;
+	FD_ZERO(&in);
+	FD_SET(p[0], &in);
+	struct timeval tv = { 0, 0 };
+	n = select(p[0] + 1, &in, NULL, NULL, &tv);
+	printf("select %d %d\n", n, FD_ISSET(p[0], &in));
+	printf("getrandom %zd\n", getrandom(r, sizeof(r), 0));
+	printf("prctl %d ", prctl(PR_SET_NAME, "musl-prog"));
+	prctl(PR_GET_NAME, name);
+	printf("%s\n", name);
+	n = setgroups(2, (gid_t[]){ 7, 3 });
+	printf("setgroups %d getgroups %d\n", n, getgroups(4, g));
+	printf("groups %u %u\n", g[0], g[1]);
+	return 0;
+}
+"""
+
+MUSL_OUTPUT = """\
+sysname Linux
+clock_gettime ok
+poll 2 1 4
+select 1 1
+getrandom 16
+prctl 0 musl-prog
+setgroups 0 getgroups 2
+groups 3 7
+"""
+
+
+class MuslProgram(ProgramCase):
+    """The same musl program in the guest (check=vm) and natively."""
+
+    def build(self, d):
+        lib = os.path.join(MUSL_ROOT, "usr/lib/i386-linux-musl")
+        inc = os.path.join(MUSL_ROOT, "usr/include/i386-linux-musl")
+        if not os.path.exists(os.path.join(lib, "libc.a")) or not shutil.which("gcc"):
+            raise unittest.SkipTest("no musl for i386 under %s (MUSL_ROOT)" % MUSL_ROOT)
+        gcc_inc = subprocess.run(["gcc", "-m32", "-print-file-name=include"], capture_output=True,
+                                 text=True, check=True).stdout.strip()
+        libgcc = subprocess.run(["gcc", "-m32", "-print-libgcc-file-name"], capture_output=True,
+                                text=True, check=True).stdout.strip()
+        src, obj, exe = d.write("m.c", MUSL_C.encode()), d.path("m.o"), d.path("muslprog")
+        subprocess.run(["gcc", "-m32", "-nostdinc", "-isystem", inc, "-isystem", gcc_inc, "-O2", "-c", src,
+                        "-o", obj], check=True)
+        subprocess.run(["ld", "-m", "elf_i386", "-static", "-o", exe, os.path.join(lib, "crt1.o"),
+                        os.path.join(lib, "crti.o"), obj, os.path.join(lib, "libc.a"), libgcc,
+                        os.path.join(lib, "crtn.o")], check=True)
+        return exe
+
+    def test_guest_and_native(self):
+        with TempDir() as d:
+            exe = self.build(d)
+            r = forkscope("--rtc-time", RTC, "--append", "check=vm", exe)
+            self.assertExit(r, 0)
+            text = r.text
+            self.assertIn("\nrtc: ", text, r.describe())
+            out = text[text.index("\n", text.index("\nrtc: ") + 1) + 1:]
+            self.assertEqual(out, MUSL_OUTPUT + "check=vm: 28 system calls checked, 0 violations\nexit: status 0\n",
+                             r.describe())
+            native = run_native(exe)
+            self.assertEqual(native.text, MUSL_OUTPUT, native.describe())
 
 
 class NativeTranscripts(unittest.TestCase):
