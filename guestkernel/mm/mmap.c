@@ -579,8 +579,12 @@ static unsigned long move_vma(struct mm_struct *mm, struct vm_area_struct *vma,
 	new->vm_start = new_addr;
 	new->vm_end = new_addr + new_len;
 	new->vm_next = NULL;
-	if (vma->vm_file)   /* the file bytes end at the same offset into the area */
-		new->vm_file_end = vma->vm_file_end <= old_addr ? new_addr :
+	/* A mapping that is file all through (mmap) stays so as it grows, as Linux maps
+	 * more of the file; one whose file bytes end inside it (a segment and its bss)
+	 * keeps them ending at the same offset. */
+	if (vma->vm_file)
+		new->vm_file_end = vma->vm_file_end >= vma->vm_end ? new_addr + new_len :
+				   vma->vm_file_end <= old_addr ? new_addr :
 				   new_addr + min(vma->vm_file_end - old_addr, new_len);
 	vma->vm_file = NULL;   /* the new VMA has its reference */
 	find_vma_prev(mm, old_addr, &prev);
@@ -666,6 +670,8 @@ long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len
 		return -EFAULT;
 	if (addr + old_len == vma->vm_end && vma_expandable(mm, vma, addr, new_len)) {
 		mm->total_vm += (new_len - old_len) >> PAGE_SHIFT;
+		if (vma->vm_file && vma->vm_file_end >= vma->vm_end)
+			vma->vm_file_end = addr + new_len;
 		vma->vm_end = addr + new_len;
 		return (long)addr;
 	}

@@ -3,6 +3,7 @@
  * MREMAP_FIXED, the errors). Each check prints one line; the transcript is Linux's.
  * (qemu-i386 differs in both calls: tests/i386_runner.py's DEVIATIONS.) */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -119,11 +120,36 @@ static void test_mremap(void)
 	check(raw(NR_mremap, m, PAGE, 2 * PAGE, MREMAP_MAYMOVE, 0) == -EFAULT, "mremap of unmapped memory: EFAULT");
 }
 
-int main(void)
+/* A private, writable mapping of a file (this program) moves with its written page
+ * and keeps mapping the file's bytes as it grows, moved or in place. */
+static void test_mremap_file(const char *self)
 {
+	int fd = open(self, O_RDONLY);
+	char *m = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	char *all = mmap(NULL, 8 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	char *block, *n;
+
+	m[0] = 'X';
+	block = mmap(m + 2 * PAGE, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	n = (char *)raw(NR_mremap, m, 2 * PAGE, 6 * PAGE, MREMAP_MAYMOVE, 0);
+	check(n != m && (long)n > 0 && n[0] == 'X' && memcmp(n + PAGE, all + PAGE, PAGE) == 0,
+	      "mremap MREMAP_MAYMOVE of a file mapping: the written page and the file's bytes move");
+	check(memcmp(n + 4 * PAGE, all + 4 * PAGE, PAGE) == 0, "the grown part maps the file further");
+	check((char *)raw(NR_mremap, n, 6 * PAGE, 7 * PAGE, 0, 0) == n && memcmp(n + 6 * PAGE, all + 6 * PAGE, PAGE) == 0,
+	      "grown in place: the file further still");
+	munmap(block, PAGE);
+	munmap(n, 7 * PAGE);
+	munmap(all, 8 * PAGE);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
 	setvbuf(stdout, NULL, _IONBF, 0);
 	test_madvise();
 	test_mremap();
+	test_mremap_file(argv[0]);
 	printf("mmtest: %s\n", failures ? "FAILED" : "all ok");
 	return failures ? 1 : 0;
 }

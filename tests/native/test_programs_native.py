@@ -422,6 +422,9 @@ mmtest: mremap to length 0: EINVAL: ok
 mmtest: mremap, unknown flag: EINVAL: ok
 mmtest: mremap of a range beyond its mapping: EFAULT: ok
 mmtest: mremap of unmapped memory: EFAULT: ok
+mmtest: mremap MREMAP_MAYMOVE of a file mapping: the written page and the file's bytes move: ok
+mmtest: the grown part maps the file further: ok
+mmtest: grown in place: the file further still: ok
 mmtest: all ok
 """,
     "futextest": """\
