@@ -286,6 +286,24 @@ static struct task_struct *find_process_by_pid(int pid)
 	return p && !(p->flags & PF_KTHREAD) && !p->exit_state ? p : NULL;
 }
 
+/* Every task is SCHED_OTHER with priority 0: there is one policy, round robin.
+ * (Setting another is not yet done: sched_setscheduler and sched_setparam.) */
+long sys_sched_getscheduler(int pid)
+{
+	if (pid < 0)
+		return -EINVAL;
+	return find_process_by_pid(pid) ? SCHED_OTHER : -ESRCH;
+}
+
+long sys_sched_getparam(int pid, int *param)
+{
+	if (!param || pid < 0)
+		return -EINVAL;
+	if (!find_process_by_pid(pid))
+		return -ESRCH;
+	return put_user(0, param);
+}
+
 /* The CPU mask is one unsigned long with bit 0 (CPU 0) set; the call returns the bytes
  * it wrote, as Linux's does. */
 long sys_sched_getaffinity(int pid, unsigned int len, unsigned long *user_mask_ptr)

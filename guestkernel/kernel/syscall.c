@@ -91,6 +91,8 @@ static const syscall_fn_t sys_call_table[NR_syscalls] = {
 	SYSCALL(145, sys_readv),
 	SYSCALL(146, sys_writev),
 	SYSCALL(147, sys_getsid),
+	SYSCALL(155, sys_sched_getparam),
+	SYSCALL(157, sys_sched_getscheduler),
 	SYSCALL(158, sys_sched_yield),
 	SYSCALL(159, sys_sched_get_priority_max),
 	SYSCALL(160, sys_sched_get_priority_min),

@@ -17,6 +17,8 @@
 #define NR_getgroups 205
 #define NR_setgroups 206
 #define NR_setuid32 213
+#define NR_sched_getparam 155
+#define NR_sched_getscheduler 157
 #define NR_sched_get_priority_max 159
 #define NR_sched_get_priority_min 160
 #define NR_sched_setaffinity 241
@@ -191,6 +193,12 @@ static void test_sched(void)
 	check(raw(NR_sched_get_priority_max, 0, 0, 0, 0, 0) == 0 && raw(NR_sched_get_priority_min, 0, 0, 0, 0, 0) == 0,
 	      "SCHED_OTHER priorities 0..0");
 	check(raw(NR_sched_get_priority_max, 42, 0, 0, 0, 0) == -EINVAL, "sched_get_priority_max, unknown policy: EINVAL");
+	int prio = 7;
+	check(raw(NR_sched_getscheduler, 0, 0, 0, 0, 0) == 0, "sched_getscheduler: SCHED_OTHER");
+	check(raw(NR_sched_getparam, 0, &prio, 0, 0, 0) == 0 && prio == 0, "sched_getparam: priority 0");
+	check(raw(NR_sched_getscheduler, -1, 0, 0, 0, 0) == -EINVAL, "sched_getscheduler(-1): EINVAL");
+	check(raw(NR_sched_getparam, 0, 0, 0, 0, 0) == -EINVAL, "sched_getparam, NULL: EINVAL");
+	check(raw(NR_sched_getparam, 999999, &prio, 0, 0, 0) == -ESRCH, "sched_getparam, no such pid: ESRCH");
 }
 
 /* Under forkscope: the calls that are ENOSYS on purpose (guestkernel/README.md). */

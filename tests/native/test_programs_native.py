@@ -391,6 +391,11 @@ systest: getcpu: CPU 0, node 0: ok
 systest: SCHED_FIFO priorities 1..99: ok
 systest: SCHED_OTHER priorities 0..0: ok
 systest: sched_get_priority_max, unknown policy: EINVAL: ok
+systest: sched_getscheduler: SCHED_OTHER: ok
+systest: sched_getparam: priority 0: ok
+systest: sched_getscheduler(-1): EINVAL: ok
+systest: sched_getparam, NULL: EINVAL: ok
+systest: sched_getparam, no such pid: ESRCH: ok
 systest: all ok
 """,
     "mmtest": """\

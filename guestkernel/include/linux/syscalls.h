@@ -179,6 +179,8 @@ long sys_getgroups16(int gidsetsize, u16 *grouplist);
 long sys_setgroups16(int gidsetsize, const u16 *grouplist);
 long sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4,
 	       unsigned long arg5);
+long sys_sched_getscheduler(int pid);
+long sys_sched_getparam(int pid, int *param);
 long sys_sched_get_priority_max(int policy);
 long sys_sched_get_priority_min(int policy);
 long sys_sched_getaffinity(int pid, unsigned int len, unsigned long *user_mask_ptr);
