@@ -5,8 +5,10 @@
  * sleep ("FUTEX_WAIT: sleep while *uaddr still holds val") or to wake sleepers
  * ("FUTEX_WAKE: wake up to n of them"). A sleeper is a futex_q on its own kernel stack,
  * linked on one of a few hashed queues, keyed by (mm, uaddr): the threads of a process
- * share the mm, so they meet on the same key. (Linux keys a futex in a MAP_SHARED page
- * by the page, so separate processes can meet too; that is not done here.)
+ * share the mm, so they meet on the same key. A futex without FUTEX_PRIVATE_FLAG in a
+ * MAP_SHARED mapping is keyed by its page frame and offset instead, as Linux keys it
+ * by the page, so that processes sharing the memory (after fork) meet too. (Linux also
+ * keeps private and shared futexes on private memory apart; here they meet.)
  *
  * The operations glibc's threads use: WAIT/WAKE and their _BITSET forms (a waiter
  * carries a 32-bit mask and a wake-up only takes waiters whose mask meets its own;
@@ -29,6 +31,7 @@
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/list.h>
+#include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/syscalls.h>
 #include <linux/time.h>
@@ -52,12 +55,18 @@
 #define FUTEX_TID_MASK   0x3fffffffu
 #define ROBUST_LIST_LIMIT 2048        /* entries walked at most: a cycle must end */
 
+/* What waiters and wakers meet on: (mm, address), or (page frame, offset) for a
+ * shared futex in shared memory. */
+struct futex_key {
+	void *ptr;                /* the mm, or the struct page */
+	unsigned long word;       /* the user address, or the offset in the page */
+};
+
 /* One sleeping waiter. */
 struct futex_q {
 	struct list_head list;    /* on its hash queue while it waits */
 	struct task_struct *task;
-	struct mm_struct *mm;     /* with uaddr: the key */
-	u32 *uaddr;
+	struct futex_key key;
 	u32 bitset;
 	bool woken;               /* set by a waker as it takes q off the queue */
 };
@@ -66,9 +75,14 @@ struct futex_q {
 
 static struct list_head futex_queues[FUTEX_HASH_SIZE];
 
-static struct list_head *futex_queue(struct mm_struct *mm, u32 *uaddr)
+static bool match_futex(const struct futex_key *a, const struct futex_key *b)
 {
-	unsigned long h = ((unsigned long)uaddr >> 2) ^ ((unsigned long)mm >> 6);
+	return a->ptr == b->ptr && a->word == b->word;
+}
+
+static struct list_head *futex_queue(const struct futex_key *key)
+{
+	unsigned long h = (key->word >> 2) ^ ((unsigned long)key->ptr >> 6);
 	struct list_head *q;
 
 	h ^= h >> 4;
@@ -86,17 +100,17 @@ static void wake_futex(struct futex_q *q)
 	wake_up_process(q->task);
 }
 
-/* Wakes up to nr_wake waiters on (mm, uaddr) whose bitset meets `bitset`, at least one
- * if any waits (as Linux does for 0); returns how many woke. */
-static int futex_wake_bitset(struct mm_struct *mm, u32 *uaddr, int nr_wake, u32 bitset)
+/* Wakes up to nr_wake waiters on key whose bitset meets `bitset`, at least one if any
+ * waits (as Linux does for 0); returns how many woke. */
+static int futex_wake_key(const struct futex_key *key, int nr_wake, u32 bitset)
 {
-	struct list_head *head = futex_queue(mm, uaddr);
+	struct list_head *head = futex_queue(key);
 	struct futex_q *q, *n;
 	unsigned long flags = local_irq_save();
 	int woken = 0;
 
 	list_for_each_entry_safe(q, n, head, list) {
-		if (q->mm != mm || q->uaddr != uaddr || !(q->bitset & bitset))
+		if (!match_futex(&q->key, key) || !(q->bitset & bitset))
 			continue;
 		wake_futex(q);
 		if (++woken >= nr_wake)
@@ -106,28 +120,61 @@ static int futex_wake_bitset(struct mm_struct *mm, u32 *uaddr, int nr_wake, u32 
 	return woken;
 }
 
-int futex_wake(struct mm_struct *mm, u32 *uaddr, int nr_wake)
+/*
+ * Linux's get_futex_key: a u32-aligned user address (-EINVAL), below the kernel
+ * (-EFAULT). A shared futex in a VM_SHARED area is keyed by its frame, which is
+ * brought in first if this mm does not map it yet (-EFAULT if it cannot be).
+ */
+static int get_futex_key(struct mm_struct *mm, u32 *uaddr, bool shared, struct futex_key *key)
 {
-	return futex_wake_bitset(mm, uaddr, nr_wake, FUTEX_BITSET_MATCH_ANY);
-}
+	unsigned long addr = (unsigned long)uaddr;
+	struct vm_area_struct *vma;
+	pte_t *pte;
+	u32 v;
 
-/* The key checks Linux's get_futex_key makes: a u32-aligned user address. */
-static int futex_key_ok(u32 *uaddr)
-{
-	if ((unsigned long)uaddr % sizeof(u32))
+	if (addr % sizeof(u32))
 		return -EINVAL;
 	if (!access_ok(uaddr, sizeof(u32)))
 		return -EFAULT;
-	if (!current->mm)
+	if (!mm)
 		return -EINVAL;
+	key->ptr = mm;
+	key->word = addr;
+	if (!shared)
+		return 0;
+	vma = find_vma(mm, addr);
+	if (!vma || vma->vm_start > addr || !(vma->vm_flags & VM_SHARED))
+		return 0;
+	pte = pte_lookup(mm, addr);
+	if (!pte || !pte_mapped(*pte)) {
+		if (get_user(v, uaddr))
+			return -EFAULT;
+		pte = pte_lookup(mm, addr);
+		if (!pte || !pte_mapped(*pte))
+			return -EFAULT;
+	}
+	key->ptr = pfn_to_page(pte_pfn(*pte));
+	key->word = addr & ~PAGE_MASK;
 	return 0;
+}
+
+/* For the kernel's own wake-ups (a thread's exit: clear_child_tid, robust lists),
+ * which Linux makes on shared keys. */
+int futex_wake(struct mm_struct *mm, u32 *uaddr, int nr_wake)
+{
+	struct futex_key key;
+
+	if (get_futex_key(mm, uaddr, true, &key))
+		return 0;
+	return futex_wake_key(&key, nr_wake, FUTEX_BITSET_MATCH_ANY);
 }
 
 /*
  * Sleeps while *uaddr == val, until a wake-up that matches bitset, a signal (-EINTR)
  * or, with a deadline (on `clock`; 0 = none), that time (-ETIMEDOUT).
  */
-static long futex_wait(u32 *uaddr, u32 val, bool timed, int clock, s64 deadline, u32 bitset)
+static long futex_wait(u32 *uaddr, bool shared, u32 val, bool timed, int clock, s64 deadline,
+		       u32 bitset)
 {
 	struct futex_q q;
 	unsigned long flags;
@@ -138,7 +185,7 @@ static long futex_wait(u32 *uaddr, u32 val, bool timed, int clock, s64 deadline,
 
 	if (!bitset)
 		return -EINVAL;
-	err = futex_key_ok(uaddr);
+	err = get_futex_key(current->mm, uaddr, shared, &q.key);
 	if (err)
 		return err;
 	if (get_user(uval, uaddr))
@@ -147,12 +194,10 @@ static long futex_wait(u32 *uaddr, u32 val, bool timed, int clock, s64 deadline,
 		return -EAGAIN;
 
 	q.task = current;
-	q.mm = current->mm;
-	q.uaddr = uaddr;
 	q.bitset = bitset;
 	q.woken = false;
 	flags = local_irq_save();
-	list_add_tail(&q.list, futex_queue(q.mm, uaddr));
+	list_add_tail(&q.list, futex_queue(&q.key));
 	local_irq_restore(flags);
 
 	for (;;) {
@@ -184,10 +229,10 @@ static long futex_wait(u32 *uaddr, u32 val, bool timed, int clock, s64 deadline,
 
 /* Wakes nr_wake waiters on uaddr1 and moves up to nr_requeue more to uaddr2 (bitsets
  * do not matter here); with cmpval, only while *uaddr1 still holds it (-EAGAIN). */
-static long futex_requeue(u32 *uaddr1, u32 *uaddr2, int nr_wake, int nr_requeue,
+static long futex_requeue(u32 *uaddr1, u32 *uaddr2, bool shared, int nr_wake, int nr_requeue,
 			  bool cmp, u32 cmpval)
 {
-	struct mm_struct *mm = current->mm;
+	struct futex_key key1, key2;
 	struct list_head *head1, *head2;
 	struct futex_q *q, *n;
 	unsigned long flags;
@@ -196,9 +241,9 @@ static long futex_requeue(u32 *uaddr1, u32 *uaddr2, int nr_wake, int nr_requeue,
 
 	if (nr_wake < 0 || nr_requeue < 0)
 		return -EINVAL;
-	err = futex_key_ok(uaddr1);
+	err = get_futex_key(current->mm, uaddr1, shared, &key1);
 	if (!err)
-		err = futex_key_ok(uaddr2);
+		err = get_futex_key(current->mm, uaddr2, shared, &key2);
 	if (err)
 		return err;
 	if (cmp) {
@@ -207,19 +252,19 @@ static long futex_requeue(u32 *uaddr1, u32 *uaddr2, int nr_wake, int nr_requeue,
 		if (curval != cmpval)
 			return -EAGAIN;
 	}
-	head1 = futex_queue(mm, uaddr1);
-	head2 = futex_queue(mm, uaddr2);
+	head1 = futex_queue(&key1);
+	head2 = futex_queue(&key2);
 	flags = local_irq_save();
 	list_for_each_entry_safe(q, n, head1, list) {
 		if (count - nr_wake >= nr_requeue)
 			break;
-		if (q->mm != mm || q->uaddr != uaddr1)
+		if (!match_futex(&q->key, &key1))
 			continue;
 		if (++count <= nr_wake) {
 			wake_futex(q);
 			continue;
 		}
-		q->uaddr = uaddr2;
+		q->key = key2;
 		if (head1 != head2)
 			list_move_tail(&q->list, head2);
 	}
@@ -235,16 +280,18 @@ static long futex_requeue(u32 *uaddr1, u32 *uaddr2, int nr_wake, int nr_requeue,
 #define FUTEX_OP_XOR  4
 #define FUTEX_OP_OPARG_SHIFT 8        /* with op: oparg is a shift count, 1 << oparg */
 
-static long futex_wake_op(u32 *uaddr1, u32 *uaddr2, int nr_wake, int nr_wake2, u32 encoded)
+static long futex_wake_op(u32 *uaddr1, u32 *uaddr2, bool shared, int nr_wake, int nr_wake2,
+			  u32 encoded)
 {
+	struct futex_key key1, key2;
 	int op = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15;
 	int oparg = (int)(encoded << 8) >> 20, cmparg = (int)(encoded << 20) >> 20;
 	int oldval, newval, ret;
 	bool hit;
 
-	ret = futex_key_ok(uaddr1);
+	ret = get_futex_key(current->mm, uaddr1, shared, &key1);
 	if (!ret)
-		ret = futex_key_ok(uaddr2);
+		ret = get_futex_key(current->mm, uaddr2, shared, &key2);
 	if (ret)
 		return ret;
 	if (encoded & (FUTEX_OP_OPARG_SHIFT << 28))
@@ -270,9 +317,9 @@ static long futex_wake_op(u32 *uaddr1, u32 *uaddr2, int nr_wake, int nr_wake2, u
 	}
 	if (put_user(newval, (int *)uaddr2))
 		return -EFAULT;
-	ret = futex_wake(current->mm, uaddr1, nr_wake);
+	ret = futex_wake_key(&key1, nr_wake, FUTEX_BITSET_MATCH_ANY);
 	if (hit)
-		ret += futex_wake(current->mm, uaddr2, nr_wake2);
+		ret += futex_wake_key(&key2, nr_wake2, FUTEX_BITSET_MATCH_ANY);
 	return ret;
 }
 
@@ -284,6 +331,8 @@ static long do_futex(u32 *uaddr, int op, u32 val, const void *utime, u32 *uaddr2
 		     bool time64)
 {
 	int cmd = op & FUTEX_CMD_MASK;
+	bool shared = !(op & FUTEX_PRIVATE_FLAG);
+	struct futex_key key;
 	int clock = (op & FUTEX_CLOCK_REALTIME) ? CLOCK_REALTIME : CLOCK_MONOTONIC;
 	s64 t = 0, now;
 	int err;
@@ -299,25 +348,28 @@ static long do_futex(u32 *uaddr, int op, u32 val, const void *utime, u32 *uaddr2
 	case FUTEX_WAIT:
 		/* Relative, measured on the chosen clock from now. */
 		clock_get_ns(clock, &now);
-		return futex_wait(uaddr, val, utime != NULL, clock, now + t, FUTEX_BITSET_MATCH_ANY);
+		return futex_wait(uaddr, shared, val, utime != NULL, clock, now + t,
+				  FUTEX_BITSET_MATCH_ANY);
 	case FUTEX_WAIT_BITSET:
-		return futex_wait(uaddr, val, utime != NULL, clock, t, val3);
+		return futex_wait(uaddr, shared, val, utime != NULL, clock, t, val3);
 	case FUTEX_WAKE:
 		val3 = FUTEX_BITSET_MATCH_ANY;
 		/* fall through */
 	case FUTEX_WAKE_BITSET:
 		if (!val3)
 			return -EINVAL;
-		err = futex_key_ok(uaddr);
+		err = get_futex_key(current->mm, uaddr, shared, &key);
 		if (err)
 			return err;
-		return futex_wake_bitset(current->mm, uaddr, (int)val, val3);
+		return futex_wake_key(&key, (int)val, val3);
 	case FUTEX_REQUEUE:
-		return futex_requeue(uaddr, uaddr2, (int)val, (int)(unsigned long)utime, false, 0);
+		return futex_requeue(uaddr, uaddr2, shared, (int)val, (int)(unsigned long)utime,
+				     false, 0);
 	case FUTEX_CMP_REQUEUE:
-		return futex_requeue(uaddr, uaddr2, (int)val, (int)(unsigned long)utime, true, val3);
+		return futex_requeue(uaddr, uaddr2, shared, (int)val, (int)(unsigned long)utime,
+				     true, val3);
 	case FUTEX_WAKE_OP:
-		return futex_wake_op(uaddr, uaddr2, (int)val, (int)(unsigned long)utime, val3);
+		return futex_wake_op(uaddr, uaddr2, shared, (int)val, (int)(unsigned long)utime, val3);
 	default:
 		return -ENOSYS;   /* FD (removed in Linux 2.6.26), the PI operations */
 	}

@@ -10,6 +10,8 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -229,6 +231,34 @@ static void test_wake_op(void)
 	      "FUTEX_WAKE_OP ADD 1, cmp EQ 0: both words' waiters woke, the second word is 1");
 }
 
+/* ---- a futex in shared memory, between processes ---- */
+
+static void test_shared_memory(void)
+{
+	int *shm = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct timespec t = { 0, 50 * MS };
+	long priv, shared;
+	int status;
+
+	shm[0] = 0;   /* the futex word */
+	shm[1] = 0;   /* the child says it is about to wait */
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct timespec guard = { 5, 0 };
+		__atomic_store_n(&shm[1], 1, __ATOMIC_SEQ_CST);
+		_exit(raw(NR_futex, &shm[0], FUTEX_WAIT, 0, &guard, 0, 0) == 0 ? 0 : 1);
+	}
+	while (!__atomic_load_n(&shm[1], __ATOMIC_SEQ_CST))
+		sched_yield();
+	nanosleep(&t, NULL);
+	priv = raw(NR_futex, &shm[0], FUTEX_WAKE | PRIVATE, 1, 0, 0, 0);
+	shared = raw(NR_futex, &shm[0], FUTEX_WAKE, 1, 0, 0, 0);
+	check(priv == 0, "MAP_SHARED word: FUTEX_WAKE_PRIVATE in the parent does not wake the child");
+	check(shared == 1 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "MAP_SHARED word: FUTEX_WAKE in the parent wakes the child's FUTEX_WAIT");
+	munmap(shm, 4096);
+}
+
 /* ---- "futextest forkscope": what qemu-i386 lacks ---- */
 
 struct robust_lock { unsigned int next; unsigned int word; };
@@ -305,6 +335,7 @@ int main(int argc, char **argv)
 	test_bitsets();
 	test_requeue();
 	test_wake_op();
+	test_shared_memory();
 	printf("futextest: %s\n", failures ? "FAILED" : "all ok");
 	return failures ? 1 : 0;
 }

@@ -464,6 +464,8 @@ futextest: FUTEX_CMP_REQUEUE wake 1, requeue 1, of three waiters: 2: ok
 futextest: then one waiter wakes on the second word, one on the first: ok
 futextest: all three waits returned 0: ok
 futextest: FUTEX_WAKE_OP ADD 1, cmp EQ 0: both words' waiters woke, the second word is 1: ok
+futextest: MAP_SHARED word: FUTEX_WAKE_PRIVATE in the parent does not wake the child: ok
+futextest: MAP_SHARED word: FUTEX_WAKE in the parent wakes the child's FUTEX_WAIT: ok
 futextest: all ok
 """,
     "forkexec": """\
