@@ -75,14 +75,17 @@ static void join(int i)
 		raw(NR_futex, &tids[i], FUTEX_WAIT, v, &guard, 0, 0);
 }
 
-/* Lets threads that said they are about to wait get to sleep. */
+/* Until n waiters sleep on word: FUTEX_REQUEUE of every waiter onto the same word
+ * moves nothing and returns how many there are (at most 5 s). */
 static volatile int arrived;
-static void settle(int n)
+static void settle_on(int *word, int n, int flags)
 {
-	struct timespec t = { 0, 50 * MS };
-	while (__atomic_load_n(&arrived, __ATOMIC_SEQ_CST) < n)
-		sched_yield();
-	nanosleep(&t, NULL);
+	struct timespec t = { 0, MS };
+	for (int i = 0; i < 5000; i++) {
+		if (raw(NR_futex, word, FUTEX_REQUEUE | flags, 0, 0x7fffffff, word, 0) >= n)
+			return;
+		nanosleep(&t, NULL);
+	}
 }
 
 static void test_single(void)
@@ -179,7 +182,7 @@ static void test_bitsets(void)
 	results[0] = results[1] = 99;
 	spawn(0, bitset_waiter, &a);
 	spawn(1, bitset_waiter, &b);
-	settle(2);
+	settle_on(&gate, 2, PRIVATE);
 	r2 = raw(NR_futex, &gate, WAKE_BITSET | PRIVATE, 10, 0, 0, 0x2);
 	r4 = raw(NR_futex, &gate, WAKE_BITSET | PRIVATE, 10, 0, 0, 0x4);
 	r1 = raw(NR_futex, &gate, FUTEX_WAKE | PRIVATE, 10, 0, 0, 0);
@@ -201,7 +204,7 @@ static void test_requeue(void)
 		results[i] = 99;
 		spawn(i, plain_waiter, &w[i]);
 	}
-	settle(3);
+	settle_on(&gate, 3, 0);
 	r = raw(NR_futex, &gate, FUTEX_CMP_REQUEUE, 1, 1, &gate2, 0);
 	on2 = raw(NR_futex, &gate2, FUTEX_WAKE, 10, 0, 0, 0);
 	on1 = raw(NR_futex, &gate, FUTEX_WAKE, 10, 0, 0, 0);
@@ -222,7 +225,8 @@ static void test_wake_op(void)
 	results[0] = results[1] = 99;
 	spawn(0, plain_waiter, &x);
 	spawn(1, plain_waiter, &y);
-	settle(2);
+	settle_on(&gate, 1, 0);
+	settle_on(&gate2, 1, 0);
 	/* ADD 1 to gate2; wake one on gate, and one on gate2 if gate2 was 0 (it was). */
 	r = raw(NR_futex, &gate, FUTEX_WAKE_OP, 1, 1, &gate2, (1 << 28) | (0 << 24) | (1 << 12) | 0);
 	join(0);
@@ -236,7 +240,6 @@ static void test_wake_op(void)
 static void test_shared_memory(void)
 {
 	int *shm = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	struct timespec t = { 0, 50 * MS };
 	long priv, shared;
 	int status;
 
@@ -250,7 +253,7 @@ static void test_shared_memory(void)
 	}
 	while (!__atomic_load_n(&shm[1], __ATOMIC_SEQ_CST))
 		sched_yield();
-	nanosleep(&t, NULL);
+	settle_on(&shm[0], 1, 0);
 	priv = raw(NR_futex, &shm[0], FUTEX_WAKE | PRIVATE, 1, 0, 0, 0);
 	shared = raw(NR_futex, &shm[0], FUTEX_WAKE, 1, 0, 0, 0);
 	check(priv == 0, "MAP_SHARED word: FUTEX_WAKE_PRIVATE in the parent does not wake the child");
