@@ -52,6 +52,11 @@ DEVIATIONS = {
                          "be loaded, where Linux loads a null selector", ("tlsblock sigreturn",)),
     "old-getrlimit": ("qemu-i386's old getrlimit (i386 system call 76) reads RLIM_INFINITY as "
                       "0xffffffff where Linux reads 0x7fffffff", ("forkbomb",)),
+    "madvise": ("qemu-i386 answers any madvise advice with 0, holes and unknown advice included, "
+                "and ignores MADV_WIPEONFORK and MADV_DONTFORK", ("mmtest",)),
+    "mremap": ("qemu-i386 keeps its own map of the guest's address space: a mapping cut short by "
+               "munmap does not grow in place again, and the move that follows crashes the program",
+               ("mmtest",)),
 }
 
 # Differences this module takes care of, so the programs' own behaviour is compared:

@@ -15,6 +15,7 @@
 #include <linux/errno.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/serial.h>
 #include <linux/string.h>
@@ -320,10 +321,24 @@ static long tty_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	return -ENOTTY;
 }
 
+/* Readable when a read would not wait (a whole line in canonical mode, or a ^D);
+ * output never waits. */
+static unsigned int tty_poll(struct file *f, poll_table *pt)
+{
+	struct tty_struct *tty = &console_tty;
+	unsigned int mask = POLLOUT | POLLWRNORM;
+
+	poll_wait(f, &tty->read_wait, pt);
+	if (tty_input_ready(tty))
+		mask |= POLLIN | POLLRDNORM;
+	return mask;
+}
+
 static const struct file_operations tty_fops = {
 	.read = tty_read,
 	.write = tty_write,
 	.ioctl = tty_ioctl,
+	.poll = tty_poll,
 };
 
 bool is_console_file(const struct file *f)

@@ -13,6 +13,7 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/pipe_fs_i.h>
+#include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -114,6 +115,29 @@ static long pipe_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	return -ENOTTY;
 }
 
+/* Readable with data in the pipe, hung up once no writer is left; writable while there
+ * is room, an error once no reader is left. */
+static unsigned int pipe_poll(struct file *f, poll_table *pt)
+{
+	struct pipe_inode_info *p = f->private_data;
+	unsigned int mask = 0;
+
+	poll_wait(f, &p->wait, pt);
+	if (f->f_mode & FMODE_READ) {
+		if (p->len)
+			mask |= POLLIN | POLLRDNORM;
+		if (!p->writers)
+			mask |= POLLHUP;
+	}
+	if (f->f_mode & FMODE_WRITE) {
+		if (p->len < PIPE_SIZE)
+			mask |= POLLOUT | POLLWRNORM;
+		if (!p->readers)
+			mask |= POLLERR;
+	}
+	return mask;
+}
+
 static void pipe_release(struct file *f)
 {
 	struct pipe_inode_info *p = f->private_data;
@@ -134,12 +158,14 @@ static const struct file_operations pipe_read_fops = {
 	.read = pipe_read,
 	.ioctl = pipe_ioctl,
 	.release = pipe_release,
+	.poll = pipe_poll,
 };
 
 static const struct file_operations pipe_write_fops = {
 	.write = pipe_write,
 	.ioctl = pipe_ioctl,
 	.release = pipe_release,
+	.poll = pipe_poll,
 };
 
 int do_pipe(struct file **files)

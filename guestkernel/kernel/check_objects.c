@@ -23,6 +23,7 @@
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -131,6 +132,11 @@ static void for_each_file_ref(void (*visit)(struct file *f, unsigned long *disti
 		for (vma = mm->mmap; vma; vma = vma->vm_next)
 			if (vma->vm_file)
 				visit(vma->vm_file, distinct);
+	/* A task in poll or select holds the files it waits on (fs/select.c). */
+	list_for_each_entry(t, &task_list, tasks)
+		if (t->poll_table)
+			for (fd = 0; fd < t->poll_table->nr; fd++)
+				visit(t->poll_table->entries[fd].filp, distinct);
 }
 
 static void count_file_ref(struct file *f, unsigned long *distinct)
@@ -151,7 +157,7 @@ static void check_file_ref(struct file *f, unsigned long *distinct)
 		return;
 	f->f_check_gen = 0;
 	if (f->f_count != f->f_check_refs)
-		vm_violation("file %p: f_count %d, %d descriptors and mappings refer to it",
+		vm_violation("file %p: f_count %d, %d descriptors, mappings and polls refer to it",
 			     (void *)f, f->f_count, f->f_check_refs);
 }
 

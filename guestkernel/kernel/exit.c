@@ -55,8 +55,10 @@ static void exit_sighand(struct task_struct *tsk)
 	if (tsk->sighand && --tsk->sighand->count == 0)
 		kmem_cache_free(sighand_cachep, tsk->sighand);
 	tsk->sighand = NULL;
-	if (tsk->signal && --tsk->signal->count == 0)
+	if (tsk->signal && --tsk->signal->count == 0) {
+		exit_itimers(tsk->signal);
 		kmem_cache_free(signal_cachep, tsk->signal);
+	}
 	tsk->signal = NULL;
 }
 
@@ -148,6 +150,10 @@ static void forget_original_parent(struct task_struct *father)
 	list_for_each_entry_safe(p, n, &father->children, sibling) {
 		list_del_init(&p->sibling);
 		p->real_parent = p->parent = reaper;
+		/* prctl(PR_SET_PDEATHSIG): the child asked to hear of its parent's death. */
+		if (p->pdeath_signal && !p->exit_state)
+			group_send_sig_info(p->pdeath_signal, &(struct ksiginfo){
+				.signo = p->pdeath_signal, .code = SI_USER, .pid = father->tgid }, p);
 		list_add_tail(&p->sibling, &reaper->children);
 		if (p->exit_state == EXIT_ZOMBIE && p->exit_signal != -1 && thread_group_empty(p) &&
 		    do_notify_parent(p, p->exit_signal))
@@ -228,6 +234,8 @@ void do_exit(long code)
 		tsk->signal->flags |= SIGNAL_GROUP_EXIT;
 		tsk->signal->group_exit_code = (int)code;
 	}
+	if (last_thread_exiting(tsk))
+		exit_itimers(tsk->signal);   /* no SIGALRM for a process that is gone */
 
 	exit_mm(tsk);
 	exit_files(tsk);

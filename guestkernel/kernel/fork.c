@@ -107,6 +107,7 @@ struct signal_struct *alloc_signal(void)
 		sig->count = 1;
 		init_waitqueue_head(&sig->wait_chldexit);
 		rlimit_init(sig);
+		itimers_init(sig);
 	}
 	return sig;
 }
@@ -214,6 +215,8 @@ void mm_release(struct task_struct *tsk, struct mm_struct *mm)
 {
 	struct vfork_done *vd = tsk->vfork_done;
 
+	if (tsk->robust_list)
+		exit_robust_list(tsk);
 	if (vd) {
 		tsk->vfork_done = NULL;
 		vd->done = 1;
@@ -263,6 +266,8 @@ static struct task_struct *dup_task_struct(struct task_struct *orig)
 	p->uid = orig->uid;
 	p->euid = orig->euid;
 	p->suid = orig->suid;
+	p->ngroups = orig->ngroups;
+	memcpy(p->groups, orig->groups, sizeof(p->groups));
 	p->user = orig->user;   /* charged by copy_process */
 	p->thread.tls_array[0] = orig->thread.tls_array[0];
 	p->thread.tls_array[1] = orig->thread.tls_array[1];
@@ -292,6 +297,8 @@ static int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 	mm->env_end = oldmm->env_end;
 	mm->mmap_base = oldmm->mmap_base;
 	for (mpnt = oldmm->mmap; mpnt; mpnt = mpnt->vm_next) {
+		if (mpnt->vm_flags & VM_DONTCOPY)
+			continue;
 		fault_site("dup_mmap");
 		tmp = vma_alloc();
 		if (!tmp) {
@@ -307,6 +314,8 @@ static int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 		pprev = &tmp->vm_next;
 		mm->map_count++;
 		mm->total_vm += (tmp->vm_end - tmp->vm_start) >> PAGE_SHIFT;
+		if (tmp->vm_flags & VM_WIPEONFORK)   /* the child's copy starts empty */
+			continue;
 		fault_site("copy_page_range");
 		retval = copy_page_range(mm, oldmm, tmp);
 		if (retval)
@@ -435,8 +444,10 @@ static void put_sighand(struct task_struct *p)
 
 static void put_signal(struct task_struct *p)
 {
-	if (--p->signal->count == 0)
+	if (--p->signal->count == 0) {
+		exit_itimers(p->signal);
 		kmem_cache_free(signal_cachep, p->signal);
+	}
 	p->signal = NULL;
 }
 

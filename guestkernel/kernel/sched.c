@@ -14,12 +14,14 @@
 #include <asm/irq.h>
 #include <asm/ptrace.h>
 #include <asm/traps.h>
+#include <asm/uaccess.h>
 #include <linux/errno.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/string.h>
+#include <linux/syscalls.h>
 #include <linux/timer.h>
 
 struct mm_struct init_mm = {
@@ -136,6 +138,8 @@ void scheduler_tick(bool user)
 		p->utime++;
 	else
 		p->stime++;
+	if (p != &init_task)
+		account_itimers(p, user);
 	if (p == &init_task) {
 		if (!list_empty(&runqueue))
 			set_tsk_need_resched(p);
@@ -241,4 +245,98 @@ void exit_to_user_mode(struct pt_regs *regs)
 		if ((current->tif & (TIF_SIGPENDING | TIF_RESTORE_SIGMASK)) || syscall_restart_pending(regs))
 			do_signal(regs);
 	}
+}
+
+/* ---- scheduling system calls: one CPU, one policy ---- */
+
+#define SCHED_OTHER 0
+#define SCHED_FIFO  1
+#define SCHED_RR    2
+#define SCHED_BATCH 3
+#define SCHED_IDLE  5
+#define SCHED_DEADLINE 6
+
+/* Linux's ranges: 1..99 for the real-time policies, 0 for the others. */
+long sys_sched_get_priority_max(int policy)
+{
+	switch (policy) {
+	case SCHED_FIFO: case SCHED_RR:
+		return 99;
+	case SCHED_OTHER: case SCHED_BATCH: case SCHED_IDLE: case SCHED_DEADLINE:
+		return 0;
+	}
+	return -EINVAL;
+}
+
+long sys_sched_get_priority_min(int policy)
+{
+	switch (policy) {
+	case SCHED_FIFO: case SCHED_RR:
+		return 1;
+	case SCHED_OTHER: case SCHED_BATCH: case SCHED_IDLE: case SCHED_DEADLINE:
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static struct task_struct *find_process_by_pid(int pid)
+{
+	struct task_struct *p = pid ? find_task_by_pid(pid) : current;
+
+	return p && !(p->flags & PF_KTHREAD) && !p->exit_state ? p : NULL;
+}
+
+/* Every task is SCHED_OTHER with priority 0: there is one policy, round robin.
+ * (Setting another is not yet done: sched_setscheduler and sched_setparam.) */
+long sys_sched_getscheduler(int pid)
+{
+	if (pid < 0)
+		return -EINVAL;
+	return find_process_by_pid(pid) ? SCHED_OTHER : -ESRCH;
+}
+
+long sys_sched_getparam(int pid, int *param)
+{
+	if (!param || pid < 0)
+		return -EINVAL;
+	if (!find_process_by_pid(pid))
+		return -ESRCH;
+	return put_user(0, param);
+}
+
+/* The CPU mask is one unsigned long with bit 0 (CPU 0) set; the call returns the bytes
+ * it wrote, as Linux's does. */
+long sys_sched_getaffinity(int pid, unsigned int len, unsigned long *user_mask_ptr)
+{
+	unsigned long mask = 1;
+
+	if (len * 8 < 1 || (len & (sizeof(unsigned long) - 1)))
+		return -EINVAL;
+	if (!find_process_by_pid(pid))
+		return -ESRCH;
+	if (put_user(mask, user_mask_ptr))
+		return -EFAULT;
+	return sizeof(mask);
+}
+
+/* Any mask that contains CPU 0 is accepted (it is the only CPU); one without is -EINVAL. */
+long sys_sched_setaffinity(int pid, unsigned int len, const unsigned long *user_mask_ptr)
+{
+	unsigned long mask = 0;
+
+	if (len && copy_from_user(&mask, user_mask_ptr, min(len, (unsigned int)sizeof(mask))))
+		return -EFAULT;
+	if (!find_process_by_pid(pid))
+		return -ESRCH;
+	return (mask & 1) ? 0 : -EINVAL;
+}
+
+long sys_getcpu(unsigned int *cpu, unsigned int *node, void *unused)
+{
+	(void)unused;
+	if (cpu && put_user(0u, cpu))
+		return -EFAULT;
+	if (node && put_user(0u, node))
+		return -EFAULT;
+	return 0;
 }

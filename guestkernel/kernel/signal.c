@@ -415,22 +415,19 @@ long sys_tkill(int pid, int sig)
 	return sys_tgkill(p->tgid, pid, sig);
 }
 
-long sys_rt_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *oact,
-		      size_t sigsetsize)
+/* Sets (act) and/or reads (oact) sig's action; both are kernel copies. */
+static long do_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *oact)
 {
-	struct k_sigaction new, old, *k;
+	struct k_sigaction new, *k;
 	unsigned long flags;
 
-	if (sigsetsize != sizeof(sigset_t))
-		return -EINVAL;
 	if (!valid_signal(sig) || (act && sig_kernel_only(sig)))
 		return -EINVAL;
-	if (act && copy_from_user(&new, act, sizeof(new)))
-		return -EFAULT;
-
 	k = &current->sighand->action[sig - 1];
-	old = *k;
+	if (oact)
+		*oact = *k;
 	if (act) {
+		new = *act;
 		sigdelset(&new.mask, SIGKILL);
 		sigdelset(&new.mask, SIGSTOP);
 		*k = new;
@@ -448,9 +445,58 @@ long sys_rt_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction
 			local_irq_restore(flags);
 		}
 	}
-	if (oact && copy_to_user(oact, &old, sizeof(old)))
-		return -EFAULT;
 	return 0;
+}
+
+long sys_rt_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *oact,
+		      size_t sigsetsize)
+{
+	struct k_sigaction new, old;
+	long ret;
+
+	if (sigsetsize != sizeof(sigset_t))
+		return -EINVAL;
+	if (act && copy_from_user(&new, act, sizeof(new)))
+		return -EFAULT;
+	ret = do_sigaction(sig, act ? &new : NULL, &old);
+	if (!ret && oact && copy_to_user(oact, &old, sizeof(old)))
+		return -EFAULT;
+	return ret;
+}
+
+/* The first i386 sigaction (67): a one-word mask, the restorer last. */
+struct old_sigaction {
+	void *handler;
+	unsigned long sa_mask;
+	unsigned long sa_flags;
+	void *restorer;
+};
+
+long sys_sigaction(int sig, const struct old_sigaction *act, struct old_sigaction *oact)
+{
+	struct k_sigaction new, old;
+	struct old_sigaction o;
+	long ret;
+
+	if (act) {
+		if (copy_from_user(&o, act, sizeof(o)))
+			return -EFAULT;
+		new.handler = o.handler;
+		new.flags = o.sa_flags;
+		new.restorer = o.restorer;
+		sigemptyset(&new.mask);
+		new.mask.sig[0] = o.sa_mask;
+	}
+	ret = do_sigaction(sig, act ? &new : NULL, &old);
+	if (!ret && oact) {
+		o.handler = old.handler;
+		o.sa_flags = old.flags;
+		o.restorer = old.restorer;
+		o.sa_mask = old.mask.sig[0];
+		if (copy_to_user(oact, &o, sizeof(o)))
+			return -EFAULT;
+	}
+	return ret;
 }
 
 long sys_rt_sigprocmask(int how, const sigset_t *set, sigset_t *oset, size_t sigsetsize)
@@ -484,6 +530,41 @@ long sys_rt_sigprocmask(int how, const sigset_t *set, sigset_t *oset, size_t sig
 	return 0;
 }
 
+/* The first i386 sigprocmask (126): the first 32 signals only; the others' bits in the
+ * mask stay as they are. */
+long sys_sigprocmask(int how, const unsigned long *nset, unsigned long *oset)
+{
+	unsigned long old = current->blocked.sig[0], s;
+	sigset_t new = current->blocked;
+
+	if (nset) {
+		if (get_user(s, nset))
+			return -EFAULT;
+		switch (how) {
+		case SIG_BLOCK:
+			new.sig[0] |= s;
+			break;
+		case SIG_UNBLOCK:
+			new.sig[0] &= ~s;
+			break;
+		case SIG_SETMASK:
+			new.sig[0] = s;
+			break;
+		default:
+			return -EINVAL;
+		}
+		set_current_blocked(&new);
+	}
+	if (oset && put_user(old, oset))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_sigpending(unsigned long *set)
+{
+	return put_user(current->pending.signal.sig[0] & current->blocked.sig[0], set);
+}
+
 long sys_rt_sigpending(sigset_t *set, size_t sigsetsize)
 {
 	sigset_t pending;
@@ -498,16 +579,10 @@ long sys_rt_sigpending(sigset_t *set, size_t sigsetsize)
 }
 
 /* Waits for a signal with a temporary mask; the old mask returns after the handler. */
-long sys_rt_sigsuspend(const sigset_t *unewset, size_t sigsetsize)
+static long sigsuspend(const sigset_t *newset)
 {
-	sigset_t newset;
-
-	if (sigsetsize != sizeof(sigset_t))
-		return -EINVAL;
-	if (copy_from_user(&newset, unewset, sizeof(newset)))
-		return -EFAULT;
 	current->saved_sigmask = current->blocked;
-	set_current_blocked(&newset);
+	set_current_blocked(newset);
 	for (;;) {
 		local_irq_disable();
 		set_current_state(TASK_INTERRUPTIBLE);
@@ -518,5 +593,44 @@ long sys_rt_sigsuspend(const sigset_t *unewset, size_t sigsetsize)
 	set_current_state(TASK_RUNNING);
 	local_irq_enable();
 	current->tif |= TIF_RESTORE_SIGMASK;
+	return -ERESTARTNOHAND;
+}
+
+long sys_rt_sigsuspend(const sigset_t *unewset, size_t sigsetsize)
+{
+	sigset_t newset;
+
+	if (sigsetsize != sizeof(sigset_t))
+		return -EINVAL;
+	if (copy_from_user(&newset, unewset, sizeof(newset)))
+		return -EFAULT;
+	return sigsuspend(&newset);
+}
+
+/* i386's first sigsuspend (72) takes the mask by value, in the third argument; the
+ * other 32 signals are not blocked meanwhile. */
+long sys_sigsuspend(int history0, int history1, unsigned long mask)
+{
+	sigset_t newset;
+
+	(void)history0;
+	(void)history1;
+	sigemptyset(&newset);
+	newset.sig[0] = mask;
+	return sigsuspend(&newset);
+}
+
+/* Sleeps until a signal is delivered: its handler runs, then pause fails with EINTR. */
+long sys_pause(void)
+{
+	for (;;) {
+		local_irq_disable();
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (signal_pending(current))
+			break;
+		schedule();
+	}
+	set_current_state(TASK_RUNNING);
+	local_irq_enable();
 	return -ERESTARTNOHAND;
 }

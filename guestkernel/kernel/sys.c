@@ -4,9 +4,14 @@
  *
  * User ids: real, effective and saved, with Linux's rules for setuid and setresuid
  * (root may set any; others only ids they already have). A change of the real uid
- * moves the task's RLIMIT_NPROC count to the new user (set_user). Groups are not
- * modelled: every task is in group 0. Permission checks elsewhere (kill, files) do
- * not look at uids yet.
+ * moves the task's RLIMIT_NPROC count to the new user (set_user). Group ids are not
+ * modelled: every task is in group 0 (supplementary groups: kernel/groups.c).
+ * Permission checks elsewhere (kill, files) do not look at uids yet.
+ *
+ * uname says "Linux": programs and libraries test sysname and the release to decide
+ * what the kernel offers. The release, 5.10.0, is the Linux whose system calls this
+ * kernel answers like (the *_time64 calls of 5.1 among them); "-forkscope" after it
+ * tells programs where they run.
  */
 #include <asm/uaccess.h>
 #include <linux/errno.h>
@@ -129,9 +134,9 @@ long sys_uname(struct new_utsname *name)
 	struct new_utsname u;
 
 	memset(&u, 0, sizeof(u));
-	strlcpy(u.sysname, "forkscope", sizeof(u.sysname));
+	strlcpy(u.sysname, "Linux", sizeof(u.sysname));
 	strlcpy(u.nodename, "forkscope", sizeof(u.nodename));
-	strlcpy(u.release, "0.1", sizeof(u.release));
+	strlcpy(u.release, "5.10.0-forkscope", sizeof(u.release));
 	strlcpy(u.version, "#1 forkscope kernel 0.1", sizeof(u.version));
 	strlcpy(u.machine, "i686", sizeof(u.machine));
 	strlcpy(u.domainname, "(none)", sizeof(u.domainname));
@@ -148,4 +153,52 @@ long sys_sched_yield(void)
 {
 	yield();
 	return 0;
+}
+
+/* ---- prctl ---- */
+
+#define PR_SET_PDEATHSIG 1
+#define PR_GET_PDEATHSIG 2
+#define PR_SET_NAME      15
+#define PR_GET_NAME      16
+
+/* The options here: the parent-death signal and the thread's name. Linux has dozens
+ * more (dumpable, seccomp, capabilities, ...); they are -EINVAL, as Linux answers an
+ * option it does not know. */
+long sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4,
+	       unsigned long arg5)
+{
+	char comm[TASK_COMM_LEN];
+
+	(void)arg3;
+	(void)arg4;
+	(void)arg5;
+	switch (option) {
+	case PR_SET_PDEATHSIG:
+		if (arg2 > _NSIG)
+			return -EINVAL;
+		current->pdeath_signal = (int)arg2;
+		return 0;
+	case PR_GET_PDEATHSIG:
+		return put_user(current->pdeath_signal, (int *)arg2);
+	case PR_SET_NAME:
+		/* Up to 15 bytes; the copy may stop at the end of readable memory only
+		 * after the terminating NUL. */
+		memset(comm, 0, sizeof(comm));
+		{
+			size_t i;
+
+			for (i = 0; i < sizeof(comm) - 1; i++) {
+				if (get_user(comm[i], (const char *)arg2 + i))
+					return -EFAULT;
+				if (!comm[i])
+					break;
+			}
+		}
+		memcpy(current->comm, comm, sizeof(comm));
+		return 0;
+	case PR_GET_NAME:
+		return copy_to_user((char *)arg2, current->comm, TASK_COMM_LEN) ? -EFAULT : 0;
+	}
+	return -EINVAL;
 }

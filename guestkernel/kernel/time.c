@@ -2,9 +2,11 @@
  * kernel/time.c - clocks and sleeping.
  *
  * Monotonic time is jiffies (PIT ticks at HZ) plus how far the PIT's counter has run
- * into the current tick; wall time adds the CMOS clock's reading at boot. Under the
- * instruction-counted clock both are deterministic. nanosleep sleeps whole ticks,
- * rounded up, plus one (the current tick is partly gone), so it never returns early.
+ * into the current tick; wall time adds the CMOS clock's reading at boot (and whatever
+ * clock_settime moved it by). Under the instruction-counted clock both are
+ * deterministic. A sleep has a deadline on its clock and sleeps whole ticks until the
+ * clock has passed it, so it never returns early. The *_time64 calls (Linux 5.1) take
+ * struct __kernel_timespec, 64-bit seconds, so that 32-bit programs live past 2038.
  */
 #include <abi/forkscope.h>
 #include <asm/io.h>
@@ -17,28 +19,10 @@
 #include <linux/mc146818rtc.h>
 #include <linux/sched.h>
 #include <linux/syscalls.h>
-
-#define NSEC_PER_SEC  1000000000LL
-#define NSEC_PER_TICK (NSEC_PER_SEC / HZ)
-
-#define CLOCK_REALTIME 0
-#define CLOCK_MONOTONIC 1
-#define CLOCK_PROCESS_CPUTIME_ID 2
-#define CLOCK_THREAD_CPUTIME_ID 3
-#define CLOCK_MONOTONIC_RAW 4
-#define CLOCK_REALTIME_COARSE 5
-#define CLOCK_MONOTONIC_COARSE 6
-#define CLOCK_BOOTTIME 7
-
-struct timespec {
-	long tv_sec, tv_nsec;
-};
-
-struct timeval {
-	long tv_sec, tv_usec;
-};
+#include <linux/time.h>
 
 static long boot_epoch;          /* the CMOS time at boot, seconds since 1970 */
+static s64 realtime_offset_ns;   /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 static s64 last_mono_ns;
 
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
@@ -60,10 +44,16 @@ void __init time_init(void)
 
 	boot_epoch = days_from_civil(tm->tm_year, tm->tm_mon, tm->tm_mday) * 86400L +
 		     tm->tm_hour * 3600L + tm->tm_min * 60L + tm->tm_sec;
+	realtime_offset_ns = (s64)boot_epoch * NSEC_PER_SEC;
+}
+
+long boot_time_seconds(void)
+{
+	return boot_epoch;
 }
 
 /* Nanoseconds since the PIT started. Never goes backwards. */
-static s64 monotonic_ns(void)
+s64 ktime_get_ns(void)
 {
 	unsigned long flags = local_irq_save();
 	unsigned long j = jiffies;
@@ -91,79 +81,175 @@ static void ns_to_timespec(s64 ns, struct timespec *ts)
 	ts->tv_nsec = (long)(ns % NSEC_PER_SEC);
 }
 
-static int do_clock_gettime(int clock, struct timespec *ts)
+int clock_get_ns(int clock, s64 *ns)
 {
-	s64 ns;
-
 	switch (clock) {
 	case CLOCK_REALTIME:
-		ns = monotonic_ns() + (s64)boot_epoch * NSEC_PER_SEC;
-		break;
+	case CLOCK_TAI:          /* no leap-second offset is ever set: TAI reads as UTC */
+		*ns = ktime_get_ns() + realtime_offset_ns;
+		return 0;
 	case CLOCK_REALTIME_COARSE:
-		ns = (s64)jiffies * NSEC_PER_TICK + (s64)boot_epoch * NSEC_PER_SEC;
-		break;
+		*ns = (s64)jiffies * NSEC_PER_TICK + realtime_offset_ns;
+		return 0;
 	case CLOCK_MONOTONIC:
 	case CLOCK_MONOTONIC_RAW:
-	case CLOCK_BOOTTIME:
-		ns = monotonic_ns();
-		break;
+	case CLOCK_BOOTTIME:     /* the machine never suspends */
+		*ns = ktime_get_ns();
+		return 0;
 	case CLOCK_MONOTONIC_COARSE:
-		ns = (s64)jiffies * NSEC_PER_TICK;
-		break;
+		*ns = (s64)jiffies * NSEC_PER_TICK;
+		return 0;
 	case CLOCK_PROCESS_CPUTIME_ID:
 	case CLOCK_THREAD_CPUTIME_ID:
-		ns = (s64)(current->utime + current->stime) * NSEC_PER_TICK;
-		break;
-	default:
-		return -EINVAL;
+		*ns = (s64)(current->utime + current->stime) * NSEC_PER_TICK;
+		return 0;
 	}
-	ns_to_timespec(ns, ts);
+	return -EINVAL;
+}
+
+long ns_to_ticks(s64 ns)
+{
+	s64 ticks;
+
+	if (ns <= 0)
+		return 0;
+	ticks = (ns + NSEC_PER_TICK - 1) / NSEC_PER_TICK;
+	return ticks > 0x3fffffff ? 0x3fffffff : (long)ticks;
+}
+
+int get_user_timespec_ns(const void *uts, bool time64, s64 *ns)
+{
+	s64 sec;
+	long nsec;
+
+	if (time64) {
+		struct __kernel_timespec kts;
+
+		if (copy_from_user(&kts, uts, sizeof(kts)))
+			return -EFAULT;
+		sec = kts.tv_sec;
+		nsec = (long)kts.tv_nsec;   /* i386 ignores the upper half, as Linux does */
+	} else {
+		struct timespec ts;
+
+		if (copy_from_user(&ts, uts, sizeof(ts)))
+			return -EFAULT;
+		sec = ts.tv_sec;
+		nsec = ts.tv_nsec;
+	}
+	if (sec < 0 || nsec < 0 || nsec >= NSEC_PER_SEC)
+		return -EINVAL;
+	/* Far-future times saturate (about 292 years). */
+	*ns = sec > 9000000000LL ? 9000000000LL * NSEC_PER_SEC : sec * NSEC_PER_SEC + nsec;
 	return 0;
+}
+
+int put_user_timespec_ns(void *uts, bool time64, s64 ns)
+{
+	if (time64) {
+		struct __kernel_timespec kts = { ns / NSEC_PER_SEC, ns % NSEC_PER_SEC };
+
+		return copy_to_user(uts, &kts, sizeof(kts)) ? -EFAULT : 0;
+	} else {
+		struct timespec ts;
+
+		ns_to_timespec(ns, &ts);
+		return copy_to_user(uts, &ts, sizeof(ts)) ? -EFAULT : 0;
+	}
+}
+
+static long do_clock_gettime(int clock, void *tp, bool time64)
+{
+	s64 ns;
+	int err = clock_get_ns(clock, &ns);
+
+	return err ? err : put_user_timespec_ns(tp, time64, ns);
 }
 
 long sys_clock_gettime(int clock, struct timespec *tp)
 {
-	struct timespec ts;
-	int err = do_clock_gettime(clock, &ts);
+	return do_clock_gettime(clock, tp, false);
+}
 
-	if (err)
-		return err;
-	return copy_to_user(tp, &ts, sizeof(ts)) ? -EFAULT : 0;
+long sys_clock_gettime64(int clock, struct __kernel_timespec *tp)
+{
+	return do_clock_gettime(clock, tp, true);
+}
+
+static long do_clock_getres(int clock, void *tp, bool time64)
+{
+	s64 res = 1;   /* the clocks read the PIT's counter: finer than any caller needs */
+
+	if (clock < 0 || (clock > CLOCK_BOOTTIME && clock != CLOCK_TAI))
+		return -EINVAL;
+	if (clock == CLOCK_REALTIME_COARSE || clock == CLOCK_MONOTONIC_COARSE ||
+	    clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID)
+		res = NSEC_PER_TICK;
+	return tp ? put_user_timespec_ns(tp, time64, res) : 0;
 }
 
 long sys_clock_getres(int clock, struct timespec *tp)
 {
-	struct timespec ts = { 0, 1 };
+	return do_clock_getres(clock, tp, false);
+}
 
-	if (clock < 0 || clock > CLOCK_BOOTTIME)
+long sys_clock_getres_time64(int clock, struct __kernel_timespec *tp)
+{
+	return do_clock_getres(clock, tp, true);
+}
+
+/*
+ * Only CLOCK_REALTIME can be set, and only by root (euid 0 stands for CAP_SYS_TIME).
+ * Linux's order: a clock that cannot be set is -EINVAL, then the pointer (-EFAULT),
+ * the value (-EINVAL), the permission (-EPERM).
+ */
+static long do_clock_settime(int clock, const void *tp, bool time64)
+{
+	s64 ns;
+	int err;
+
+	if (clock != CLOCK_REALTIME)
 		return -EINVAL;
-	if (clock == CLOCK_REALTIME_COARSE || clock == CLOCK_MONOTONIC_COARSE ||
-	    clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID)
-		ts.tv_nsec = (long)NSEC_PER_TICK;
-	if (tp && copy_to_user(tp, &ts, sizeof(ts)))
-		return -EFAULT;
+	err = get_user_timespec_ns(tp, time64, &ns);
+	if (err)
+		return err;
+	if (current->euid != 0)
+		return -EPERM;
+	realtime_offset_ns = ns - ktime_get_ns();
 	return 0;
+}
+
+long sys_clock_settime(int clock, const struct timespec *tp)
+{
+	return do_clock_settime(clock, tp, false);
+}
+
+long sys_clock_settime64(int clock, const struct __kernel_timespec *tp)
+{
+	return do_clock_settime(clock, tp, true);
 }
 
 long sys_time(long *tloc)
 {
-	struct timespec ts;
+	s64 ns;
+	long sec;
 
-	do_clock_gettime(CLOCK_REALTIME, &ts);
-	if (tloc && put_user(ts.tv_sec, tloc))
+	clock_get_ns(CLOCK_REALTIME, &ns);
+	sec = (long)(ns / NSEC_PER_SEC);
+	if (tloc && put_user(sec, tloc))
 		return -EFAULT;
-	return ts.tv_sec;
+	return sec;
 }
 
 long sys_gettimeofday(struct timeval *tv, void *tz)
 {
-	struct timespec ts;
 	struct timeval t;
 	int zone[2] = { 0, 0 };
+	s64 ns;
 
-	do_clock_gettime(CLOCK_REALTIME, &ts);
-	t.tv_sec = ts.tv_sec;
-	t.tv_usec = ts.tv_nsec / 1000;
+	clock_get_ns(CLOCK_REALTIME, &ns);
+	t.tv_sec = (long)(ns / NSEC_PER_SEC);
+	t.tv_usec = (long)(ns % NSEC_PER_SEC / 1000);
 	if (tv && copy_to_user(tv, &t, sizeof(t)))
 		return -EFAULT;
 	if (tz && copy_to_user(tz, zone, sizeof(zone)))
@@ -184,41 +270,76 @@ long sys_times(struct tms *tbuf)
 	return (long)jiffies;
 }
 
-long sys_nanosleep(const struct timespec *rqtp, struct timespec *rmtp)
+/*
+ * Sleeps until `clock` reads at least `deadline`: whole ticks at a time, checking the
+ * clock after each (a tick may end early in the current one, and CLOCK_REALTIME may be
+ * set meanwhile). 0 when the time came, -EINTR when a signal did first.
+ */
+static long sleep_until(int clock, s64 deadline)
 {
-	struct timespec ts;
-	s64 ns, ticks;
-	long left;
+	s64 now;
 
-	if (copy_from_user(&ts, rqtp, sizeof(ts)))
-		return -EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= NSEC_PER_SEC)
-		return -EINVAL;
-	ns = (s64)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-	if (!ns)
-		return 0;
-	ticks = (ns + NSEC_PER_TICK - 1) / NSEC_PER_TICK + 1;
-	if (ticks > 0x3fffffff)
-		ticks = 0x3fffffff;
-	left = (long)ticks;
-	while (left > 0) {
+	for (;;) {
+		clock_get_ns(clock, &now);
+		if (now >= deadline)
+			return 0;
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (signal_pending(current)) {
 			set_current_state(TASK_RUNNING);
-			break;
+			return -EINTR;
 		}
-		left = schedule_timeout(left);
+		schedule_timeout(ns_to_ticks(deadline - now));
+		set_current_state(TASK_RUNNING);
 	}
-	set_current_state(TASK_RUNNING);
-	if (left <= 0)
-		return 0;
-	if (rmtp) {
-		ns = (s64)(left > 1 ? left - 1 : 0) * NSEC_PER_TICK;
-		if (ns > (s64)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec)
-			ns = (s64)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-		ns_to_timespec(ns, &ts);
-		if (copy_to_user(rmtp, &ts, sizeof(ts)))
-			return -EFAULT;
+}
+
+/*
+ * clock_nanosleep: the clocks Linux can sleep on (REALTIME, MONOTONIC, BOOTTIME, TAI);
+ * the others it knows are -EOPNOTSUPP (Linux sleeps on CLOCK_PROCESS_CPUTIME_ID too:
+ * not yet here), unknown ones -EINVAL. A relative sleep a signal cuts short stores the
+ * time left in rmtp and fails with EINTR (the handler runs); an absolute one just fails.
+ */
+static long do_clock_nanosleep(int clock, int flags, const void *rqtp, void *rmtp, bool time64)
+{
+	s64 req, start, deadline, now;
+	long err;
+
+	switch (clock) {
+	case CLOCK_REALTIME: case CLOCK_MONOTONIC: case CLOCK_BOOTTIME: case CLOCK_TAI:
+		break;
+	case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID: case CLOCK_MONOTONIC_RAW:
+	case CLOCK_REALTIME_COARSE: case CLOCK_MONOTONIC_COARSE:
+		return -EOPNOTSUPP;
+	default:
+		return -EINVAL;
 	}
-	return -EINTR;
+	err = get_user_timespec_ns(rqtp, time64, &req);
+	if (err)
+		return err;
+	clock_get_ns(clock, &start);
+	deadline = (flags & TIMER_ABSTIME) ? req : start + req;
+	err = sleep_until(clock, deadline);
+	if (!err || (flags & TIMER_ABSTIME) || !rmtp)
+		return err;
+	clock_get_ns(clock, &now);
+	if (put_user_timespec_ns(rmtp, time64, deadline > now ? deadline - now : 0))
+		return -EFAULT;
+	return err;
+}
+
+long sys_clock_nanosleep(int clock, int flags, const struct timespec *rqtp, struct timespec *rmtp)
+{
+	return do_clock_nanosleep(clock, flags, rqtp, rmtp, false);
+}
+
+long sys_clock_nanosleep_time64(int clock, int flags, const struct __kernel_timespec *rqtp,
+				struct __kernel_timespec *rmtp)
+{
+	return do_clock_nanosleep(clock, flags, rqtp, rmtp, true);
+}
+
+/* nanosleep is a relative sleep on CLOCK_MONOTONIC, as in Linux. */
+long sys_nanosleep(const struct timespec *rqtp, struct timespec *rmtp)
+{
+	return do_clock_nanosleep(CLOCK_MONOTONIC, 0, rqtp, rmtp, false);
 }

@@ -402,3 +402,294 @@ void exit_mmap(struct mm_struct *mm)
 	mm->total_vm = 0;
 	free_pgtables(mm, 0, TASK_SIZE);
 }
+
+/* ---- madvise ---- */
+
+#define MADV_NORMAL       0
+#define MADV_RANDOM       1
+#define MADV_SEQUENTIAL   2
+#define MADV_WILLNEED     3
+#define MADV_DONTNEED     4
+#define MADV_FREE         8
+#define MADV_REMOVE       9
+#define MADV_DONTFORK     10
+#define MADV_DOFORK       11
+#define MADV_DONTDUMP     16
+#define MADV_DODUMP       17
+#define MADV_WIPEONFORK   18
+#define MADV_KEEPONFORK   19
+#define MADV_COLD         20
+#define MADV_PAGEOUT      21
+
+/* One VMA's part [start, end) of a madvise range. */
+static int madvise_vma(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long start,
+		       unsigned long end, int behavior)
+{
+	bool anon_private = !vma->vm_file && !(vma->vm_flags & VM_SHARED);
+
+	switch (behavior) {
+	case MADV_DONTNEED:
+		/* A private page goes: the next touch gets zeros (anonymous) or the
+		 * file's bytes again. A shared anonymous page has no other home here (Linux
+		 * keeps it in shmem, so its contents survive): it stays mapped, which reads
+		 * the same as Linux. */
+		if (!(vma->vm_flags & VM_SHARED))
+			zap_page_range(mm, start, end);
+		return 0;
+	case MADV_FREE:
+		/* "May be freed later": without memory pressure Linux keeps the pages too. */
+		return anon_private ? 0 : -EINVAL;
+	case MADV_REMOVE:
+		/* Punching holes needs a file system with holes (shmem, tmpfs). */
+		return -EINVAL;
+	case MADV_WIPEONFORK:
+	case MADV_KEEPONFORK:
+		if (!anon_private)
+			return -EINVAL;
+		/* fall through */
+	case MADV_DONTFORK:
+	case MADV_DOFORK: {
+		unsigned long flag = (behavior == MADV_DONTFORK || behavior == MADV_DOFORK) ?
+				     VM_DONTCOPY : VM_WIPEONFORK;
+		bool set = behavior == MADV_DONTFORK || behavior == MADV_WIPEONFORK;
+
+		if (vma->vm_start < start && split_vma(mm, vma, start))
+			return -ENOMEM;
+		if (vma->vm_start < start)
+			vma = vma->vm_next;
+		if (vma->vm_end > end && split_vma(mm, vma, end))
+			return -ENOMEM;
+		vma->vm_flags = set ? vma->vm_flags | flag : vma->vm_flags & ~flag;
+		return 0;
+	}
+	}
+	/* NORMAL, RANDOM, SEQUENTIAL, WILLNEED, COLD, PAGEOUT: read-ahead and reclaim
+	 * hints, with nothing to read ahead or reclaim here; DONTDUMP, DODUMP: there are
+	 * no core dumps. */
+	return 0;
+}
+
+static bool madvise_behavior_valid(int behavior)
+{
+	switch (behavior) {
+	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
+	case MADV_DONTNEED: case MADV_FREE: case MADV_REMOVE: case MADV_DONTFORK:
+	case MADV_DOFORK: case MADV_DONTDUMP: case MADV_DODUMP: case MADV_WIPEONFORK:
+	case MADV_KEEPONFORK: case MADV_COLD: case MADV_PAGEOUT:
+		return true;
+	}
+	/* KSM (MERGEABLE), transparent huge pages, POPULATE_*, HWPOISON: as a Linux built
+	 * without them, -EINVAL. */
+	return false;
+}
+
+/*
+ * Linux's checks and order: the behaviour, the alignment, an empty range is 0. Each
+ * mapped part of the range gets the advice; a hole anywhere makes the result -ENOMEM
+ * (after the mapped parts got it).
+ */
+long sys_madvise(unsigned long start, size_t len_in, int behavior)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long end, len, addr;
+	int err, unmapped_error = 0;
+
+	if (!madvise_behavior_valid(behavior))
+		return -EINVAL;
+	if (start & ~PAGE_MASK)
+		return -EINVAL;
+	len = PAGE_ALIGN(len_in);
+	if (len_in && !len)
+		return -EINVAL;
+	end = start + len;
+	if (end < start)
+		return -EINVAL;
+	if (end == start)
+		return 0;
+	for (addr = start; addr < end; ) {
+		vma = find_vma(mm, addr);
+		if (!vma || vma->vm_start >= end)
+			return -ENOMEM;
+		if (vma->vm_start > addr) {
+			unmapped_error = -ENOMEM;
+			addr = vma->vm_start;
+		}
+		{
+			unsigned long part_end = min(end, vma->vm_end);
+
+			err = madvise_vma(mm, vma, addr, part_end, behavior);
+			if (err)
+				return err;
+			addr = part_end;
+		}
+	}
+	return unmapped_error;
+}
+
+/* ---- mremap ---- */
+
+#define MREMAP_MAYMOVE   1
+#define MREMAP_FIXED     2
+#define MREMAP_DONTUNMAP 4
+
+/* Moves the pages of [old_addr, old_addr + len) to new_addr: entries move, frames keep
+ * their counts. The page tables at the destination exist already (move_vma). */
+static void move_page_tables(struct mm_struct *mm, unsigned long old_addr,
+			     unsigned long new_addr, unsigned long len)
+{
+	unsigned long off;
+
+	for (off = 0; off < len; off += PAGE_SIZE) {
+		pte_t *src = pte_lookup(mm, old_addr + off), *dst;
+
+		if (!src || !pte_mapped(*src))
+			continue;
+		dst = pte_lookup(mm, new_addr + off);
+		*dst = *src;
+		*src = 0;
+	}
+	flush_tlb_mm(mm);
+}
+
+/*
+ * vma is exactly [old_addr, old_addr + old_len) (the caller split it so). A new VMA
+ * of new_len at new_addr takes its pages and its file. Everything that can fail (the
+ * new VMA, the destination's page tables) happens before anything moves.
+ */
+static unsigned long move_vma(struct mm_struct *mm, struct vm_area_struct *vma,
+			      unsigned long old_len, unsigned long new_len, unsigned long new_addr)
+{
+	unsigned long old_addr = vma->vm_start, off;
+	struct vm_area_struct *new = vma_alloc(), *prev;
+
+	if (!new)
+		return (unsigned long)-ENOMEM;
+	for (off = 0; off < old_len; off += PAGE_SIZE) {
+		pte_t *src = pte_lookup(mm, old_addr + off);
+
+		if (src && pte_mapped(*src) && !pte_alloc(mm, new_addr + off)) {
+			free_pgtables(mm, new_addr, new_addr + new_len);
+			vma_free(new);
+			return (unsigned long)-ENOMEM;
+		}
+	}
+	move_page_tables(mm, old_addr, new_addr, old_len);
+	*new = *vma;
+	new->vm_start = new_addr;
+	new->vm_end = new_addr + new_len;
+	new->vm_next = NULL;
+	/* A mapping that is file all through (mmap) stays so as it grows, as Linux maps
+	 * more of the file; one whose file bytes end inside it (a segment and its bss)
+	 * keeps them ending at the same offset. */
+	if (vma->vm_file)
+		new->vm_file_end = vma->vm_file_end >= vma->vm_end ? new_addr + new_len :
+				   vma->vm_file_end <= old_addr ? new_addr :
+				   new_addr + min(vma->vm_file_end - old_addr, new_len);
+	vma->vm_file = NULL;   /* the new VMA has its reference */
+	find_vma_prev(mm, old_addr, &prev);
+	unlink_vma(mm, vma, prev);
+	vma_free(vma);
+	insert_vm_struct(mm, new);   /* the range was checked free */
+	free_pgtables(mm, old_addr, old_addr + old_len);
+	return new_addr;
+}
+
+/* Can vma (ending at addr + old_len) grow to addr + new_len where it is? */
+static bool vma_expandable(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
+			   unsigned long new_len)
+{
+	unsigned long end = addr + new_len;
+
+	(void)mm;
+	if (end < addr || end > MMAP_END)
+		return false;
+	return !vma->vm_next || vma->vm_next->vm_start >= end;
+}
+
+/*
+ * Linux's mremap, in its order: flags, alignment, a shrink (the tail is unmapped, even
+ * where nothing is mapped), then the old range must lie within one VMA (-EFAULT), a
+ * grow in place where the VMA can extend, else with MREMAP_MAYMOVE a move to a free
+ * range or, with MREMAP_FIXED, to new_addr (what was there is unmapped first).
+ * MREMAP_DONTUNMAP (Linux 5.7) and old_len 0 (a second mapping of shared memory) are
+ * -EINVAL here.
+ */
+long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len,
+		unsigned long flags, unsigned long new_addr)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long ret;
+
+	if (flags & ~(MREMAP_FIXED | MREMAP_MAYMOVE))
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	old_len = PAGE_ALIGN(old_len);
+	new_len = PAGE_ALIGN(new_len);
+	if (!new_len || !old_len)
+		return -EINVAL;
+	if (addr >= TASK_SIZE || old_len > TASK_SIZE - addr)
+		return -EINVAL;
+
+	if (flags & MREMAP_FIXED) {
+		if ((new_addr & ~PAGE_MASK) || new_len > TASK_SIZE || new_addr > TASK_SIZE - new_len)
+			return -EINVAL;
+		/* The two ranges may not overlap. */
+		if (addr + old_len > new_addr && new_addr + new_len > addr)
+			return -EINVAL;
+		vma = find_vma(mm, addr);
+		if (!vma || vma->vm_start > addr || old_len > vma->vm_end - addr)
+			return -EFAULT;
+		ret = (unsigned long)do_munmap(mm, new_addr, new_len);
+		if (ret)
+			return (long)ret;
+		if (old_len > new_len) {
+			ret = (unsigned long)do_munmap(mm, addr + new_len, old_len - new_len);
+			if (ret)
+				return (long)ret;
+			old_len = new_len;
+		}
+		goto move;
+	}
+
+	if (old_len >= new_len) {
+		if (old_len > new_len) {
+			ret = (unsigned long)do_munmap(mm, addr + new_len, old_len - new_len);
+			if (ret)
+				return (long)ret;
+		}
+		return (long)addr;
+	}
+
+	vma = find_vma(mm, addr);
+	if (!vma || vma->vm_start > addr || old_len > vma->vm_end - addr)
+		return -EFAULT;
+	if (addr + old_len == vma->vm_end && vma_expandable(mm, vma, addr, new_len)) {
+		mm->total_vm += (new_len - old_len) >> PAGE_SHIFT;
+		if (vma->vm_file && vma->vm_file_end >= vma->vm_end)
+			vma->vm_file_end = addr + new_len;
+		vma->vm_end = addr + new_len;
+		return (long)addr;
+	}
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	new_addr = get_unmapped_area(mm, 0, new_len);
+	if (IS_ERR_VALUE(new_addr))
+		return (long)new_addr;
+
+move:
+	/* Cut the old range out of its VMA so that it moves alone. */
+	vma = find_vma(mm, addr);
+	if (vma->vm_start < addr) {
+		if (split_vma(mm, vma, addr))
+			return -ENOMEM;
+		vma = vma->vm_next;
+	}
+	if (vma->vm_end > addr + old_len && split_vma(mm, vma, addr + old_len))
+		return -ENOMEM;
+	return (long)move_vma(mm, vma, old_len, new_len, new_addr);
+}

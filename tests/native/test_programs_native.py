@@ -32,7 +32,7 @@ MOTD_SOURCE = os.environ.get("MOTD_SOURCE", "")
 PROGRAMS = ["init", "hello", "echo", "cat", "ls", "sleep", "memtest", "segv", "pipes",
             "sigtest", "exectest", "libctest", "clonetest", "forktest",
             "cowtest", "kbench", "forkbench", "vforktest", "forkbomb", "orphans", "waittest", "forkexec", "sh",
-            "fputest"]
+            "fputest", "timetest", "polltest", "systest", "mmtest", "futextest"]
 
 # Expected stdout of the self-checking programs (exit status 0).
 TRANSCRIPTS = {
@@ -250,6 +250,234 @@ waittest: status 0x137f: WIFEXITED 0 WEXITSTATUS 19 WIFSIGNALED 0 WTERMSIG 127 W
 waittest: status 0x057f: WIFEXITED 0 WEXITSTATUS 5 WIFSIGNALED 0 WTERMSIG 127 WCOREDUMP 0 WIFSTOPPED 1 WSTOPSIG 5 WIFCONTINUED 0
 waittest: status 0xffff: WIFEXITED 0 WEXITSTATUS 255 WIFSIGNALED 0 WTERMSIG 127 WCOREDUMP 1 WIFSTOPPED 0 WSTOPSIG 255 WIFCONTINUED 1
 waittest: all ok
+""",
+    "timetest": """\
+timetest: clock_gettime and clock_gettime64 (CLOCK_MONOTONIC): ok
+timetest: clock_gettime64 follows clock_gettime: ok
+timetest: clock_gettime64 (CLOCK_REALTIME): after 2000: ok
+timetest: clock_gettime64, unknown clock: EINVAL: ok
+timetest: clock_gettime64, bad pointer: EFAULT: ok
+timetest: clock_getres_time64 (CLOCK_MONOTONIC): at most 10 ms: ok
+timetest: clock_getres_time64, NULL: 0: ok
+timetest: clock_getres_time64, unknown clock: EINVAL: ok
+timetest: clock_settime (CLOCK_MONOTONIC): EINVAL: ok
+timetest: clock_settime, unknown clock: EINVAL: ok
+timetest: clock_settime, tv_nsec 1e9: EINVAL: ok
+timetest: clock_settime64, tv_nsec 1e9: EINVAL: ok
+timetest: clock_settime, bad pointer: EFAULT: ok
+timetest: clock_settime (CLOCK_PROCESS_CPUTIME_ID): EINVAL: ok
+timetest: clock_settime and clock_settime64 as uid 4242: EPERM: ok
+timetest: clock_nanosleep 30 ms (CLOCK_MONOTONIC): slept 30 ms: ok
+timetest: clock_nanosleep_time64 20 ms: slept 20 ms: ok
+timetest: clock_nanosleep TIMER_ABSTIME (CLOCK_MONOTONIC): woke at the deadline: ok
+timetest: clock_nanosleep_time64 TIMER_ABSTIME (CLOCK_REALTIME): woke at the deadline: ok
+timetest: clock_nanosleep TIMER_ABSTIME in the past: at once: ok
+timetest: clock_nanosleep, unknown clock: EINVAL: ok
+timetest: clock_nanosleep (CLOCK_THREAD_CPUTIME_ID): EOPNOTSUPP: ok
+timetest: clock_nanosleep (CLOCK_MONOTONIC_RAW): EOPNOTSUPP: ok
+timetest: clock_nanosleep, tv_nsec 1e9: EINVAL: ok
+timetest: clock_nanosleep, tv_sec -1: EINVAL: ok
+timetest: clock_nanosleep, bad pointer: EFAULT: ok
+timetest: nanosleep 2 s, SIGALRM after 50 ms: EINTR: ok
+timetest: nanosleep: the time left is between 0.5 and 2 s: ok
+timetest: clock_nanosleep_time64 2 s, SIGALRM: EINTR and the time left: ok
+timetest: clock_nanosleep TIMER_ABSTIME, SIGALRM: EINTR, the time left not written: ok
+timetest: alarm(5) with none set: 0: ok
+timetest: alarm(3) after alarm(5): 5 (rounded): ok
+timetest: alarm(0): 3, and it is off: ok
+timetest: getitimer(ITIMER_REAL) after alarm(0): off: ok
+timetest: setitimer(ITIMER_REAL, 1.5 s, every 0.25 s): ok
+timetest: getitimer(ITIMER_REAL): at most 1.5 s left, interval 0.25 s: ok
+timetest: setitimer(ITIMER_REAL, 0) returns the old value: ok
+timetest: ITIMER_REAL is off: ok
+timetest: ITIMER_REAL every 20 ms: three pauses end with EINTR after 60 ms: ok
+timetest: setitimer(ITIMER_VIRTUAL and ITIMER_PROF, 30 ms): ok
+timetest: getitimer(ITIMER_VIRTUAL): armed: ok
+timetest: a busy loop gets SIGVTALRM and SIGPROF: ok
+timetest: ITIMER_VIRTUAL without an interval is off after it fired: ok
+timetest: setitimer, unknown timer: EINVAL: ok
+timetest: setitimer, tv_usec 1e6: EINVAL: ok
+timetest: setitimer, tv_sec -1: EINVAL: ok
+timetest: setitimer, bad pointer: EFAULT: ok
+timetest: getitimer, unknown timer: EINVAL: ok
+timetest: getitimer, bad pointer: EFAULT: ok
+timetest: sigaction (67): SIGUSR2 handler: ok
+timetest: sigaction (67) reads it back: ok
+timetest: the handler runs and returns through sigreturn: ok
+timetest: sigaction (67), signal 0: EINVAL: ok
+timetest: sigaction (67), SIGKILL: EINVAL: ok
+timetest: sigaction (67), bad pointer: EFAULT: ok
+timetest: sigprocmask (126): block SIGUSR1: ok
+timetest: sigpending (73): SIGUSR1 is pending: ok
+timetest: sigsuspend (72) with an empty mask: the handler ran, EINTR: ok
+timetest: sigsuspend put the old mask back: SIGUSR1 blocked: ok
+timetest: sigprocmask (126): unblock: ok
+timetest: sigprocmask (126), bad how: EINVAL: ok
+timetest: sigprocmask (126), bad pointer: EFAULT: ok
+timetest: all ok
+""",
+    "polltest": """\
+polltest: poll, empty pipe, timeout 0: 0, revents 0: ok
+polltest: poll, pipe's write end: POLLOUT: ok
+polltest: poll, pipe with data: POLLIN: ok
+polltest: poll, no events asked: 0: ok
+polltest: poll, data and no writer: POLLIN | POLLHUP: ok
+polltest: poll, drained and no writer: POLLHUP: ok
+polltest: poll, POLLHUP even when not asked for: ok
+polltest: poll, no reader: POLLOUT | POLLERR: ok
+polltest: poll, full pipe: not writable: ok
+polltest: poll, a page read from a full pipe: writable: ok
+polltest: poll, empty pipe, 50 ms: 0 after 50 ms: ok
+polltest: poll without timeout: woken by a child's write: ok
+polltest: poll, a regular file: POLLIN | POLLOUT: ok
+polltest: poll, fd -1 ignored, fd 50 not open: POLLNVAL, and a ready pipe: 2: ok
+polltest: poll, 65 descriptors with RLIMIT_NOFILE 64: EINVAL: ok
+polltest: poll, bad pointer: EFAULT: ok
+polltest: poll, SIGALRM after 30 ms: EINTR: ok
+polltest: poll, SIGALRM with SA_RESTART: EINTR all the same: ok
+polltest: poll, no descriptors, 20 ms: 0: ok
+polltest: ppoll 30 ms: 0, the time left written back as 0: ok
+polltest: ppoll_time64 20 ms: 0: ok
+polltest: ppoll, tv_nsec 1e9: EINVAL: ok
+polltest: ppoll, sigsetsize 4: EINVAL: ok
+polltest: ppoll with an empty mask: SIGALRM gets in, EINTR: ok
+polltest: ppoll: the timeout holds at most 2 s, more than 1 s: ok
+polltest: ppoll put the old mask back: SIGALRM blocked: ok
+polltest: ppoll with a mask, data ready: 1: ok
+polltest: the mask is back at once when nothing interrupted: ok
+polltest: select: one pipe readable, another writable: 2, and the sets say which: ok
+polltest: select, 30 ms: 0, the sets and the timeval cleared: ok
+polltest: select, 1.5 s, a pipe ready: the time left written back: ok
+polltest: select, tv_sec -1: EINVAL: ok
+polltest: select, n -1: EINVAL: ok
+polltest: select, fd 40 not open: EBADF: ok
+polltest: select, bad set pointer: EFAULT: ok
+polltest: select (82): readable pipe: ok
+polltest: select (82), bad pointer: EFAULT: ok
+polltest: pselect6 20 ms with a mask: 0: ok
+polltest: pselect6_time64: readable pipe: ok
+polltest: pselect6, sigsetsize 4: EINVAL: ok
+polltest: pselect6, tv_nsec 1e9: EINVAL: ok
+polltest: select without timeout, SIGALRM: EINTR, the set as it was: ok
+polltest: all ok
+""",
+    "systest": """\
+systest: uname: sysname Linux: ok
+systest: uname: release at least 3 (glibc's minimum is 3.2): ok
+systest: uname: machine i686: ok
+systest: setgroups32 (300, 100, 70000): ok
+systest: getgroups32(0): the count, 3: ok
+systest: getgroups32: sorted, 100 300 70000: ok
+systest: getgroups32 with room for 2: EINVAL: ok
+systest: getgroups32(-1): EINVAL: ok
+systest: getgroups32, bad pointer: EFAULT: ok
+systest: getgroups (16-bit): a gid above 65535 reads as 65534: ok
+systest: as uid 4242: setgroups32 EPERM, the list is inherited: ok
+systest: setgroups32, 70000 groups: EINVAL: ok
+systest: setgroups32, bad pointer: EFAULT: ok
+systest: setgroups (16-bit) 9 5: getgroups32 reads 5 9: ok
+systest: setgroups32(0): no groups: ok
+systest: getrandom 64 bytes: 64: ok
+systest: getrandom GRND_NONBLOCK: 64 other bytes: ok
+systest: getrandom: not zeros: ok
+systest: getrandom GRND_RANDOM 10000 bytes: ok
+systest: getrandom 0 bytes: 0: ok
+systest: getrandom, unknown flag: EINVAL: ok
+systest: getrandom GRND_RANDOM | GRND_INSECURE: EINVAL: ok
+systest: getrandom, bad pointer: EFAULT: ok
+systest: prctl(PR_SET_NAME): ok
+systest: prctl(PR_GET_NAME) reads it back: ok
+systest: PR_SET_NAME keeps 15 bytes: ok
+systest: PR_SET_NAME, bad pointer: EFAULT: ok
+systest: prctl(PR_GET_PDEATHSIG): 0: ok
+systest: PR_SET_PDEATHSIG SIGUSR1, read back: ok
+systest: PR_SET_PDEATHSIG 65: EINVAL: ok
+systest: PR_SET_PDEATHSIG: SIGHUP when the parent exits: ok
+systest: prctl, unknown option: EINVAL: ok
+systest: sched_getaffinity: CPU 0 is in the mask: ok
+systest: sched_getaffinity, length 3: EINVAL: ok
+systest: sched_getaffinity, no such pid: ESRCH: ok
+systest: sched_setaffinity to CPU 0: ok
+systest: getcpu: CPU 0, node 0: ok
+systest: SCHED_FIFO priorities 1..99: ok
+systest: SCHED_OTHER priorities 0..0: ok
+systest: sched_get_priority_max, unknown policy: EINVAL: ok
+systest: sched_getscheduler: SCHED_OTHER: ok
+systest: sched_getparam: priority 0: ok
+systest: sched_getscheduler(-1): EINVAL: ok
+systest: sched_getparam, NULL: EINVAL: ok
+systest: sched_getparam, no such pid: ESRCH: ok
+systest: all ok
+""",
+    "mmtest": """\
+mmtest: madvise(MADV_DONTNEED) on two pages: ok
+mmtest: MADV_DONTNEED: those pages read zeros, the others keep their bytes: ok
+mmtest: MADV_DONTNEED on shared memory: its bytes stay: ok
+mmtest: madvise(MADV_FREE) on private memory: 0: ok
+mmtest: madvise(MADV_NORMAL): 0: ok
+mmtest: madvise, unaligned: EINVAL: ok
+mmtest: madvise, unknown advice: EINVAL: ok
+mmtest: madvise, length 0: 0: ok
+mmtest: madvise over a hole: ENOMEM: ok
+mmtest: madvise(MADV_WIPEONFORK): ok
+mmtest: after fork the child's page reads zero, the parent's is kept: ok
+mmtest: MADV_WIPEONFORK on shared memory: EINVAL: ok
+mmtest: madvise(MADV_DONTFORK): ok
+mmtest: the child of fork has no such page: SIGSEGV: ok
+mmtest: mremap shrink 4 to 2 pages: same address: ok
+mmtest: the tail is gone: mapped anew with MAP_FIXED: ok
+mmtest: mremap grow into a mapping, no MREMAP_MAYMOVE: ENOMEM: ok
+mmtest: mremap grow in place 2 to 3 pages: new page zero, old kept: ok
+mmtest: mremap MREMAP_MAYMOVE 3 to 8 pages: moved, contents kept, the rest zero: ok
+mmtest: the old address is unmapped: ok
+mmtest: mremap MREMAP_FIXED to the first address, shrunk to 2 pages: ok
+mmtest: MREMAP_FIXED without MREMAP_MAYMOVE: EINVAL: ok
+mmtest: MREMAP_FIXED onto an overlapping range: EINVAL: ok
+mmtest: mremap, unaligned: EINVAL: ok
+mmtest: mremap to length 0: EINVAL: ok
+mmtest: mremap, unknown flag: EINVAL: ok
+mmtest: mremap of a range beyond its mapping: EFAULT: ok
+mmtest: mremap of unmapped memory: EFAULT: ok
+mmtest: mremap MREMAP_MAYMOVE of a file mapping: the written page and the file's bytes move: ok
+mmtest: the grown part maps the file further: ok
+mmtest: grown in place: the file further still: ok
+mmtest: all ok
+""",
+    "futextest": """\
+futextest: FUTEX_WAIT_BITSET with bitset 0: EINVAL: ok
+futextest: FUTEX_WAKE_BITSET with bitset 0: EINVAL: ok
+futextest: FUTEX_WAIT_BITSET, the word differs: EAGAIN: ok
+futextest: FUTEX_WAKE_BITSET, nobody waits: 0: ok
+futextest: FUTEX_WAIT_BITSET, absolute CLOCK_MONOTONIC deadline: ETIMEDOUT at it: ok
+futextest: FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME: ETIMEDOUT at the deadline: ok
+futextest: FUTEX_WAIT_BITSET, deadline passed: ETIMEDOUT: ok
+futextest: FUTEX_WAKE | FUTEX_CLOCK_REALTIME: ENOSYS: ok
+futextest: FUTEX_WAIT_BITSET, tv_nsec 1e9: EINVAL: ok
+futextest: futex_time64 FUTEX_WAIT 20 ms: ETIMEDOUT: ok
+futextest: futex_time64 FUTEX_WAIT_BITSET, absolute: ETIMEDOUT: ok
+futextest: futex_time64, bad timeout: EFAULT: ok
+futextest: FUTEX_CMP_REQUEUE, the word differs: EAGAIN: ok
+futextest: FUTEX_CMP_REQUEUE, nobody waits: 0: ok
+futextest: FUTEX_REQUEUE, nobody waits: 0: ok
+futextest: FUTEX_CMP_REQUEUE, nr_wake -1: EINVAL: ok
+futextest: FUTEX_REQUEUE, misaligned target: EINVAL: ok
+futextest: FUTEX_WAKE_OP SET 7: the second word is 7: ok
+futextest: FUTEX_WAKE_OP ADD 3: 10: ok
+futextest: FUTEX_WAKE_OP SET with FUTEX_OP_OPARG_SHIFT 4: 16: ok
+futextest: FUTEX_WAKE_OP XOR 1: 17: ok
+futextest: FUTEX_WAKE_OP, op 7: ENOSYS: ok
+futextest: FUTEX_WAKE_OP, cmp 9: ENOSYS: ok
+futextest: FUTEX_WAKE_OP, unmapped second word: EFAULT: ok
+futextest: FUTEX_WAKE_BITSET 0x2 wakes the waiter with bitset 0x2 only: ok
+futextest: FUTEX_WAKE_BITSET 0x4 wakes nobody: ok
+futextest: FUTEX_WAKE (any bitset) wakes the waiter with bitset 0x1: ok
+futextest: FUTEX_CMP_REQUEUE wake 1, requeue 1, of three waiters: 2: ok
+futextest: then one waiter wakes on the second word, one on the first: ok
+futextest: all three waits returned 0: ok
+futextest: FUTEX_WAKE_OP ADD 1, cmp EQ 0: both words' waiters woke, the second word is 1: ok
+futextest: MAP_SHARED word: FUTEX_WAKE_PRIVATE in the parent does not wake the child: ok
+futextest: MAP_SHARED word: FUTEX_WAKE in the parent wakes the child's FUTEX_WAIT: ok
+futextest: all ok
 """,
     "forkexec": """\
 forkexec: echo | cat passes 'hello through a pipe': ok

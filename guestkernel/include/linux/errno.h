@@ -38,6 +38,7 @@
 #define ENOTEMPTY 39
 #define ELOOP   40
 #define EOVERFLOW 75
+#define EOPNOTSUPP 95
 #define ETIMEDOUT 110
 
 /* Never seen by user space: a system call interrupted by a signal returns one of these,

@@ -30,6 +30,7 @@ typedef long long loff_t;
 
 struct file;
 struct page;
+struct poll_table_struct;
 struct task_struct;
 
 /*
@@ -63,6 +64,8 @@ struct file_operations {
 	long (*readdir)(struct file *f, void *dirent, size_t count);   /* getdents64 */
 	long (*ioctl)(struct file *f, unsigned int cmd, unsigned long arg);
 	void (*release)(struct file *f);
+	/* POLL* events ready now (fs/select.c); NULL: always ready for reading and writing */
+	unsigned int (*poll)(struct file *f, struct poll_table_struct *pt);
 };
 
 struct file {

@@ -9,6 +9,7 @@
 #include <linux/mm_types.h>
 #include <linux/resource.h>
 #include <linux/signal.h>
+#include <linux/timer.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
@@ -48,6 +49,7 @@
 
 #define PID_MAX       32768
 #define TASK_COMM_LEN 16
+#define NGROUPS_SMALL 32          /* supplementary groups a task can have here */
 #define DEF_TIMESLICE 5           /* ticks: 50 ms at HZ = 100 */
 
 #define GDT_ENTRY_TLS_ENTRIES 3
@@ -63,6 +65,8 @@ struct thread_struct {
 
 struct files_struct;
 struct fs_struct;
+struct robust_list_head;
+struct poll_table_struct;
 
 /* Signal dispositions, shared by threads (CLONE_SIGHAND) and copied by fork. */
 struct sighand_struct {
@@ -81,6 +85,13 @@ struct signal_struct {
 	unsigned long flags;
 	struct task_struct *group_exit_task;   /* exec waiting for the other threads to go */
 	struct rlimit rlim[RLIM_NLIMITS];   /* inherited by fork, kept by exec */
+	/* Interval timers (kernel/itimer.c): not inherited by fork, kept by exec. */
+	struct timer_list real_timer;       /* ITIMER_REAL: SIGALRM when it fires */
+	s64 it_real_deadline;               /* CLOCK_MONOTONIC ns; the timer's expiry */
+	s64 it_real_incr;                   /* reload interval in ns, 0 for one shot */
+	int it_real_tgid;                   /* the process it signals */
+	unsigned long it_virt_value, it_virt_incr;   /* ITIMER_VIRTUAL: user ticks left */
+	unsigned long it_prof_value, it_prof_incr;   /* ITIMER_PROF: user + system ticks */
 };
 
 /* vfork: the parent sleeps on this until the child execs or exits (mm_release). */
@@ -96,6 +107,8 @@ struct task_struct {
 	int usage;                         /* references; freed at 0 */
 	int pid, tgid, pgrp, session;
 	unsigned int uid, euid, suid;      /* real, effective, saved user ids */
+	int ngroups;                       /* supplementary groups (setgroups), sorted */
+	unsigned int groups[NGROUPS_SMALL];
 	struct user_struct *user;          /* our uid's process count (RLIMIT_NPROC) */
 	struct task_struct *real_parent;   /* who forked us (init after reparenting) */
 	struct task_struct *parent;        /* who gets SIGCHLD and waits for us */
@@ -121,7 +134,10 @@ struct task_struct {
 	unsigned long start_time;          /* jiffies at creation */
 	int *set_child_tid, *clear_child_tid;
 	struct vfork_done *vfork_done;     /* set while our vfork parent waits */
-	char comm[TASK_COMM_LEN];          /* executable name, without the path */
+	struct robust_list_head *robust_list;   /* set_robust_list: walked at exit */
+	int pdeath_signal;                 /* prctl(PR_SET_PDEATHSIG): sent when our parent dies */
+	struct poll_table_struct *poll_table;   /* while in poll/select: its file references */
+	char comm[TASK_COMM_LEN];          /* executable name (exec, PR_SET_NAME) */
 	char exec_path[128];               /* the path execve ran (init reports it) */
 };
 
@@ -192,6 +208,12 @@ static inline struct task_struct *next_thread(const struct task_struct *p)
 
 /* kernel/futex.c */
 int futex_wake(struct mm_struct *mm, u32 *uaddr, int nr_wake);
+void exit_robust_list(struct task_struct *tsk);   /* exit, exec: locks it still held */
+
+/* kernel/itimer.c */
+void itimers_init(struct signal_struct *sig);      /* a new process: none armed */
+void exit_itimers(struct signal_struct *sig);      /* the process is gone: disarm */
+void account_itimers(struct task_struct *p, bool user);   /* each tick: VIRTUAL, PROF */
 
 /* arch/process.c */
 void switch_to(struct task_struct *prev, struct task_struct *next);

@@ -130,4 +130,65 @@ extern unsigned long syscall_count;
 /* drivers/tty.c */
 void tty_set_pgrp(int pgrp);
 
+/* The calls static glibc, musl and BusyBox programs make at once: clocks and sleeping
+ * (kernel/time.c), interval timers (kernel/itimer.c), futex_time64 and robust lists
+ * (kernel/futex.c), poll and select (fs/select.c), old-style signal calls
+ * (kernel/signal.c), groups (kernel/groups.c), prctl (kernel/sys.c), scheduling
+ * (kernel/sched.c), madvise and mremap (mm/mmap.c), getrandom (drivers/random.c). */
+struct __kernel_timespec;
+struct itimerval;
+struct pollfd;
+struct old_sigaction;
+struct robust_list_head;
+struct sel_arg_struct;
+struct sigset_argpack;
+long sys_clock_gettime64(int clock, struct __kernel_timespec *tp);
+long sys_clock_getres_time64(int clock, struct __kernel_timespec *tp);
+long sys_clock_settime(int clock, const struct timespec *tp);
+long sys_clock_settime64(int clock, const struct __kernel_timespec *tp);
+long sys_clock_nanosleep(int clock, int flags, const struct timespec *rqtp, struct timespec *rmtp);
+long sys_clock_nanosleep_time64(int clock, int flags, const struct __kernel_timespec *rqtp,
+				struct __kernel_timespec *rmtp);
+long sys_alarm(unsigned int seconds);
+long sys_getitimer(int which, struct itimerval *value);
+long sys_setitimer(int which, const struct itimerval *value, struct itimerval *ovalue);
+long sys_futex_time64(u32 *uaddr, int op, u32 val, const struct __kernel_timespec *utime,
+		      u32 *uaddr2, u32 val3);
+long sys_set_robust_list(struct robust_list_head *head, size_t len);
+long sys_get_robust_list(int pid, struct robust_list_head **head_ptr, size_t *len_ptr);
+long sys_poll(struct pollfd *ufds, unsigned int nfds, int timeout_msecs);
+long sys_ppoll(struct pollfd *ufds, unsigned int nfds, struct timespec *tsp,
+	       const sigset_t *sigmask, size_t sigsetsize);
+long sys_ppoll_time64(struct pollfd *ufds, unsigned int nfds, struct __kernel_timespec *tsp,
+		      const sigset_t *sigmask, size_t sigsetsize);
+long sys_select(int n, unsigned long *inp, unsigned long *outp, unsigned long *exp,
+		struct timeval *tvp);
+long sys_old_select(struct sel_arg_struct *arg);
+long sys_pselect6(int n, unsigned long *inp, unsigned long *outp, unsigned long *exp,
+		  struct timespec *tsp, const struct sigset_argpack *sig);
+long sys_pselect6_time64(int n, unsigned long *inp, unsigned long *outp, unsigned long *exp,
+			 struct __kernel_timespec *tsp, const struct sigset_argpack *sig);
+long sys_sigaction(int sig, const struct old_sigaction *act, struct old_sigaction *oact);
+long sys_sigprocmask(int how, const unsigned long *nset, unsigned long *oset);
+long sys_sigpending(unsigned long *set);
+long sys_sigsuspend(int history0, int history1, unsigned long mask);
+long sys_pause(void);
+long sys_getgroups(int gidsetsize, unsigned int *grouplist);
+long sys_setgroups(int gidsetsize, const unsigned int *grouplist);
+long sys_getgroups16(int gidsetsize, u16 *grouplist);
+long sys_setgroups16(int gidsetsize, const u16 *grouplist);
+long sys_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4,
+	       unsigned long arg5);
+long sys_sched_getscheduler(int pid);
+long sys_sched_getparam(int pid, int *param);
+long sys_sched_get_priority_max(int policy);
+long sys_sched_get_priority_min(int policy);
+long sys_sched_getaffinity(int pid, unsigned int len, unsigned long *user_mask_ptr);
+long sys_sched_setaffinity(int pid, unsigned int len, const unsigned long *user_mask_ptr);
+long sys_getcpu(unsigned int *cpu, unsigned int *node, void *unused);
+long sys_madvise(unsigned long start, size_t len_in, int behavior);
+long sys_mremap(unsigned long addr, unsigned long old_len, unsigned long new_len,
+		unsigned long flags, unsigned long new_addr);
+long sys_getrandom(char *buf, size_t count, unsigned int flags);
+
 #endif
