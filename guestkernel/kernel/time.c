@@ -12,6 +12,7 @@
 #include <asm/timer.h>
 #include <asm/uaccess.h>
 #include <linux/errno.h>
+#include <linux/fs.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/mc146818rtc.h>
@@ -119,6 +120,12 @@ static int do_clock_gettime(int clock, struct timespec *ts)
 	}
 	ns_to_timespec(ns, ts);
 	return 0;
+}
+
+/* File times: the coarse real-time clock (the last tick), as Linux's current_time. */
+s64 current_fs_time(void)
+{
+	return (s64)jiffies * NSEC_PER_TICK + (s64)boot_epoch * NSEC_PER_SEC;
 }
 
 long sys_clock_gettime(int clock, struct timespec *tp)
