@@ -31,7 +31,8 @@ MOTD_SOURCE = os.environ.get("MOTD_SOURCE", "")
 
 PROGRAMS = ["init", "hello", "echo", "cat", "ls", "sleep", "memtest", "segv", "pipes",
             "sigtest", "exectest", "libctest", "clonetest", "forktest",
-            "cowtest", "kbench", "forkbench", "vforktest", "forkbomb", "orphans", "waittest", "forkexec", "sh"]
+            "cowtest", "kbench", "forkbench", "vforktest", "forkbomb", "orphans", "waittest", "forkexec", "sh",
+            "fstest"]
 
 # Expected stdout of the self-checking programs (exit status 0).
 TRANSCRIPTS = {
