@@ -30,6 +30,7 @@
 
 /* System calls the small libc has no wrapper for: called by number. */
 #define NR_link 9
+#define NR_chroot 61
 #define NR_chmod 15
 #define NR_utime 30
 #define NR_rename 38
@@ -403,6 +404,13 @@ static void attributes(void)
 		      "fchown, -1 keeps the owner");
 		check(syscall(NR_fchownat, AT_FDCWD, "m", 0, -1, 0) == 0 && stat("m", &st) == 0 && st.st_uid == 0,
 		      "fchownat");
+		int status;
+		pid_t pid = fork();
+		if (pid == 0)   /* "/" is now this directory; ".." stays there */
+			_exit(!(syscall(NR_chroot, ".") == 0 && !strcmp(get("/m"), "x") && chdir("/..") == 0 &&
+				!strcmp(get("m"), "x")));
+		waitpid(pid, &status, 0);
+		check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "chroot (root), in a child");
 	} else {
 		printf("fstest: chown: not root, skipped\n");
 	}
