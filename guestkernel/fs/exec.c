@@ -434,11 +434,13 @@ int do_execve(const char *filename, const char *const *argv, const char *const *
 	struct mm_struct *old_mm;
 	unsigned long sp = 0, phdr_addr = 0;
 	struct inode *inode;
+	struct nameidata nd;
 	int err;
 
-	inode = path_lookup(filename, &err);
-	if (!inode)
+	err = path_walk_at(AT_FDCWD, filename, LOOKUP_FOLLOW, &nd);
+	if (err)
 		return err;
+	inode = nd.inode;
 	if (!S_ISREG(inode->i_mode))
 		return -EACCES;
 	err = permission(inode, MAY_EXEC);
@@ -453,6 +455,7 @@ int do_execve(const char *filename, const char *const *argv, const char *const *
 	bprm->file = dentry_open(inode, O_RDONLY, &err);
 	if (!bprm->file)
 		goto out;
+	bprm->file->f_path = nd_path(&nd);   /* /proc/PID/exe and maps */
 	err = check_elf(bprm);
 	if (err)
 		goto out;

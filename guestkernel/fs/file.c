@@ -40,6 +40,7 @@ void fput(struct file *f)
 		return;
 	if (f->f_op && f->f_op->release)
 		f->f_op->release(f);
+	kfree(f->f_path);
 	if (f->f_inode)
 		iput(f->f_inode);
 	nr_files--;

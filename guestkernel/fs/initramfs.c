@@ -178,6 +178,7 @@ int __init populate_rootfs(void)
 		return -ENOMEM;
 	root_inode->i_nlink = 2;
 	iget(root_inode);               /* the root is never freed */
+	ramfs_sb.s_root = root_inode;
 
 	for (;;) {
 		struct cpio_hdr h;
@@ -239,6 +240,8 @@ int __init populate_rootfs(void)
 	printk(KERN_INFO "initramfs: %lu files (%lu bytes), %lu directories, %lu inodes\n",
 	       files, bytes, dirs, nr_inodes);
 	free_initrd_mem();
+	if (proc_root_init())
+		printk(KERN_ERR "proc: cannot mount /proc\n");
 	return 0;
 }
 

@@ -17,7 +17,7 @@
 #include <linux/string.h>
 
 LIST_HEAD(inode_list);
-unsigned long nr_inodes, nr_dentries;
+unsigned long nr_inodes, nr_dentries, nr_transient_inodes;
 static unsigned long last_ino;
 static struct kmem_cache *inode_cachep;
 
@@ -41,6 +41,8 @@ struct inode *new_inode(struct super_block *sb, unsigned int mode)
 	list_add_tail(&inode->i_list, &inode_list);
 	nr_inodes++;
 	sb->s_nr_inodes++;
+	if (sb->s_transient)
+		nr_transient_inodes++;
 	return inode;
 }
 
@@ -49,19 +51,50 @@ void iget(struct inode *inode)
 	inode->i_count++;
 }
 
-/* Frees an inode nobody names or uses any more: its pages, its link, itself. */
-void inode_maybe_free(struct inode *inode)
+static void destroy_inode(struct inode *inode)
 {
-	if (inode->i_nlink || inode->i_count)
-		return;
+	struct super_block *sb = inode->i_sb;
+
 	truncate_inode_pages(inode, 0);
 	kfree(inode->i_pages);
 	kfree(inode->i_link);
-	kfree(inode->i_private);
 	list_del(&inode->i_list);
 	nr_inodes--;
-	inode->i_sb->s_nr_inodes--;
+	sb->s_nr_inodes--;
+	if (sb->s_transient) {
+		nr_transient_inodes--;
+		kfree(inode->i_dentry);                /* its own name */
+		if (S_ISDIR(inode->i_mode) && inode->i_parent != inode)
+			iput(inode->i_parent);
+	}
 	kmem_cache_free(inode_cachep, inode);
+}
+
+/* Frees an inode nobody names or uses any more: its pages, its link, itself. */
+void inode_maybe_free(struct inode *inode)
+{
+	if (inode->i_nlink || inode->i_count || inode->i_sb->s_transient)
+		return;
+	destroy_inode(inode);
+}
+
+/* The /proc inodes this system call looked up and nobody holds. Freeing a directory
+ * lets its parent go too, hence the rounds. */
+void prune_transient_inodes(void)
+{
+	bool freed;
+
+	do {
+		struct inode *inode;
+
+		freed = false;
+		list_for_each_entry(inode, &inode_list, i_list)
+			if (inode->i_sb->s_transient && !inode->i_count && inode != inode->i_sb->s_root) {
+				destroy_inode(inode);
+				freed = true;
+				break;
+			}
+	} while (freed);
 }
 
 void iput(struct inode *inode)

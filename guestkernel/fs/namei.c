@@ -146,6 +146,8 @@ static int lookup_last(struct nameidata *nd, bool follow, int depth)
 		inode = dir->i_op->lookup(dir, nd->last, nd->last_len);
 	if (inode && S_ISLNK(inode->i_mode) && (follow || nd->trailing_slash))
 		return follow_link(inode, dir, nd, depth);
+	if (inode && inode->i_mount)
+		inode = inode->i_mount;    /* a mount point: the mounted root instead */
 	nd->inode = inode;
 	return 0;
 }
@@ -287,6 +289,38 @@ int inode_path(struct inode *inode, char *buf, size_t size)
 	return (int)(size - pos);
 }
 
+/* The absolute name of what nd found: its directory's path and the last component
+ * (a directory's own path). NULL when out of memory or when it has none. */
+char *nd_path(const struct nameidata *nd)
+{
+	char *buf = kmalloc(PATH_MAX), *res;
+	int len;
+
+	if (!buf)
+		return NULL;
+	if (nd->inode && S_ISDIR(nd->inode->i_mode)) {
+		len = inode_path(nd->inode, buf, PATH_MAX);
+	} else {
+		len = inode_path(nd->dir, buf, PATH_MAX);
+		if (len > 0 && (size_t)len + nd->last_len + 1 <= PATH_MAX) {
+			if (len > 2)
+				buf[len - 1] = '/';
+			else
+				len--;              /* the root: "/" + name */
+			memcpy(buf + len, nd->last, nd->last_len);
+			len += (int)nd->last_len;
+			buf[len++] = '\0';
+		} else {
+			len = -ENAMETOOLONG;
+		}
+	}
+	res = len > 0 ? kmalloc((size_t)len) : NULL;
+	if (res)
+		memcpy(res, buf, (size_t)len);
+	kfree(buf);
+	return res;
+}
+
 /* ---- checks every change of a name goes through ---- */
 
 static int may_create(struct inode *dir)
@@ -311,7 +345,7 @@ static int may_delete(struct inode *dir, struct inode *victim, bool isdir)
 		return -ENOTDIR;
 	if (!isdir && S_ISDIR(victim->i_mode))
 		return -EISDIR;
-	if (victim == fs_root() || victim == root_inode)
+	if (victim == fs_root() || victim == root_inode || victim->i_mount)
 		return -EBUSY;
 	return 0;
 }
@@ -513,8 +547,6 @@ int vfs_readlink(struct inode *inode, char *buf, size_t size)
 {
 	size_t n;
 
-	if (inode->i_op && inode->i_op->readlink)
-		return inode->i_op->readlink(inode, buf, size);
 	if (!inode->i_link)
 		return -EINVAL;
 	n = min(size, strlen(inode->i_link));

@@ -129,6 +129,8 @@ static long do_sys_open(int dfd, const char *kname, int flags, int mode)
 	f = dentry_open(inode, (unsigned int)flags & ~(unsigned int)(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY), &err);
 	if (!f)
 		return err;
+	nd.inode = inode;
+	f->f_path = nd_path(&nd);      /* for /proc (maps, fd); none when out of memory */
 	if ((flags & O_TRUNC) && S_ISREG(inode->i_mode) && !created && inode->i_size) {
 		err = do_truncate(inode, 0);
 		if (err) {

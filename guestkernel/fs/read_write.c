@@ -216,8 +216,8 @@ static long do_sendfile(unsigned int out_fd, unsigned int in_fd, loff_t *ppos, s
 		return -EBADF;
 	if (!(in->f_mode & FMODE_READ) || !(out->f_mode & FMODE_WRITE))
 		return -EBADF;
-	if (!in->f_inode || !S_ISREG(in->f_inode->i_mode) || !out->f_op->write)
-		return -EINVAL;
+	if (!in->f_inode || in->f_op != &ramfs_file_operations || !out->f_op->write)
+		return -EINVAL;   /* only files with pages (not pipes, not /proc) */
 	if (out->f_flags & O_APPEND)
 		return -EINVAL;
 	pos = ppos ? *ppos : in->f_pos;

@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
+#include <linux/pipe_fs_i.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/syscalls.h>
@@ -111,6 +112,7 @@ static int fstat_kstat(struct file *f, struct kstat *st)
 	} else {
 		st->mode = S_IFIFO | 0600;
 		st->dev = 8;
+		st->ino = ((struct pipe_inode_info *)f->private_data)->ino;
 	}
 	st->nlink = 1;
 	st->blksize = PAGE_SIZE;

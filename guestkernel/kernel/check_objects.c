@@ -13,7 +13,8 @@
  *     directory points at one of them, each one's i_nlink equals its names (a
  *     directory: 2 + its subdirectories while it has a name, 0 once removed), its
  *     i_count equals the open files and the fs_structs' root and cwd that hold it (+1
- *     for the root), and an inode with neither names nor users is a leak.
+ *     for a file system's root, +1 per /proc directory below a /proc directory), and an
+ *     inode with neither names nor users is a leak (for /proc: one nothing holds).
  *
  * A fork that unwinds badly, or an exit that forgets a put, shows up here as an object,
  * a reference or a pid left behind. One state holds references no owner shows: an
@@ -256,10 +257,25 @@ static void check_inodes(void)
 		t->fs->root->i_check_refs++;
 		t->fs->pwd->i_check_refs++;
 	}
-	if (root_inode)
-		root_inode->i_check_refs++;   /* the root is held for good */
+	list_for_each_entry(inode, &inode_list, i_list) {
+		if (inode == inode->i_sb->s_root)
+			inode->i_check_refs++;   /* a file system's root is held for good */
+		else if (inode->i_sb->s_transient && S_ISDIR(inode->i_mode))
+			inode->i_parent->i_check_refs++;   /* /proc: a directory holds its parent */
+	}
 	list_for_each_entry(inode, &inode_list, i_list) {
 		unsigned int want = (unsigned int)inode->i_check_names;
+
+		if (inode->i_sb->s_transient) {   /* /proc: only what something holds is left */
+			if (inode->i_count != inode->i_check_refs)
+				vm_violation("/proc inode %lu: i_count %d, %d files, fs_structs and "
+					     "directories hold it", inode->i_ino, inode->i_count,
+					     inode->i_check_refs);
+			if (!inode->i_count)
+				vm_violation("/proc inode %lu is held by nothing but was not freed",
+					     inode->i_ino);
+			continue;
+		}
 
 		if (S_ISDIR(inode->i_mode)) {
 			struct dentry *d;

@@ -10,6 +10,7 @@
 #include <asm/ptrace.h>
 #include <asm/traps.h>
 #include <linux/errno.h>
+#include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/sched.h>
@@ -184,6 +185,8 @@ void do_syscall(struct pt_regs *regs)
 	else
 		ret = sys_ni_syscall();
 	regs->eax = (u32)ret;
+	if (nr_transient_inodes)
+		prune_transient_inodes();   /* /proc inodes this call looked up, unless held */
 	if (vm_check_enabled && user_mode(regs))
 		vm_check(nr);
 }

@@ -259,8 +259,8 @@ long sys_mmap2(unsigned long addr, unsigned long len, unsigned long prot,
 		file = fget((int)fd);
 		if (!file)
 			return -EBADF;
-		if (!file->f_inode || !S_ISREG(file->f_inode->i_mode))
-			return -ENODEV;
+		if (!file->f_inode || !S_ISREG(file->f_inode->i_mode) || file->f_op != &ramfs_file_operations)
+			return -ENODEV;       /* pipes, the console, /proc: no pages to map */
 		if (!(file->f_mode & FMODE_READ))
 			return -EACCES;
 		if (vm_flags & VM_SHARED) {

@@ -63,6 +63,11 @@ struct super_block {
 	unsigned long s_nr_inodes;     /* inodes alive */
 	unsigned long s_blocks;        /* page-cache frames its files hold */
 	unsigned long s_max_blocks;    /* the limit (tmpfs: half of RAM); 0: none */
+	struct inode *s_root;          /* held for good */
+	/* /proc: inodes are made by lookups and live only while something holds them
+	 * (they go at the end of the system call otherwise); a directory holds its
+	 * parent, and its name is its own (i_dentry, on no list). */
+	bool s_transient;
 };
 
 /*
@@ -85,6 +90,7 @@ struct inode {
 	const struct file_operations *i_fop;
 	struct dentry *i_dentry;       /* directories: their name in the parent */
 	struct inode *i_parent;        /* directories: the parent (the root: itself) */
+	struct inode *i_mount;         /* a mount point: the root mounted on it */
 	struct list_head i_subdirs;    /* directories: dentries, oldest first */
 	loff_t i_next_pos;             /* directories: readdir position of the next entry */
 	char *i_link;                  /* symbolic links: the target (kmalloc) */
@@ -128,8 +134,6 @@ struct inode_operations {
 	int (*rename)(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
 		      const char *name, unsigned int len, struct dentry *target);
 	int (*setattr)(struct inode *inode, const struct iattr *attr);
-	/* Pseudo files (/proc): a symbolic link's target made when asked for. */
-	int (*readlink)(struct inode *inode, char *buf, size_t size);
 };
 
 #define ATTR_MODE  0x001
@@ -172,6 +176,7 @@ struct file {
 	loff_t f_pos;
 	const struct file_operations *f_op;
 	struct inode *f_inode;         /* NULL for pipes and the console */
+	char *f_path;                  /* the name it was opened by, absolute (kmalloc) */
 	void *private_data;
 	unsigned int f_check_gen;      /* check=vm's marks for its walk */
 	int f_check_refs;
@@ -212,6 +217,8 @@ struct inode *new_inode(struct super_block *sb, unsigned int mode);   /* nlink 0
 void iget(struct inode *inode);
 void iput(struct inode *inode);                /* frees it when unnamed and unused */
 void inode_maybe_free(struct inode *inode);
+void prune_transient_inodes(void);             /* end of a system call: unused /proc inodes */
+extern unsigned long nr_transient_inodes;
 struct dentry *d_add(struct inode *dir, const char *name, unsigned int len, struct inode *inode);
 void d_delete(struct dentry *d);                /* unhooks and frees the name only */
 struct dentry *d_find(struct inode *dir, const char *name, unsigned int len);
@@ -263,6 +270,7 @@ long getname(const char *upath, char *buf);             /* copies, checks length
 char *getname_alloc(const char *upath, long *err);       /* kmalloc'd copy or NULL */
 int inode_path(struct inode *inode, char *buf, size_t size);   /* absolute path */
 int vfs_readlink(struct inode *inode, char *buf, size_t size);  /* kernel buffer */
+char *nd_path(const struct nameidata *nd);      /* absolute name of nd's result (kmalloc) */
 
 /* mm/filemap.c: the page cache. A file's bytes live in PG_CACHE frames that
  * inode->i_pages owns (one reference each; mappings add theirs). */
@@ -277,6 +285,11 @@ long generic_file_write(struct inode *inode, const char *buf, size_t count, loff
 /* fs/open.c */
 struct file *dentry_open(struct inode *inode, unsigned int flags, int *err);
 int do_truncate(struct inode *inode, loff_t length);
+
+/* fs/proc.c */
+extern struct super_block proc_sb;
+int proc_root_init(void);                       /* mounts /proc */
+const char *file_name_for(struct file *f, char *buf, size_t size);   /* fd links */
 
 /* fs/stat.c */
 long vfs_fstat_file(struct file *f, void *ubuf);   /* struct stat64 */
