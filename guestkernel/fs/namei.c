@@ -345,8 +345,8 @@ static int may_delete(struct inode *dir, struct inode *victim, bool isdir)
 		return -ENOTDIR;
 	if (!isdir && S_ISDIR(victim->i_mode))
 		return -EISDIR;
-	if (victim == fs_root() || victim == root_inode || victim->i_mount)
-		return -EBUSY;
+	if (victim == fs_root() || victim == victim->i_sb->s_root || victim->i_mount)
+		return -EBUSY;             /* a root, or a mount point */
 	return 0;
 }
 

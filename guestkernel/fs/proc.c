@@ -1,7 +1,7 @@
 /*
  * fs/proc.c - /proc, a second file system behind the same inode operations.
  *
- * The root is mounted on the ramfs directory /proc at boot. Everything below it is made
+ * The root is mounted on the ramfs directory /proc at boot (the image's archive has one). Everything below it is made
  * by lookups, as Linux's procfs makes its inodes: /proc/meminfo, cpuinfo, uptime,
  * loadavg, the link /proc/self, and for each process (thread-group leader) /proc/PID
  * with exe (a link to the program's file), maps, status, stat, cmdline and fd/ (a link
@@ -672,20 +672,18 @@ static const struct file_operations proc_file_operations = {
 	.release = proc_release,
 };
 
-/* Makes /proc in the root (if the archive did not) and mounts the proc root on it. */
+/* Mounts the proc root on the directory /proc, when the archive has one (as Linux's
+ * init mounts it where the image made room for it). */
 int __init proc_root_init(void)
 {
 	static const struct proc_entry root = { "", P_ROOT, S_IFDIR | 0555 };
 	struct dentry *d = d_find(root_inode, "proc", 4);
 	struct inode *inode;
 
-	if (!d) {
-		if (root_inode->i_op->mkdir(root_inode, "proc", 4, 0555))
-			return -ENOMEM;
-		d = d_find(root_inode, "proc", 4);
+	if (!d || !S_ISDIR(d->d_inode->i_mode)) {
+		printk(KERN_INFO "proc: no directory /proc in the initramfs, not mounted\n");
+		return 0;
 	}
-	if (!S_ISDIR(d->d_inode->i_mode))
-		return -ENOTDIR;
 	inode = new_inode(&proc_sb, root.mode);
 	if (!inode)
 		return -ENOMEM;

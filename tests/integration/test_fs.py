@@ -11,6 +11,10 @@
 3. Filling the file system with a small --ram until ENOSPC, removing everything, and
    getting every frame back (sysinfo), with check=vm.
 4. The initramfs as unpacked: the archive's frames given back after the copy.
+5. /proc: proctest (self, exe and its re-execution, cmdline, status, stat, maps, fd
+   links, a zombie's directory, getcwd inside, another file system), /proc/PID/maps
+   in Linux's exact layout, meminfo against the kernel's figures, and no /proc inode
+   left behind (check=vm counts them after every call).
 
 Every guest run has check=vm and must report 0 violations.
 """
@@ -134,6 +138,65 @@ class UnpackedInitramfsTest(FsCase):
         self.assertRegex(b.run.text, r"initramfs: \d+ files \(\d+ bytes\), \d+ directories, \d+ inodes\r?\n"
                                      r"initramfs: freed \d+ KiB of archive")
         self.assertIn("hello, world", b.output)
+        self.assertClean(b)
+
+
+class ProcTest(FsCase):
+
+    def test_proctest_in_the_guest(self):
+        b = boot("/bin/proctest /tmp", options="check=vm")
+        self.assertExit(b.run, 0)
+        self.assertNotIn("FAIL", b.output)
+        self.assertIn("proctest: run again through /proc/self/exe\n", b.output)
+        self.assertTrue(b.output.endswith("proctest: all ok\n"), b.output)
+        self.assertGreater(b.output.count(": ok\n"), 30)
+        self.assertClean(b)
+
+    def test_same_transcript_natively(self):
+        if not PROGRAMS_DIR:
+            self.skipTest("PROGRAMS_DIR is not set (run through meson test)")
+        i386_runner.skip_if_deviates(self, "proctest")
+        b = boot("/bin/proctest /tmp", options="check=vm")
+        with tempfile.TemporaryDirectory() as d:
+            p = i386_runner.run(os.path.join(PROGRAMS_DIR, "proctest"), d, text=True, timeout=RUN_TIMEOUT,
+                                env={"LANG": "C"})
+        self.assertEqual(b.output, p.stdout)
+
+    def test_maps_layout(self):
+        # cat's own maps: the program's four segments, bss, the stack; a name starts in
+        # column 49 (25 + 6 * sizeof(void *) - 1 characters, then a blank), as a 32-bit
+        # Linux prints it; an anonymous area's line ends in a blank.
+        b = boot("/bin/cat /proc/self/maps", options="check=vm")
+        lines = b.output.split("\n")[:-1]
+        self.assertEqual(len(lines), 6, b.output)
+        for line in lines:
+            self.assertRegex(line, r"^[0-9a-f]{8}-[0-9a-f]{8} [r-][w-][x-][ps] [0-9a-f]{8} [0-9a-f]{2}:[0-9a-f]{2} \d+ ")
+        self.assertEqual([line[49:] for line in lines], ["/bin/cat"] * 4 + ["", "[stack]"])
+        self.assertEqual(lines[4][-2:], "0 ")
+        self.assertEqual(lines[0][:37], "08048000-08049000 r--p 00000000 00:01")
+        self.assertEqual([line[18:22] for line in lines], ["r--p", "r-xp", "r--p", "rw-p", "rw-p", "rw-p"])
+        self.assertClean(b)
+
+    def test_meminfo_and_friends(self):
+        b = boot('/bin/sh -c "cat /proc/meminfo /proc/uptime /proc/loadavg; ls /proc/self /proc/self/fd"',
+                 options="check=vm", extra=("--ram", "64"))
+        self.assertRegex(b.output, r"^MemTotal: +\d+ kB\nMemFree: +\d+ kB\nMemAvailable: +\d+ kB\n")
+        total = int(b.output.split()[1])
+        self.assertGreater(total, 60000)
+        self.assertLessEqual(total, 65536)
+        for line in b.output.splitlines()[:12]:
+            self.assertEqual(len(line), 27, line)   # "%-16s%8lu kB"
+        self.assertRegex(b.output, r"\n\d+\.\d\d \d+\.\d\d\n\d\.\d\d \d\.\d\d \d\.\d\d \d+/\d+ \d+\n"
+                                   r"/proc/self:\ncmdline\nexe\nfd\nmaps\nstat\nstatus\n\n/proc/self/fd:\n0\n1\n2\n3\n\Z")
+        self.assertClean(b)
+
+    def test_a_process_leaves_nothing_in_proc(self):
+        # Every /proc inode a command looked up is gone when its call ends; check=vm
+        # would name one that stayed. A working directory in /proc holds its inode.
+        b = boot('/bin/sh -c "cd /proc/self && cat status > /tmp/s && cd fd && ls && cd /proc && cat /tmp/s"',
+                 options="check=vm")
+        self.assertIn("\nPPid:\t", b.output)
+        self.assertTrue(b.output.startswith("0\n1\n2\n"), b.output)
         self.assertClean(b)
 
 

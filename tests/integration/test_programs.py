@@ -40,7 +40,7 @@ TRAILER_RE = re.compile(r"(?:check=vm: (\d+) system calls checked, (\d+) violati
 
 BIN = sorted(["cat", "clonetest", "echo", "exectest", "hello", "init", "libctest", "ls", "memtest", "notelf",
               "pipes", "segv", "sigtest", "sleep", "forktest", "cowtest", "kbench", "forkbench",
-              "vforktest", "forkbomb", "orphans", "waittest", "forkexec", "sh", "fstest"])
+              "vforktest", "forkbomb", "orphans", "waittest", "forkexec", "sh", "fstest", "proctest"])
 
 
 class Boot:
@@ -223,9 +223,9 @@ class CatTest(ProgramCase):
 class LsTest(ProgramCase):
 
     def test_listings(self):
-        self.assertProgram(boot("/bin/ls /"), "bin\netc\ntmp\n")
-        self.assertProgram(boot("/bin/ls"), "bin\netc\ntmp\n")   # cwd is the root
-        self.assertProgram(boot("/bin/ls -a /"), ".\n..\nbin\netc\ntmp\n")
+        self.assertProgram(boot("/bin/ls /"), "bin\netc\nproc\ntmp\n")
+        self.assertProgram(boot("/bin/ls"), "bin\netc\nproc\ntmp\n")   # cwd is the root
+        self.assertProgram(boot("/bin/ls -a /"), ".\n..\nbin\netc\nproc\ntmp\n")
         self.assertProgram(boot("/bin/ls /bin"), "".join(n + "\n" for n in BIN))
         self.assertProgram(boot("/bin/ls -a /tmp"), ".\n..\n")
         self.assertProgram(boot("/bin/ls /etc/ /tmp"), "/etc/:\nmotd\n\n/tmp:\n")

@@ -55,7 +55,7 @@ class CommandLineTest(ShCase):
     def test_ls_through_cat_prints_what_ls_prints(self):
         ls = boot("/bin/ls")
         self.assertExit(ls.run, 0)
-        self.assertEqual(ls.output, "bin\netc\ntmp\n")
+        self.assertEqual(ls.output, "bin\netc\nproc\ntmp\n")
         self.assertSh(sh_c("ls | cat"), ls.output)
         ls_bin = boot("/bin/ls /bin")
         self.assertIn("sh\n", ls_bin.output)
@@ -133,7 +133,7 @@ class CommandLineTest(ShCase):
         self.assertSh(sh_c("cd /etc && cat motd > /dev/null; cd /nonexistent; echo $?; ls"),
                       "sh: cannot create /dev/null: No such file or directory\n"
                       "sh: cd: /nonexistent: No such file or directory\n1\nmotd\n")
-        self.assertSh(sh_c("cd; ls"), "bin\netc\ntmp\n")   # HOME=/
+        self.assertSh(sh_c("cd; ls"), "bin\netc\nproc\ntmp\n")   # HOME=/
         self.assertSh(sh_c("echo 'a  b' $? '$?' \\$? x\\ y $HOME $NONE. # comment"),
                       "a  b 0 $? $? x y / .\n")
 
