@@ -41,7 +41,7 @@ struct inode *new_inode(struct super_block *sb, unsigned int mode)
 	list_add_tail(&inode->i_list, &inode_list);
 	nr_inodes++;
 	sb->s_nr_inodes++;
-	if (sb->s_transient)
+	if (sb->s_transient && sb->s_root)   /* the root (made first) is kept: not counted */
 		nr_transient_inodes++;
 	return inode;
 }

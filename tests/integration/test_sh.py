@@ -330,7 +330,7 @@ class InteractiveTest(ShCase):
         at = c.expect(b"\r\n$ ")
         at = self.command(c, at, b"false", b"")
         at = self.command(c, at, b"echo 'a  b' | cat", b"a  b\r\n")
-        at = self.command(c, at, b"ls | cat", b"bin\r\netc\r\ntmp\r\n")
+        at = self.command(c, at, b"ls | cat", b"bin\r\netc\r\nproc\r\ntmp\r\n")
         at = self.command(c, at, b"echo a |", b"sh: syntax error: unexpected end of line\r\n")
         c.send(b"\x04")
         self.assertEnded(c, 2)
