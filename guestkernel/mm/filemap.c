@@ -7,8 +7,7 @@
  * between these frames and user memory; mappings share them: a read-only or shared
  * mapping maps the frame itself (program text, MAP_SHARED), a private writable one
  * gets its own copy on the first write (mm/memory.c). Truncation drops the frames past
- * the new end; one that a mapping still maps stays until its last PTE goes (it then
- * belongs to nobody but those PTEs, as an orphaned page does on Linux).
+ * the new end, after taking them out of every address space that maps them.
  *
  * i_pages is one kmalloc object, grown by doubling: files up to MAX_FILE_SIZE (4 MiB).
  * A file system may cap the frames its files hold (s_max_blocks: tmpfs's size); at the
@@ -109,12 +108,37 @@ struct page *find_or_read_page(struct inode *inode, unsigned long index)
 	return find_or_create_page(inode, index, &err);
 }
 
+/*
+ * Takes the file's pages from index first on out of every address space that maps
+ * them (private copies too, as Linux's truncate does): touching them again faults, and
+ * past the end of the file that is SIGBUS.
+ */
+static void unmap_mapping_range(struct inode *inode, unsigned long first)
+{
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;
+
+	list_for_each_entry(mm, &mm_list, mmlist)
+		for (vma = mm->mmap; vma; vma = vma->vm_next) {
+			unsigned long pages = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT, start;
+
+			if (!vma->vm_file || vma->vm_file->f_inode != inode || vma->vm_pgoff + pages <= first)
+				continue;
+			start = vma->vm_start;
+			if (first > vma->vm_pgoff)
+				start += (first - vma->vm_pgoff) << PAGE_SHIFT;
+			zap_page_range(mm, start, vma->vm_end);
+		}
+}
+
 /* Drops the frames wholly past size and zeroes the tail of the last one. */
 void truncate_inode_pages(struct inode *inode, loff_t size)
 {
 	unsigned long first = (unsigned long)(PAGE_ALIGN((unsigned long)size) >> PAGE_SHIFT), i;
 	unsigned long partial = (unsigned long)size & ~PAGE_MASK;
 
+	if (size < inode->i_size)
+		unmap_mapping_range(inode, first);
 	for (i = first; i < inode->i_nrpages; i++)
 		if (inode->i_pages[i]) {
 			put_page(inode->i_pages[i]);

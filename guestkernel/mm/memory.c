@@ -302,9 +302,15 @@ static int do_no_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned
 {
 	struct page *page;
 
-	/* Shared file mappings map the page-cache frame itself, writable if the area
-	 * is; read-only private ones too (program text). Past the end of the file a
-	 * shared mapping has no page: SIGBUS, as on Linux. */
+	/* Past the end of the file a mapping has no page: SIGBUS, as on Linux. Shared
+	 * file mappings map the page-cache frame itself, writable if the area is;
+	 * read-only private ones too (program text). */
+	if (vma->vm_file) {
+		unsigned long index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+
+		if ((loff_t)index << PAGE_SHIFT >= vma->vm_file->f_inode->i_size && addr < vma->vm_file_end)
+			return VM_FAULT_SIGBUS;
+	}
 	if (vma->vm_file && ((vma->vm_flags & VM_SHARED) || !(vma->vm_flags & VM_WRITE))) {
 		unsigned long index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 
@@ -316,8 +322,7 @@ static int do_no_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned
 			return VM_FAULT_OK;
 		}
 		if (vma->vm_flags & VM_SHARED)
-			return (loff_t)index << PAGE_SHIFT >= vma->vm_file->f_inode->i_size ? VM_FAULT_SIGBUS
-											      : VM_FAULT_OOM;
+			return VM_FAULT_OOM;
 	}
 	page = alloc_page(PG_ANON);
 

@@ -602,6 +602,29 @@ static void mappings(void)
 	}
 	waitpid(pid, &status, 0);
 	check(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS, "touching a shared page past the end: SIGBUS");
+	pid = fork();
+	if (pid == 0) {
+		char *two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+		two[4096] = 1;                        /* a private mapping: the same */
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	check(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS, "and a private page past the end: SIGBUS");
+
+	/* Truncation takes the pages out of the mappings. */
+	check(syscall(NR_ftruncate, fd, 0) == 0, "ftruncate a mapped file to 0");
+	pid = fork();
+	if (pid == 0) {
+		volatile char c = shared[0];
+		(void)c;
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	check(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS, "its mapped page is gone: SIGBUS");
+	check(syscall(NR_ftruncate, fd, 8) == 0 && shared[0] == 0 && shared[7] == 0 && priv[1] == 0,
+	      "grown again: zeros in both mappings");
+	shared[0] = 'S';
+	check(pread(fd, buf, 1, 0) == 1 && buf[0] == 'S', "and the shared one writes the file again");
 	munmap(shared, 4096);
 	munmap(priv, 4096);
 	close(fd);
