@@ -257,7 +257,7 @@ static int map_segments(struct linux_binprm *bprm, unsigned long *phdr_addr)
 		if (ph->p_type != PT_LOAD || !ph->p_memsz)
 			continue;
 		if (ph->p_filesz) {
-			r = do_mmap(mm, bprm->file, start, anon_start - start, flags, true,
+			r = do_mmap(mm, bprm->file, start, anon_start - start, flags | VM_EXECUTABLE, true,
 				    (ph->p_offset & PAGE_MASK) >> PAGE_SHIFT, file_end);
 			if (IS_ERR_VALUE(r))
 				return (int)r;
@@ -446,6 +446,8 @@ int do_execve(const char *filename, const char *const *argv, const char *const *
 	err = permission(inode, MAY_EXEC);
 	if (err)
 		return err;
+	if (inode->i_writecount)
+		return -ETXTBSY;           /* open for writing somewhere */
 
 	bprm = kmalloc(sizeof(*bprm));
 	if (!bprm)

@@ -41,6 +41,8 @@ void fput(struct file *f)
 	if (f->f_op && f->f_op->release)
 		f->f_op->release(f);
 	kfree(f->f_path);
+	if (f->f_inode && (f->f_mode & FMODE_WRITE))
+		f->f_inode->i_writecount--;
 	if (f->f_inode)
 		iput(f->f_inode);
 	nr_files--;

@@ -173,6 +173,19 @@ int permission(struct inode *inode, int mask)
 	return generic_permission(inode, mask, current->euid);
 }
 
+/* Is the file a running program (exec's mappings, VM_EXECUTABLE, of any process)? */
+bool inode_is_executing(struct inode *inode)
+{
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;
+
+	list_for_each_entry(mm, &mm_list, mmlist)
+		for (vma = mm->mmap; vma; vma = vma->vm_next)
+			if ((vma->vm_flags & VM_EXECUTABLE) && vma->vm_file->f_inode == inode)
+				return true;
+	return false;
+}
+
 bool is_owner_or_root(struct inode *inode)
 {
 	return current->euid == 0 || current->euid == inode->i_uid;

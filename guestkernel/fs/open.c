@@ -47,6 +47,8 @@ struct file *dentry_open(struct inode *inode, unsigned int flags, int *err)
 	f->f_op = inode->i_fop;
 	f->f_inode = inode;
 	iget(inode);
+	if (f->f_mode & FMODE_WRITE)
+		inode->i_writecount++;
 	*err = 0;
 	return f;
 }
@@ -125,6 +127,9 @@ static long do_sys_open(int dfd, const char *kname, int flags, int mode)
 		err = permission(inode, acc_mask(flags) | ((flags & O_TRUNC) ? MAY_WRITE : 0));
 		if (err)
 			return err;
+		if (((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) && S_ISREG(inode->i_mode) &&
+		    inode_is_executing(inode))
+			return -ETXTBSY;       /* a running program's file */
 	}
 	f = dentry_open(inode, (unsigned int)flags & ~(unsigned int)(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY), &err);
 	if (!f)
@@ -181,6 +186,8 @@ static long do_sys_truncate(const char *path, loff_t length)
 	if (!S_ISREG(inode->i_mode))
 		return -EINVAL;
 	err = permission(inode, MAY_WRITE);
+	if (!err && inode_is_executing(inode))
+		err = -ETXTBSY;
 	return err ? err : do_truncate(inode, length);
 }
 

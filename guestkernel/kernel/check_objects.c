@@ -159,6 +159,8 @@ static void check_file_ref(struct file *f, unsigned long *distinct)
 	f->f_check_gen = 0;
 	if (f->f_inode)
 		f->f_inode->i_check_refs++;
+	if (f->f_inode && (f->f_mode & FMODE_WRITE))
+		f->f_inode->i_check_writers++;
 	if (f->f_count != f->f_check_refs)
 		vm_violation("file %p: f_count %d, %d descriptors and mappings refer to it",
 			     (void *)f, f->f_count, f->f_check_refs);
@@ -220,7 +222,7 @@ static void count_names(void)
 		inode_gen = 1;
 	list_for_each_entry(inode, &inode_list, i_list) {
 		inode->i_check_gen = inode_gen;
-		inode->i_check_refs = inode->i_check_names = 0;
+		inode->i_check_refs = inode->i_check_names = inode->i_check_writers = 0;
 		inodes++;
 	}
 	list_for_each_entry(inode, &inode_list, i_list) {
@@ -295,6 +297,9 @@ static void check_inodes(void)
 				     inode->i_count, inode->i_check_refs);
 		if (!inode->i_nlink && !inode->i_count)
 			vm_violation("inode %lu has no names and no users but was not freed", inode->i_ino);
+		if (inode->i_writecount != inode->i_check_writers)
+			vm_violation("inode %lu: i_writecount %d, %d files open for writing", inode->i_ino,
+				     inode->i_writecount, inode->i_check_writers);
 	}
 }
 

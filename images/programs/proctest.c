@@ -22,6 +22,8 @@
 #include <sched.h>
 #include <unistd.h>
 
+#define NR_chmod 15
+#define NR_truncate 92
 #define NR_rename 38
 #define NR_readlink 85
 #define NR_statfs64 268
@@ -211,6 +213,31 @@ int main(int argc, char **argv)
 	int status;
 	waitpid(again, &status, 0);
 	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "execve of /proc/self/exe");
+
+	/* A running program's file cannot be written, nor a file open for writing run. */
+	check(open("/proc/self/exe", O_WRONLY) == -1 && errno == ETXTBSY, "writing our own program: ETXTBSY");
+	readlink_("/proc/self/exe", path, sizeof(path));
+	check(syscall(NR_truncate, path, 0) == -1 && errno == ETXTBSY, "truncating it: ETXTBSY");
+	if (argc > 1) {
+		int in = open("/proc/self/exe", O_RDONLY), copy;
+		snprintf(path, sizeof(path), "%s/proctest.copy", argv[1]);
+		copy = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			write(copy, buf, n);
+		close(in);
+		syscall(NR_chmod, path, 0755);
+		char *args[] = { "proctest", "--again", NULL };
+		check(execve(path, args, NULL) == -1 && errno == ETXTBSY, "running a file open for writing: ETXTBSY");
+		close(copy);
+		fflush(stdout);
+		if ((again = fork()) == 0) {
+			execve(path, args, NULL);
+			_exit(127);
+		}
+		waitpid(again, &status, 0);
+		check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "closed, it runs");
+		unlink(path);
+	}
 
 	printf("proctest: %s\n", failures ? "FAILED" : "all ok");
 	return failures != 0;

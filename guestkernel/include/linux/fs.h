@@ -83,6 +83,7 @@ struct inode {
 	unsigned int i_nlink;
 	unsigned int i_uid, i_gid;
 	int i_count;
+	int i_writecount;              /* open files that may write it */
 	loff_t i_size;
 	s64 i_atime, i_mtime, i_ctime; /* nanoseconds since 1970 */
 	struct super_block *i_sb;
@@ -99,7 +100,7 @@ struct inode {
 	void *i_private;               /* the file system's own */
 	struct list_head i_list;       /* on inode_list */
 	unsigned int i_check_gen;      /* check=vm scratch: which check counted ... */
-	int i_check_refs, i_check_names;   /* ... these references and names */
+	int i_check_refs, i_check_names, i_check_writers;   /* ... these references */
 };
 
 /* A name in a directory. */
@@ -225,6 +226,7 @@ struct dentry *d_find(struct inode *dir, const char *name, unsigned int len);
 int permission(struct inode *inode, int mask);  /* 0 or -EACCES, for the euid */
 int generic_permission(struct inode *inode, int mask, unsigned int uid);
 bool is_owner_or_root(struct inode *inode);
+bool inode_is_executing(struct inode *inode);   /* some process runs it: ETXTBSY */
 s64 current_fs_time(void);
 void inode_touch(struct inode *inode, bool mtime);   /* mtime (if asked) and ctime: now */
 int notify_change(struct inode *inode, const struct iattr *attr);
