@@ -586,6 +586,34 @@ long sys_readlink(const char *path, char *buf, int bufsiz)
 
 /* ---- rename ---- */
 
+/* RENAME_EXCHANGE: both names exist and swap what they name. */
+static long do_exchange(struct nameidata *o, struct nameidata *n)
+{
+	struct inode *a = o->inode, *b = n->inode;
+	int err;
+
+	if (!b)
+		return -ENOENT;
+	if (!S_ISDIR(b->i_mode) && (o->trailing_slash || n->trailing_slash))
+		return -ENOTDIR;
+	if (S_ISDIR(b->i_mode) && is_subdir(o->dir, b))
+		return -EINVAL;            /* the other way round: into its own subtree */
+	if (a == b)
+		return 0;
+	err = may_delete(o->dir, a, S_ISDIR(a->i_mode));
+	if (!err)
+		err = may_delete(n->dir, b, S_ISDIR(b->i_mode));
+	if (!err && o->dir != n->dir && S_ISDIR(a->i_mode))
+		err = permission(a, MAY_WRITE);
+	if (!err && o->dir != n->dir && S_ISDIR(b->i_mode))
+		err = permission(b, MAY_WRITE);
+	if (err)
+		return err;
+	if (!o->dir->i_op->exchange || !o->dentry || !n->dentry)
+		return -EINVAL;
+	return o->dir->i_op->exchange(o->dentry, n->dentry);
+}
+
 static long do_rename(int olddfd, const char *oldname, int newdfd, const char *newname,
 		      unsigned int flags)
 {
@@ -614,6 +642,8 @@ static long do_rename(int olddfd, const char *oldname, int newdfd, const char *n
 		return -EXDEV;
 	if (isdir && is_subdir(n.dir, old))
 		return -EINVAL;            /* into its own subtree */
+	if (flags & RENAME_EXCHANGE)
+		return do_exchange(&o, &n);
 	if (n.inode && (flags & RENAME_NOREPLACE))
 		return -EEXIST;
 	if (n.inode && S_ISDIR(n.inode->i_mode) && is_subdir(o.dir, n.inode))
@@ -645,9 +675,11 @@ long sys_renameat2(int olddfd, const char *oldname, int newdfd, const char *newn
 	char *from, *to;
 	long err;
 
-	/* RENAME_EXCHANGE and RENAME_WHITEOUT are not implemented: EINVAL, as a file
-	 * system without them answers. */
-	if (flags & ~(unsigned int)RENAME_NOREPLACE)
+	/* RENAME_WHITEOUT (for overlay file systems) is not implemented: EINVAL, as a
+	 * file system without it answers. */
+	if (flags & ~(unsigned int)(RENAME_NOREPLACE | RENAME_EXCHANGE))
+		return -EINVAL;
+	if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE))
 		return -EINVAL;
 	from = getname_alloc(oldname, &err);
 	if (!from)

@@ -168,6 +168,35 @@ static int ramfs_rename(struct inode *old_dir, struct dentry *old, struct inode 
 	return 0;
 }
 
+/* Two names swap their inodes; a directory that changes parent moves a link. */
+static int ramfs_exchange(struct dentry *a, struct dentry *b)
+{
+	struct inode *ia = a->d_inode, *ib = b->d_inode;
+
+	a->d_inode = ib;
+	b->d_inode = ia;
+	if (S_ISDIR(ia->i_mode)) {
+		ia->i_dentry = b;
+		ia->i_parent = b->d_dir;
+	}
+	if (S_ISDIR(ib->i_mode)) {
+		ib->i_dentry = a;
+		ib->i_parent = a->d_dir;
+	}
+	if (a->d_dir != b->d_dir && S_ISDIR(ia->i_mode) != S_ISDIR(ib->i_mode)) {
+		struct inode *gains = S_ISDIR(ia->i_mode) ? b->d_dir : a->d_dir;
+		struct inode *loses = S_ISDIR(ia->i_mode) ? a->d_dir : b->d_dir;
+
+		gains->i_nlink++;
+		loses->i_nlink--;
+	}
+	inode_touch(ia, false);
+	inode_touch(ib, false);
+	inode_touch(a->d_dir, true);
+	inode_touch(b->d_dir, true);
+	return 0;
+}
+
 int ramfs_truncate(struct inode *inode, loff_t size)
 {
 	if (size > MAX_FILE_SIZE)
@@ -198,6 +227,7 @@ const struct inode_operations ramfs_dir_inode_operations = {
 	.unlink = ramfs_unlink,
 	.rmdir = ramfs_rmdir,
 	.rename = ramfs_rename,
+	.exchange = ramfs_exchange,
 	.setattr = ramfs_setattr,
 };
 

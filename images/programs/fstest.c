@@ -74,6 +74,7 @@
 #define AT_SYMLINK_FOLLOW 0x400
 #define AT_EMPTY_PATH 0x1000
 #define RENAME_NOREPLACE 1
+#define RENAME_EXCHANGE 2
 #define UTIME_OMIT ((1L << 30) - 2L)
 
 static int failures;
@@ -272,6 +273,23 @@ static void names(void)
 	check(syscall(NR_renameat2, AT_FDCWD, "r4", AT_FDCWD, "r5", RENAME_NOREPLACE) == 0 && !strcmp(get("r5"), "four"),
 	      "renameat2 RENAME_NOREPLACE to a free name");
 	check(fails(syscall(NR_renameat2, AT_FDCWD, "r5", AT_FDCWD, "r6", 8), EINVAL), "renameat2 unknown flag: EINVAL");
+	put("x1", "one");
+	put("x2", "two");
+	check(syscall(NR_renameat2, AT_FDCWD, "x1", AT_FDCWD, "x2", RENAME_EXCHANGE) == 0 && !strcmp(get("x1"), "two") &&
+	      !strcmp(get("x2"), "one"), "renameat2 RENAME_EXCHANGE swaps two files");
+	check(syscall(NR_renameat2, AT_FDCWD, "x1", AT_FDCWD, "d/sub", RENAME_EXCHANGE) == 0 && stat("d", &d) == 0 &&
+	      d.st_nlink == 2 && stat("x1", &st) == 0 && S_ISDIR(st.st_mode) && nlink_of(".") == 4 &&
+	      !strcmp(get("d/sub"), "two"), "RENAME_EXCHANGE of a file and a directory moves the link");
+	check(syscall(NR_renameat2, AT_FDCWD, "x1", AT_FDCWD, "d/sub", RENAME_EXCHANGE) == 0 && stat("d", &d) == 0 &&
+	      d.st_nlink == 3 && nlink_of(".") == 3, "and back");
+	check(fails(syscall(NR_renameat2, AT_FDCWD, "x2", AT_FDCWD, "nofile", RENAME_EXCHANGE), ENOENT),
+	      "RENAME_EXCHANGE with a missing name: ENOENT");
+	check(fails(syscall(NR_renameat2, AT_FDCWD, "x2", AT_FDCWD, "x1", RENAME_EXCHANGE | RENAME_NOREPLACE), EINVAL),
+	      "RENAME_EXCHANGE with RENAME_NOREPLACE: EINVAL");
+	check(fails(syscall(NR_renameat2, AT_FDCWD, "d", AT_FDCWD, "d/sub", RENAME_EXCHANGE), EINVAL),
+	      "RENAME_EXCHANGE of a directory with its own subdirectory: EINVAL");
+	unlink("x1");
+	unlink("x2");
 	check(fails(syscall(NR_rename, "d", "d/sub/d"), EINVAL), "rename a directory into itself: EINVAL");
 	check(fails(syscall(NR_rename, "r5", "d"), EISDIR), "rename a file over a directory: EISDIR");
 	check(fails(syscall(NR_rename, "d/sub", "r5"), ENOTDIR), "rename a directory over a file: ENOTDIR");

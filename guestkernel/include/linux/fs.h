@@ -134,6 +134,7 @@ struct inode_operations {
 	int (*rmdir)(struct inode *dir, struct dentry *d);
 	int (*rename)(struct inode *old_dir, struct dentry *old, struct inode *new_dir,
 		      const char *name, unsigned int len, struct dentry *target);
+	int (*exchange)(struct dentry *a, struct dentry *b);   /* RENAME_EXCHANGE */
 	int (*setattr)(struct inode *inode, const struct iattr *attr);
 };
 
