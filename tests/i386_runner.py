@@ -57,6 +57,9 @@ DEVIATIONS = {
     "mremap": ("qemu-i386 keeps its own map of the guest's address space: a mapping cut short by "
                "munmap does not grow in place again, and the move that follows crashes the program",
                ("mmtest",)),
+    "proc-self": ("qemu-i386 makes up /proc/self/maps and /proc/self/stat itself (its own layout, "
+                  "no state letter) and hands an execve of /proc/self/exe to the host, which finds "
+                  "qemu there", ("proctest",)),
 }
 
 # Differences this module takes care of, so the programs' own behaviour is compared:

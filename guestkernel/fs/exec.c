@@ -41,6 +41,7 @@ struct linux_binprm {
 	struct inode *inode;
 	const struct elf32_hdr *ehdr;
 	const struct elf32_phdr *phdr;
+	char *buf;                   /* the ELF header and program headers, read from the file */
 	unsigned long p;             /* lowest byte in use at the top of the new stack */
 	unsigned long arg_bytes;     /* counted against MAX_ARG_BYTES */
 	int argc, envc;
@@ -186,24 +187,31 @@ static int put_string_pointers(struct linux_binprm *bprm, unsigned long *slot, u
 	return put_stack_word(bprm, (*slot += 4) - 4, 0);
 }
 
+#define ELF_BUF_SIZE (sizeof(struct elf32_hdr) + MAX_PHNUM * sizeof(struct elf32_phdr))
+
 static int check_elf(struct linux_binprm *bprm)
 {
-	const struct inode *inode = bprm->inode;
-	const struct elf32_hdr *eh = (const struct elf32_hdr *)inode->i_data;
-	unsigned long i, loads = 0;
+	struct inode *inode = bprm->inode;
+	const struct elf32_hdr *eh;
+	unsigned long i, loads = 0, size = (unsigned long)inode->i_size;
 
-	if (inode->i_size < sizeof(*eh) || memcmp(eh->e_ident, "\177ELF", 4))
+	bprm->buf = kmalloc(ELF_BUF_SIZE);
+	if (!bprm->buf)
+		return -ENOMEM;
+	eh = (const struct elf32_hdr *)bprm->buf;
+	if (kernel_read(inode, 0, bprm->buf, sizeof(*eh)) != sizeof(*eh) || memcmp(eh->e_ident, "\177ELF", 4))
 		return -ENOEXEC;
 	if (eh->e_ident[4] != ELFCLASS32 || eh->e_ident[5] != ELFDATA2LSB ||
 	    eh->e_ident[6] != EV_CURRENT || eh->e_type != ET_EXEC || eh->e_machine != EM_386)
 		return -ENOEXEC;
 	if (eh->e_phentsize != sizeof(struct elf32_phdr) || !eh->e_phnum || eh->e_phnum > MAX_PHNUM)
 		return -ENOEXEC;
-	if (eh->e_phoff > inode->i_size || (unsigned long)eh->e_phnum * sizeof(struct elf32_phdr) >
-	    inode->i_size - eh->e_phoff)
+	if (eh->e_phoff > size || (unsigned long)eh->e_phnum * sizeof(struct elf32_phdr) >
+	    size - eh->e_phoff)
 		return -ENOEXEC;
 	bprm->ehdr = eh;
-	bprm->phdr = (const struct elf32_phdr *)(inode->i_data + eh->e_phoff);
+	bprm->phdr = (const struct elf32_phdr *)(bprm->buf + sizeof(*eh));
+	kernel_read(inode, eh->e_phoff, bprm->buf + sizeof(*eh), eh->e_phnum * sizeof(struct elf32_phdr));
 	for (i = 0; i < eh->e_phnum; i++) {
 		const struct elf32_phdr *ph = &bprm->phdr[i];
 
@@ -211,8 +219,8 @@ static int check_elf(struct linux_binprm *bprm)
 			return -ENOEXEC;   /* static executables only */
 		if (ph->p_type != PT_LOAD || !ph->p_memsz)
 			continue;
-		if (ph->p_filesz > ph->p_memsz || ph->p_offset > inode->i_size ||
-		    ph->p_filesz > inode->i_size - ph->p_offset)
+		if (ph->p_filesz > ph->p_memsz || ph->p_offset > size ||
+		    ph->p_filesz > size - ph->p_offset)
 			return -ENOEXEC;
 		if ((ph->p_vaddr & ~PAGE_MASK) != (ph->p_offset & ~PAGE_MASK))
 			return -ENOEXEC;
@@ -249,7 +257,7 @@ static int map_segments(struct linux_binprm *bprm, unsigned long *phdr_addr)
 		if (ph->p_type != PT_LOAD || !ph->p_memsz)
 			continue;
 		if (ph->p_filesz) {
-			r = do_mmap(mm, bprm->file, start, anon_start - start, flags, true,
+			r = do_mmap(mm, bprm->file, start, anon_start - start, flags | VM_EXECUTABLE, true,
 				    (ph->p_offset & PAGE_MASK) >> PAGE_SHIFT, file_end);
 			if (IS_ERR_VALUE(r))
 				return (int)r;
@@ -426,13 +434,20 @@ int do_execve(const char *filename, const char *const *argv, const char *const *
 	struct mm_struct *old_mm;
 	unsigned long sp = 0, phdr_addr = 0;
 	struct inode *inode;
+	struct nameidata nd;
 	int err;
 
-	inode = path_lookup(filename, &err);
-	if (!inode)
+	err = path_walk_at(AT_FDCWD, filename, LOOKUP_FOLLOW, &nd);
+	if (err)
 		return err;
-	if (!S_ISREG(inode->i_mode) || !(inode->i_mode & 0111))
+	inode = nd.inode;
+	if (!S_ISREG(inode->i_mode))
 		return -EACCES;
+	err = permission(inode, MAY_EXEC);
+	if (err)
+		return err;
+	if (inode->i_writecount)
+		return -ETXTBSY;           /* open for writing somewhere */
 
 	bprm = kmalloc(sizeof(*bprm));
 	if (!bprm)
@@ -442,6 +457,7 @@ int do_execve(const char *filename, const char *const *argv, const char *const *
 	bprm->file = dentry_open(inode, O_RDONLY, &err);
 	if (!bprm->file)
 		goto out;
+	bprm->file->f_path = nd_path(&nd);   /* /proc/PID/exe and maps */
 	err = check_elf(bprm);
 	if (err)
 		goto out;
@@ -479,6 +495,7 @@ out:
 		mmput(bprm->mm);
 	if (bprm->file)
 		fput(bprm->file);
+	kfree(bprm->buf);
 	kfree(bprm);
 	return err;
 }

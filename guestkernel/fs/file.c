@@ -40,6 +40,11 @@ void fput(struct file *f)
 		return;
 	if (f->f_op && f->f_op->release)
 		f->f_op->release(f);
+	kfree(f->f_path);
+	if (f->f_inode && (f->f_mode & FMODE_WRITE))
+		f->f_inode->i_writecount--;
+	if (f->f_inode)
+		iput(f->f_inode);
 	nr_files--;
 	kmem_cache_free(filp_cachep, f);
 }
@@ -139,9 +144,30 @@ struct fs_struct *alloc_fs(struct inode *root)
 	if (fs) {
 		fs->count = 1;
 		fs->root = fs->pwd = root;
+		iget(root);
+		iget(root);
 		fs->umask = 022;
 	}
 	return fs;
+}
+
+/* The working directory and root hold their inodes (a removed one stays until then). */
+void set_fs_pwd(struct fs_struct *fs, struct inode *inode)
+{
+	struct inode *old = fs->pwd;
+
+	iget(inode);
+	fs->pwd = inode;
+	iput(old);
+}
+
+void set_fs_root(struct fs_struct *fs, struct inode *inode)
+{
+	struct inode *old = fs->root;
+
+	iget(inode);
+	fs->root = inode;
+	iput(old);
 }
 
 void exit_fs(struct task_struct *t)
@@ -150,8 +176,11 @@ void exit_fs(struct task_struct *t)
 
 	if (fs) {
 		t->fs = NULL;
-		if (--fs->count == 0)
+		if (--fs->count == 0) {
+			iput(fs->root);
+			iput(fs->pwd);
 			kmem_cache_free(fs_cachep, fs);
+		}
 	}
 }
 

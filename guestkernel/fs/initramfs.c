@@ -1,12 +1,15 @@
 /*
- * fs/initramfs.c - the root file system: the initramfs archive, read in place.
+ * fs/initramfs.c - unpacks the initramfs archive into the root file system (ramfs).
  *
  * The archive is the first Multiboot module, a cpio "newc" file as Linux's initramfs
  * uses: for each entry a 110-byte ASCII header ("070701" and 13 eight-digit hex
  * fields), the name (NUL-terminated, padded to 4 bytes), the data (padded to 4 bytes);
- * "TRAILER!!!" ends it. Names have no leading '/'; "." is the root. The tree of inodes
- * points into the archive (names and file bytes are not copied), and the archive's
- * frames stay as page cache (PG_CACHE) for the life of the system.
+ * "TRAILER!!!" ends it. Names have no leading '/'; "." is the root. Directories,
+ * regular files and symbolic links (the data is the target) become ramfs inodes with
+ * the archive's mode, owner and mtime; a file's bytes are copied into page-cache
+ * frames. Then the archive's own frames go back to the allocator: its file data sits
+ * at 4-byte alignment, so it could never be mapped as file pages in place, and a
+ * writable root must not share frames with a read-only archive anyway.
  *
  * A damaged archive is reported with its offset and what is wrong; the entries before
  * the damage stay usable.
@@ -17,13 +20,11 @@
 #include <linux/errno.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 struct inode *root_inode;
-LIST_HEAD(inode_list);
-static unsigned long last_ino;
-static unsigned long nr_inodes;
 
 #define CPIO_HDR_LEN 110
 
@@ -31,54 +32,6 @@ struct cpio_hdr {
 	unsigned long ino, mode, uid, gid, nlink, mtime, filesize;
 	unsigned long devmajor, devminor, rdevmajor, rdevminor, namesize, check;
 };
-
-static long initramfs_read(struct file *f, char *buf, size_t count, loff_t *pos);
-static loff_t initramfs_llseek(struct file *f, loff_t offset, int whence);
-long initramfs_readdir(struct file *f, void *dirent, size_t count);
-
-static const struct file_operations initramfs_fops = {
-	.llseek = initramfs_llseek,
-	.read = initramfs_read,
-	.readdir = initramfs_readdir,
-};
-
-const struct file_operations *initramfs_file_ops(void)
-{
-	return &initramfs_fops;
-}
-
-static struct inode *new_inode(unsigned int mode, const char *name, unsigned int namelen,
-			       struct inode *parent)
-{
-	struct inode *inode = kmalloc(sizeof(*inode));
-
-	if (!inode)
-		return NULL;
-	inode->i_ino = ++last_ino;
-	inode->i_mode = mode;
-	inode->i_nlink = S_ISDIR(mode) ? 2 : 1;
-	inode->i_name = name;
-	inode->i_namelen = namelen;
-	inode->i_parent = parent ? parent : inode;
-	inode->i_fop = &initramfs_fops;
-	INIT_LIST_HEAD(&inode->i_children);
-	INIT_LIST_HEAD(&inode->i_sibling);
-	list_add_tail(&inode->i_list, &inode_list);
-	if (parent)
-		list_add_tail(&inode->i_sibling, &parent->i_children);
-	nr_inodes++;
-	return inode;
-}
-
-static struct inode *find_child(struct inode *dir, const char *name, unsigned int len)
-{
-	struct inode *c;
-
-	list_for_each_entry(c, &dir->i_children, i_sibling)
-		if (c->i_namelen == len && !memcmp(c->i_name, name, len))
-			return c;
-	return NULL;
-}
 
 static int parse_hex(const char *s, unsigned long *val)
 {
@@ -101,23 +54,52 @@ static int parse_hex(const char *s, unsigned long *val)
 	return 0;
 }
 
+/* The inode for one entry, with its data; NULL when out of memory. */
+static struct inode *make_inode(const struct cpio_hdr *h, const char *data)
+{
+	struct inode *inode = ramfs_get_inode((unsigned int)h->mode);
+
+	if (!inode)
+		return NULL;
+	inode->i_uid = (unsigned int)h->uid;
+	inode->i_gid = (unsigned int)h->gid;
+	inode->i_atime = inode->i_mtime = inode->i_ctime = (s64)h->mtime * 1000000000LL;
+	if (S_ISREG(h->mode) && h->filesize &&
+	    ramfs_kernel_write(inode, data, h->filesize, 0) != (long)h->filesize) {
+		inode_maybe_free(inode);
+		return NULL;
+	}
+	if (S_ISLNK(h->mode)) {
+		inode->i_link = kmalloc(h->filesize + 1);
+		if (!inode->i_link || !h->filesize || h->filesize >= PATH_MAX) {
+			inode_maybe_free(inode);
+			return NULL;
+		}
+		memcpy(inode->i_link, data, h->filesize);
+		inode->i_size = (loff_t)h->filesize;
+	}
+	inode->i_mtime = (s64)h->mtime * 1000000000LL;
+	return inode;
+}
+
 /* Adds (or replaces) one archive entry; missing parent directories are created. */
 static const char *add_entry(const char *name, unsigned long namelen, const struct cpio_hdr *h,
 			     const char *data)
 {
 	struct inode *dir = root_inode, *inode;
 	const char *p = name, *end = name + namelen, *comp;
+	struct dentry *d;
 
-	while (p < end && *p == '/')
-		p++;
 	for (;;) {
 		unsigned int len;
 
 		while (p < end && *p == '/')
 			p++;
 		if (p == end) {             /* "." or "" : the root itself */
-			if (S_ISDIR(h->mode))
+			if (S_ISDIR(h->mode)) {
 				root_inode->i_mode = (unsigned int)h->mode;
+				root_inode->i_mtime = (s64)h->mtime * 1000000000LL;
+			}
 			return NULL;
 		}
 		comp = p;
@@ -132,34 +114,55 @@ static const char *add_entry(const char *name, unsigned long namelen, const stru
 			continue;
 		if (len == 2 && comp[0] == '.' && comp[1] == '.')
 			return "name contains \"..\"";
-		inode = find_child(dir, comp, len);
+		d = d_find(dir, comp, len);
 		if (p < end) {              /* an intermediate directory */
-			if (!inode) {
-				inode = new_inode(S_IFDIR | 0755, comp, len, dir);
-				if (!inode)
+			if (!d) {
+				if (dir->i_op->mkdir(dir, comp, len, 0755))
 					return "out of memory";
-			} else if (!S_ISDIR(inode->i_mode)) {
+				d = d_find(dir, comp, len);
+			} else if (!S_ISDIR(d->d_inode->i_mode)) {
 				return "a path goes through a file";
 			}
-			dir = inode;
+			dir = d->d_inode;
 			continue;
 		}
-		if (!inode) {
-			inode = new_inode((unsigned int)h->mode, comp, len, dir);
-			if (!inode)
-				return "out of memory";
-		} else if (S_ISDIR(inode->i_mode) && !S_ISDIR(h->mode) && !list_empty(&inode->i_children)) {
-			return "a file replaces a directory that has entries";
+		if (d && S_ISDIR(d->d_inode->i_mode)) {
+			if (!S_ISDIR(h->mode))
+				return "a file replaces a directory";
+			d->d_inode->i_mode = (unsigned int)h->mode;
+			d->d_inode->i_uid = (unsigned int)h->uid;
+			d->d_inode->i_gid = (unsigned int)h->gid;
+			d->d_inode->i_mtime = (s64)h->mtime * 1000000000LL;
+			return NULL;
 		}
-		inode->i_mode = (unsigned int)h->mode;
+		if (S_ISLNK(h->mode) && (!h->filesize || h->filesize >= PATH_MAX))
+			return "a symbolic link without a usable target";
+		inode = make_inode(h, data);
+		if (!inode)
+			return "out of memory";
+		if (d)
+			dir->i_op->unlink(dir, d);   /* a later entry replaces an earlier one */
+		if (!d_add(dir, comp, len, inode)) {
+			inode_maybe_free(inode);
+			return "out of memory";
+		}
 		inode->i_nlink = S_ISDIR(h->mode) ? 2 : 1;
-		inode->i_mtime = h->mtime;
-		if (!S_ISDIR(h->mode)) {
-			inode->i_data = data;
-			inode->i_size = h->filesize;
-		}
+		if (S_ISDIR(h->mode))
+			dir->i_nlink++;
 		return NULL;
 	}
+}
+
+/* The archive has been copied: its frames go back to the allocator. */
+static void __init free_initrd_mem(void)
+{
+	unsigned long pfn, start = boot_params.initrd_start >> PAGE_SHIFT;
+	unsigned long end = PAGE_ALIGN(boot_params.initrd_end) >> PAGE_SHIFT;
+
+	for (pfn = start; pfn < end; pfn++)
+		__free_page(pfn_to_page(pfn));
+	boot_params.initrd_start = boot_params.initrd_end = 0;
+	printk(KERN_INFO "initramfs: freed %lu KiB of archive\n", (end - start) << 2);
 }
 
 int __init populate_rootfs(void)
@@ -169,9 +172,13 @@ int __init populate_rootfs(void)
 	unsigned long files = 0, dirs = 0, bytes = 0;
 	const char *why = NULL;
 
-	root_inode = new_inode(S_IFDIR | 0755, "", 0, NULL);
+	ramfs_sb.s_max_blocks = totalram_pages / 2;   /* tmpfs's default size */
+	root_inode = ramfs_get_inode(S_IFDIR | 0755);
 	if (!root_inode)
 		return -ENOMEM;
+	root_inode->i_nlink = 2;
+	iget(root_inode);               /* the root is never freed */
+	ramfs_sb.s_root = root_inode;
 
 	for (;;) {
 		struct cpio_hdr h;
@@ -232,46 +239,9 @@ int __init populate_rootfs(void)
 	}
 	printk(KERN_DEBUG "initramfs: %lu files (%lu bytes), %lu directories, %lu inodes\n",
 	       files, bytes, dirs, nr_inodes);
+	free_initrd_mem();
+	if (proc_root_init())
+		printk(KERN_ERR "proc: cannot mount /proc\n");
 	return 0;
 }
 
-static long initramfs_read(struct file *f, char *buf, size_t count, loff_t *pos)
-{
-	struct inode *inode = f->f_inode;
-	unsigned long n;
-
-	if (S_ISDIR(inode->i_mode))
-		return -EISDIR;
-	if (*pos >= (loff_t)inode->i_size)
-		return 0;
-	n = min((unsigned long)count, inode->i_size - (unsigned long)*pos);
-	if (copy_to_user(buf, inode->i_data + *pos, n))
-		return -EFAULT;
-	*pos += n;
-	return (long)n;
-}
-
-static loff_t initramfs_llseek(struct file *f, loff_t offset, int whence)
-{
-	loff_t base;
-
-	switch (whence) {
-	case SEEK_SET:
-		base = 0;
-		break;
-	case SEEK_CUR:
-		base = f->f_pos;
-		break;
-	case SEEK_END:
-		if (S_ISDIR(f->f_inode->i_mode))
-			return -EINVAL;
-		base = (loff_t)f->f_inode->i_size;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (base + offset < 0)
-		return -EINVAL;
-	f->f_pos = base + offset;
-	return f->f_pos;
-}

@@ -168,6 +168,8 @@ static const struct file_operations pipe_write_fops = {
 	.poll = pipe_poll,
 };
 
+static unsigned long last_pipe_ino;
+
 int do_pipe(struct file **files)
 {
 	struct pipe_inode_info *p = kmalloc(sizeof(*p));
@@ -188,6 +190,7 @@ int do_pipe(struct file **files)
 		return -ENOMEM;
 	}
 	init_waitqueue_head(&p->wait);
+	p->ino = ++last_pipe_ino;
 	p->readers = p->writers = 1;
 	list_add_tail(&p->list, &pipe_list);
 	r->f_mode = FMODE_READ;

@@ -9,6 +9,12 @@
  *  2. Each shared object's reference count equals the references found: tasks for the
  *     per-task structures (mm_users for an mm), descriptors and VMAs for a file.
  *  3. The pid bitmap holds exactly the tasks' pids (and pid 0, the idle task).
+ *  4. Inodes: the inode cache holds exactly the inodes on inode_list, every name in a
+ *     directory points at one of them, each one's i_nlink equals its names (a
+ *     directory: 2 + its subdirectories while it has a name, 0 once removed), its
+ *     i_count equals the open files and the fs_structs' root and cwd that hold it (+1
+ *     for a file system's root, +1 per /proc directory below a /proc directory), and an
+ *     inode with neither names nor users is a leak (for /proc: one nothing holds).
  *
  * A fork that unwinds badly, or an exit that forgets a put, shows up here as an object,
  * a reference or a pid left behind. One state holds references no owner shows: an
@@ -149,13 +155,18 @@ static void count_file_ref(struct file *f, unsigned long *distinct)
 	f->f_check_refs++;
 }
 
-/* Second pass: compare, once per file (the mark is then cleared). */
+/* Second pass: compare, once per file (the mark is then cleared); each open file
+ * holds its inode once. */
 static void check_file_ref(struct file *f, unsigned long *distinct)
 {
 	(void)distinct;
 	if (f->f_check_gen != file_gen)
 		return;
 	f->f_check_gen = 0;
+	if (f->f_inode)
+		f->f_inode->i_check_refs++;
+	if (f->f_inode && (f->f_mode & FMODE_WRITE))
+		f->f_inode->i_check_writers++;
 	if (f->f_count != f->f_check_refs)
 		vm_violation("file %p: f_count %d, %d descriptors, mappings and polls refer to it",
 			     (void *)f, f->f_count, f->f_check_refs);
@@ -204,6 +215,100 @@ static bool exec_in_de_thread(void)
 	return false;
 }
 
+static unsigned int inode_gen;
+
+/* Marks every inode and counts its names; reports names of inodes that are not there. */
+static void count_names(void)
+{
+	struct inode *inode;
+	struct dentry *d;
+	unsigned long inodes = 0, dentries = 0;
+
+	if (++inode_gen == 0)
+		inode_gen = 1;
+	list_for_each_entry(inode, &inode_list, i_list) {
+		inode->i_check_gen = inode_gen;
+		inode->i_check_refs = inode->i_check_names = inode->i_check_writers = 0;
+		inodes++;
+	}
+	list_for_each_entry(inode, &inode_list, i_list) {
+		if (!S_ISDIR(inode->i_mode))
+			continue;
+		list_for_each_entry(d, &inode->i_subdirs, d_child) {
+			dentries++;
+			if (d->d_dir != inode)
+				vm_violation("name '%s' in directory %lu says it is in another", d->d_name,
+					     inode->i_ino);
+			if (d->d_inode->i_check_gen != inode_gen)
+				vm_violation("name '%s' in directory %lu points at a freed inode", d->d_name,
+					     inode->i_ino);
+			else
+				d->d_inode->i_check_names++;
+		}
+	}
+	check_cache("inode_cache", inodes);
+	if (inodes != nr_inodes)
+		vm_violation("%lu inodes on the list, nr_inodes says %lu", inodes, nr_inodes);
+	if (dentries != nr_dentries)
+		vm_violation("%lu names in directories, nr_dentries says %lu", dentries, nr_dentries);
+}
+
+/* After the files added theirs: the fs_structs' references, then every count. */
+static void check_inodes(void)
+{
+	struct task_struct *t;
+	struct inode *inode;
+
+	list_for_each_entry(t, &task_list, tasks) {
+		if (!t->fs || seen_before(t, offsetof(struct task_struct, fs), t->fs))
+			continue;
+		t->fs->root->i_check_refs++;
+		t->fs->pwd->i_check_refs++;
+	}
+	list_for_each_entry(inode, &inode_list, i_list) {
+		if (inode == inode->i_sb->s_root)
+			inode->i_check_refs++;   /* a file system's root is held for good */
+		else if (inode->i_sb->s_transient && S_ISDIR(inode->i_mode))
+			inode->i_parent->i_check_refs++;   /* /proc: a directory holds its parent */
+	}
+	list_for_each_entry(inode, &inode_list, i_list) {
+		unsigned int want = (unsigned int)inode->i_check_names;
+
+		if (inode->i_sb->s_transient) {   /* /proc: only what something holds is left */
+			if (inode->i_count != inode->i_check_refs)
+				vm_violation("/proc inode %lu: i_count %d, %d files, fs_structs and "
+					     "directories hold it", inode->i_ino, inode->i_count,
+					     inode->i_check_refs);
+			if (!inode->i_count)
+				vm_violation("/proc inode %lu is held by nothing but was not freed",
+					     inode->i_ino);
+			continue;
+		}
+
+		if (S_ISDIR(inode->i_mode)) {
+			struct dentry *d;
+			unsigned int subdirs = 0;
+
+			list_for_each_entry(d, &inode->i_subdirs, d_child)
+				subdirs += S_ISDIR(d->d_inode->i_mode);
+			want = (inode->i_check_names || inode == root_inode) ? 2 + subdirs : 0;
+			if (inode->i_check_names > 1)
+				vm_violation("directory %lu has %d names", inode->i_ino, inode->i_check_names);
+		}
+		if (inode->i_nlink != want)
+			vm_violation("inode %lu: i_nlink %u, %u expected from its names", inode->i_ino,
+				     inode->i_nlink, want);
+		if (inode->i_count != inode->i_check_refs)
+			vm_violation("inode %lu: i_count %d, %d files and fs_structs hold it", inode->i_ino,
+				     inode->i_count, inode->i_check_refs);
+		if (!inode->i_nlink && !inode->i_count)
+			vm_violation("inode %lu has no names and no users but was not freed", inode->i_ino);
+		if (inode->i_writecount != inode->i_check_writers)
+			vm_violation("inode %lu: i_writecount %d, %d files open for writing", inode->i_ino,
+				     inode->i_writecount, inode->i_check_writers);
+	}
+}
+
 void check_objects(void)
 {
 	bool exec_waits = exec_in_de_thread();
@@ -213,6 +318,9 @@ void check_objects(void)
 	for (i = 0; i < ARRAY_SIZE(shared_kinds); i++)
 		if (!exec_waits || strcmp(shared_kinds[i].cache, "sighand_cache"))
 			check_shared(&shared_kinds[i]);
-	if (!exec_waits)
+	count_names();
+	if (!exec_waits) {
 		check_files();
+		check_inodes();
+	}
 }

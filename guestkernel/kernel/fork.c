@@ -371,7 +371,7 @@ static int copy_fs(unsigned long clone_flags, struct task_struct *tsk)
 	fs = alloc_fs(current->fs->root);
 	if (!fs)
 		return -ENOMEM;
-	fs->pwd = current->fs->pwd;
+	set_fs_pwd(fs, current->fs->pwd);
 	fs->umask = current->fs->umask;
 	tsk->fs = fs;
 	return 0;

@@ -14,6 +14,7 @@
 #include <asm/timer.h>
 #include <asm/uaccess.h>
 #include <linux/errno.h>
+#include <linux/fs.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/mc146818rtc.h>
@@ -164,6 +165,12 @@ static long do_clock_gettime(int clock, void *tp, bool time64)
 	int err = clock_get_ns(clock, &ns);
 
 	return err ? err : put_user_timespec_ns(tp, time64, ns);
+}
+
+/* File times: the coarse real-time clock (the last tick), as Linux's current_time. */
+s64 current_fs_time(void)
+{
+	return (s64)jiffies * NSEC_PER_TICK + (s64)boot_epoch * NSEC_PER_SEC;
 }
 
 long sys_clock_gettime(int clock, struct timespec *tp)

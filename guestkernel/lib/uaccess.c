@@ -3,12 +3,19 @@
  */
 #include <asm/uaccess.h>
 #include <linux/errno.h>
+#include <linux/sched.h>
 #include <linux/string.h>
 
 unsigned long copy_from_user(void *to, const void *from, unsigned long n)
 {
 	unsigned long left = n;
 
+	/* Linux's set_fs(KERNEL_DS): sendfile hands a page-cache page to a pipe's or the
+	 * console's write, which copy "from user". Only kernel addresses take this path. */
+	if ((current->flags & PF_KERNEL_DS) && (unsigned long)from >= PAGE_OFFSET) {
+		memcpy(to, from, n);
+		return 0;
+	}
 	if (access_ok(from, n))
 		left = __copy_user(to, from, n);
 	if (left)   /* the kernel buffer never keeps stale bytes */

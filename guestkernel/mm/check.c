@@ -7,8 +7,9 @@
  *  2. References: every frame's count equals the references that exist to it, found
  *     by walking their owners: page-table entries (user pages), directory entries (page
  *     tables), mms (page directories), slab caches (slab pages), tasks (kernel stacks),
- *     pipes (their buffers), the initramfs (its archive). A used frame nobody refers to
- *     is a leak.
+ *     pipes (their buffers), inodes (their page cache, nothing past the end of the file),
+ *     the initramfs archive until it is unpacked. A used frame nobody refers to is a
+ *     leak.
  *  3. VMAs: sorted, page aligned, non-overlapping, below the kernel, with map_count and
  *     total_vm right; every mapped page lies inside a VMA and its entry allows no more
  *     than the VMA does (no write without VM_WRITE, nothing present without access).
@@ -285,6 +286,9 @@ static void check_references(void)
 			if (p->kind != PG_CACHE)
 				vm_violation("page cache of inode %lu holds frame 0x%05lx of kind %u",
 					  inode->i_ino, page_to_pfn(p), p->kind);
+			if ((loff_t)i << PAGE_SHIFT >= inode->i_size)
+				vm_violation("inode %lu (size %lld) keeps page %lu past its end",
+					  inode->i_ino, inode->i_size, i);
 		}
 	}
 	if (boot_params.initrd_end > boot_params.initrd_start)

@@ -281,9 +281,14 @@ static void fill_page(struct vm_area_struct *vma, unsigned long addr, void *kadd
 		unsigned long off = vma->vm_pgoff * PAGE_SIZE + (addr - vma->vm_start);
 		unsigned long n = min(PAGE_SIZE, vma->vm_file_end - addr);
 
-		if (off < inode->i_size) {
-			copied = min(n, inode->i_size - off);
-			memcpy(kaddr, inode->i_data + off, copied);
+		if ((loff_t)off < inode->i_size) {
+			struct page *page = find_get_page(inode, off >> PAGE_SHIFT);
+
+			copied = (unsigned long)min((loff_t)n, inode->i_size - (loff_t)off);
+			if (page)
+				memcpy(kaddr, page_address(page), copied);
+			else
+				memset(kaddr, 0, copied);   /* a hole */
 		}
 	}
 	if (copied)
@@ -297,8 +302,16 @@ static int do_no_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned
 {
 	struct page *page;
 
-	/* Read-only file pages (program text) map the shared page-cache frame. */
-	if (vma->vm_file && !(vma->vm_flags & VM_WRITE)) {
+	/* Past the end of the file a mapping has no page: SIGBUS, as on Linux. Shared
+	 * file mappings map the page-cache frame itself, writable if the area is;
+	 * read-only private ones too (program text). */
+	if (vma->vm_file) {
+		unsigned long index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+
+		if ((loff_t)index << PAGE_SHIFT >= vma->vm_file->f_inode->i_size && addr < vma->vm_file_end)
+			return VM_FAULT_SIGBUS;
+	}
+	if (vma->vm_file && ((vma->vm_flags & VM_SHARED) || !(vma->vm_flags & VM_WRITE))) {
 		unsigned long index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 
 		page = find_or_read_page(vma->vm_file->f_inode, index);
@@ -308,6 +321,8 @@ static int do_no_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned
 			mm->rss++;
 			return VM_FAULT_OK;
 		}
+		if (vma->vm_flags & VM_SHARED)
+			return VM_FAULT_OOM;
 	}
 	page = alloc_page(PG_ANON);
 
@@ -343,8 +358,8 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned
 {
 	struct page *page = pfn_to_page(pte_pfn(*pte));
 
-	/* Ours alone (or a shared anonymous mapping): just allow the write. */
-	if (page->kind == PG_ANON && (page->count == 1 || (vma->vm_flags & VM_SHARED))) {
+	/* Ours alone, or a shared mapping (anonymous or of a file): just allow the write. */
+	if ((page->kind == PG_ANON && page->count == 1) || (vma->vm_flags & VM_SHARED)) {
 		*pte |= _PAGE_RW;
 		flush_tlb_page(mm, addr);
 		return VM_FAULT_OK;

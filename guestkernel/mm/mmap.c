@@ -253,20 +253,24 @@ long sys_mmap2(unsigned long addr, unsigned long len, unsigned long prot,
 		vm_flags |= VM_SHARED | VM_MAYSHARE;
 
 	if (!(flags & MAP_ANONYMOUS)) {
-		/* Files are read-only: a private mapping gets copies of their bytes; a
-		 * shared writable one cannot be had. */
+		/* A private mapping gets copies of the file's pages on write; a shared one
+		 * maps the page cache itself, and writing it needs the file open for
+		 * writing (and not for appending only), as on Linux. */
 		file = fget((int)fd);
 		if (!file)
 			return -EBADF;
-		if (!file->f_inode || !S_ISREG(file->f_inode->i_mode))
-			return -ENODEV;
+		if (!file->f_inode || !S_ISREG(file->f_inode->i_mode) || file->f_op != &ramfs_file_operations)
+			return -ENODEV;       /* pipes, the console, /proc: no pages to map */
 		if (!(file->f_mode & FMODE_READ))
 			return -EACCES;
-		if ((vm_flags & VM_SHARED) && (prot & PROT_WRITE))
-			return -EACCES;
+		if (vm_flags & VM_SHARED) {
+			if ((prot & PROT_WRITE) && (!(file->f_mode & FMODE_WRITE) || (file->f_flags & O_APPEND)))
+				return -EACCES;
+			if (!(file->f_mode & FMODE_WRITE))
+				vm_flags &= ~(unsigned long)(VM_MAYWRITE | VM_MAYSHARE);
+		}
 		if (pgoff > (0xffffffffUL >> PAGE_SHIFT) - (PAGE_ALIGN(len) >> PAGE_SHIFT))
 			return -EOVERFLOW;
-		vm_flags &= ~(unsigned long)VM_SHARED;   /* nothing to share with */
 		file_end = (unsigned long)-1;            /* fixed below from the address */
 	} else {
 		pgoff = 0;
@@ -305,6 +309,10 @@ long sys_mprotect(unsigned long start, unsigned long len, unsigned long prot)
 	if (addr < end)
 		return -ENOMEM;
 
+	/* A shared mapping of a file opened read-only can never be made writable. */
+	for (vma = find_vma(mm, start); (prot & PROT_WRITE) && vma && vma->vm_start < end; vma = vma->vm_next)
+		if (!(vma->vm_flags & VM_MAYWRITE))
+			return -EACCES;
 	vma = find_vma(mm, start);
 	if (vma->vm_start < start) {
 		if (split_vma(mm, vma, start))

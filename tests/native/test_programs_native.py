@@ -32,7 +32,8 @@ MOTD_SOURCE = os.environ.get("MOTD_SOURCE", "")
 PROGRAMS = ["init", "hello", "echo", "cat", "ls", "sleep", "memtest", "segv", "pipes",
             "sigtest", "exectest", "libctest", "clonetest", "forktest",
             "cowtest", "kbench", "forkbench", "vforktest", "forkbomb", "orphans", "waittest", "forkexec", "sh",
-            "fputest", "timetest", "polltest", "systest", "mmtest", "futextest"]
+            "fputest", "timetest", "polltest", "systest", "mmtest", "futextest",
+            "fstest", "proctest"]
 
 # Expected stdout of the self-checking programs (exit status 0).
 TRANSCRIPTS = {
@@ -718,7 +719,7 @@ class TestElfLayout(unittest.TestCase):
 
 
 class TestInitramfs(unittest.TestCase):
-    EXPECTED_NAMES = [".", "bin", "etc", "tmp"] + sorted(
+    EXPECTED_NAMES = [".", "bin", "etc", "proc", "tmp"] + sorted(
         [f"bin/{p}" for p in PROGRAMS] + ["bin/notelf", "etc/motd"])
 
     @classmethod

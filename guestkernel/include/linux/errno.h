@@ -17,6 +17,7 @@
 #define EACCES  13
 #define EFAULT  14
 #define EBUSY   16
+#define EXDEV           18
 #define EEXIST  17
 #define ENODEV  19
 #define ENOTDIR 20
@@ -25,6 +26,7 @@
 #define ENFILE  23
 #define EMFILE  24
 #define ENOTTY  25
+#define ETXTBSY 26
 #define EFBIG   27
 #define ENOSPC  28
 #define ESPIPE  29

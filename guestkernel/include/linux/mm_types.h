@@ -52,6 +52,7 @@ struct page {
 #define VM_MAYEXEC    0x0040
 #define VM_MAYSHARE   0x0080
 #define VM_GROWSDOWN  0x0100    /* the stack: faults just below it extend it */
+#define VM_EXECUTABLE 0x1000    /* exec's mapping of the program: writing the file: ETXTBSY */
 #define VM_DONTCOPY   0x00020000   /* madvise(MADV_DONTFORK): fork leaves it out */
 #define VM_WIPEONFORK 0x02000000   /* madvise(MADV_WIPEONFORK): the child's starts zeroed */
 #define VM_ACCESS     (VM_READ | VM_WRITE | VM_EXEC)

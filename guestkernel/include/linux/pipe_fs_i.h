@@ -13,6 +13,7 @@ struct pipe_inode_info {
 	unsigned int start, len;      /* ring buffer contents */
 	unsigned int readers, writers;
 	struct list_head list;        /* on pipe_list, for check=vm */
+	unsigned long ino;            /* fstat's st_ino, /proc's "pipe:[N]" */
 };
 
 extern struct list_head pipe_list;

@@ -26,6 +26,7 @@
 /* task_struct.flags */
 #define PF_EXITING  0x0004
 #define PF_KTHREAD  0x0008
+#define PF_KERNEL_DS 0x0100   /* copy_from_user may read kernel memory (sendfile) */
 
 /* task_struct.tif: work to do before returning to user mode */
 #define TIF_NEED_RESCHED     0x1

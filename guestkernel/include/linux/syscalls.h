@@ -119,6 +119,59 @@ long sys_lstat64(const char *filename, struct stat64 *statbuf);
 long sys_fstat64(unsigned int fd, struct stat64 *statbuf);
 long sys_execve(const char *filename, const char *const *argv, const char *const *envp);
 
+/* fs/: the writable root (namei.c, open.c, stat.c, read_write.c, readdir.c) */
+struct statx;
+struct statfs;
+struct statfs64;
+long sys_link(const char *oldname, const char *newname);
+long sys_linkat(int olddfd, const char *oldname, int newdfd, const char *newname, int flags);
+long sys_symlink(const char *oldname, const char *newname);
+long sys_symlinkat(const char *oldname, int newdfd, const char *newname);
+long sys_readlinkat(int dfd, const char *pathname, char *buf, int bufsiz);
+long sys_rename(const char *oldname, const char *newname);
+long sys_renameat(int olddfd, const char *oldname, int newdfd, const char *newname);
+long sys_renameat2(int olddfd, const char *oldname, int newdfd, const char *newname,
+		   unsigned int flags);
+long sys_mkdirat(int dfd, const char *pathname, int mode);
+long sys_unlinkat(int dfd, const char *pathname, int flag);
+long sys_truncate(const char *path, long length);
+long sys_ftruncate(unsigned int fd, long length);
+long sys_truncate64(const char *path, unsigned long lo, unsigned long hi);
+long sys_ftruncate64(unsigned int fd, unsigned long lo, unsigned long hi);
+long sys_chmod(const char *filename, unsigned int mode);
+long sys_fchmod(unsigned int fd, unsigned int mode);
+long sys_fchmodat(int dfd, const char *filename, unsigned int mode);
+long sys_chown16(const char *filename, unsigned int uid, unsigned int gid);
+long sys_lchown16(const char *filename, unsigned int uid, unsigned int gid);
+long sys_fchown16(unsigned int fd, unsigned int uid, unsigned int gid);
+long sys_chown32(const char *filename, unsigned int uid, unsigned int gid);
+long sys_lchown32(const char *filename, unsigned int uid, unsigned int gid);
+long sys_fchown32(unsigned int fd, unsigned int uid, unsigned int gid);
+long sys_fchownat(int dfd, const char *filename, unsigned int uid, unsigned int gid, int flag);
+long sys_utime(const char *filename, const s32 *times);
+long sys_utimes(const char *filename, const s32 *utimes);
+long sys_futimesat(int dfd, const char *filename, const s32 *utimes);
+long sys_utimensat(int dfd, const char *filename, const s32 *utimes, int flags);
+long sys_utimensat_time64(int dfd, const char *filename, const s64 *utimes, int flags);
+long sys_chroot(const char *filename);
+long sys_faccessat(int dfd, const char *filename, int mode);
+long sys_faccessat2(int dfd, const char *filename, int mode, int flags);
+long sys_fstatat64(int dfd, const char *filename, struct stat64 *statbuf, int flag);
+long sys_statx(int dfd, const char *filename, unsigned int flags, unsigned int mask,
+	       struct statx *buffer);
+long sys_statfs(const char *path, struct statfs *buf);
+long sys_fstatfs(unsigned int fd, struct statfs *buf);
+long sys_statfs64(const char *path, size_t sz, struct statfs64 *buf);
+long sys_fstatfs64(unsigned int fd, size_t sz, struct statfs64 *buf);
+long sys_getdents(unsigned int fd, void *dirent, unsigned int count);
+long sys_pread64(unsigned int fd, char *buf, size_t count, unsigned long lo, unsigned long hi);
+long sys_pwrite64(unsigned int fd, const char *buf, size_t count, unsigned long lo, unsigned long hi);
+long sys_sendfile(unsigned int out_fd, unsigned int in_fd, long *offset, size_t count);
+long sys_sendfile64(unsigned int out_fd, unsigned int in_fd, loff_t *offset, size_t count);
+long sys_fsync(unsigned int fd);
+long sys_fdatasync(unsigned int fd);
+long sys_sync(void);
+
 /* arch/tls.c */
 long sys_set_thread_area(struct user_desc *u_info);
 long sys_get_thread_area(struct user_desc *u_info);
