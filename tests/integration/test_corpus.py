@@ -30,19 +30,6 @@ EXTRA_FLAGS = {"threads": ["-pthread"], "floats": ["-lm"]}
 
 # (program, toolchain) -> why forkscope does not yet run it as Linux does.
 KNOWN_DIFFERENT = {
-    ("alarm", "glibc"): "the kernel has no alarm(): pause() returns without a SIGALRM",
-    ("alarm", "musl"): "the kernel has no alarm(): pause() returns without a SIGALRM",
-    ("dirlist", "glibc"): "the root file system is read-only and has no /tmp",
-    ("threads", "glibc"): "glibc's threads use futex operations the kernel does not have "
-                          "(FUTEX_WAIT_BITSET...): abort",
-    ("timesleep", "glibc"): "glibc reads the clocks with clock_gettime64, which the kernel does "
-                            "not have: elapsed times come out as 0",
-    ("tmpfile", "glibc"): "the root file system is read-only and has no /tmp",
-    ("dirlist", "musl"): "the root file system is read-only and has no /tmp",
-    ("tmpfile", "musl"): "the root file system is read-only and has no /tmp",
-    ("alarm", "forkscope-cc"): "the guest kernel has no alarm or pause system call: ENOSYS",
-    ("dirlist", "forkscope-cc"): "the root file system is read-only and has no /tmp",
-    ("tmpfile", "forkscope-cc"): "the root file system is read-only and has no /tmp",
 }
 
 _built = {}      # (program, toolchain) -> path, or Exception
