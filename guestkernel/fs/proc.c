@@ -50,6 +50,12 @@ enum proc_kind {
 #define FDNUM(i) ((int)(((unsigned long)(i)->i_private >> 5) & 0x1ff))
 #define PID(i) ((int)((unsigned long)(i)->i_private >> 14))
 
+/* A /proc inode's number follows from what it stands for, so readdir can give the
+ * number a later lookup's inode will have (C libraries skip entries whose d_ino is 0),
+ * as procfs's are; ramfs counts up from 1 and stays far below. */
+#define PROC_INO_BASE 0x80000000UL
+#define PROC_INO(kind, pid, fd) (PROC_INO_BASE + (unsigned long)COOKIE(kind, pid, fd))
+
 struct proc_entry {
 	const char *name;
 	enum proc_kind kind;
@@ -121,6 +127,7 @@ static struct inode *proc_new_inode(struct inode *dir, const struct proc_entry *
 	inode->i_nlink = S_ISDIR(e->mode) ? 2 : 1;
 	inode->i_uid = t ? t->euid : 0;
 	inode->i_private = COOKIE(e->kind, pid, fd);
+	inode->i_ino = PROC_INO(e->kind, pid, fd);
 	inode->i_op = &proc_dir_inode_operations;
 	if (S_ISDIR(e->mode)) {
 		struct dentry *d = kmalloc(sizeof(*d) + len + 1);
@@ -254,7 +261,8 @@ static int proc_readdir(struct file *f, struct dir_context *ctx)
 			if (!t->files->fd[fd])
 				continue;
 			snprintf(name, sizeof(name), "%d", fd);
-			if (!ctx->actor(ctx, name, (unsigned int)strlen(name), fd + 3, 0, DT_LNK))
+			if (!ctx->actor(ctx, name, (unsigned int)strlen(name), fd + 3,
+					PROC_INO(P_FD_LINK, PID(dir), fd), DT_LNK))
 				return 0;
 			ctx->pos = fd + 3;
 		}
@@ -264,7 +272,8 @@ static int proc_readdir(struct file *f, struct dir_context *ctx)
 	while (ctx->pos - 2 < (loff_t)n) {
 		const struct proc_entry *e = &table[ctx->pos - 2];
 
-		if (!ctx->actor(ctx, e->name, (unsigned int)strlen(e->name), ctx->pos + 1, 0, dt(e->mode)))
+		if (!ctx->actor(ctx, e->name, (unsigned int)strlen(e->name), ctx->pos + 1,
+				PROC_INO(e->kind, KIND(dir) == P_ROOT ? 0 : PID(dir), 0), dt(e->mode)))
 			return 0;
 		ctx->pos++;
 	}
@@ -281,7 +290,8 @@ static int proc_readdir(struct file *f, struct dir_context *ctx)
 			if (!next)
 				break;
 			snprintf(name, sizeof(name), "%d", next->pid);
-			if (!ctx->actor(ctx, name, (unsigned int)strlen(name), PID_POS_BASE + next->pid + 1, 0, DT_DIR))
+			if (!ctx->actor(ctx, name, (unsigned int)strlen(name), PID_POS_BASE + next->pid + 1,
+					PROC_INO(P_PID, next->pid, 0), DT_DIR))
 				return 0;
 			ctx->pos = PID_POS_BASE + next->pid + 1;
 		}
@@ -689,6 +699,7 @@ int __init proc_root_init(void)
 		return -ENOMEM;
 	inode->i_nlink = 2;
 	inode->i_private = COOKIE(P_ROOT, 0, 0);
+	inode->i_ino = PROC_INO(P_ROOT, 0, 0);
 	inode->i_op = &proc_dir_inode_operations;
 	inode->i_fop = &proc_dir_operations;
 	inode->i_dentry = d;                /* getcwd names it by its mount point */
