@@ -90,7 +90,7 @@ void __init fpu_init(void)
 		fnsave(&init_fpu_state.fsave);
 	}
 	init_task.thread.i387 = init_fpu_state;
-	printk(KERN_INFO "fpu: x87%s%s, state saved with %s\n", cpu_has_fxsr ? ", FXSR" : "",
+	printk(KERN_DEBUG "fpu: x87%s%s, state saved with %s\n", cpu_has_fxsr ? ", FXSR" : "",
 	       cpu_has_xmm ? ", SSE" : "", cpu_has_fxsr ? "fxsave" : "fnsave");
 }
 
@@ -286,7 +286,7 @@ void math_error(struct pt_regs *regs, int trapnr)
 	tsk->thread.trap_no = (unsigned long)trapnr;
 	tsk->thread.error_code = 0;
 	info.code = fpu_exception_code(err);
-	printk(KERN_INFO "traps: %s[%d] %s ip:%08x sp:%08x code:%d\n", tsk->comm, tsk->pid,
+	printk(KERN_DEBUG "traps: %s[%d] %s ip:%08x sp:%08x code:%d\n", tsk->comm, tsk->pid,
 	       trapnr == X86_TRAP_MF ? "x87 floating-point error" : "SIMD floating-point error",
 	       regs->eip, regs->esp, info.code);
 	if (!info.code)
