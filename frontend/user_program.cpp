@@ -19,9 +19,10 @@ using namespace elf32;
 constexpr uint64_t kPageSize = 4096;
 constexpr uint64_t kUserEnd = FORKSCOPE_KERNEL_BASE;
 
-// A command that makes a program the guest runs. (gcc -m32 -static needs a guest with
-// SSE enabled, as glibc's start-up code uses it; forkscope cc's libc does not.)
-constexpr const char* kBuildHint = "build it with forkscope cc prog.c -o prog";
+// Commands that make a program the guest runs (tests/integration/test_cli_programs.py
+// runs both as written).
+constexpr const char* kBuildHint =
+    "build a static program: forkscope cc prog.c -o prog, or gcc -m32 -static prog.c -o prog";
 
 std::string hex(uint64_t v) {
     char buf[24];
@@ -67,8 +68,8 @@ Result<void> check_static_i386_executable(std::span<const uint8_t> f, std::strin
                                 hex(phoff + phnum * phentsize) + ", the file has " + std::to_string(f.size()) + " bytes)");
     for (uint64_t i = 0; i < phnum; ++i)
         if (read_program_header(f, h, i).type == kPtInterp)
-            return refuse(name, "is dynamically linked (has PT_INTERP) and the guest has no dynamic loader; build a "
-                                "static program with forkscope cc prog.c -o prog");
+            return refuse(name, "is dynamically linked (has PT_INTERP) and the guest has no dynamic loader; " +
+                                    std::string(kBuildHint));
     if (type == kEtDyn)
         return refuse(name, "is position-independent (ET_DYN), not a fixed-address executable (ET_EXEC); " +
                                 std::string(kBuildHint));

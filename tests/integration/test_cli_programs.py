@@ -359,18 +359,25 @@ class UserFileRefusedTest(ForkscopeTestCase):
                     break
             else:
                 self.skipTest("gcc -m32 cannot link a dynamic i386 program here:\n" + built.stderr)
-            line = self.refused(out, "dynamically linked (has PT_INTERP)", "forkscope cc prog.c -o prog")
-            # The hint's command, as written, makes a program that runs.
-            hint = line.split("build a static program with ", 1)[1]
-            words = [{"prog.c": src, "prog": d.path("prog")}.get(w, w) for w in hint.split()]
-            self.assertEqual(words[:2], ["forkscope", "cc"])
-            ws = CcWorkspace()
-            try:
-                self.assertExit(ws.cc(*words[2:]), 0)
-            finally:
-                ws.cleanup()
+            line = self.refused(out, "dynamically linked (has PT_INTERP)", "forkscope cc prog.c -o prog",
+                                "gcc -m32 -static prog.c -o prog")
+            # Each of the hint's commands, as written, makes a program that runs.
+            commands = line.split("build a static program: ", 1)[1].split(", or ")
+            self.assertEqual(len(commands), 2, line)
             require_programs()
-            self.assertExit(forkscope("--rtc-time", RTC, d.path("prog")), 0)
+            for command in commands:
+                words = [{"prog.c": src, "prog": d.path("prog")}.get(w, w) for w in command.split()]
+                if words[:2] == ["forkscope", "cc"]:
+                    ws = CcWorkspace()
+                    try:
+                        self.assertExit(ws.cc(*words[2:]), 0)
+                    finally:
+                        ws.cleanup()
+                else:
+                    self.assertEqual(words[:3], ["gcc", "-m32", "-static"])
+                    self.assertEqual(run_in(words).returncode, 0, command)
+                self.assertExit(forkscope("--rtc-time", RTC, d.path("prog")), 0)
+                os.unlink(d.path("prog"))
 
     def test_object_file(self):
         ws = CcWorkspace()

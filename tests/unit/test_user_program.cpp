@@ -115,7 +115,7 @@ TEST(UserProgram, TruncatedElfHeader) {
 TEST(UserProgram, SixtyFourBit) {
     TestElf e;
     e.elf_class = 2;
-    expect_refused(e.build(), "is a 64-bit ELF; build it with forkscope cc");
+    expect_refused(e.build(), "is a 64-bit ELF; build a static program: forkscope cc");
 }
 
 TEST(UserProgram, UnknownClassAndEncoding) {
@@ -172,7 +172,7 @@ TEST(UserProgram, DynamicallyLinked) {
     TestElf e;
     e.phdrs.insert(e.phdrs.begin(), Phdr{kPtInterp, 0x300, 0x08048300, 0x13, 0x13, kPfR});
     expect_refused(e.build(), "is dynamically linked (has PT_INTERP) and the guest has no dynamic loader; "
-                              "build a static program with forkscope cc prog.c -o prog");
+                              "build a static program: forkscope cc prog.c -o prog, or gcc -m32 -static prog.c -o prog");
     e.type = 3;  // a PIE with an interpreter (gcc's default): the interpreter is the news
     expect_refused(e.build(), "dynamically linked");
 }
