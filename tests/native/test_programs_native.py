@@ -747,10 +747,15 @@ class TestInitramfs(unittest.TestCase):
             with open(INITRAMFS, "rb") as archive:
                 subprocess.run(["cpio", "-i", "-d", "--quiet", "--no-absolute-filenames"],
                                stdin=archive, cwd=d, check=True)
+            # The archive's programs are the built ones without debug information.
             for name in PROGRAMS + ["notelf"]:
                 with self.subTest(file=name):
                     extracted = os.path.join(d, "bin", name)
-                    with open(extracted, "rb") as a, open(prog(name), "rb") as b:
+                    expected = prog(name)
+                    if name != "notelf":
+                        expected = os.path.join(d, name + ".stripped")
+                        subprocess.run(["objcopy", "--strip-debug", prog(name), expected], check=True)
+                    with open(extracted, "rb") as a, open(expected, "rb") as b:
                         self.assertEqual(a.read(), b.read())
                     self.assertEqual(os.stat(extracted).st_mode & 0o7777, 0o755)
             motd = os.path.join(d, "etc", "motd")
