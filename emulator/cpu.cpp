@@ -73,13 +73,13 @@ struct CpuHooks {
         if (s.stop_requested.load(std::memory_order_relaxed)) [[unlikely]] {
             if (s.stop_requested.exchange(false)) {
                 s.request_stop = true;
-                uc_emu_stop(uc);
+                stop_before_block(uc, address);
                 return;
             }
         }
         if (s.instructions >= s.limit) [[unlikely]] {
             s.budget_stop = true;
-            uc_emu_stop(uc);
+            stop_before_block(uc, address);
             return;
         }
         if (s.watch_user_return) [[unlikely]] {
@@ -87,7 +87,7 @@ struct CpuHooks {
             if (user && s.was_kernel) {
                 s.was_kernel = false;
                 s.user_return = true;
-                uc_emu_stop(uc);
+                stop_before_block(uc, address);
                 return;
             }
             s.was_kernel = !user;
@@ -97,11 +97,28 @@ struct CpuHooks {
             s.io_lookahead = true;
             s.io_block = address;
             s.io_before = info.io_index;
-            uc_emu_stop(uc);
+            stop_before_block(uc, address);
             return;
         }
         s.block = Cpu::Impl::block_key(address, size);  // one store: the hook's hot path
         s.instructions += info.icount;
+    }
+
+    // Ends the run before the block at `address`, which has not run, with EIP at it.
+    // Unicorn does not always put EIP there: a jump to a block on the same page is
+    // chained (goto_tb) and writes no EIP, and when the stop makes the block exit at
+    // its start, 2.1.1's cpu_tb_exec resets EIP to the block (synchronize_from_tb)
+    // only if no UC_HOOK_CODE hook exists anywhere, as code hooks write EIP before
+    // their instruction. With one installed (a stop address, even one never reached),
+    // EIP would stay where it was last written, often the start of an earlier block
+    // that has run, and the next run would run that again. Writing EIP in a hook also
+    // raises Unicorn's quit request, which together with the stop ends the run as
+    // before. The code segment is flat, so the block's linear address is its EIP. The
+    // write costs only on a stop.
+    static void stop_before_block(uc_engine* uc, uint64_t address) {
+        uint64_t eip = static_cast<uint32_t>(address);
+        uc_reg_write(uc, UC_X86_REG_EIP, &eip);
+        uc_emu_stop(uc);
     }
 
     // Unicorn reports a block's address and byte size, not its instruction count; the

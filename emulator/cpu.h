@@ -94,9 +94,7 @@ public:
 
     // Runs stop at the start of the first block below `kernel_base` that follows a
     // block at or above it: the CPU has just returned to user code (an iret to ring 3).
-    // The check is in the block hook, so it keeps the precise block-start stops of the
-    // budget; code hooks (stop addresses) do not: with one installed, Unicorn can
-    // leave a budget stop with EIP at the start of a block it has partly run.
+    // The check is in the block hook, like the budget's: it costs no code hook.
     // 0 turns the watch off. Call between runs only.
     void watch_user_returns(uint32_t kernel_base);
 

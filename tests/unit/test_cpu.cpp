@@ -391,6 +391,68 @@ TEST_F(GuestFixture, StopAddressStopsBeforeItsInstructionWithExactCounts) {
     EXPECT_EQ(e.kind, CpuExitKind::Budget);
 }
 
+// A ring of eight blocks on one page, `inc dword [counter i]; jmp next`, run in budgets
+// of 1 to 7 instructions. Unicorn chains such blocks, and a chained jump does not
+// write EIP; when a budget ends at a block start, Unicorn puts EIP back to that block
+// only when no code hook exists anywhere (cpu_tb_exec in 2.1.1). Every block must run
+// exactly once per pass, whatever code hooks exist: counters never out of step, the
+// instruction count twice their sum, EIP at the next block.
+class BlockRingTest : public GuestFixture {
+protected:
+    static constexpr uint32_t kBase = kCode + 0x100, kCounters = 0x40000, kBlocks = 8;
+    static uint32_t block(uint32_t i) { return kBase + 0x10 * i; }
+    uint32_t counter(uint32_t i) const { return get32(kCounters + 4 * i); }
+
+    // Runs the ring for 20,000 instructions in budgets of 1 to 7, resuming from stop
+    // addresses (counted in stop_address_exits), and checks that each block ran once per pass.
+    void run_ring(int* stop_address_exits = nullptr) {
+        for (uint32_t i = 0; i < kBlocks; ++i) {
+            const uint32_t c = kCounters + 4 * i;
+            const uint8_t rel = i + 1 < kBlocks ? 0x08 : static_cast<uint8_t>(-(0x10 * i + 8));
+            code(block(i), {0xff, 0x05, uint8_t(c), uint8_t(c >> 8), uint8_t(c >> 16), uint8_t(c >> 24), 0xeb, rel});
+            put32(c, 0);
+        }
+        cpu->set_reg(Reg::Eip, block(0));
+        const uint64_t start = cpu->instructions();
+        CpuExit e;
+        for (uint64_t k = 0; cpu->instructions() - start < 20000 || e.kind != CpuExitKind::Budget; ++k) {
+            e = cpu->run(cpu->instructions() + 1 + k % 7);
+            if (e.kind == CpuExitKind::AtStopAddress && stop_address_exits) {
+                ++*stop_address_exits;
+                continue;
+            }
+            ASSERT_EQ(e.kind, CpuExitKind::Budget) << "run " << k;
+        }
+        uint64_t total = 0;
+        for (uint32_t i = 0; i < kBlocks; ++i) {
+            total += counter(i);
+            const uint32_t prev = counter((i + kBlocks - 1) % kBlocks);
+            if (i == 0)
+                EXPECT_TRUE(counter(0) == prev || counter(0) == prev + 1)
+                    << "block 0 ran " << counter(0) << " times, the last block " << prev;
+            else
+                EXPECT_TRUE(counter(i) == prev || counter(i) + 1 == prev)
+                    << "block " << i << " ran " << counter(i) << " times, block " << i - 1 << " " << prev;
+        }
+        EXPECT_EQ(cpu->instructions() - start, 2 * total);
+        EXPECT_EQ(e.eip, block(static_cast<uint32_t>(total % kBlocks)));
+    }
+};
+
+TEST_F(BlockRingTest, BudgetStopsRunEveryBlockOnce) { run_ring(); }
+
+TEST_F(BlockRingTest, BudgetStopsRunEveryBlockOnceWithAStopAddressNeverReached) {
+    ASSERT_TRUE(cpu->add_stop_address(kCode + 0x800).ok());
+    run_ring();
+}
+
+TEST_F(BlockRingTest, BudgetStopsRunEveryBlockOnceWithAStopAddressInTheRing) {
+    ASSERT_TRUE(cpu->add_stop_address(block(5) + 6).ok());  // block 5's jmp
+    int stops = 0;
+    run_ring(&stops);
+    EXPECT_GT(stops, 1000);
+}
+
 // A refused int n faults on its own first byte: the Cpu finds where the instruction
 // starts from its block, not from the byte two before the return address.
 TEST_F(GuestFixture, SoftwareInterruptStartIsExact) {
