@@ -483,16 +483,23 @@ long sys_utime(const char *filename, const s32 *times)
 
 /* ---- working and root directory ---- */
 
-long sys_chdir(const char *filename)
+/* The directory a user path names, if the caller may search it (chdir, chroot). */
+static int user_path_dir(const char *filename, struct inode **res)
 {
-	struct inode *inode;
-	int err = user_path_lookup(filename, &inode);
+	int err = user_path_lookup(filename, res);
 
 	if (err)
 		return err;
-	if (!S_ISDIR(inode->i_mode))
+	if (!S_ISDIR((*res)->i_mode))
 		return -ENOTDIR;
-	err = permission(inode, MAY_EXEC);
+	return permission(*res, MAY_EXEC);
+}
+
+long sys_chdir(const char *filename)
+{
+	struct inode *inode;
+	int err = user_path_dir(filename, &inode);
+
 	if (err)
 		return err;
 	set_fs_pwd(current->fs, inode);
@@ -519,13 +526,8 @@ long sys_fchdir(unsigned int fd)
 long sys_chroot(const char *filename)
 {
 	struct inode *inode;
-	int err = user_path_lookup(filename, &inode);
+	int err = user_path_dir(filename, &inode);
 
-	if (err)
-		return err;
-	if (!S_ISDIR(inode->i_mode))
-		return -ENOTDIR;
-	err = permission(inode, MAY_EXEC);
 	if (err)
 		return err;
 	if (current->euid != 0)

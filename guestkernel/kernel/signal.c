@@ -578,11 +578,9 @@ long sys_rt_sigpending(sigset_t *set, size_t sigsetsize)
 	return 0;
 }
 
-/* Waits for a signal with a temporary mask; the old mask returns after the handler. */
-static long sigsuspend(const sigset_t *newset)
+/* Sleeps until a signal is pending (sigsuspend, pause). */
+static void wait_for_signal(void)
 {
-	current->saved_sigmask = current->blocked;
-	set_current_blocked(newset);
 	for (;;) {
 		local_irq_disable();
 		set_current_state(TASK_INTERRUPTIBLE);
@@ -592,6 +590,14 @@ static long sigsuspend(const sigset_t *newset)
 	}
 	set_current_state(TASK_RUNNING);
 	local_irq_enable();
+}
+
+/* Waits for a signal with a temporary mask; the old mask returns after the handler. */
+static long sigsuspend(const sigset_t *newset)
+{
+	current->saved_sigmask = current->blocked;
+	set_current_blocked(newset);
+	wait_for_signal();
 	current->tif |= TIF_RESTORE_SIGMASK;
 	return -ERESTARTNOHAND;
 }
@@ -623,14 +629,6 @@ long sys_sigsuspend(int history0, int history1, unsigned long mask)
 /* Sleeps until a signal is delivered: its handler runs, then pause fails with EINTR. */
 long sys_pause(void)
 {
-	for (;;) {
-		local_irq_disable();
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (signal_pending(current))
-			break;
-		schedule();
-	}
-	set_current_state(TASK_RUNNING);
-	local_irq_enable();
+	wait_for_signal();
 	return -ERESTARTNOHAND;
 }
