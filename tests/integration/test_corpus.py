@@ -2,7 +2,8 @@
 them -- `gcc -m32 -static` (glibc), musl's static libc (Debian's musl-dev:i386, unpacked
 by scripts/fetch_i386.sh into .deps/i386) and `forkscope cc` -- each run in forkscope and
 "as Linux would" (tests/i386_runner.py: directly, or under qemu-i386), with equal stdout
-and exit status. One test per program and toolchain.
+and exit status, and check=vm finding nothing wrong in the guest. One test per program
+and toolchain.
 
 KNOWN_DIFFERENT lists the pairs that do not behave as under Linux yet, each with the
 reason; their tests assert that they still differ, so a fix must update the list.
@@ -16,10 +17,10 @@ import tempfile
 import unittest
 
 import i386_runner
+import musl
 from forkscope_testlib import ForkscopeTestCase, forkscope, FORKSCOPE
 
 CORPUS_DIR = os.environ.get("CORPUS_DIR", "")
-I386_ROOT = os.environ.get("I386_ROOT", "")
 BUILD_TIMEOUT = 120
 
 PROGRAMS = ("forkwait", "pipes", "threads", "mallocs", "floats", "timesleep", "alarm",
@@ -42,68 +43,34 @@ def _workdir():
     return _tmp[0]
 
 
-def _musl_build(src, out):
-    inc = os.path.join(I386_ROOT, "usr/include/i386-linux-musl")
-    lib = os.path.join(I386_ROOT, "usr/lib/i386-linux-musl")
-    gcc_inc = subprocess.run(["gcc", "-m32", "-print-file-name=include"], capture_output=True,
-                             text=True, check=True).stdout.strip()
-    libgcc = subprocess.run(["gcc", "-m32", "-print-libgcc-file-name"], capture_output=True,
-                            text=True, check=True).stdout.strip()
-    obj = out + ".o"
-    return [["gcc", "-m32", "-O2", "-nostdinc", "-isystem", inc, "-isystem", gcc_inc,
-             "-c", src, "-o", obj],
-            # musl's libc.a has libm and libpthread in it.
-            ["ld", "-m", "elf_i386", "-static", "-o", out, os.path.join(lib, "crt1.o"),
-             os.path.join(lib, "crti.o"), obj, os.path.join(lib, "libc.a"), libgcc,
-             os.path.join(lib, "crtn.o")]]
+def _compile(program, toolchain, src, out):
+    flags = EXTRA_FLAGS.get(program, [])
+    if toolchain == "musl":
+        musl.build(src, out)       # musl's libc.a has libm and libpthread in it
+        return
+    if toolchain == "glibc":
+        argv = ["gcc", "-m32", "-static", "-O2", src, "-o", out] + flags
+    else:
+        argv = [FORKSCOPE, "cc", src, "-o", out] + flags
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+    if p.returncode != 0:
+        raise AssertionError("%s: status %d\n%s%s" % (" ".join(argv), p.returncode, p.stdout, p.stderr))
 
 
 def build(program, toolchain):
-    """The static i386 executable of `program` built with `toolchain` (built once)."""
+    """The static i386 executable of `program` built with `toolchain` (built once; a
+    failed build fails every test that needs it)."""
     key = (program, toolchain)
     if key not in _built:
-        src = os.path.join(CORPUS_DIR, program + ".c")
         out = os.path.join(_workdir(), "%s.%s" % (program, toolchain))
-        flags = EXTRA_FLAGS.get(program, [])
-        if toolchain == "glibc":
-            commands = [["gcc", "-m32", "-static", "-O2", src, "-o", out] + flags]
-        elif toolchain == "musl":
-            commands = _musl_build(src, out)
-        else:
-            commands = [[FORKSCOPE, "cc", src, "-o", out] + flags]
         try:
-            for argv in commands:
-                p = subprocess.run(argv, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
-                if p.returncode != 0:
-                    raise AssertionError("building %s with %s failed (%s, status %d):\n%s%s" % (
-                        program, toolchain, " ".join(argv), p.returncode, p.stdout, p.stderr))
-            # Each binary in a folder of its own: the guest and the reference see one program.
+            _compile(program, toolchain, os.path.join(CORPUS_DIR, program + ".c"), out)
             _built[key] = out
         except (AssertionError, OSError, subprocess.SubprocessError) as e:
-            _built[key] = e if isinstance(e, AssertionError) else AssertionError(str(e))
+            _built[key] = AssertionError("building %s with %s failed: %s" % (program, toolchain, e))
     if isinstance(_built[key], Exception):
         raise _built[key]
     return _built[key]
-
-
-_BOOT_END = re.compile(r"^rtc: .*$")
-_EXIT_LINE = re.compile(r"^exit: status \d+$")
-
-
-def program_output(text):
-    """What the program printed, from forkscope's console transcript (LF line ends):
-    without the kernel's boot lines and its closing 'exit: status' line, if shown."""
-    lines = text.split("\n")
-    if lines and lines[0].startswith("forkscope kernel "):
-        for i, line in enumerate(lines):
-            if _BOOT_END.match(line):
-                lines = lines[i + 1:]
-                break
-    while lines and lines[-1] == "":
-        lines.pop()
-    if lines and _EXIT_LINE.match(lines[-1]):
-        lines.pop()
-    return "".join(line + "\n" for line in lines)
 
 
 def reference(program, toolchain):
@@ -115,11 +82,21 @@ def reference(program, toolchain):
     return p.stdout.decode("utf-8", "replace"), p.returncode
 
 
+CHECK_VM_LINE = re.compile(r"^check=vm: \d+ system calls checked, (\d+) violations\n", re.M)
+
+
 def in_guest(program, toolchain):
-    """(program output, exit status, the run) in forkscope."""
+    """(output, check=vm's violations or None, exit status, the run) in forkscope, with
+    check=vm. A program's run boots quietly, so the console holds what the program
+    printed and, at the end, check=vm's summary line, which is taken out."""
     path = build(program, toolchain)
-    run = forkscope(path)
-    return program_output(run.text), run.returncode, run
+    run = forkscope("--append", "check=vm", path)
+    m = None
+    for m in CHECK_VM_LINE.finditer(run.text):
+        pass
+    if not m:
+        return run.text, None, run.returncode, run
+    return run.text[:m.start()] + run.text[m.end():], int(m.group(1)), run.returncode, run
 
 
 class CorpusTest(ForkscopeTestCase):
@@ -128,9 +105,6 @@ class CorpusTest(ForkscopeTestCase):
     def setUpClass(cls):
         if not CORPUS_DIR or not FORKSCOPE:
             raise unittest.SkipTest("CORPUS_DIR or FORKSCOPE not set (run through meson test)")
-        if not os.path.isfile(os.path.join(I386_ROOT, "usr/lib/i386-linux-musl/libc.a")):
-            raise AssertionError("musl i386 is missing from %r: run scripts/fetch_i386.sh "
-                                 "(scripts/setup.sh does)" % I386_ROOT)
 
     def check(self, program, toolchain):
         known = KNOWN_DIFFERENT.get((program, toolchain))
@@ -141,12 +115,13 @@ class CorpusTest(ForkscopeTestCase):
                 return      # it does not even build yet: still different
         want_out, want_status = reference(program, toolchain)
         self.assertNotEqual(want_out, "", "the reference run printed nothing")
-        got_out, got_status, run = in_guest(program, toolchain)
+        got_out, violations, got_status, run = in_guest(program, toolchain)
         if known:
             self.assertNotEqual((got_out, got_status), (want_out, want_status),
                                 "%s built with %s now runs as under Linux: remove it from "
                                 "KNOWN_DIFFERENT (%s)" % (program, toolchain, known))
             return
+        self.assertEqual(violations, 0, "check=vm: " + run.describe())
         self.assertEqual(got_out, want_out, run.describe())
         self.assertEqual(got_status, want_status, run.describe())
         self.assertEqual(run.stderr, "", run.describe())

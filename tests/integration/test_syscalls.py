@@ -18,11 +18,10 @@ meson passes FORKSCOPE, KERNEL, INITRAMFS, PROGRAMS_DIR. Python 3 stdlib only.
 """
 
 import os
-import shutil
-import subprocess
 import unittest
 
 import i386_runner  # tests/, on PYTHONPATH
+import musl
 from forkscope_testlib import FORKSCOPE, KERNEL, Console, TempDir, forkscope, run_native
 from test_programs import GUARD, RTC, ProgramCase, boot
 from test_programs_native import TRANSCRIPTS
@@ -107,10 +106,8 @@ class ConsolePoll(ProgramCase):
         self.assertIn(" 0 violations\n", text)
 
 
-# A program built against musl (Debian's musl-dev:i386, which scripts/fetch_i386.sh
-# unpacks into .deps/i386: I386_ROOT): the calls musl makes for these functions, none of
-# which sleeps.
-MUSL_ROOT = os.environ.get("I386_ROOT", "")
+# A program built against musl (tests/musl.py): the calls musl makes for these functions,
+# none of which sleeps.
 MUSL_C = r"""/* A musl program: the calls musl makes for poll, select, clocks, uname, groups,
  * getrandom and prctl, none of which sleeps. */
 #include <poll.h>
@@ -175,22 +172,7 @@ class MuslProgram(ProgramCase):
     """The same musl program in the guest (check=vm) and natively."""
 
     def build(self, d):
-        lib = os.path.join(MUSL_ROOT, "usr/lib/i386-linux-musl")
-        inc = os.path.join(MUSL_ROOT, "usr/include/i386-linux-musl")
-        if not os.path.exists(os.path.join(lib, "libc.a")) or not shutil.which("gcc"):
-            raise AssertionError("no musl for i386 under %r (I386_ROOT): run scripts/fetch_i386.sh "
-                                 "(scripts/setup.sh does)" % MUSL_ROOT)
-        gcc_inc = subprocess.run(["gcc", "-m32", "-print-file-name=include"], capture_output=True,
-                                 text=True, check=True).stdout.strip()
-        libgcc = subprocess.run(["gcc", "-m32", "-print-libgcc-file-name"], capture_output=True,
-                                text=True, check=True).stdout.strip()
-        src, obj, exe = d.write("m.c", MUSL_C.encode()), d.path("m.o"), d.path("muslprog")
-        subprocess.run(["gcc", "-m32", "-nostdinc", "-isystem", inc, "-isystem", gcc_inc, "-O2", "-c", src,
-                        "-o", obj], check=True)
-        subprocess.run(["ld", "-m", "elf_i386", "-static", "-o", exe, os.path.join(lib, "crt1.o"),
-                        os.path.join(lib, "crti.o"), obj, os.path.join(lib, "libc.a"), libgcc,
-                        os.path.join(lib, "crtn.o")], check=True)
-        return exe
+        return musl.build(d.write("m.c", MUSL_C.encode()), d.path("muslprog"))
 
     def test_guest_and_native(self):
         with TempDir() as d:

@@ -23,11 +23,11 @@ import subprocess
 import unittest
 
 import i386_runner  # tests/, on PYTHONPATH
+import musl
 from forkscope_testlib import FORKSCOPE, KERNEL, RUN_TIMEOUT, TempDir, forkscope, run_native
 from test_programs import INITRAMFS, RTC, Boot, ProgramCase, have_cc
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tls")
-I386_ROOT = os.environ.get("I386_ROOT", "")
 
 TLSBLOCK = """\
 tlsblock: set_thread_area, %gs loaded, %gs:0 reads the block: ok
@@ -86,23 +86,7 @@ class TlsTest(ProgramCase):
         return out
 
     def build_musl(self, d):
-        inc = os.path.join(I386_ROOT, "usr/include/i386-linux-musl")
-        lib = os.path.join(I386_ROOT, "usr/lib/i386-linux-musl")
-        if not os.path.isfile(os.path.join(lib, "libc.a")):
-            raise AssertionError("musl i386 is missing from %r: run scripts/fetch_i386.sh" % I386_ROOT)
-        gcc_inc = subprocess.run(["gcc", "-m32", "-print-file-name=include"], capture_output=True,
-                                 text=True, check=True).stdout.strip()
-        libgcc = subprocess.run(["gcc", "-m32", "-print-libgcc-file-name"], capture_output=True,
-                                text=True, check=True).stdout.strip()
-        obj, out = d.path("tls_musl.o"), d.path("tls_musl")
-        for argv in (["gcc", "-m32", "-O2", "-nostdinc", "-isystem", inc, "-isystem", gcc_inc, "-c",
-                      os.path.join(HERE, "tls_musl.c"), "-o", obj],
-                     ["ld", "-m", "elf_i386", "-static", "-o", out, os.path.join(lib, "crt1.o"),
-                      os.path.join(lib, "crti.o"), obj, os.path.join(lib, "libc.a"), libgcc,
-                      os.path.join(lib, "crtn.o")]):
-            r = subprocess.run(argv, capture_output=True, text=True, timeout=RUN_TIMEOUT)
-            self.assertEqual(r.returncode, 0, " ".join(argv) + "\n" + r.stderr)
-        return out
+        return musl.build(os.path.join(HERE, "tls_musl.c"), d.path("tls_musl"))
 
     def test_set_thread_area_while_blocking(self):
         with TempDir() as d:

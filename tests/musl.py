@@ -1,0 +1,38 @@
+"""Builds a C file into a static i386 program against musl, as a user of Debian's
+musl-dev:i386 would (Python 3 standard library only). scripts/fetch_i386.sh unpacks the
+package into .deps/i386; meson passes its root as I386_ROOT. Without it, building fails
+the test: a missing toolchain is not a skip.
+"""
+
+import os
+import subprocess
+
+I386_ROOT = os.environ.get("I386_ROOT", "")
+TIMEOUT = 120
+
+
+def _gcc_print(what):
+    return subprocess.run(["gcc", "-m32", what], capture_output=True, text=True, check=True,
+                          timeout=TIMEOUT).stdout.strip()
+
+
+def build(src, out):
+    """Compiles and links `src` into the executable `out`; raises AssertionError with
+    the command and its messages when a step fails."""
+    inc = os.path.join(I386_ROOT, "usr/include/i386-linux-musl")
+    lib = os.path.join(I386_ROOT, "usr/lib/i386-linux-musl")
+    if not os.path.isfile(os.path.join(lib, "libc.a")):
+        raise AssertionError("musl i386 is missing from %r (I386_ROOT): run scripts/fetch_i386.sh "
+                             "(scripts/setup.sh does)" % I386_ROOT)
+    obj = out + ".o"
+    # musl's libc.a has libm and libpthread in it; the linker needs -m elf_i386.
+    steps = [["gcc", "-m32", "-O2", "-nostdinc", "-isystem", inc, "-isystem", _gcc_print("-print-file-name=include"),
+              "-c", src, "-o", obj],
+             ["ld", "-m", "elf_i386", "-static", "-o", out, os.path.join(lib, "crt1.o"),
+              os.path.join(lib, "crti.o"), obj, os.path.join(lib, "libc.a"),
+              _gcc_print("-print-libgcc-file-name"), os.path.join(lib, "crtn.o")]]
+    for argv in steps:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT)
+        if p.returncode != 0:
+            raise AssertionError("%s: status %d\n%s%s" % (" ".join(argv), p.returncode, p.stdout, p.stderr))
+    return out
