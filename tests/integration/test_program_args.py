@@ -281,6 +281,30 @@ class LimitTest(ForkscopeTestCase):
         self.assertErrorLine(guest("hello", *([""] * (n + 1))), EXIT_USAGE, "MAX_ARG_BYTES")
 
 
+class InitOptionsTest(ForkscopeTestCase):
+    """init's -a and -e on a command line written by hand: the errors."""
+
+    def boot(self, words):
+        return forkscope("--rtc-time", RTC, "--max-instructions", GUARD, "--append", "quiet -- " + words)
+
+    def test_a_missing_file(self):
+        for option in ("-a /nothing", "-e /nothing /bin/hello"):
+            with self.subTest(option=option):
+                run = self.boot(option)
+                self.assertExit(run, 127)
+                self.assertEqual(run.lines, ["init: cannot read /nothing: No such file or directory"])
+
+    def test_words_after_an_argument_file(self):
+        run = self.boot("-a /etc/motd /bin/hello")
+        self.assertExit(run, 2)
+        self.assertEqual(run.lines, ["init: -a /etc/motd takes no program after it (/bin/hello)"])
+
+    def test_a_directory(self):
+        run = self.boot("-a /tmp")
+        self.assertExit(run, 127)
+        self.assertEqual(run.lines, ["init: cannot read /tmp: Is a directory"])
+
+
 class WriteInitrdTest(ForkscopeTestCase):
     """--write-initrd FILE saves the initramfs a run boots: booted again with the command
     line the kernel printed, it runs the program the same way."""
