@@ -33,27 +33,36 @@ Result<std::string> guest_word(std::string_view arg, std::string_view what) {
     return quote ? "\"" + std::string(arg) + "\"" : std::string(arg);
 }
 
-Result<std::string> program_command_line(std::string_view append, std::string_view program,
-                                         std::span<const std::string> args) {
+bool fits_command_line(std::string_view arg) {
+    return arg.find_first_of(std::string_view("\"\n\0", 3)) == std::string_view::npos;
+}
+
+namespace {
+
+// "<append> -- <words...>"; what(i) names word i in an error message.
+template <class Name>
+Result<std::string> line_of_words(std::string_view append, std::span<const std::string> words, Name what) {
     if (has_word(append, "--"))
         return make_error(ErrorKind::Usage, "--append must not contain the word '--' when a program is given "
                                             "(the kernel would take what follows it for the program)");
-    if (1 + args.size() > kMaxProgramWords)
-        return make_error(ErrorKind::Usage, "too many arguments (" + std::to_string(args.size()) +
-                                                "); the kernel passes at most " + std::to_string(kMaxProgramWords - 1) +
-                                                " to a program");
     std::string line(append);
     if (!line.empty()) line += ' ';
     line += "--";
-    auto word = guest_word(program, "the program name");
-    if (!word) return word.error();
-    line += ' ' + *word;
-    for (size_t i = 0; i < args.size(); i++) {
-        word = guest_word(args[i], "argument " + std::to_string(i + 1));
+    for (size_t i = 0; i < words.size(); i++) {
+        auto word = guest_word(words[i], what(i));
         if (!word) return word.error();
         line += ' ' + *word;
     }
     return line;
+}
+
+}  // namespace
+
+Result<std::string> init_command_line(std::string_view append, std::span<const std::string> words) {
+    if (words.size() > kMaxProgramWords)
+        return make_error(ErrorKind::Usage, "too many words for init (" + std::to_string(words.size()) +
+                                                "); the kernel passes at most " + std::to_string(kMaxProgramWords));
+    return line_of_words(append, words, [](size_t i) { return "word " + std::to_string(i + 1); });
 }
 
 Result<void> check_command_line_length(std::string_view kernel_name, std::string_view cmdline) {

@@ -169,39 +169,48 @@ const CpioEntry* find_program(std::span<const CpioEntry> entries, std::string_vi
     return found && found->is_regular() ? found : nullptr;
 }
 
-Result<std::vector<uint8_t>> add_program(std::span<const uint8_t> archive, std::string_view program,
-                                         std::span<const uint8_t> bytes, std::string_view name) {
-    if (program.empty() || program == "." || program == ".." || program.find('/') != std::string_view::npos ||
-        program.find('\0') != std::string_view::npos)
-        return make_error(ErrorKind::Usage, "'" + std::string(program) + "' is not a valid program name");
+Result<std::vector<uint8_t>> add_file(std::span<const uint8_t> archive, std::string_view path, uint32_t mode,
+                                      std::span<const uint8_t> bytes, std::string_view name) {
+    const std::string file_path = cpio_path(path);
+    if (file_path.empty() || file_path.ends_with('/') || file_path.find('\0') != std::string::npos)
+        return make_error(ErrorKind::Usage, "'" + std::string(path) + "' is not a valid file path");
     if (bytes.size() > UINT32_MAX)
-        return make_error(ErrorKind::BadImage, "'" + std::string(program) + "' is too large for a cpio archive");
+        return make_error(ErrorKind::BadImage, "'" + file_path + "' is too large for a cpio archive");
     auto parsed = parse_cpio(archive, name);
     if (!parsed) return parsed.error();
     std::vector<CpioEntry> entries = std::move(*parsed);
-    const std::string path = "bin/" + std::string(program);
-    std::erase_if(entries, [&](const CpioEntry& e) { return cpio_path(e.name) == path; });
+    std::erase_if(entries, [&](const CpioEntry& e) { return cpio_path(e.name) == file_path; });
     uint32_t max_ino = 0;
-    bool have_bin = false;
-    for (const CpioEntry& e : entries) {
-        max_ino = std::max(max_ino, e.ino);
-        have_bin = have_bin || (e.is_directory() && cpio_path(e.name) == "bin");
-    }
-    if (!have_bin) {
+    for (const CpioEntry& e : entries) max_ino = std::max(max_ino, e.ino);
+    // Its directories, parents first, where the archive has none: Linux's unpacker
+    // creates no missing parents (ours does), and the archive should suit both.
+    for (size_t slash = file_path.find('/'); slash != std::string::npos; slash = file_path.find('/', slash + 1)) {
+        const std::string dir_path = file_path.substr(0, slash);
+        if (std::any_of(entries.begin(), entries.end(),
+                        [&](const CpioEntry& e) { return e.is_directory() && cpio_path(e.name) == dir_path; }))
+            continue;
         CpioEntry dir;
-        dir.name = "bin";
+        dir.name = dir_path;
         dir.ino = ++max_ino;
         dir.mode = kCpioModeDirectory | 0755;
         dir.nlink = 2;
         entries.push_back(std::move(dir));
     }
     CpioEntry file;
-    file.name = path;
+    file.name = file_path;
     file.ino = ++max_ino;
-    file.mode = kCpioModeRegular | 0755;
+    file.mode = kCpioModeRegular | (mode & 07777);
     file.data.assign(bytes.begin(), bytes.end());
     entries.push_back(std::move(file));
     return write_cpio(entries);
+}
+
+Result<std::vector<uint8_t>> add_program(std::span<const uint8_t> archive, std::string_view program,
+                                         std::span<const uint8_t> bytes, std::string_view name) {
+    if (program.empty() || program == "." || program == ".." || program.find('/') != std::string_view::npos ||
+        program.find('\0') != std::string_view::npos)
+        return make_error(ErrorKind::Usage, "'" + std::string(program) + "' is not a valid program name");
+    return add_file(archive, "bin/" + std::string(program), 0755, bytes, name);
 }
 
 }  // namespace forkscope

@@ -64,6 +64,14 @@ std::vector<std::string> list_programs(std::span<const CpioEntry> entries);
 // The regular file bin/<program>, if there is one.
 const CpioEntry* find_program(std::span<const CpioEntry> entries, std::string_view program);
 
+// `archive` with the regular file `path` ("etc/x" or "/etc/x"; permission bits `mode`)
+// added: the archive's entries minus the trailer and minus any earlier entry of that
+// path, each of its directories that the archive lacks (mode 0755, parents first), the
+// file, the trailer. Errors: ErrorKind::BadImage for a malformed archive, Usage for an
+// empty path or one that ends in '/'.
+Result<std::vector<uint8_t>> add_file(std::span<const uint8_t> archive, std::string_view path, uint32_t mode,
+                                      std::span<const uint8_t> bytes, std::string_view name = "initramfs");
+
 // `archive` with bin/<program> (mode 0100755, `bytes`) added: the archive's entries minus
 // the trailer and minus any earlier entry of that path, a "bin" directory if it had none,
 // the program, the trailer. `program` is a plain file name (no '/', not "." or "..").

@@ -45,6 +45,27 @@ void add_machine_options(CLI::App& app, MachineOptions& o) {
     app.add_option("--input", o.input, "feed the serial console from FILE ('-' for stdin; default: the terminal, when stdin is one, in raw mode: Ctrl-A x quits)");
 }
 
+Result<void> write_host_file(const std::string& path, std::span<const uint8_t> bytes, const char* what) {
+    auto failed = [&](int err) {
+        return make_error(ErrorKind::BadImage, std::string("cannot write ") + what + " '" + path + "': " + std::strerror(err));
+    };
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return failed(errno);
+    size_t done = 0;
+    while (done < bytes.size()) {
+        ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            const int err = n < 0 ? errno : EIO;
+            ::close(fd);
+            return failed(err);
+        }
+        done += static_cast<size_t>(n);
+    }
+    if (::close(fd) != 0) return failed(errno);
+    return {};
+}
+
 Result<std::vector<uint8_t>> read_host_file(const std::string& path, const char* what) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,10 @@ MultibootModule built_in_initramfs();
 // A whole host file. Errors (ErrorKind::BadImage): "cannot open <what> '<path>': ...",
 // not a regular file, short read.
 Result<std::vector<uint8_t>> read_host_file(const std::string& path, const char* what);
+
+// Writes a whole host file (created, or truncated), mode 0644 before the umask. Errors
+// (ErrorKind::BadImage): "cannot write <what> '<path>': ...".
+Result<void> write_host_file(const std::string& path, std::span<const uint8_t> bytes, const char* what);
 
 // Exit status for an error kind: 2 usage, 3 bad image or file, 4 machine fault.
 int exit_status_for(ErrorKind kind);

@@ -3,7 +3,9 @@
 //
 // A PROGRAM reaches the guest the way guestkernel/include/abi/forkscope.h describes: the
 // initramfs is the first Multiboot module, and the kernel command line ends in
-// "-- /bin/PROGRAM ARG...", which init runs. PROGRAM without a '/' names bin/PROGRAM in
+// "-- /bin/PROGRAM ARG...", which init runs; arguments the command line cannot carry,
+// and --env/--unset, go in files of the initramfs that init reads (frontend/
+// program_args.h). PROGRAM without a '/' names bin/PROGRAM in
 // the initramfs; with a '/' it is a host file (a static i386 ELF), added to the
 // initramfs as bin/<its name> for this run. The initramfs is the first --initrd, else
 // the built-in one (also with --kernel: only a --kernel run without a program boots
@@ -32,6 +34,7 @@
 #include "frontend/cli/terminal_console.h"
 #include "frontend/guest_command_line.h"
 #include "frontend/initramfs.h"
+#include "frontend/program_args.h"
 #include "frontend/user_program.h"
 #include "guestkernel/include/abi/forkscope.h"
 
@@ -44,6 +47,8 @@ struct RunOptions {
     bool stats = false;
     bool list = false;
     bool boot_log = false;
+    std::vector<std::pair<bool, std::string>> env;  // (unset?, NAME=VALUE or NAME), in order
+    std::string write_initrd;
 };
 
 void print_stats(const MachineStats& s) {
@@ -79,10 +84,24 @@ int print_program_list(const MachineConfig& config) {
     return 0;
 }
 
-// Puts the program into the machine: the command line, and for a host file the
-// initramfs with that file added.
+// --env NAME=VALUE and --unset NAME as init's environment changes.
+Result<std::vector<std::string>> environment_changes(const std::vector<std::pair<bool, std::string>>& options) {
+    std::vector<std::string> changes;
+    for (const auto& [unset, text] : options) {
+        const size_t eq = text.find('=');
+        if (unset && (text.empty() || eq != std::string::npos))
+            return make_error(ErrorKind::Usage, "--unset takes a NAME without '=' (got '" + text + "')");
+        if (!unset && (eq == std::string::npos || eq == 0))
+            return make_error(ErrorKind::Usage, "--env takes NAME=VALUE (got '" + text.substr(0, 40) + "')");
+        changes.push_back(text);
+    }
+    return changes;
+}
+
+// Puts the program into the machine: the command line, for a host file the initramfs
+// with that file added, and the files of arguments and environment when needed.
 Result<void> put_program_in(MachineConfig& config, const std::string& append, bool boot_log,
-                            const std::vector<std::string>& words) {
+                            const std::vector<std::string>& words, const std::vector<std::string>& env_changes) {
     const std::string& program = words.front();
     const bool host_file = program.find('/') != std::string::npos;
     const std::string name = host_file ? base_name(program) : program;
@@ -92,8 +111,8 @@ Result<void> put_program_in(MachineConfig& config, const std::string& append, bo
                                             ", which runs it; give it another name");
     const std::vector<std::string> args(words.begin() + 1, words.end());
     const std::string options = boot_log ? append : append.empty() ? "quiet" : "quiet " + append;
-    auto cmdline = program_command_line(options, FORKSCOPE_PROGRAM_DIR + name, args);
-    if (!cmdline) return cmdline.error();
+    auto launch = plan_program_launch(options, config.kernel_name, FORKSCOPE_PROGRAM_DIR + name, args, env_changes);
+    if (!launch) return launch.error();
 
     MultibootModule& initramfs = config.modules.front();
     if (host_file) {
@@ -109,7 +128,12 @@ Result<void> put_program_in(MachineConfig& config, const std::string& append, bo
         if (!find_program(*entries, name))
             return make_error(ErrorKind::Usage, "no program '" + name + "' in the image (forkscope run --list shows them)");
     }
-    config.cmdline = std::move(*cmdline);
+    for (const auto& [path, bytes] : launch->files) {
+        auto with = add_file(initramfs.bytes, path, 0644, bytes, initramfs_label(initramfs));
+        if (!with) return with.error();
+        initramfs.bytes = std::move(*with);
+    }
+    config.cmdline = std::move(launch->cmdline);
     return {};
 }
 
@@ -132,10 +156,20 @@ int run(const RunOptions& o, const std::vector<std::string>& words, bool after_m
     // A --kernel alone boots no modules; a program still needs an image to come from.
     if ((o.list || !words.empty()) && config->modules.empty()) config->modules.push_back(built_in_initramfs());
     if (o.list) return print_program_list(*config);
+    auto env_changes = environment_changes(o.env);
+    if (!env_changes) return report_error(env_changes.error());
+    if (words.empty() && !env_changes->empty())
+        return report_error(make_error(ErrorKind::Usage, "--env and --unset need a PROGRAM"));
     if (!words.empty()) {
-        if (auto ok = put_program_in(*config, o.machine.append, o.boot_log, words); !ok) return report_error(ok.error());
+        if (auto ok = put_program_in(*config, o.machine.append, o.boot_log, words, *env_changes); !ok)
+            return report_error(ok.error());
     }
     if (auto ok = check_command_line_length(config->kernel_name, config->cmdline); !ok) return report_error(ok.error());
+    if (!o.write_initrd.empty()) {
+        if (config->modules.empty())
+            return report_error(make_error(ErrorKind::Usage, "--write-initrd: this run boots without an initramfs"));
+        if (auto ok = write_host_file(o.write_initrd, config->modules.front().bytes, "initrd"); !ok) return report_error(ok.error());
+    }
 
     // A person at a terminal types to the guest, as with qemu -serial stdio. Not from
     // the background of a job-control shell (`forkscope run ... &`), where changing our
@@ -204,6 +238,20 @@ CommandRunner add_run_command(CLI::App& app) {
     cmd->add_flag("-v,--boot-log", options->boot_log,
                   "show the kernel's boot lines and closing 'exit: status' line around the program's output "
                   "(a PROGRAM run boots with 'quiet' otherwise)");
+    cmd->add_option_function<std::string>(
+           "-E,--env", [options](const std::string& v) { options->env.emplace_back(false, v); },
+           "set NAME=VALUE in the program's environment (repeatable; as qemu-i386 -E)")
+        ->type_name("NAME=VALUE")
+        ->trigger_on_parse();
+    cmd->add_option_function<std::string>(
+           "-U,--unset", [options](const std::string& v) { options->env.emplace_back(true, v); },
+           "remove NAME from the program's environment (repeatable; as qemu-i386 -U)")
+        ->type_name("NAME")
+        ->trigger_on_parse();
+    cmd->add_option("--write-initrd", options->write_initrd,
+                    "also write the initramfs this run boots (with the program and its argument files) to FILE, "
+                    "for qemu-system-i386 -initrd; -v shows the command line ('cmdline:')")
+        ->type_name("FILE");
     // Everything from the first word that is not an option on belongs to the program.
     cmd->prefix_command();
     cmd->footer(

@@ -81,8 +81,12 @@ class Run:
         out = self.text
         if len(out) > 2000:
             out = "..." + out[-2000:]
+        words = [w if len(w) <= 200 else "%s...(%d bytes)" % (w[:60], len(w))
+                 for w in (a.decode("utf-8", "replace") if isinstance(a, bytes) else str(a) for a in self.argv)]
+        if len(words) > 100:
+            words = words[:100] + ["...(%d words)" % len(words)]
         return "command: %s\nexit status: %s\nstderr:\n%s\nstdout (tail):\n%s" % (
-            " ".join(self.argv), self.returncode, self.stderr, out)
+            " ".join(words), self.returncode, self.stderr, out)
 
 
 class HungError(AssertionError):

@@ -183,6 +183,11 @@ class ScriptTest(ShCase):
     def test_script(self):
         self.assertSh(self.boot_script(SCRIPT, "/etc/script"), SCRIPT_OUTPUT, 4)
 
+    def test_script_as_sh_c(self):
+        # The same script as one sh -c argument, quotes and newlines included: forkscope
+        # run hands it over in init's argument file (guestkernel/include/abi/forkscope.h).
+        self.assertSh(sh_c(SCRIPT.decode()), SCRIPT_OUTPUT, 4)
+
     def test_script_natively(self):
         with TempDir() as d:
             out, status = native_sh(d.write("script", SCRIPT))

@@ -1,5 +1,6 @@
 // The kernel command line that starts a program (frontend/guest_command_line.h): the
 // "-- /bin/PROGRAM ARG..." form of the ABI contract, quoting, refusals and the length limit.
+// (What does not fit goes in a file: tests/unit/test_program_args.cpp.)
 #include "frontend/guest_command_line.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,12 @@
 
 namespace forkscope {
 namespace {
+
+Result<std::string> program_command_line(std::string_view append, std::string_view program,
+                                         std::vector<std::string> args) {
+    args.insert(args.begin(), std::string(program));
+    return init_command_line(append, args);
+}
 
 std::string line(std::string_view append, std::string_view program, std::vector<std::string> args) {
     auto r = program_command_line(append, program, args);
@@ -39,12 +46,12 @@ TEST(GuestCommandLine, BlanksAndEmptyArgumentsAreQuoted) {
 
 TEST(GuestCommandLine, DoubleQuoteNewlineAndNulAreRefused) {
     std::vector<std::string> quote = {"ok", "say \"hi\""};
-    expect_usage_error(program_command_line("", "/bin/echo", quote), "argument 2 'say \"hi\"' contains a double quote");
+    expect_usage_error(program_command_line("", "/bin/echo", quote), "word 3 'say \"hi\"' contains a double quote");
     std::vector<std::string> newline = {"two\nlines"};
-    expect_usage_error(program_command_line("", "/bin/echo", newline), "argument 1 contains a newline");
+    expect_usage_error(program_command_line("", "/bin/echo", newline), "word 2 contains a newline");
     std::vector<std::string> nul = {std::string("a\0b", 3)};
     expect_usage_error(program_command_line("", "/bin/echo", nul), "NUL");
-    expect_usage_error(program_command_line("", "/bin/a\"b", {}), "the program name");
+    expect_usage_error(program_command_line("", "/bin/a\"b", {}), "word 1");
 }
 
 TEST(GuestCommandLine, LongArgumentsAreShortenedInTheMessage) {
@@ -60,11 +67,33 @@ TEST(GuestCommandLine, AppendMustNotContainTheMark) {
     EXPECT_EQ(line("a--b --x", "/bin/echo", {}), "a--b --x -- /bin/echo");
 }
 
-TEST(GuestCommandLine, AtMost127Arguments) {
+TEST(GuestCommandLine, AtMost128Words) {
     std::vector<std::string> args(kMaxProgramWords - 1, "a");
     EXPECT_TRUE(program_command_line("", "/bin/echo", args).ok());
     args.push_back("one too many");
-    expect_usage_error(program_command_line("", "/bin/echo", args), "too many arguments (128); the kernel passes at most 127");
+    expect_usage_error(program_command_line("", "/bin/echo", args), "too many words for init (129); the kernel passes at most 128");
+}
+
+TEST(GuestCommandLine, WhatFits) {
+    EXPECT_TRUE(fits_command_line(""));
+    EXPECT_TRUE(fits_command_line("a b\t'c' \\ $x caf\xc3\xa9"));
+    EXPECT_FALSE(fits_command_line("say \"hi\""));
+    EXPECT_FALSE(fits_command_line("two\nlines"));
+    EXPECT_FALSE(fits_command_line(std::string("a\0b", 3)));
+}
+
+TEST(GuestCommandLine, InitsOwnWords) {
+    std::vector<std::string> words = {"-e", "/etc/forkscope/environ", "/bin/echo", "a b"};
+    auto r = init_command_line("quiet", words);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(*r, "quiet -- -e /etc/forkscope/environ /bin/echo \"a b\"");
+    words.push_back("x\"");
+    auto bad = init_command_line("", words);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find("word 5"), std::string::npos) << bad.error().message;
+    EXPECT_FALSE(init_command_line("a -- b", std::vector<std::string>{"-a", "f"}).ok());
+    EXPECT_FALSE(init_command_line("", std::vector<std::string>(kMaxProgramWords + 1, "w")).ok());
+    EXPECT_TRUE(init_command_line("", std::vector<std::string>(kMaxProgramWords, "w")).ok());
 }
 
 TEST(GuestCommandLine, LengthLimitCountsImageNameBlankAndNul) {

@@ -242,6 +242,42 @@ TEST(Cpio, AddProgramRefusesBadNamesAndBadArchives) {
     EXPECT_NE(r.error().message.find("initrd 'x.bin'"), std::string::npos) << r.error().message;
 }
 
+// ---- adding any file ----
+
+TEST(Cpio, AddFileMakesTheDirectoriesItLacksParentsFirst) {
+    std::vector<CpioEntry> only = {file_entry("etc/motd", "hi")};
+    auto with = add_file(write_cpio(only), "/etc/forkscope/argv", 0644, bytes_of(std::string("a\0b\0", 4)));
+    ASSERT_TRUE(with.ok()) << with.error().message;
+    auto entries = parse_cpio(*with);
+    ASSERT_TRUE(entries.ok()) << entries.error().message;
+    ASSERT_EQ(entries->size(), 4u);
+    EXPECT_EQ((*entries)[1].name, "etc");   // the archive had etc/motd but no "etc" entry
+    EXPECT_TRUE((*entries)[1].is_directory());
+    EXPECT_EQ((*entries)[2].name, "etc/forkscope");
+    EXPECT_EQ((*entries)[2].mode, 040755u);
+    EXPECT_EQ((*entries)[3].name, "etc/forkscope/argv");
+    EXPECT_EQ((*entries)[3].mode, 0100644u);
+    EXPECT_EQ((*entries)[3].data, bytes_of(std::string("a\0b\0", 4)));
+}
+
+TEST(Cpio, AddFileReusesDirectoriesAndReplacesTheFile) {
+    auto once = add_file(sample_archive(), "etc/x", 0600, bytes_of("one"));
+    ASSERT_TRUE(once.ok()) << once.error().message;
+    auto twice = add_file(*once, "./etc/x", 0644, bytes_of("two"));
+    ASSERT_TRUE(twice.ok()) << twice.error().message;
+    auto before = parse_cpio(sample_archive());
+    auto entries = parse_cpio(*twice);
+    ASSERT_TRUE(before.ok() && entries.ok());
+    EXPECT_EQ(entries->size(), before->size() + 1);  // etc was there already
+    EXPECT_EQ(entries->back().name, "etc/x");
+    EXPECT_EQ(entries->back().data, bytes_of("two"));
+    for (const char* bad : {"", "/", "etc/"}) {
+        auto r = add_file(sample_archive(), bad, 0644, bytes_of("x"));
+        ASSERT_FALSE(r.ok()) << bad;
+        EXPECT_EQ(r.error().kind, ErrorKind::Usage);
+    }
+}
+
 // ---- corrupt archives ----
 
 TEST(CpioCorrupt, EmptyInput) { expect_bad_image(parse_cpio({}), "TRAILER!!!"); }

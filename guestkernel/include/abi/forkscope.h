@@ -58,7 +58,8 @@
  * QEMU (-kernel K -initrd initramfs.cpio -append ...):
  *  - the initramfs, a cpio "newc" archive, is the first Multiboot module;
  *  - the command line is "<options> -- /bin/PROGRAM ARG ...": the words after "--"
- *    become init's argv[1..]; a word in double quotes may contain spaces;
+ *    become init's argv[1..]; a word in double quotes may contain spaces (and what
+ *    cannot be carried that way goes in a file: see FORKSCOPE_ARGV_FILE);
  *    "init=PATH" replaces FORKSCOPE_INIT_PATH;
  *  - init runs its arguments and exits with the program's status (128 + N when a
  *    signal N killed it);
@@ -68,6 +69,19 @@
 #define FORKSCOPE_INIT_PATH       "/bin/init"
 #define FORKSCOPE_INIT_ARGS_MARK  "--"
 #define FORKSCOPE_PROGRAM_DIR     "/bin/"
+
+/*
+ * What the command line cannot carry (a double quote, a newline, more words or bytes
+ * than the kernel's limits) goes to init in files of the initramfs, which init's own
+ * options name ("-- -a FILE", "-- -e FILE /bin/PROGRAM ARG ..."):
+ *  - "-a FILE": FILE holds the whole argv, argv[0] first, naming the program;
+ *  - "-e FILE": FILE's entries change init's environment before it runs the program:
+ *    NAME=VALUE sets NAME, a NAME without '=' removes it.
+ * Both files are lists of NUL-terminated strings, like /proc/PID/cmdline and
+ * /proc/PID/environ. The host writes them at these paths.
+ */
+#define FORKSCOPE_ARGV_FILE       "/etc/forkscope/argv"
+#define FORKSCOPE_ENV_FILE        "/etc/forkscope/environ"
 
 /*
  * The kernel-info table, like Linux's VMCOREINFO: the symbol addresses and structure
