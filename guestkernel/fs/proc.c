@@ -13,7 +13,8 @@
  *
  * /proc/PID/maps prints each VMA in Linux's format for a 32-bit kernel (the name padded
  * to column 49). A file's name is the one it was opened by (a rename later is not
- * seen; " (deleted)" once it has no names).
+ * seen; " (deleted)" once it has no names). Following a fd/N link leads to the open
+ * file itself (proc_fd_follow), not to that name, as on Linux.
  */
 #include <asm/page.h>
 #include <asm/pgtable.h>
