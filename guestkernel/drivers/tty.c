@@ -186,6 +186,23 @@ static void tty_receive_char(u8 c)
 	}
 }
 
+/* After a mode change: what is readable counts in the new mode's units (every byte
+ * without ICANON, whole lines and ^Ds with it), so input typed ahead in one mode is
+ * all readable in the other. */
+static void tty_recount_lines(struct tty_struct *tty)
+{
+	unsigned int i;
+
+	if (!(tty->termios.c_lflag & ICANON)) {
+		tty->lines = tty->head - tty->tail;
+		return;
+	}
+	tty->lines = 0;
+	for (i = tty->tail; i != tty->head; i++)
+		if (tty->queue[i % TTY_BUF] == '\n' || tty->queue[i % TTY_BUF] == TTY_EOF)
+			tty->lines++;
+}
+
 static bool tty_input_ready(struct tty_struct *tty)
 {
 	return tty->lines > 0;
@@ -298,6 +315,7 @@ static long tty_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		if ((tty->termios.c_lflag & ICANON) && !(t.c_lflag & ICANON) && tty->line_len)
 			tty_commit_line(tty, -1);
 		tty->termios = t;
+		tty_recount_lines(tty);
 		local_irq_restore(flags);
 		return 0;
 	case TIOCGWINSZ:

@@ -34,6 +34,9 @@ int fifo_open_pipe(struct pipe_inode_info *p, struct file *f)
 		p->r_counter++;
 		if (p->readers++ == 0)
 			wake_up(&p->wait);
+		/* Without a writer yet, poll says POLLHUP only once one has come and gone. */
+		if (is_fifo && !p->writers && (f->f_flags & O_NONBLOCK))
+			f->f_version = p->w_counter;
 		if (is_fifo && !p->writers && !(f->f_flags & O_NONBLOCK)) {
 			err = wait_for_partner(p, &p->w_counter);
 			if (err) {

@@ -165,7 +165,7 @@ static void __init free_initrd_mem(void)
 	for (pfn = start; pfn < end; pfn++)
 		__free_page(pfn_to_page(pfn));
 	boot_params.initrd_start = boot_params.initrd_end = 0;
-	printk(KERN_INFO "initramfs: freed %lu KiB of archive\n", (end - start) << 2);
+	printk(KERN_DEBUG "initramfs: freed %lu KiB of archive\n", (end - start) << 2);
 }
 
 int __init populate_rootfs(void)

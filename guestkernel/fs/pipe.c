@@ -115,8 +115,9 @@ static long pipe_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	return -ENOTTY;
 }
 
-/* Readable with data in the pipe, hung up once no writer is left; writable while there
- * is room, an error once no reader is left. */
+/* Readable with data in the pipe, hung up once no writer is left (a fifo's reader: once
+ * a writer has come and gone since it opened); writable while there is room, an error
+ * once no reader is left. */
 static unsigned int pipe_poll(struct file *f, poll_table *pt)
 {
 	struct pipe_inode_info *p = f->private_data;
@@ -126,7 +127,7 @@ static unsigned int pipe_poll(struct file *f, poll_table *pt)
 	if (f->f_mode & FMODE_READ) {
 		if (p->len)
 			mask |= POLLIN | POLLRDNORM;
-		if (!p->writers)
+		if (!p->writers && f->f_version != p->w_counter)
 			mask |= POLLHUP;
 	}
 	if (f->f_mode & FMODE_WRITE) {

@@ -711,7 +711,7 @@ int __init proc_root_init(void)
 	struct inode *inode;
 
 	if (!d || !S_ISDIR(d->d_inode->i_mode)) {
-		printk(KERN_INFO "proc: no directory /proc in the initramfs, not mounted\n");
+		printk(KERN_DEBUG "proc: no directory /proc in the initramfs, not mounted\n");
 		return 0;
 	}
 	inode = new_inode(&proc_sb, root.mode);

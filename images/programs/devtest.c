@@ -24,6 +24,9 @@
 #define NR_setsid 66
 #define NR_setuid32 213
 #define NR_mknodat 297
+#define NR_poll 168
+#define POLLIN 0x001
+#define POLLHUP 0x010
 #define DEV(ma, mi) ((unsigned int)(((ma) << 8) | (mi)))   /* small numbers only */
 
 static int failures;
@@ -235,6 +238,13 @@ static void mknods(void)
 	unlink(path("userfifo"));
 }
 
+struct pollfd { int fd; short events, revents; };
+
+static long poll(struct pollfd *p, int n, int timeout)
+{
+	return syscall(NR_poll, p, n, timeout);
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -255,6 +265,10 @@ static void fifos(void)
 	r = open(f, O_RDONLY | O_NONBLOCK);
 	check(r >= 0, "fifo: O_RDONLY|O_NONBLOCK opens without a writer");
 	check(read(r, buf, sizeof(buf)) == 0, "fifo: reading with no writer: end of file");
+	{
+		struct pollfd pfd = { .fd = r, .events = POLLIN };
+		check(poll(&pfd, 1, 0) == 0 && pfd.revents == 0, "fifo: poll before any writer: nothing, no POLLHUP");
+	}
 	w = open(f, O_WRONLY | O_NONBLOCK);
 	check(w >= 0, "fifo: O_WRONLY|O_NONBLOCK opens with a reader");
 	errno = 0;
@@ -262,6 +276,12 @@ static void fifos(void)
 	check(write(w, "abc", 3) == 3 && read(r, buf, sizeof(buf)) == 3 && !memcmp(buf, "abc", 3),
 	      "fifo: bytes pass from writer to reader");
 	check(fstat(w, &st) == 0 && S_ISFIFO(st.st_mode), "fstat of a fifo's descriptor");
+	close(w);
+	{
+		struct pollfd pfd = { .fd = r, .events = POLLIN };
+		check(poll(&pfd, 1, 0) == 1 && pfd.revents == POLLHUP, "fifo: poll after the writer has gone: POLLHUP");
+	}
+	w = open(f, O_WRONLY | O_NONBLOCK);
 	errno = 0;
 	check(lseek(r, 0, SEEK_SET) == -1 && errno == ESPIPE, "lseek on a fifo: ESPIPE");
 	close(w);

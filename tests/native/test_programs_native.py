@@ -719,8 +719,10 @@ class TestElfLayout(unittest.TestCase):
 
 
 class TestInitramfs(unittest.TestCase):
-    EXPECTED_NAMES = [".", "bin", "etc", "proc", "tmp"] + sorted(
-        [f"bin/{p}" for p in PROGRAMS] + ["bin/notelf", "etc/motd"])
+    EXPECTED_NAMES = [".", "bin", "dev", "etc", "proc", "tmp"] + sorted(
+        [f"bin/{p}" for p in PROGRAMS] + ["bin/notelf", "etc/group", "etc/motd", "etc/passwd"]) + [
+        f"dev/{n}" for n in sorted(["console", "fd", "full", "null", "random", "stderr", "stdin",
+                                    "stdout", "tty", "ttyS0", "urandom", "zero"])]
 
     @classmethod
     def setUpClass(cls):
@@ -745,7 +747,8 @@ class TestInitramfs(unittest.TestCase):
     def test_extracts_identical_files_with_modes(self):
         with tempfile.TemporaryDirectory() as d:
             with open(INITRAMFS, "rb") as archive:
-                subprocess.run(["cpio", "-i", "-d", "--quiet", "--no-absolute-filenames"],
+                # Not /dev: device nodes need root to be made.
+                subprocess.run(["cpio", "-i", "-d", "--quiet", "--no-absolute-filenames", "-f", "dev/*"],
                                stdin=archive, cwd=d, check=True)
             for name in PROGRAMS + ["notelf"]:
                 with self.subTest(file=name):
@@ -762,7 +765,8 @@ class TestInitramfs(unittest.TestCase):
     def test_extracted_programs_run(self):
         with tempfile.TemporaryDirectory() as d:
             with open(INITRAMFS, "rb") as archive:
-                subprocess.run(["cpio", "-i", "-d", "--quiet", "--no-absolute-filenames"],
+                # Not /dev: device nodes need root to be made.
+                subprocess.run(["cpio", "-i", "-d", "--quiet", "--no-absolute-filenames", "-f", "dev/*"],
                                stdin=archive, cwd=d, check=True)
             r = i386_runner.run(os.path.join(d, "bin", "hello"), text=True, timeout=30)
             self.assertEqual(r.stdout, "hello, world\n")

@@ -218,6 +218,7 @@ struct file {
 	struct inode *f_inode;         /* NULL for pipes and the console */
 	char *f_path;                  /* the name it was opened by, absolute (kmalloc) */
 	void *private_data;
+	unsigned int f_version;        /* a fifo reader: the writers' open count it saw (poll) */
 	unsigned int f_check_gen;      /* check=vm's marks for its walk */
 	int f_check_refs;
 };
