@@ -286,7 +286,7 @@ void math_error(struct pt_regs *regs, int trapnr)
 	tsk->thread.trap_no = (unsigned long)trapnr;
 	tsk->thread.error_code = 0;
 	info.code = fpu_exception_code(err);
-	printk(KERN_INFO "traps: %s[%d] %s ip:%08x sp:%08x code:%d\n", tsk->comm, tsk->pid,
+	printk(KERN_DEBUG "traps: %s[%d] %s ip:%08x sp:%08x code:%d\n", tsk->comm, tsk->pid,
 	       trapnr == X86_TRAP_MF ? "x87 floating-point error" : "SIMD floating-point error",
 	       regs->eip, regs->esp, info.code);
 	if (!info.code)

@@ -193,7 +193,7 @@ class MuslProgram(ProgramCase):
     def test_guest_and_native(self):
         with TempDir() as d:
             exe = self.build(d)
-            r = forkscope("--rtc-time", RTC, "--append", "check=vm", exe)
+            r = forkscope("--boot-log", "--rtc-time", RTC, "--append", "check=vm", exe)
             self.assertExit(r, 0)
             text = r.text
             self.assertIn("\nrtc: ", text, r.describe())

@@ -33,7 +33,7 @@ PROGRAMS = ["init", "hello", "echo", "cat", "ls", "sleep", "memtest", "segv", "p
             "sigtest", "exectest", "libctest", "clonetest", "forktest",
             "cowtest", "kbench", "forkbench", "vforktest", "forkbomb", "orphans", "waittest", "forkexec", "sh",
             "fputest", "timetest", "polltest", "systest", "mmtest", "futextest",
-            "fstest", "proctest"]
+            "fstest", "proctest", "devtest"]
 
 # Expected stdout of the self-checking programs (exit status 0).
 TRANSCRIPTS = {
