@@ -684,6 +684,7 @@ static int fill(const char *dir)
 		return 1;
 	}
 	strerror(ENOSPC);                                  /* is there before counting */
+	errno = 0;                                         /* errno's page too */
 	before = free_ram();
 	for (;;) {
 		snprintf(name, sizeof(name), "fill%d", files);

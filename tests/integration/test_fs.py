@@ -117,14 +117,14 @@ class FullTest(FsCase):
 
     def test_writes_until_enospc_then_frees_everything(self):
         # 16 MiB: the file system may hold half of it (tmpfs's default size).
-        b = boot("/bin/fstest --fill /tmp", options="check=vm", extra=("--ram", "16"), timeout=300)
+        b = boot("/bin/fstest --fill /tmp", options="check=vm", extra=("--ram", "24"), timeout=300)
         self.assertProgram(b, "fill: No space left on device after more than 10 files: yes\n"
                               "fill: all memory back after removing them: yes\n")
         self.assertClean(b)
 
     def test_fill_twice_in_one_boot(self):
         b = boot('/bin/sh -c "fstest --fill /tmp && fstest --fill /tmp"', options="check=vm",
-                 extra=("--ram", "16"), timeout=300)
+                 extra=("--ram", "24"), timeout=300)
         line = ("fill: No space left on device after more than 10 files: yes\n"
                 "fill: all memory back after removing them: yes\n")
         self.assertProgram(b, line + line)
