@@ -70,6 +70,7 @@ static struct tty_struct {
 	char line[TTY_BUF];                 /* the line being edited (canonical mode) */
 	unsigned int line_len;
 	int pgrp;                           /* foreground process group */
+	int session;                        /* the session it is the controlling tty of; 0: none */
 	wait_queue_head_t read_wait;
 	unsigned long overruns;
 } console_tty;
@@ -185,6 +186,23 @@ static void tty_receive_char(u8 c)
 	}
 }
 
+/* After a mode change: what is readable counts in the new mode's units (every byte
+ * without ICANON, whole lines and ^Ds with it), so input typed ahead in one mode is
+ * all readable in the other. */
+static void tty_recount_lines(struct tty_struct *tty)
+{
+	unsigned int i;
+
+	if (!(tty->termios.c_lflag & ICANON)) {
+		tty->lines = tty->head - tty->tail;
+		return;
+	}
+	tty->lines = 0;
+	for (i = tty->tail; i != tty->head; i++)
+		if (tty->queue[i % TTY_BUF] == '\n' || tty->queue[i % TTY_BUF] == TTY_EOF)
+			tty->lines++;
+}
+
 static bool tty_input_ready(struct tty_struct *tty)
 {
 	return tty->lines > 0;
@@ -297,6 +315,7 @@ static long tty_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		if ((tty->termios.c_lflag & ICANON) && !(t.c_lflag & ICANON) && tty->line_len)
 			tty_commit_line(tty, -1);
 		tty->termios = t;
+		tty_recount_lines(tty);
 		local_irq_restore(flags);
 		return 0;
 	case TIOCGWINSZ:
@@ -313,6 +332,22 @@ static long tty_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		tty->pgrp = pgrp;
 		return 0;
 	case TIOCSCTTY:
+		/* A session leader without a terminal takes this one, if no session has it
+		 * (root may take it away from another with arg 1), as Linux's tiocsctty. */
+		if (current->session == tty->session)
+			return 0;
+		if (current->pid != current->session)
+			return -EPERM;
+		if (tty->session && (arg != 1 || current->euid != 0))
+			return -EPERM;
+		tty->session = current->session;
+		tty->pgrp = current->pgrp;
+		return 0;
+	case TIOCNOTTY:
+		if (current->session != tty->session)
+			return -ENOTTY;
+		if (current->pid == current->session)
+			tty->session = 0;        /* the leader lets go for its whole session */
 		return 0;
 	case FIONREAD:
 		avail = (int)(tty->head - tty->tail);
@@ -334,7 +369,10 @@ static unsigned int tty_poll(struct file *f, poll_table *pt)
 	return mask;
 }
 
+static int tty_open(struct inode *inode, struct file *f);
+
 static const struct file_operations tty_fops = {
+	.open = tty_open,
 	.read = tty_read,
 	.write = tty_write,
 	.ioctl = tty_ioctl,
@@ -356,6 +394,30 @@ struct file *console_open(void)
 	f->f_flags = O_RDWR;
 	f->f_op = &tty_fops;
 	return f;
+}
+
+/*
+ * /dev/tty (5, 0) is the caller's controlling terminal: the console when the caller's
+ * session is the one the console belongs to (init's, from boot; or one whose leader
+ * took it with TIOCSCTTY), else ENXIO. /dev/console (5, 1) and /dev/ttyS0 (4, 64) are
+ * the serial console itself. Other numbers (virtual consoles, more serial ports): ENXIO.
+ */
+static int tty_open(struct inode *inode, struct file *f)
+{
+	unsigned int major = MAJOR(inode->i_rdev), minor = MINOR(inode->i_rdev);
+
+	(void)f;
+	if (major == TTYAUX_MAJOR && minor == 0)
+		return console_tty.session && current->session == console_tty.session ? 0 : -ENXIO;
+	if ((major == TTYAUX_MAJOR && minor == 1) || (major == TTY_MAJOR && minor == 64))
+		return 0;
+	return -ENXIO;
+}
+
+void tty_dev_init(void)
+{
+	register_chrdev(TTY_MAJOR, "tty", &tty_fops);
+	register_chrdev(TTYAUX_MAJOR, "/dev/tty", &tty_fops);
 }
 
 void tty_set_pgrp(int pgrp)
@@ -382,5 +444,6 @@ void __init tty_init(void)
 	tty->winsize.ws_col = 80;
 	init_waitqueue_head(&tty->read_wait);
 	tty->pgrp = 1;
+	tty->session = 1;                   /* init's session: the console is its terminal */
 	serial_set_rx_handler(tty_receive_char);
 }

@@ -5,8 +5,9 @@
  * uses: for each entry a 110-byte ASCII header ("070701" and 13 eight-digit hex
  * fields), the name (NUL-terminated, padded to 4 bytes), the data (padded to 4 bytes);
  * "TRAILER!!!" ends it. Names have no leading '/'; "." is the root. Directories,
- * regular files and symbolic links (the data is the target) become ramfs inodes with
- * the archive's mode, owner and mtime; a file's bytes are copied into page-cache
+ * regular files, symbolic links (the data is the target), device nodes (rdevmajor,
+ * rdevminor), fifos and sockets become ramfs inodes with the archive's mode, owner
+ * and mtime; a file's bytes are copied into page-cache
  * frames. Then the archive's own frames go back to the allocator: its file data sits
  * at 4-byte alignment, so it could never be mapped as file pages in place, and a
  * writable root must not share frames with a read-only archive anyway.
@@ -63,6 +64,8 @@ static struct inode *make_inode(const struct cpio_hdr *h, const char *data)
 		return NULL;
 	inode->i_uid = (unsigned int)h->uid;
 	inode->i_gid = (unsigned int)h->gid;
+	if (S_ISCHR(h->mode) || S_ISBLK(h->mode))
+		inode->i_rdev = MKDEV(h->rdevmajor, h->rdevminor);
 	inode->i_atime = inode->i_mtime = inode->i_ctime = (s64)h->mtime * 1000000000LL;
 	if (S_ISREG(h->mode) && h->filesize &&
 	    ramfs_kernel_write(inode, data, h->filesize, 0) != (long)h->filesize) {

@@ -120,6 +120,7 @@ static int lookup_last(struct nameidata *nd, bool follow, int depth)
 
 	nd->dentry = NULL;
 	nd->inode = NULL;
+	nd->file = NULL;
 	if (!S_ISDIR(dir->i_mode))
 		return -ENOTDIR;
 	err = permission(dir, MAY_EXEC);
@@ -144,8 +145,14 @@ static int lookup_last(struct nameidata *nd, bool follow, int depth)
 		inode = nd->dentry->d_inode;
 	else if (dir->i_op && dir->i_op->lookup)
 		inode = dir->i_op->lookup(dir, nd->last, nd->last_len);
-	if (inode && S_ISLNK(inode->i_mode) && (follow || nd->trailing_slash))
+	if (inode && S_ISLNK(inode->i_mode) && (follow || nd->trailing_slash)) {
+		if (inode->i_op && inode->i_op->follow_link) {
+			if (++nd->links > MAX_LINKS)
+				return -ELOOP;
+			return inode->i_op->follow_link(inode, nd);
+		}
 		return follow_link(inode, dir, nd, depth);
+	}
 	if (inode && inode->i_mount)
 		inode = inode->i_mount;    /* a mount point: the mounted root instead */
 	nd->inode = inode;
@@ -384,7 +391,7 @@ static int filename_create(int dfd, const char *name, bool is_dir, struct nameid
 	return may_create(nd->dir);
 }
 
-/* ---- mkdir, mknod-less creations, removal ---- */
+/* ---- mkdir, mknod, removal ---- */
 
 long sys_mkdirat(int dfd, const char *pathname, int mode)
 {
@@ -405,6 +412,49 @@ long sys_mkdirat(int dfd, const char *pathname, int mode)
 long sys_mkdir(const char *pathname, int mode)
 {
 	return sys_mkdirat(AT_FDCWD, pathname, mode);
+}
+
+/*
+ * mknod: a regular file (type 0 too), a device node (root only: CAP_MKNOD), a fifo or
+ * a socket's name. A directory is EPERM and an unknown type EINVAL, before the name
+ * is looked at, as Linux's may_mknod.
+ */
+long sys_mknodat(int dfd, const char *filename, int mode, unsigned int dev)
+{
+	unsigned int umode = (unsigned int)mode, type = umode & S_IFMT;
+	struct nameidata nd;
+	struct inode *inode;
+	long err;
+	char *name;
+
+	if (type == S_IFDIR)
+		return -EPERM;
+	if (type != 0 && type != S_IFREG && type != S_IFCHR && type != S_IFBLK && type != S_IFIFO &&
+	    type != S_IFSOCK)
+		return -EINVAL;
+	name = getname_alloc(filename, &err);
+	if (!name)
+		return err;
+	err = filename_create(dfd, name, false, &nd);
+	umode = (type ? type : S_IFREG) | (umode & 07777 & ~current->fs->umask);
+	if (!err && type != 0 && type != S_IFREG) {
+		if ((type == S_IFCHR || type == S_IFBLK) && current->euid != 0)
+			err = -EPERM;
+		else if (!nd.dir->i_op->mknod)
+			err = -EPERM;
+		else
+			err = nd.dir->i_op->mknod(nd.dir, nd.last, nd.last_len, umode,
+						  type == S_IFCHR || type == S_IFBLK ? new_decode_dev(dev) : 0);
+	} else if (!err) {
+		err = nd.dir->i_op->create(nd.dir, nd.last, nd.last_len, umode, &inode);
+	}
+	kfree(name);
+	return err;
+}
+
+long sys_mknod(const char *filename, int mode, unsigned int dev)
+{
+	return sys_mknodat(AT_FDCWD, filename, mode, dev);
 }
 
 static long do_rmdir(int dfd, const char *name)

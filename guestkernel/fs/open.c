@@ -19,12 +19,23 @@
 #include <linux/string.h>
 #include <linux/syscalls.h>
 
+static int acc_mask(int flags)
+{
+	switch (flags & O_ACCMODE) {
+	case O_RDONLY:
+		return MAY_READ;
+	case O_WRONLY:
+		return MAY_WRITE;
+	}
+	return MAY_READ | MAY_WRITE;
+}
+
 struct file *dentry_open(struct inode *inode, unsigned int flags, int *err)
 {
 	struct file *f;
 
 	if (!inode->i_fop) {
-		*err = -ENXIO;   /* device nodes and fifos in the archive lead nowhere */
+		*err = -ENXIO;
 		return NULL;
 	}
 	f = get_empty_filp();
@@ -49,7 +60,35 @@ struct file *dentry_open(struct inode *inode, unsigned int flags, int *err)
 	iget(inode);
 	if (f->f_mode & FMODE_WRITE)
 		inode->i_writecount++;
+	if (f->f_op->open) {           /* devices and fifos: the driver's open */
+		current->opening_file = f;   /* check=vm: a fifo's open may sleep */
+		*err = f->f_op->open(inode, f);
+		current->opening_file = NULL;
+		if (*err) {
+			f->f_op = inode->i_fop;   /* nothing to release */
+			fput(f);
+			return NULL;
+		}
+	}
 	*err = 0;
+	return f;
+}
+
+/* An open by the kernel (init's console), with the caller's permissions. */
+struct file *filp_open(const char *path, unsigned int flags, int *err)
+{
+	struct nameidata nd;
+	struct file *f;
+
+	*err = path_walk_at(AT_FDCWD, path, LOOKUP_FOLLOW, &nd);
+	if (*err)
+		return NULL;
+	*err = permission(nd.inode, acc_mask((int)flags));
+	if (*err)
+		return NULL;
+	f = dentry_open(nd.inode, flags, err);
+	if (f)
+		f->f_path = nd_path(&nd);
 	return f;
 }
 
@@ -64,15 +103,13 @@ int do_truncate(struct inode *inode, loff_t length)
 	return notify_change(inode, &attr);
 }
 
-static int acc_mask(int flags)
+static char *kstrdup(const char *s)
 {
-	switch (flags & O_ACCMODE) {
-	case O_RDONLY:
-		return MAY_READ;
-	case O_WRONLY:
-		return MAY_WRITE;
-	}
-	return MAY_READ | MAY_WRITE;
+	char *p = s ? kmalloc(strlen(s) + 1) : NULL;
+
+	if (p)
+		memcpy(p, s, strlen(s) + 1);
+	return p;
 }
 
 static long do_sys_open(int dfd, const char *kname, int flags, int mode)
@@ -95,6 +132,25 @@ static long do_sys_open(int dfd, const char *kname, int flags, int mode)
 	if (err)
 		return err;
 	inode = nd.inode;
+	if (nd.file && !inode) {       /* /proc/PID/fd/N of a pipe or the nameless console */
+		if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+			return -EEXIST;
+		if (flags & O_DIRECTORY)
+			return -ENOTDIR;
+		flags &= ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY);
+		if (is_console_file(nd.file)) {
+			f = console_open();
+			err = -ENOMEM;
+			if (f)
+				f->f_flags = (unsigned int)flags;
+		} else {
+			f = pipe_reopen(nd.file, (unsigned int)flags, &err);
+		}
+		if (!f)
+			return err;
+		fd_install(fd, f, flags & O_CLOEXEC);
+		return fd;
+	}
 	if (flags & O_CREAT) {
 		if (nd.last_type != LAST_NORM)
 			return -EISDIR;
@@ -135,7 +191,8 @@ static long do_sys_open(int dfd, const char *kname, int flags, int mode)
 	if (!f)
 		return err;
 	nd.inode = inode;
-	f->f_path = nd_path(&nd);      /* for /proc (maps, fd); none when out of memory */
+	/* for /proc (maps, fd); none when out of memory */
+	f->f_path = nd.file ? kstrdup(nd.file->f_path) : nd_path(&nd);
 	if ((flags & O_TRUNC) && S_ISREG(inode->i_mode) && !created && inode->i_size) {
 		err = do_truncate(inode, 0);
 		if (err) {

@@ -115,8 +115,9 @@ static long pipe_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	return -ENOTTY;
 }
 
-/* Readable with data in the pipe, hung up once no writer is left; writable while there
- * is room, an error once no reader is left. */
+/* Readable with data in the pipe, hung up once no writer is left (a fifo's reader: once
+ * a writer has come and gone since it opened); writable while there is room, an error
+ * once no reader is left. */
 static unsigned int pipe_poll(struct file *f, poll_table *pt)
 {
 	struct pipe_inode_info *p = f->private_data;
@@ -126,7 +127,7 @@ static unsigned int pipe_poll(struct file *f, poll_table *pt)
 	if (f->f_mode & FMODE_READ) {
 		if (p->len)
 			mask |= POLLIN | POLLRDNORM;
-		if (!p->writers)
+		if (!p->writers && f->f_version != p->w_counter)
 			mask |= POLLHUP;
 	}
 	if (f->f_mode & FMODE_WRITE) {
@@ -147,52 +148,108 @@ static void pipe_release(struct file *f)
 	if (f->f_mode & FMODE_WRITE)
 		p->writers--;
 	wake_up(&p->wait);
-	if (!p->readers && !p->writers) {
-		list_del_init(&p->list);
-		free_pages(p->base, 0);
-		kfree(p);
-	}
+	if (!p->readers && !p->writers)
+		free_pipe_info(p);
 }
 
-static const struct file_operations pipe_read_fops = {
+/* The last reader and writer have gone: a named pipe's bytes go with it, as on Linux. */
+void free_pipe_info(struct pipe_inode_info *p)
+{
+	if (p->inode)
+		p->inode->i_private = NULL;
+	list_del_init(&p->list);
+	free_pages(p->base, 0);
+	kfree(p);
+}
+
+static unsigned long last_pipe_ino;
+
+struct pipe_inode_info *alloc_pipe_info(void)
+{
+	struct pipe_inode_info *p = kmalloc(sizeof(*p));
+
+	if (!p)
+		return NULL;
+	memset(p, 0, sizeof(*p));
+	p->base = __get_free_pages(PG_KERNEL, 0);
+	if (!p->base) {
+		kfree(p);
+		return NULL;
+	}
+	init_waitqueue_head(&p->wait);
+	p->ino = ++last_pipe_ino;
+	list_add_tail(&p->list, &pipe_list);
+	return p;
+}
+
+const struct file_operations pipe_read_fops = {
 	.read = pipe_read,
 	.ioctl = pipe_ioctl,
 	.release = pipe_release,
 	.poll = pipe_poll,
 };
 
-static const struct file_operations pipe_write_fops = {
+const struct file_operations pipe_write_fops = {
 	.write = pipe_write,
 	.ioctl = pipe_ioctl,
 	.release = pipe_release,
 	.poll = pipe_poll,
 };
 
-static unsigned long last_pipe_ino;
+/* Both ends in one file: a fifo opened O_RDWR (Linux allows it; it never waits). */
+const struct file_operations pipe_rdwr_fops = {
+	.read = pipe_read,
+	.write = pipe_write,
+	.ioctl = pipe_ioctl,
+	.release = pipe_release,
+	.poll = pipe_poll,
+};
+
+/*
+ * /proc/PID/fd/N of a pipe opens the pipe itself (Linux opens the pipe's inode, whose
+ * open is the fifo's): a new file on the same pipe, for reading or writing as asked.
+ */
+struct file *pipe_reopen(struct file *old, unsigned int flags, int *err)
+{
+	struct pipe_inode_info *p = old->private_data;
+	struct file *f = get_empty_filp();
+
+	if (!f) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	f->f_flags = flags;
+	f->f_mode = (flags & O_ACCMODE) == O_RDONLY ? FMODE_READ
+		  : (flags & O_ACCMODE) == O_WRONLY ? FMODE_WRITE : FMODE_READ | FMODE_WRITE;
+	current->opening_file = f;       /* check=vm: the open may sleep */
+	*err = fifo_open_pipe(p, f);
+	current->opening_file = NULL;
+	if (*err) {
+		fput(f);                /* f_op not set yet: nothing to release */
+		return NULL;
+	}
+	return f;
+}
 
 int do_pipe(struct file **files)
 {
-	struct pipe_inode_info *p = kmalloc(sizeof(*p));
+	struct pipe_inode_info *p = alloc_pipe_info();
 	struct file *r, *w;
 
 	if (!p)
 		return -ENOMEM;
-	p->base = __get_free_pages(PG_KERNEL, 0);
 	r = get_empty_filp();
 	w = get_empty_filp();
-	if (!p->base || !r || !w) {
+	if (!r || !w) {
 		if (r)
 			fput(r);
 		if (w)
 			fput(w);
-		free_pages(p->base, 0);
-		kfree(p);
+		free_pipe_info(p);
 		return -ENOMEM;
 	}
-	init_waitqueue_head(&p->wait);
-	p->ino = ++last_pipe_ino;
 	p->readers = p->writers = 1;
-	list_add_tail(&p->list, &pipe_list);
+	p->r_counter = p->w_counter = 1;
 	r->f_mode = FMODE_READ;
 	r->f_flags = O_RDONLY;
 	r->f_op = &pipe_read_fops;

@@ -13,7 +13,8 @@
  *
  * /proc/PID/maps prints each VMA in Linux's format for a 32-bit kernel (the name padded
  * to column 49). A file's name is the one it was opened by (a rename later is not
- * seen; " (deleted)" once it has no names).
+ * seen; " (deleted)" once it has no names). Following a fd/N link leads to the open
+ * file itself (proc_fd_follow), not to that name, as on Linux.
  */
 #include <asm/page.h>
 #include <asm/pgtable.h>
@@ -79,7 +80,7 @@ static const struct proc_entry pid_entries[] = {
 	{ "status", P_STATUS, S_IFREG | 0444 },
 };
 
-static const struct inode_operations proc_dir_inode_operations;
+static const struct inode_operations proc_dir_inode_operations, proc_fd_link_inode_operations;
 static const struct file_operations proc_dir_operations, proc_file_operations;
 
 /* A live process by its pid: the thread-group leader (zombies too, as on Linux). */
@@ -128,7 +129,7 @@ static struct inode *proc_new_inode(struct inode *dir, const struct proc_entry *
 	inode->i_uid = t ? t->euid : 0;
 	inode->i_private = COOKIE(e->kind, pid, fd);
 	inode->i_ino = PROC_INO(e->kind, pid, fd);
-	inode->i_op = &proc_dir_inode_operations;
+	inode->i_op = e->kind == P_FD_LINK ? &proc_fd_link_inode_operations : &proc_dir_inode_operations;
 	if (S_ISDIR(e->mode)) {
 		struct dentry *d = kmalloc(sizeof(*d) + len + 1);
 
@@ -220,6 +221,25 @@ static struct inode *proc_lookup(struct inode *dir, const char *name, unsigned i
 
 static const struct inode_operations proc_dir_inode_operations = {
 	.lookup = proc_lookup,
+};
+
+/* Following /proc/PID/fd/N leads to the open file itself, not to its name, as on
+ * Linux: a file renamed or removed since, a pipe, the console. */
+static int proc_fd_follow(struct inode *link, struct nameidata *nd)
+{
+	struct task_struct *t = proc_task(PID(link));
+	struct file *f = t && t->files ? t->files->fd[FDNUM(link)] : NULL;
+
+	if (!f)
+		return -ENOENT;
+	nd->file = f;
+	nd->inode = f->f_inode && f->f_inode->i_mount ? f->f_inode->i_mount : f->f_inode;
+	nd->dentry = NULL;
+	return 0;
+}
+
+static const struct inode_operations proc_fd_link_inode_operations = {
+	.follow_link = proc_fd_follow,
 };
 
 /* ---- directories ---- */

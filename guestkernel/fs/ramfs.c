@@ -47,8 +47,12 @@ struct inode *ramfs_get_inode(unsigned int mode)
 		inode->i_op = &ramfs_file_inode_operations;
 		inode->i_fop = &ramfs_file_operations;
 		break;
-	default:                    /* symbolic links, device nodes and fifos (unopenable) */
+	case S_IFLNK:
 		inode->i_op = &ramfs_file_inode_operations;
+		break;
+	default:                    /* device nodes, fifos, sockets (i_rdev: the caller) */
+		inode->i_op = &ramfs_file_inode_operations;
+		init_special_inode(inode, mode, 0);
 		break;
 	}
 	return inode;
@@ -85,6 +89,16 @@ static int ramfs_create(struct inode *dir, const char *name, unsigned int len, u
 
 	*res = err ? NULL : inode;
 	return err;
+}
+
+static int ramfs_mknod_op(struct inode *dir, const char *name, unsigned int len, unsigned int mode,
+			  dev_t rdev)
+{
+	struct inode *inode = ramfs_get_inode(mode);
+
+	if (inode)
+		init_special_inode(inode, mode, rdev);
+	return ramfs_mknod(dir, name, len, inode);
 }
 
 static int ramfs_mkdir(struct inode *dir, const char *name, unsigned int len, unsigned int mode)
@@ -222,6 +236,7 @@ const struct inode_operations ramfs_dir_inode_operations = {
 	.lookup = ramfs_lookup,
 	.create = ramfs_create,
 	.mkdir = ramfs_mkdir,
+	.mknod = ramfs_mknod_op,
 	.symlink = ramfs_symlink,
 	.link = ramfs_link,
 	.unlink = ramfs_unlink,

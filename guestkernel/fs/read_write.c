@@ -288,15 +288,15 @@ long sys_sendfile64(unsigned int out_fd, unsigned int in_fd, loff_t *offset, siz
 	return ret;
 }
 
-/* Memory is the only storage: nothing to write back, as tmpfs. Pipes and the
- * console cannot be synced (EINVAL). */
+/* Memory is the only storage: nothing to write back, as tmpfs. Pipes, fifos and
+ * devices cannot be synced (EINVAL). */
 long sys_fsync(unsigned int fd)
 {
 	struct file *f = fget((int)fd);
 
 	if (!f)
 		return -EBADF;
-	return f->f_inode ? 0 : -EINVAL;
+	return f->f_inode && (S_ISREG(f->f_inode->i_mode) || S_ISDIR(f->f_inode->i_mode)) ? 0 : -EINVAL;
 }
 
 long sys_fdatasync(unsigned int fd)

@@ -83,6 +83,7 @@ static void fill_kstat(struct inode *inode, struct kstat *st)
 	st->nlink = inode->i_nlink;
 	st->uid = inode->i_uid;
 	st->gid = inode->i_gid;
+	st->rdev = new_encode_dev(inode->i_rdev);
 	st->size = S_ISDIR(inode->i_mode) ? 0 : inode->i_size;
 	st->blksize = PAGE_SIZE;
 	if (S_ISREG(inode->i_mode)) {   /* the frames the file holds, in 512-byte units */
@@ -170,8 +171,8 @@ static long cp_statx(const struct kstat *k, struct statx *ubuf)
 	stamp(k->atime, &sx.stx_atime);
 	stamp(k->ctime, &sx.stx_ctime);
 	stamp(k->mtime, &sx.stx_mtime);
-	sx.stx_rdev_major = k->rdev >> 8;
-	sx.stx_rdev_minor = k->rdev & 0xff;
+	sx.stx_rdev_major = MAJOR(new_decode_dev(k->rdev));
+	sx.stx_rdev_minor = MINOR(new_decode_dev(k->rdev));
 	sx.stx_dev_major = k->dev >> 8;
 	sx.stx_dev_minor = k->dev & 0xff;
 	return copy_to_user(ubuf, &sx, sizeof(sx)) ? -EFAULT : 0;

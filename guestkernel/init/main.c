@@ -130,7 +130,11 @@ static int kernel_init(void *unused)
 	tty_set_pgrp(tsk->pgrp);
 	tsk->fs = alloc_fs(root_inode);
 	tsk->files = alloc_files();
-	console = console_open();
+	/* As Linux's init opens /dev/console; an image without the node still gets the
+	 * console, without a name. */
+	console = filp_open("/dev/console", O_RDWR, &err);
+	if (!console)
+		console = console_open();
 	if (!tsk->fs || !tsk->files || !console)
 		panic("init: out of memory before the first program");
 	/* stdin, stdout, stderr: the console. */
@@ -209,6 +213,7 @@ void __init kmain(unsigned long mbi_phys)
 		stop(ok);
 	}
 	tty_init();
+	chr_dev_init();
 	if (kernel_thread(kernel_init, NULL) < 0)
 		panic("cannot create the init task");
 	cpu_idle();

@@ -143,6 +143,10 @@ static void for_each_file_ref(void (*visit)(struct file *f, unsigned long *disti
 		if (t->poll_table)
 			for (fd = 0; fd < t->poll_table->nr; fd++)
 				visit(t->poll_table->entries[fd].filp, distinct);
+	/* A task whose open sleeps (a fifo's) holds the file before it has a descriptor. */
+	list_for_each_entry(t, &task_list, tasks)
+		if (t->opening_file)
+			visit(t->opening_file, distinct);
 }
 
 static void count_file_ref(struct file *f, unsigned long *distinct)

@@ -259,7 +259,8 @@ long sys_mmap2(unsigned long addr, unsigned long len, unsigned long prot,
 		file = fget((int)fd);
 		if (!file)
 			return -EBADF;
-		if (!file->f_inode || !S_ISREG(file->f_inode->i_mode) || file->f_op != &ramfs_file_operations)
+		if (!file->f_op->mmap &&
+		    (!file->f_inode || !S_ISREG(file->f_inode->i_mode) || file->f_op != &ramfs_file_operations))
 			return -ENODEV;       /* pipes, the console, /proc: no pages to map */
 		if (!(file->f_mode & FMODE_READ))
 			return -EACCES;
@@ -268,6 +269,13 @@ long sys_mmap2(unsigned long addr, unsigned long len, unsigned long prot,
 				return -EACCES;
 			if (!(file->f_mode & FMODE_WRITE))
 				vm_flags &= ~(unsigned long)(VM_MAYWRITE | VM_MAYSHARE);
+		}
+		if (file->f_op->mmap) {   /* /dev/zero: anonymous memory, private or shared */
+			int err = file->f_op->mmap(file);
+
+			if (err)
+				return err;
+			return (long)do_mmap(mm, NULL, addr, len, vm_flags, flags & MAP_FIXED, 0, 0);
 		}
 		if (pgoff > (0xffffffffUL >> PAGE_SHIFT) - (PAGE_ALIGN(len) >> PAGE_SHIFT))
 			return -EOVERFLOW;

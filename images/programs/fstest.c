@@ -684,7 +684,7 @@ static int fill(const char *dir)
 		return 1;
 	}
 	strerror(ENOSPC);                                  /* is there before counting */
-	close(-1);                                         /* errno's page too */
+	errno = 0;                                         /* errno's page too */
 	before = free_ram();
 	for (;;) {
 		snprintf(name, sizeof(name), "fill%d", files);

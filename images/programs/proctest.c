@@ -153,6 +153,35 @@ int main(int argc, char **argv)
 		listed += !strcmp(e->d_name, path);
 	closedir(d);
 	check(listed == 1, "and is listed in /proc");
+	/* getdents64's d_ino is the inode number stat gives for the same name (C
+	 * libraries and ls rely on it), in /proc, /proc/self and /proc/self/fd. */
+	{
+		static const char *const dirs[] = { "/proc", "/proc/self", "/proc/self/fd" };
+		int same = 1, seen = 0;
+
+		for (size_t k = 0; k < sizeof(dirs) / sizeof(dirs[0]); k++) {
+			struct stat est;
+			char name[300];
+
+			d = opendir(dirs[k]);
+			while (d && (e = readdir(d))) {
+				if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+					continue;
+				snprintf(name, sizeof(name), "%s/%s", dirs[k], e->d_name);
+				if (lstat(name, &est) == 0) {   /* the reading descriptor itself may be gone */
+					seen++;
+					if (est.st_ino != e->d_ino) {
+						printf("proctest: %s: d_ino %llu, st_ino %llu\n", name,
+						       (unsigned long long)e->d_ino, (unsigned long long)est.st_ino);
+						same = 0;
+					}
+				}
+			}
+			if (d)
+				closedir(d);
+		}
+		check(same && seen > 10, "getdents64's d_ino equals stat's st_ino for /proc entries");
+	}
 	close(p[1]);
 	for (int i = 0; i < 1000; i++) {   /* until it has exited (a zombie) */
 		snprintf(path, sizeof(path), "/proc/%d/stat", child);

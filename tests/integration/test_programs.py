@@ -44,7 +44,7 @@ BIN = sorted(["cat", "clonetest", "echo", "exectest", "hello", "init", "libctest
               "pipes", "segv", "sigtest", "sleep", "forktest", "cowtest", "kbench", "forkbench",
               "vforktest", "forkbomb", "orphans", "waittest", "forkexec", "sh", "fputest",
               "timetest", "polltest", "systest", "mmtest", "futextest",
-              "fstest", "proctest"])
+              "fstest", "proctest", "devtest"])
 
 
 class Boot:
@@ -229,14 +229,14 @@ class CatTest(ProgramCase):
 class LsTest(ProgramCase):
 
     def test_listings(self):
-        self.assertProgram(boot("/bin/ls /"), "bin\netc\nproc\ntmp\n")
-        self.assertProgram(boot("/bin/ls"), "bin\netc\nproc\ntmp\n")   # cwd is the root
-        self.assertProgram(boot("/bin/ls -a /"), ".\n..\nbin\netc\nproc\ntmp\n")
+        self.assertProgram(boot("/bin/ls /"), "bin\ndev\netc\nproc\ntmp\n")
+        self.assertProgram(boot("/bin/ls"), "bin\ndev\netc\nproc\ntmp\n")   # cwd is the root
+        self.assertProgram(boot("/bin/ls -a /"), ".\n..\nbin\ndev\netc\nproc\ntmp\n")
         self.assertProgram(boot("/bin/ls /bin"), "".join(n + "\n" for n in BIN))
         self.assertProgram(boot("/bin/ls -a /tmp"), ".\n..\n")
-        self.assertProgram(boot("/bin/ls /etc/ /tmp"), "/etc/:\nmotd\n\n/tmp:\n")
+        self.assertProgram(boot("/bin/ls /etc/ /tmp"), "/etc/:\ngroup\nmotd\npasswd\n\n/tmp:\n")
         self.assertProgram(boot("/bin/ls /etc/motd"), "/etc/motd\n")
-        self.assertProgram(boot("/bin/ls /bin/../etc/./"), "motd\n")
+        self.assertProgram(boot("/bin/ls /bin/../etc/./"), "group\nmotd\npasswd\n")
 
     def test_errors(self):
         self.assertProgram(boot("/bin/ls /nonexistent"),

@@ -33,7 +33,7 @@ PROGRAMS = ["init", "hello", "echo", "cat", "ls", "sleep", "memtest", "segv", "p
             "sigtest", "exectest", "libctest", "clonetest", "forktest",
             "cowtest", "kbench", "forkbench", "vforktest", "forkbomb", "orphans", "waittest", "forkexec", "sh",
             "fputest", "timetest", "polltest", "systest", "mmtest", "futextest",
-            "fstest", "proctest"]
+            "fstest", "proctest", "devtest"]
 
 # Expected stdout of the self-checking programs (exit status 0).
 TRANSCRIPTS = {
@@ -719,8 +719,10 @@ class TestElfLayout(unittest.TestCase):
 
 
 class TestInitramfs(unittest.TestCase):
-    EXPECTED_NAMES = [".", "bin", "etc", "proc", "tmp"] + sorted(
-        [f"bin/{p}" for p in PROGRAMS] + ["bin/notelf", "etc/motd"])
+    EXPECTED_NAMES = [".", "bin", "dev", "etc", "proc", "tmp"] + sorted(
+        [f"bin/{p}" for p in PROGRAMS] + ["bin/notelf", "etc/group", "etc/motd", "etc/passwd"]) + [
+        f"dev/{n}" for n in sorted(["console", "fd", "full", "null", "random", "stderr", "stdin",
+                                    "stdout", "tty", "ttyS0", "urandom", "zero"])]
 
     @classmethod
     def setUpClass(cls):
@@ -745,7 +747,8 @@ class TestInitramfs(unittest.TestCase):
     def test_extracts_identical_files_with_modes(self):
         with tempfile.TemporaryDirectory() as d:
             with open(INITRAMFS, "rb") as archive:
-                subprocess.run(["cpio", "-i", "-d", "--quiet", "--no-absolute-filenames"],
+                # Not /dev: device nodes need root to be made.
+                subprocess.run(["cpio", "-i", "-d", "--quiet", "--no-absolute-filenames", "-f", "dev/*"],
                                stdin=archive, cwd=d, check=True)
             # The archive's programs are the built ones without debug information.
             for name in PROGRAMS + ["notelf"]:
@@ -767,7 +770,8 @@ class TestInitramfs(unittest.TestCase):
     def test_extracted_programs_run(self):
         with tempfile.TemporaryDirectory() as d:
             with open(INITRAMFS, "rb") as archive:
-                subprocess.run(["cpio", "-i", "-d", "--quiet", "--no-absolute-filenames"],
+                # Not /dev: device nodes need root to be made.
+                subprocess.run(["cpio", "-i", "-d", "--quiet", "--no-absolute-filenames", "-f", "dev/*"],
                                stdin=archive, cwd=d, check=True)
             r = i386_runner.run(os.path.join(d, "bin", "hello"), text=True, timeout=30)
             self.assertEqual(r.stdout, "hello, world\n")

@@ -27,6 +27,28 @@
 #define NR_OPEN  256          /* descriptors per process */
 
 typedef long long loff_t;
+typedef unsigned int dev_t;
+
+/* Device numbers, as Linux keeps them inside the kernel (12-bit major, 20-bit minor),
+ * and the 32-bit form the system calls use (new_encode_dev: mknod's argument, stat's
+ * st_rdev). */
+#define MINORBITS 20
+#define MINORMASK ((1U << MINORBITS) - 1)
+#define MAJOR(dev) ((unsigned int)((dev) >> MINORBITS))
+#define MINOR(dev) ((unsigned int)((dev) & MINORMASK))
+#define MKDEV(ma, mi) (((dev_t)(ma) << MINORBITS) | (dev_t)(mi))
+static inline u32 new_encode_dev(dev_t dev)
+{
+	return (MINOR(dev) & 0xff) | (MAJOR(dev) << 8) | ((MINOR(dev) & ~0xffU) << 12);
+}
+static inline dev_t new_decode_dev(u32 dev)
+{
+	return MKDEV((dev & 0xfff00) >> 8, (dev & 0xff) | ((dev >> 12) & 0xfff00));
+}
+#define S_ISCHR(m)  (((m) & S_IFMT) == S_IFCHR)
+#define S_ISBLK(m)  (((m) & S_IFMT) == S_IFBLK)
+#define S_ISFIFO(m) (((m) & S_IFMT) == S_IFIFO)
+#define S_ISSOCK(m) (((m) & S_IFMT) == S_IFSOCK)
 
 struct file;
 struct page;
@@ -98,7 +120,8 @@ struct inode {
 	char *i_link;                  /* symbolic links: the target (kmalloc) */
 	struct page **i_pages;         /* page cache: the file's pages (NULL: a hole) */
 	unsigned long i_nrpages;       /* slots in i_pages */
-	void *i_private;               /* the file system's own */
+	void *i_private;               /* the file system's own; a fifo's pipe while open */
+	dev_t i_rdev;                  /* device nodes: the device (MKDEV) */
 	struct list_head i_list;       /* on inode_list */
 	unsigned int i_check_gen;      /* check=vm scratch: which check counted ... */
 	int i_check_refs, i_check_names, i_check_writers;   /* ... these references */
@@ -118,6 +141,7 @@ extern struct list_head inode_list;   /* every inode, for check=vm */
 extern unsigned long nr_dentries;
 
 struct iattr;
+struct nameidata;
 
 /*
  * What a file system does with names and attributes. dir operations get the
@@ -129,6 +153,8 @@ struct inode_operations {
 	int (*create)(struct inode *dir, const char *name, unsigned int len, unsigned int mode,
 		      struct inode **res);
 	int (*mkdir)(struct inode *dir, const char *name, unsigned int len, unsigned int mode);
+	int (*mknod)(struct inode *dir, const char *name, unsigned int len, unsigned int mode,
+		     dev_t rdev);
 	int (*symlink)(struct inode *dir, const char *name, unsigned int len, const char *target);
 	int (*link)(struct inode *old, struct inode *dir, const char *name, unsigned int len);
 	int (*unlink)(struct inode *dir, struct dentry *d);
@@ -137,6 +163,9 @@ struct inode_operations {
 		      const char *name, unsigned int len, struct dentry *target);
 	int (*exchange)(struct dentry *a, struct dentry *b);   /* RENAME_EXCHANGE */
 	int (*setattr)(struct inode *inode, const struct iattr *attr);
+	/* A link that names an open file rather than a path (/proc/PID/fd/N): sets
+	 * nd->file, and nd->inode to its inode (NULL for a pipe or a nameless console). */
+	int (*follow_link)(struct inode *link, struct nameidata *nd);
 };
 
 #define ATTR_MODE  0x001
@@ -170,6 +199,12 @@ struct file_operations {
 	int (*iterate)(struct file *f, struct dir_context *ctx);      /* getdents(64) */
 	long (*ioctl)(struct file *f, unsigned int cmd, unsigned long arg);
 	void (*release)(struct file *f);
+	/* Called by dentry_open once f is set up (f_op may change: char_dev.c); an error
+	 * undoes the open. */
+	int (*open)(struct inode *inode, struct file *f);
+	/* mmap of something without pages of its own: 0 maps anonymous memory instead
+	 * (/dev/zero, as Linux's mmap_zero); NULL: ENODEV unless a ramfs file. */
+	int (*mmap)(struct file *f);
 	/* POLL* events ready now (fs/select.c); NULL: always ready for reading and writing */
 	unsigned int (*poll)(struct file *f, struct poll_table_struct *pt);
 };
@@ -183,6 +218,7 @@ struct file {
 	struct inode *f_inode;         /* NULL for pipes and the console */
 	char *f_path;                  /* the name it was opened by, absolute (kmalloc) */
 	void *private_data;
+	unsigned int f_version;        /* a fifo reader: the writers' open count it saw (poll) */
 	unsigned int f_check_gen;      /* check=vm's marks for its walk */
 	int f_check_refs;
 };
@@ -259,6 +295,7 @@ struct nameidata {
 	int last_type;                 /* LAST_NORM, LAST_ROOT, LAST_DOT, LAST_DOTDOT */
 	bool trailing_slash;
 	int links;                     /* symbolic links followed so far */
+	struct file *file;             /* the open file a /proc/PID/fd link led to */
 };
 #define LAST_NORM   0
 #define LAST_ROOT   1
@@ -290,6 +327,7 @@ long generic_file_write(struct inode *inode, const char *buf, size_t count, loff
 
 /* fs/open.c */
 struct file *dentry_open(struct inode *inode, unsigned int flags, int *err);
+struct file *filp_open(const char *path, unsigned int flags, int *err);   /* kernel path */
 int do_truncate(struct inode *inode, loff_t length);
 
 /* fs/proc.c */
@@ -302,10 +340,22 @@ long vfs_fstat_file(struct file *f, void *ubuf);   /* struct stat64 */
 
 /* fs/pipe.c */
 int do_pipe(struct file **files);             /* [0] read end, [1] write end */
+extern const struct file_operations def_fifo_fops;   /* named pipes: fifo_open */
+struct file *pipe_reopen(struct file *f, unsigned int flags, int *err);   /* /proc/PID/fd */
+
+/* fs/char_dev.c: character devices by major number (register_chrdev) */
+#define MEM_MAJOR    1
+#define TTY_MAJOR    4
+#define TTYAUX_MAJOR 5
+int register_chrdev(unsigned int major, const char *name, const struct file_operations *fops);
+void init_special_inode(struct inode *inode, unsigned int mode, dev_t rdev);
+void chr_dev_init(void);                      /* drivers/mem.c and the ttys register */
+void mem_devices_init(void);                  /* drivers/mem.c */
 
 /* drivers/tty.c */
 struct file *console_open(void);
 void tty_init(void);
 bool is_console_file(const struct file *f);
+void tty_dev_init(void);                      /* registers /dev/tty, console, ttyS0 */
 
 #endif

@@ -138,6 +138,7 @@ struct task_struct {
 	struct robust_list_head *robust_list;   /* set_robust_list: walked at exit */
 	int pdeath_signal;                 /* prctl(PR_SET_PDEATHSIG): sent when our parent dies */
 	struct poll_table_struct *poll_table;   /* while in poll/select: its file references */
+	struct file *opening_file;         /* while a driver's open sleeps (a fifo's) */
 	char comm[TASK_COMM_LEN];          /* executable name (exec, PR_SET_NAME) */
 	char exec_path[128];               /* the path execve ran (init reports it) */
 };

@@ -133,6 +133,8 @@ long sys_renameat(int olddfd, const char *oldname, int newdfd, const char *newna
 long sys_renameat2(int olddfd, const char *oldname, int newdfd, const char *newname,
 		   unsigned int flags);
 long sys_mkdirat(int dfd, const char *pathname, int mode);
+long sys_mknodat(int dfd, const char *filename, int mode, unsigned int dev);
+long sys_mknod(const char *filename, int mode, unsigned int dev);
 long sys_unlinkat(int dfd, const char *pathname, int flag);
 long sys_truncate(const char *path, long length);
 long sys_ftruncate(unsigned int fd, long length);

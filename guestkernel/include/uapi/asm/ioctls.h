@@ -7,6 +7,7 @@
 #define TCSETSW    0x5403
 #define TCSETSF    0x5404
 #define TIOCSCTTY  0x540E
+#define TIOCNOTTY  0x5422
 #define TIOCGPGRP  0x540F
 #define TIOCSPGRP  0x5410
 #define TIOCGWINSZ 0x5413   /* struct winsize * */
