@@ -22,6 +22,9 @@ from forkscope_testlib import ForkscopeTestCase, forkscope, FORKSCOPE
 
 CORPUS_DIR = os.environ.get("CORPUS_DIR", "")
 BUILD_TIMEOUT = 120
+# A hang detector, not a speed limit: pipes makes 5,000 system calls, each checked by
+# check=vm; that takes 6 s in the plain build and nearly a minute in the sanitized one.
+GUEST_TIMEOUT = 300
 
 PROGRAMS = ("forkwait", "pipes", "threads", "mallocs", "floats", "timesleep", "alarm",
             "dirlist", "tmpfile")
@@ -90,7 +93,7 @@ def in_guest(program, toolchain):
     check=vm. A program's run boots quietly, so the console holds what the program
     printed and, at the end, check=vm's summary line, which is taken out."""
     path = build(program, toolchain)
-    run = forkscope("--append", "check=vm", path)
+    run = forkscope("--append", "check=vm", path, timeout=GUEST_TIMEOUT)
     m = None
     for m in CHECK_VM_LINE.finditer(run.text):
         pass
