@@ -64,7 +64,10 @@ struct rt_sigframe {
 BUILD_BUG_ON(sizeof(struct sigcontext) != 88);
 BUILD_BUG_ON(sizeof(siginfo_t) != 128);
 
+#define SS_ONSTACK 1
 #define SS_DISABLE 2
+#define SS_AUTODISARM (1u << 31)
+#define MINSIGSTKSZ 2048
 /* EFLAGS bits a handler may change through the frame: the arithmetic flags, TF, DF,
  * AC and RF. Never IF, IOPL, VM or NT. */
 #define FIX_EFLAGS 0x00050dd5u
@@ -120,11 +123,37 @@ static void copy_siginfo(siginfo_t *to, const struct ksiginfo *from)
 	}
 }
 
-/* Where a frame of `size` bytes goes: below ESP, so that ESP + 4 is 16-byte aligned
- * at the handler's first instruction (the i386 ABI's state at a function entry). */
-static unsigned long frame_address(const struct pt_regs *regs, unsigned long size)
+/* stack_t, Linux i386 layout. */
+struct user_stack {
+	u32 ss_sp;
+	int ss_flags;
+	u32 ss_size;
+};
+
+static int on_sig_stack(unsigned long sp)
 {
-	unsigned long sp = regs->esp - size;
+	return current->sas_ss_size && sp - current->sas_ss_sp < current->sas_ss_size;
+}
+
+static int sas_ss_flags(unsigned long sp)
+{
+	if (!current->sas_ss_size)
+		return SS_DISABLE;
+	return on_sig_stack(sp) ? SS_ONSTACK : 0;
+}
+
+/* Where a frame of `size` bytes goes: below ESP, or at the top of the alternate stack
+ * for an SA_ONSTACK handler when we are not on it already; aligned so that ESP + 4 is
+ * 16-byte aligned at the handler's first instruction (the i386 ABI's state at a
+ * function entry). */
+static unsigned long frame_address(const struct pt_regs *regs, const struct k_sigaction *ka,
+				  unsigned long size)
+{
+	unsigned long sp = regs->esp;
+
+	if ((ka->flags & SA_ONSTACK) && sas_ss_flags(sp) == 0)
+		sp = current->sas_ss_sp + current->sas_ss_size;
+	sp -= size;
 
 	return ((sp + 4) & ~15UL) - 4;
 }
@@ -151,13 +180,15 @@ int setup_frame(int sig, const struct k_sigaction *ka, const struct ksiginfo *in
 		struct rt_sigframe *fr = &f.rt;
 
 		size = sizeof(*fr);
-		uframe = frame_address(regs, size);
+		uframe = frame_address(regs, ka, size);
 		memset(fr, 0, sizeof(*fr));
 		fr->sig = sig;
 		fr->pinfo = uframe + __builtin_offsetof(struct rt_sigframe, info);
 		fr->puc = uframe + __builtin_offsetof(struct rt_sigframe, uc);
 		copy_siginfo(&fr->info, info);
-		fr->uc.uc_stack.ss_flags = SS_DISABLE;
+		fr->uc.uc_stack.ss_sp = current->sas_ss_sp;
+		fr->uc.uc_stack.ss_flags = sas_ss_flags(regs->esp);
+		fr->uc.uc_stack.ss_size = current->sas_ss_size;
 		setup_sigcontext(&fr->uc.uc_mcontext, regs, oldset->sig[0],
 				 uframe + __builtin_offsetof(struct rt_sigframe, fpstate));
 		fr->uc.uc_sigmask = *oldset;
@@ -179,7 +210,7 @@ int setup_frame(int sig, const struct k_sigaction *ka, const struct ksiginfo *in
 		struct sigframe *fr = &f.plain;
 
 		size = sizeof(*fr);
-		uframe = frame_address(regs, size);
+		uframe = frame_address(regs, ka, size);
 		memset(fr, 0, sizeof(*fr));
 		fr->sig = sig;
 		setup_sigcontext(&fr->sc, regs, oldset->sig[0],
@@ -257,6 +288,48 @@ static long bad_frame(struct pt_regs *regs)
 	return 0;
 }
 
+/* Sets (or with SS_DISABLE removes) the alternate stack: not while running on it at sp
+ * (EPERM), not smaller than MINSIGSTKSZ (ENOMEM). SS_AUTODISARM (Linux 4.7) is not
+ * kept: it is refused with EINVAL. */
+static int do_sigaltstack(const struct user_stack *ss, unsigned long sp)
+{
+	if (on_sig_stack(sp))
+		return -EPERM;
+	if (ss->ss_flags != SS_DISABLE && ss->ss_flags != SS_ONSTACK && ss->ss_flags != 0)
+		return -EINVAL;
+	if (ss->ss_flags == SS_DISABLE) {
+		current->sas_ss_sp = current->sas_ss_size = 0;
+		return 0;
+	}
+	if (ss->ss_size < MINSIGSTKSZ)
+		return -ENOMEM;
+	current->sas_ss_sp = ss->ss_sp;
+	current->sas_ss_size = ss->ss_size;
+	return 0;
+}
+
+/* sigaltstack(186): reports the alternate stack, then sets it when uss is given. */
+long sys_sigaltstack(const void *uss, void *uoss)
+{
+	unsigned long sp = task_pt_regs(current)->esp;
+	struct user_stack old, ss;
+	int err;
+
+	old.ss_sp = current->sas_ss_sp;
+	old.ss_size = current->sas_ss_size;
+	old.ss_flags = sas_ss_flags(sp);
+	if (uss) {
+		if (copy_from_user(&ss, uss, sizeof(ss)))
+			return -EFAULT;
+		err = do_sigaltstack(&ss, sp);
+		if (err)
+			return err;
+	}
+	if (uoss && copy_to_user(uoss, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
 long sys_sigreturn(void)
 {
 	struct pt_regs *regs = task_pt_regs(current);
@@ -283,5 +356,8 @@ long sys_rt_sigreturn(void)
 	set_current_blocked(&frame.uc.uc_sigmask);
 	if (restore_sigcontext(regs, &frame.uc.uc_mcontext))
 		return bad_frame(regs);
+	/* The frame's uc_stack becomes the alternate stack again, as a handler may have
+	 * changed it; refused (on it, too small) it is left as it is, as Linux does. */
+	do_sigaltstack((const struct user_stack *)&frame.uc.uc_stack, regs->esp);
 	return (long)regs->eax;
 }

@@ -481,6 +481,7 @@ int do_execve(const char *filename, const char *const *argv, const char *const *
 	if (old_mm)
 		mmput(old_mm);
 	flush_signal_handlers(tsk);
+	tsk->sas_ss_sp = tsk->sas_ss_size = 0;   /* the old image's alternate stack is gone */
 	if (tsk->files)
 		flush_old_files(tsk->files);
 	flush_thread(tsk);

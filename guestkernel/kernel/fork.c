@@ -263,6 +263,8 @@ static struct task_struct *dup_task_struct(struct task_struct *orig)
 	if (!p)
 		return NULL;
 	p->blocked = orig->blocked;
+	p->sas_ss_sp = orig->sas_ss_sp;   /* fork keeps the alternate stack (the same memory) */
+	p->sas_ss_size = orig->sas_ss_size;
 	p->uid = orig->uid;
 	p->euid = orig->euid;
 	p->suid = orig->suid;
@@ -475,6 +477,10 @@ static struct task_struct *copy_process(unsigned long clone_flags, unsigned long
 	p = dup_task_struct(current);
 	if (!p)
 		goto fork_out;
+	/* A new thread (shared memory, no vfork) must not share its creator's alternate
+	 * stack: both could be on it at once. */
+	if ((clone_flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM)
+		p->sas_ss_sp = p->sas_ss_size = 0;
 
 	/* RLIMIT_NPROC, counted per user; root is exempt (kernel/resource.c). */
 	retval = charge_user_process(p);

@@ -128,6 +128,7 @@ static const syscall_fn_t sys_call_table[NR_syscalls] = {
 	SYSCALL(181, sys_pwrite64),
 	SYSCALL(182, sys_chown16),
 	SYSCALL(183, sys_getcwd),
+	SYSCALL(186, sys_sigaltstack),
 	SYSCALL(187, sys_sendfile),
 	SYSCALL(190, sys_vfork),
 	SYSCALL(191, sys_ugetrlimit),

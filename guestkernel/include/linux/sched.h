@@ -137,6 +137,7 @@ struct task_struct {
 	struct vfork_done *vfork_done;     /* set while our vfork parent waits */
 	struct robust_list_head *robust_list;   /* set_robust_list: walked at exit */
 	int pdeath_signal;                 /* prctl(PR_SET_PDEATHSIG): sent when our parent dies */
+	unsigned long sas_ss_sp, sas_ss_size;   /* sigaltstack: the alternate signal stack */
 	struct poll_table_struct *poll_table;   /* while in poll/select: its file references */
 	struct file *opening_file;         /* while a driver's open sleeps (a fifo's) */
 	char comm[TASK_COMM_LEN];          /* executable name (exec, PR_SET_NAME) */

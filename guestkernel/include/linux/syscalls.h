@@ -77,6 +77,7 @@ long sys_rt_sigpending(sigset_t *set, size_t sigsetsize);
 long sys_rt_sigsuspend(const sigset_t *unewset, size_t sigsetsize);
 long sys_sigreturn(void);
 long sys_rt_sigreturn(void);
+long sys_sigaltstack(const void *uss, void *uoss);
 
 /* mm/mmap.c */
 long sys_brk(unsigned long brk);
