@@ -82,6 +82,8 @@ public:
     Result<void> read_virtual(const PagingMode& mode, uint32_t vaddr, std::span<uint8_t> out) const;
     Result<void> write_virtual(const PagingMode& mode, uint32_t vaddr, std::span<const uint8_t> in);
 
+    const Ram& ram() const { return ram_; }
+
 private:
     Ram& ram_;
 };

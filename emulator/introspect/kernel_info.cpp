@@ -43,29 +43,49 @@ Result<Section> find_section(std::span<const uint8_t> f, const char* name) {
 
 }  // namespace
 
-Result<KernelInfo> read_kernel_info(std::span<const uint8_t> f) {
+Result<KernelInfo> KernelInfo::read(std::span<const uint8_t> f) {
     auto s = find_section(f, FORKSCOPE_KINFO_SECTION);
     if (!s) return s.error();
-    const uint64_t pairs = s->size / 8;
-    if (pairs < 1 || elf32::le32(f, s->offset) != FORKSCOPE_KINFO_MAGIC)
-        return bad("bad magic in " FORKSCOPE_KINFO_SECTION);
-    const uint32_t count = elf32::le32(f, s->offset + 4);
-    if (count < 1 || count > pairs) return bad("bad entry count " + std::to_string(count));
-
+    constexpr uint64_t kEntry = FORKSCOPE_KINFO_ENTRY_SIZE, kName = FORKSCOPE_KINFO_NAME_LEN;
+    if (s->size < kEntry || s->size % kEntry != 0)
+        return bad("section " FORKSCOPE_KINFO_SECTION " is " + std::to_string(s->size) + " bytes, not a whole number of entries");
     KernelInfo info;
-    uint32_t* fields[] = {nullptr, &info.current_task, &info.task_pid, &info.task_tgid, &info.task_comm,
-                          &info.task_comm_len};
-    constexpr uint32_t kNeeded = sizeof fields / sizeof fields[0];
-    bool seen[kNeeded] = {};
-    for (uint32_t i = 1; i < count; ++i) {
-        const uint32_t key = elf32::le32(f, s->offset + 8 * i), value = elf32::le32(f, s->offset + 8 * i + 4);
-        if (key == 0 || key >= kNeeded) continue;  // a newer kernel's key
-        *fields[key] = value;
-        seen[key] = true;
+    for (uint64_t at = s->offset; at < s->offset + s->size; at += kEntry) {
+        const char* name = reinterpret_cast<const char*>(f.data() + at);
+        const size_t len = strnlen(name, kName);
+        if (len == 0 || len == kName) return bad("an entry's name is empty or not terminated");
+        const uint32_t value = elf32::le32(f, at + kName);
+        if (at == s->offset) {
+            if (std::string(name, len) != FORKSCOPE_KINFO_HEADER) return bad("the table does not start with " FORKSCOPE_KINFO_HEADER);
+            if (value != FORKSCOPE_KINFO_VERSION)
+                return bad("version " + std::to_string(value) + "; this forkscope reads version " +
+                           std::to_string(FORKSCOPE_KINFO_VERSION));
+            continue;
+        }
+        if (!info.entries_.emplace(std::string(name, len), value).second)
+            return bad(std::string("entry ") + name + " appears twice");
     }
-    for (uint32_t key = 1; key < kNeeded; ++key)
-        if (!seen[key]) return bad("key " + std::to_string(key) + " is missing");
+    for (auto [field, name] : {std::pair{&info.current_task, "SYMBOL(current_task)"},
+                               {&info.task_pid, "OFFSET(task_struct.pid)"},
+                               {&info.task_tgid, "OFFSET(task_struct.tgid)"},
+                               {&info.task_comm, "OFFSET(task_struct.comm)"},
+                               {&info.task_comm_len, "LENGTH(task_struct.comm)"}}) {
+        auto v = info.get(name);
+        if (!v) return v.error();
+        *field = *v;
+    }
     return info;
+}
+
+std::optional<uint32_t> KernelInfo::find(const std::string& name) const {
+    auto it = entries_.find(name);
+    if (it == entries_.end()) return std::nullopt;
+    return it->second;
+}
+
+Result<uint32_t> KernelInfo::get(const std::string& name) const {
+    if (auto v = find(name)) return *v;
+    return bad("the kernel does not export " + name + " (a kernel older or newer than this forkscope?)");
 }
 
 }  // namespace forkscope

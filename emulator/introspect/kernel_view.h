@@ -1,13 +1,16 @@
-// KernelView: read-only facts about the running guest kernel, read through the page
-// walker with the layout the kernel exports (kernel_info.h). Today: the current task's
-// pid, tgid and name, and a system call's frame; the task list, mms, VMAs and frames
-// come next (DESIGN.md, "Where the next parts go").
+// KernelView: read-only facts about the guest kernel, read through the page walker with
+// the layout the kernel exports (kernel_info.h): the running task (for the system call
+// trace) and a whole KernelSnapshot (kernel_state.h) — every task, each mm with its VMAs
+// and page tables, and the frame map — for the dumps, the debugger and the GUI. It only
+// reads; call it while the machine is stopped.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "base/result.h"
 #include "emulator/introspect/kernel_info.h"
+#include "emulator/introspect/kernel_state.h"
 #include "emulator/page_walker.h"
 
 namespace forkscope {
@@ -19,9 +22,19 @@ struct TaskIdentity {
     std::string comm;
 };
 
+// Where things are in this kernel: every symbol, offset, size and constant a snapshot
+// reads, resolved from the kernel-info table by name.
+struct KernelLayout;
+
 class KernelView {
 public:
-    KernelView(KernelInfo info, const PageWalker& walker) : info_(info), walker_(walker) {}
+    KernelView(KernelInfo info, const PageWalker& walker);
+    ~KernelView();
+    KernelView(KernelView&&) noexcept;
+
+    // Checks that the kernel exports everything snapshot() reads; the error names the
+    // first missing entry. The trace (current_task) works without this.
+    static Result<KernelView> create(KernelInfo info, const PageWalker& walker);
 
     const KernelInfo& info() const { return info_; }
 
@@ -32,9 +45,16 @@ public:
     // A 32-bit word of kernel memory.
     Result<uint32_t> read_word(const PagingMode& mode, uint32_t vaddr) const;
 
+    // Everything at once, read through `mode` (the CPU's paging state, which the snapshot
+    // records with eip and the instruction count). Only for a view made by create().
+    // Errors (ErrorKind::MachineFault): paging is off, or the kernel's lists or pointers
+    // lead outside RAM (named).
+    Result<KernelSnapshot> snapshot(const PagingMode& mode, uint32_t eip, uint64_t instructions) const;
+
 private:
     KernelInfo info_;
-    const PageWalker& walker_;
+    const PageWalker* walker_;
+    std::unique_ptr<KernelLayout> layout_;
 };
 
 }  // namespace forkscope

@@ -84,21 +84,21 @@
 #define FORKSCOPE_ENV_FILE        "/etc/forkscope/environ"
 
 /*
- * The kernel-info table, like Linux's VMCOREINFO: the symbol addresses and structure
- * offsets the host needs to read the kernel's state (emulator/introspect/), so that it
- * never hard-codes them. The kernel ELF carries the table in the section
- * FORKSCOPE_KINFO_SECTION (not loaded): pairs of little-endian 32-bit words (key, value);
- * the first pair is (FORKSCOPE_KINFO_MAGIC, number of pairs, this one included). Keys are
- * only ever added; a reader skips keys it does not know.
+ * The kernel-info table, like Linux's VMCOREINFO: the symbol addresses, structure
+ * offsets and sizes and the constants the host needs to read the kernel's state
+ * (emulator/introspect/), so that it never hard-codes them. The kernel ELF carries the
+ * table in the section FORKSCOPE_KINFO_SECTION (not loaded): entries of
+ * FORKSCOPE_KINFO_ENTRY_SIZE bytes, a NUL-terminated name in the first
+ * FORKSCOPE_KINFO_NAME_LEN bytes and a little-endian 32-bit value after it. The first
+ * entry is (FORKSCOPE_KINFO_HEADER, FORKSCOPE_KINFO_VERSION). Names say what the value is,
+ * as VMCOREINFO's do: "SYMBOL(current_task)", "OFFSET(task_struct.pid)",
+ * "SIZE(page)", "LENGTH(files_struct.fd)", "NUMBER(PG_ANON)". Within a version names are
+ * only ever added; a reader skips names it does not know and refuses another version.
  */
-#define FORKSCOPE_KINFO_SECTION  ".forkscope_info"
-#define FORKSCOPE_KINFO_MAGIC    0x31494b46  /* "FKI1" in the file */
-/* SYMBOL(current_task): the struct task_struct * of the running task. */
-#define FORKSCOPE_KINFO_CURRENT_TASK      1
-/* OFFSET(task_struct.pid), .tgid, .comm; SIZE(task_struct.comm). */
-#define FORKSCOPE_KINFO_TASK_PID          2
-#define FORKSCOPE_KINFO_TASK_TGID         3
-#define FORKSCOPE_KINFO_TASK_COMM         4
-#define FORKSCOPE_KINFO_TASK_COMM_LEN     5
+#define FORKSCOPE_KINFO_SECTION    ".forkscope_info"
+#define FORKSCOPE_KINFO_HEADER     "FORKSCOPE_KINFO"
+#define FORKSCOPE_KINFO_VERSION    2
+#define FORKSCOPE_KINFO_NAME_LEN   44
+#define FORKSCOPE_KINFO_ENTRY_SIZE 48
 
 #endif
