@@ -32,11 +32,9 @@
 #include "frontend/cli/commands.h"
 #include "frontend/cli/machine_options.h"
 #include "frontend/cli/terminal_console.h"
+#include "frontend/cli/program_launch.h"
 #include "frontend/guest_command_line.h"
 #include "frontend/initramfs.h"
-#include "frontend/program_args.h"
-#include "frontend/user_program.h"
-#include "guestkernel/include/abi/forkscope.h"
 
 namespace forkscope::cli {
 
@@ -62,88 +60,11 @@ void print_stats(const MachineStats& s) {
                  wall_s * 1e3, mips, static_cast<double>(s.first_output_wall_ns) / 1e6);
 }
 
-std::string base_name(const std::string& path) {
-    auto slash = path.find_last_of('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-// The initramfs is the first module: the first --initrd, or the built-in one.
-std::string initramfs_label(const MultibootModule& m) {
-    return m.name == kBuiltInInitramfsName ? m.name : "initrd '" + m.name + "'";
-}
-
-Result<std::vector<CpioEntry>> parse_initramfs(const MachineConfig& config) {
-    const MultibootModule& m = config.modules.front();
-    return parse_cpio(m.bytes, initramfs_label(m));
-}
-
 int print_program_list(const MachineConfig& config) {
     auto entries = parse_initramfs(config);
     if (!entries) return report_error(entries.error());
     for (const std::string& name : list_programs(*entries)) std::printf("%s\n", name.c_str());
     return 0;
-}
-
-// --env NAME=VALUE and --unset NAME as init's environment changes.
-Result<std::vector<std::string>> environment_changes(const std::vector<std::pair<bool, std::string>>& options) {
-    std::vector<std::string> changes;
-    for (const auto& [unset, text] : options) {
-        const size_t eq = text.find('=');
-        if (unset && (text.empty() || eq != std::string::npos))
-            return make_error(ErrorKind::Usage, "--unset takes a NAME without '=' (got '" + text + "')");
-        if (!unset && (eq == std::string::npos || eq == 0))
-            return make_error(ErrorKind::Usage, "--env takes NAME=VALUE (got '" + text.substr(0, 40) + "')");
-        changes.push_back(text);
-    }
-    return changes;
-}
-
-// Puts the program into the machine: the command line, for a host file the initramfs
-// with that file added, and the files of arguments and environment when needed.
-Result<void> put_program_in(MachineConfig& config, const std::string& append, bool boot_log,
-                            const std::vector<std::string>& words, const std::vector<std::string>& env_changes) {
-    const std::string& program = words.front();
-    const bool host_file = program.find('/') != std::string::npos;
-    const std::string name = host_file ? base_name(program) : program;
-    if (name.empty()) return make_error(ErrorKind::Usage, "'" + program + "' names a directory, not a program");
-    if (host_file && FORKSCOPE_PROGRAM_DIR + name == FORKSCOPE_INIT_PATH)
-        return make_error(ErrorKind::Usage, "'" + program + "' would replace the image's " FORKSCOPE_INIT_PATH
-                                            ", which runs it; give it another name");
-    const std::vector<std::string> args(words.begin() + 1, words.end());
-    const std::string options = boot_log ? append : append.empty() ? "quiet" : "quiet " + append;
-    auto launch = plan_program_launch(options, config.kernel_name, FORKSCOPE_PROGRAM_DIR + name, args, env_changes);
-    if (!launch) return launch.error();
-
-    MultibootModule& initramfs = config.modules.front();
-    if (host_file) {
-        auto bytes = read_host_file(program, "program");
-        if (!bytes) return bytes.error();
-        if (auto ok = check_static_i386_executable(*bytes, program); !ok) return ok.error();
-        auto with = add_program(initramfs.bytes, name, *bytes, initramfs_label(initramfs));
-        if (!with) return with.error();
-        initramfs.bytes = std::move(*with);
-    } else {
-        auto entries = parse_initramfs(config);
-        if (!entries) return entries.error();
-        if (!find_program(*entries, name))
-            return make_error(ErrorKind::Usage, "no program '" + name + "' in the image (forkscope run --list shows them)");
-    }
-    for (const auto& [path, bytes] : launch->files) {
-        auto with = add_file(initramfs.bytes, path, 0644, bytes, initramfs_label(initramfs));
-        if (!with) return with.error();
-        initramfs.bytes = std::move(*with);
-    }
-    config.cmdline = std::move(launch->cmdline);
-    return {};
-}
-
-// PROGRAM and ARGS: what CLI11 left over from the first word that is not an option on,
-// then "--" and what follows it; or, when "--" came first, what follows it.
-std::vector<std::string> program_words(std::vector<std::string> words, const TrailingWords& trailing) {
-    if (!trailing.present) return words;
-    if (!words.empty()) words.push_back("--");
-    words.insert(words.end(), trailing.words.begin(), trailing.words.end());
-    return words;
 }
 
 int run(const RunOptions& o, const std::vector<std::string>& words, bool after_mark) {

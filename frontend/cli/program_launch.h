@@ -1,0 +1,33 @@
+// PROGRAM [ARGS...] on the command line of every command that boots a program (run, pt,
+// ps, maps, frames): how the words become the kernel command line, the initramfs's
+// files and init's argument and environment files (see run_command.cpp's header).
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+#include "emulator/machine.h"
+#include "frontend/cli/commands.h"
+#include "frontend/initramfs.h"
+
+namespace forkscope::cli {
+
+// The initramfs is the first module: the first --initrd, or the built-in one.
+std::string initramfs_label(const MultibootModule& m);
+Result<std::vector<CpioEntry>> parse_initramfs(const MachineConfig& config);
+
+// --env NAME=VALUE and --unset NAME (unset?, text) as init's environment changes.
+Result<std::vector<std::string>> environment_changes(const std::vector<std::pair<bool, std::string>>& options);
+
+// Puts the program into the machine: the command line ("quiet" first unless boot_log),
+// for a host file the initramfs with that file added, and the files of arguments and
+// environment when needed. words: PROGRAM ARGS...
+Result<void> put_program_in(MachineConfig& config, const std::string& append, bool boot_log,
+                            const std::vector<std::string>& words, const std::vector<std::string>& env_changes);
+
+// PROGRAM and ARGS: what CLI11 left over from the first word that is not an option on,
+// then "--" and what follows it; or, when "--" came first, what follows it.
+std::vector<std::string> program_words(std::vector<std::string> words, const TrailingWords& trailing);
+
+}  // namespace forkscope::cli
