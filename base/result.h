@@ -13,6 +13,7 @@ enum class ErrorKind {
     BadImage,      // missing, unreadable or malformed file: exit 3
     MachineFault,  // triple fault, guest hang, limit exceeded: exit 4
     Host,          // the host refused something (memory, Unicorn): exit 4
+    NotReached,    // the guest ended before a stop point (--at): exit 5
 };
 
 struct Error {

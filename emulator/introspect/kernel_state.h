@@ -101,6 +101,7 @@ struct FrameState {
 };
 
 struct KernelSnapshot {
+    std::string stop;           // the stop point it was taken at, described ("fork#1: ...")
     uint64_t instructions = 0;  // executed when the snapshot was taken
     uint32_t cr0 = 0, cr3 = 0, cr4 = 0, eip = 0;
     uint32_t kernel_base = 0;   // where the kernel half starts (PDE index kernel_base >> 22)

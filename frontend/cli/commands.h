@@ -23,5 +23,9 @@ using CommandRunner = std::function<int(const TrailingWords&)>;
 
 CommandRunner add_run_command(CLI::App& app);
 CommandRunner add_cc_command(CLI::App& app);
+CommandRunner add_pt_command(CLI::App& app);
+CommandRunner add_ps_command(CLI::App& app);
+CommandRunner add_maps_command(CLI::App& app);
+CommandRunner add_frames_command(CLI::App& app);
 
 }  // namespace forkscope::cli

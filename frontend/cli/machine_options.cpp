@@ -180,6 +180,7 @@ int exit_status_for(ErrorKind kind) {
         case ErrorKind::BadImage: return 3;
         case ErrorKind::MachineFault:
         case ErrorKind::Host: return 4;
+        case ErrorKind::NotReached: return 5;
     }
     return 4;
 }

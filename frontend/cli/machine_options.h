@@ -63,7 +63,8 @@ Result<std::vector<uint8_t>> read_host_file(const std::string& path, const char*
 // (ErrorKind::BadImage): "cannot write <what> '<path>': ...".
 Result<void> write_host_file(const std::string& path, std::span<const uint8_t> bytes, const char* what);
 
-// Exit status for an error kind: 2 usage, 3 bad image or file, 4 machine fault.
+// Exit status for an error kind: 2 usage, 3 bad image or file, 4 machine fault, 5 a
+// stop point the guest never reached.
 int exit_status_for(ErrorKind kind);
 
 // Prints "forkscope: <message>" on stderr and returns exit_status_for(error.kind).

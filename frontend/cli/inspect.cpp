@@ -1,0 +1,142 @@
+#include "frontend/cli/inspect.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <variant>
+
+#include "emulator/cpu.h"
+#include "emulator/introspect/kernel_view.h"
+#include "emulator/introspect/syscall_trace.h"
+#include "emulator/machine.h"
+#include "emulator/stop_point.h"
+#include "emulator/stop_runner.h"
+#include "emulator/symbols.h"
+#include "frontend/cli/program_launch.h"
+
+namespace forkscope::cli {
+
+void add_inspect_options(CLI::App& cmd, InspectOptions& o, bool since) {
+    add_machine_options(cmd, o.machine);
+    cmd.add_option("--at", o.at,
+                   "where to stop: SYMBOL[#N] (entry of the N-th call), return:SYMBOL[#N], fork[#N] (copy_process "
+                   "returned in the parent), cow[#N] (a write-protect fault resolved), exec[#N], exit[:PID], end "
+                   "(the program has finished)")
+        ->type_name("POINT")
+        ->capture_default_str();
+    if (since)
+        cmd.add_option("--since", o.since, "an earlier stop point: show what changed from there to --at")
+            ->type_name("POINT");
+    cmd.add_flag("-q,--quiet", o.quiet, "drop the guest's console output (it goes to stderr otherwise)");
+    cmd.add_option("--color", o.color, "colour the output: auto (when stdout is a terminal), always, never")
+        ->check(CLI::IsMember({"auto", "always", "never"}))
+        ->capture_default_str();
+    cmd.add_option_function<std::string>(
+           "-E,--env", [&o](const std::string& v) { o.env.emplace_back(false, v); },
+           "set NAME=VALUE in the program's environment (repeatable)")
+        ->type_name("NAME=VALUE")
+        ->trigger_on_parse();
+    cmd.add_option_function<std::string>(
+           "-U,--unset", [&o](const std::string& v) { o.env.emplace_back(true, v); },
+           "remove NAME from the program's environment (repeatable)")
+        ->type_name("NAME")
+        ->trigger_on_parse();
+    cmd.prefix_command();
+}
+
+bool colour_on_stdout(const InspectOptions& o) {
+    return o.color == "always" || (o.color == "auto" && ::isatty(STDOUT_FILENO));
+}
+
+int print_result(const Result<std::string>& text) {
+    if (!text) return report_error(text.error());
+    std::fwrite(text->data(), 1, text->size(), stdout);
+    std::fflush(stdout);
+    return 0;
+}
+
+CommandRunner dump_command_runner(CLI::App* cmd, std::function<int(const std::vector<std::string>&)> dump) {
+    return [cmd, dump](const TrailingWords& trailing) -> int {
+        if (!cmd->parsed()) return -1;
+        const std::vector<std::string> before = cmd->remaining();
+        if (!before.empty() && before.front().starts_with("-") && !trailing.present)
+            return report_error(make_error(ErrorKind::Usage, "unknown option '" + before.front() + "' (see forkscope " +
+                                                                 cmd->get_name() + " --help)"));
+        return dump(program_words(before, trailing));
+    };
+}
+
+namespace {
+
+// The snapshot at the machine's current stop, described.
+Result<KernelSnapshot> take_snapshot(Machine& machine, const KernelView& view, const StopReport& report) {
+    const CpuRegisters r = machine.cpu().registers();
+    auto s = view.snapshot(PagingMode{r.cr0, r.cr3, r.cr4}, r.eip, machine.stats().instructions);
+    if (!s) return s.error();
+    s->stop = report.description;
+    return s;
+}
+
+}  // namespace
+
+Result<Inspection> inspect(const InspectOptions& o, const std::vector<std::string>& words) {
+    if (words.empty()) return make_error(ErrorKind::Usage, "a PROGRAM to run is needed (forkscope run --list shows them)");
+    auto trace = syscall_trace_request(o.machine.trace);
+    if (!trace) return trace.error();
+    if (trace->enabled) return make_error(ErrorKind::Usage, "--trace syscall is for forkscope run; the dump commands do not trace");
+    std::optional<StopPoint> since;
+    if (!o.since.empty()) {
+        auto p = parse_stop_point(o.since);
+        if (!p) return make_error(ErrorKind::Usage, "--since: " + p.error().message);
+        since = *p;
+    }
+    auto at = parse_stop_point(o.at);
+    if (!at) return make_error(ErrorKind::Usage, "--at: " + at.error().message);
+
+    auto config = make_machine_config(o.machine);
+    if (!config) return config.error();
+    if (config->modules.empty()) config->modules.push_back(built_in_initramfs());
+    auto env_changes = environment_changes(o.env);
+    if (!env_changes) return env_changes.error();
+    if (auto ok = put_program_in(*config, o.machine.append, false, words, *env_changes); !ok) return ok.error();
+    if (auto ok = check_command_line_length(config->kernel_name, config->cmdline); !ok) return ok.error();
+
+    // The kernel's own image says where everything is.
+    auto info = KernelInfo::read(config->kernel);
+    if (!info) return info.error();
+    auto symbols = KernelSymbols::read(config->kernel);
+    if (!symbols) return symbols.error();
+    auto vm_fault_ok = info->get("NUMBER(VM_FAULT_OK)");
+    if (!vm_fault_ok) return vm_fault_ok.error();
+
+    const bool quiet = o.quiet;
+    config->console = [quiet](uint8_t byte) {
+        if (!quiet) std::fputc(byte, stderr);
+    };
+    auto machine = Machine::create(std::move(*config));
+    if (!machine) return machine.error();
+    auto view = KernelView::create(*info, (*machine)->walker());
+    if (!view) return view.error();
+    StopRunner runner(**machine, *symbols, *info, StopConstants{*vm_fault_ok});
+    // Both points count from boot.
+    for (const StopPoint* p : {since ? &*since : nullptr, &*at})
+        if (p)
+            if (auto ok = runner.watch(*p); !ok) return ok.error();
+
+    Inspection result;
+    for (const StopPoint* p : {since ? &*since : nullptr, &*at}) {
+        if (!p) continue;
+        auto outcome = runner.run_to(*p);
+        if (!outcome) return outcome.error();
+        if (auto* missed = std::get_if<StopNotReached>(&*outcome))
+            return make_error(ErrorKind::NotReached, missed->summary);
+        auto snap = take_snapshot(**machine, *view, std::get<StopReport>(*outcome));
+        if (!snap) return snap.error();
+        (p == &*at ? result.at : result.since.emplace()) = std::move(*snap);
+    }
+    std::fflush(stderr);
+    return result;
+}
+
+}  // namespace forkscope::cli
