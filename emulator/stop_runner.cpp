@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "emulator/cpu.h"
@@ -100,8 +101,8 @@ struct StopRunner::Impl {
     void on_return(uint32_t eip);
     void returned(const Frame& frame, uint32_t value);
     void reach(Watched& w, std::optional<uint32_t> value);
-    void retire_return_address(uint32_t addr);
     StopNotReached not_reached(const Watched& w, uint32_t status) const;
+    void remove_stops();
 
     Machine& machine;
     const KernelSymbols& symbols;
@@ -109,6 +110,10 @@ struct StopRunner::Impl {
     StopConstants constants;
     std::map<uint32_t, Function> functions;            // by entry address
     std::map<uint32_t, std::vector<Frame>> pending;    // by return address
+    // Return addresses with a stop address. They stay until finish(): each add or
+    // remove makes Unicorn translate all code again (milliseconds), and a call site's
+    // return address is passed only when a watched call returns there.
+    std::set<uint32_t> return_stops;
     std::vector<Watched> watched;
     bool stopped_here = false;  // at a stop just reported; points reached here answer again
     std::optional<uint32_t> exit_status;
@@ -119,8 +124,7 @@ StopRunner::StopRunner(Machine& machine, const KernelSymbols& symbols, const Ker
 
 StopRunner::~StopRunner() {
     // Leave the machine without this runner's stop addresses.
-    for (auto& [addr, f] : impl_->functions) impl_->machine.remove_stop_address(addr);
-    for (auto& [addr, frames] : impl_->pending) impl_->machine.remove_stop_address(addr);
+    impl_->remove_stops();
 }
 
 Result<void> StopRunner::Impl::watch(const StopPoint& p) {
@@ -174,11 +178,11 @@ Result<void> StopRunner::Impl::on_entry(Function& f) {
         const uint32_t esp = machine.cpu().reg(Reg::Esp);
         auto ret = view.read_word(mode(), esp);
         if (!ret) return ret.error();
-        auto& frames = pending[*ret];
-        if (frames.empty()) {
+        if (!return_stops.count(*ret)) {
             if (auto r = machine.add_stop_address(*ret); !r) return r.error();
+            return_stops.insert(*ret);
         }
-        frames.push_back(Frame{f.address, t.task, esp, f.entered});
+        pending[*ret].push_back(Frame{f.address, t.task, esp, f.entered});
     }
     for (Watched& w : watched) {
         if (w.function != f.address || w.reached) continue;
@@ -236,15 +240,16 @@ void StopRunner::Impl::on_return(uint32_t eip) {
         else if (!(fr.task == t.task && fr.entry_esp < *innermost)) kept.push_back(fr);
     }
     frames = std::move(kept);
+    if (frames.empty()) pending.erase(it);
     for (const Frame& fr : done) returned(fr, value);
-    retire_return_address(eip);
 }
 
-void StopRunner::Impl::retire_return_address(uint32_t addr) {
-    auto it = pending.find(addr);
-    if (it == pending.end() || !it->second.empty()) return;
-    pending.erase(it);
-    if (!functions.count(addr)) machine.remove_stop_address(addr);
+void StopRunner::Impl::remove_stops() {
+    for (auto& [addr, f] : functions) machine.remove_stop_address(addr);
+    for (uint32_t addr : return_stops) machine.remove_stop_address(addr);
+    functions.clear();
+    return_stops.clear();
+    pending.clear();
 }
 
 Result<void> StopRunner::Impl::on_stop(uint32_t eip) {
@@ -331,10 +336,7 @@ Result<StopOutcome> StopRunner::run_to(const StopPoint& point) {
 
 Result<uint32_t> StopRunner::finish() {
     Impl& s = *impl_;
-    for (auto& [addr, f] : s.functions) s.machine.remove_stop_address(addr);
-    for (auto& [addr, frames] : s.pending) s.machine.remove_stop_address(addr);
-    s.functions.clear();
-    s.pending.clear();
+    s.remove_stops();
     s.watched.clear();
     if (s.exit_status) return *s.exit_status;
     auto status = s.machine.run();

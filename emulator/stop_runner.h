@@ -77,6 +77,8 @@ using StopOutcome = std::variant<StopReport, StopNotReached>;
 class StopRunner {
 public:
     // The machine and symbols must outlive the runner. Nothing runs until run_to.
+    // While it lives the runner owns the machine's stop addresses: it removes its own
+    // in finish() and its destructor, and run_to runs on past any other.
     StopRunner(Machine& machine, const KernelSymbols& symbols, const KernelInfo& info, StopConstants constants);
     ~StopRunner();
     StopRunner(const StopRunner&) = delete;
