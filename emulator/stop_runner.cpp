@@ -17,6 +17,8 @@ namespace {
 
 // ERR_PTR values: the top page of the address space, -4095..-1 (Linux's IS_ERR_VALUE).
 constexpr uint32_t kFirstErrPtr = 0xfffff001u;
+// The most argument bytes a callee pops with `ret n` (i386 kernel code: 4 at most).
+constexpr uint32_t kMostPopped = 32;
 
 std::string hex(uint32_t v) {
     char b[16];
@@ -103,6 +105,8 @@ struct StopRunner::Impl {
     void reach(Watched& w, std::optional<uint32_t> value);
     StopNotReached not_reached(const Watched& w, uint32_t status) const;
     void remove_stops();
+    void forget_frames(uint32_t task);
+    Result<Function*> track(const KernelSymbol& sym);
 
     Machine& machine;
     const KernelSymbols& symbols;
@@ -114,6 +118,7 @@ struct StopRunner::Impl {
     // remove makes Unicorn translate all code again (milliseconds), and a call site's
     // return address is passed only when a watched call returns there.
     std::set<uint32_t> return_stops;
+    std::optional<uint32_t> do_exit;  // tracked to forget the calls of exiting tasks
     std::vector<Watched> watched;
     bool stopped_here = false;  // at a stop just reported; points reached here answer again
     std::optional<uint32_t> exit_status;
@@ -127,23 +132,37 @@ StopRunner::~StopRunner() {
     impl_->remove_stops();
 }
 
+Result<StopRunner::Impl::Function*> StopRunner::Impl::track(const KernelSymbol& sym) {
+    auto [it, fresh] = functions.try_emplace(sym.address);
+    if (fresh) {
+        if (auto r = machine.add_stop_address(sym.address); !r) {
+            functions.erase(it);
+            return r.error();
+        }
+        it->second.name = sym.name;
+        it->second.address = sym.address;
+    }
+    return &it->second;
+}
+
 Result<void> StopRunner::Impl::watch(const StopPoint& p) {
     if (find(p)) return {};
     auto sym = symbols.lookup(p.function());
     if (!sym) return sym.error();
     if (!sym->function)
         return make_error(ErrorKind::Usage, "kernel symbol '" + sym->name + "' is not a function (stop point " + p.text() + ")");
-    auto [it, fresh] = functions.try_emplace(sym->address);
-    Function& f = it->second;
-    if (fresh) {
-        if (auto r = machine.add_stop_address(sym->address); !r) {
-            functions.erase(it);
-            return r.error();
+    auto tracked = track(*sym);
+    if (!tracked) return tracked.error();
+    Function& f = **tracked;
+    if (p.at_return()) {
+        f.returns = true;
+        // A task's calls in progress when it enters do_exit never return: watch
+        // do_exit to forget them, before another task reuses its task_struct and stack.
+        if (auto exit = symbols.lookup("do_exit"); exit && exit->function && !do_exit) {
+            if (auto r = track(*exit); !r) return r.error();
+            do_exit = exit->address;
         }
-        f.name = sym->name;
-        f.address = sym->address;
     }
-    if (p.at_return()) f.returns = true;
     if (p.kind == StopKind::Fork || p.kind == StopKind::Cow || p.kind == StopKind::Exec) f.value_kind = p.kind;
     Watched w;
     w.point = p;
@@ -174,7 +193,8 @@ void StopRunner::Impl::reach(Watched& w, std::optional<uint32_t> value) {
 Result<void> StopRunner::Impl::on_entry(Function& f) {
     ++f.entered;
     const Task t = current();
-    if (f.returns) {
+    if (do_exit && f.address == *do_exit) forget_frames(t.task);  // do_exit's own call included
+    else if (f.returns) {
         const uint32_t esp = machine.cpu().reg(Reg::Esp);
         auto ret = view.read_word(mode(), esp);
         if (!ret) return ret.error();
@@ -219,19 +239,25 @@ void StopRunner::Impl::returned(const Frame& frame, uint32_t value) {
     }
 }
 
-// At a return address: the calls of this task waiting here whose frame ESP is now
-// below ours have returned. The innermost (highest entry ESP under ours) is the one
-// that just returned (several when one function tail-called another); deeper ones of
-// the same task can never return here (the task left them) and are dropped.
+// At a return address: a call of this task waiting here whose entry ESP lies just
+// under ours has returned (several when one function tail-called another, or none
+// when the task passes here otherwise: the address after a call of a function that
+// never returns may start the next function). Deeper calls of the same task waiting
+// here can never return (the task left them) and are dropped.
 void StopRunner::Impl::on_return(uint32_t eip) {
     auto it = pending.find(eip);
     if (it == pending.end()) return;
     const uint32_t esp = machine.cpu().reg(Reg::Esp);
     const Task t = current();
     std::vector<Frame>& frames = it->second;
+    // `ret` pops the return address, `ret n` also n bytes of arguments (on i386 the
+    // hidden pointer of a function returning a struct): ESP is just above the frame.
+    auto just_returned = [&](const Frame& fr) {
+        return fr.task == t.task && esp >= fr.entry_esp + 4 && esp - fr.entry_esp <= 4 + kMostPopped;
+    };
     std::optional<uint32_t> innermost;
     for (const Frame& fr : frames)
-        if (fr.task == t.task && fr.entry_esp < esp && (!innermost || fr.entry_esp > *innermost)) innermost = fr.entry_esp;
+        if (just_returned(fr) && (!innermost || fr.entry_esp > *innermost)) innermost = fr.entry_esp;
     if (!innermost) return;  // another task, or this task's code passing by
     const uint32_t value = machine.cpu().reg(Reg::Eax);
     std::vector<Frame> done, kept;
@@ -244,11 +270,19 @@ void StopRunner::Impl::on_return(uint32_t eip) {
     for (const Frame& fr : done) returned(fr, value);
 }
 
+void StopRunner::Impl::forget_frames(uint32_t task) {
+    for (auto it = pending.begin(); it != pending.end();) {
+        std::erase_if(it->second, [&](const Frame& fr) { return fr.task == task; });
+        it = it->second.empty() ? pending.erase(it) : std::next(it);
+    }
+}
+
 void StopRunner::Impl::remove_stops() {
     for (auto& [addr, f] : functions) machine.remove_stop_address(addr);
     for (uint32_t addr : return_stops) machine.remove_stop_address(addr);
     functions.clear();
     return_stops.clear();
+    do_exit.reset();
     pending.clear();
 }
 

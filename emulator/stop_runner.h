@@ -14,9 +14,11 @@
 // runs exactly as it would without stop points: same console, same instruction count.
 //
 // A return is recognised at the return address read from [ESP] at entry, when the
-// same task (the kernel's current_task) is back there with ESP above the entry ESP:
-// recursion, interrupts that call the function again, and other tasks running the
-// same code while the first is switched out do not confuse it. return:SYMBOL#N is the
+// same task (the kernel's current_task) is back there with ESP just above the entry
+// ESP: recursion, interrupts that call the function again, tail calls, and other
+// tasks running the same code while the first is switched out do not confuse it. A
+// task's calls in progress when it enters do_exit are forgotten (they never return;
+// a later task may reuse its task_struct and stack). return:SYMBOL#N is the
 // N-th call in the order of entry; a call that never returns (a dying task's last
 // schedule) leaves its point unreached. The task is read from current_task, which
 // schedule() sets just before switch_to: a return address inside that window would be

@@ -333,6 +333,26 @@ TEST_F(StopRunnerTest, EveryReturnIsAtItsReturnAddressTailCallsToo) {
     EXPECT_EQ(*end, 0u) << console;
 }
 
+// do_exit never returns. Its task_struct and kernel stack are reused by later
+// children, which pass through the address after do_exit's call site (there the next
+// function starts): none of that is taken for do_exit's return, nor for the return of
+// any call the dying task had in progress.
+TEST_F(StopRunnerTest, DoExitNeverReturnsThoughItsTaskAndStackAreReused) {
+    for (const char* program : {"/bin/forktest", "/bin/vforktest"}) {
+        runner.reset();
+        machine = make(program);
+        ASSERT_TRUE(machine);
+        runner = std::make_unique<StopRunner>(*machine, symbols, info, StopConstants{});
+        auto outcome = runner->run_to(point("return:do_exit"));
+        ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+        auto* n = std::get_if<StopNotReached>(&*outcome);
+        ASSERT_TRUE(n) << program << ": " << std::get<StopReport>(*outcome).description;
+        EXPECT_GE(n->counts.entered, 9u) << program;
+        EXPECT_EQ(n->counts.returned, 0u) << program;
+        EXPECT_EQ(n->exit_status, 0u) << program << "\n" << console;
+    }
+}
+
 // A pause requested from another thread (a UI) ends run_to with an error; asked
 // again, the runner goes on to the point.
 TEST_F(StopRunnerTest, APauseEndsRunToAndTheNextOneGoesOn) {
