@@ -395,5 +395,47 @@ TEST_F(StopRunnerTest, StoppingDoesNotDisturbTheRun) {
     EXPECT_EQ(machine->stats().instructions, plain_instructions);
 }
 
+// The same for other programs (vfork, exec, pipes, threads, orphans), through points
+// of every kind; a point the run has already passed, or never reaches, is fine here.
+TEST_F(StopRunnerTest, StoppingDoesNotDisturbOtherPrograms) {
+    const std::vector<std::string> points = {"exec#2",       "fork#1",          "cow#2",  "exit",
+                                             "fork#3",       "return:copy_process#4", "return:schedule#3",
+                                             "kfree#100",    "return:kfree#200", "exit:3", "end"};
+    for (const char* program : {"/bin/vforktest", "/bin/forkexec", "/bin/pipes", "/bin/clonetest", "/bin/orphans"}) {
+        runner.reset();
+        console.clear();
+        auto plain = make(program);
+        ASSERT_TRUE(plain);
+        auto status = plain->run();
+        ASSERT_TRUE(status.ok()) << program << ": " << status.error().message;
+        const std::string plain_console = console;
+        console.clear();
+
+        machine = make(program);
+        runner = std::make_unique<StopRunner>(*machine, symbols, info, StopConstants{});
+        int stops = 0;
+        const bool cow = kernel_has("do_wp_page");
+        for (const std::string& p : points) {
+            if (p.rfind("cow", 0) == 0 && !cow) continue;
+            ASSERT_TRUE(runner->watch(point(p)).ok()) << p;
+        }
+        for (const std::string& p : points) {
+            if (p.rfind("cow", 0) == 0 && !cow) continue;
+            auto outcome = runner->run_to(point(p));
+            if (!outcome.ok()) {
+                EXPECT_NE(outcome.error().message.find("was already passed"), std::string::npos) << outcome.error().message;
+                continue;
+            }
+            stops += std::holds_alternative<StopReport>(*outcome);
+        }
+        auto end = runner->finish();
+        ASSERT_TRUE(end.ok()) << end.error().message;
+        EXPECT_EQ(*end, *status) << program;
+        EXPECT_GE(stops, 2) << program;
+        EXPECT_EQ(console, plain_console) << program;
+        EXPECT_EQ(machine->stats().instructions, plain->stats().instructions) << program;
+    }
+}
+
 }  // namespace
 }  // namespace forkscope::testing
