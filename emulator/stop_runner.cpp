@@ -66,8 +66,8 @@ struct StopRunner::Impl {
     struct Watched {
         StopPoint point;
         uint32_t function = 0;
-        uint64_t base = 0;  // the function's entries (Entry, Return) or passes (Fork, Cow, Exec) when watched
-        uint64_t entered0 = 0, returned0 = 0, passed0 = 0;  // the function's counts when watched
+        // The function's counts when the point was watched: #N counts from there.
+        uint64_t entered0 = 0, returned0 = 0, passed0 = 0;
         uint64_t exits = 0;  // Exit/End: do_exit entries since watched
         std::optional<StopReport> reached;
     };
@@ -167,7 +167,6 @@ Result<void> StopRunner::Impl::watch(const StopPoint& p) {
     Watched w;
     w.point = p;
     w.function = f.address;
-    w.base = (p.kind == StopKind::Entry || p.kind == StopKind::Return) ? f.entered : f.passed;
     w.entered0 = f.entered;
     w.returned0 = f.returned;
     w.passed0 = f.passed;
@@ -208,7 +207,7 @@ Result<void> StopRunner::Impl::on_entry(Function& f) {
         if (w.function != f.address || w.reached) continue;
         switch (w.point.kind) {
             case StopKind::Entry:
-                if (f.entered == w.base + w.point.n) reach(w, std::nullopt);
+                if (f.entered == w.entered0 + w.point.n) reach(w, std::nullopt);
                 break;
             case StopKind::Exit:
                 ++w.exits;
@@ -232,9 +231,9 @@ void StopRunner::Impl::returned(const Frame& frame, uint32_t value) {
     if (passes) ++f.passed;
     for (Watched& w : watched) {
         if (w.function != f.address || w.reached) continue;
-        if (w.point.kind == StopKind::Return && frame.ordinal == w.base + w.point.n) reach(w, value);
+        if (w.point.kind == StopKind::Return && frame.ordinal == w.entered0 + w.point.n) reach(w, value);
         if (w.point.kind == f.value_kind && w.point.kind != StopKind::Return && passes &&
-            f.passed == w.base + w.point.n)
+            f.passed == w.passed0 + w.point.n)
             reach(w, value);
     }
 }
@@ -253,7 +252,7 @@ void StopRunner::Impl::on_return(uint32_t eip) {
     // `ret` pops the return address, `ret n` also n bytes of arguments (on i386 the
     // hidden pointer of a function returning a struct): ESP is just above the frame.
     auto just_returned = [&](const Frame& fr) {
-        return fr.task == t.task && esp >= fr.entry_esp + 4 && esp - fr.entry_esp <= 4 + kMostPopped;
+        return fr.task == t.task && esp > fr.entry_esp && esp - fr.entry_esp >= 4 && esp - fr.entry_esp <= 4 + kMostPopped;
     };
     std::optional<uint32_t> innermost;
     for (const Frame& fr : frames)
