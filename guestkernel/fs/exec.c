@@ -426,7 +426,7 @@ static const char *basename(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-int do_execve(const char *filename, const char *const *argv, const char *const *envp,
+noinline int do_execve(const char *filename, const char *const *argv, const char *const *envp,
 	      bool kernel_args, struct pt_regs *regs)
 {
 	struct linux_binprm *bprm;

@@ -36,7 +36,7 @@ extern struct kmem_cache *sighand_cachep, *signal_cachep;
 
 struct task_struct *child_reaper;
 
-static void exit_mm(struct task_struct *tsk)
+static noinline void exit_mm(struct task_struct *tsk)
 {
 	struct mm_struct *mm = tsk->mm;
 
@@ -164,7 +164,7 @@ static void forget_original_parent(struct task_struct *father)
 /* A thread (exit_signal -1) is released at once: nobody waits for it. A group leader
  * whose threads still run stays a zombie without telling its parent: release_task of
  * the last thread does that. */
-static void exit_notify(struct task_struct *tsk)
+static noinline void exit_notify(struct task_struct *tsk)
 {
 	struct task_struct *waiter = tsk->signal->group_exit_task;
 	bool autoreap = true;
@@ -212,7 +212,7 @@ static bool last_thread_exiting(struct task_struct *tsk)
 	return true;
 }
 
-void do_exit(long code)
+noinline void do_exit(long code)
 {
 	struct task_struct *tsk = current;
 

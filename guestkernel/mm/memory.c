@@ -227,7 +227,7 @@ static int copy_one_page(struct mm_struct *dst, pte_t *dpte, pte_t spte)
  * instead (copy_one_page). On -ENOMEM what was copied stays in dst, counted, for mmput
  * to undo.
  */
-int copy_page_range(struct mm_struct *dst, struct mm_struct *src, struct vm_area_struct *vma)
+noinline int copy_page_range(struct mm_struct *dst, struct mm_struct *src, struct vm_area_struct *vma)
 {
 	bool private = !(vma->vm_flags & VM_SHARED);
 	unsigned long addr = vma->vm_start;
@@ -297,7 +297,7 @@ static void fill_page(struct vm_area_struct *vma, unsigned long addr, void *kadd
 		clear_page(kaddr);
 }
 
-static int do_no_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
+static noinline int do_no_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
 		      pte_t *pte)
 {
 	struct page *page;
@@ -339,7 +339,7 @@ static int do_no_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned
  * of a file, after mprotect made its private mapping writable; after fork, anonymous
  * pages shared between parent and child: copy_page_range). The writer gets its own copy.
  */
-static int do_cow_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
+static noinline int do_cow_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
 		       pte_t *pte, struct page *old)
 {
 	struct page *page = alloc_page(PG_ANON);
@@ -353,7 +353,7 @@ static int do_cow_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigne
 	return VM_FAULT_OK;
 }
 
-static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
+static noinline int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
 		      pte_t *pte)
 {
 	struct page *page = pfn_to_page(pte_pfn(*pte));
@@ -368,7 +368,7 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned
 }
 
 /* The access was checked against vma's permissions; make the page present. */
-int handle_mm_fault(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
+noinline int handle_mm_fault(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
 		    bool write)
 {
 	pte_t *pte;
