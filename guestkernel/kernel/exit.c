@@ -27,6 +27,7 @@
 #include <linux/mm.h>
 #include <linux/reboot.h>
 #include <linux/sched.h>
+#include <linux/selfdump.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/syscalls.h>
@@ -216,6 +217,7 @@ noinline void do_exit(long code)
 {
 	struct task_struct *tsk = current;
 
+	selfdump_exit(tsk);   /* the exit and end stop points: everything still there */
 	if (tsk == &init_task)
 		panic("attempted to kill the idle task");
 	if (tsk->flags & PF_EXITING) {

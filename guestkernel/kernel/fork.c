@@ -17,6 +17,7 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/selfdump.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/syscalls.h>
@@ -586,6 +587,7 @@ noinline long do_fork(unsigned long clone_flags, unsigned long stack_start, stru
 		return -EAGAIN;
 	fault_inject_fork_begin();
 	p = copy_process(clone_flags, stack_start, regs, parent_tidptr, child_tidptr, (int)pid);
+	selfdump_fork(p);   /* the fork stop point: the child exists and has not run */
 	fault_inject_fork_end();
 	if (IS_ERR(p)) {
 		free_pidmap((int)pid);

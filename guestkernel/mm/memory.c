@@ -18,6 +18,7 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/string.h>
+#include <linux/selfdump.h>
 
 /*
  * Page-sized copies and clears, 32 bytes a loop. memcpy and memset use rep movsb and
@@ -391,8 +392,12 @@ noinline int handle_mm_fault(struct mm_struct *mm, struct vm_area_struct *vma, u
 		flush_tlb_page(mm, addr);
 		return VM_FAULT_OK;
 	}
-	if (write && !(*pte & _PAGE_RW))
-		return do_wp_page(mm, vma, addr, pte);
+	if (write && !(*pte & _PAGE_RW)) {
+		int fault = do_wp_page(mm, vma, addr, pte);
+
+		selfdump_cow(fault);   /* the cow stop point */
+		return fault;
+	}
 	flush_tlb_page(mm, addr);   /* a stale TLB entry: nothing to change */
 	return VM_FAULT_OK;
 }
