@@ -52,12 +52,14 @@ class QemuHaltTest(unittest.TestCase):
                 if m and int(m.group(1), 16) == mm}
         return mm, pgd, ptes
 
-    def test_info_tlb_agrees_with_the_report_at_fork1(self):
-        h = halt_in_qemu(self.kernel, self.initramfs, "fork#1", program="/bin/forktest")
+    def halt_and_compare(self, point, min_pages=5):
+        """Halts forktest's boot at `point` under QEMU; the user half of info tlb must be
+        the current mm's present pages in the report, and CR3 its page directory."""
+        h = halt_in_qemu(self.kernel, self.initramfs, point, program="/bin/forktest")
         context = "\n--- console ---\n%s\n--- info tlb ---\n%s" % (h.console[-3000:], h.tlb)
-        self.assertIn("selfdump: point fork#1", h.console.splitlines())
+        self.assertIn("selfdump: point " + point, h.console.splitlines())
         mm, pgd, ptes = self.current_mm(h.selfdump)
-        self.assertGreater(len(ptes), 5, context)
+        self.assertGreaterEqual(len(ptes), min_pages, context)
         self.assertEqual(h.cr3(), pgd, "CR3 is not the current task's page directory" + context)
         user = {vaddr: (paddr, bits) for vaddr, paddr, bits in h.tlb_entries() if vaddr < TASK_SIZE}
         guest = {vaddr: (pte & 0xfffff000, pte & SHOWN_BITS) for vaddr, pte in ptes.items()}
@@ -65,12 +67,27 @@ class QemuHaltTest(unittest.TestCase):
         for vaddr in guest:
             self.assertEqual(user[vaddr], guest[vaddr],
                              "page 0x%08x: QEMU (frame, bits) vs the report%s" % (vaddr, context))
+        return h, user, context
+
+    def test_info_tlb_agrees_with_the_report_at_fork1(self):
+        h, user, context = self.halt_and_compare("fork#1")
         # After fork's copy_page_range the parent's private data is read-only: at least
         # one user page QEMU shows without W.
         self.assertTrue(any(not bits & 0x2 for _, bits in user.values()), context)
         # The kernel half is there too (4 MiB pages), and info mem lists the user ranges.
         self.assertTrue(any(vaddr >= TASK_SIZE for vaddr, _, _ in h.tlb_entries()), context)
         self.assertRegex(h.mem, r"(?m)^0*8048000-", context + "\n--- info mem ---\n" + h.mem)
+
+    def test_info_tlb_agrees_at_the_first_cow_fault(self):
+        # The first write after init's fork has its own writable page again.
+        _, user, context = self.halt_and_compare("cow#1")
+        self.assertTrue(any(bits & 0x2 for _, bits in user.values()), context)
+
+    def test_info_tlb_agrees_after_exec(self):
+        # exec#2: init's child has become forktest; CR3 is its new page directory, in
+        # which only the stack page exec wrote the arguments to is present yet.
+        h, user, _ = self.halt_and_compare("exec#2", min_pages=1)
+        self.assertEqual([v for v in user if v < 0xbf000000], [], h.tlb)
 
 
 if __name__ == "__main__":
