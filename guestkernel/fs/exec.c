@@ -428,7 +428,7 @@ static const char *basename(const char *path)
 }
 
 noinline int do_execve(const char *filename, const char *const *argv, const char *const *envp,
-	      bool kernel_args, struct pt_regs *regs)
+		       bool kernel_args, struct pt_regs *regs)
 {
 	struct linux_binprm *bprm;
 	struct task_struct *tsk = current;

@@ -460,8 +460,8 @@ static void put_signal(struct task_struct *p)
  * and are left out.
  */
 static noinline struct task_struct *copy_process(unsigned long clone_flags, unsigned long stack_start,
-					struct pt_regs *regs, int *parent_tidptr,
-					int *child_tidptr, int pid)
+						 struct pt_regs *regs, int *parent_tidptr,
+						 int *child_tidptr, int pid)
 {
 	struct task_struct *p;
 	int retval;
@@ -578,7 +578,7 @@ fork_out:
 }
 
 noinline long do_fork(unsigned long clone_flags, unsigned long stack_start, struct pt_regs *regs,
-	     int *parent_tidptr, int *child_tidptr)
+		      int *parent_tidptr, int *child_tidptr)
 {
 	struct task_struct *p;
 	long pid = alloc_pidmap();

@@ -299,7 +299,7 @@ static void fill_page(struct vm_area_struct *vma, unsigned long addr, void *kadd
 }
 
 static noinline int do_no_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
-		      pte_t *pte)
+			       pte_t *pte)
 {
 	struct page *page;
 
@@ -341,7 +341,7 @@ static noinline int do_no_page(struct mm_struct *mm, struct vm_area_struct *vma,
  * pages shared between parent and child: copy_page_range). The writer gets its own copy.
  */
 static noinline int do_cow_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
-		       pte_t *pte, struct page *old)
+				pte_t *pte, struct page *old)
 {
 	struct page *page = alloc_page(PG_ANON);
 
@@ -355,7 +355,7 @@ static noinline int do_cow_page(struct mm_struct *mm, struct vm_area_struct *vma
 }
 
 static noinline int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
-		      pte_t *pte)
+			       pte_t *pte)
 {
 	struct page *page = pfn_to_page(pte_pfn(*pte));
 
@@ -370,7 +370,7 @@ static noinline int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma,
 
 /* The access was checked against vma's permissions; make the page present. */
 noinline int handle_mm_fault(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
-		    bool write)
+			     bool write)
 {
 	pte_t *pte;
 
