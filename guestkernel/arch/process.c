@@ -89,7 +89,7 @@ void copy_thread_kernel(struct task_struct *p, int (*fn)(void *), void *arg)
  * of the parent's registers, x87 and SSE state included. CLONE_SETTLS: clone's TLS
  * argument (ESI, a struct user_desc *) sets one of the child's TLS slots, as
  * set_thread_area would. */
-int copy_thread_user(unsigned long clone_flags, struct task_struct *p, const struct pt_regs *regs)
+noinline int copy_thread_user(unsigned long clone_flags, struct task_struct *p, const struct pt_regs *regs)
 {
 	*task_pt_regs(p) = *regs;
 	task_pt_regs(p)->eax = 0;

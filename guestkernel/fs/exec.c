@@ -30,6 +30,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/syscalls.h>
+#include <linux/selfdump.h>
 
 #define STACK_INIT_SIZE (256UL * 1024)   /* the stack VMA to start with; faults grow it */
 #define MAX_PHNUM 64
@@ -426,8 +427,8 @@ static const char *basename(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-int do_execve(const char *filename, const char *const *argv, const char *const *envp,
-	      bool kernel_args, struct pt_regs *regs)
+noinline int do_execve(const char *filename, const char *const *argv, const char *const *envp,
+		       bool kernel_args, struct pt_regs *regs)
 {
 	struct linux_binprm *bprm;
 	struct task_struct *tsk = current;
@@ -509,8 +510,10 @@ long sys_execve(const char *filename, const char *const *argv, const char *const
 	if (!kname)
 		return -ENOMEM;
 	err = getname(filename, kname);
-	if (err >= 0)
+	if (err >= 0) {
 		err = do_execve(kname, argv, envp, false, task_pt_regs(current));
+		selfdump_exec((int)err);   /* the exec stop point */
+	}
 	kfree(kname);
 	return err;
 }

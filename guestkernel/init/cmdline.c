@@ -12,6 +12,7 @@
 #include <linux/fault-inject.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
+#include <linux/selfdump.h>
 #include <linux/string.h>
 
 char boot_command_line[COMMAND_LINE_SIZE];
@@ -81,6 +82,8 @@ static void handle_param(char *word)
 		bench_scale = parse_uint(val);
 	else if (!strcmp(word, "bench_ws_kb"))
 		bench_ws_kb = parse_uint(val);
+	else if (!strcmp(word, "selfdump") || !strcmp(word, "selfhalt"))
+		selfdump_setup(val, word[4] == 'h');
 }
 
 static void parse_init_args(const char *s)

@@ -35,6 +35,7 @@
 #include <linux/serial.h>
 #include <linux/string.h>
 #include <linux/syscalls.h>
+#include <linux/selfdump.h>
 
 #define SELFCHECK_TICKS 20   /* 200 ms at HZ = 100 */
 
@@ -148,6 +149,7 @@ static int kernel_init(void *unused)
 	argv[i + 1] = NULL;
 	printk(KERN_DEBUG "Run %s as init process\n", path);
 	err = do_execve(path, argv, envp, true, task_pt_regs(tsk));
+	selfdump_exec(err);   /* the exec stop point */
 	if (err) {
 		printk(KERN_ERR "init: cannot run %s: error %d\n", path, err);
 		do_exit(127 << 8);

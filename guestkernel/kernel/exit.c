@@ -27,6 +27,7 @@
 #include <linux/mm.h>
 #include <linux/reboot.h>
 #include <linux/sched.h>
+#include <linux/selfdump.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/syscalls.h>
@@ -36,7 +37,7 @@ extern struct kmem_cache *sighand_cachep, *signal_cachep;
 
 struct task_struct *child_reaper;
 
-static void exit_mm(struct task_struct *tsk)
+static noinline void exit_mm(struct task_struct *tsk)
 {
 	struct mm_struct *mm = tsk->mm;
 
@@ -164,7 +165,7 @@ static void forget_original_parent(struct task_struct *father)
 /* A thread (exit_signal -1) is released at once: nobody waits for it. A group leader
  * whose threads still run stays a zombie without telling its parent: release_task of
  * the last thread does that. */
-static void exit_notify(struct task_struct *tsk)
+static noinline void exit_notify(struct task_struct *tsk)
 {
 	struct task_struct *waiter = tsk->signal->group_exit_task;
 	bool autoreap = true;
@@ -212,10 +213,11 @@ static bool last_thread_exiting(struct task_struct *tsk)
 	return true;
 }
 
-void do_exit(long code)
+noinline void do_exit(long code)
 {
 	struct task_struct *tsk = current;
 
+	selfdump_exit(tsk);   /* the exit and end stop points: everything still there */
 	if (tsk == &init_task)
 		panic("attempted to kill the idle task");
 	if (tsk->flags & PF_EXITING) {

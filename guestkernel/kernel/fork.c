@@ -17,6 +17,7 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/selfdump.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/syscalls.h>
@@ -54,7 +55,7 @@ void __init fork_init(void)
  * reference is dropped when the task has switched away for the last time
  * (schedule_tail), the other when it is released (reaped by wait4, or at exit when
  * nobody will wait for it). */
-struct task_struct *alloc_task(void)
+noinline struct task_struct *alloc_task(void)
 {
 	struct task_struct *t = kmem_cache_alloc(task_struct_cachep);
 
@@ -78,7 +79,7 @@ struct task_struct *alloc_task(void)
 	return t;
 }
 
-void free_task(struct task_struct *t)
+noinline void free_task(struct task_struct *t)
 {
 	free_pages(t->stack, 1);
 	kmem_cache_free(task_struct_cachep, t);
@@ -170,7 +171,7 @@ void kernel_thread_exit(int ret)
 
 /* ---- mm_struct lifetime ---- */
 
-struct mm_struct *mm_alloc(void)
+noinline struct mm_struct *mm_alloc(void)
 {
 	struct mm_struct *mm;
 
@@ -191,7 +192,7 @@ struct mm_struct *mm_alloc(void)
 	return mm;
 }
 
-void mmdrop(struct mm_struct *mm)
+noinline void mmdrop(struct mm_struct *mm)
 {
 	if (--mm->mm_count == 0) {
 		pgd_free(mm->pgd);
@@ -199,7 +200,7 @@ void mmdrop(struct mm_struct *mm)
 	}
 }
 
-void mmput(struct mm_struct *mm)
+noinline void mmput(struct mm_struct *mm)
 {
 	if (--mm->mm_users == 0) {
 		exit_mmap(mm);
@@ -211,7 +212,7 @@ void mmput(struct mm_struct *mm)
 /* tsk lets go of mm (exec or exit), while mm is still the one in CR3. A vfork parent
  * sleeps until this happens. A thread's clear_child_tid word is zeroed and one futex
  * waiter on it woken (how pthread_join learns of the exit) when others still use mm. */
-void mm_release(struct task_struct *tsk, struct mm_struct *mm)
+noinline void mm_release(struct task_struct *tsk, struct mm_struct *mm)
 {
 	struct vfork_done *vd = tsk->vfork_done;
 
@@ -243,7 +244,7 @@ void schedule_tail_fork(struct task_struct *prev)
 
 /* ---- fork: do_fork, copy_process and its helpers ---- */
 
-static int nr_processes(void)
+static noinline int nr_processes(void)
 {
 	struct task_struct *t;
 	int n = 0;
@@ -254,7 +255,7 @@ static int nr_processes(void)
 }
 
 /* The new task and its kernel stack, with what a child inherits from orig directly. */
-static struct task_struct *dup_task_struct(struct task_struct *orig)
+static noinline struct task_struct *dup_task_struct(struct task_struct *orig)
 {
 	struct task_struct *p;
 
@@ -281,7 +282,7 @@ static struct task_struct *dup_task_struct(struct task_struct *orig)
 
 /* Each VMA is copied and linked into mm (kept sorted: we copy in order) before its
  * pages are, so that a failure part-way leaves mm consistent for mmput to free. */
-static int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
+static noinline int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 {
 	struct vm_area_struct *mpnt, *tmp, **pprev = &mm->mmap;
 	int retval = 0;
@@ -331,7 +332,7 @@ static int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 	return retval;
 }
 
-static int copy_mm(unsigned long clone_flags, struct task_struct *tsk)
+static noinline int copy_mm(unsigned long clone_flags, struct task_struct *tsk)
 {
 	struct mm_struct *mm, *oldmm = current->mm;
 	int retval;
@@ -358,7 +359,7 @@ good_mm:
 	return 0;
 }
 
-static int copy_fs(unsigned long clone_flags, struct task_struct *tsk)
+static noinline int copy_fs(unsigned long clone_flags, struct task_struct *tsk)
 {
 	struct fs_struct *fs;
 
@@ -380,7 +381,7 @@ static int copy_fs(unsigned long clone_flags, struct task_struct *tsk)
 }
 
 /* A copy of the descriptor table: both tables now refer to each open file. */
-static int copy_files(unsigned long clone_flags, struct task_struct *tsk)
+static noinline int copy_files(unsigned long clone_flags, struct task_struct *tsk)
 {
 	struct files_struct *oldf = current->files, *newf;
 	int fd;
@@ -403,7 +404,7 @@ static int copy_files(unsigned long clone_flags, struct task_struct *tsk)
 	return 0;
 }
 
-static int copy_sighand(unsigned long clone_flags, struct task_struct *tsk)
+static noinline int copy_sighand(unsigned long clone_flags, struct task_struct *tsk)
 {
 	struct sighand_struct *sig;
 
@@ -421,7 +422,7 @@ static int copy_sighand(unsigned long clone_flags, struct task_struct *tsk)
 	return 0;
 }
 
-static int copy_signal(unsigned long clone_flags, struct task_struct *tsk)
+static noinline int copy_signal(unsigned long clone_flags, struct task_struct *tsk)
 {
 	if (clone_flags & CLONE_THREAD) {
 		current->signal->count++;
@@ -458,9 +459,9 @@ static void put_signal(struct task_struct *p)
  * SysV semaphore, key, namespace, cpuset and mempolicy steps have no counterpart here
  * and are left out.
  */
-static struct task_struct *copy_process(unsigned long clone_flags, unsigned long stack_start,
-					struct pt_regs *regs, int *parent_tidptr,
-					int *child_tidptr, int pid)
+static noinline struct task_struct *copy_process(unsigned long clone_flags, unsigned long stack_start,
+						 struct pt_regs *regs, int *parent_tidptr,
+						 int *child_tidptr, int pid)
 {
 	struct task_struct *p;
 	int retval;
@@ -576,8 +577,8 @@ fork_out:
 	return ERR_PTR(retval);
 }
 
-long do_fork(unsigned long clone_flags, unsigned long stack_start, struct pt_regs *regs,
-	     int *parent_tidptr, int *child_tidptr)
+noinline long do_fork(unsigned long clone_flags, unsigned long stack_start, struct pt_regs *regs,
+		      int *parent_tidptr, int *child_tidptr)
 {
 	struct task_struct *p;
 	long pid = alloc_pidmap();
@@ -586,6 +587,7 @@ long do_fork(unsigned long clone_flags, unsigned long stack_start, struct pt_reg
 		return -EAGAIN;
 	fault_inject_fork_begin();
 	p = copy_process(clone_flags, stack_start, regs, parent_tidptr, child_tidptr, (int)pid);
+	selfdump_fork(p);   /* the fork stop point: the child exists and has not run */
 	fault_inject_fork_end();
 	if (IS_ERR(p)) {
 		free_pidmap((int)pid);

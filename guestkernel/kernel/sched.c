@@ -64,7 +64,7 @@ static void enqueue_task(struct task_struct *p)
 		list_add_tail(&p->run_list, &runqueue);
 }
 
-void sched_fork_task(struct task_struct *p)
+noinline void sched_fork_task(struct task_struct *p)
 {
 	unsigned long flags = local_irq_save();
 

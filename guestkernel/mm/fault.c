@@ -54,7 +54,7 @@ static void user_fault_signal(struct pt_regs *regs, unsigned long address, int s
 	force_sig_info(sig, &info, tsk);
 }
 
-void do_page_fault(struct pt_regs *regs)
+noinline void do_page_fault(struct pt_regs *regs)
 {
 	unsigned long address = read_cr2();
 	unsigned long error = regs->error_code;

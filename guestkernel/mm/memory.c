@@ -18,6 +18,7 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/string.h>
+#include <linux/selfdump.h>
 
 /*
  * Page-sized copies and clears, 32 bytes a loop. memcpy and memset use rep movsb and
@@ -227,7 +228,7 @@ static int copy_one_page(struct mm_struct *dst, pte_t *dpte, pte_t spte)
  * instead (copy_one_page). On -ENOMEM what was copied stays in dst, counted, for mmput
  * to undo.
  */
-int copy_page_range(struct mm_struct *dst, struct mm_struct *src, struct vm_area_struct *vma)
+noinline int copy_page_range(struct mm_struct *dst, struct mm_struct *src, struct vm_area_struct *vma)
 {
 	bool private = !(vma->vm_flags & VM_SHARED);
 	unsigned long addr = vma->vm_start;
@@ -297,8 +298,8 @@ static void fill_page(struct vm_area_struct *vma, unsigned long addr, void *kadd
 		clear_page(kaddr);
 }
 
-static int do_no_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
-		      pte_t *pte)
+static noinline int do_no_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
+			       pte_t *pte)
 {
 	struct page *page;
 
@@ -339,8 +340,8 @@ static int do_no_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned
  * of a file, after mprotect made its private mapping writable; after fork, anonymous
  * pages shared between parent and child: copy_page_range). The writer gets its own copy.
  */
-static int do_cow_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
-		       pte_t *pte, struct page *old)
+static noinline int do_cow_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
+				pte_t *pte, struct page *old)
 {
 	struct page *page = alloc_page(PG_ANON);
 
@@ -353,8 +354,8 @@ static int do_cow_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigne
 	return VM_FAULT_OK;
 }
 
-static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
-		      pte_t *pte)
+static noinline int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
+			       pte_t *pte)
 {
 	struct page *page = pfn_to_page(pte_pfn(*pte));
 
@@ -368,8 +369,8 @@ static int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned
 }
 
 /* The access was checked against vma's permissions; make the page present. */
-int handle_mm_fault(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
-		    bool write)
+noinline int handle_mm_fault(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
+			     bool write)
 {
 	pte_t *pte;
 
@@ -391,8 +392,12 @@ int handle_mm_fault(struct mm_struct *mm, struct vm_area_struct *vma, unsigned l
 		flush_tlb_page(mm, addr);
 		return VM_FAULT_OK;
 	}
-	if (write && !(*pte & _PAGE_RW))
-		return do_wp_page(mm, vma, addr, pte);
+	if (write && !(*pte & _PAGE_RW)) {
+		int fault = do_wp_page(mm, vma, addr, pte);
+
+		selfdump_cow(fault);   /* the cow stop point */
+		return fault;
+	}
 	flush_tlb_page(mm, addr);   /* a stale TLB entry: nothing to change */
 	return VM_FAULT_OK;
 }

@@ -21,6 +21,15 @@
 #include <linux/string.h>
 
 struct page *mem_map;
+
+/*
+ * mem_map's room per frame: the layout-test kernel's struct page (a field more, 36
+ * bytes) fits in it too, so both kernels reserve the same frames for mem_map and hand
+ * out the same frames afterwards (tests compare their page tables frame for frame).
+ * It costs the normal kernel 4 bytes a frame: 1 KiB per MiB of RAM.
+ */
+#define MEM_MAP_ROOM 36
+BUILD_BUG_ON(sizeof(struct page) > MEM_MAP_ROOM);
 unsigned long totalram_pages;
 unsigned long nr_free_pages;
 unsigned long nr_kind_pages[NR_PAGE_KINDS];
@@ -185,7 +194,7 @@ void __init mem_init(void)
 		reserve_pfns(initrd_start, initrd_end);
 	}
 
-	map_pages = PAGE_ALIGN(max_pfn * sizeof(struct page)) >> PAGE_SHIFT;
+	map_pages = PAGE_ALIGN(max_pfn * MEM_MAP_ROOM) >> PAGE_SHIFT;
 	map_pfn = find_free_run(map_pages);
 	if (!map_pfn)
 		panic("mem_init: no room for mem_map (%lu pages) in %lu KiB of RAM",

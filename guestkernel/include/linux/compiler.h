@@ -7,7 +7,10 @@
 #define __noreturn      __attribute__((noreturn))
 #define __printf(a, b)  __attribute__((format(printf, a, b)))
 #define __used          __attribute__((used))
-#define __noinline      __attribute__((noinline))
+#define __noinline      __attribute__((__noinline__))
+/* Linux's name: a function that must stay a function of its own in the image (stop
+ * points, breakpoints and backtraces name it), whatever -O2 would inline. */
+#define noinline        __attribute__((__noinline__))
 #define __maybe_unused  __attribute__((unused))
 
 /* Boot-only code and data. Kept resident for now; a later stage may free .init.*. */

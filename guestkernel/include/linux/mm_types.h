@@ -30,6 +30,9 @@ enum page_kind {
 struct kmem_cache;
 
 struct page {
+#ifdef FORKSCOPE_LAYOUT_TEST
+	u32 layout_test;             /* kernel-layout-test.elf: every offset moves */
+#endif
 	u8 kind;
 	u8 order;
 	u16 flags;
@@ -77,6 +80,9 @@ struct vm_area_struct {
 };
 
 struct mm_struct {
+#ifdef FORKSCOPE_LAYOUT_TEST
+	unsigned long layout_test;          /* kernel-layout-test.elf: every offset moves */
+#endif
 	struct vm_area_struct *mmap;        /* VMAs, sorted by address */
 	struct vm_area_struct *mmap_cache;  /* last find_vma result */
 	pgd_t *pgd;

@@ -102,6 +102,9 @@ struct vfork_done {
 };
 
 struct task_struct {
+#ifdef FORKSCOPE_LAYOUT_TEST
+	unsigned long layout_test;          /* kernel-layout-test.elf: every offset moves */
+#endif
 	volatile long state;
 	unsigned long flags;
 	unsigned long tif;
