@@ -11,9 +11,14 @@
  *   fork[#N]      the N-th successful copy_process has returned to do_fork
  *   cow[#N]       the N-th do_wp_page that returned VM_FAULT_OK has returned
  *   exec[#N]      the N-th do_execve that returned 0 has returned
- *   exit          do_exit entered, by any task (the first time)
+ *   exit          do_exit entered by a task other than init (the first time)
  *   exit:PID      do_exit entered by the task with that pid
  *   end           do_exit entered by pid 1: the program has finished
+ *
+ * fork, cow and exec count the program's events: those of tasks other than the idle
+ * task and init, from the moment init's child has started the program (its execve
+ * returned 0, which is not counted itself). So fork#1 is the program's first fork,
+ * not init's fork that started it, and cow#1 is not the child's write before that exec.
  *
  * Reporting changes nothing it reports: no allocation, interrupts off throughout (so
  * no tick moves utime, stime or jiffies between two lines), printk's static buffer
@@ -45,8 +50,16 @@ struct stop_point {
 /* [0]: selfdump=, [1]: selfhalt=. */
 static struct stop_point points[2];
 
-/* Events so far, counted whether or not a point is set (the host counts from boot). */
+/* The program's events so far, counted whether or not a point is set (the host counts
+ * from boot too), once program_started. */
 static unsigned long nr_forks, nr_cows, nr_execs;
+static bool program_started;
+
+/* An event of the program (see above): counted. */
+static bool program_event(void)
+{
+	return program_started && current->pid > 1;
+}
 
 static bool parse_nth(const char *s, unsigned long *nth)
 {
@@ -266,7 +279,7 @@ static void reached(enum stop_kind kind, unsigned long n, int pid)
 		if (sp->done || sp->kind == STOP_NONE)
 			continue;
 		if ((sp->kind == kind && sp->nth == n) ||
-		    (kind == STOP_EXIT && sp->kind == STOP_EXIT) ||
+		    (kind == STOP_EXIT && sp->kind == STOP_EXIT && pid > 1) ||
 		    (kind == STOP_EXIT && sp->kind == STOP_EXIT_PID && sp->pid == pid) ||
 		    (kind == STOP_EXIT && sp->kind == STOP_END && pid == 1))
 			report(sp);
@@ -275,20 +288,23 @@ static void reached(enum stop_kind kind, unsigned long n, int pid)
 
 void selfdump_fork(struct task_struct *p)
 {
-	if (IS_ERR(p))
-		return;
-	reached(STOP_FORK, ++nr_forks, 0);
+	if (!IS_ERR(p) && program_event())
+		reached(STOP_FORK, ++nr_forks, 0);
 }
 
 void selfdump_cow(int fault)
 {
-	if (fault == VM_FAULT_OK)
+	if (fault == VM_FAULT_OK && program_event())
 		reached(STOP_COW, ++nr_cows, 0);
 }
 
 void selfdump_exec(int err)
 {
-	if (!err)
+	if (err || current->pid <= 1)
+		return;
+	if (!program_started)
+		program_started = true;   /* init's child became the program */
+	else
 		reached(STOP_EXEC, ++nr_execs, 0);
 }
 

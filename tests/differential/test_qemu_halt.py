@@ -3,7 +3,7 @@
 
 qemu_halt.halt_in_qemu boots the image under qemu-system-i386 with selfhalt=POINT; the
 kernel prints its selfdump report and halts; QEMU's `info tlb` then walks the page
-tables CR3 points to. At fork#1 (init has just copied itself for the program) the
+tables CR3 points to. At fork#1 (the program's first fork has just copied its tables) the
 user half of `info tlb` must be exactly the current task's present pages as the report
 lists them: the same virtual pages, each on the same frame with the same bits.
 
@@ -52,10 +52,10 @@ class QemuHaltTest(unittest.TestCase):
                 if m and int(m.group(1), 16) == mm}
         return mm, pgd, ptes
 
-    def halt_and_compare(self, point, min_pages=5):
-        """Halts forktest's boot at `point` under QEMU; the user half of info tlb must be
-        the current mm's present pages in the report, and CR3 its page directory."""
-        h = halt_in_qemu(self.kernel, self.initramfs, point, program="/bin/forktest")
+    def halt_and_compare(self, point, min_pages=5, program="/bin/forktest"):
+        """Halts the program's run at `point` under QEMU; the user half of info tlb must
+        be the current mm's present pages in the report, and CR3 its page directory."""
+        h = halt_in_qemu(self.kernel, self.initramfs, point, program=program)
         context = "\n--- console ---\n%s\n--- info tlb ---\n%s" % (h.console[-3000:], h.tlb)
         self.assertIn("selfdump: point " + point, h.console.splitlines())
         mm, pgd, ptes = self.current_mm(h.selfdump)
@@ -79,14 +79,14 @@ class QemuHaltTest(unittest.TestCase):
         self.assertRegex(h.mem, r"(?m)^0*8048000-", context + "\n--- info mem ---\n" + h.mem)
 
     def test_info_tlb_agrees_at_the_first_cow_fault(self):
-        # The first write after init's fork has its own writable page again.
+        # forktest's first write after its first fork has its own writable page again.
         _, user, context = self.halt_and_compare("cow#1")
         self.assertTrue(any(bits & 0x2 for _, bits in user.values()), context)
 
     def test_info_tlb_agrees_after_exec(self):
-        # exec#2: init's child has become forktest; CR3 is its new page directory, in
-        # which only the stack page exec wrote the arguments to is present yet.
-        h, user, _ = self.halt_and_compare("exec#2", min_pages=1)
+        # exec#1: forkexec's first stage has become echo; CR3 is its new page directory,
+        # in which only the stack page exec wrote the arguments to is present yet.
+        h, user, _ = self.halt_and_compare("exec#1", min_pages=1, program="/bin/forkexec")
         self.assertEqual([v for v in user if v < 0xbf000000], [], h.tlb)
 
 

@@ -72,11 +72,11 @@ class LayoutTestKernelTest(ForkscopeTestCase):
         reports = []
         for kernel in (KERNEL, LAYOUT_TEST_KERNEL):
             run = run_command([FORKSCOPE, "run", "--kernel", kernel, "--initrd", INITRAMFS, "--rtc-time", RTC, "--max-instructions", GUARD,
-                               "--append", "selfdump=fork#2 -- /bin/forktest"])
+                               "--append", "selfdump=fork#1 -- /bin/forktest"])
             self.assertExit(run, 0)
             reports.append([l for l in run.lines if re.match(r"selfdump: (pde|pte|frames|frame-kinds|vma) ", l)])
         self.assertGreater(len(reports[0]), 20)
-        self.assertEqual(reports[1], reports[0], "the kernels' address spaces and frames differ at fork#2")
+        self.assertEqual(reports[1], reports[0], "the kernels' address spaces and frames differ at fork#1")
 
     def test_syscall_trace_reads_the_moved_offsets(self):
         # --trace syscall finds the running task's pid and name through the kernel-info

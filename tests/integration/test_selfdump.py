@@ -210,29 +210,30 @@ class SelfdumpTest(ProgramCase):
         self.assertGreaterEqual(private_writable, 3, "too few private writable pages to check")
         return parent, child
 
-    def test_fork1_is_inits_fork_of_the_program(self):
+    def test_fork1_is_the_programs_first_fork(self):
+        # init's fork that started the program is not counted: fork#1 is forktest's.
         b = boot("/bin/forktest", options="selfdump=fork#1 check=vm")
         self.assertEqual(without_report(b.output), TRANSCRIPTS["forktest"], b.run.describe())
         self.assertEqual(b.violations, 0, b.run.describe())
         self.assertExit(b.run, 0)
         r = self.report_of(b, "fork#1")
         self.check_consistent(r)
-        self.assertEqual(sorted(r.tasks), [0, 1, 2])
-        parent, child = self.check_fork_shares(r, 1)
-        self.assertEqual((parent["comm"], child["comm"]), ("init", "init"))
-        self.assertEqual(child["fds"], parent["fds"])
-
-    def test_fork2_is_the_programs_first_fork(self):
-        b = boot("/bin/forktest", options="selfdump=fork#2")
-        self.assertEqual(without_report(b.output), TRANSCRIPTS["forktest"], b.run.describe())
-        r = self.report_of(b, "fork#2")
-        self.check_consistent(r)
         self.assertEqual(sorted(r.tasks), [0, 1, 2, 3])
-        parent, _ = self.check_fork_shares(r, 2)
-        self.assertEqual(parent["comm"], "forktest")
+        self.assertEqual(r.current, 2)
+        parent, child = self.check_fork_shares(r, 2)
+        self.assertEqual((parent["comm"], child["comm"]), ("forktest", "forktest"))
+        self.assertEqual(child["fds"], parent["fds"])
         self.assertEqual(r.tasks[1]["state"], "S")   # init waits for its child
         exe = [v for v in r.mm_of(2)["vmas"] if v["file"] != "-"]
         self.assertTrue(exe and exe[0]["file"] == "/bin/forktest", r.mm_of(2)["vmas"])
+
+    def test_fork2_is_the_programs_second_fork(self):
+        b = boot("/bin/forktest", options="selfdump=fork#2")
+        r = self.report_of(b, "fork#2")
+        self.check_consistent(r)
+        self.assertEqual(r.current, 2)
+        self.assertIn(4, r.tasks)   # the second child exists, not yet run
+        self.assertEqual(r.tasks[4]["comm"], "forktest")
 
     def test_end_leaves_init_and_idle_even_when_quiet(self):
         b = boot("/bin/forktest", options="quiet selfdump=end")
@@ -245,14 +246,15 @@ class SelfdumpTest(ProgramCase):
         self.assertExit(b.run, 0)
 
     def test_exec_and_exit_points(self):
-        b = boot("/bin/forktest", options="selfdump=exec#2 selfhalt=exit:2")
+        # exec#1 is the program's first execve: forkexec's first stage becoming echo
+        # (the kernel's exec of init and init's child becoming forkexec are not counted).
+        b = boot("/bin/forkexec", options="selfdump=exec#1 selfhalt=exit:2")
         rs = reports(b.run.text)
-        self.assertEqual([r.point for r in rs], ["exec#2", "exit:2"], b.run.describe())
+        self.assertEqual([r.point for r in rs], ["exec#1", "exit:2"], b.run.describe())
         execd, exiting = rs
-        # exec#1 is the kernel's exec of init, exec#2 init's child becoming forktest.
-        self.assertEqual(execd.current, 2)
-        self.assertEqual(execd.tasks[2]["comm"], "forktest")
-        self.assertEqual(execd.mm_of(2)["users"], 1)
+        self.assertGreater(execd.current, 2)
+        self.assertEqual(execd.tasks[execd.current]["comm"], "echo")
+        self.assertEqual(execd.mm_of(execd.current)["users"], 1)
         # do_exit entered: the program's memory is all still there.
         self.assertEqual(exiting.current, 2)
         self.assertGreater(exiting.mm_of(2)["rss"], 0)
@@ -260,13 +262,19 @@ class SelfdumpTest(ProgramCase):
         self.assertIn("forkscope: halted at exit:2", b.run.lines)
         self.assertErrorLine(b.run, EXIT_MACHINE_FAULT, "halted with interrupts disabled")
 
+    def test_exit_is_the_first_exit_of_a_task_other_than_init(self):
+        b = boot("/bin/hello", options="selfdump=exit")
+        r = self.report_of(b, "exit")
+        self.assertEqual(r.current, 2)
+        self.assertEqual(r.tasks[2]["comm"], "hello")
+
     def test_cow_point(self):
         b = boot("/bin/forktest", options="selfdump=cow#1")
         r = self.report_of(b, "cow#1")
         self.check_consistent(r)
         self.assertEqual(without_report(b.output), TRANSCRIPTS["forktest"], b.run.describe())
-        # The first write after init's fork: one of the two now writes its own frame (or
-        # the frame again, when the other side already let go).
+        # forktest's first write after its first fork: one of the two now writes its own
+        # frame (or the frame again, when the other side already let go).
         mm = r.mm_of(r.current)
         writable = [v for v, (e, c) in mm["ptes"].items()
                     if e & PAGE_RW and not (vma_of(mm, v)["flags"] & VM_SHARED)]
@@ -279,8 +287,11 @@ class SelfdumpTest(ProgramCase):
         self.assertIn("selfdump: end", lines)
         self.assertEqual(lines[-1], "forkscope: halted at fork#1", b.run.describe())
         self.assertEqual(lines.index("selfdump: end") + 1, len(lines) - 1)
-        # Nothing ran after the point: the program never started.
-        self.assertEqual(without_report(b.output), "forkscope: halted at fork#1\n", b.run.describe())
+        # Nothing ran after the point: the program's output stops before its first fork's.
+        out = without_report(b.output)
+        self.assertTrue(out.endswith("forkscope: halted at fork#1\n"), b.run.describe())
+        self.assertTrue(TRANSCRIPTS["forktest"].startswith(out[:-len("forkscope: halted at fork#1\n")]))
+        self.assertNotIn("fork 5 children", out)
 
     def test_unknown_points_are_ignored(self):
         for bad in ("fork#0", "fork#x", "exit:", "exit:12x", "bogus", "end#2"):
