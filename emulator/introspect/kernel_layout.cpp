@@ -39,6 +39,7 @@ Result<KernelLayout> KernelLayout::resolve(const KernelInfo& info) {
         {&l.task.running, "NUMBER(TASK_RUNNING)"},
         {&l.task.interruptible, "NUMBER(TASK_INTERRUPTIBLE)"},
         {&l.task.uninterruptible, "NUMBER(TASK_UNINTERRUPTIBLE)"},
+        {&l.task.dead, "NUMBER(TASK_DEAD)"},
         {&l.task.exit_zombie, "NUMBER(EXIT_ZOMBIE)"},
         {&l.task.exit_dead, "NUMBER(EXIT_DEAD)"},
         {&l.task.pf_kthread, "NUMBER(PF_KTHREAD)"},

@@ -19,7 +19,7 @@ struct KernelLayout {
     struct {
         uint32_t size, state, flags, pid, tgid, real_parent, tasks, exit_state, exit_code, mm, active_mm,
             files, utime, stime, comm, comm_len;
-        uint32_t running, interruptible, uninterruptible, exit_zombie, exit_dead, pf_kthread;
+        uint32_t running, interruptible, uninterruptible, dead, exit_zombie, exit_dead, pf_kthread;
     } task;
     struct {
         uint32_t size, mmap, pgd, mm_users, mm_count, map_count, start_code, end_code, start_data, end_data,

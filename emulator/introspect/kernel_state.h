@@ -79,8 +79,8 @@ struct MmState {
 struct TaskState {
     uint32_t addr = 0;  // the task_struct's kernel address
     int pid = 0, tgid = 0, ppid = 0;
-    // One letter as ps and /proc/PID/stat show it: R running, S sleeping
-    // (interruptible), D uninterruptible, Z zombie, X dead.
+    // One letter as ps shows it: R running, S sleeping (interruptible), D
+    // uninterruptible, Z zombie, X dead (released, or past its last switch).
     char state = '?';
     int32_t raw_state = 0, exit_state = 0, exit_code = 0;
     uint32_t flags = 0;

@@ -124,10 +124,14 @@ Result<TaskState> read_task(const Reader& rd, const KernelLayout& l, uint32_t ad
     t.current = addr == current;
     const uint8_t* comm = b->data() + l.task.comm;
     t.comm.assign(comm, std::find(comm, comm + l.task.comm_len, uint8_t{0}));
-    // As /proc/PID/stat shows it (fs/proc.c): any exit state is a zombie.
-    if (t.exit_state) t.state = 'Z';
-    else if (static_cast<uint32_t>(t.raw_state) == l.task.running) t.state = 'R';
-    else if (static_cast<uint32_t>(t.raw_state) == l.task.uninterruptible) t.state = 'D';
+    // As ps shows it: X past release (EXIT_DEAD, or TASK_DEAD without a zombie's
+    // exit state), Z a zombie (whose state is TASK_DEAD too), then R, D, S.
+    const uint32_t raw = static_cast<uint32_t>(t.raw_state), exit_state = static_cast<uint32_t>(t.exit_state);
+    if (exit_state & l.task.exit_dead) t.state = 'X';
+    else if (exit_state & l.task.exit_zombie) t.state = 'Z';
+    else if (raw == l.task.dead) t.state = 'X';
+    else if (raw == l.task.running) t.state = 'R';
+    else if (raw == l.task.uninterruptible) t.state = 'D';
     else t.state = 'S';
     // getppid(): the real parent's tgid; the idle task has none.
     const uint32_t parent = Reader::field(*b, l.task.real_parent);

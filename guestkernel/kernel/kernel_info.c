@@ -50,7 +50,7 @@ static const struct kernel_info_entry kernel_info[]
 	OFFSET(task_struct, active_mm), OFFSET(task_struct, files), OFFSET(task_struct, utime),
 	OFFSET(task_struct, stime), OFFSET(task_struct, comm), LENGTH(task_struct, comm),
 	NUMBER(TASK_RUNNING), NUMBER(TASK_INTERRUPTIBLE), NUMBER(TASK_UNINTERRUPTIBLE),
-	NUMBER(EXIT_ZOMBIE), NUMBER(EXIT_DEAD), NUMBER(PF_KTHREAD),
+	NUMBER(TASK_DEAD), NUMBER(EXIT_ZOMBIE), NUMBER(EXIT_DEAD), NUMBER(PF_KTHREAD),
 
 	SIZE(mm_struct),
 	OFFSET(mm_struct, mmap), OFFSET(mm_struct, pgd), OFFSET(mm_struct, mm_users),

@@ -132,10 +132,12 @@ void selfdump_setup(const char *point, bool halt)
 /* As /proc/PID/stat's letter, with X for a task past its release (Linux's EXIT_DEAD). */
 static char state_letter(const struct task_struct *t)
 {
-	if ((t->exit_state & EXIT_DEAD) || t->state == TASK_DEAD)
+	if (t->exit_state & EXIT_DEAD)
 		return 'X';
-	if (t->exit_state & EXIT_ZOMBIE)
+	if (t->exit_state & EXIT_ZOMBIE)   /* a zombie's state is TASK_DEAD too */
 		return 'Z';
+	if (t->state == TASK_DEAD)
+		return 'X';
 	if (t->state == TASK_RUNNING)
 		return 'R';
 	if (t->state == TASK_UNINTERRUPTIBLE)
