@@ -12,9 +12,11 @@
 //   cow[#N]             the N-th write-protect fault resolved: do_wp_page returned
 //                       VM_FAULT_OK (whether it copied the page or reused it)
 //   exec[#N]            the N-th do_execve that returned 0 has returned
-//   exit, exit:PID      do_exit entered (by any task / by the task with that pid)
+//   exit, exit:PID      do_exit entered (by any task / by the task whose pid, as
+//                       gettid gives it, is PID: a thread has its own)
 //   end                 do_exit entered by pid 1: the guest program has finished
 //
+// fork, cow, exec, exit and end are always these kinds, never kernel function names.
 // A point is text on the command line and a value here; stop_runner.h runs a machine
 // to one, the guest kernel's selfdump=/selfhalt= read the same text.
 #pragma once
