@@ -12,9 +12,15 @@
 //   cow[#N]             the N-th write-protect fault resolved: do_wp_page returned
 //                       VM_FAULT_OK (whether it copied the page or reused it)
 //   exec[#N]            the N-th do_execve that returned 0 has returned
-//   exit, exit:PID      do_exit entered (by any task / by the task whose pid, as
-//                       gettid gives it, is PID: a thread has its own)
+//   exit, exit:PID      do_exit entered (by a task other than init / by the task whose
+//                       pid, as gettid gives it, is PID: a thread has its own)
 //   end                 do_exit entered by pid 1: the guest program has finished
+//
+// fork, cow and exec count the program's events: those of tasks other than the idle
+// task and init, from the moment init's child has become the program (its do_execve
+// returned 0; that exec is not counted). So fork#1 is the program's first fork, not
+// init's fork that started it; exec#1 the program's first exec of another program.
+// SYMBOL#N and return:SYMBOL#N count every call, from boot.
 //
 // fork, cow, exec, exit and end are always these kinds, never kernel function names.
 // A point is text on the command line and a value here; stop_runner.h runs a machine

@@ -119,6 +119,8 @@ struct StopRunner::Impl {
     // return address is passed only when a watched call returns there.
     std::set<uint32_t> return_stops;
     std::optional<uint32_t> do_exit;  // tracked to forget the calls of exiting tasks
+    std::optional<uint32_t> program_exec;  // do_execve, tracked for fork, cow and exec points
+    bool program_started = false;          // init's child has become the program
     std::vector<Watched> watched;
     bool stopped_here = false;  // at a stop just reported; points reached here answer again
     std::optional<uint32_t> exit_status;
@@ -163,7 +165,18 @@ Result<void> StopRunner::Impl::watch(const StopPoint& p) {
             do_exit = exit->address;
         }
     }
-    if (p.kind == StopKind::Fork || p.kind == StopKind::Cow || p.kind == StopKind::Exec) f.value_kind = p.kind;
+    if (p.kind == StopKind::Fork || p.kind == StopKind::Cow || p.kind == StopKind::Exec) {
+        f.value_kind = p.kind;
+        // The program's start (do_execve returning 0 in init's child) begins their count.
+        if (!program_exec) {
+            auto exec = symbols.lookup("do_execve");
+            if (!exec) return exec.error();
+            auto tracked_exec = track(*exec);
+            if (!tracked_exec) return tracked_exec.error();
+            (*tracked_exec)->returns = true;
+            program_exec = exec->address;
+        }
+    }
     Watched w;
     w.point = p;
     w.function = f.address;
@@ -211,7 +224,7 @@ Result<void> StopRunner::Impl::on_entry(Function& f) {
                 break;
             case StopKind::Exit:
                 ++w.exits;
-                if (!w.point.pid || *w.point.pid == t.pid) reach(w, std::nullopt);
+                if (w.point.pid ? *w.point.pid == t.pid : t.pid > 1) reach(w, std::nullopt);
                 break;
             case StopKind::End:
                 ++w.exits;
@@ -227,7 +240,12 @@ Result<void> StopRunner::Impl::on_entry(Function& f) {
 void StopRunner::Impl::returned(const Frame& frame, uint32_t value) {
     Function& f = functions.at(frame.function);
     ++f.returned;
-    const bool passes = value_passes(f.value_kind, value, constants);
+    // fork, cow and exec count the program's events (stop_point.h): tasks other than
+    // idle and init, once init's child has become the program (not counted itself).
+    const int pid = current().pid;
+    const bool program_event = program_started && pid > 1;
+    if (program_exec && f.address == *program_exec && value == 0 && pid > 1) program_started = true;
+    const bool passes = program_event && value_passes(f.value_kind, value, constants);
     if (passes) ++f.passed;
     for (Watched& w : watched) {
         if (w.function != f.address || w.reached) continue;
@@ -282,6 +300,7 @@ void StopRunner::Impl::remove_stops() {
     functions.clear();
     return_stops.clear();
     do_exit.reset();
+    program_exec.reset();
     pending.clear();
 }
 

@@ -1,5 +1,7 @@
-// StopRunner on the real guest kernel running /bin/forktest: init (pid 1) forks it
-// (pid 2; fork#1) and it execs (exec#2), then it forks eight children (fork#2..9): entry and return stops, fork, cow, exit:PID and end, points that are never
+// StopRunner on the real guest kernel running /bin/forktest: init (pid 1) forks its
+// child (pid 2), which execs forktest (the program's start: neither is counted), then
+// forktest forks eight children (fork#1..8): entry and return stops, fork, cow,
+// exit:PID and end, points that are never
 // reached, unknown symbols, and a run through stop points that is the same run, byte
 // for byte and instruction for instruction, as one without them.
 // FORKSCOPE_TEST_KERNEL and FORKSCOPE_TEST_INITRAMFS name the image.
@@ -153,10 +155,10 @@ TEST_F(StopRunnerTest, ForkTwoComesAfterForkOneWithAnotherChild) {
     StopReport second = reach("fork#2");
     ASSERT_TRUE(first.value && second.value);
     EXPECT_GT(second.instructions, first.instructions);
-    EXPECT_EQ(first.pid, 1);   // init forks forktest's process
-    EXPECT_EQ(second.pid, 2);  // which forks its first child
-    EXPECT_EQ(word(*first.value + info.task_pid), 2u);
-    EXPECT_EQ(word(*second.value + info.task_pid), 3u);
+    EXPECT_EQ(first.pid, 2);   // forktest forks its first child
+    EXPECT_EQ(second.pid, 2);  // and its second (init's fork that started it is not counted)
+    EXPECT_EQ(word(*first.value + info.task_pid), 3u);
+    EXPECT_EQ(word(*second.value + info.task_pid), 4u);
     EXPECT_EQ(first.description.rfind("fork#1 = 0x", 0), 0u) << first.description;
     // The same stop asked again answers without running; an earlier point is refused.
     StopReport again = reach("fork#2");
@@ -170,9 +172,9 @@ TEST_F(StopRunnerTest, ForkTwoComesAfterForkOneWithAnotherChild) {
 
 TEST_F(StopRunnerTest, PointsReachedAtTheSameStopAnswerInAnyOrder) {
     ASSERT_TRUE(runner->watch(point("fork#1")).ok());
-    ASSERT_TRUE(runner->watch(point("return:copy_process#1")).ok());
-    StopReport fork = reach("fork#1");
-    StopReport ret = reach("return:copy_process#1");
+    ASSERT_TRUE(runner->watch(point("return:copy_process#2")).ok());
+    StopReport fork = reach("fork#1");  // copy_process#1 was init's, which is not counted
+    StopReport ret = reach("return:copy_process#2");
     EXPECT_EQ(fork.instructions, ret.instructions);
     EXPECT_EQ(fork.value, ret.value);
 }
@@ -224,11 +226,11 @@ TEST_F(StopRunnerTest, APointNeverReachedSaysWhatHappened) {
     ASSERT_TRUE(n);
     EXPECT_EQ(n->exit_status, 0u) << console;
     EXPECT_EQ(n->counts.function, "copy_process");
-    EXPECT_EQ(n->counts.matched, 9u);  // init's, forktest's seven forks and its clone
+    EXPECT_EQ(n->counts.matched, 8u);  // forktest's seven forks and its clone, not init's
     EXPECT_EQ(n->counts.entered, 9u);
     EXPECT_EQ(n->counts.returned, 9u);
     EXPECT_EQ(n->summary,
-              "fork#1000 was not reached: the guest exited with status 0 after 9 forks (copy_process entered 9 times, "
+              "fork#1000 was not reached: the guest exited with status 0 after 8 forks (copy_process entered 9 times, "
               "returned 9 times)");
     EXPECT_EQ(n->instructions, machine->stats().instructions);
     // The machine has finished: asking again gives the same answer at once.
@@ -362,9 +364,9 @@ TEST_F(StopRunnerTest, APauseEndsRunToAndTheNextOneGoesOn) {
     EXPECT_EQ(paused.error().kind, ErrorKind::MachineFault);
     EXPECT_NE(paused.error().message.find("before fork#1"), std::string::npos) << paused.error().message;
     StopReport r = reach("fork#1");
-    EXPECT_EQ(r.pid, 1);
+    EXPECT_EQ(r.pid, 2);
     ASSERT_TRUE(r.value);
-    EXPECT_EQ(word(*r.value + info.task_pid), 2u);
+    EXPECT_EQ(word(*r.value + info.task_pid), 3u);
 }
 
 // Stopping does not disturb the guest: the same console output and the same final
@@ -378,9 +380,9 @@ TEST_F(StopRunnerTest, StoppingDoesNotDisturbTheRun) {
     const uint64_t plain_instructions = plain->stats().instructions;
     console.clear();
 
-    std::vector<std::string> points = {"exec#1", "copy_process#1", "return:copy_process#1", "exec#2", "fork#2",
-                                       "fork#6", "exit", "fork#9", "return:schedule#2", "end"};
-    if (kernel_has("do_wp_page")) points.insert(points.begin() + 3, "cow#3");
+    std::vector<std::string> points = {"copy_process#1", "return:copy_process#1", "return:do_execve#2", "fork#2",
+                                       "fork#4", "exit", "fork#6", "fork#8", "return:schedule#2", "end"};
+    if (kernel_has("do_wp_page")) points.insert(points.begin() + 4, "cow#3");
     for (const std::string& p : points) ASSERT_TRUE(runner->watch(point(p)).ok()) << p;
     uint64_t last = 0;
     for (const std::string& p : points) {
@@ -398,9 +400,9 @@ TEST_F(StopRunnerTest, StoppingDoesNotDisturbTheRun) {
 // The same for other programs (vfork, exec, pipes, threads, orphans), through points
 // of every kind; a point the run has already passed, or never reaches, is fine here.
 TEST_F(StopRunnerTest, StoppingDoesNotDisturbOtherPrograms) {
-    const std::vector<std::string> points = {"exec#2",       "fork#1",          "cow#2",  "exit",
+    const std::vector<std::string> points = {"return:do_execve#2", "fork#1",   "cow#2",  "exit",
                                              "fork#3",       "return:copy_process#4", "return:schedule#3",
-                                             "kfree#100",    "return:kfree#200", "exit:3", "end"};
+                                             "kfree#100",    "return:kfree#200", "exit:3", "end", "exec#1"};
     for (const char* program : {"/bin/vforktest", "/bin/forkexec", "/bin/pipes", "/bin/clonetest", "/bin/orphans"}) {
         runner.reset();
         console.clear();
