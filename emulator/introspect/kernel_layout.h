@@ -18,7 +18,8 @@ struct KernelLayout {
     uint32_t list_next;    // OFFSET(list_head.next)
     struct {
         uint32_t size, state, flags, pid, tgid, real_parent, tasks, exit_state, exit_code, mm, active_mm,
-            files, utime, stime, comm, comm_len;
+            files, utime, stime, comm, comm_len, stack;
+        uint32_t thread_size;  // the kernel stack; the user registers (pt_regs) at its top
         uint32_t running, interruptible, uninterruptible, dead, exit_zombie, exit_dead, pf_kthread;
     } task;
     struct {
@@ -29,6 +30,9 @@ struct KernelLayout {
         uint32_t start, end, next, flags, file, pgoff;
         uint32_t read, write, exec, shared, mayshare, growsdown, dontcopy;
     } vma;
+    struct {
+        uint32_t size, cs, esp;
+    } regs;  // struct pt_regs
     uint32_t vm_fault_ok;
     struct {
         uint32_t fd, nr_fd;

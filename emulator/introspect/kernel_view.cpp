@@ -140,6 +140,13 @@ Result<TaskState> read_task(const Reader& rd, const KernelLayout& l, uint32_t ad
         if (!ppid) return ppid.error();
         t.ppid = static_cast<int>(*ppid);
     }
+    // The user registers at the top of its kernel stack, saved when it last entered the
+    // kernel (a new child's: copied by fork): ESP if they are ring 3's.
+    if (const uint32_t stack = Reader::field(*b, l.task.stack); stack && !t.kernel_thread) {
+        auto regs = rd.bytes(stack + l.task.thread_size - l.regs.size, l.regs.size, "pt_regs");
+        if (!regs) return regs.error();
+        if (Reader::field(*regs, l.regs.cs) & 3) t.user_esp = Reader::field(*regs, l.regs.esp);
+    }
     if (const uint32_t files = Reader::field(*b, l.task.files)) {
         auto fd = rd.bytes(files + l.files.fd, 4 * l.files.nr_fd, "files_struct");
         if (!fd) return fd.error();

@@ -11,6 +11,7 @@
  */
 #include <abi/forkscope.h>
 #include <asm/page.h>
+#include <asm/ptrace.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -49,6 +50,8 @@ static const struct kernel_info_entry kernel_info[]
 	OFFSET(task_struct, exit_state), OFFSET(task_struct, exit_code), OFFSET(task_struct, mm),
 	OFFSET(task_struct, active_mm), OFFSET(task_struct, files), OFFSET(task_struct, utime),
 	OFFSET(task_struct, stime), OFFSET(task_struct, comm), LENGTH(task_struct, comm),
+	OFFSET(task_struct, stack), NUMBER(THREAD_SIZE),
+	SIZE(pt_regs), OFFSET(pt_regs, cs), OFFSET(pt_regs, esp),
 	NUMBER(TASK_RUNNING), NUMBER(TASK_INTERRUPTIBLE), NUMBER(TASK_UNINTERRUPTIBLE),
 	NUMBER(TASK_DEAD), NUMBER(EXIT_ZOMBIE), NUMBER(EXIT_DEAD), NUMBER(PF_KTHREAD),
 

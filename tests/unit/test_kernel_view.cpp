@@ -133,6 +133,13 @@ TEST_F(KernelViewTest, SnapshotAtTheFirstExit) {
     EXPECT_EQ(parent->comm, "forktest");
     EXPECT_NE(parent->mm, cur->mm);
     EXPECT_EQ(cur->fds, 3);  // stdin, stdout, stderr: the console
+    // In _exit's system call: its user stack pointer lies in its stack VMA.
+    const MmState* cur_mm = s.mm_of(*cur);
+    ASSERT_NE(cur_mm, nullptr);
+    const VmaState* stack = cur_mm->find_vma(cur->user_esp);
+    ASSERT_NE(stack, nullptr) << std::hex << cur->user_esp;
+    EXPECT_EQ(stack->label, "[stack]");
+    EXPECT_EQ(s.tasks[0].user_esp, 0u);
 
     // Every user mapping: in a VMA, on a user frame; anonymous frames are counted
     // exactly once per mapping over all mms.
