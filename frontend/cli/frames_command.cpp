@@ -16,7 +16,7 @@ struct FramesCommandOptions {
     std::string format = "table";
 };
 
-Result<std::string> dump(const FramesCommandOptions& o, const std::vector<std::string>& words) {
+Result<Dump> dump(const FramesCommandOptions& o, const std::vector<std::string>& words) {
     std::optional<uint32_t> pfn;
     if (!o.frame.empty()) {
         auto a = format::parse_address(o.frame);
@@ -29,10 +29,10 @@ Result<std::string> dump(const FramesCommandOptions& o, const std::vector<std::s
     auto run = inspect(o.inspect, words);
     if (!run) return run.error();
     const format::FramesOptions opt{colour_on_stdout(o.inspect)};
-    if (o.format == "json") return format::frames_json(run->at);
-    if (pfn) return format::frame_users(run->at, *pfn, opt);
-    if (o.shared) return format::frames_shared(run->at, opt);
-    return format::frames_table(run->at, opt);
+    if (o.format == "json") return dumped(format::frames_json(run->at), *run);
+    if (pfn) return dumped(format::frame_users(run->at, *pfn, opt), *run);
+    if (o.shared) return dumped(format::frames_shared(run->at, opt), *run);
+    return dumped(format::frames_table(run->at, opt), *run);
 }
 
 }  // namespace
@@ -46,7 +46,7 @@ CommandRunner add_frames_command(CLI::App& app) {
     cmd->add_option("--format", o->format, "table or json")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
     cmd->footer("PROGRAM [ARGS...] as for forkscope run. Exit status: 0 printed; 2 usage, 3 bad file, 4 machine fault,\n"
                 "5 the guest finished before the stop point.");
-    return dump_command_runner(cmd, [o](const std::vector<std::string>& words) { return print_result(dump(*o, words)); });
+    return dump_command_runner(cmd, [o](const std::vector<std::string>& words) { return print_dump(o->inspect, dump(*o, words)); });
 }
 
 }  // namespace forkscope::cli

@@ -29,6 +29,9 @@ void add_inspect_options(CLI::App& cmd, InspectOptions& o, bool since) {
         cmd.add_option("--since", o.since, "an earlier stop point: show what changed from there to --at")
             ->type_name("POINT");
     cmd.add_flag("-q,--quiet", o.quiet, "drop the guest's console output (it goes to stderr otherwise)");
+    cmd.add_flag("--stats", o.stats,
+                 "print on stderr the instruction count at the stop point and the host time spent running to it, "
+                 "reading the snapshot and formatting");
     cmd.add_option("--color", o.color, "colour the output: auto (when stdout is a terminal), always, never")
         ->check(CLI::IsMember({"auto", "always", "never"}))
         ->capture_default_str();
@@ -49,10 +52,22 @@ bool colour_on_stdout(const InspectOptions& o) {
     return o.color == "always" || (o.color == "auto" && ::isatty(STDOUT_FILENO));
 }
 
-int print_result(const Result<std::string>& text) {
-    if (!text) return report_error(text.error());
-    std::fwrite(text->data(), 1, text->size(), stdout);
+Result<Dump> dumped(Result<std::string> text, const Inspection& inspection) {
+    if (!text) return text.error();
+    return Dump{std::move(*text), inspection.times};
+}
+
+int print_dump(const InspectOptions& o, const Result<Dump>& dump) {
+    if (!dump) return report_error(dump.error());
+    const auto formatted = std::chrono::steady_clock::now();
+    std::fwrite(dump->text.data(), 1, dump->text.size(), stdout);
     std::fflush(stdout);
+    if (o.stats) {
+        const InspectTimes& t = dump->times;
+        std::fprintf(stderr, "stats: instructions %llu, run %.3f ms, snapshot %.3f ms, format %.3f ms\n",
+                     static_cast<unsigned long long>(t.instructions), t.run_ms, t.snapshot_ms,
+                     std::chrono::duration<double, std::milli>(formatted - t.snapshot_done).count());
+    }
     return 0;
 }
 
@@ -125,14 +140,22 @@ Result<Inspection> inspect(const InspectOptions& o, const std::vector<std::strin
             if (auto ok = runner.watch(*p); !ok) return ok.error();
 
     Inspection result;
+    using Clock = std::chrono::steady_clock;
+    auto ms = [](Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
     for (const StopPoint* p : {since ? &*since : nullptr, &*at}) {
         if (!p) continue;
+        const auto start = Clock::now();
         auto outcome = runner.run_to(*p);
         if (!outcome) return outcome.error();
         if (auto* missed = std::get_if<StopNotReached>(&*outcome))
             return make_error(ErrorKind::NotReached, missed->summary);
+        const auto stopped = Clock::now();
         auto snap = take_snapshot(**machine, *view, std::get<StopReport>(*outcome));
         if (!snap) return snap.error();
+        result.times.snapshot_done = Clock::now();
+        result.times.run_ms += ms(stopped - start);
+        result.times.snapshot_ms += ms(result.times.snapshot_done - stopped);
+        result.times.instructions = snap->instructions;
         (p == &*at ? result.at : result.since.emplace()) = std::move(*snap);
     }
     std::fflush(stderr);

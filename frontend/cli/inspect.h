@@ -4,6 +4,7 @@
 // as under `forkscope run` up to there (same console, same instruction count); at the
 // last point the machine stops and the command prints its dump.
 #pragma once
+#include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
@@ -25,17 +26,34 @@ struct InspectOptions {
     bool quiet = false;         // drop the guest's console (else it goes to stderr)
     std::string color = "auto"; // auto (a terminal), always, never
     std::vector<std::pair<bool, std::string>> env;  // -E NAME=VALUE / -U NAME, in order
+    bool stats = false;         // --stats: where the time went, on stderr
 };
 
 // Adds the shared options to a dump command; `since` adds --since (pt only).
 void add_inspect_options(CLI::App& cmd, InspectOptions& options, bool since);
 
-// The snapshots, and the stop each was taken at ("fork#1: copy_process returned
-// 0xc03f2000 in pid 1 (forktest)" and the like).
+// Where the time went (--stats): running the guest to the stop points, reading the
+// snapshots, and (measured from `snapshot_done`) formatting.
+struct InspectTimes {
+    uint64_t instructions = 0;  // at the last stop point
+    double run_ms = 0, snapshot_ms = 0;
+    std::chrono::steady_clock::time_point snapshot_done;
+};
+
+// The snapshots (KernelSnapshot::stop describes the stop each was taken at).
 struct Inspection {
     std::optional<KernelSnapshot> since;
     KernelSnapshot at;
+    InspectTimes times;
 };
+
+// What a dump command prints: the text, and the times behind it.
+struct Dump {
+    std::string text;
+    InspectTimes times;
+};
+// The text a format returned, with the inspection's times.
+Result<Dump> dumped(Result<std::string> text, const Inspection& inspection);
 
 // Boots PROGRAM ARGS (words) and stops at --since, then --at. Errors: usage, files, a
 // machine fault; a stop point never reached is ErrorKind::NotReached (exit 5) whose
@@ -45,8 +63,9 @@ Result<Inspection> inspect(const InspectOptions& options, const std::vector<std:
 // Colour on stdout: --color always, or auto and stdout is a terminal.
 bool colour_on_stdout(const InspectOptions& options);
 
-// The common end of a dump command: the text on stdout (status 0), or the error.
-int print_result(const Result<std::string>& text);
+// The common end of a dump command: the text on stdout (status 0) and, with --stats,
+// one line of times on stderr; or the error.
+int print_dump(const InspectOptions& options, const Result<Dump>& dump);
 
 // Registers a dump command's runner: parses PROGRAM ARGS the way `run` does, then
 // calls `dump` with them.

@@ -13,7 +13,7 @@ struct MapsCommandOptions {
     int pid = -1;  // -1: the task running at the stop point
 };
 
-Result<std::string> dump(const MapsCommandOptions& o, const std::vector<std::string>& words) {
+Result<Dump> dump(const MapsCommandOptions& o, const std::vector<std::string>& words) {
     auto run = inspect(o.inspect, words);
     if (!run) return run.error();
     int pid = o.pid;
@@ -22,7 +22,7 @@ Result<std::string> dump(const MapsCommandOptions& o, const std::vector<std::str
         if (!t) return make_error(ErrorKind::Usage, "no task runs at the stop point: give --pid");
         pid = t->pid;
     }
-    return format::maps(run->at, pid);
+    return dumped(format::maps(run->at, pid), *run);
 }
 
 }  // namespace
@@ -34,7 +34,7 @@ CommandRunner add_maps_command(CLI::App& app) {
     cmd->add_option("--pid", o->pid, "the task (default: the one running at the stop point)")->check(CLI::NonNegativeNumber);
     cmd->footer("PROGRAM [ARGS...] as for forkscope run. Exit status: 0 printed; 2 usage, 3 bad file, 4 machine fault,\n"
                 "5 the guest finished before the stop point.");
-    return dump_command_runner(cmd, [o](const std::vector<std::string>& words) { return print_result(dump(*o, words)); });
+    return dump_command_runner(cmd, [o](const std::vector<std::string>& words) { return print_dump(o->inspect, dump(*o, words)); });
 }
 
 }  // namespace forkscope::cli

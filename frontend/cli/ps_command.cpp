@@ -15,12 +15,12 @@ struct PsCommandOptions {
     std::string format = "table";
 };
 
-Result<std::string> dump(const PsCommandOptions& o, const std::vector<std::string>& words) {
+Result<Dump> dump(const PsCommandOptions& o, const std::vector<std::string>& words) {
     if (o.tree && o.format == "json") return make_error(ErrorKind::Usage, "--tree is for the table; json has each task's ppid");
     auto run = inspect(o.inspect, words);
     if (!run) return run.error();
-    if (o.format == "json") return format::ps_json(run->at);
-    return format::ps_table(run->at, format::PsOptions{colour_on_stdout(o.inspect), o.tree});
+    if (o.format == "json") return dumped(format::ps_json(run->at), *run);
+    return dumped(format::ps_table(run->at, format::PsOptions{colour_on_stdout(o.inspect), o.tree}), *run);
 }
 
 }  // namespace
@@ -33,7 +33,7 @@ CommandRunner add_ps_command(CLI::App& app) {
     cmd->add_option("--format", o->format, "table or json")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
     cmd->footer("PROGRAM [ARGS...] as for forkscope run. Exit status: 0 printed; 2 usage, 3 bad file, 4 machine fault,\n"
                 "5 the guest finished before the stop point.");
-    return dump_command_runner(cmd, [o](const std::vector<std::string>& words) { return print_result(dump(*o, words)); });
+    return dump_command_runner(cmd, [o](const std::vector<std::string>& words) { return print_dump(o->inspect, dump(*o, words)); });
 }
 
 }  // namespace forkscope::cli

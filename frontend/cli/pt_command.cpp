@@ -51,7 +51,7 @@ Result<int> one_pid(const std::optional<int>& pid, const KernelSnapshot& snap, c
     return make_error(ErrorKind::Usage, std::string(what) + " needs --pid (no task runs at the stop point)");
 }
 
-Result<std::string> dump(const PtCommandOptions& o, const std::vector<std::string>& words) {
+Result<Dump> dump(const PtCommandOptions& o, const std::vector<std::string>& words) {
     auto pid = parse_pid(o.pid);
     if (!pid) return pid.error();
     format::PtOptions opt;
@@ -84,24 +84,24 @@ Result<std::string> dump(const PtCommandOptions& o, const std::vector<std::strin
     auto run = inspect(o.inspect, words);
     if (!run) return run.error();
     const KernelSnapshot& snap = run->at;
-    if (diff) return format::pt_diff(snap, diff->first, diff->second, opt);
+    if (diff) return dumped(format::pt_diff(snap, diff->first, diff->second, opt), *run);
     if (explain) {
         auto p = one_pid(*pid, snap, "--explain");
         if (!p) return p.error();
-        return format::pt_explain(snap, *p, *explain, o.write, opt.colour);
+        return dumped(format::pt_explain(snap, *p, *explain, o.write, opt.colour), *run);
     }
     if (run->since) {
         auto p = one_pid(*pid, snap, "--since");
         if (!p) return p.error();
-        return format::pt_since(*run->since, snap, *p, opt);
+        return dumped(format::pt_since(*run->since, snap, *p, opt), *run);
     }
-    if (o.format == "tree") return format::pt_tree(snap, *pid, opt);
-    if (o.format == "json") return format::pt_json(snap, *pid, opt);
+    if (o.format == "tree") return dumped(format::pt_tree(snap, *pid, opt), *run);
+    if (o.format == "json") return dumped(format::pt_json(snap, *pid, opt), *run);
     auto p = one_pid(*pid, snap, "--format qemu, qemu-mem and bochs");
     if (!p) return p.error();
-    if (o.format == "qemu") return format::pt_qemu_tlb(snap, *p);
-    if (o.format == "qemu-mem") return format::pt_qemu_mem(snap, *p);
-    return format::pt_bochs(snap, *p);
+    if (o.format == "qemu") return dumped(format::pt_qemu_tlb(snap, *p), *run);
+    if (o.format == "qemu-mem") return dumped(format::pt_qemu_mem(snap, *p), *run);
+    return dumped(format::pt_bochs(snap, *p), *run);
 }
 
 }  // namespace
@@ -124,7 +124,7 @@ CommandRunner add_pt_command(CLI::App& app) {
     cmd->add_flag("--write", o->write, "with --explain: a write access (default: a read)");
     cmd->footer("PROGRAM [ARGS...] as for forkscope run. Exit status: 0 the dump was printed; 2 usage, 3 bad file,\n"
                 "4 machine fault, 5 the guest finished before the stop point (the message says what it reached).");
-    return dump_command_runner(cmd, [o](const std::vector<std::string>& words) { return print_result(dump(*o, words)); });
+    return dump_command_runner(cmd, [o](const std::vector<std::string>& words) { return print_dump(o->inspect, dump(*o, words)); });
 }
 
 }  // namespace forkscope::cli
