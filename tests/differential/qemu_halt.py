@@ -52,6 +52,8 @@ class Halted:
     mem: str                     # `info mem`
     registers: str               # `info registers`
     selfdump: list = field(default_factory=list)   # the report's lines without "selfdump: "
+    # Host wall time of each monitor command, best of `repeat` (benchmarks use it).
+    seconds: dict = field(default_factory=dict)
 
     def tlb_entries(self):
         """info tlb as [(vaddr, paddr, flags)]; flags as the PTE bits the letters name
@@ -126,13 +128,14 @@ class _Qmp:
 
 
 def halt_in_qemu(kernel, initrd, point, program="", options="", ram_mib=None,
-                 timeout=HALT_TIMEOUT_S):
+                 timeout=HALT_TIMEOUT_S, repeat=1):
     """Boots `kernel` with `initrd` under qemu-system-i386 (the differential tests'
     deterministic clock, a QMP socket) with `selfhalt=POINT` on the kernel command line,
     plus `options` and, when given, `-- program` (init runs it); waits until the serial
     console prints `forkscope: halted at POINT`, then returns a Halted with the text of
     the monitor's `info tlb`, `info mem` and `info registers` (through QMP
-    human-monitor-command) and the guest's own selfdump report. QEMU is killed before
+    human-monitor-command) and the guest's own selfdump report; each command is sent
+    `repeat` times and Halted.seconds keeps its best wall time. QEMU is killed before
     returning. POINT is one of fork[#N], cow[#N], exec[#N], exit, exit:PID, end.
 
     Raises AssertionError when QEMU ends, or the line does not come within `timeout`
@@ -172,10 +175,14 @@ def halt_in_qemu(kernel, initrd, point, program="", options="", ram_mib=None,
                     f"({'it exited with status %s' % status if status is not None else 'timeout'})\n"
                     f"$ {' '.join(argv)}\n--- console ---\n{out.decode(errors='replace')}")
             qmp = _Qmp(qmp_path, timeout)
+            answers, seconds = {}, {}
             try:
-                tlb = qmp.hmp("info tlb")
-                mem = qmp.hmp("info mem")
-                registers = qmp.hmp("info registers")
+                for command in ("info tlb", "info mem", "info registers"):
+                    for _ in range(max(1, repeat)):
+                        start = time.perf_counter()
+                        answers[command] = qmp.hmp(command)
+                        took = time.perf_counter() - start
+                        seconds[command] = min(seconds.get(command, took), took)
             finally:
                 qmp.close()
         finally:
@@ -186,4 +193,5 @@ def halt_in_qemu(kernel, initrd, point, program="", options="", ram_mib=None,
             proc.stderr.close()
     console = out.decode("utf-8", errors="replace").replace("\r\n", "\n")
     report = [l[len("selfdump: "):] for l in console.splitlines() if l.startswith("selfdump: ")]
-    return Halted(point, console, tlb, mem, registers, report)
+    return Halted(point, console, answers["info tlb"], answers["info mem"], answers["info registers"], report,
+                  seconds)
