@@ -90,6 +90,10 @@ struct TaskState {
     uint32_t mm = 0, active_mm = 0;  // mm_struct addresses; 0 for none
     int fds = 0;                     // open file descriptors
     uint32_t utime = 0, stime = 0;   // ticks
+    // ESP of its user-mode registers (the pt_regs at the top of its kernel stack);
+    // 0 when it has none (a kernel thread) or it was not read. pt --explain needs it:
+    // a fault below the stack VMA grows the stack only near ESP.
+    uint32_t user_esp = 0;
 };
 
 struct FrameState {
