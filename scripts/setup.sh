@@ -5,6 +5,8 @@
 # with an apt pin of priority 100: nothing else is upgraded from that suite.
 # qemu-user's qemu-i386 runs the guest programs "natively" for the tests when the
 # host's kernel cannot run i386 programs itself (tests/i386_runner.py).
+# nlohmann-json3-dev writes the JSON of pt/ps/frames; python3-jsonschema checks it
+# against docs/pt-json-schema.json in the tests.
 # scripts/fetch_i386.sh downloads (not installs) the i386 packages of tests/corpus.
 set -eu
 
@@ -33,7 +35,8 @@ fi
 
 PACKAGES="build-essential gcc-multilib meson ninja-build pkg-config
  libcapstone-dev libsdl2-dev libimgui-dev libcli11-dev libspdlog-dev libfmt-dev
- libdw-dev libelf-dev libgtest-dev libgmock-dev qemu-system-x86 qemu-user gdb cpio python3"
+ libdw-dev libelf-dev libgtest-dev libgmock-dev qemu-system-x86 qemu-user gdb cpio python3
+ nlohmann-json3-dev python3-jsonschema"
 
 need_install=0
 for p in $PACKAGES libunicorn-dev; do
