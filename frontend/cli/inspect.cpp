@@ -14,6 +14,7 @@
 #include "emulator/stop_runner.h"
 #include "emulator/symbols.h"
 #include "frontend/cli/program_launch.h"
+#include "frontend/guest_command_line.h"
 
 namespace forkscope::cli {
 

@@ -22,6 +22,10 @@ int main(int argc, char** argv) {
     std::vector<CommandRunner> commands = {
         add_run_command(app),
         add_cc_command(app),
+        add_pt_command(app),
+        add_ps_command(app),
+        add_maps_command(app),
+        add_frames_command(app),
     };
 
     // Name an unknown command rather than CLI11's "a subcommand is required".

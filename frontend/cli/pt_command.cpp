@@ -116,7 +116,8 @@ CommandRunner add_pt_command(CLI::App& app) {
         ->check(CLI::IsMember({"tree", "qemu", "qemu-mem", "bochs", "json"}))
         ->capture_default_str();
     cmd->add_option("--range", o->range, "only mappings in LO-HI (hexadecimal with 0x, or decimal)")->type_name("LO-HI");
-    cmd->add_flag("--kernel", o->kernel, "also the kernel half, which every task shares");
+    // --kernel names the kernel image, as for every command that boots one.
+    cmd->add_flag("--kernel-half", o->kernel, "also the kernel half, which every task shares");
     cmd->add_flag("--no-merge", o->no_merge, "one line per page-table entry (runs of equal entries are merged otherwise)");
     cmd->add_option("--diff", o->diff, "compare two tasks' tables, by virtual address")->type_name("A,B");
     cmd->add_option("--explain", o->explain, "what an access at ADDR would do: the MMU's walk, then the kernel's fault handler")

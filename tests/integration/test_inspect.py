@@ -194,7 +194,7 @@ class LayoutTest(InspectCase):
     def test_the_layout_test_kernel_dumps_the_same(self):
         if not LAYOUT_TEST_KERNEL:
             raise unittest.SkipTest("LAYOUT_TEST_KERNEL is not set (run through meson test)")
-        for command, extra in (("ps", ()), ("pt", ("--pid", "all", "--kernel")), ("frames", ())):
+        for command, extra in (("ps", ()), ("pt", ("--pid", "all", "--kernel-half")), ("frames", ())):
             docs = []
             for kernel in (KERNEL, LAYOUT_TEST_KERNEL):
                 doc = self.json_of(command, "--at", "fork#1", *extra, "forktest", kernel=kernel)
@@ -213,7 +213,7 @@ class SchemaTest(InspectCase):
         with open(SCHEMA) as f:
             schema = json.load(f)
         validator = jsonschema.validators.validator_for(schema)(schema)
-        for command, extra in (("pt", ("--pid", "all", "--kernel")), ("pt", ("--pid", "2", "--no-merge")),
+        for command, extra in (("pt", ("--pid", "all", "--kernel-half")), ("pt", ("--pid", "2", "--no-merge")),
                                ("ps", ()), ("frames", ())):
             doc = self.json_of(command, "--at", "fork#1", *extra, "forktest")
             errors = sorted(validator.iter_errors(doc), key=str)
