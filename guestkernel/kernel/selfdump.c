@@ -240,6 +240,16 @@ static void report_frames(void)
 	     kinds[PG_ANON], kinds[PG_CACHE]);
 }
 
+/* selfhalt=: a function of its own, so that the host can stop at its entry too
+ * (forkscope pt --at selfhalt_forever): the state after the report, which is what an
+ * outside monitor sees once the guest has halted. */
+static noinline __noreturn void selfhalt_forever(const char *name)
+{
+	printk(KERN_INFO "forkscope: halted at %s\n", name);
+	for (;;)
+		__asm__ __volatile__("cli; hlt" ::: "memory");
+}
+
 static void report(struct stop_point *sp)
 {
 	unsigned long flags = local_irq_save();
@@ -260,11 +270,8 @@ static void report(struct stop_point *sp)
 		report_mm(mm);
 	report_frames();
 	line("end");
-	if (sp->halt) {
-		printk(KERN_INFO "forkscope: halted at %s\n", sp->name);
-		for (;;)
-			__asm__ __volatile__("cli; hlt" ::: "memory");
-	}
+	if (sp->halt)
+		selfhalt_forever(sp->name);
 	console_loglevel = loglevel;
 	local_irq_restore(flags);
 }
