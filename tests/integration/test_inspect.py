@@ -244,6 +244,30 @@ class OutputTest(InspectCase):
         self.assertExit(tree, 0)
         self.assertLess(tree.text.index("init"), tree.text.index("forktest"))
 
+    def test_explain(self):
+        # Addresses from the dump itself: a COW data page, a text page, nothing, the kernel.
+        doc = self.json_of("pt", "--at", "fork#1", "--pid", "2", "--no-merge", "forktest")
+        maps = pages(doc, 2)
+        cow = min(v for v, m in maps.items() if m["cow"])
+        text = min(v for v, m in maps.items() if m["vma"] and m["vma"]["perms"] == "r-xp")
+        cases = [
+            (cow, True, ["PTE", "count 2", "do_wp_page", "verdict: copy-on-write"]),
+            (cow, False, ["verdict: "]),
+            (text, True, ["r-xp", "not writable", "verdict: SIGSEGV (SEGV_ACCERR)"]),
+            (0x40000000, False, ["verdict: SIGSEGV (SEGV_MAPERR)"]),
+            (0xC0100000, False, ["U=0", "verdict: SIGSEGV (SEGV_MAPERR)"]),
+        ]
+        for addr, write, needles in cases:
+            with self.subTest(addr=hex(addr), write=write):
+                args = ["-q", "--at", "fork#1", "--pid", "2", "--explain", hex(addr)] + (["--write"] if write else [])
+                run = inspect("pt", *args, "forktest")
+                self.assertExit(run, 0)
+                for needle in needles:
+                    self.assertIn(needle, run.text, run.describe())
+        # A read of a COW page is allowed: no fault at all.
+        read = inspect("pt", "-q", "--at", "fork#1", "--pid", "2", "--explain", hex(cow), "forktest")
+        self.assertNotIn("#PF", read.text, read.describe())
+
     def test_colour_on_request_only(self):
         plain = inspect("pt", "-q", "--at", "fork#1", "forktest")
         coloured = inspect("pt", "-q", "--color", "always", "--at", "fork#1", "forktest")
