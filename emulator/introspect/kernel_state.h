@@ -111,7 +111,7 @@ struct KernelSnapshot {
     uint32_t kernel_base = 0;   // where the kernel half starts (PDE index kernel_base >> 22)
     uint32_t jiffies = 0;
     std::vector<TaskState> tasks;        // pid order; the idle task (pid 0) first
-    std::map<uint32_t, MmState> mms;     // by mm_struct address
+    std::map<uint32_t, MmState> mms;     // by mm_struct address: every task's mm and active_mm
     std::vector<PdeState> kernel_pdes;   // the kernel half, shared by every mm
     std::vector<PageMapping> kernel_pages;
     std::vector<FrameState> frames;      // by pfn, 0 .. max_pfn - 1

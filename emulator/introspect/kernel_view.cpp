@@ -249,6 +249,7 @@ Result<MmState> read_mm(const Reader& rd, const Ram& ram, const PagingMode& mode
     auto vmas = read_vmas(rd, l, Reader::field(*b, l.mm.mmap), mm);
     if (!vmas) return vmas.error();
     mm.vmas = std::move(*vmas);
+    mm.pages.reserve(std::min<uint32_t>(mm.rss, 1u << 20));  // rss counts the present user pages
     if (auto r = read_tables(ram, mode, mm.pgd, 0, l.page_offset >> 22, mm.pdes, mm.pages); !r) return r.error();
     return mm;
 }
@@ -313,12 +314,15 @@ Result<KernelSnapshot> KernelView::snapshot(const PagingMode& mode, uint32_t eip
         s.tasks.push_back(std::move(*t));
     }
     std::stable_sort(s.tasks.begin(), s.tasks.end(), [](const TaskState& a, const TaskState& b) { return a.pid < b.pid; });
-    for (const TaskState& t : s.tasks) {
-        if (!t.mm || s.mms.count(t.mm)) continue;
-        auto mm = read_mm(rd, walker_->ram(), mode, l, t.mm);
-        if (!mm) return mm.error();
-        s.mms.emplace(t.mm, std::move(*mm));
-    }
+    // Every mm a task owns or, a kernel thread, borrows (active_mm: init_mm, whose
+    // directory is swapper_pg_dir, or the last user mm it ran on).
+    for (const TaskState& t : s.tasks)
+        for (uint32_t addr : {t.mm, t.active_mm}) {
+            if (!addr || s.mms.count(addr)) continue;
+            auto mm = read_mm(rd, walker_->ram(), mode, l, addr);
+            if (!mm) return mm.error();
+            s.mms.emplace(addr, std::move(*mm));
+        }
     if (auto r = read_tables(walker_->ram(), mode, l.sym.swapper_pg_dir - l.page_offset, l.page_offset >> 22, 1024,
                              s.kernel_pdes, s.kernel_pages);
         !r)

@@ -84,7 +84,7 @@ def main():
         print("bench_dump: %s: %s" % (k, v))
     if not qemu:
         print("bench_dump: %s not found: forkscope's figures only" % args.qemu)
-    print("bench_dump: pt at the first exit of forkwide N %d (N processes of %d KiB), best of %d; times in ms"
+    print("bench_dump: pt at the first exit of forkwide N %d (N processes of %d MiB), best of %d; times in ms"
           % (args.kib, args.kib // 1024, args.repeat))
     print("%5s %10s %12s %10s %12s %12s %10s" % ("N", "tree", "tree bytes", "json", "qemu fmt", "QEMU tlb", "fs/qemu"))
     largest = None
