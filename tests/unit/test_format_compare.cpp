@@ -46,6 +46,18 @@ TEST(FormatPtDiff, OnlyOnOneSideAndFlagDifferences) {
                         "-                                      -           bfffe000-c0000000 rw-p [stack]");
 }
 
+TEST(FormatPtDiff, ColourOnlyPaints) {
+    PtOptions colour;
+    colour.colour = true;
+    const std::string plain = ok_value(pt_diff(cow_snapshot(), 1, 2, {}));
+    const std::string painted = ok_value(pt_diff(cow_snapshot(), 1, 2, colour));
+    EXPECT_EQ(plain.find('\x1b'), std::string::npos);
+    EXPECT_EQ(strip_colour(painted), plain);
+    EXPECT_NE(painted.find("\x1b[35mframe"), std::string::npos);
+    const std::string since = ok_value(pt_since(fork_snapshot(), cow_snapshot(), 2, colour));
+    EXPECT_EQ(strip_colour(since), ok_value(pt_since(fork_snapshot(), cow_snapshot(), 2, {})));
+}
+
 TEST(FormatPtDiff, Errors) {
     const KernelSnapshot s = fork_snapshot();
     expect_error(pt_diff(s, 1, 1, {}), "two different pids");

@@ -119,6 +119,16 @@ TEST(FormatFrames, EveryMappingOfOneFrame) {
     expect_error(frame_users(fork_snapshot(), 0x800, {}), "pfn 0x800 is beyond the frame map (pfns 0x0-0x7ff)");
 }
 
+TEST(FormatFrames, ColourOnlyPaints) {
+    const KernelSnapshot s = cow_snapshot();
+    const FramesOptions colour{true};
+    EXPECT_EQ(strip_colour(frames_table(s, colour)), frames_table(s, {}));
+    EXPECT_EQ(strip_colour(frames_shared(s, colour)), frames_shared(s, {}));
+    EXPECT_EQ(strip_colour(ok_value(frame_users(s, 0x301, colour))), ok_value(frame_users(s, 0x301, {})));
+    EXPECT_NE(frames_table(s, colour), frames_table(s, {}));
+    EXPECT_EQ(frames_table(s, {}).find('\x1b'), std::string::npos);
+}
+
 TEST(FormatFrames, SharedFrames) {
     const auto lines = lines_of(frames_shared(cow_snapshot(), {}));
     ASSERT_EQ(lines.size(), 15u);  // 0x280, 0x281, 0x301, 0x302, 0x305: not 0x300 any more
