@@ -16,32 +16,13 @@
 #include "emulator/cpu.h"
 #include "emulator/introspect/kernel_view.h"
 #include "emulator/machine.h"
+#include "tests/unit/image_fixture.h"
 
 namespace forkscope {
 namespace {
 
-std::vector<uint8_t> read_file(const char* env) {
-    const char* path = std::getenv(env);
-    if (!path) return {};
-    std::ifstream f(path, std::ios::binary);
-    return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
-}
-
-// A kernel symbol's address, from the host's nm (binutils builds the guest anyway).
-uint32_t kernel_symbol(const std::string& name) {
-    std::string cmd = std::string("nm ") + std::getenv("FORKSCOPE_TEST_KERNEL");
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return 0;
-    char line[256];
-    uint32_t found = 0;
-    while (std::fgets(line, sizeof line, p)) {
-        unsigned long addr = 0;
-        char type = 0, sym[200] = {};
-        if (std::sscanf(line, "%lx %c %199s", &addr, &type, sym) == 3 && name == sym) found = static_cast<uint32_t>(addr);
-    }
-    ::pclose(p);
-    return found;
-}
+using testing::kernel_symbol;
+using testing::read_file;
 
 // Replaces the first `from` in the kernel-info section's names with `to` (same length).
 bool patch(std::vector<uint8_t>& elf, const std::string& from, const std::string& to) {

@@ -17,19 +17,13 @@
 #include "emulator/introspect/kernel_info.h"
 #include "emulator/introspect/kernel_view.h"
 #include "emulator/machine.h"
+#include "tests/unit/image_fixture.h"
 #include "emulator/page_walker.h"
 #include "emulator/stop_runner.h"
 #include "emulator/symbols.h"
 
 namespace forkscope::testing {
 namespace {
-
-std::vector<uint8_t> read_file(const char* env) {
-    const char* path = std::getenv(env);
-    if (!path) return {};
-    std::ifstream f(path, std::ios::binary);
-    return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
-}
 
 constexpr uint32_t kKernelBase = 0xc0000000u;
 constexpr uint32_t kFirstErrPtr = 0xfffff001u;
