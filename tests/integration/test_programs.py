@@ -29,7 +29,7 @@ import unittest
 from forkscope_testlib import FORKSCOPE, KERNEL, RUN_TIMEOUT, ForkscopeTestCase, TempDir, run_command
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "native"))
-from test_programs_native import TRANSCRIPTS  # noqa: E402
+from test_programs_native import FORKWIDE_16_1024, TRANSCRIPTS  # noqa: E402
 
 INITRAMFS = os.environ.get("INITRAMFS", "")
 PROGRAMS_DIR = os.environ.get("PROGRAMS_DIR", "")
@@ -44,7 +44,7 @@ BIN = sorted(["cat", "clonetest", "echo", "exectest", "hello", "init", "libctest
               "pipes", "segv", "sigtest", "sleep", "forktest", "cowtest", "kbench", "forkbench",
               "vforktest", "forkbomb", "orphans", "waittest", "forkexec", "sh", "fputest",
               "timetest", "polltest", "systest", "mmtest", "futextest",
-              "fstest", "proctest", "devtest"])
+              "fstest", "proctest", "devtest", "forkwide"])
 
 
 class Boot:
@@ -124,6 +124,12 @@ class TranscriptTest(ProgramCase):
         # memory is unchanged. With check=vm: every COW reference count balances.
         b = boot("/bin/forktest", options="check=vm")
         self.assertProgram(b, TRANSCRIPTS["forktest"])
+        self.assertEqual(b.violations, 0, b.run.describe())
+
+    def test_forkwide(self):
+        # 16 processes at once over the same copy-on-write memory, then reaped.
+        b = boot("/bin/forkwide 16 1024", options="check=vm")
+        self.assertProgram(b, FORKWIDE_16_1024)
         self.assertEqual(b.violations, 0, b.run.describe())
 
     def test_cowtest(self):

@@ -33,7 +33,10 @@ PROGRAMS = ["init", "hello", "echo", "cat", "ls", "sleep", "memtest", "segv", "p
             "sigtest", "exectest", "libctest", "clonetest", "forktest",
             "cowtest", "kbench", "forkbench", "vforktest", "forkbomb", "orphans", "waittest", "forkexec", "sh",
             "fputest", "timetest", "polltest", "systest", "mmtest", "futextest",
-            "fstest", "proctest", "devtest"]
+            "fstest", "proctest", "devtest", "forkwide"]
+
+# forkwide 16 1024: 16 processes alive at once, then released and reaped.
+FORKWIDE_16_1024 = "forkwide: 16 processes, 1024 KiB each, 0 failed\n"
 
 # Expected stdout of the self-checking programs (exit status 0).
 TRANSCRIPTS = {
@@ -562,6 +565,10 @@ class TestTranscripts(ProgramsTestCase):
     def test_fputest_x87(self):
         i386_runner.skip_if_deviates(self, "fputest x87")
         self.expect(run("fputest", "x87"), FPUTEST_X87, 0, stderr="")
+
+    def test_forkwide(self):
+        self.expect(run("forkwide", "16", "1024"), FORKWIDE_16_1024, 0, stderr="")
+        self.expect(run("forkwide"), "", 2, stderr="usage: forkwide N KIB\n")
 
     def test_segv_dies_from_sigsegv(self):
         r = run("segv")
