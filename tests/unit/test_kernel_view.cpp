@@ -147,8 +147,11 @@ TEST_F(KernelViewTest, SnapshotAtTheFirstExit) {
         EXPECT_TRUE(has_program);
         EXPECT_TRUE(std::any_of(mm.vmas.begin(), mm.vmas.end(), [](const VmaState& v) { return v.label == "[stack]"; }));
     }
-    for (auto [pfn, n] : maps_of)
-        if (s.frames[pfn].kind == FrameKind::Anon) EXPECT_EQ(s.frames[pfn].count, n) << "pfn " << pfn;
+    for (auto [pfn, n] : maps_of) {
+        if (s.frames[pfn].kind == FrameKind::Anon) {
+            EXPECT_EQ(s.frames[pfn].count, n) << "pfn " << pfn;
+        }
+    }
     const auto free = std::count_if(s.frames.begin(), s.frames.end(), [](const FrameState& f) { return f.kind == FrameKind::Free; });
     EXPECT_EQ(static_cast<uint32_t>(free), s.nr_free_pages);
     EXPECT_GT(s.totalram_pages, s.nr_free_pages);
