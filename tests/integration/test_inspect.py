@@ -324,6 +324,19 @@ class BadInputTest(InspectCase):
             run = inspect("ps", "-q", "--at", "end", "hello", kernel=path)
         self.assertErrorLine(run, EXIT_BAD_IMAGE, "no .forkscope_info section")
 
+    def test_a_kernel_that_lacks_an_entry_is_refused(self):
+        # The kernel still boots (the table is not loaded), but the host cannot read its
+        # tasks without task_struct.mm: one line naming the entry, before anything runs.
+        with open(KERNEL, "rb") as f:
+            elf = bytearray(f.read())
+        at = elf.find(b"OFFSET(task_struct.mm)\0")
+        self.assertGreater(at, 0)
+        elf[at:at + 22] = b"OFFSET(task_struct.xx)"
+        with TempDir() as d:
+            path = d.write("kernel.elf", bytes(elf))
+            run = inspect("ps", "-q", "--at", "end", "hello", kernel=path)
+        self.assertErrorLine(run, EXIT_BAD_IMAGE, "does not export OFFSET(task_struct.mm)")
+
 
 if __name__ == "__main__":
     unittest.main()
