@@ -30,9 +30,9 @@ Result<Dump> dump(const FramesCommandOptions& o, const std::vector<std::string>&
     if (!run) return run.error();
     const format::FramesOptions opt{colour_on_stdout(o.inspect)};
     if (o.format == "json") return dumped(format::frames_json(run->at), *run);
-    if (pfn) return dumped(format::frame_users(run->at, *pfn, opt), *run);
-    if (o.shared) return dumped(format::frames_shared(run->at, opt), *run);
-    return dumped(format::frames_table(run->at, opt), *run);
+    if (pfn) return dumped(format::frame_users(run->at, *pfn, opt), *run, true);
+    if (o.shared) return dumped(format::frames_shared(run->at, opt), *run, true);
+    return dumped(format::frames_table(run->at, opt), *run, true);
 }
 
 }  // namespace

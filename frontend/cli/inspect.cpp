@@ -53,9 +53,14 @@ bool colour_on_stdout(const InspectOptions& o) {
     return o.color == "always" || (o.color == "auto" && ::isatty(STDOUT_FILENO));
 }
 
-Result<Dump> dumped(Result<std::string> text, const Inspection& inspection) {
+Result<Dump> dumped(Result<std::string> text, const Inspection& inspection, bool header) {
     if (!text) return text.error();
-    return Dump{std::move(*text), inspection.times};
+    if (!header) return Dump{std::move(*text), inspection.times};
+    // "at fork#1 = 0xc13fe000: instruction 2768932, pid 2 (forktest) running"
+    const KernelSnapshot& s = inspection.at;
+    std::string line = "at " + s.stop + ": instruction " + std::to_string(s.instructions);
+    if (const TaskState* t = s.current_task()) line += ", pid " + std::to_string(t->pid) + " (" + t->comm + ") running";
+    return Dump{line + "\n" + *text, inspection.times};
 }
 
 int print_dump(const InspectOptions& o, const Result<Dump>& dump) {
@@ -91,6 +96,10 @@ Result<KernelSnapshot> take_snapshot(Machine& machine, const KernelView& view, c
     auto s = view.snapshot(PagingMode{r.cr0, r.cr3, r.cr4}, r.eip, machine.stats().instructions);
     if (!s) return s.error();
     s->stop = report.description;
+    // fork's value is the child's task_struct: name the child.
+    if (report.point.kind == StopKind::Fork && report.value)
+        for (const TaskState& t : s->tasks)
+            if (t.addr == *report.value) s->stop += " (child pid " + std::to_string(t.pid) + ")";
     return s;
 }
 

@@ -52,8 +52,10 @@ struct Dump {
     std::string text;
     InspectTimes times;
 };
-// The text a format returned, with the inspection's times.
-Result<Dump> dumped(Result<std::string> text, const Inspection& inspection);
+// The text a format returned, with the inspection's times; `header`: after a line that
+// says where the machine stopped (the human formats; not the ones that copy another
+// tool's output byte for byte).
+Result<Dump> dumped(Result<std::string> text, const Inspection& inspection, bool header = false);
 
 // Boots PROGRAM ARGS (words) and stops at --since, then --at. Errors: usage, files, a
 // machine fault; a stop point never reached is ErrorKind::NotReached (exit 5) whose

@@ -20,7 +20,7 @@ Result<Dump> dump(const PsCommandOptions& o, const std::vector<std::string>& wor
     auto run = inspect(o.inspect, words);
     if (!run) return run.error();
     if (o.format == "json") return dumped(format::ps_json(run->at), *run);
-    return dumped(format::ps_table(run->at, format::PsOptions{colour_on_stdout(o.inspect), o.tree}), *run);
+    return dumped(format::ps_table(run->at, format::PsOptions{colour_on_stdout(o.inspect), o.tree}), *run, true);
 }
 
 }  // namespace

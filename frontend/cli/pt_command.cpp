@@ -95,7 +95,7 @@ Result<Dump> dump(const PtCommandOptions& o, const std::vector<std::string>& wor
         if (!p) return p.error();
         return dumped(format::pt_since(*run->since, snap, *p, opt), *run);
     }
-    if (o.format == "tree") return dumped(format::pt_tree(snap, *pid, opt), *run);
+    if (o.format == "tree") return dumped(format::pt_tree(snap, *pid, opt), *run, true);
     if (o.format == "json") return dumped(format::pt_json(snap, *pid, opt), *run);
     auto p = one_pid(*pid, snap, "--format qemu, qemu-mem and bochs");
     if (!p) return p.error();

@@ -234,6 +234,7 @@ class OutputTest(InspectCase):
         run = inspect("ps", "-q", "--at", "fork#1", "forktest")
         self.assertExit(run, 0)
         lines = run.lines
+        self.assertRegex(lines.pop(0), r"^at fork#1 = 0xc[0-9a-f]{7} \(child pid 3\): instruction \d+, pid 2 \(forktest\) running$")
         self.assertEqual(lines[0].split(), ["PID", "PPID", "TGID", "STATE", "NAME", "MM-USERS", "PGD", "RSS",
                                             "COW-SHARED", "VMAS", "FDS", "TICKS"])
         rows = {int(l.split()[0]): l.split() for l in lines[1:] if l.split() and l.split()[0].isdigit()}
@@ -242,7 +243,9 @@ class OutputTest(InspectCase):
         self.assertGreater(int(rows[3][8]), 0)   # COW-SHARED
         tree = inspect("ps", "-q", "--tree", "--at", "fork#1", "forktest")
         self.assertExit(tree, 0)
-        self.assertLess(tree.text.index("init"), tree.text.index("forktest"))
+        table = "\n".join(tree.lines[1:])   # after the line that says where it stopped
+        self.assertLess(table.index("init"), table.index("forktest"))
+        self.assertIn("\\_ forktest", table)
 
     def test_explain(self):
         # Addresses from the dump itself: a COW data page, a text page, nothing, the kernel.
