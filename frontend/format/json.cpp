@@ -44,8 +44,9 @@ json flag_list(uint32_t entry) {
 }
 
 json vma_json(const VmaState& v) {
-    return {{"start", v.start}, {"end", v.end}, {"perms", vma_perms(v)}, {"name", vma_name(v)},
-            {"file", v.has_file ? json(v.file) : json(nullptr)}};
+    return {{"start", v.start},         {"end", v.end},     {"perms", vma_perms(v)},
+            {"name", vma_name(v)},      {"file", v.has_file ? json(v.file) : json(nullptr)},
+            {"vm_flags", v.raw_flags},  {"pgoff", v.pgoff}};
 }
 
 json task_ref(const TaskState& t) { return {{"pid", t.pid}, {"comm", t.comm}}; }
@@ -104,9 +105,21 @@ Result<std::string> pt_json(const KernelSnapshot& snap, std::optional<int> pid, 
         json tasks = json::array(), vmas = json::array();
         for (const TaskState* t : s.tasks) tasks.push_back(task_ref(*t));
         for (const VmaState& v : s.mm->vmas) vmas.push_back(vma_json(v));
-        spaces.push_back({{"mm", s.mm->addr},
-                          {"cr3", s.mm->pgd},
-                          {"rss", s.mm->rss},
+        const MmState& m = *s.mm;
+        spaces.push_back({{"mm", m.addr},
+                          {"cr3", m.pgd},
+                          {"rss", m.rss},
+                          {"users", m.users},
+                          {"count", m.count},
+                          {"map_count", m.map_count},
+                          {"total_vm", m.total_vm},
+                          {"start_code", m.start_code},
+                          {"end_code", m.end_code},
+                          {"start_data", m.start_data},
+                          {"end_data", m.end_data},
+                          {"start_brk", m.start_brk},
+                          {"brk", m.brk},
+                          {"start_stack", m.start_stack},
                           {"tasks", tasks},
                           {"vmas", vmas},
                           {"pdes", pdes_json(s.mm->pdes, opt.range)},

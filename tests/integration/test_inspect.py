@@ -161,6 +161,26 @@ class GuestViewTest(InspectCase):
                                      (int(g["tgid"]), int(g["ppid"]), g["state"], g["comm"], int(g["fds"]),
                                       int(g["utime"]), int(g["stime"])), "pid %d" % pid)
                     self.assertEqual(h["mm"] or 0, int(g["mm"], 16), "pid %d" % pid)
+                # Every mm (the ones tasks own) and its VMAs.
+                guest_mms, guest_vmas = {}, {}
+                for line in report:
+                    if line.startswith("mm "):
+                        f = line.split()
+                        guest_mms[int(f[1], 16)] = {k: int(v, 0) for k, v in (kv.split("=") for kv in f[2:])}
+                    m = re.match(r"vma mm=0x([0-9a-f]+) ([0-9a-f]+)-([0-9a-f]+) flags=(0x[0-9a-f]+) pgoff=(\d+) file=(.*)$", line)
+                    if m:
+                        guest_vmas.setdefault(int(m.group(1), 16), []).append(
+                            (int(m.group(2), 16), int(m.group(3), 16), int(m.group(4), 16), int(m.group(5)),
+                             None if m.group(6) == "-" else m.group(6)))
+                for space in pt["address_spaces"]:
+                    g = guest_mms[space["mm"]]
+                    host = {"pgd": space["cr3"], "users": space["users"], "count": space["count"],
+                            "map_count": space["map_count"], "rss": space["rss"], "total_vm": space["total_vm"]}
+                    for k in ("start_code", "end_code", "start_data", "end_data", "start_brk", "brk", "start_stack"):
+                        host[k] = space[k]
+                    self.assertEqual(host, {k: g[k] for k in host}, "mm 0x%08x" % space["mm"])
+                    vmas = [(v["start"], v["end"], v["vm_flags"], v["pgoff"], v["file"]) for v in space["vmas"]]
+                    self.assertEqual(vmas, guest_vmas.get(space["mm"], []), "mm 0x%08x" % space["mm"])
                 # Every present user page: the same entry and frame count.
                 guest_ptes = {}
                 for line in report:
