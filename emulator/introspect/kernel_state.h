@@ -69,6 +69,7 @@ struct MmState {
     uint32_t rss = 0, total_vm = 0;  // pages
     uint32_t start_code = 0, end_code = 0, start_data = 0, end_data = 0;
     uint32_t start_brk = 0, brk = 0, start_stack = 0;
+    bool tables_read = true;          // false: pdes and pages were left out (SnapshotScope)
     std::vector<VmaState> vmas;       // address order
     std::vector<PdeState> pdes;       // present user-half directory entries, index order
     std::vector<PageMapping> pages;   // present user-half mappings, address order
@@ -106,6 +107,9 @@ struct FrameState {
 
 struct KernelSnapshot {
     std::string stop;           // the stop point it was taken at, described ("fork#1: ...")
+    // false: read for one view only (kernel_view.h SnapshotScope): some mms' page tables
+    // (MmState::tables_read) or the frame map were left out.
+    bool complete = true;
     uint64_t instructions = 0;  // executed when the snapshot was taken
     uint32_t cr0 = 0, cr3 = 0, cr4 = 0, eip = 0;
     uint32_t kernel_base = 0;   // where the kernel half starts (PDE index kernel_base >> 22)

@@ -228,7 +228,8 @@ Result<void> read_tables(const Ram& ram, const PagingMode& mode, uint32_t pgd, u
     return {};
 }
 
-Result<MmState> read_mm(const Reader& rd, const Ram& ram, const PagingMode& mode, const KernelLayout& l, uint32_t addr) {
+Result<MmState> read_mm(const Reader& rd, const Ram& ram, const PagingMode& mode, const KernelLayout& l, uint32_t addr,
+                        bool tables) {
     auto b = rd.bytes(addr, l.mm.size, "mm_struct");
     if (!b) return b.error();
     MmState mm;
@@ -250,6 +251,8 @@ Result<MmState> read_mm(const Reader& rd, const Ram& ram, const PagingMode& mode
     if (!vmas) return vmas.error();
     mm.vmas = std::move(*vmas);
     mm.pages.reserve(std::min<uint32_t>(mm.rss, 1u << 20));  // rss counts the present user pages
+    mm.tables_read = tables;
+    if (!tables) return mm;
     if (auto r = read_tables(ram, mode, mm.pgd, 0, l.page_offset >> 22, mm.pdes, mm.pages); !r) return r.error();
     return mm;
 }
@@ -283,7 +286,8 @@ Result<void> read_frames(const Reader& rd, const KernelLayout& l, KernelSnapshot
 
 }  // namespace
 
-Result<KernelSnapshot> KernelView::snapshot(const PagingMode& mode, uint32_t eip, uint64_t instructions) const {
+Result<KernelSnapshot> KernelView::snapshot(const PagingMode& mode, uint32_t eip, uint64_t instructions,
+                                            const SnapshotScope& scope) const {
     if (!layout_) return make_error(ErrorKind::Host, "KernelView::snapshot needs a view made by create()");
     if (!mode.paging()) return fault("the kernel has not turned paging on yet");
     const KernelLayout& l = *layout_;
@@ -295,6 +299,7 @@ Result<KernelSnapshot> KernelView::snapshot(const PagingMode& mode, uint32_t eip
     s.cr4 = mode.cr4;
     s.eip = eip;
     s.kernel_base = l.page_offset;
+    s.complete = !scope.tables_of_pid && scope.frames;
 
     auto current = rd.word(l.sym.current_task, "current_task");
     if (!current) return current.error();
@@ -315,11 +320,16 @@ Result<KernelSnapshot> KernelView::snapshot(const PagingMode& mode, uint32_t eip
     }
     std::stable_sort(s.tasks.begin(), s.tasks.end(), [](const TaskState& a, const TaskState& b) { return a.pid < b.pid; });
     // Every mm a task owns or, a kernel thread, borrows (active_mm: init_mm, whose
-    // directory is swapper_pg_dir, or the last user mm it ran on).
+    // directory is swapper_pg_dir, or the last user mm it ran on); the page tables of
+    // all of them, or only of the one task's the scope names.
+    std::set<uint32_t> tables_of;
+    if (scope.tables_of_pid)
+        for (const TaskState& t : s.tasks)
+            if (t.pid == *scope.tables_of_pid) tables_of = {t.mm, t.active_mm};
     for (const TaskState& t : s.tasks)
         for (uint32_t addr : {t.mm, t.active_mm}) {
             if (!addr || s.mms.count(addr)) continue;
-            auto mm = read_mm(rd, walker_->ram(), mode, l, addr);
+            auto mm = read_mm(rd, walker_->ram(), mode, l, addr, !scope.tables_of_pid || tables_of.count(addr));
             if (!mm) return mm.error();
             s.mms.emplace(addr, std::move(*mm));
         }
@@ -327,7 +337,8 @@ Result<KernelSnapshot> KernelView::snapshot(const PagingMode& mode, uint32_t eip
                              s.kernel_pdes, s.kernel_pages);
         !r)
         return r.error();
-    if (auto r = read_frames(rd, l, s); !r) return r.error();
+    if (scope.frames)
+        if (auto r = read_frames(rd, l, s); !r) return r.error();
     for (auto [field, sym, what] : {std::tuple{&s.nr_free_pages, l.sym.nr_free_pages, "nr_free_pages"},
                                     {&s.totalram_pages, l.sym.totalram_pages, "totalram_pages"},
                                     {&s.jiffies, l.sym.jiffies, "jiffies"}}) {

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -25,6 +26,14 @@ struct TaskIdentity {
 // Where things are in this kernel: every symbol, offset, size and constant a snapshot
 // reads, resolved from the kernel-info table by name.
 struct KernelLayout;
+
+// How much a snapshot reads. Everything by default; a view of one address space (pt
+// --format qemu) needs only that task's page tables and no frame map, which for many
+// processes is most of the work.
+struct SnapshotScope {
+    std::optional<int> tables_of_pid;  // page tables only of this task's mm and active_mm
+    bool frames = true;                // the frame map (mem_map)
+};
 
 class KernelView {
 public:
@@ -49,7 +58,8 @@ public:
     // records with eip and the instruction count). Only for a view made by create().
     // Errors (ErrorKind::MachineFault): paging is off, or the kernel's lists or pointers
     // lead outside RAM (named).
-    Result<KernelSnapshot> snapshot(const PagingMode& mode, uint32_t eip, uint64_t instructions) const;
+    Result<KernelSnapshot> snapshot(const PagingMode& mode, uint32_t eip, uint64_t instructions,
+                                    const SnapshotScope& scope = {}) const;
 
 private:
     KernelInfo info_;

@@ -91,9 +91,10 @@ CommandRunner dump_command_runner(CLI::App* cmd, std::function<int(const std::ve
 namespace {
 
 // The snapshot at the machine's current stop, described.
-Result<KernelSnapshot> take_snapshot(Machine& machine, const KernelView& view, const StopReport& report) {
+Result<KernelSnapshot> take_snapshot(Machine& machine, const KernelView& view, const StopReport& report,
+                                     const SnapshotScope& scope) {
     const CpuRegisters r = machine.cpu().registers();
-    auto s = view.snapshot(PagingMode{r.cr0, r.cr3, r.cr4}, r.eip, machine.stats().instructions);
+    auto s = view.snapshot(PagingMode{r.cr0, r.cr3, r.cr4}, r.eip, machine.stats().instructions, scope);
     if (!s) return s.error();
     s->stop = report.description;
     // fork's value is the child's task_struct: name the child.
@@ -160,7 +161,13 @@ Result<Inspection> inspect(const InspectOptions& o, const std::vector<std::strin
         if (auto* missed = std::get_if<StopNotReached>(&*outcome))
             return make_error(ErrorKind::NotReached, missed->summary);
         const auto stopped = Clock::now();
-        auto snap = take_snapshot(**machine, *view, std::get<StopReport>(*outcome));
+        const StopReport& report = std::get<StopReport>(*outcome);
+        SnapshotScope scope;
+        if (p == &*at && o.one_address_space) {
+            scope.tables_of_pid = o.scope_pid >= 0 ? o.scope_pid : report.pid;
+            scope.frames = false;
+        }
+        auto snap = take_snapshot(**machine, *view, report, scope);
         if (!snap) return snap.error();
         result.times.snapshot_done = Clock::now();
         result.times.run_ms += ms(stopped - start);

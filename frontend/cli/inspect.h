@@ -27,6 +27,11 @@ struct InspectOptions {
     std::string color = "auto"; // auto (a terminal), always, never
     std::vector<std::pair<bool, std::string>> env;  // -E NAME=VALUE / -U NAME, in order
     bool stats = false;         // --stats: where the time went, on stderr
+    // Set by a command, not an option: the views of one address space (pt --format qemu,
+    // qemu-mem, bochs) read at --at only what they print (SnapshotScope): the page
+    // tables of scope_pid (-1: the task running at the stop point), no frame map.
+    bool one_address_space = false;
+    int scope_pid = -1;
 };
 
 // Adds the shared options to a dump command; `since` adds --since (pt only).

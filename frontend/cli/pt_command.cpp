@@ -81,7 +81,12 @@ Result<Dump> dump(const PtCommandOptions& o, const std::vector<std::string>& wor
     if ((diff || explain || !o.inspect.since.empty()) && o.format != "tree")
         return make_error(ErrorKind::Usage, "--diff, --since and --explain print their own text: leave --format out");
 
-    auto run = inspect(o.inspect, words);
+    InspectOptions io = o.inspect;
+    if ((o.format == "qemu" || o.format == "qemu-mem" || o.format == "bochs") && !diff && !explain) {
+        io.one_address_space = true;  // read only the tables these print
+        io.scope_pid = *pid ? **pid : -1;
+    }
+    auto run = inspect(io, words);
     if (!run) return run.error();
     const KernelSnapshot& snap = run->at;
     if (diff) return dumped(format::pt_diff(snap, diff->first, diff->second, opt), *run);

@@ -41,7 +41,7 @@ protected:
     }
 
     // Boots forktest and stops at the first do_exit (a forked child exiting).
-    KernelSnapshot snapshot_at_first_exit() {
+    KernelSnapshot snapshot_at_first_exit(const SnapshotScope& scope = {}) {
         MachineConfig c;
         c.kernel = kernel;
         c.modules.push_back(MultibootModule{"initramfs.cpio", read_file("FORKSCOPE_TEST_INITRAMFS"), "initramfs.cpio"});
@@ -62,7 +62,7 @@ protected:
         auto view = KernelView::create(*info, machine->walker());
         EXPECT_TRUE(view.ok()) << view.error().message;
         const CpuRegisters r = machine->cpu().registers();
-        auto s = view->snapshot(PagingMode{r.cr0, r.cr3, r.cr4}, r.eip, machine->stats().instructions);
+        auto s = view->snapshot(PagingMode{r.cr0, r.cr3, r.cr4}, r.eip, machine->stats().instructions, scope);
         EXPECT_TRUE(s.ok()) << s.error().message;
         return s.ok() ? *s : KernelSnapshot{};
     }
@@ -158,6 +158,36 @@ TEST_F(KernelViewTest, SnapshotAtTheFirstExit) {
     ASSERT_FALSE(s.kernel_pages.empty());
     EXPECT_EQ(s.kernel_pages.front().vaddr, s.kernel_base);
     EXPECT_EQ(s.kernel_pages.front().paddr, 0u);
+}
+
+// A snapshot for one address space reads that task's tables and nothing of the frame
+// map; they are the same tables the whole snapshot has.
+TEST_F(KernelViewTest, AScopedSnapshotReadsOneTasksTables) {
+    const KernelSnapshot whole = snapshot_at_first_exit();
+    const TaskState* cur = whole.current_task();
+    ASSERT_NE(cur, nullptr);
+    const KernelSnapshot one = snapshot_at_first_exit(SnapshotScope{cur->pid, false});
+    EXPECT_TRUE(whole.complete);
+    EXPECT_FALSE(one.complete);
+    EXPECT_TRUE(one.frames.empty());
+    EXPECT_EQ(one.tasks.size(), whole.tasks.size());
+    EXPECT_EQ(one.kernel_pages.size(), whole.kernel_pages.size());
+    ASSERT_EQ(one.mms.size(), whole.mms.size());
+    for (const auto& [addr, mm] : one.mms) {
+        const MmState& full = whole.mms.at(addr);
+        EXPECT_EQ(mm.vmas.size(), full.vmas.size());
+        if (addr == cur->mm) {
+            EXPECT_TRUE(mm.tables_read);
+            ASSERT_EQ(mm.pages.size(), full.pages.size());
+            for (size_t i = 0; i < mm.pages.size(); ++i) {
+                EXPECT_EQ(mm.pages[i].vaddr, full.pages[i].vaddr);
+                EXPECT_EQ(mm.pages[i].pte, full.pages[i].pte);
+            }
+        } else if (addr != cur->active_mm) {
+            EXPECT_FALSE(mm.tables_read);
+            EXPECT_TRUE(mm.pages.empty() && mm.pdes.empty());
+        }
+    }
 }
 
 }  // namespace
