@@ -17,14 +17,6 @@
 namespace forkscope::testing {
 namespace {
 
-std::string source_line(const std::string& path, int n) {
-    std::ifstream f(path);
-    std::string line;
-    for (int i = 0; i < n && std::getline(f, line); ++i) {
-    }
-    return line;
-}
-
 class BacktraceTest : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -38,14 +30,7 @@ protected:
         ASSERT_TRUE(map.ok()) << map.error().message;
         source = std::make_unique<SourceMap>(std::move(*map));
 
-        MachineConfig c;
-        c.kernel = kernel;
-        c.modules.push_back(MultibootModule{"initramfs.cpio", read_file("FORKSCOPE_TEST_INITRAMFS"), "initramfs.cpio"});
-        c.cmdline = "-- /bin/forktest";
-        c.rtc_unix_time = 1000000000;
-        c.max_instructions = 500'000'000;
-        c.console = [](uint8_t) {};
-        auto m = Machine::create(std::move(c));
+        auto m = boot_image("/bin/forktest", {}, 500'000'000);
         ASSERT_TRUE(m.ok()) << m.error().message;
         machine = std::move(*m);
         auto cpr = symbols->lookup("copy_page_range");

@@ -30,24 +30,14 @@ protected:
         auto map = SourceMap::read(kernel, "kernel.elf");
         ASSERT_TRUE(map.ok()) << map.error().message;
         source = std::make_unique<SourceMap>(std::move(*map));
-        MachineConfig c;
-        c.kernel = kernel;
-        c.modules.push_back(MultibootModule{"initramfs.cpio", read_file("FORKSCOPE_TEST_INITRAMFS"), "initramfs.cpio"});
-        c.cmdline = "-- /bin/forktest";
-        c.rtc_unix_time = 1000000000;
-        c.max_instructions = 500'000'000;
-        c.console = [](uint8_t) {};
-        auto m = Machine::create(std::move(c));
+        auto m = boot_image("/bin/forktest", {}, 500'000'000);
         ASSERT_TRUE(m.ok()) << m.error().message;
         machine = std::move(*m);
         table = std::make_unique<BreakpointTable>(*machine, *symbols, source.get());
         // The line of copy_process that calls copy_mm.
         auto at = source->line_of(symbols->lookup("copy_process")->address);
         ASSERT_TRUE(at);
-        std::ifstream f(at->file);
-        std::string line;
-        for (int n = 1; std::getline(f, line); ++n)
-            if (line.find("copy_mm(clone_flags, p)") != std::string::npos) copy_mm_line = n;
+        copy_mm_line = line_containing(at->file, "copy_mm(clone_flags, p)");
         ASSERT_GT(copy_mm_line, 0);
     }
 

@@ -30,14 +30,7 @@ protected:
         ASSERT_TRUE(cp.ok());
         copy_process = *cp;
 
-        MachineConfig c;
-        c.kernel = kernel;
-        c.modules.push_back(MultibootModule{"initramfs.cpio", read_file("FORKSCOPE_TEST_INITRAMFS"), "initramfs.cpio"});
-        c.cmdline = "-- /bin/forktest";
-        c.rtc_unix_time = 1000000000;
-        c.max_instructions = 500'000'000;
-        c.console = [](uint8_t) {};
-        auto m = Machine::create(std::move(c));
+        auto m = boot_image("/bin/forktest", {}, 500'000'000);
         ASSERT_TRUE(m.ok()) << m.error().message;
         machine = std::move(*m);
         ASSERT_TRUE(machine->add_stop_address(copy_process.address).ok());

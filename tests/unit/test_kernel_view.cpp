@@ -21,6 +21,7 @@
 namespace forkscope {
 namespace {
 
+using testing::boot_image;
 using testing::kernel_symbol;
 using testing::read_file;
 
@@ -42,14 +43,7 @@ protected:
 
     // Boots forktest and stops at the first do_exit (a forked child exiting).
     KernelSnapshot snapshot_at_first_exit(const SnapshotScope& scope = {}) {
-        MachineConfig c;
-        c.kernel = kernel;
-        c.modules.push_back(MultibootModule{"initramfs.cpio", read_file("FORKSCOPE_TEST_INITRAMFS"), "initramfs.cpio"});
-        c.cmdline = "-- /bin/forktest";
-        c.rtc_unix_time = 1000000000;
-        c.max_instructions = 500'000'000;
-        c.console = [](uint8_t) {};
-        auto m = Machine::create(std::move(c));
+        auto m = boot_image("/bin/forktest", {}, 500'000'000);
         EXPECT_TRUE(m.ok()) << m.error().message;
         machine = std::move(*m);
         const uint32_t do_exit = kernel_symbol("do_exit");

@@ -15,24 +15,6 @@
 namespace forkscope::testing {
 namespace {
 
-// Line `n` (from 1) of a text file.
-std::string source_line(const std::string& path, int n) {
-    std::ifstream f(path);
-    std::string line;
-    for (int i = 0; i < n && std::getline(f, line); ++i) {
-    }
-    return line;
-}
-
-// The first line of the file containing `text`, or 0.
-int line_containing(const std::string& path, const std::string& text) {
-    std::ifstream f(path);
-    std::string line;
-    for (int n = 1; std::getline(f, line); ++n)
-        if (line.find(text) != std::string::npos) return n;
-    return 0;
-}
-
 class SourceMapTest : public ::testing::Test {
 protected:
     void SetUp() override {

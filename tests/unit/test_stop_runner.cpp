@@ -57,14 +57,7 @@ protected:
     }
 
     std::unique_ptr<Machine> make(const std::string& program = "/bin/forktest") {
-        MachineConfig c;
-        c.kernel = kernel;
-        c.modules.push_back(MultibootModule{"initramfs.cpio", read_file("FORKSCOPE_TEST_INITRAMFS"), "initramfs.cpio"});
-        c.cmdline = "-- " + program;
-        c.rtc_unix_time = 1000000000;
-        c.max_instructions = 2'000'000'000;
-        c.console = [this](uint8_t b) { console += static_cast<char>(b); };
-        auto m = Machine::create(std::move(c));
+        auto m = boot_image(program, [this](uint8_t b) { console += static_cast<char>(b); }, 2'000'000'000);
         EXPECT_TRUE(m.ok()) << m.error().message;
         return m.ok() ? std::move(*m) : nullptr;
     }
