@@ -101,7 +101,7 @@ struct StopRunner::Impl {
     Result<void> on_stop(uint32_t eip);
     Result<void> on_entry(Function& f);
     void on_return(uint32_t eip);
-    void returned(const Frame& frame, uint32_t value);
+    void returned(const Frame& frame, uint32_t value, int pid);
     void reach(Watched& w, std::optional<uint32_t> value);
     StopNotReached not_reached(const Watched& w, uint32_t status) const;
     void remove_stops();
@@ -237,12 +237,11 @@ Result<void> StopRunner::Impl::on_entry(Function& f) {
     return {};
 }
 
-void StopRunner::Impl::returned(const Frame& frame, uint32_t value) {
+void StopRunner::Impl::returned(const Frame& frame, uint32_t value, int pid) {
     Function& f = functions.at(frame.function);
     ++f.returned;
     // fork, cow and exec count the program's events (stop_point.h): tasks other than
     // idle and init, once init's child has become the program (not counted itself).
-    const int pid = current().pid;
     const bool program_event = program_started && pid > 1;
     if (program_exec && f.address == *program_exec && value == 0 && pid > 1) program_started = true;
     const bool passes = program_event && value_passes(f.value_kind, value, constants);
@@ -284,7 +283,7 @@ void StopRunner::Impl::on_return(uint32_t eip) {
     }
     frames = std::move(kept);
     if (frames.empty()) pending.erase(it);
-    for (const Frame& fr : done) returned(fr, value);
+    for (const Frame& fr : done) returned(fr, value, t.pid);
 }
 
 void StopRunner::Impl::forget_frames(uint32_t task) {
