@@ -29,6 +29,12 @@ std::string hex(uint64_t v) {
     return b;
 }
 
+std::string hex8(uint32_t v) {
+    char b[16];
+    std::snprintf(b, sizeof b, "0x%08x", v);
+    return b;
+}
+
 bool same_line(const SourceLocation& a, const SourceLocation& b) { return a.line == b.line && a.file == b.file; }
 
 }  // namespace
@@ -521,7 +527,7 @@ Result<const Watchpoint*> Debugger::watch_memory(uint32_t address, uint32_t leng
     w.address = address;
     w.length = length;
     w.cr3 = impl_->cpu().reg(Reg::Cr3);
-    w.expression = "*" + hex(address) + (length == 4 ? "" : "@" + std::to_string(length));
+    w.expression = "*" + hex8(address) + (length == 4 ? "" : "@" + std::to_string(length));
     return impl_->add_watch(std::move(w));
 }
 
@@ -530,7 +536,7 @@ Result<const Watchpoint*> Debugger::watch_pte(int pid, uint32_t address) {
     w.kind = WatchKind::Pte;
     w.pid = pid;
     w.address = address & ~0xfffu;
-    w.expression = "pte " + std::to_string(pid) + " " + hex(w.address);
+    w.expression = "pte " + std::to_string(pid) + " " + hex8(w.address);
     return impl_->add_watch(std::move(w));
 }
 

@@ -117,9 +117,11 @@ CommandRunner add_debug_command(CLI::App& app) {
     add_machine_options(*cmd, o->machine);
     cmd->add_option("--break", o->breaks, "a breakpoint before the run: FUNCTION, FILE:LINE, *ADDRESS, or an event "
                                           "(fork, cow, exec, exit, end) (repeatable)")
-        ->type_name("LOC");
+        ->type_name("LOC")
+        ->allow_extra_args(false);
     cmd->add_option("--ex", o->commands, "a command to run, as typed at the prompt (repeatable, in order; -ex as in gdb)")
-        ->type_name("CMD");
+        ->type_name("CMD")
+        ->allow_extra_args(false);
     cmd->add_option("--batch", o->batch, "run the commands in FILE (one per line, # comments), then exit")
         ->type_name("FILE");
     cmd->add_flag("--att", o->att, "AT&T syntax for x/i (Intel by default)");

@@ -126,7 +126,8 @@ struct DebugSession::Impl {
     // "0x0804812a in user code".
     std::string where(uint32_t eip, bool with_address) {
         const std::string fn = function_of(eip);
-        if (fn.empty()) return hex8(eip) + " in user code";
+        if (eip < kernel_base()) return hex8(eip) + " in user code";
+        if (fn.empty()) return hex8(eip) + " in ??";
         std::string s = with_address ? hex8(eip) + " in " : "";
         s += fn;
         if (source)

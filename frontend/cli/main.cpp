@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
             if (words[i] == "-ex") words[i] = "--ex";
             if (!words[i].starts_with("-")) break;  // PROGRAM
             const CLI::Option* opt = debug->get_option_no_throw(words[i]);
-            if (opt && opt->get_type_size() > 0 && words[i].find('=') == std::string::npos) ++i;  // its value
+            if (opt && opt->get_items_expected_min() > 0 && words[i].find('=') == std::string::npos) ++i;  // its value
         }
     }
     std::vector<char*> args;
