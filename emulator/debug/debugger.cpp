@@ -313,6 +313,10 @@ struct Debugger::Impl {
                     DebugStop s = stop(StopReason::Event);
                     s.number = e.number;
                     s.event = r.description;
+                    // A recurring breakpoint counts its events from when it was set.
+                    if (e.recurring)
+                        if (auto at = s.event.find("#1"); at != std::string::npos)
+                            s.event.replace(at, 2, "#" + std::to_string(e.hits));
                     s.value = r.value;
                     result = s;
                 }
