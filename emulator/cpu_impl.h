@@ -62,7 +62,13 @@ struct Cpu::Impl {
     // The hot state of the block hook, kept together in one object.
     std::atomic<bool> stop_requested{false};
     uint64_t instructions = 0;
-    uint64_t limit = 0;
+    uint64_t limit = 0;       // the hot-path check: min(hard_limit, exact_target - 512)
+    uint64_t hard_limit = 0;  // the run's budget (deadlines, stop requests by count)
+    uint64_t exact_target = ~0ull;
+    bool before_target = false;
+    // uc_emu_start's per-instruction count hook is in place and every translation since
+    // was made with it (see Cpu::step).
+    bool counting = false;
     // The block now running, as the block hook saw it start: its block_key.
     uint64_t block = 0;
     // Per-run bookkeeping written by hooks.

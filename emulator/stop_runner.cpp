@@ -376,6 +376,7 @@ Result<StopOutcome> StopRunner::run_to(const StopPoint& point) {
                 if (auto r = s.on_stop(stop->eip); !r) return r.error();
                 break;
             case MachineStopKind::Stepped:
+            case MachineStopKind::AtInstruction:
                 break;
         }
         if (s.watched[index].reached) {
