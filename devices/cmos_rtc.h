@@ -143,6 +143,17 @@ public:
     bool irq_level() const { return irq8_.level(); }
     const CmosRtcState& state() const { return s_; }
 
+    // Snapshots (record/replay): registers, CMOS RAM, time base and the IRQ 8 line.
+    struct Snapshot {
+        CmosRtcState s;
+        bool irq8;
+    };
+    Snapshot snapshot() const { return {s_, irq8_.level()}; }
+    void restore(const Snapshot& s) {
+        s_ = s.s;
+        irq8_.restore_level(s.irq8);
+    }
+
 private:
     int64_t now() const;
     bool divider_running() const;

@@ -25,6 +25,9 @@ public:
     // A full low-high-low cycle: one edge for an edge-triggered controller.
     void pulse() { lower(); raise(); lower(); }
     bool level() const { return level_; }
+    // Snapshots: the level a restored device drives, without an edge (the controller
+    // restores its own view of the line).
+    void restore_level(bool high) { level_ = high; }
     unsigned number() const { return irq_; }
 
 private:

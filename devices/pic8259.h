@@ -95,6 +95,7 @@ public:
 
     bool is_master() const { return master_; }
     const Pic8259State& state() const { return s_; }
+    void restore(const Pic8259State& s) { s_ = s; }
 
 private:
     void write_command(uint8_t value);
@@ -150,6 +151,16 @@ public:
     uint8_t imr(PicChip c) const { return chip(c).state().imr; }
     uint8_t vector_base(PicChip c) const { return chip(c).state().vector_base; }
     const Pic8259& chip(PicChip c) const { return c == PicChip::Master ? master_ : slave_; }
+
+    // Snapshots (record/replay): both chips' whole state.
+    struct Snapshot {
+        Pic8259State master, slave;
+    };
+    Snapshot snapshot() const { return {master_.state(), slave_.state()}; }
+    void restore(const Snapshot& s) {
+        master_.restore(s.master);
+        slave_.restore(s.slave);
+    }
 
 private:
     uint8_t read_byte(uint16_t port);

@@ -144,6 +144,19 @@ public:
     static uint64_t ticks_at_ns(uint64_t ns);      // clocks completed by time ns
     static uint64_t ns_at_tick(uint64_t tick);     // first ns at which tick has completed
 
+    // Snapshots (record/replay): the channels, the IRQ bookkeeping and the OUT 0 line.
+    struct Snapshot {
+        std::array<PitChannel, 3> ch;
+        int64_t synced_tick;
+        bool irq0;
+    };
+    Snapshot snapshot() const { return {ch_, synced_tick_, irq0_.level()}; }
+    void restore(const Snapshot& s) {
+        ch_ = s.ch;
+        synced_tick_ = s.synced_tick;
+        irq0_.restore_level(s.irq0);
+    }
+
 private:
     int64_t tick_now() const;
     void sync_to(int64_t tick);
@@ -172,6 +185,8 @@ public:
     std::string_view name() const override { return "port61"; }
 
     bool speaker_enabled() const { return (bits_ & pit::kPort61Speaker) != 0; }
+    uint8_t snapshot() const { return bits_; }
+    void restore(uint8_t bits) { bits_ = bits; }
 
 private:
     Pit8254& pit_;

@@ -29,6 +29,9 @@ void Uart16550::reset() {
 // Port access
 
 uint32_t Uart16550::port_read(uint16_t port, unsigned size) {
+    // A character timeout that has fallen due shows in IIR and LSR at once, whenever the
+    // run loop last advanced the device: what the guest reads depends on guest time only.
+    if (clock_) advance_to(clock_->now_ns());
     uint32_t value = 0;
     for (unsigned i = 0; i < size && i < 4; ++i) {
         const unsigned offset = (port & 7u) + i;
@@ -39,6 +42,7 @@ uint32_t Uart16550::port_read(uint16_t port, unsigned size) {
 }
 
 void Uart16550::port_write(uint16_t port, unsigned size, uint32_t value) {
+    if (clock_) advance_to(clock_->now_ns());
     for (unsigned i = 0; i < size && i < 4; ++i) {
         const unsigned offset = (port & 7u) + i;
         if (offset < kPortCount) write_reg(offset, static_cast<uint8_t>(value >> (8 * i)));

@@ -143,6 +143,17 @@ public:
     bool interrupt_pending() const { return (current_iir() & uart::kIirNone) == 0; }
     bool irq_level() const { return irq_.level(); }
     const Uart16550State& state() const { return s_; }
+
+    // Snapshots (record/replay): registers, FIFO, pending interrupts and the IRQ line.
+    struct Snapshot {
+        Uart16550State s;
+        bool irq;
+    };
+    Snapshot snapshot() const { return {s_, irq_.level()}; }
+    void restore(const Snapshot& s) {
+        s_ = s.s;
+        irq_.restore_level(s.irq);
+    }
     bool fifo_enabled() const { return s_.fcr & uart::kFcrEnable; }
     unsigned rx_trigger_level() const;
 

@@ -85,7 +85,7 @@ struct CpuHooks {
                 stop_before_block(uc, address);
                 return;
             }
-            if (s.instructions >= s.budget) {
+            if (past_budget(s, address, size)) {
                 s.budget_stop = true;
                 stop_before_block(uc, address);
                 return;
@@ -125,6 +125,15 @@ struct CpuHooks {
             }
         }
         return changed;
+    }
+
+    // The slow path of the budget check: the run's budget is spent, or this block would
+    // carry the count past the exact target.
+    [[gnu::noinline]] static bool past_budget(Cpu::Impl& s, uint64_t address, uint32_t size) {
+        if (s.instructions >= s.hard_limit) return true;
+        if (s.instructions + block_info(s, address, size).icount <= s.exact_target) return false;
+        s.before_target = true;
+        return true;
     }
 
     // Ends the run before the block at `address`, which has not run, with EIP at it.
@@ -346,9 +355,8 @@ Result<std::unique_ptr<Cpu>> Cpu::create(Ram& ram, PortBus& ports) {
 void Cpu::set_port_observer(std::function<void(uint16_t, bool)> observer) { impl_->port_observer = std::move(observer); }
 
 void Cpu::lower_instruction_limit(uint64_t limit) {
-    Impl& s = *impl_;
-    s.budget = std::min(s.budget, limit);
-    if (s.watches.empty()) s.limit = s.budget;
+    impl_->limit = std::min(impl_->limit, limit);
+    impl_->hard_limit = std::min(impl_->hard_limit, limit);
 }
 
 void Cpu::request_stop() { impl_->stop_requested.store(true); }
@@ -427,10 +435,14 @@ void Cpu::remove_stop_address(uint32_t linear) {
     invalidate_all_code();
 }
 
-uint32_t Cpu::begin_run(uint64_t limit) {
+uint32_t Cpu::begin_run(uint64_t limit, uint64_t exact_target) {
     Impl& s = *impl_;
-    s.budget = limit;
-    s.limit = s.watches.empty() ? limit : 0;  // with watches every block compares them
+    s.hard_limit = limit;
+    s.exact_target = exact_target;
+    const uint64_t window = exact_target >= kMaxBlockInstructions ? exact_target - kMaxBlockInstructions : 0;
+    // With value watches every block takes the slow path, which compares them.
+    s.limit = s.watches.empty() ? std::min(limit, window) : 0;
+    s.before_target = false;
     s.budget_stop = s.request_stop = s.have_event = s.memory_error = s.io_lookahead = s.at_stop_address = false;
     s.watch_stop = false;
     s.user_return = false;
@@ -442,9 +454,9 @@ uint32_t Cpu::begin_run(uint64_t limit) {
     return eip;
 }
 
-CpuExit Cpu::run(uint64_t instruction_limit) {
+CpuExit Cpu::run(uint64_t instruction_limit, uint64_t exact_target) {
     Impl& s = *impl_;
-    const uint32_t eip = begin_run(instruction_limit);
+    const uint32_t eip = begin_run(instruction_limit, exact_target);
     if (s.stop_requested.exchange(false)) {
         CpuExit e;
         e.kind = CpuExitKind::StopRequested;
@@ -452,6 +464,7 @@ CpuExit Cpu::run(uint64_t instruction_limit) {
         return e;
     }
     uc_err err = uc_emu_start(s.uc, eip, kNoUntil, 0, 0);
+    s.counting = false;  // Unicorn dropped the count hook, and every translation with it
     return finish_run(err);
 }
 
@@ -461,13 +474,20 @@ CpuExit Cpu::step() {
     // for the count (the first is, below); when the first instruction ends its block and
     // the next block is an older translation, the run would go on. The budget stops it
     // at that block's start instead: the first block counts at least one instruction.
-    const uint32_t eip = begin_run(s.instructions + 1);
+    const uint32_t eip = begin_run(s.instructions + 1, ~0ull);
     s.skip_stop_at = eip;  // a step always executes its instruction
     uint64_t before = s.instructions;
     // One instruction needs no look-ahead: a refused port access is caught in the I/O
     // hook, and the state from before the step is put back so #GP points at it.
     std::vector<uint8_t> saved = save_context();
-    // A block translated for a normal run has no per-instruction stop: drop it.
+    // Blocks translated for a normal run have no per-instruction count: Unicorn adds the
+    // count hook without dropping them, and a step that calls or jumps into one runs on
+    // to the next block translated with the hook (a whole function for a call). So the
+    // first step after a run drops every translation; later ones keep theirs.
+    if (!s.counting) {
+        invalidate_all_code();
+        s.counting = true;
+    }
     invalidate_code(eip, eip + 1);
     s.io_stepping = true;
     uc_err err = uc_emu_start(s.uc, eip, kNoUntil, 0, 1);
@@ -491,6 +511,9 @@ CpuExit Cpu::step() {
         if (!hlt) e.kind = CpuExitKind::StopRequested;
     }
     if (e.kind == CpuExitKind::Budget || e.kind == CpuExitKind::WatchChanged) e.kind = CpuExitKind::StopRequested;
+    // A faulting instruction does not retire (as in a run: see uncount_from).
+    if ((e.kind == CpuExitKind::Interrupt && !e.software) || e.kind == CpuExitKind::InvalidOpcode)
+        s.instructions = before;
     // A step that reached a stop address has arrived there: the next run runs it.
     if (e.kind == CpuExitKind::StopRequested && s.stop_hooks.count(e.eip)) s.resume_at = e.eip;
     return e;
@@ -526,7 +549,8 @@ CpuExit Cpu::finish_run(int uc_error) {
             // that the count below can stop inside it.
             invalidate_code(static_cast<uint32_t>(s.io_block), static_cast<uint32_t>(s.io_block) + 1);
             s.io_stepping = true;
-            s.limit = s.budget = ~0ull;
+            s.limit = s.hard_limit = ~0ull;
+            s.exact_target = ~0ull;
             err = uc_emu_start(s.uc, s.io_block, kNoUntil, 0, static_cast<size_t>(s.io_before));
             s.io_stepping = false;
             if (!s.at_stop_address) s.instructions = before + static_cast<uint64_t>(s.io_before);
@@ -550,6 +574,7 @@ CpuExit Cpu::finish_run(int uc_error) {
     } else if (err == UC_ERR_INSN_INVALID) {
         e.kind = CpuExitKind::InvalidOpcode;
         e.vector = 6;
+        uncount_from(reg(Reg::Eip));
     } else if (err != UC_ERR_OK) {
         e.kind = CpuExitKind::HostError;
         e.detail = uc_message("Unicorn stopped", err);
@@ -568,6 +593,7 @@ CpuExit Cpu::finish_run(int uc_error) {
             }
             clear_exception_in_flight(bytes);
         });
+        if (!e.software && e.detail.empty()) uncount_from(reg(Reg::Eip));
     } else if (s.at_stop_address) {
         e.kind = CpuExitKind::AtStopAddress;
     } else if (s.watch_stop) {
@@ -576,6 +602,7 @@ CpuExit Cpu::finish_run(int uc_error) {
         e.kind = CpuExitKind::UserReturn;
     } else if (s.budget_stop) {
         e.kind = CpuExitKind::Budget;
+        e.before_target = s.before_target;
     } else if (s.request_stop) {
         e.kind = CpuExitKind::StopRequested;
     } else {
@@ -586,6 +613,27 @@ CpuExit Cpu::finish_run(int uc_error) {
     e.cr2 = reg(Reg::Cr2);
     if (e.kind == CpuExitKind::AtStopAddress) s.resume_at = e.eip;
     return e;
+}
+
+// The block hook counted the faulting instruction's whole block when it started; only the
+// instructions before the fault ran. A fault on fetching a new block's first instruction
+// is outside the last block, which ran whole. So the count is the number of retired
+// instructions, whatever the block layout: a run resumed from a snapshot, stopped at
+// other places, counts as the original did.
+void Cpu::uncount_from(uint32_t eip) {
+    Impl& s = *impl_;
+    const uint64_t pc = Impl::block_pc(s.block);
+    const uint32_t size = Impl::block_size(s.block);
+    if (eip < pc || eip >= pc + size) return;
+    const uint64_t counted = CpuHooks::block_info(s, pc, size).icount;
+    std::vector<uint8_t> bytes(eip - pc);
+    uint64_t before = 0;
+    if (!bytes.empty()) {
+        if (!read_code(static_cast<uint32_t>(pc), bytes)) return;
+        before = static_cast<uint64_t>(s.io_scanner.instructions_before(bytes, bytes.size()));
+    }
+    if (s.instructions < counted || before > counted) return;
+    s.instructions = s.instructions - counted + before;
 }
 
 // TR and LDTR are read and written as a whole descriptor (uc_x86_mmr), not a number.
@@ -710,6 +758,27 @@ std::vector<uint8_t> Cpu::save_context() const {
     std::vector<uint8_t> blob(b, b + impl_->ctx_size);
     return blob;
 }
+
+CpuSnapshot Cpu::snapshot() const {
+    CpuSnapshot snap;
+    snap.context = save_context();
+    snap.instructions = impl_->instructions;
+    snap.resume_at = impl_->resume_at;
+    snap.was_kernel = impl_->was_kernel;
+    return snap;
+}
+
+Result<void> Cpu::restore(const CpuSnapshot& snap) {
+    if (auto r = restore_context(snap.context); !r) return r;
+    impl_->instructions = snap.instructions;
+    impl_->resume_at = snap.resume_at;
+    impl_->was_kernel = snap.was_kernel;
+    impl_->block = 0;
+    invalidate_all_code();  // code under the translations may have changed
+    return {};
+}
+
+void Cpu::skip_stop_address_at_eip() { impl_->resume_at = reg(Reg::Eip); }
 
 Result<void> Cpu::restore_context(const std::vector<uint8_t>& blob) {
     if (blob.size() != impl_->ctx_size) return make_error(ErrorKind::Usage, "snapshot is from another CPU");

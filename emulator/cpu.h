@@ -66,6 +66,18 @@ struct CpuExit {
     uint32_t instruction_eip = 0;
     uint32_t cr2 = 0;
     std::string detail;  // for MemoryError / HostError
+    // Budget: the run stopped before a block that would have crossed the exact target
+    // given to run(); fewer instructions than the target have run.
+    bool before_target = false;
+};
+
+// Everything of the Cpu a snapshot must hold besides RAM: Unicorn's context, the
+// instruction count and the run bookkeeping that decides what the next run does first.
+struct CpuSnapshot {
+    std::vector<uint8_t> context;
+    uint64_t instructions = 0;
+    std::optional<uint32_t> resume_at;
+    bool was_kernel = false;
 };
 
 // Physical bytes whose value a run watches (see set_value_watches).
@@ -87,8 +99,12 @@ public:
     Cpu& operator=(const Cpu&) = delete;
 
     // Run until `instructions()` reaches `instruction_limit`, or an event. Budgets are
-    // checked at block starts, so a run may end a block past the limit.
-    CpuExit run(uint64_t instruction_limit);
+    // checked at block starts, so a run may end a block past the limit. The exact target
+    // is never passed: the run stops before a block that would cross it (before_target),
+    // and step() covers the rest. The hot path stays one compare: blocks are only looked
+    // at once the count is within the longest block (kMaxBlockInstructions) of it.
+    CpuExit run(uint64_t instruction_limit, uint64_t exact_target = ~0ull);
+    static constexpr uint64_t kMaxBlockInstructions = 512;  // QEMU's TCG_MAX_INSNS
 
     // Thread-safe: makes the current or next run() or step() return StopRequested at
     // the next block boundary. Each request ends exactly one run.
@@ -154,6 +170,13 @@ public:
     // Whole-CPU snapshots (for stepping back and tests).
     std::vector<uint8_t> save_context() const;
     Result<void> restore_context(const std::vector<uint8_t>& blob);
+    // With the instruction count and run bookkeeping (record/replay). A restore drops
+    // every translation and the TLB: the RAM under them is restored too.
+    CpuSnapshot snapshot() const;
+    Result<void> restore(const CpuSnapshot& s);
+    // The next run or step executes the instruction at EIP even if it is a stop
+    // address, as after stopping there (a machine put back to a stop position).
+    void skip_stop_address_at_eip();
 
     // Port-access privilege check done by the host (Unicorn does none).
     bool io_allowed() const;
@@ -163,7 +186,7 @@ public:
 
 private:
     explicit Cpu(std::unique_ptr<Impl> impl);
-    uint32_t begin_run(uint64_t instruction_limit);  // returns EIP
+    uint32_t begin_run(uint64_t instruction_limit, uint64_t exact_target);  // returns EIP
     CpuExit finish_run(int uc_error);
     uint32_t software_interrupt_start(uint8_t vector, uint32_t next_eip);
     // Reads guest-virtual memory through the current page tables (our walker, trap 11).
@@ -172,6 +195,8 @@ private:
     template <class Edit>
     void edit_context(Edit edit);
     void clear_exception_in_flight(uint8_t* context) const;
+    // A fault at `eip` did not retire: count only the instructions of its block before it.
+    void uncount_from(uint32_t eip);
 
     std::unique_ptr<Impl> impl_;
 

@@ -62,7 +62,13 @@ struct Cpu::Impl {
     // The hot state of the block hook, kept together in one object.
     std::atomic<bool> stop_requested{false};
     uint64_t instructions = 0;
-    uint64_t limit = 0;
+    uint64_t limit = 0;       // the hot-path check: min(hard_limit, exact_target - 512)
+    uint64_t hard_limit = 0;  // the run's budget (deadlines, stop requests by count)
+    uint64_t exact_target = ~0ull;
+    bool before_target = false;
+    // uc_emu_start's per-instruction count hook is in place and every translation since
+    // was made with it (see Cpu::step).
+    bool counting = false;
     // The block now running, as the block hook saw it start: its block_key.
     uint64_t block = 0;
     // Per-run bookkeeping written by hooks.
@@ -135,14 +141,13 @@ struct Cpu::Impl {
     int io_before = 0;
 
     // Value watches (set_value_watches): compared at every block start while any exist.
-    // Then `limit` is 0 so that every block takes the hook's slow path, and the real
-    // instruction budget is `budget`; without watches the two are equal.
+    // Then `limit` is 0 so that every block takes the hook's slow path; the budget
+    // stays in hard_limit.
     struct WatchedValue {
         uint32_t paddr = 0, length = 0;
         uint64_t value = 0;
     };
     std::vector<WatchedValue> watches;
-    uint64_t budget = 0;
     bool watch_stop = false;
     std::optional<uint32_t> watch_change;  // the block that ran when a value changed
     uint64_t previous_block = 0;           // the block before the one starting (its key)

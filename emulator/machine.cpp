@@ -16,6 +16,7 @@
 #include "devices/uart16550.h"
 #include "emulator/cpu.h"
 #include "emulator/delivery.h"
+#include "emulator/history.h"
 #include "base/log.h"
 #include "emulator/page_walker.h"
 #include "emulator/virtual_clock.h"
@@ -105,6 +106,7 @@ Result<void> Machine::build_devices() {
     uart_ = std::make_unique<Uart16550>(
         IrqLine(pic_.get(), 4),
         [this, console](uint8_t byte) {
+            if (history_ && history_->replaying()) return;  // the console already has these bytes
             if (stats_.first_output_wall_ns == 0) stats_.first_output_wall_ns = host_ns() - start_wall_ns_;
             if (console) console(byte);
         },
@@ -179,10 +181,25 @@ void Machine::pump_input() {
     // Until the guest has set up the receiver (FIFOs on, or the receive interrupt
     // enabled), a byte could be dropped by the FIFO reset of its initialisation: wait.
     if (!uart_->fifo_enabled() && !(uart_->state().ier & 0x01)) return;
+    if (history_ && history_->replaying()) {
+        // Replay: the bytes the recorded run handed over here; host input waits its turn.
+        for (uint8_t byte : history_->input_due(position())) uart_->receive(byte);
+        return;
+    }
     std::lock_guard<std::mutex> lock(input_mutex_);
     size_t n = 0;
     while (n < input_.size() && uart_->rx_space() > 0) uart_->receive(input_[n++]);
+    if (history_ && n > 0) history_->record_input(position(), std::span<const uint8_t>(input_.data(), n));
     input_.erase(input_.begin(), input_.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+MachinePosition Machine::position() const {
+    return MachinePosition{cpu_->instructions(), stats_.interrupts + stats_.exceptions};
+}
+
+void Machine::set_instruction_stop(std::optional<uint64_t> n) {
+    position_stop_.reset();
+    if (n) position_stop_ = MachinePosition{*n, 0};
 }
 
 void Machine::request_pause() {
@@ -277,6 +294,9 @@ void Machine::advance_devices() {
 
 Result<void> Machine::deliver(const InterruptEvent& ev) {
     if (delivery_observer_) delivery_observer_(ev, cpu_->registers());
+    // The position before: int n has retired its instruction, a fault has not.
+    MachinePosition before = position();
+    if (ev.source == EventSource::Software && before.instructions > 0) --before.instructions;
     auto r = deliver_interrupt(*cpu_, *walker_, ev);
     if (!r) {
         return make_error(r.error().kind,
@@ -287,6 +307,7 @@ Result<void> Machine::deliver(const InterruptEvent& ev) {
         ++stats_.interrupts;
     else
         ++stats_.exceptions;
+    if (history_) history_->on_delivery(before, position(), r->vector);
     if ((external && config_.trace.interrupts) || (!external && config_.trace.exceptions)) {
         logger(external ? "int" : "exc")
             ->info("vector 0x{:02x}{} at EIP {:#010x}{}{}", r->vector,
@@ -326,6 +347,7 @@ Result<bool> Machine::idle() {
 }
 
 void Machine::update_stats() {
+    if (history_) history_->on_stop();
     stats_.wall_ns = host_ns() - start_wall_ns_;
     stats_.instructions = cpu_->instructions();
     stats_.guest_ns = clock_->now_ns();
@@ -342,10 +364,27 @@ std::optional<MachineStop> Machine::pending_stop() {
 }
 
 Result<std::optional<uint8_t>> Machine::take_interrupt() {
-    if (!pic_->intr() || !(cpu_->reg(Reg::Eflags) & kEflagsIf)) return std::optional<uint8_t>();
     InterruptEvent ev;
-    ev.vector = pic_->acknowledge();
     ev.source = EventSource::External;
+    if (history_ && history_->replaying()) {
+        // Replay: exactly the recorded interrupts, each at its recorded position.
+        const MachinePosition at = position();
+        auto due = history_->interrupt_due(at);
+        if (!due) return std::optional<uint8_t>();
+        if (!pic_->intr() || !(cpu_->reg(Reg::Eflags) & kEflagsIf))
+            return history_->diverged(at, "the recorded interrupt " + std::to_string(due->vector) +
+                                              " is not deliverable (INTR " + std::to_string(pic_->intr()) + ", IF " +
+                                              std::to_string((cpu_->reg(Reg::Eflags) & kEflagsIf) != 0) + ")");
+        ev.vector = pic_->acknowledge();
+        if (ev.vector != due->vector || clock_->now_ns() != due->guest_ns)
+            return history_->diverged(at, "the PIC gave vector " + std::to_string(ev.vector) + " at guest time " +
+                                              std::to_string(clock_->now_ns()) + ", recorded vector " +
+                                              std::to_string(due->vector) + " at " + std::to_string(due->guest_ns));
+    } else {
+        if (!pic_->intr() || !(cpu_->reg(Reg::Eflags) & kEflagsIf)) return std::optional<uint8_t>();
+        ev.vector = pic_->acknowledge();
+        if (history_) history_->record_interrupt(position(), ev.vector, clock_->now_ns());
+    }
     ev.return_eip = cpu_->reg(Reg::Eip);
     if (auto r = deliver(ev); !r) return r.error();
     return std::optional<uint8_t>(ev.vector);
@@ -357,7 +396,45 @@ uint64_t Machine::run_limit() const {
     if (pic_->intr()) limit = std::min(limit, cpu_->instructions() + kInterruptPollSlice);
     if (config_.realtime) limit = std::min(limit, clock_->instruction_limit_for(0));
     if (config_.max_instructions) limit = std::min(limit, config_.max_instructions);
+    if (history_) limit = std::min(limit, history_->next_checkpoint());
     return limit;
+}
+
+uint64_t Machine::exact_target() const {
+    uint64_t target = ~0ull;
+    if (position_stop_) target = position_stop_->instructions;
+    if (history_)
+        if (auto n = history_->next_exact_stop()) target = std::min(target, *n);
+    return target;
+}
+
+// One run of the CPU that does not pass the exact target: a run up to the block that
+// would cross it, then single steps the rest of the way. At the target with a position
+// still ahead (events at this count: a fault to take), a step runs the faulting instruction.
+CpuExit Machine::run_once() {
+    const uint64_t target = exact_target();
+    if (step_to_target_ || target <= cpu_->instructions()) {
+        step_to_target_ = false;
+        return cpu_->step();
+    }
+    const bool exact = target != ~0ull;
+    const uint32_t cr2 = exact ? cpu_->reg(Reg::Cr2) : 0;
+    CpuExit exit = cpu_->run(run_limit(), target);
+    if (exit.kind == CpuExitKind::Budget && exit.before_target) step_to_target_ = true;
+    // At the target, the instruction after it faulted in the same run: fetching a new
+    // block faults before any block hook can stop the run. The state is the one before
+    // that instruction but for CR2: put it back and stop here, as a stop before the
+    // instruction would have; it runs (and faults again) when the run goes on.
+    const bool fault = (exit.kind == CpuExitKind::Interrupt && !exit.software && exit.detail.empty()) ||
+                       exit.kind == CpuExitKind::InvalidOpcode;
+    if (exact && fault && cpu_->instructions() == target) {
+        cpu_->set_reg(Reg::Cr2, cr2);
+        CpuExit stop;
+        stop.kind = CpuExitKind::Budget;
+        stop.eip = stop.instruction_eip = exit.eip;
+        return stop;
+    }
+    return exit;
 }
 
 // What the loop does with a CPU exit: a stop to report, an event to deliver, idling
@@ -416,6 +493,20 @@ Result<MachineStop> Machine::resume() {
                               "guest exceeded --max-instructions " + std::to_string(config_.max_instructions) +
                                   " at EIP " + hex32(cpu_->reg(Reg::Eip)));
         }
+        // A stop position is reached before anything at it happens.
+        if (position_stop_ && position() >= *position_stop_) {
+            position_stop_.reset();
+            update_stats();
+            MachineStop stop;
+            stop.kind = MachineStopKind::AtInstruction;
+            stop.eip = cpu_->reg(Reg::Eip);
+            return stop;
+        }
+        if (history_)
+            if (auto r = history_->on_boundary(); !r) {
+                update_stats();
+                return r.error();
+            }
         pump_input();
         advance_devices();
         auto taken = take_interrupt();
@@ -423,7 +514,8 @@ Result<MachineStop> Machine::resume() {
             update_stats();
             return taken.error();
         }
-        auto handled = handle_exit(cpu_->run(run_limit()));
+        if (*taken) continue;  // a stop at the position right after the delivery is seen
+        auto handled = handle_exit(run_once());
         if (!handled || *handled) {
             update_stats();
             if (!handled) return handled.error();
@@ -446,6 +538,8 @@ Result<MachineStop> Machine::step() {
     };
     stop.kind = MachineStopKind::Stepped;
     if (exit_status_) return finish();
+    if (history_)
+        if (auto r = history_->on_boundary(); !r) return r.error();
     pump_input();
     advance_devices();
     auto taken = take_interrupt();
@@ -476,7 +570,8 @@ Result<uint32_t> Machine::run() {
             case MachineStopKind::AtStopAddress:
             case MachineStopKind::Stepped:
             case MachineStopKind::WatchChanged:
-                break;  // run() goes on past stop addresses and watches
+            case MachineStopKind::AtInstruction:
+                break;  // run() goes on past stop addresses, watches and instruction stops
         }
     }
 }

@@ -28,6 +28,7 @@ class CmosRtc;
 class Uart16550;
 class DebugExit;
 class VirtualClock;
+class History;
 struct InterruptEvent;
 struct CpuExit;
 struct CpuRegisters;
@@ -64,6 +65,15 @@ struct MachineStats {
     uint64_t first_output_wall_ns = 0;  // boot to first console byte (host time)
 };
 
+// Where the machine is in its run: instructions retired (a faulting instruction does
+// not retire) and events delivered (interrupts, exceptions, int n). The pair orders every
+// state the machine passes through, the state right after a delivery included.
+struct MachinePosition {
+    uint64_t instructions = 0;
+    uint64_t events = 0;
+    auto operator<=>(const MachinePosition&) const = default;
+};
+
 // Why resume() or step() returned (errors are machine faults, returned as errors).
 enum class MachineStopKind {
     Exited,         // the guest wrote DebugExit: exit_status
@@ -71,6 +81,7 @@ enum class MachineStopKind {
     AtStopAddress,  // before the instruction at a stop address (add_stop_address)
     Stepped,        // step() executed its instruction
     WatchChanged,   // a watched value changed (Cpu::set_value_watches, take_watch_change)
+    AtInstruction,  // the instruction count reached set_instruction_stop()'s count
 };
 
 struct MachineStop {
@@ -116,6 +127,12 @@ public:
     Result<void> add_stop_address(uint32_t linear);
     void remove_stop_address(uint32_t linear);
 
+    MachinePosition position() const;
+    // resume() stops (AtInstruction) when the instruction count reaches n exactly, before
+    // any event at that count is delivered; not at a block boundary past it. The stop
+    // is used once; nullopt clears it. A count already reached stops at once.
+    void set_instruction_stop(std::optional<uint64_t> n);
+
     // For tools that watch the guest run (the system call trace); call before running.
     // The delivery observer sees every event before it is delivered, with the CPU state
     // it interrupts. The user-return observer is called, with the CPU state, whenever
@@ -133,7 +150,13 @@ public:
     const MultibootImage& boot_image() const { return image_; }
 
 private:
+    friend class History;  // record/replay: snapshots of every part, the replay seams
+
     explicit Machine(MachineConfig config, Ram ram);
+    // The exact instruction count the next run must not pass (a stop position, an event
+    // to replay), and the run or step that honours it.
+    uint64_t exact_target() const;
+    CpuExit run_once();
     Result<void> build_devices();
     Result<void> set_boot_state();
     Result<void> deliver(const InterruptEvent& ev);
@@ -178,6 +201,9 @@ private:
     std::function<void(const CpuRegisters&)> user_return_observer_;
 
     std::optional<uint32_t> exit_status_;
+    std::optional<MachinePosition> position_stop_;
+    bool step_to_target_ = false;  // the last run stopped before a block crossing the target
+    History* history_ = nullptr;
     std::atomic<bool> pause_requested_{false};
     MachineStats stats_;
     uint64_t start_wall_ns_ = 0;

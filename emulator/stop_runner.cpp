@@ -377,6 +377,7 @@ Result<StopOutcome> StopRunner::run_to(const StopPoint& point) {
                 break;
             case MachineStopKind::Stepped:
             case MachineStopKind::WatchChanged:
+            case MachineStopKind::AtInstruction:
                 break;
         }
         if (s.watched[index].reached) {

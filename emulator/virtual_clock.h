@@ -30,6 +30,8 @@ public:
 
     // Guest time spent idle (hlt), for statistics.
     uint64_t idle_ns() const { return idle_ns_; }
+    // Snapshots: guest time is the instruction count plus this idle time.
+    void restore_idle_ns(uint64_t ns) { idle_ns_ = ns; }
 
 private:
     const uint64_t* instructions_;

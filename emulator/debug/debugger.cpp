@@ -387,6 +387,7 @@ struct Debugger::Impl {
                         if (auto s = check_watches(*block, false)) return Out(*s);
                     break;
                 case MachineStopKind::Stepped:
+                case MachineStopKind::AtInstruction:
                     break;
             }
         }

@@ -28,6 +28,7 @@
 
 #include "emulator/introspect/kernel_info.h"
 #include "emulator/introspect/syscall_trace.h"
+#include "emulator/history.h"
 #include "emulator/machine.h"
 #include "frontend/cli/commands.h"
 #include "frontend/cli/machine_options.h"
@@ -47,6 +48,8 @@ struct RunOptions {
     bool boot_log = false;
     std::vector<std::pair<bool, std::string>> env;  // (unset?, NAME=VALUE or NAME), in order
     std::string write_initrd;
+    uint64_t history_mb = 0;  // 0: no history recorded
+    uint64_t history_interval = HistoryOptions{}.interval;
 };
 
 void print_stats(const MachineStats& s) {
@@ -58,6 +61,20 @@ void print_stats(const MachineStats& s) {
                  static_cast<unsigned long long>(s.instructions), static_cast<unsigned long long>(s.interrupts),
                  static_cast<unsigned long long>(s.exceptions), static_cast<double>(s.guest_ns) / 1e6,
                  wall_s * 1e3, mips, static_cast<double>(s.first_output_wall_ns) / 1e6);
+}
+
+void print_history_stats(const History& h) {
+    const History::Stats s = h.stats();
+    const MachinePosition newest = h.newest();
+    const double per_million =
+        newest.instructions ? static_cast<double>(s.bytes) * 1e6 / static_cast<double>(newest.instructions) : 0.0;
+    std::fprintf(stderr,
+                 "history: %.1f MiB held (pages %.1f MiB), %llu snapshots (%llu dropped), %llu interrupts and %llu "
+                 "input bytes recorded, %llu deliveries, %.0f bytes per 10^6 instructions, snapshots took %.1f ms\n",
+                 static_cast<double>(s.bytes) / (1 << 20), static_cast<double>(s.page_bytes) / (1 << 20),
+                 static_cast<unsigned long long>(s.snapshots), static_cast<unsigned long long>(s.snapshots_dropped),
+                 static_cast<unsigned long long>(s.interrupts), static_cast<unsigned long long>(s.input_bytes),
+                 static_cast<unsigned long long>(s.deliveries), per_million, static_cast<double>(s.snapshot_ns) / 1e6);
 }
 
 int print_program_list(const MachineConfig& config) {
@@ -128,6 +145,12 @@ int run(const RunOptions& o, const std::vector<std::string>& words, bool after_m
     auto machine = Machine::create(std::move(*config));
     if (!machine) return report_error(machine.error());
     if (terminal) terminal->on_quit([m = machine->get()] { m->request_pause(); });
+    std::unique_ptr<History> history;
+    if (o.history_mb > 0) {
+        auto h = History::attach(**machine, HistoryOptions{o.history_mb << 20, o.history_interval});
+        if (!h) return report_error(h.error());
+        history = std::move(*h);
+    }
     std::unique_ptr<SyscallTracer> tracer;
     if (kernel_info) {
         auto t = SyscallTracer::attach(**machine, *kernel_info, trace->only, trace_file ? trace_file.get() : stderr);
@@ -138,12 +161,15 @@ int run(const RunOptions& o, const std::vector<std::string>& words, bool after_m
     if (tracer) tracer->finish();
     std::fflush(stdout);
     if (terminal && terminal->quit_requested()) {
+        history.reset();
         machine->reset();
         terminal.reset();  // the terminal's own settings back before the last line
         std::fprintf(stderr, "\nforkscope: quit from the console (Ctrl-A x)\n");
         return 0;
     }
     if (o.stats) print_stats((*machine)->stats());
+    if (o.stats && history) print_history_stats(*history);
+    history.reset();
     if (!status) return report_error(status.error());
     return static_cast<int>(*status & 0xff);
 }
@@ -155,6 +181,12 @@ CommandRunner add_run_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("run", "Boot the guest kernel and run a program; exit with its status");
     add_machine_options(*cmd, options->machine);
     cmd->add_flag("--stats", options->stats, "print instructions, interrupts, guest and wall time on stderr at the end");
+    cmd->add_option("--history-mb", options->history_mb,
+                    "record the run for replay (snapshots and inputs), keeping at most N MiB; --stats shows the cost")
+        ->type_name("N");
+    cmd->add_option("--history-interval", options->history_interval,
+                    "with --history-mb: instructions between snapshots")
+        ->type_name("N");
     cmd->add_flag("--list", options->list, "print the programs in the image (bin/ of the initramfs) and exit");
     cmd->add_flag("-v,--boot-log", options->boot_log,
                   "show the kernel's boot lines and closing 'exit: status' line around the program's output "

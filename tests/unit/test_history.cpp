@@ -1,0 +1,307 @@
+// History (record/replay) on the real guest kernel running forktest: exact instruction
+// stops; seeks back to many positions (inside copy_process, across timer interrupts,
+// right after deliveries) compared with the recording run and with a second machine
+// that replays the recording straight from boot; replay to the end; previous(); the
+// memory bound; positions outside the history.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "emulator/cpu.h"
+#include "emulator/history.h"
+#include "emulator/ram.h"
+#include "image_fixture.h"
+
+namespace forkscope {
+namespace {
+
+using testing::boot_image;
+using testing::kernel_symbol;
+
+// What must be equal for two machines to be in the same state: position, registers
+// and a hash of every RAM page.
+struct State {
+    MachinePosition at;
+    CpuRegisters regs{};
+    std::vector<uint64_t> pages;
+};
+
+uint64_t fnv1a(const uint8_t* p, size_t n) {
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
+State capture(Machine& m) {
+    State s;
+    s.at = m.position();
+    s.regs = m.cpu().registers();
+    const uint8_t* ram = m.ram().data();
+    for (uint64_t off = 0; off < m.ram().size(); off += 4096) s.pages.push_back(fnv1a(ram + off, 4096));
+    return s;
+}
+
+std::string describe(MachinePosition p) {
+    return "(" + std::to_string(p.instructions) + ", " + std::to_string(p.events) + ")";
+}
+
+void expect_same(const State& want, const State& got, const std::string& where) {
+    SCOPED_TRACE(where + " at " + describe(want.at));
+    EXPECT_EQ(got.at, want.at) << "got " << describe(got.at);
+    EXPECT_EQ(got.regs.eip, want.regs.eip);
+    EXPECT_EQ(got.regs.esp, want.regs.esp);
+    EXPECT_EQ(got.regs.eax, want.regs.eax);
+    EXPECT_EQ(got.regs.ebx, want.regs.ebx);
+    EXPECT_EQ(got.regs.ecx, want.regs.ecx);
+    EXPECT_EQ(got.regs.edx, want.regs.edx);
+    EXPECT_EQ(got.regs.esi, want.regs.esi);
+    EXPECT_EQ(got.regs.edi, want.regs.edi);
+    EXPECT_EQ(got.regs.ebp, want.regs.ebp);
+    EXPECT_EQ(got.regs.eflags, want.regs.eflags);
+    EXPECT_EQ(got.regs.cs, want.regs.cs);
+    EXPECT_EQ(got.regs.ss, want.regs.ss);
+    EXPECT_EQ(got.regs.cr3, want.regs.cr3);
+    EXPECT_EQ(got.regs.cr2, want.regs.cr2);
+    size_t differing = 0;
+    for (size_t i = 0; i < want.pages.size() && i < got.pages.size(); ++i) differing += want.pages[i] != got.pages[i];
+    EXPECT_EQ(differing, 0u) << "RAM pages differ";
+}
+
+class HistoryTest : public ::testing::Test {
+protected:
+    std::unique_ptr<Machine> make(std::string* console) {
+        auto m = boot_image("/bin/forktest", [console](uint8_t b) { if (console) *console += static_cast<char>(b); },
+                            2'000'000'000);
+        EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().message);
+        return m.ok() ? std::move(*m) : nullptr;
+    }
+
+    // Runs to exactly instruction n (resume with an instruction stop).
+    static void run_to(Machine& m, uint64_t n) {
+        m.set_instruction_stop(n);
+        for (;;) {
+            auto stop = m.resume();
+            ASSERT_TRUE(stop.ok()) << stop.error().message;
+            if (stop->kind == MachineStopKind::AtInstruction) break;
+            ASSERT_NE(stop->kind, MachineStopKind::Exited) << "exited before instruction " << n;
+        }
+        ASSERT_EQ(m.position().instructions, n);
+    }
+
+    static uint32_t run_to_end(Machine& m) {
+        m.set_instruction_stop(std::nullopt);
+        for (;;) {
+            auto stop = m.resume();
+            EXPECT_TRUE(stop.ok()) << (stop.ok() ? "" : stop.error().message);
+            if (!stop.ok()) return ~0u;
+            if (stop->kind == MachineStopKind::Exited) return stop->exit_status;
+        }
+    }
+};
+
+TEST_F(HistoryTest, InstructionStopIsExact) {
+    auto m = make(nullptr);
+    ASSERT_TRUE(m);
+    // Odd counts, never block boundaries by design; each reached exactly.
+    // (forktest runs about 5.7 million instructions.)
+    for (uint64_t n : {1ull, 7ull, 1'000'003ull, 1'000'004ull, 2'999'991ull, 5'000'013ull}) {
+        run_to(*m, n);
+        EXPECT_EQ(m->position().instructions, n);
+    }
+    // A count already passed stops at once.
+    m->set_instruction_stop(5);
+    auto stop = m->resume();
+    ASSERT_TRUE(stop.ok());
+    EXPECT_EQ(stop->kind, MachineStopKind::AtInstruction);
+    EXPECT_EQ(m->position().instructions, 5'000'013u);
+}
+
+TEST_F(HistoryTest, SeekMatchesRecordingAndStraightReplay) {
+    std::string console;
+    auto a = make(&console);
+    ASSERT_TRUE(a);
+    auto history = History::attach(*a, HistoryOptions{1ull << 30, 400'000});
+    ASSERT_TRUE(history.ok()) << history.error().message;
+    History& h = **history;
+    // The recording run, stopped on the way at positions of every kind.
+    std::vector<State> seen;
+    const uint32_t copy_process = kernel_symbol("copy_process");
+    ASSERT_NE(copy_process, 0u);
+    for (uint64_t n : {200'001ull, 450'017ull, 1'100'003ull}) {
+        run_to(*a, n);
+        seen.push_back(capture(*a));
+    }
+    // Inside copy_process: at its entry and some steps into it.
+    ASSERT_TRUE(a->add_stop_address(copy_process).ok());
+    for (int fork = 0; fork < 2; ++fork) {
+        for (;;) {
+            auto stop = a->resume();
+            ASSERT_TRUE(stop.ok()) << stop.error().message;
+            ASSERT_NE(stop->kind, MachineStopKind::Exited);
+            if (stop->kind == MachineStopKind::AtStopAddress) break;
+        }
+        seen.push_back(capture(*a));
+        for (int i = 0; i < 300; ++i) {
+            auto stop = a->step();
+            ASSERT_TRUE(stop.ok());
+            if (i % 37 == 0 || stop->delivered || (fork == 0 && i < 40)) seen.push_back(capture(*a));
+        }
+    }
+    a->remove_stop_address(copy_process);
+    // Steps until a few deliveries: the state right after each (an interrupt taken
+    // before a step's instruction is a position of its own: seek there).
+    int deliveries = 0;
+    for (int i = 0; i < 2'000'000 && deliveries < 6; ++i) {
+        MachinePosition before = a->position();
+        auto stop = a->step();
+        ASSERT_TRUE(stop.ok());
+        if (a->position().events != before.events) {
+            ++deliveries;
+            seen.push_back(capture(*a));
+        }
+        if (i % 5000 == 4999) {  // and long runs between, across timer interrupts
+            run_to(*a, a->position().instructions + 123'457);
+            seen.push_back(capture(*a));
+        }
+    }
+    EXPECT_GE(deliveries, 6);
+    const uint32_t status = run_to_end(*a);
+    EXPECT_EQ(status, 0u);
+    const std::string recorded_console = console;
+    EXPECT_NE(recorded_console.find("forktest"), std::string::npos) << recorded_console;
+    EXPECT_GT(h.stats().interrupts, 10u);
+    EXPECT_GT(h.checkpoints().size(), 5u);
+
+    // Seek back to each, in a shuffled order: the same state as when it was passed.
+    std::vector<size_t> order(seen.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::shuffle(order.begin(), order.end(), std::mt19937(11));
+    for (size_t i : order) {
+        auto r = h.seek(seen[i].at);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        expect_same(seen[i], capture(*a), "seek");
+    }
+    // Replay to the end: no new console bytes, the same exit status.
+    ASSERT_TRUE(h.seek(seen.front().at).ok());
+    EXPECT_EQ(run_to_end(*a), status);
+    EXPECT_EQ(console, recorded_console);
+    EXPECT_EQ(a->position(), h.newest());
+
+    // A second machine replaying the recording straight from boot passes the same states.
+    std::string console_b;
+    auto b = make(&console_b);
+    ASSERT_TRUE(b);
+    auto replay = History::replay_of(*b, h, HistoryOptions{1ull << 30, 1ull << 40});
+    ASSERT_TRUE(replay.ok()) << replay.error().message;
+    std::vector<State> sorted = seen;
+    std::sort(sorted.begin(), sorted.end(), [](const State& x, const State& y) { return x.at < y.at; });
+    for (const State& s : sorted) {
+        b->set_instruction_stop(s.at.instructions);
+        for (;;) {
+            auto stop = b->resume();
+            ASSERT_TRUE(stop.ok()) << stop.error().message;
+            if (stop->kind == MachineStopKind::AtInstruction) break;
+        }
+        // Events at the same count (a delivery without an instruction) by single steps.
+        while (b->position() < s.at) {
+            auto stop = b->step();
+            ASSERT_TRUE(stop.ok()) << stop.error().message;
+        }
+        if (b->position() == s.at) expect_same(s, capture(*b), "second machine");
+    }
+    EXPECT_EQ(run_to_end(*b), status);
+    EXPECT_TRUE(console_b.empty());  // replayed output is not repeated
+}
+
+TEST_F(HistoryTest, PreviousStepsBackOverInstructionsAndDeliveries) {
+    auto m = make(nullptr);
+    ASSERT_TRUE(m);
+    auto history = History::attach(*m, HistoryOptions{1ull << 30, 300'000});
+    ASSERT_TRUE(history.ok());
+    History& h = **history;
+    run_to(*m, 2'000'000);
+    // A stretch of single steps with deliveries in it: every state, in order.
+    std::vector<State> states{capture(*m)};
+    int deliveries = 0;
+    for (int i = 0; i < 400'000 && deliveries < 4; ++i) {
+        auto stop = m->step();
+        ASSERT_TRUE(stop.ok());
+        if (stop->delivered) {
+            ++deliveries;
+            // The state right after the delivery, before the instruction the step ran,
+            // exists too: reach it through previous().
+        }
+        states.push_back(capture(*m));
+        if (states.size() > 60 && !stop->delivered && deliveries == 0) states.erase(states.begin());
+    }
+    ASSERT_GE(deliveries, 1);
+    // Walk back from the last state with previous(): each position is either one
+    // instruction or one delivery earlier, and seeking there gives the state seen.
+    MachinePosition p = states.back().at;
+    std::map<MachinePosition, const State*> by_position;
+    for (const State& s : states) by_position[s.at] = &s;
+    int matched = 0, delivery_steps = 0;
+    while (p > states.front().at) {
+        auto prev = h.previous(p);
+        ASSERT_TRUE(prev.ok()) << prev.error().message;
+        ASSERT_LT(*prev, p);
+        EXPECT_TRUE((prev->instructions + 1 == p.instructions && prev->events == p.events) ||
+                    (prev->instructions == p.instructions && prev->events + 1 == p.events) ||
+                    (prev->instructions + 1 == p.instructions && prev->events + 1 == p.events))
+            << describe(*prev) << " before " << describe(p);
+        delivery_steps += prev->events != p.events;
+        auto r = h.seek(*prev);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        EXPECT_EQ(m->position(), *prev);
+        if (auto it = by_position.find(*prev); it != by_position.end()) {
+            expect_same(*it->second, capture(*m), "previous");
+            ++matched;
+        }
+        p = *prev;
+    }
+    EXPECT_GE(delivery_steps, 1);
+    EXPECT_GT(matched, 10);
+    // Past the oldest, and outside the history, is an error.
+    EXPECT_FALSE(h.previous(h.oldest()).ok());
+    EXPECT_FALSE(h.seek(MachinePosition{h.newest().instructions + 1, h.newest().events}).ok());
+}
+
+TEST_F(HistoryTest, MemoryBoundDropsOldestSnapshots) {
+    // What the whole run holds without a bound; then half of that as the bound.
+    uint64_t unbounded = 0;
+    {
+        auto m = make(nullptr);
+        ASSERT_TRUE(m);
+        auto history = History::attach(*m, HistoryOptions{1ull << 30, 200'000});
+        ASSERT_TRUE(history.ok());
+        EXPECT_EQ(run_to_end(*m), 0u);
+        unbounded = (*history)->stats().bytes;
+        EXPECT_EQ((*history)->stats().snapshots_dropped, 0u);
+    }
+    auto m = make(nullptr);
+    ASSERT_TRUE(m);
+    const uint64_t bound = unbounded / 2;
+    auto history = History::attach(*m, HistoryOptions{bound, 200'000});
+    ASSERT_TRUE(history.ok());
+    History& h = **history;
+    for (uint64_t n = 500'000; n <= 5'500'000; n += 500'000) {
+        run_to(*m, n);
+        EXPECT_LE(h.stats().bytes, bound) << "at " << n;
+    }
+    EXPECT_GT(h.stats().snapshots_dropped, 0u);
+    EXPECT_GT(h.oldest().instructions, 0u);
+    // Before the oldest snapshot is out of reach; the oldest itself is not.
+    EXPECT_FALSE(h.seek(MachinePosition{0, 0}).ok());
+    const MachinePosition oldest = h.oldest();
+    auto r = h.seek(oldest);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(m->position(), oldest);
+    EXPECT_EQ(run_to_end(*m), 0u);
+}
+
+}  // namespace
+}  // namespace forkscope
