@@ -340,7 +340,9 @@ private:
     Result<Value> dereference(const Value& raw) {
         const Value v = decay(raw);
         const Type* t = strip(v.type);
-        if (!t || t->kind != TypeKind::Pointer || !strip(t->target) || strip(t->target)->kind == TypeKind::Void) {
+        if (t && t->kind == TypeKind::Pointer && (!strip(t->target) || strip(t->target)->kind == TypeKind::Void))
+            return error("Attempt to dereference a generic pointer.");
+        if (!t || t->kind != TypeKind::Pointer) {
             if (t && t->kind == TypeKind::Integer) {  // gdb reads an integer as the address of a long
                 auto x = scalar(v);
                 if (!x) return x.error();

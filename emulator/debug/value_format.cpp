@@ -34,7 +34,7 @@ int64_t sign_extend(uint64_t v, uint32_t bits) {
 }
 
 // One character inside quotes (q is the quote it sits in), as gdb escapes it.
-std::string escaped(uint8_t c, char q, bool after_octal) {
+std::string escaped(uint8_t c, char q) {
     switch (c) {
     case '\a': return "\\a";
     case '\b': return "\\b";
@@ -47,16 +47,14 @@ std::string escaped(uint8_t c, char q, bool after_octal) {
     default: break;
     }
     if (c == static_cast<uint8_t>(q)) return std::string("\\") + q;
-    // A digit right after an octal escape would read as part of it: escaped too.
-    if (c >= 0x20 && c < 0x7f && !(after_octal && c >= '0' && c <= '9')) return std::string(1, static_cast<char>(c));
+    // Octal escapes have all three digits, so a digit after one needs no escape.
+    if (c >= 0x20 && c < 0x7f) return std::string(1, static_cast<char>(c));
     char b[8];
     std::snprintf(b, sizeof b, "\\%.3o", c);
     return b;
 }
 
-bool is_octal_escape(const std::string& s) { return s.size() == 4 && s[0] == '\\' && s[1] >= '0' && s[1] <= '7'; }
-
-std::string char_literal(uint8_t c) { return "'" + escaped(c, '\'', false) + "'"; }
+std::string char_literal(uint8_t c) { return "'" + escaped(c, '\'') + "'"; }
 
 // gdb's printstr: runs of more than 10 equal characters as repeats, at most 200
 // characters, the array's final NUL left out.
@@ -70,7 +68,7 @@ std::string string_of(const uint8_t* s, uint32_t length, bool stop_at_nul) {
     }
     if (length == 0) return "\"\"";
     std::string out;
-    bool quoted = false, after_octal = false;
+    bool quoted = false;
     uint32_t i = 0, printed = 0;
     while (i < length && printed < kPrintMax) {
         uint32_t run = 1;
@@ -82,18 +80,14 @@ std::string string_of(const uint8_t* s, uint32_t length, bool stop_at_nul) {
             out += char_literal(s[i]) + " <repeats " + std::to_string(run) + " times>";
             i += run;
             printed += kRepeatThreshold;
-            after_octal = false;
             continue;
         }
         if (!quoted) {
             if (!out.empty()) out += ", ";
             out += '"';
             quoted = true;
-            after_octal = false;
         }
-        const std::string e = escaped(s[i], '"', after_octal);
-        after_octal = is_octal_escape(e);
-        out += e;
+        out += escaped(s[i], '"');
         ++i;
         ++printed;
     }
@@ -109,6 +103,11 @@ public:
     std::string value(const Type* type, const uint8_t* bytes, std::optional<uint32_t> address, bool top) {
         const Type* t = strip(type);
         if (!t) return "void";
+        if (o_.format == 'x' && (is_scalar(t) || t->kind == TypeKind::Boolean)) {
+            const uint32_t size = t->kind == TypeKind::Pointer ? 4 : t->size;
+            const uint64_t raw = load(bytes, size);
+            return hex(size < 8 ? raw & ((1ull << (size * 8)) - 1) : raw);
+        }
         switch (t->kind) {
         case TypeKind::Void: return "void";
         case TypeKind::Boolean: return load(bytes, t->size) ? "true" : "false";
@@ -148,7 +147,26 @@ public:
         const int64_t v = t->is_signed ? sign_extend(raw, t->size * 8) : static_cast<int64_t>(raw & (t->size < 8 ? (1ull << (t->size * 8)) - 1 : ~0ull));
         for (const auto& [name, value] : t->enumerators)
             if (value == v) return name;
-        return std::to_string(v);
+        // gdb's flag enums: no negative enumerators, no two sharing a bit. A value is
+        // shown as the enumerators it holds, and what is left as unknown.
+        uint64_t mask = 0;
+        bool flags = true;
+        for (const auto& [name, value] : t->enumerators) {
+            if (value < 0 || (mask & static_cast<uint64_t>(value))) flags = false;
+            mask |= static_cast<uint64_t>(value);
+        }
+        if (!flags || v < 0) return std::to_string(v);
+        uint64_t rest = static_cast<uint64_t>(v);
+        std::string out;
+        for (const auto& [name, value] : t->enumerators) {
+            if (!(rest & static_cast<uint64_t>(value))) continue;
+            out += (out.empty() ? "(" : " | ") + name;
+            rest &= ~static_cast<uint64_t>(value);
+        }
+        if (rest) out += (out.empty() ? "(unknown: " : " | unknown: ") + hex(rest) + ")";
+        else if (out.empty()) out = "0";
+        else out += ")";
+        return out;
     }
 
     // `<symbol+off>` for an address inside a kernel function or object, as gdb's
@@ -193,11 +211,8 @@ public:
             buf.push_back(c);
             if (!c) break;
         }
-        const bool ended = !buf.empty() && buf.back() == 0;
-        if (ended) buf.pop_back();
-        std::string s = string_of(buf.data(), static_cast<uint32_t>(buf.size()), true);
-        if (!ended && buf.size() > kPrintMax) s += "...";
-        return s;
+        // More than 200 characters: string_of shows 200 and "...".
+        return string_of(buf.data(), static_cast<uint32_t>(buf.size()), true);
     }
 
     std::string aggregate(const Type* t, const uint8_t* bytes, std::optional<uint32_t> address) {
@@ -232,8 +247,14 @@ public:
     std::string array(const Type* t, const uint8_t* bytes, std::optional<uint32_t> address) {
         const Type* elem = strip(t->target);
         const uint32_t count = t->count.value_or(0);
+        if (!t->count && address) {  // a flexible array member: gdb shows where it starts
+            std::string s = hex(*address) + symbol(*address);
+            if (elem && elem->kind == TypeKind::Integer && elem->is_char && elem->size == 1) s += " " + c_string(*address);
+            return s;
+        }
         if (!elem || count == 0) return "{}";
-        if (elem->kind == TypeKind::Integer && elem->is_char && elem->size == 1) return string_of(bytes, count, false);
+        if (elem->kind == TypeKind::Integer && elem->is_char && elem->size == 1 && !o_.format)
+            return string_of(bytes, count, false);
         const uint32_t es = elem->size;
         std::string out = "{";
         uint32_t i = 0, printed = 0;

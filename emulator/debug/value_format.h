@@ -22,6 +22,9 @@ struct FormatOptions {
     ReadMemory memory;                        // strings behind char pointers (may be empty)
     const KernelSymbols* symbols = nullptr;   // <symbol+off> after pointers
     const KernelObjects* objects = nullptr;   // <pid 3 "sh" R> after kernel object pointers
+    // print/x: every integer, character, enum and pointer in hexadecimal (in its type's
+    // width), char arrays as arrays, no symbols or strings after pointers. 0: natural.
+    char format = 0;
 };
 
 // As `print` shows it after "$1 = ".

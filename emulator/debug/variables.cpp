@@ -296,6 +296,22 @@ std::optional<Frame> DebugInfo::caller(const Frame& frame, const ReadMemory& mem
     return FrameEval(*image_, frame, memory).caller();
 }
 
+std::vector<Frame> DebugInfo::frames(const Frame& innermost, const ReadMemory& memory, uint32_t kernel_base,
+                                     size_t max) const {
+    std::vector<Frame> out;
+    if (max == 0) return out;
+    out.push_back(innermost);
+    while (out.size() < max) {
+        auto up = caller(out.back(), memory);
+        // A CFA that does not grow means a broken chain (or entry code without CFI).
+        if (!up || up->pc < kernel_base || !up->regs[kEsp] || !out.back().regs[kEsp] ||
+            *up->regs[kEsp] <= *out.back().regs[kEsp])
+            break;
+        out.push_back(*up);
+    }
+    return out;
+}
+
 Frame DebugInfo::frame_at(uint32_t pc, uint32_t ebp, bool innermost) const {
     Frame f;
     f.pc = pc;

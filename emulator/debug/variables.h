@@ -56,6 +56,11 @@ public:
     // return address cannot be read or is 0.
     std::optional<Frame> caller(const Frame& frame, const ReadMemory& memory) const;
 
+    // The stack from the innermost frame outwards through caller(), at most max frames;
+    // it ends where a return address is 0, unreadable or below kernel_base (user code).
+    std::vector<Frame> frames(const Frame& innermost, const ReadMemory& memory, uint32_t kernel_base,
+                              size_t max = 64) const;
+
     // A frame known only by its pc and frame pointer (a backtrace's StackFrame): EBP
     // and the CFA, nothing else; variables kept in other registers are optimized out.
     Frame frame_at(uint32_t pc, uint32_t ebp, bool innermost) const;

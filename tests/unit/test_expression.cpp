@@ -4,11 +4,13 @@
 // tables, string arrays, casts, pointer arithmetic and gdb's error messages must come
 // out byte for byte the same. Then at a stop of the running kernel: registers,
 // locals, and the errors only a live frame has.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "emulator/debug/source_map.h"
 #include "emulator/elf32.h"
 #include "tests/unit/var_fixture.h"
 
@@ -37,15 +39,15 @@ ReadMemory image_memory(const std::vector<uint8_t>& elf) {
 
 // gdb -batch on the kernel file: each expression's `print` output ("$N = " removed) or
 // its error line.
-std::vector<std::string> gdb_prints(const std::vector<std::string>& exprs) {
-    const std::string script = ::testing::TempDir() + "/print_exprs.gdb";
+std::vector<std::string> gdb_prints(const std::string& elf, const std::vector<std::string>& exprs) {
     std::string cmd = "gdb -batch -nx";
     for (const std::string& e : exprs) {
         std::string quoted;
         for (char c : e) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-        cmd += " -ex 'echo @@@\\n' -ex 'print " + quoted + "'";
+        // "/x EXPR" is print/x.
+        cmd += std::string(" -ex 'echo @@@\\n' -ex 'print") + (quoted.starts_with("/") ? "" : " ") + quoted + "'";
     }
-    cmd += " " + std::string(std::getenv("FORKSCOPE_TEST_KERNEL")) + " 2>&1";
+    cmd += " " + elf + " 2>&1";
     FILE* p = ::popen(cmd.c_str(), "r");
     std::string out;
     char buf[4096];
@@ -68,31 +70,50 @@ bool have_gdb() { return std::system("gdb --version > /dev/null 2>&1") == 0; }
 
 class ImageExpressionTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        if (!std::getenv("FORKSCOPE_TEST_KERNEL")) GTEST_SKIP() << "FORKSCOPE_TEST_KERNEL is not set (run through meson test)";
-        kernel = read_file("FORKSCOPE_TEST_KERNEL");
-        auto s = KernelSymbols::read(kernel);
+    // The ELF file the environment variable names: its symbols and DWARF.
+    void open(const char* env) {
+        if (!std::getenv(env)) GTEST_SKIP() << env << " is not set (run through meson test)";
+        elf_path = std::getenv(env);
+        elf = read_file(env);
+        auto s = KernelSymbols::read(elf);
         ASSERT_TRUE(s.ok()) << s.error().message;
         symbols = std::make_unique<KernelSymbols>(std::move(*s));
-        auto d = DebugInfo::read(kernel, "kernel.elf");
+        auto d = DebugInfo::read(elf, elf_path);
         ASSERT_TRUE(d.ok()) << d.error().message;
         info = std::make_unique<DebugInfo>(std::move(*d));
     }
 
-    std::string print(const std::string& expr) {
-        const ReadMemory mem = image_memory(kernel);
+    std::string print(const std::string& text) {
+        const bool hex = text.starts_with("/x ");
+        const std::string expr = hex ? text.substr(3) : text;
+        const ReadMemory mem = image_memory(elf);
         auto v = evaluate_expression(expr, ExpressionContext{*info, nullptr, mem});
         if (!v) return v.error().message;
-        return format_value(*v, FormatOptions{mem, symbols.get(), nullptr});
+        return format_value(*v, FormatOptions{mem, symbols.get(), nullptr, hex ? 'x' : '\0'});
     }
 
-    std::vector<uint8_t> kernel;
+    // Every expression printed as gdb prints it on the same file.
+    void expect_as_gdb(const std::vector<std::string>& exprs) {
+        if (!have_gdb()) GTEST_SKIP() << "gdb is not installed (the oracle of this test)";
+        const std::vector<std::string> want = gdb_prints(elf_path, exprs);
+        ASSERT_EQ(want.size(), exprs.size()) << "gdb's output did not split into one answer per expression";
+        int differ = 0;
+        for (size_t i = 0; i < exprs.size(); ++i) {
+            const std::string got = print(exprs[i]);
+            EXPECT_EQ(got, want[i]) << "print " << exprs[i];
+            differ += got != want[i];
+        }
+        EXPECT_EQ(differ, 0);
+    }
+
+    std::string elf_path;
+    std::vector<uint8_t> elf;
     std::unique_ptr<KernelSymbols> symbols;
     std::unique_ptr<DebugInfo> info;
 };
 
-TEST_F(ImageExpressionTest, PrintsAsGdbDoesOnTheImage) {
-    if (!have_gdb()) GTEST_SKIP() << "gdb is not installed (the oracle of this test)";
+TEST_F(ImageExpressionTest, PrintsAsGdbDoesOnTheKernel) {
+    open("FORKSCOPE_TEST_KERNEL");
     const std::vector<std::string> exprs = {
         // Whole structs: nested structs and unions, arrays with repeats, char arrays
         // with their NULs, pointers to kernel objects by symbol.
@@ -118,15 +139,145 @@ TEST_F(ImageExpressionTest, PrintsAsGdbDoesOnTheImage) {
         "nosuch", "init_task.nosuch", "init_task.pid.x", "1 +", "init_task.comm[", "(struct nosuch *)0", "1/0",
         "*(int *)0", "*init_task.pid", "09", "$eax", "((struct task_struct *)0)->pid",
     };
-    const std::vector<std::string> want = gdb_prints(exprs);
-    ASSERT_EQ(want.size(), exprs.size()) << "gdb's output did not split into one answer per expression";
-    int differ = 0;
-    for (size_t i = 0; i < exprs.size(); ++i) {
-        const std::string got = print(exprs[i]);
-        EXPECT_EQ(got, want[i]) << "print " << exprs[i];
-        differ += got != want[i];
+    expect_as_gdb(exprs);
+}
+
+TEST_F(ImageExpressionTest, PrintsEveryKindOfValueAsGdbDoes) {
+    open("FORKSCOPE_TEST_VALUES_ELF");
+    expect_as_gdb({
+        // Bitfields, anonymous unions and structs, enums (flag enums decomposed).
+        "bits", "bits.b", "bits.d + 1", "bits.e", "anon", "anon.y", "anon.z", "anon.s2", "anon.z[1]", "colors", "colors[1]",
+        "(enum color)5", "(enum color)7", "flag_values", "(enum flag)6", "flag_values[1]", "sizeof(struct bits)",
+        "sizeof(struct anon)",
+        // Character arrays: escapes, repeats, NULs, octal before digits, high bytes.
+        "text", "zeros", "run", "digits_after_nul", "high", "negative_chars", "full", "empty", "text[0]", "&text[7]",
+        "text + 7", "ch", "nl", "nul", "quote", "ch == 'x'",
+        // Arrays: repeats at gdb's threshold, the 200-element limit, two dimensions.
+        "big", "grid", "grid[1]", "grid[1][2]", "&grid[1][2] - &grid[0][0]", "almost_repeats", "repeats", "ip[-1]", "*ip",
+        // Pointers: strings behind char pointers, the 200-character limit, unreadable
+        // strings, function pointers, typedefs, const and volatile.
+        "names", "*names", "names[2]", "long_string", "bad_string", "*bad_string", "fnptr", "*fnptr", "null_fnptr",
+        "square", "&square", "n1", "*n1.next", "n1.next->v", "n1.next->next", "wa", "wa.nodes[1].next->next->v",
+        "sizeof wa", "flex", "flex.name", "int_flex", "sizeof(flex)", "typed", "&typed", "sizeof(node_t)", "typed_int", "(u32)-1", "(node_t *)vp", "((node_t *)vp)->next",
+        "*(struct node *)vp", "vp", "*vp", "nullp", "*nullp", "nullp->a", "const_int", "&const_int", "volatile_int",
+        // Integers of every size and sign.
+        "ll", "ull", "-ll", "ull + 1", "ul", "neg", "ss", "us", "us + 1", "sc", "sc * 2", "yes", "no", "!yes",
+        // print/x.
+        "/x neg", "/x sc", "/x ll", "/x bits", "/x wa", "/x colors", "/x fnptr", "/x &typed", "/x yes", "/x text",
+    });
+}
+
+
+std::string hex(uint32_t v) {
+    char b[16];
+    std::snprintf(b, sizeof b, "0x%x", v);
+    return b;
+}
+
+using LiveExpressionTest = KernelStopTest;
+
+TEST_F(LiveExpressionTest, RegistersArgumentsAndErrorsAtCopyProcess) {
+    reach("copy_process#2");
+    const CpuRegisters r = regs();
+    EXPECT_EQ(print("$eip"), "(void (*)()) " + hex(r.eip) + " <copy_process>");
+    EXPECT_EQ(print("$pc"), print("$eip"));
+    EXPECT_EQ(print("$esp"), "(void *) " + hex(r.esp));
+    EXPECT_EQ(print("$sp"), print("$esp"));
+    EXPECT_EQ(print("$ebp"), "(void *) " + hex(r.ebp));
+    EXPECT_EQ(print("$eax"), std::to_string(static_cast<int32_t>(r.eax)));
+    EXPECT_EQ(print("$nosuch"), "void");  // an unset convenience variable, as gdb has it
+    // Arguments where the ABI put them, through expressions.
+    EXPECT_EQ(print("$eax == clone_flags"), "1");
+    EXPECT_EQ(print("*(int *)($esp + 12) == pid"), "1");  // void * arithmetic counts bytes
+    EXPECT_EQ(print("&pid"), "(int *) " + hex(r.esp + 12));
+    EXPECT_EQ(print("*&pid"), print("pid"));
+    EXPECT_EQ(print("&clone_flags"), "Address requested for identifier \"clone_flags\" which is in register $eax");
+    EXPECT_EQ(print("clone_flags & 0xff"), "17");
+    EXPECT_EQ(print("(char)clone_flags"), "17 '\\021'");
+    EXPECT_EQ(print("clone_flags - 20"), "4294967293");  // unsigned long arithmetic
+    // The user registers fork saved: an anonymous union's member, ring 3 code.
+    EXPECT_EQ(print("regs->orig_eax == 2 || regs->orig_eax == 120"), "1");
+    EXPECT_EQ(print("regs->cs & 3"), "3");
+    EXPECT_EQ(print("regs->eip < 0xc0000000"), "1");
+    EXPECT_EQ(print("sizeof(*regs) == sizeof(struct pt_regs)"), "1");
+    // A static function by name.
+    auto nr = symbols->lookup("nr_processes");
+    ASSERT_TRUE(nr.ok());
+    EXPECT_EQ(print("nr_processes"), "{int (void)} " + hex(nr->address) + " <nr_processes>");
+    // gdb's errors.
+    EXPECT_EQ(print("p->pid"), "value has been optimized out");
+    EXPECT_EQ(print("CLONE_VM"), "No symbol \"CLONE_VM\" in current context.");  // a macro: not in DWARF
+    EXPECT_EQ(print("current_task->nosuch"), "There is no member named nosuch.");
+    EXPECT_EQ(print("(struct nosuch *)0"), "No struct type named nosuch.");
+    EXPECT_EQ(print("clone_flags.x"), "Attempt to extract a component of a value that is not a structure.");
+    EXPECT_EQ(print("clone_flags[0]"), "cannot subscript something of type `unsigned long'");
+    EXPECT_EQ(print("*clone_flags"), "Cannot access memory at address 0x11");
+    EXPECT_EQ(print("current_task->"), "A syntax error in expression, near `'.");
+    EXPECT_EQ(print("(struct task_struct *"), "A syntax error in expression, near `'.");
+    EXPECT_EQ(print("pid )"), "A syntax error in expression, near `)'.");
+    EXPECT_EQ(print("pid # 1"), "A syntax error in expression, near `# 1'.");
+    EXPECT_EQ(print(""), "A syntax error in expression, near `'.");
+}
+
+TEST_F(LiveExpressionTest, AnOuterFrameHasItsOwnScope) {
+    reach("copy_process#2");
+    auto up = info->caller(frame0(), memory());
+    ASSERT_TRUE(up);
+    EXPECT_EQ(print("pid", &*up), print("pid"));  // do_fork's local, copy_process's argument
+    EXPECT_EQ(print("$eax", &*up), "<optimized out>");  // call-clobbered: lost in the caller
+    auto df = symbols->lookup("do_fork");
+    ASSERT_TRUE(df.ok());
+    EXPECT_EQ(print("$eip", &*up), "(void (*)()) " + hex(up->pc) + " <do_fork+" + std::to_string(up->pc - df->address) + ">");
+    EXPECT_EQ(print("$esp", &*up), "(void *) " + hex(regs().esp + 4));
+    EXPECT_EQ(print("retval", &*up), "No symbol \"retval\" in current context.");  // copy_process's
+}
+
+TEST_F(LiveExpressionTest, AnInlinedFunctionIsAFrameOfItsOwn) {
+    reach("copy_process#2");
+    // An instruction of copy_process inside an inlined list_add_tail (or the __list_add
+    // inlined in it), where its first argument has a location.
+    auto map = SourceMap::read(kernel, "kernel.elf");
+    ASSERT_TRUE(map.ok());
+    auto cp = symbols->lookup("copy_process");
+    ASSERT_TRUE(cp.ok());
+    std::vector<uint32_t> stops;
+    for (uint32_t a = cp->address; a < cp->address + cp->size; ++a) {
+        const auto fns = map->functions_at(a);
+        if (fns.size() < 2 || (fns[0] != "list_add_tail" && fns[0] != "__list_add")) continue;
+        Frame f;  // registers of no value: only whether the argument is in one matters
+        f.pc = a;
+        for (auto& r : f.regs) r = 0;
+        const auto vars = info->arguments(f, memory());
+        if (!vars.empty() && vars[0].value.state != ValueState::OptimizedOut && vars[0].value.reg) stops.push_back(a);
     }
-    EXPECT_EQ(differ, 0);
+    ASSERT_FALSE(stops.empty());
+    for (uint32_t a : stops) ASSERT_TRUE(machine->add_stop_address(a).ok());
+    bool there = false;
+    for (int i = 0; i < 200 && !there; ++i) {
+        auto s = machine->resume();
+        ASSERT_TRUE(s.ok());
+        there = std::find(stops.begin(), stops.end(), s->eip) != stops.end();
+    }
+    ASSERT_TRUE(there);
+    const Frame f = frame0();
+    const std::string fn = info->function_at(f);
+    const auto vars = info->arguments(f, memory());
+    if (fn == "list_add_tail") {
+        ASSERT_EQ(vars.size(), 2u);
+        EXPECT_EQ(vars[0].name, "n");
+        EXPECT_EQ(vars[1].name, "head");
+    } else {
+        ASSERT_EQ(fn, "__list_add");
+        ASSERT_EQ(vars.size(), 3u);
+        EXPECT_EQ(vars[1].name, "prev");
+    }
+    ASSERT_TRUE(vars[0].value.available());
+    EXPECT_EQ(type_name(vars[0].value.type), "struct list_head *");
+    // Its own scope: copy_process's p is not visible from the inlined function (gdb
+    // looks no further than the function a block belongs to); the globals are.
+    EXPECT_EQ(print("p"), "No symbol \"p\" in current context.");
+    EXPECT_EQ(print("n == n->next || n->next != 0"), "1");
+    EXPECT_NE(print("max_threads"), "No symbol \"max_threads\" in current context.");
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 // optimized-out variables, and kernel objects decoded against the KernelView snapshot.
 #include <cstdio>
 
+#include "emulator/debug/backtrace.h"
 #include "emulator/debug/source_map.h"
 #include "tests/unit/var_fixture.h"
 
@@ -86,6 +87,26 @@ TEST_F(VariablesTest, TheCallersFrameComesFromTheCfi) {
     auto up2_by_fp = info->caller(by_fp, memory());
     ASSERT_TRUE(up2_by_fp);
     EXPECT_EQ(up2_by_fp->pc, up2->pc);
+}
+
+TEST_F(VariablesTest, TheCfiStackIsTheFramePointerStack) {
+    reach("copy_page_range#2");
+    for (int at = 0; at < 2; ++at) {  // at the first instruction, and inside the body
+        const CpuRegisters r = regs();
+        const auto by_cfi = info->frames(frame0(), memory(), 0xc0000000u);
+        const auto by_fp = backtrace(machine->walker(), *symbols, nullptr,
+                                     BacktraceInput{mode(), r.eip, r.esp, r.ebp}, 0xc0000000u);
+        ASSERT_GE(by_cfi.size(), 5u);
+        ASSERT_EQ(by_cfi.size(), by_fp.size());
+        for (size_t i = 0; i < by_cfi.size(); ++i) {
+            EXPECT_EQ(by_cfi[i].pc, by_fp[i].pc) << i;
+            if (i > 0) EXPECT_EQ(by_cfi[i].regs[kEbp], by_fp[i].frame) << i;
+        }
+        EXPECT_EQ(info->function_at(by_cfi[1]), "dup_mmap");
+        EXPECT_EQ(info->function_at(by_cfi[2]), "copy_mm");
+        EXPECT_EQ(info->function_at(by_cfi[3]), "copy_process");
+        step(12);
+    }
 }
 
 TEST_F(VariablesTest, EntryValuesComeFromTheCallersCallSite) {
