@@ -124,7 +124,10 @@ struct Machine {
                 uint32_t r = 0;
                 switch (a) {
                 case DW_OP_and: r = x & y; break;
-                case DW_OP_div: if (!sy) return false; r = static_cast<uint32_t>(sx / sy); break;
+                case DW_OP_div:
+                    if (!sy) return false;
+                    r = sy == -1 ? -x : static_cast<uint32_t>(sx / sy);  // INT_MIN / -1 wraps, as the CPU's would
+                    break;
                 case DW_OP_minus: r = x - y; break;
                 case DW_OP_mod: if (!y) return false; r = x % y; break;
                 case DW_OP_mul: r = x * y; break;

@@ -263,6 +263,7 @@ private:
         if (!sign && t->size < 8) *x &= 0xffffffffull, *y &= 0xffffffffull;
         if ((op == "/" || op == "%") && *y == 0) return error("Division by zero");
         if (op == "*") return integer(t, *x * *y);
+        if (sign && iy == -1) return integer(t, op == "/" ? -*x : 0);  // no INT_MIN / -1 overflow
         if (op == "/") return integer(t, sign ? static_cast<uint64_t>(ix / iy) : *x / *y);
         if (op == "%") return integer(t, sign ? static_cast<uint64_t>(ix % iy) : *x % *y);
         if (op == "&") return integer(t, *x & *y);

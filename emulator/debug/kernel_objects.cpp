@@ -26,11 +26,19 @@ std::string perms(const VmaState& v) {
     return p;
 }
 
+// A comm as a C string, unprintable bytes in octal (a freed task's may be anything).
 std::string quoted(const std::string& s) {
     std::string out = "\"";
     for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
         if (c == '"' || c == '\\') out += '\\';
-        out += c;
+        if (u < 0x20 || u >= 0x7f) {
+            char b[8];
+            std::snprintf(b, sizeof b, "\\%.3o", u);
+            out += b;
+        } else {
+            out += c;
+        }
     }
     return out + "\"";
 }

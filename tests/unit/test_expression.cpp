@@ -142,6 +142,19 @@ TEST_F(ImageExpressionTest, PrintsAsGdbDoesOnTheKernel) {
     expect_as_gdb(exprs);
 }
 
+TEST(DebugInfoRead, AnImageWithoutDwarfIsRefused) {
+    if (!std::getenv("FORKSCOPE_TEST_STRIPPED_KERNEL")) GTEST_SKIP() << "run through meson test";
+    auto stripped = DebugInfo::read(read_file("FORKSCOPE_TEST_STRIPPED_KERNEL"), "kernel-stripped.elf");
+    ASSERT_FALSE(stripped.ok());
+    EXPECT_EQ(stripped.error().kind, ErrorKind::BadImage);
+    EXPECT_NE(stripped.error().message.find("kernel-stripped.elf: has no debug information"), std::string::npos)
+        << stripped.error().message;
+    const std::vector<uint8_t> text = {'h', 'e', 'l', 'l', 'o'};
+    auto bad = DebugInfo::read(text, "hello.txt");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().message, "hello.txt: not an ELF file");
+}
+
 TEST_F(ImageExpressionTest, PrintsEveryKindOfValueAsGdbDoes) {
     open("FORKSCOPE_TEST_VALUES_ELF");
     expect_as_gdb({

@@ -100,7 +100,9 @@ TEST_F(VariablesTest, TheCfiStackIsTheFramePointerStack) {
         ASSERT_EQ(by_cfi.size(), by_fp.size());
         for (size_t i = 0; i < by_cfi.size(); ++i) {
             EXPECT_EQ(by_cfi[i].pc, by_fp[i].pc) << i;
-            if (i > 0) EXPECT_EQ(by_cfi[i].regs[kEbp], by_fp[i].frame) << i;
+            if (i > 0) {
+                EXPECT_EQ(by_cfi[i].regs[kEbp], by_fp[i].frame) << i;
+            }
         }
         EXPECT_EQ(info->function_at(by_cfi[1]), "dup_mmap");
         EXPECT_EQ(info->function_at(by_cfi[2]), "copy_mm");
@@ -124,6 +126,16 @@ TEST_F(VariablesTest, EntryValuesComeFromTheCallersCallSite) {
     EXPECT_EQ(vars[2].value.as_unsigned(), at_entry.ecx);
     EXPECT_FALSE(vars[2].value.reg);  // computed, not a register any more
     EXPECT_EQ(vars[0].value.as_unsigned(), at_entry.eax);
+    // `finish` out of copy_files: an int, 0; out of a void function: nothing.
+    auto copy_files = symbols->lookup("copy_files");
+    ASSERT_TRUE(copy_files.ok());
+    auto ret = info->return_value(copy_files->address, regs(), memory());
+    ASSERT_TRUE(ret);
+    EXPECT_EQ(format_value(*ret, options()), "0");
+    EXPECT_EQ(type_name(ret->type), "int");
+    auto free_task = symbols->lookup("free_task");
+    ASSERT_TRUE(free_task.ok());
+    EXPECT_FALSE(info->return_value(free_task->address, regs(), memory()));
 }
 
 TEST_F(VariablesTest, TheNewTaskAfterDupTaskStruct) {
