@@ -3,17 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "emulator/cpu.h"
 
 namespace forkscope {
-
-Frame Frame::from_registers(const CpuRegisters& r) {
-    Frame f;
-    f.pc = r.eip;
-    f.innermost = true;
-    f.regs = {r.eax, r.ecx, r.edx, r.ebx, r.esp, r.ebp, r.esi, r.edi, r.eip};
-    return f;
-}
 
 namespace {
 

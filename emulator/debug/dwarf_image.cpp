@@ -1,5 +1,7 @@
 #include "emulator/debug/dwarf_image.h"
 
+#include <gelf.h>
+
 #include <array>
 
 namespace forkscope {
@@ -73,6 +75,14 @@ Result<std::unique_ptr<DwarfImage>> DwarfImage::open(std::span<const uint8_t> im
     d->code_.kind = TypeKind::Function;
     d->code_.prototyped = false;
     d->code_.size = 1;
+    d->nodebug_data_.kind = TypeKind::Integer;
+    d->nodebug_data_.name = "<data variable, no debug info>";
+    d->nodebug_data_.size = 4;
+    d->nodebug_data_.is_signed = true;
+    d->nodebug_text_.kind = TypeKind::Function;
+    d->nodebug_text_.name = "<text variable, no debug info>";
+    d->nodebug_text_.prototyped = false;
+    d->nodebug_text_.size = 1;
     d->index();
     if (d->functions_.empty()) return bad("has no debug information about its functions");
     return d;
@@ -117,6 +127,7 @@ void DwarfImage::index() {
                 case DW_TAG_typedef:
                 case DW_TAG_base_type: types_by_name_.try_emplace(name, off); break;
                 case DW_TAG_variable:
+                    if (declaration) declared_variables_.try_emplace(name, off);
                     if (dwarf_hasattr(&child, DW_AT_location) || dwarf_hasattr(&child, DW_AT_const_value)) {
                         auto it = globals_.find(name);
                         // An extern declaration elsewhere has no location; a definition does.
@@ -124,6 +135,7 @@ void DwarfImage::index() {
                     }
                     break;
                 case DW_TAG_subprogram:
+                    if (declaration) declared_functions_.try_emplace(name, off);
                     if (dwarf_hasattr(&child, DW_AT_low_pc)) functions_.try_emplace(name, off);
                     break;
                 default: break;
@@ -248,7 +260,11 @@ const Type* DwarfImage::type_from(Dwarf_Die* die) {
         t.name.clear();
         t.size = 1;  // gdb's sizeof of a function
         t.target = dwarf_hasattr_integrate(die, DW_AT_type) ? type_of(die) : nullptr;
-        t.prototyped = attr_flag(die, DW_AT_prototyped);
+        // Only C has unprototyped functions; gdb counts the assembler's as prototyped.
+        Dwarf_Die cu;
+        const int lang = dwarf_diecu(die, &cu, nullptr, nullptr) ? dwarf_srclang(&cu) : DW_LANG_C;
+        const bool c = lang == DW_LANG_C || lang == DW_LANG_C89 || lang == DW_LANG_C99 || lang == DW_LANG_C11;
+        t.prototyped = attr_flag(die, DW_AT_prototyped) || !c;
         Dwarf_Die p;
         if (dwarf_child(die, &p) != 0) break;
         do {
@@ -331,6 +347,35 @@ const Type* DwarfImage::unsigned_long_type() { return base("long unsigned int", 
 bool DwarfImage::global_variable(std::string_view name, Dwarf_Die* out) const {
     auto it = globals_.find(name);
     return it != globals_.end() && dwarf_offdie(dwarf_, it->second, out);
+}
+
+std::optional<DwarfImage::ElfSymbol> DwarfImage::elf_symbol(std::string_view name) const {
+    Elf_Scn* scn = nullptr;
+    while ((scn = elf_nextscn(elf_, scn))) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize) continue;
+        Elf_Data* data = elf_getdata(scn, nullptr);
+        for (size_t i = 1; data && i < sh.sh_size / sh.sh_entsize; ++i) {
+            GElf_Sym sym;
+            if (!gelf_getsym(data, static_cast<int>(i), &sym) || sym.st_shndx == SHN_UNDEF) continue;
+            const int type = GELF_ST_TYPE(sym.st_info);
+            if (type != STT_NOTYPE && type != STT_OBJECT && type != STT_FUNC) continue;
+            const char* n = elf_strptr(elf_, sh.sh_link, sym.st_name);
+            if (n && name == n) return ElfSymbol{static_cast<uint32_t>(sym.st_value), type == STT_FUNC};
+        }
+    }
+    return std::nullopt;
+}
+
+const Type* DwarfImage::declared_type(std::string_view name, bool function) {
+    const auto& first = function ? declared_functions_ : declared_variables_;
+    const auto& second = function ? declared_variables_ : declared_functions_;
+    std::optional<Dwarf_Off> off;
+    if (auto it = first.find(name); it != first.end()) off = it->second;
+    else if (auto it2 = second.find(name); it2 != second.end()) off = it2->second;
+    Dwarf_Die die;
+    if (!off || !dwarf_offdie(dwarf_, *off, &die)) return nullptr;
+    return dwarf_tag(&die) == DW_TAG_subprogram ? type_from(&die) : type_of(&die);
 }
 
 const Type* DwarfImage::enumerator_type(std::string_view name) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <memory>
 #include <span>
 #include <string>
@@ -50,10 +51,24 @@ public:
     const Type* long_type();           // long: pointer differences
     const Type* unsigned_long_type();  // unsigned long: sizeof
     const Type* code_type() { return &code_; }  // void (): $eip is a pointer to it
+    // What gdb calls a symbol without debug information: "<data variable, no debug
+    // info>" (usable only through a cast) and "<text variable, no debug info>".
+    const Type* nodebug_data_type() { return &nodebug_data_; }
+    const Type* nodebug_text_type() { return &nodebug_text_; }
 
     // The DIE of a global (or file-static) variable's definition, or of a function.
     bool global_variable(std::string_view name, Dwarf_Die* out) const;
     bool function(std::string_view name, Dwarf_Die* out) const;
+    // A symbol of the ELF symbol table, of any type (assembly labels are NOTYPE).
+    struct ElfSymbol {
+        uint32_t address = 0;
+        bool function = false;
+    };
+    std::optional<ElfSymbol> elf_symbol(std::string_view name) const;
+    // An extern declaration of a variable or function defined where DWARF does not
+    // describe it (assembly: swapper_pg_dir, system_call): its type, or null. A
+    // function's declaration is preferred for a function symbol, a variable's for data.
+    const Type* declared_type(std::string_view name, bool function);
     // An enumerator's enum type ("PG_ANON" -> enum page_kind); null when none has that name.
     const Type* enumerator_type(std::string_view name);
 
@@ -66,14 +81,15 @@ private:
     Elf* elf_ = nullptr;
     Dwarf* dwarf_ = nullptr;
     Dwarf_CFI* cfi_ = nullptr;
-    Type void_, code_;
+    Type void_, code_, nodebug_data_, nodebug_text_;
     std::deque<Type> types_;                     // stable addresses
     std::map<Dwarf_Off, const Type*> by_die_;
     std::map<const Type*, const Type*> pointers_;
     std::map<std::pair<const Type*, uint32_t>, const Type*> arrays_;
     std::map<std::string, const Type*> made_bases_;
     std::map<std::string, Dwarf_Off, std::less<>> types_by_name_;  // "struct x", "pte_t", "int"
-    std::map<std::string, Dwarf_Off, std::less<>> globals_, functions_, enumerators_;
+    std::map<std::string, Dwarf_Off, std::less<>> globals_, functions_, enumerators_, declared_variables_,
+        declared_functions_;
 };
 
 }  // namespace forkscope

@@ -132,6 +132,7 @@ public:
         auto v = expr();
         if (!v) return v;
         if (peek().kind != Tok::End) return syntax();
+        if (v->type == info_.nodebug_data_type()) return unknown_type();
         return v;
     }
 
@@ -165,7 +166,10 @@ private:
         return v;
     }
 
+    Error unknown_type() const { return error("'" + last_ident_ + "' has unknown type; cast it to its declared type"); }
+
     Result<uint64_t> scalar(const Value& raw, bool* is_signed = nullptr) const {
+        if (raw.type == info_.nodebug_data_type()) return unknown_type();
         auto v = need(decay(raw));
         if (!v) return v.error();
         const Type* t = strip(v->type);
@@ -375,6 +379,8 @@ private:
     Result<Value> cast(const Value& raw, const Type* to) {
         const Type* t = strip(to);
         if (!t) return error("Invalid cast.");
+        // (int)sym for a symbol without debug information reads it as that type.
+        if (raw.type == info_.nodebug_data_type() && raw.address) return value_at(to, *raw.address, ctx_.memory);
         if (t->kind == TypeKind::Void) {
             Value v;
             v.type = to;
@@ -522,7 +528,7 @@ private:
             ++pos_;
             if (t.text == "sizeof") return syntax();
             auto v = info_.lookup(t.text, ctx_.frame, ctx_.memory);
-            if (!v) return error("No symbol \"" + t.text + "\" in current context.");
+            if (!v) return symbol_only(t.text);
             last_ident_ = t.text;
             return *v;
         }
@@ -537,6 +543,23 @@ private:
         case Tok::End: return syntax();
         }
         return syntax();
+    }
+
+    // A name only the symbol table has: typed by an extern declaration, as gdb does.
+    Result<Value> symbol_only(const std::string& name) {
+        auto sym = info_.elf_symbol(name);
+        if (!sym) return error("No symbol \"" + name + "\" in current context.");
+        const auto [address, function] = *sym;
+        const Type* t = info_.declared_type(name, function);
+        if (!t) t = function ? info_.nodebug_text_type() : info_.nodebug_data_type();
+        last_ident_ = name;
+        if (strip(t) && strip(t)->kind == TypeKind::Function) {
+            Value f;
+            f.type = t;
+            f.address = address;
+            return f;
+        }
+        return value_at(t, address, ctx_.memory);
     }
 
     // $eax as gdb types it: general registers int, $esp and $ebp void *, $eip a code pointer.

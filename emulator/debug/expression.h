@@ -1,6 +1,7 @@
 // Expressions as `print EXPR` takes them, in gdb's C syntax, evaluated at a frame of the
 // stopped guest kernel: identifiers (the frame's locals and parameters, then globals,
-// then functions), registers ($eax ... $edi, $esp/$sp, $ebp/$fp, $eip/$pc), integer
+// enumerators and functions, then ELF symbols that DWARF does not define, typed by an
+// extern declaration or, as gdb does, "<data variable, no debug info>"), registers ($eax ... $edi, $esp/$sp, $ebp/$fp, $eip/$pc), integer
 // and character literals, `->` and `.` (through anonymous unions too), unary `*`, `&`,
 // `-`, `!`, `~`, `[i]`, casts to `(struct NAME *)`, base types and typedefs, `sizeof`,
 // + and - on integers and pointers (pointer arithmetic scaled by the pointee's size),

@@ -52,18 +52,25 @@ std::string type_name_with(const Type* t, const std::string& inner) {
     case TypeKind::Const:
     case TypeKind::Volatile: {
         const char* q = t->kind == TypeKind::Const ? "const" : "volatile";
+        if (t->target && t->target->kind == TypeKind::Array)  // C qualifies the elements: shown there
+            return type_name_with(t->target, inner);
         if (t->target && t->target->kind == TypeKind::Pointer)  // the pointer itself: "char * const"
             return type_name_with(t->target, std::string(" ") + q + (inner.empty() ? "" : " " + inner));
         return std::string(q) + " " + type_name_with(t->target, inner);
     }
     case TypeKind::Pointer: {
         const Type* to = t->target;
-        const bool wrap = to && (to->kind == TypeKind::Function || to->kind == TypeKind::Array);
+        const Type* bare = to;  // a pointer to a const array still needs the parentheses
+        while (bare && (bare->kind == TypeKind::Const || bare->kind == TypeKind::Volatile)) bare = bare->target;
+        // gdb's "<text variable, no debug info>" is a function type with a name.
+        const bool wrap = bare && ((bare->kind == TypeKind::Function && bare->name.empty()) || bare->kind == TypeKind::Array);
         return type_name_with(to, wrap ? "(*" + inner + ")" : "*" + inner);
     }
     case TypeKind::Array:
         return type_name_with(t->target, inner + "[" + (t->count ? std::to_string(*t->count) : "") + "]");
-    case TypeKind::Function: return type_name_with(t->target, inner + params_of(t));
+    case TypeKind::Function:
+        if (!t->name.empty()) return joined(t->name, inner);
+        return type_name_with(t->target, inner + params_of(t));
     }
     return inner;
 }

@@ -9,6 +9,14 @@
 
 namespace forkscope {
 
+Frame Frame::from_registers(const CpuRegisters& r) {
+    Frame f;
+    f.pc = r.eip;
+    f.innermost = true;
+    f.regs = {r.eax, r.ecx, r.edx, r.ebx, r.esp, r.ebp, r.esi, r.edi, r.eip};
+    return f;
+}
+
 ReadMemory memory_of(const PageWalker& walker, const PagingMode& mode) {
     return [&walker, mode](uint32_t vaddr, std::span<uint8_t> out) { return walker.read_virtual(mode, vaddr, out).ok(); };
 }
@@ -407,12 +415,22 @@ std::optional<Value> DebugInfo::return_value(uint32_t function_pc, const CpuRegi
     return value_of(type, v);
 }
 
+const Type* DebugInfo::declared_type(std::string_view name, bool function) const {
+    return image_->declared_type(name, function);
+}
+std::optional<std::pair<uint32_t, bool>> DebugInfo::elf_symbol(std::string_view name) const {
+    auto s = image_->elf_symbol(name);
+    if (!s) return std::nullopt;
+    return std::make_pair(s->address, s->function);
+}
 const Type* DebugInfo::named_type(std::string_view name) const { return image_->named_type(name); }
 const Type* DebugInfo::pointer_to(const Type* t) const { return image_->pointer_to(t); }
 const Type* DebugInfo::int_type() const { return image_->int_type(); }
 const Type* DebugInfo::long_type() const { return image_->long_type(); }
 const Type* DebugInfo::unsigned_long_type() const { return image_->unsigned_long_type(); }
 const Type* DebugInfo::code_type() const { return image_->code_type(); }
+const Type* DebugInfo::nodebug_data_type() const { return image_->nodebug_data_type(); }
+const Type* DebugInfo::nodebug_text_type() const { return image_->nodebug_text_type(); }
 const Type* DebugInfo::char_type() const { return image_->named_type("char") ? image_->named_type("char") : image_->int_type(); }
 
 }  // namespace forkscope

@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -39,6 +40,8 @@ struct Variable {
 // Reads of guest-virtual memory through the page walker, as the CPU in `mode` sees it.
 ReadMemory memory_of(const PageWalker& walker, const PagingMode& mode);
 
+// Not thread-safe: it builds its types as it meets them. Use it from the thread that
+// stops the machine, while the machine is stopped.
 class DebugInfo {
 public:
     // Errors (ErrorKind::BadImage): not an ELF file, no DWARF.
@@ -82,6 +85,15 @@ public:
     // address that is no function's.
     std::optional<Value> return_value(uint32_t function_pc, const CpuRegisters& regs, const ReadMemory& memory) const;
 
+    // The type an extern declaration gives a name that DWARF defines nowhere (a
+    // variable or function of assembly code; a function's declaration first when
+    // `function`); null when there is none. With the symbol's address it is what gdb
+    // shows for such a name.
+    const Type* declared_type(std::string_view name, bool function) const;
+    // A name's address in the ELF symbol table, of any symbol type (assembly labels
+    // have none), and whether it is a function.
+    std::optional<std::pair<uint32_t, bool>> elf_symbol(std::string_view name) const;
+
     // Types by their C spelling, for casts and sizeof ("struct page", "unsigned long",
     // "pte_t"); and the ones the evaluator makes.
     const Type* named_type(std::string_view name) const;
@@ -91,6 +103,8 @@ public:
     const Type* unsigned_long_type() const;
     const Type* char_type() const;
     const Type* code_type() const;  // void (), what $eip points at
+    const Type* nodebug_data_type() const;  // gdb's "<data variable, no debug info>"
+    const Type* nodebug_text_type() const;  // gdb's "<text variable, no debug info>"
 
 private:
     explicit DebugInfo(std::unique_ptr<DwarfImage> image);

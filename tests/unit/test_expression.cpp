@@ -130,6 +130,10 @@ TEST_F(ImageExpressionTest, PrintsAsGdbDoesOnTheKernel) {
         "(char *)&init_task.comm", "(unsigned char *)&init_task.comm", "(void *)&init_task", "&init_task.tasks",
         "init_task.tasks", "init_task.user", "*init_task.user",
         "do_fork", "&do_fork", "*do_fork", "copy_process",
+        // Defined in assembly, typed by their extern declarations.
+        "swapper_pg_dir", "&swapper_pg_dir", "swapper_pg_dir + 1", "sizeof(swapper_pg_dir)", "(int)swapper_pg_dir",
+        "(struct page *)swapper_pg_dir", "system_call", "&system_call", "init_stack", "&init_stack", "(int)init_stack",
+        "init_stack + 1",
         // sizeof, literals, arithmetic, comparisons.
         "sizeof(struct task_struct)", "sizeof init_task", "sizeof(struct page)", "sizeof(unsigned long)", "sizeof(pte_t)",
         "(char)65", "(unsigned char)300", "(unsigned long)-1", "(char)-56", "0xc0000000", "07", "'a'", "'\\n'", "'\\0'",
@@ -175,6 +179,9 @@ TEST_F(ImageExpressionTest, PrintsEveryKindOfValueAsGdbDoes) {
         "*(struct node *)vp", "vp", "*vp", "nullp", "*nullp", "nullp->a", "const_int", "&const_int", "volatile_int",
         // Integers of every size and sign.
         "ll", "ull", "-ll", "ull + 1", "ul", "neg", "ss", "us", "us + 1", "sc", "sc * 2", "yes", "no", "!yes",
+        // Symbols without debug information.
+        "nodebug_word", "(int)nodebug_word", "(short)nodebug_word", "&nodebug_word", "nodebug_word + 1", "nodebug_fn",
+        "&nodebug_fn", "*(int *)&nodebug_word",
         // print/x.
         "/x neg", "/x sc", "/x ll", "/x bits", "/x wa", "/x colors", "/x fnptr", "/x &typed", "/x yes", "/x text",
     });

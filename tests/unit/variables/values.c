@@ -99,6 +99,11 @@ struct int_flex {
 };
 struct int_flex int_flex = { 2, { 7, 8 } };
 
+/* Symbols without debug information, as assembly code defines them. */
+__asm__(".data\n.globl nodebug_word\n.type nodebug_word, @object\n.size nodebug_word, 4\n"
+	"nodebug_word: .long 42\n"
+	".text\n.globl nodebug_fn\n.type nodebug_fn, @function\nnodebug_fn: ret\n.size nodebug_fn, 1\n");
+
 void _start(void)
 {
 	for (;;)
