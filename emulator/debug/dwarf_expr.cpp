@@ -200,7 +200,7 @@ struct Machine {
 
 std::vector<LocationPiece> evaluate_location(const Dwarf_Op* ops, size_t n, const ExprContext& ctx) {
     if (n == 0) return {};
-    Machine m{ctx, ctx.initial_stack, {}, {}, false};
+    Machine m{ctx, {}, {}, {}, false};
     if (!m.run(ops, n)) return {};
     if (!m.pieces.empty()) return m.pieces;
     if (m.has_location) return {m.current};
@@ -209,7 +209,7 @@ std::vector<LocationPiece> evaluate_location(const Dwarf_Op* ops, size_t n, cons
 }
 
 std::optional<uint32_t> evaluate_value(const Dwarf_Op* ops, size_t n, const ExprContext& ctx) {
-    Machine m{ctx, ctx.initial_stack, {}, {}, false};
+    Machine m{ctx, {}, {}, {}, false};
     if (n == 0 || !m.run(ops, n)) return std::nullopt;
     if (m.has_location && m.current.kind == LocationPiece::Register) return reg_value(*ctx.frame, m.current.reg);
     if (m.stack.empty()) return std::nullopt;

@@ -31,7 +31,6 @@ struct ExprContext {
     std::function<std::optional<uint32_t>()> frame_base;  // DW_OP_fbreg's base
     // DW_OP_entry_value: the value its sub-expression had when the function was entered.
     std::function<std::optional<uint32_t>(const Dwarf_Op* ops, size_t n)> entry_value;
-    std::vector<uint32_t> initial_stack;  // CFI register rules start with the CFA pushed
 };
 
 // The location the ops describe, as pieces; an empty vector when the expression cannot

@@ -79,8 +79,6 @@ std::optional<Dwarf_Addr> attr_address(Dwarf_Die* die, unsigned name) {
     return a;
 }
 
-}  // namespace
-
 // The evaluation of one frame's locations: the CFA and frame base it needs, and the
 // entry values it finds at its caller's call site.
 class FrameEval {
@@ -283,6 +281,8 @@ private:
     const ReadMemory& memory_;
     int depth_;
 };
+
+}  // namespace
 
 DebugInfo::DebugInfo(std::unique_ptr<DwarfImage> image) : image_(std::move(image)) {}
 DebugInfo::~DebugInfo() = default;

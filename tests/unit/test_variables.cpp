@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "emulator/debug/backtrace.h"
+#include "emulator/debug/dwarf_expr.h"
 #include "emulator/debug/source_map.h"
 #include "tests/unit/var_fixture.h"
 
@@ -293,6 +294,94 @@ TEST_F(VariablesTest, GlobalsByName) {
     EXPECT_EQ(print("&max_threads"), "(int *) " + hex(mt->address) + " <max_threads>");
     EXPECT_EQ(number("jiffies"), word(symbols->lookup("jiffies")->address));
     EXPECT_EQ(print("init_task.comm"), "\"swapper\\000\\000\\000\\000\\000\\000\\000\\000\"");
+}
+
+// The DWARF stack machine on expressions written here, as gcc writes them.
+Dwarf_Op op(uint8_t atom, Dwarf_Word number = 0, Dwarf_Word number2 = 0, Dwarf_Word offset = 0) {
+    Dwarf_Op o{};
+    o.atom = atom;
+    o.number = number;
+    o.number2 = number2;
+    o.offset = offset;
+    return o;
+}
+
+struct ExprFixture {
+    Frame frame;
+    std::vector<uint8_t> stack = std::vector<uint8_t>(64);  // guest memory at 0x1000
+    ReadMemory memory = [this](uint32_t a, std::span<uint8_t> out) {
+        if (a < 0x1000 || a + out.size() > 0x1000 + stack.size()) return false;
+        std::memcpy(out.data(), stack.data() + (a - 0x1000), out.size());
+        return true;
+    };
+    ExprContext ctx() {
+        ExprContext c{&frame, &memory};
+        c.cfa = [] { return std::optional<uint32_t>(0x1010); };
+        c.frame_base = [] { return std::optional<uint32_t>(0x1010); };
+        return c;
+    }
+    ExprFixture() {
+        frame.regs = {0x11111111u, 0x2222u, 0x33333333u, 0x1008u, 0x1000u, 0x1010u, 0x66u, 0x77u, 0xc0100000u};
+        for (size_t i = 0; i < stack.size(); ++i) stack[i] = static_cast<uint8_t>(i);
+    }
+};
+
+TEST(DwarfExpression, RegisterPiecesMakeA64BitValue) {
+    ExprFixture f;
+    const Dwarf_Op ops[] = {op(DW_OP_reg0), op(DW_OP_piece, 4), op(DW_OP_reg2), op(DW_OP_piece, 4)};
+    Type ll;
+    ll.kind = TypeKind::Integer;
+    ll.size = 8;
+    ll.is_signed = true;
+    const auto pieces = evaluate_location(ops, 4, f.ctx());
+    ASSERT_EQ(pieces.size(), 2u);
+    const Value v = value_from_pieces(&ll, pieces, f.frame, f.memory);
+    ASSERT_TRUE(v.available());
+    EXPECT_EQ(v.as_unsigned(), 0x3333333311111111ull);
+    // A piece in a register the frame lost: the whole value is optimized out.
+    f.frame.regs[kEdx].reset();
+    EXPECT_EQ(value_from_pieces(&ll, evaluate_location(ops, 4, f.ctx()), f.frame, f.memory).state, ValueState::OptimizedOut);
+}
+
+TEST(DwarfExpression, MemoryRegistersAndComputedValues) {
+    ExprFixture f;
+    Type u32;
+    u32.kind = TypeKind::Integer;
+    u32.size = 4;
+    // A register piece and a stack slot (fbreg -12 from the frame base 0x1010).
+    const Dwarf_Op mixed[] = {op(DW_OP_reg6), op(DW_OP_piece, 2), op(DW_OP_fbreg, static_cast<Dwarf_Word>(-12)), op(DW_OP_piece, 2)};
+    const Value m = value_from_pieces(&u32, evaluate_location(mixed, 4, f.ctx()), f.frame, f.memory);
+    ASSERT_TRUE(m.available());
+    EXPECT_EQ(m.as_unsigned(), 0x05040066u);  // ESI's low half, then memory bytes 4 and 5
+    // breg3 + 4, deref: the word at 0x100c; as a location: the memory there.
+    const Dwarf_Op deref[] = {op(DW_OP_breg3, 4), op(DW_OP_deref)};
+    EXPECT_EQ(evaluate_value(deref, 2, f.ctx()), 0x0f0e0d0cu);
+    const auto loc = evaluate_location(deref, 1, f.ctx());
+    ASSERT_EQ(loc.size(), 1u);
+    EXPECT_EQ(loc[0].kind, LocationPiece::Memory);
+    EXPECT_EQ(loc[0].address, 0x100cu);
+    // A computed value: (ECX + 5) * 2, not an lvalue.
+    const Dwarf_Op computed[] = {op(DW_OP_breg1, 5), op(DW_OP_lit2), op(DW_OP_mul), op(DW_OP_stack_value)};
+    const Value c = value_from_pieces(&u32, evaluate_location(computed, 4, f.ctx()), f.frame, f.memory);
+    ASSERT_TRUE(c.available());
+    EXPECT_EQ(c.as_unsigned(), (0x2222u + 5) * 2);
+    EXPECT_FALSE(c.address);
+    // A branch: lit3; litN; bra +1 (over the lit7 when N is not 0); lit7.
+    for (uint8_t n : {DW_OP_lit1, DW_OP_lit0}) {
+        const Dwarf_Op branch[] = {op(DW_OP_lit3, 0, 0, 0), op(n, 0, 0, 1), op(DW_OP_bra, 1, 0, 2),
+                                   op(DW_OP_lit7, 0, 0, 5), op(DW_OP_stack_value, 0, 0, 6)};
+        EXPECT_EQ(evaluate_value(branch, 5, f.ctx()), n == DW_OP_lit1 ? 3u : 7u);
+    }
+    // DW_OP_call_frame_cfa, and an unreadable deref or a lost register: no location.
+    const Dwarf_Op cfa[] = {op(DW_OP_call_frame_cfa)};
+    EXPECT_EQ(evaluate_value(cfa, 1, f.ctx()), 0x1010u);
+    const Dwarf_Op bad[] = {op(DW_OP_lit0), op(DW_OP_deref)};
+    EXPECT_TRUE(evaluate_location(bad, 2, f.ctx()).empty());
+    f.frame.regs[kEbx].reset();
+    EXPECT_TRUE(evaluate_location(deref, 2, f.ctx()).empty());
+    // DW_OP_entry_value with nobody to ask: optimized out.
+    const Dwarf_Op entry[] = {op(DW_OP_entry_value), op(DW_OP_stack_value)};
+    EXPECT_TRUE(evaluate_location(entry, 2, f.ctx()).empty());
 }
 
 }  // namespace
