@@ -41,7 +41,7 @@ const std::set<std::string, std::less<>> kTypeWords = {"unsigned", "signed", "in
 // Splits the input into tokens; the first error is a syntax error at its place.
 Result<std::vector<Token>> tokenize(std::string_view s) {
     static const char* const kPuncts[] = {"->", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "+", "-", "*", "/",
-                                          "%", "&", "|", "^", "~", "!", "<", ">", "(", ")", "[", "]", "."};
+                                          "%", "&", "|", "^", "~", "!", "<", ">", "(", ")", "[", "]", ".", "@"};
     std::vector<Token> out;
     size_t i = 0;
     auto near = [&](size_t at) { return error("A syntax error in expression, near `" + std::string(s.substr(at)) + "'."); };
@@ -192,16 +192,20 @@ private:
     Result<Value> expr() { return binary(0); }
 
     static int precedence(const std::string& op) {
+        // C's, with gdb's @ (an array of N from an lvalue) between the shifts and + -.
         static const char* const levels[][6] = {{"||"}, {"&&"}, {"|"}, {"^"}, {"&"}, {"==", "!="},
-                                                {"<", ">", "<=", ">="}, {"<<", ">>"}, {"+", "-"}, {"*", "/", "%"}};
-        for (int l = 0; l < 10; ++l)
+                                                {"<", ">", "<=", ">="}, {"<<", ">>"}, {"@"}, {"+", "-"},
+                                                {"*", "/", "%"}};
+        for (int l = 0; l < kLevels; ++l)
             for (const char* o : levels[l])
                 if (o && op == o) return l;
         return -1;
     }
 
+    static constexpr int kLevels = 11;
+
     Result<Value> binary(int level) {
-        if (level == 10) return unary();
+        if (level == kLevels) return unary();
         auto left = binary(level + 1);
         if (!left) return left;
         while (peek().kind == Tok::Punct && precedence(peek().text) == level) {
@@ -216,6 +220,7 @@ private:
     }
 
     Result<Value> apply(const std::string& op, const Value& a_raw, const Value& b_raw) {
+        if (op == "@") return repeat(a_raw, b_raw);
         const Value a = decay(a_raw), b = decay(b_raw);
         const Type* ta = strip(a.type);
         const Type* tb = strip(b.type);
@@ -275,6 +280,17 @@ private:
         if (op == "^") return integer(t, *x ^ *y);
         if (op == "<<") return integer(t, *y < 64 ? *x << *y : 0);
         return integer(t, sign ? static_cast<uint64_t>(ix >> (*y < 63 ? *y : 63)) : (*y < 64 ? *x >> *y : 0));
+    }
+
+    // gdb's x@N: N objects of x's type from x's address on.
+    Result<Value> repeat(const Value& x, const Value& n) {
+        if (!x.address || x.type == info_.nodebug_data_type())
+            return error("Only values in memory can be extended with '@'.");
+        auto count = scalar(n);
+        if (!count) return count.error();
+        const int64_t c = static_cast<int64_t>(*count);
+        if (c <= 0 || c > 0x7fffffff) return error("Invalid number " + std::to_string(c) + " of repetitions.");
+        return value_at(info_.array_of(x.type, static_cast<uint32_t>(c)), *x.address, ctx_.memory);
     }
 
     Result<Value> unary() {

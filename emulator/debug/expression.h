@@ -5,7 +5,7 @@
 // and character literals, `->` and `.` (through anonymous unions too), unary `*`, `&`,
 // `-`, `!`, `~`, `[i]`, casts to `(struct NAME *)`, base types and typedefs, `sizeof`,
 // + and - on integers and pointers (pointer arithmetic scaled by the pointee's size),
-// * / % & | ^ << >>, comparisons, && and ||. Errors are gdb's one-line messages:
+// * / % & | ^ << >>, comparisons, && and ||, and gdb's x@N (N objects from x on). Errors are gdb's one-line messages:
 // `No symbol "foo" in current context.`, `There is no member named pidd.`, `A syntax
 // error in expression, near `)'.`, `Cannot access memory at address 0x0`.
 #pragma once

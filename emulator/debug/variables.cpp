@@ -425,6 +425,7 @@ std::optional<std::pair<uint32_t, bool>> DebugInfo::elf_symbol(std::string_view 
 }
 const Type* DebugInfo::named_type(std::string_view name) const { return image_->named_type(name); }
 const Type* DebugInfo::pointer_to(const Type* t) const { return image_->pointer_to(t); }
+const Type* DebugInfo::array_of(const Type* t, uint32_t count) const { return image_->array_of(t, count); }
 const Type* DebugInfo::int_type() const { return image_->int_type(); }
 const Type* DebugInfo::long_type() const { return image_->long_type(); }
 const Type* DebugInfo::unsigned_long_type() const { return image_->unsigned_long_type(); }

@@ -98,6 +98,7 @@ public:
     // "pte_t"); and the ones the evaluator makes.
     const Type* named_type(std::string_view name) const;
     const Type* pointer_to(const Type* t) const;
+    const Type* array_of(const Type* t, uint32_t count) const;
     const Type* int_type() const;
     const Type* long_type() const;
     const Type* unsigned_long_type() const;

@@ -133,7 +133,7 @@ TEST_F(ImageExpressionTest, PrintsAsGdbDoesOnTheKernel) {
         // Defined in assembly, typed by their extern declarations.
         "swapper_pg_dir", "&swapper_pg_dir", "swapper_pg_dir + 1", "sizeof(swapper_pg_dir)", "(int)swapper_pg_dir",
         "(struct page *)swapper_pg_dir", "system_call", "&system_call", "init_stack", "&init_stack", "(int)init_stack",
-        "init_stack + 1",
+        "init_stack + 1", "*mem_map@2", "init_task.comm[0]@7", "init_task.pid@0",
         // sizeof, literals, arithmetic, comparisons.
         "sizeof(struct task_struct)", "sizeof init_task", "sizeof(struct page)", "sizeof(unsigned long)", "sizeof(pte_t)",
         "(char)65", "(unsigned char)300", "(unsigned long)-1", "(char)-56", "0xc0000000", "07", "'a'", "'\\n'", "'\\0'",
@@ -179,6 +179,9 @@ TEST_F(ImageExpressionTest, PrintsEveryKindOfValueAsGdbDoes) {
         "*(struct node *)vp", "vp", "*vp", "nullp", "*nullp", "nullp->a", "const_int", "&const_int", "volatile_int",
         // Integers of every size and sign.
         "ll", "ull", "-ll", "ull + 1", "ul", "neg", "ss", "us", "us + 1", "sc", "sc * 2", "yes", "no", "!yes",
+        // gdb's @.
+        "grid[0][0]@4", "*names@2", "text[0]@5", "big[150]@3", "n1.v@0", "1@2", "grid[0][0]@2+1",
+        "sizeof(grid[0][0]@4)", "(grid[0][0]@2)[1]", "n1@2",
         // Symbols without debug information.
         "nodebug_word", "(int)nodebug_word", "(short)nodebug_word", "&nodebug_word", "nodebug_word + 1", "nodebug_fn",
         "&nodebug_fn", "*(int *)&nodebug_word",
