@@ -13,6 +13,7 @@
 #include <editline/readline.h>
 
 #include "emulator/debug/source_map.h"
+#include "emulator/debug/variables.h"
 #include "emulator/introspect/kernel_info.h"
 #include "emulator/machine.h"
 #include "emulator/symbols.h"
@@ -60,6 +61,7 @@ int debug(const DebugOptions& o, const std::vector<std::string>& words) {
         std::printf("%s: no source lines; breakpoints on functions and addresses, stepi and x/i still work\n",
                     source_note.c_str());
     }
+    auto debug_info = DebugInfo::read(config->kernel, config->kernel_name);
     std::vector<std::string> script;
     for (const std::string& b : o.breaks) script.push_back("break " + b);
     script.insert(script.end(), o.commands.begin(), o.commands.end());
@@ -79,6 +81,7 @@ int debug(const DebugOptions& o, const std::vector<std::string>& words) {
     options.syntax = o.att ? AsmSyntax::Att : AsmSyntax::Intel;
     options.constants.vm_fault_ok = *vm_fault_ok;
     options.source_note = source_note;
+    if (debug_info) options.debug_info = &*debug_info;
     DebugSession session(**machine, *symbols, source ? &*source : nullptr, *info, options, [](std::string_view text) {
         std::fwrite(text.data(), 1, text.size(), stdout);
         std::fflush(stdout);

@@ -8,6 +8,10 @@
 
 #include "emulator/cpu.h"
 #include "emulator/debug/backtrace.h"
+#include "emulator/debug/expression.h"
+#include "emulator/debug/kernel_objects.h"
+#include "emulator/debug/value_format.h"
+#include "emulator/debug/variables.h"
 #include "emulator/debug/source_map.h"
 #include "emulator/introspect/kernel_info.h"
 #include "emulator/introspect/kernel_view.h"
@@ -281,6 +285,17 @@ struct DebugSession::Impl {
     Result<void> cmd_print(const DebugCommand& c);
     Result<void> cmd_dump(const DebugCommand& c);
 
+    // The selected frame as DWARF sees it (frame, up and down select it).
+    Result<Frame> selected_frame() {
+        const DebugInfo* di = options.debug_info;
+        if (!di) return usage("no debug information");
+        const Frame innermost = Frame::from_registers(cpu().registers());
+        if (selected == 0) return innermost;
+        const auto fs = di->frames(innermost, memory_of(machine.walker(), mode()), kernel_base());
+        if (selected >= fs.size()) return usage("No frame at level " + std::to_string(selected) + ".");
+        return fs[selected];
+    }
+
     std::vector<StackFrame> frames() {
         const CpuRegisters r = cpu().registers();
         return backtrace(machine.walker(), symbols, source, BacktraceInput{mode(), r.eip, r.esp, r.ebp}, kernel_base());
@@ -417,8 +432,20 @@ Result<void> DebugSession::Impl::cmd_info(const DebugCommand& c) {
         return {};
     }
     if (what == "frame") return cmd_frame(selected);
-    if (what == "args" || what == "locals")
-        return usage("info " + what + " needs the kernel's variables, which this build does not decode yet");
+    if (what == "args" || what == "locals") {
+        const DebugInfo* di = options.debug_info;
+        if (!di) return usage("No symbol table info available (the kernel has no debug information).");
+        auto frame = selected_frame();
+        if (!frame) return frame.error();
+        const ReadMemory memory = memory_of(machine.walker(), mode());
+        auto snap = snapshot();
+        std::optional<KernelObjects> objects;
+        if (snap) objects.emplace(*snap, *di, memory);
+        FormatOptions fo{memory, &symbols, objects ? &*objects : nullptr, 0};
+        const auto vars = what == "args" ? di->arguments(*frame, memory) : di->locals(*frame, memory);
+        print(format_variables(vars, fo, what == "args" ? "No arguments." : "No locals."));
+        return {};
+    }
     return usage("info breakpoints | registers [REG...] | tasks | frame");
 }
 
@@ -573,6 +600,19 @@ Result<void> DebugSession::Impl::cmd_list(const DebugCommand& c) {
 
 Result<void> DebugSession::Impl::cmd_print(const DebugCommand& c) {
     if (c.rest.empty()) return usage("print EXPR");
+    if (const DebugInfo* di = options.debug_info) {
+        if (!c.format.empty() && c.format != "x") return usage("Undefined output format \"" + c.format + "\".");
+        auto frame = selected_frame();
+        const ReadMemory memory = memory_of(machine.walker(), mode());
+        auto v = evaluate_expression(c.rest, ExpressionContext{*di, frame ? &*frame : nullptr, memory});
+        if (!v) return v.error();
+        auto snap = snapshot();
+        std::optional<KernelObjects> objects;
+        if (snap) objects.emplace(*snap, *di, memory);
+        FormatOptions fo{memory, &symbols, objects ? &*objects : nullptr, c.format == "x" ? 'x' : char(0)};
+        print("$" + std::to_string(++value_number) + " = " + format_value(*v, fo) + "\n");
+        return {};
+    }
     std::string e = c.rest;
     uint32_t v = 0;
     if (e.starts_with("$") || e.starts_with("&") || number(e) || e.find_first_of("+-") != std::string::npos) {
@@ -681,11 +721,23 @@ Result<void> DebugSession::Impl::run_command(const DebugCommand& c) {
     if (n == "finish") {
         const auto fs = frames();
         if (!fs.empty()) print("Run till exit from #0  " + where(fs[0].pc, false) + "\n");
+        const auto function = symbols.containing(cpu().reg(Reg::Eip));
         auto r = debugger.finish();
         if (!r) return r.error();
         show_stop(r);
-        if (r->reason == StopReason::Finished && r->value)
-            print("Value returned is $" + std::to_string(++value_number) + " = " + value_text(*r->value) + "\n");
+        if (r->reason != StopReason::Finished || !r->value) return {};
+        if (const DebugInfo* di = options.debug_info; di && function) {
+            const ReadMemory memory = memory_of(machine.walker(), mode());
+            auto v = di->return_value(function->address, cpu().registers(), memory);
+            if (!v) return {};  // a void function: gdb prints no value
+            auto snap = snapshot();
+            std::optional<KernelObjects> objects;
+            if (snap) objects.emplace(*snap, *di, memory);
+            print("Value returned is $" + std::to_string(++value_number) + " = " +
+                  format_value(*v, FormatOptions{memory, &symbols, objects ? &*objects : nullptr, 0}) + "\n");
+            return {};
+        }
+        print("Value returned is $" + std::to_string(++value_number) + " = " + value_text(*r->value) + "\n");
         return {};
     }
     if (n.starts_with("reverse-"))

@@ -15,6 +15,7 @@
 #include "emulator/debug/disassembler.h"
 
 namespace forkscope {
+class DebugInfo;
 class KernelInfo;
 class KernelSymbols;
 class Machine;
@@ -25,6 +26,7 @@ namespace forkscope::cli {
 
 struct DebugSessionOptions {
     AsmSyntax syntax = AsmSyntax::Intel;
+    const DebugInfo* debug_info = nullptr;  // the kernel's variables (null: none: print sees symbols only)
     StopConstants constants;
     std::string source_note;  // why there are no source lines (a kernel without -g), if so
 };

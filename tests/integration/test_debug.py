@@ -57,7 +57,8 @@ class ScriptedSession(unittest.TestCase):
         self.assertEqual(run.returncode, 0, run.describe())
         out = run.text
         self.assertIn("Run till exit from #0  copy_process at guestkernel/kernel/fork.c:", out)
-        m = re.search(r'^Value returned is \$1 = (0x[0-9a-f]+) <task pid (\d+) "forktest">$', out, re.M)
+        m = re.search(r'^Value returned is \$1 = \(struct task_struct \*\) (0x[0-9a-f]+) <pid (\d+) "forktest" R>$',
+                      out, re.M)
         self.assertIsNotNone(m, out)
         pid = int(m.group(2))
         # ps at the stop lists the child as a new task of the program.
@@ -91,6 +92,21 @@ class ScriptedSession(unittest.TestCase):
         finally:
             os.unlink(script)
 
+    def test_arguments_locals_and_expressions(self):
+        run = debug("-q", "--break", "copy_process", "-ex", "ignore 1 1", "-ex", "continue", "-ex", "info args",
+                    "-ex", "until fork.c:%d" % fork_c_line("if ((clone_flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM)"),
+                    "-ex", "info locals", "-ex", "print p->comm", "-ex", "print/x clone_flags", "-ex", "print p->mm",
+                    "-ex", "print nosuchvar", "forktest")
+        self.assertEqual(run.returncode, 1, run.describe())  # the last print fails, as in gdb
+        out = run.text
+        self.assertRegex(out, r"(?m)^clone_flags = 17$")  # fork(): SIGCHLD
+        self.assertRegex(out, r"(?m)^pid = \d+$")
+        self.assertRegex(out, r'(?m)^p = \(struct task_struct \*\) 0xc[0-9a-f]{7} <pid \d+ "forktest"')
+        self.assertRegex(out, r'(?m)^\$1 = "forktest(\\000)+"$')
+        self.assertRegex(out, r"(?m)^\$2 = 0x11$")
+        self.assertRegex(out, r"(?m)^\$3 = \(struct mm_struct \*\) 0x0$")  # copy_mm has not run yet
+        self.assertIn('No symbol "nosuchvar" in current context.', out)
+
     def test_stepi_registers_and_examine(self):
         run = debug("-q", "--break", "dup_task_struct", "-ex", "continue", "-ex", "stepi", "-ex", "stepi",
                     "-ex", "info registers eip esp", "-ex", "x/2i $pc", "-ex", "x/4xw $esp", "-ex", "x/2xb $pc",
@@ -100,7 +116,7 @@ class ScriptedSession(unittest.TestCase):
         self.assertRegex(out, r"(?m)^eip            0xc[0-9a-f]{7}         0xc[0-9a-f]{7} <dup_task_struct\+0x3>$")
         self.assertRegex(out, r"(?m)^=> 0xc[0-9a-f]{7} <dup_task_struct\+0x3>:\t")
         self.assertRegex(out, r"(?m)^0xc[0-9a-f]{7}:\t0x[0-9a-f]{8}\t0x[0-9a-f]{8}\t0x[0-9a-f]{8}\t0x[0-9a-f]{8}$")
-        self.assertRegex(out, r"(?m)^\$1 = 0x[0-9a-f]+")
+        self.assertRegex(out, r"(?m)^\$1 = -?\d+$")  # $eax is an int, as in gdb
         self.assertRegex(out, r"(?m)^1       breakpoint     keep y   0xc[0-9a-f]{7} in dup_task_struct at ")
         self.assertIn("\tbreakpoint already hit 1 time", out)
 
