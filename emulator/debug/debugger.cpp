@@ -7,6 +7,7 @@
 #include "emulator/cpu.h"
 #include "emulator/debug/disassembler.h"
 #include "emulator/debug/source_map.h"
+#include "emulator/history.h"
 #include "emulator/introspect/kernel_layout.h"
 #include "emulator/introspect/kernel_view.h"
 #include "emulator/machine.h"
@@ -72,6 +73,7 @@ struct Debugger::Impl {
     std::optional<DebugStop> last;
     std::optional<DebugStop> ended;  // Exited or Fault: nothing more runs
     std::optional<Disassembler> disasm;
+    History* history = nullptr;
 
     Cpu& cpu() { return machine.cpu(); }
     PagingMode mode() { return PagingMode{cpu().reg(Reg::Cr0), cpu().reg(Reg::Cr3), cpu().reg(Reg::Cr4)}; }
@@ -450,6 +452,117 @@ struct Debugger::Impl {
     }
 
     Result<DebugStop> line_step(bool into, bool until);
+
+    // --- going backwards -------------------------------------------------------------
+    Result<void> need_history() const {
+        if (!history) return usage("Target does not record its history: reverse execution needs forkscope debug --history-mb N > 0");
+        return {};
+    }
+
+    // Restores the machine to p; watched values are taken afresh there.
+    Result<void> seek(MachinePosition p) {
+        if (auto r = history->seek(p); !r) return r;
+        ended.reset();  // an exit lies in the future again
+        aim(evaluate_all());
+        for (Watchpoint& w : watches)
+            if (auto st = evaluate(w)) w.value = st->value;
+        return {};
+    }
+
+    // A hit found by replaying forward: where, and what.
+    struct Hit {
+        MachinePosition at;
+        StopReason reason = StopReason::Breakpoint;
+        int number = 0;
+    };
+
+    // Replays [from, to) with the breakpoints (enabled ones, ignore counts aside) and
+    // watchpoints armed, and returns the hits that `accept` takes, in order. The machine
+    // is left somewhere in the window: the caller seeks where it wants.
+    template <class Accept>
+    Result<std::vector<Hit>> scan(MachinePosition from, MachinePosition to, const std::vector<uint32_t>& extra_stops,
+                                  Accept accept) {
+        if (auto r = seek(from); !r) return r.error();
+        std::vector<Hit> hits;
+        for (uint32_t a : extra_stops)
+            if (auto r = machine.add_stop_address(a); !r) return r.error();
+        Result<void> status;
+        for (;;) {
+            if (machine.position() >= to) break;
+            machine.set_instruction_stop(to.instructions);
+            auto ms = machine.resume();
+            if (!ms) {
+                status = ms.error();
+                break;
+            }
+            const MachinePosition at = machine.position();
+            if (ms->kind == MachineStopKind::Exited || ms->kind == MachineStopKind::Paused ||
+                ms->kind == MachineStopKind::AtInstruction || at >= to)
+                break;
+            if (ms->kind == MachineStopKind::AtStopAddress) {
+                if (auto h = accept(ms->eip, at)) hits.push_back(*h);
+            } else if (ms->kind == MachineStopKind::WatchChanged) {
+                (void)cpu().take_watch_change();
+                auto states = evaluate_all();
+                for (Watchpoint& w : watches) {
+                    auto it = states.find(w.number);
+                    if (it == states.end() || it->second.value == w.value) continue;
+                    w.value = it->second.value;
+                    hits.push_back(Hit{at, StopReason::Watchpoint, w.number});
+                }
+                aim(states);
+            }
+        }
+        machine.set_instruction_stop(std::nullopt);
+        for (uint32_t a : extra_stops) machine.remove_stop_address(a);
+        if (!status) return status.error();
+        return hits;
+    }
+
+    // The last accepted hit before now, window by window backwards from the newest
+    // snapshot before now; seeks there (or to the oldest state, when there is none).
+    template <class Accept>
+    Result<DebugStop> back_to_last(const std::vector<uint32_t>& extra_stops, Accept accept, StopReason found_reason) {
+        if (auto r = need_history(); !r) return r.error();
+        const MachinePosition now = machine.position();
+        MachinePosition end = now;
+        std::vector<MachinePosition> cps = history->checkpoints();
+        for (auto it = cps.rbegin(); it != cps.rend(); ++it) {
+            if (*it >= end) continue;
+            auto hits = scan(*it, end, extra_stops, accept);
+            if (!hits) return hits.error();
+            if (!hits->empty()) {
+                const Hit h = hits->back();
+                if (auto r = seek(h.at); !r) return r.error();
+                DebugStop s = stop(found_reason == StopReason::Step ? StopReason::Step : h.reason);
+                s.number = h.number;
+                return s;
+            }
+            end = *it;
+        }
+        if (auto r = seek(history->oldest()); !r) return r.error();
+        return stop(StopReason::HistoryStart);
+    }
+
+    Result<DebugStop> reverse_stepi_one() {
+        const MachinePosition now = machine.position();
+        if (now <= history->oldest()) return stop(StopReason::HistoryStart);
+        auto p = history->previous(now);
+        if (!p) return p.error();
+        if (auto r = seek(*p); !r) return r.error();
+        return stop(StopReason::Step);
+    }
+
+    bool breakpoint_at(uint32_t eip) const {
+        for (const Breakpoint& b : table.all())
+            if (b.enabled && std::find(b.addresses.begin(), b.addresses.end(), eip) != b.addresses.end()) return true;
+        return false;
+    }
+    int breakpoint_number_at(uint32_t eip) const {
+        for (const Breakpoint& b : table.all())
+            if (b.enabled && std::find(b.addresses.begin(), b.addresses.end(), eip) != b.addresses.end()) return b.number;
+        return 0;
+    }
 };
 
 Result<DebugStop> Debugger::Impl::line_step(bool into, bool until) {
@@ -723,6 +836,82 @@ Result<DebugStop> Debugger::finish() {
     });
 }
 
+void Debugger::set_history(History* history) { impl_->history = history; }
+
+Result<DebugStop> Debugger::reverse_stepi(uint64_t count) {
+    return remember(impl_->last, [&]() -> Result<DebugStop> {
+        Impl& s = *impl_;
+        if (auto r = s.need_history(); !r) return r.error();
+        for (uint64_t i = 0; i < count; ++i) {
+            const MachinePosition now = s.machine.position();
+            if (now <= s.history->oldest()) return s.stop(StopReason::HistoryStart);
+            auto p = s.history->previous(now);
+            if (!p) return p.error();
+            if (auto r = s.seek(*p); !r) return r.error();
+        }
+        return s.stop(StopReason::Step);
+    });
+}
+
+Result<DebugStop> Debugger::reverse_continue() {
+    return remember(impl_->last, [&]() {
+        Impl& s = *impl_;
+        return s.back_to_last({}, [&](uint32_t eip, MachinePosition at) -> std::optional<Impl::Hit> {
+            if (!s.breakpoint_at(eip)) return std::nullopt;
+            return Impl::Hit{at, StopReason::Breakpoint, s.breakpoint_number_at(eip)};
+        }, StopReason::Breakpoint);
+    });
+}
+
+// Back to the start of the previous line of this function: its statement starts are
+// stop addresses while the history replays; the last one of another line, reached in
+// this frame (ESP in it, same task), is where it goes.
+Result<DebugStop> Debugger::reverse_next() {
+    return remember(impl_->last, [&]() -> Result<DebugStop> {
+        Impl& s = *impl_;
+        if (auto r = s.need_history(); !r) return r.error();
+        if (!s.source) return usage("no source lines: the kernel has no debug information (use reverse-stepi)");
+        const uint32_t eip = s.cpu().reg(Reg::Eip);
+        auto fn = s.symbols.containing(eip);
+        auto line = s.source->line_of(eip);
+        if (!fn || !line || !fn->size) return s.reverse_stepi_one();
+        std::vector<uint32_t> starts;
+        for (uint32_t a = fn->address; a < fn->address + fn->size; ++a)
+            if (s.source->statement_at(a)) starts.push_back(a);
+        const uint32_t cfa = s.frame_cfa();
+        const uint32_t task = s.current().task;
+        const SourceLocation here = *line;
+        return s.back_to_last(starts, [&, cfa, task, here](uint32_t at_eip, MachinePosition at) -> std::optional<Impl::Hit> {
+            const uint32_t esp = s.cpu().reg(Reg::Esp);
+            if (esp >= cfa || esp < cfa - 0x2000 || s.current().task != task) return std::nullopt;
+            auto l = s.source->line_of(at_eip);
+            if (!l || same_line(*l, here)) return std::nullopt;
+            return Impl::Hit{at, StopReason::Step, 0};
+        }, StopReason::Step);
+    });
+}
+
+Result<DebugStop> Debugger::reverse_step() { return reverse_next(); }
+
+// Back to the call of the current function: its entry in this frame (ESP at CFA-4),
+// then one instruction back, to the call.
+Result<DebugStop> Debugger::reverse_finish() {
+    return remember(impl_->last, [&]() -> Result<DebugStop> {
+        Impl& s = *impl_;
+        if (auto r = s.need_history(); !r) return r.error();
+        auto fn = s.symbols.containing(s.cpu().reg(Reg::Eip));
+        if (!fn) return usage("\"finish\" not meaningful here: no function holds EIP");
+        const uint32_t cfa = s.frame_cfa();
+        const uint32_t task = s.current().task;
+        auto r = s.back_to_last({fn->address}, [&, cfa, task](uint32_t at_eip, MachinePosition at) -> std::optional<Impl::Hit> {
+            if (at_eip != fn->address || s.cpu().reg(Reg::Esp) != cfa - 4 || s.current().task != task) return std::nullopt;
+            return Impl::Hit{at, StopReason::Step, 0};
+        }, StopReason::Step);
+        if (!r || r->reason != StopReason::Step) return r;
+        return s.reverse_stepi_one();
+    });
+}
+
 std::string describe_reason(const DebugStop& stop) {
     switch (stop.reason) {
         case StopReason::Breakpoint: return "Breakpoint " + std::to_string(stop.number);
@@ -734,6 +923,7 @@ std::string describe_reason(const DebugStop& stop) {
         case StopReason::Exited: return "exited with status " + std::to_string(stop.exit_status);
         case StopReason::Interrupted: return "interrupted";
         case StopReason::Fault: return "machine fault: " + stop.message;
+        case StopReason::HistoryStart: return "no more reverse-execution history";
     }
     return "?";
 }

@@ -31,6 +31,7 @@
 
 namespace forkscope {
 
+class History;
 class KernelInfo;
 class KernelSymbols;
 class Machine;
@@ -46,6 +47,7 @@ enum class StopReason {
     Exited,       // the guest wrote its exit status (exit_status); nothing more runs
     Interrupted,  // interrupt() from another thread (Ctrl-C)
     Fault,        // the machine stopped on a fault (message): triple fault, --max-instructions...
+    HistoryStart, // a reverse command reached the oldest state the history holds
 };
 
 struct DebugStop {
@@ -137,6 +139,19 @@ public:
     Result<DebugStop> until();                       // next, but never back to an earlier line (loops)
     Result<DebugStop> until(std::string_view location);  // to location, or until this frame returns
     Result<DebugStop> finish();                      // until the current function returns
+
+    // Going backwards, through the machine's recorded history (set_history; without it
+    // these are errors). reverse_stepi goes back one instruction or delivery;
+    // reverse_continue to the last breakpoint or watchpoint hit before now (the guest's
+    // events are not searched backwards); reverse_next to the start of the previous
+    // source line of this function (reverse_step likewise); reverse_finish to the call
+    // of the current function. At the oldest recorded state: StopReason::HistoryStart.
+    void set_history(History* history);
+    Result<DebugStop> reverse_stepi(uint64_t count = 1);
+    Result<DebugStop> reverse_continue();
+    Result<DebugStop> reverse_next();
+    Result<DebugStop> reverse_step();
+    Result<DebugStop> reverse_finish();
 
     // Thread-safe: the running command stops with StopReason::Interrupted.
     void interrupt();

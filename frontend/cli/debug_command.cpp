@@ -14,6 +14,7 @@
 
 #include "emulator/debug/source_map.h"
 #include "emulator/debug/variables.h"
+#include "emulator/history.h"
 #include "emulator/introspect/kernel_info.h"
 #include "emulator/machine.h"
 #include "emulator/symbols.h"
@@ -36,6 +37,7 @@ struct DebugOptions {
     std::string batch;
     bool att = false;
     bool quiet = false;
+    uint64_t history_mb = 256;
     std::vector<std::pair<bool, std::string>> env;
 };
 
@@ -77,6 +79,16 @@ int debug(const DebugOptions& o, const std::vector<std::string>& words) {
     };
     auto machine = Machine::create(std::move(*config));
     if (!machine) return report_error(machine.error());
+    // The history the reverse commands go back through, recorded from the first instruction.
+    std::unique_ptr<History> history;
+    if (o.history_mb > 0) {
+        HistoryOptions ho;
+        ho.max_bytes = o.history_mb << 20;
+        ho.interval = 5'000'000;  // a reverse step replays at most this many instructions
+        auto h = History::attach(**machine, ho);
+        if (!h) return report_error(h.error());
+        history = std::move(*h);
+    }
     DebugSessionOptions options;
     options.syntax = o.att ? AsmSyntax::Att : AsmSyntax::Intel;
     options.constants.vm_fault_ok = *vm_fault_ok;
@@ -87,6 +99,7 @@ int debug(const DebugOptions& o, const std::vector<std::string>& words) {
         std::fflush(stdout);
     });
 
+    if (history) session.debugger().set_history(history.get());
     const bool scripted = !o.commands.empty() || !o.batch.empty();
     for (const std::string& line : script) {
         std::printf("%s%s\n", kPrompt, line.c_str());
@@ -128,6 +141,9 @@ CommandRunner add_debug_command(CLI::App& app) {
     cmd->add_option("--batch", o->batch, "run the commands in FILE (one per line, # comments), then exit")
         ->type_name("FILE");
     cmd->add_flag("--att", o->att, "AT&T syntax for x/i (Intel by default)");
+    cmd->add_option("--history-mb", o->history_mb,
+                    "memory for the recorded history the reverse commands use (0: none); the oldest states go first")
+        ->capture_default_str();
     cmd->add_flag("-q,--quiet", o->quiet, "drop the guest's console output");
     cmd->add_option_function<std::string>(
            "-E,--env", [o](const std::string& v) { o->env.emplace_back(false, v); },

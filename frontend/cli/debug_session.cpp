@@ -237,6 +237,10 @@ struct DebugSession::Impl {
             case StopReason::Fault:
                 print("[machine fault: " + s.message + "]\n");
                 return;
+            case StopReason::HistoryStart:
+                print("\nNo more reverse-execution history.\n");
+                show_location(s, true);
+                return;
         }
     }
 
@@ -740,8 +744,16 @@ Result<void> DebugSession::Impl::run_command(const DebugCommand& c) {
         print("Value returned is $" + std::to_string(++value_number) + " = " + value_text(*r->value) + "\n");
         return {};
     }
-    if (n.starts_with("reverse-"))
-        return usage(n + ": reverse execution needs the machine's history, which this build does not record yet");
+    if (n == "reverse-stepi") return shown(debugger.reverse_stepi(count_arg(c)));
+    if (n == "reverse-continue") return shown(debugger.reverse_continue());
+    if (n == "reverse-next") return shown(debugger.reverse_next());
+    if (n == "reverse-step") return shown(debugger.reverse_step());
+    if (n == "reverse-finish") {
+        const auto fs = frames();
+        if (!fs.empty()) print("Run back to call of #0  " + where(fs[0].pc, false) + "\n");
+        return shown(debugger.reverse_finish());
+    }
+    if (n == "reverse-nexti") return usage("reverse-nexti is not available yet: use reverse-stepi");
     if (n == "break") return cmd_break(c, false);
     if (n == "tbreak") return cmd_break(c, true);
     if (n == "watch") return cmd_watch(c);

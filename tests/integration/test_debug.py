@@ -107,6 +107,45 @@ class ScriptedSession(unittest.TestCase):
         self.assertRegex(out, r"(?m)^\$3 = \(struct mm_struct \*\) 0x0$")  # copy_mm has not run yet
         self.assertIn('No symbol "nosuchvar" in current context.', out)
 
+    def test_reverse_next_returns_to_the_same_registers_and_memory(self):
+        # Forward: three lines of copy_process, registers and the child pointer at each.
+        look = ["-ex", "info registers", "-ex", "x/4xw $esp"]
+        forward = ["-ex", "next", *look] * 3
+        backward = ["-ex", "reverse-next", *look] * 2
+        run = debug("-q", "--break", "copy_process", "-ex", "ignore 1 1", "-ex", "continue", *look, *forward,
+                    *backward, "-ex", "reverse-continue", *look, "-ex", "reverse-continue", "-ex", "reverse-continue",
+                    "forktest")
+        self.assertEqual(run.returncode, 0, run.describe())
+        blocks = re.split(r"\(forkscope\) (?=next|reverse-next|reverse-continue)", run.text)
+        states = []
+        for b in blocks[1:]:
+            cmd, rest = b.split("\n", 1)
+            line = rest.split("\n(forkscope)", 1)[0]
+            regs = rest.split("(forkscope) info registers\n", 1)[1] if "info registers" in rest else ""
+            states.append((cmd, line, regs))
+        fwd = [s for s in states if s[0] == "next"]
+        back = [s for s in states if s[0] == "reverse-next"]
+        self.assertEqual(len(fwd), 3)
+        self.assertEqual(len(back), 2)
+        # reverse-next twice from the third line: the second line, then the first, each
+        # with the registers and stack words it had going forward.
+        self.assertEqual(back[0][1:], fwd[1][1:])
+        self.assertEqual(back[1][1:], fwd[0][1:])
+        # reverse-continue: the breakpoint, with the registers it had at the stop; then
+        # init's fork of the program; then the start of the history.
+        rc = [s for s in states if s[0] == "reverse-continue"]
+        self.assertIn("Breakpoint 1, copy_process at guestkernel/kernel/fork.c:", rc[0][1] + rc[0][2])
+        first_stop_regs = run.text.split("(forkscope) info registers\n", 1)[1].split("(forkscope)", 1)[0]
+        self.assertEqual(rc[0][2].split("(forkscope)", 1)[0], first_stop_regs)
+        self.assertIn("Breakpoint 1, copy_process", run.text.split("(forkscope) reverse-continue")[2])
+        self.assertIn("No more reverse-execution history.", run.text.split("(forkscope) reverse-continue")[3])
+
+    def test_reverse_commands_without_history_say_so(self):
+        run = debug("-q", "--history-mb", "0", "--break", "copy_process", "-ex", "continue", "-ex", "reverse-stepi",
+                    "forktest")
+        self.assertEqual(run.returncode, 1, run.describe())
+        self.assertIn("reverse execution needs forkscope debug --history-mb N > 0", run.text)
+
     def test_stepi_registers_and_examine(self):
         run = debug("-q", "--break", "dup_task_struct", "-ex", "continue", "-ex", "stepi", "-ex", "stepi",
                     "-ex", "info registers eip esp", "-ex", "x/2i $pc", "-ex", "x/4xw $esp", "-ex", "x/2xb $pc",
