@@ -1,0 +1,150 @@
+// Debugger: the core that `forkscope debug`, the gdbstub and the GUI drive. It owns the
+// run of one Machine between stops: continue, instruction steps (stepi, nexti), source
+// line steps (step, next, until), finish; breakpoints on addresses, kernel functions and
+// source lines (BreakpointTable), the guest's events as breakpoints (fork, cow, exec,
+// exit, end: stop_point.h), write watchpoints on guest-virtual memory, and two semantic
+// watchpoints: a task's page-table entry for an address (in whatever page directory the
+// task has), and a physical frame's reference count. Every stop says precisely why.
+//
+//   Debugger dbg(machine, symbols, &source, info, constants);
+//   dbg.breakpoints().add("copy_process");
+//   auto stop = dbg.cont();           // StopReason::Breakpoint, number 1
+//   stop = dbg.next();                // StopReason::Step, at the next source line
+//   stop = dbg.finish();              // StopReason::Finished, value = EAX
+//
+// Interrupts that arrive while stepping are stepped over (the handler runs to its return
+// to the interrupted instruction, in the same task) unless follow_interrupts is set;
+// an exception raised by a stepped instruction is entered (stepi stops in its handler).
+// No UI code: callers format the stops.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "emulator/debug/breakpoints.h"
+#include "emulator/stop_point.h"
+#include "emulator/stop_runner.h"
+
+namespace forkscope {
+
+class KernelInfo;
+class KernelSymbols;
+class Machine;
+class SourceMap;
+
+enum class StopReason {
+    Breakpoint,   // breakpoint `number` (an address, function or line)
+    Event,        // event breakpoint `number`: a fork, cow, exec, exit or end; `event` says which
+    Watchpoint,   // watchpoint `number`: the watched value changed (old_value -> new_value)
+    Step,         // stepi, nexti, step, next or until finished
+    Finished,     // finish: the function returned; value = EAX
+    Exception,    // stepi: the instruction raised `vector`; stopped at its handler
+    Exited,       // the guest wrote its exit status (exit_status); nothing more runs
+    Interrupted,  // interrupt() from another thread (Ctrl-C)
+    Fault,        // the machine stopped on a fault (message): triple fault, --max-instructions...
+};
+
+struct DebugStop {
+    StopReason reason = StopReason::Step;
+    int number = 0;                    // Breakpoint, Event, Watchpoint
+    uint32_t eip = 0;
+    uint64_t instructions = 0;         // the machine's instruction count at the stop
+    uint32_t task = 0;                 // the current task_struct (0 before the kernel has one)
+    int pid = 0;
+    std::optional<uint32_t> value;     // Finished: EAX; Event: the event's return value
+    std::string event;                 // Event: "fork#1 = 0xc03f2000", "exit:7"
+    uint64_t old_value = 0, new_value = 0;  // Watchpoint
+    std::optional<uint32_t> writer;    // Watchpoint: the instruction that wrote (if known)
+    std::optional<uint8_t> vector;     // Exception
+    uint32_t exit_status = 0;          // Exited
+    std::string message;               // Fault, Interrupted: one line
+};
+
+enum class WatchKind {
+    Memory,  // `length` bytes at guest-virtual `address` (user addresses: in address space `cr3`)
+    Pte,     // task `pid`'s page-table entry for `address` (0 while no page table covers it)
+    Frame,   // physical frame `pfn`'s reference count (struct page)
+};
+
+struct Watchpoint {
+    int number = 0;
+    WatchKind kind = WatchKind::Memory;
+    std::string expression;  // as `info breakpoints` shows it: "*0xc0401000", "pte 3 0x0804a000", "frame 0x1234"
+    uint32_t address = 0;
+    uint32_t length = 4;     // Memory: 1, 2, 4 or 8
+    uint32_t cr3 = 0;        // Memory, user address: the address space it was set in
+    int pid = 0;             // Pte
+    uint32_t pfn = 0;        // Frame
+    uint64_t value = 0;      // the value last seen
+    bool enabled = true;
+    uint64_t hits = 0;
+};
+
+struct EventBreakpoint {
+    int number = 0;
+    StopPoint point;         // fork, cow, exec, exit[:PID] or end; with #N it stops once
+    bool recurring = true;   // without #N: every such event stops
+    bool enabled = true;
+    uint64_t hits = 0;
+};
+
+struct DebuggerOptions {
+    bool follow_interrupts = false;  // stepping goes into the handlers of interrupts that arrive
+    StopConstants constants;
+};
+
+class Debugger {
+public:
+    // All references must outlive the debugger; source may be null (no line steps:
+    // step/next/until then work by instructions and say so through errors).
+    Debugger(Machine& machine, const KernelSymbols& symbols, const SourceMap* source, const KernelInfo& info,
+             DebuggerOptions options);
+    ~Debugger();
+    Debugger(const Debugger&) = delete;
+    Debugger& operator=(const Debugger&) = delete;
+
+    // Breakpoints, watchpoints and event breakpoints share one numbering, as in gdb.
+    BreakpointTable& breakpoints();
+    Result<const Watchpoint*> watch_memory(uint32_t address, uint32_t length);
+    Result<const Watchpoint*> watch_pte(int pid, uint32_t address);
+    Result<const Watchpoint*> watch_frame(uint32_t pfn);
+    // fork, cow, exec, exit, exit:PID, end; a #N stops at the N-th from now, once.
+    Result<const EventBreakpoint*> break_event(const StopPoint& point);
+    // Any kind, by number (Usage error: no such number).
+    Result<void> remove(int number);
+    Result<void> enable(int number, bool enabled);
+    const std::vector<Watchpoint>& watchpoints() const;
+    const std::vector<EventBreakpoint>& event_breakpoints() const;
+
+    // Execution. Each returns the stop; a machine fault is a Fault stop (the machine is
+    // then unusable: later calls return the same stop), not an error. Errors are for
+    // requests that cannot be carried out (finish in the outermost frame, a step with
+    // no source lines, a command after the guest exited).
+    Result<DebugStop> cont();
+    Result<DebugStop> stepi(uint64_t count = 1);
+    Result<DebugStop> nexti(uint64_t count = 1);     // a call instruction runs to its return
+    Result<DebugStop> step(uint64_t count = 1);      // to the next source line, into calls with lines
+    Result<DebugStop> next(uint64_t count = 1);      // to the next source line of this frame or its callers
+    Result<DebugStop> until();                       // next, but never back to an earlier line (loops)
+    Result<DebugStop> until(std::string_view location);  // to location, or until this frame returns
+    Result<DebugStop> finish();                      // until the current function returns
+
+    // Thread-safe: the running command stops with StopReason::Interrupted.
+    void interrupt();
+
+    // The last stop (nullopt before the first command).
+    const std::optional<DebugStop>& last_stop() const;
+    Machine& machine();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// "Breakpoint 1", "step", "exited with status 0"...: the reason as one short phrase.
+std::string describe_reason(const DebugStop& stop);
+
+}  // namespace forkscope
