@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <thread>
@@ -243,7 +244,6 @@ Result<ServeEnd> GdbServer::serve(GuestTarget& target, bool wait_for_gdb) {
         if (fds[1].revents & POLLIN) {
             const GuestStop stop = runner.join();
             if (stop.reason == StopReason::Fault && client < 0) return make_error(ErrorKind::MachineFault, stop.fault);
-            if (stop.reason == StopReason::Fault) std::fprintf(stderr, "forkscope: %s\n", stop.fault.c_str());
             if (client < 0) {
                 if (stop.reason == StopReason::Interrupted) return ServeEnd{ServeEnd::Kind::Quit, 0};
                 continue;  // exited: the check above returns
@@ -252,6 +252,12 @@ Result<ServeEnd> GdbServer::serve(GuestTarget& target, bool wait_for_gdb) {
                 stub->set_initial_stop(stop);
             } else if (run_for == RunFor::Gdb) {
                 send(stub->stop_reply(stop));
+                // After W (exited) or X (a machine fault) there is nothing left to debug.
+                if (stop.reason == StopReason::Exited || stop.reason == StopReason::Fault) {
+                    close_client();
+                    if (stop.reason == StopReason::Fault) return make_error(ErrorKind::MachineFault, stop.fault);
+                    return ServeEnd{ServeEnd::Kind::Exited, target.exit_status()};
+                }
             }
             run_for = RunFor::Gdb;
             // Packets gdb sent while the guest ran (none in all-stop mode but Ctrl-C).
@@ -335,6 +341,8 @@ Result<ServeEnd> GdbServer::serve(GuestTarget& target, bool wait_for_gdb) {
                 case StubAction::Step:
                     if (target.exited()) {
                         send(stub->stop_reply(GuestStop{StopReason::Exited, target.exit_status(), {}}));
+                        close_client();
+                        return ServeEnd{ServeEnd::Kind::Exited, target.exit_status()};
                     } else {
                         run_for = RunFor::Gdb;
                         runner.start(r.action == StubAction::Step);
