@@ -27,6 +27,9 @@ Result<std::unique_ptr<GuestTarget>> GuestTarget::create(Machine& machine, std::
     target->idle_id_ = static_cast<int>(info->find("NUMBER(PID_MAX)").value_or(32768));
     auto thread = info->find("OFFSET(task_struct.thread)");
     auto esp = info->find("OFFSET(thread_struct.esp)");
+    auto swapper = info->find("SYMBOL(swapper_pg_dir)");
+    auto page_offset = info->find("NUMBER(PAGE_OFFSET)");
+    if (swapper && page_offset) target->kernel_pgd_ = *swapper - *page_offset;
     if (thread && esp) {
         target->off_thread_esp_ = *thread + *esp;
         target->have_saved_regs_ = true;
@@ -68,6 +71,7 @@ const std::vector<GuestThread>& GuestTarget::threads() {
             g.state = t.state;
             g.running = t.current;
             g.task = t.addr;
+            g.pgd = kernel_pgd_;  // a kernel thread: the kernel half only
             if (t.mm) {
                 auto mm = snap->mms.find(t.mm);
                 if (mm != snap->mms.end()) g.pgd = mm->second.pgd;

@@ -5,8 +5,8 @@
 // task's are those its last context switch saved (arch/process.c: __switch_to_asm
 // pushed edi, esi, ebx, ebp and the return address into switch_to and parked ESP in
 // thread.esp), the others unavailable. Memory goes through the selected task's page
-// directory (its mm's; the CPU's for the running task and for kernel threads, whose
-// kernel half is the same in every directory).
+// directory: the CPU's for the running task, its mm's for a user task, the kernel's
+// own (swapper_pg_dir: no user half) for a kernel thread such as idle.
 //
 // Everything except interrupt() is called with the machine stopped, from one thread.
 #pragma once
@@ -54,7 +54,7 @@ struct GuestThread {
     char state = '?';    // as ps shows it
     bool running = false;  // on the CPU at this stop
     uint32_t task = 0;   // the task_struct's address (0: no task yet)
-    uint32_t pgd = 0;    // its mm's page directory (physical); 0: none of its own
+    uint32_t pgd = 0;    // its page directory (physical): its mm's, or the kernel's
 };
 
 enum class StopReason { Breakpoint, Step, Interrupted, Exited, Fault };
@@ -119,6 +119,7 @@ private:
     KernelView view_;
     std::optional<KernelSymbols> symbols_;
     int idle_id_ = 0;
+    uint32_t kernel_pgd_ = 0;  // swapper_pg_dir, physical
     uint32_t off_thread_esp_ = 0;  // task_struct.thread + thread_struct.esp
     bool have_saved_regs_ = false;
     std::optional<std::vector<GuestThread>> threads_;

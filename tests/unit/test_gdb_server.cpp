@@ -46,7 +46,9 @@ TEST(GdbListenAddress, Parses) {
     for (const char* bad : {"", "abc", "70000", "unix:", ":1234", "host:", "12x"}) {
         auto r = parse_listen_address(bad);
         EXPECT_FALSE(r.ok()) << bad;
-        if (!r.ok()) EXPECT_EQ(r.error().kind, ErrorKind::Usage);
+        if (!r.ok()) {
+            EXPECT_EQ(r.error().kind, ErrorKind::Usage);
+        }
     }
 }
 
