@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include "devices/port_bus.h"
 #include "emulator/cpu_impl.h"
@@ -78,9 +79,17 @@ struct CpuHooks {
             }
         }
         if (s.instructions >= s.limit) [[unlikely]] {
-            s.budget_stop = true;
-            stop_before_block(uc, address);
-            return;
+            if (!s.watches.empty() && watched_value_changed(s)) {
+                s.watch_stop = true;
+                s.watch_change = static_cast<uint32_t>(Cpu::Impl::block_pc(s.block));
+                stop_before_block(uc, address);
+                return;
+            }
+            if (s.instructions >= s.budget) {
+                s.budget_stop = true;
+                stop_before_block(uc, address);
+                return;
+            }
         }
         if (s.watch_user_return) [[unlikely]] {
             const bool user = address < s.user_below;
@@ -102,6 +111,20 @@ struct CpuHooks {
         }
         s.block = Cpu::Impl::block_key(address, size);  // one store: the hook's hot path
         s.instructions += info.icount;
+    }
+
+    // Compares the watched values with RAM; the changed ones take their new value.
+    static bool watched_value_changed(Cpu::Impl& s) {
+        bool changed = false;
+        for (Cpu::Impl::WatchedValue& w : s.watches) {
+            uint64_t v = 0;
+            std::memcpy(&v, s.ram.data() + w.paddr, w.length);
+            if (v != w.value) {
+                w.value = v;
+                changed = true;
+            }
+        }
+        return changed;
     }
 
     // Ends the run before the block at `address`, which has not run, with EIP at it.
@@ -322,7 +345,11 @@ Result<std::unique_ptr<Cpu>> Cpu::create(Ram& ram, PortBus& ports) {
 
 void Cpu::set_port_observer(std::function<void(uint16_t, bool)> observer) { impl_->port_observer = std::move(observer); }
 
-void Cpu::lower_instruction_limit(uint64_t limit) { impl_->limit = std::min(impl_->limit, limit); }
+void Cpu::lower_instruction_limit(uint64_t limit) {
+    Impl& s = *impl_;
+    s.budget = std::min(s.budget, limit);
+    if (s.watches.empty()) s.limit = s.budget;
+}
 
 void Cpu::request_stop() { impl_->stop_requested.store(true); }
 uint64_t Cpu::instructions() const { return impl_->instructions; }
@@ -356,16 +383,33 @@ void Cpu::clear_exception_in_flight(uint8_t* context) const {
 
 Result<void> Cpu::add_stop_address(uint32_t linear) {
     Impl& s = *impl_;
-    if (s.stop_hooks.count(linear)) return {};
+    if (auto it = s.stop_hooks.find(linear); it != s.stop_hooks.end()) {
+        ++it->second.users;
+        return {};
+    }
     uc_hook h = 0;
     uc_err err = uc_hook_add(s.uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&CpuHooks::on_stop_address), &s,
                              linear, linear);
     if (err != UC_ERR_OK) return make_error(ErrorKind::Host, uc_message("cannot add a stop address", err));
-    s.stop_hooks.emplace(linear, h);
+    s.stop_hooks.emplace(linear, Impl::StopHook{h, 1});
     // Code hooks are placed at translation: blocks translated before have none.
     invalidate_all_code();
     return {};
 }
+
+void Cpu::set_value_watches(std::vector<ValueWatch> watches) {
+    Impl& s = *impl_;
+    s.watches.clear();
+    for (const ValueWatch& w : watches) {
+        if (w.length == 0 || w.length > 8 || !s.ram.contains(w.paddr, w.length)) continue;
+        Impl::WatchedValue v{w.paddr, w.length, 0};
+        std::memcpy(&v.value, s.ram.data() + w.paddr, w.length);
+        s.watches.push_back(v);
+    }
+    s.watch_change.reset();
+}
+
+std::optional<uint32_t> Cpu::take_watch_change() { return std::exchange(impl_->watch_change, std::nullopt); }
 
 void Cpu::watch_user_returns(uint32_t kernel_base) {
     impl_->watch_user_return = kernel_base != 0;
@@ -376,8 +420,8 @@ void Cpu::watch_user_returns(uint32_t kernel_base) {
 void Cpu::remove_stop_address(uint32_t linear) {
     Impl& s = *impl_;
     auto it = s.stop_hooks.find(linear);
-    if (it == s.stop_hooks.end()) return;
-    uc_hook_del(s.uc, it->second);
+    if (it == s.stop_hooks.end() || --it->second.users > 0) return;
+    uc_hook_del(s.uc, it->second.hook);
     s.stop_hooks.erase(it);
     if (s.resume_at == linear) s.resume_at.reset();
     invalidate_all_code();
@@ -385,8 +429,10 @@ void Cpu::remove_stop_address(uint32_t linear) {
 
 uint32_t Cpu::begin_run(uint64_t limit) {
     Impl& s = *impl_;
-    s.limit = limit;
+    s.budget = limit;
+    s.limit = s.watches.empty() ? limit : 0;  // with watches every block compares them
     s.budget_stop = s.request_stop = s.have_event = s.memory_error = s.io_lookahead = s.at_stop_address = false;
+    s.watch_stop = false;
     s.user_return = false;
     // Resuming from a stop address: its instruction runs before the hook stops again.
     uint32_t eip = reg(Reg::Eip);
@@ -411,7 +457,11 @@ CpuExit Cpu::run(uint64_t instruction_limit) {
 
 CpuExit Cpu::step() {
     Impl& s = *impl_;
-    const uint32_t eip = begin_run(~0ull);
+    // Unicorn's count stops before the second instruction only inside blocks translated
+    // for the count (the first is, below); when the first instruction ends its block and
+    // the next block is an older translation, the run would go on. The budget stops it
+    // at that block's start instead: the first block counts at least one instruction.
+    const uint32_t eip = begin_run(s.instructions + 1);
     s.skip_stop_at = eip;  // a step always executes its instruction
     uint64_t before = s.instructions;
     // One instruction needs no look-ahead: a refused port access is caught in the I/O
@@ -426,6 +476,7 @@ CpuExit Cpu::step() {
     // none, when it stopped at a stop address or on a stop request before running).
     bool ran = !s.at_stop_address && !s.request_stop;
     s.instructions = before + (ran ? 1 : 0);
+    if (!s.watches.empty() && CpuHooks::watched_value_changed(s)) s.watch_change = eip;
     bool io_fault = err == UC_ERR_OK && s.have_event && !s.event.detail.empty();
     CpuExit e = finish_run(err);
     if (io_fault) {
@@ -439,7 +490,9 @@ CpuExit Cpu::step() {
         bool hlt = read_code(eip, std::span<uint8_t>(&opcode, 1)) && opcode == 0xf4;
         if (!hlt) e.kind = CpuExitKind::StopRequested;
     }
-    if (e.kind == CpuExitKind::Budget) e.kind = CpuExitKind::StopRequested;
+    if (e.kind == CpuExitKind::Budget || e.kind == CpuExitKind::WatchChanged) e.kind = CpuExitKind::StopRequested;
+    // A step that reached a stop address has arrived there: the next run runs it.
+    if (e.kind == CpuExitKind::StopRequested && s.stop_hooks.count(e.eip)) s.resume_at = e.eip;
     return e;
 }
 
@@ -473,7 +526,7 @@ CpuExit Cpu::finish_run(int uc_error) {
             // that the count below can stop inside it.
             invalidate_code(static_cast<uint32_t>(s.io_block), static_cast<uint32_t>(s.io_block) + 1);
             s.io_stepping = true;
-            s.limit = ~0ull;
+            s.limit = s.budget = ~0ull;
             err = uc_emu_start(s.uc, s.io_block, kNoUntil, 0, static_cast<size_t>(s.io_before));
             s.io_stepping = false;
             if (!s.at_stop_address) s.instructions = before + static_cast<uint64_t>(s.io_before);
@@ -517,6 +570,8 @@ CpuExit Cpu::finish_run(int uc_error) {
         });
     } else if (s.at_stop_address) {
         e.kind = CpuExitKind::AtStopAddress;
+    } else if (s.watch_stop) {
+        e.kind = CpuExitKind::WatchChanged;
     } else if (s.user_return) {
         e.kind = CpuExitKind::UserReturn;
     } else if (s.budget_stop) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -47,6 +48,7 @@ enum class CpuExitKind {
     Interrupt,      // an exception or int n for the host to deliver (vector, error code)
     InvalidOpcode,  // #UD: EIP is at the instruction
     AtStopAddress,  // reached an address given to add_stop_address; it has not run
+    WatchChanged,   // a watched value changed (set_value_watches); stopped before the next block
     UserReturn,     // watch_user_returns(): the first user block after kernel code; it has not run
     MemoryError,    // an access to physical memory outside RAM
     HostError,      // Unicorn returned an error we do not model
@@ -64,6 +66,12 @@ struct CpuExit {
     uint32_t instruction_eip = 0;
     uint32_t cr2 = 0;
     std::string detail;  // for MemoryError / HostError
+};
+
+// Physical bytes whose value a run watches (see set_value_watches).
+struct ValueWatch {
+    uint32_t paddr = 0;
+    uint32_t length = 4;  // 1 to 8
 };
 
 // Each vector's architectural error-code rule (#DF, #TS, #NP, #SS, #GP, #PF, #AC).
@@ -88,9 +96,21 @@ public:
 
     // Runs stop before the instruction at this linear address (in any address space),
     // through a code hook on that one address. A run or step that starts at the address
-    // it last stopped at executes that instruction first. Call between runs only.
+    // it last stopped at (or that a step just reached) executes that instruction first.
+    // Counted: an address added twice stays until removed twice. Call between runs only.
     Result<void> add_stop_address(uint32_t linear);
     void remove_stop_address(uint32_t linear);
+
+    // Runs stop at the first block boundary after any watched physical bytes changed
+    // value, whoever wrote them (a guest store through any mapping, or the host between
+    // runs): CpuExitKind::WatchChanged, with the block during which it changed. Replaces
+    // every earlier watch; the values now are the reference. Unicorn 2.1.1's write hooks
+    // cannot do this: they see only stores to pages it has not yet marked dirty, and make
+    // every store slow. While watches exist every block compares them (a few loads).
+    void set_value_watches(std::vector<ValueWatch> watches);
+    // The start of the block that ran when a watched value changed (nullopt: none changed
+    // since the last call). A step's change is its own instruction's.
+    std::optional<uint32_t> take_watch_change();
 
     // Runs stop at the start of the first block below `kernel_base` that follows a
     // block at or above it: the CPU has just returned to user code (an iret to ring 3).

@@ -117,8 +117,12 @@ struct Cpu::Impl {
     }
     IoScanner io_scanner;
 
-    // Stop addresses: one code hook each.
-    std::map<uint32_t, uc_hook> stop_hooks;
+    // Stop addresses: one code hook each, counted: several users may stop at one address.
+    struct StopHook {
+        uc_hook hook = 0;
+        int users = 0;
+    };
+    std::map<uint32_t, StopHook> stop_hooks;
     // The address of the last AtStopAddress exit; a run starting there runs it first.
     std::optional<uint32_t> resume_at;
     std::optional<uint32_t> skip_stop_at;
@@ -129,6 +133,19 @@ struct Cpu::Impl {
     bool io_stepping = false;
     uint64_t io_block = 0;
     int io_before = 0;
+
+    // Value watches (set_value_watches): compared at every block start while any exist.
+    // Then `limit` is 0 so that every block takes the hook's slow path, and the real
+    // instruction budget is `budget`; without watches the two are equal.
+    struct WatchedValue {
+        uint32_t paddr = 0, length = 0;
+        uint64_t value = 0;
+    };
+    std::vector<WatchedValue> watches;
+    uint64_t budget = 0;
+    bool watch_stop = false;
+    std::optional<uint32_t> watch_change;  // the block that ran when a value changed
+    uint64_t previous_block = 0;           // the block before the one starting (its key)
 
     Impl(Ram& r, PortBus& p) : ram(r), ports(p) {}
 

@@ -368,6 +368,12 @@ Result<std::optional<MachineStop>> Machine::handle_exit(const CpuExit& exit) {
         case CpuExitKind::Budget:
         case CpuExitKind::StopRequested:
             return Stop();
+        case CpuExitKind::WatchChanged: {
+            MachineStop stop;
+            stop.kind = MachineStopKind::WatchChanged;
+            stop.eip = exit.eip;
+            return Stop(stop);
+        }
         case CpuExitKind::UserReturn:
             if (user_return_observer_) user_return_observer_(cpu_->registers());
             return Stop();
@@ -445,10 +451,12 @@ Result<MachineStop> Machine::step() {
     auto taken = take_interrupt();
     if (!taken) return taken.error();
     stop.delivered = *taken;
+    stop.interrupt = *taken;
     CpuExit exit = cpu_->step();
     if (exit.kind == CpuExitKind::Interrupt || exit.kind == CpuExitKind::InvalidOpcode) {
         if (auto r = deliver(event_for_exit(exit)); !r) return r.error();
         stop.delivered = exit.kind == CpuExitKind::InvalidOpcode ? uint8_t{6} : exit.vector;
+        stop.exception = stop.delivered;
         return finish();
     }
     auto handled = handle_exit(exit);
@@ -467,7 +475,8 @@ Result<uint32_t> Machine::run() {
                 return make_error(ErrorKind::MachineFault, "stopped at EIP " + hex32(stop->eip));
             case MachineStopKind::AtStopAddress:
             case MachineStopKind::Stepped:
-                break;  // run() goes on past stop addresses
+            case MachineStopKind::WatchChanged:
+                break;  // run() goes on past stop addresses and watches
         }
     }
 }

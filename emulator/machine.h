@@ -70,6 +70,7 @@ enum class MachineStopKind {
     Paused,         // request_pause() (any thread)
     AtStopAddress,  // before the instruction at a stop address (add_stop_address)
     Stepped,        // step() executed its instruction
+    WatchChanged,   // a watched value changed (Cpu::set_value_watches, take_watch_change)
 };
 
 struct MachineStop {
@@ -79,6 +80,8 @@ struct MachineStop {
     // step(): the interrupt or exception delivered during the step (an interrupt taken
     // before the instruction, or the instruction's own fault or int n), if any.
     std::optional<uint8_t> delivered;
+    std::optional<uint8_t> interrupt;  // step(): the external interrupt taken before the instruction
+    std::optional<uint8_t> exception;  // step(): the instruction's own fault, #UD or int n
 };
 
 class Machine {
@@ -100,6 +103,9 @@ public:
     // runs; a fault or int n it raises is delivered.
     Result<MachineStop> resume();
     Result<MachineStop> step();
+
+    // Value watches (Cpu::set_value_watches) end resume() with WatchChanged at the
+    // block boundary after the change, once any event that block raised was delivered.
 
     // Thread-safe: the current (or next) resume() returns Paused at the next block
     // boundary. Each request ends one resume().

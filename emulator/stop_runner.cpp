@@ -376,6 +376,7 @@ Result<StopOutcome> StopRunner::run_to(const StopPoint& point) {
                 if (auto r = s.on_stop(stop->eip); !r) return r.error();
                 break;
             case MachineStopKind::Stepped:
+            case MachineStopKind::WatchChanged:
                 break;
         }
         if (s.watched[index].reached) {
@@ -383,6 +384,26 @@ Result<StopOutcome> StopRunner::run_to(const StopPoint& point) {
             return StopOutcome(*s.watched[index].reached);
         }
     }
+}
+
+Result<std::vector<StopReport>> StopRunner::arrived(uint32_t eip) {
+    Impl& s = *impl_;
+    std::vector<bool> before;
+    for (const Impl::Watched& w : s.watched) before.push_back(w.reached.has_value());
+    if (auto r = s.on_stop(eip); !r) return r.error();
+    std::vector<StopReport> reached;
+    for (size_t i = 0; i < s.watched.size(); ++i)
+        if (s.watched[i].reached && !before[i]) reached.push_back(*s.watched[i].reached);
+    return reached;
+}
+
+void StopRunner::unwatch(const StopPoint& point) {
+    std::erase_if(impl_->watched, [&](const Impl::Watched& w) { return w.point == point; });
+}
+
+Result<void> StopRunner::rewatch(const StopPoint& point) {
+    unwatch(point);
+    return impl_->watch(point);
 }
 
 Result<uint32_t> StopRunner::finish() {

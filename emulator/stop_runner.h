@@ -100,6 +100,17 @@ public:
     // Removes the stop addresses and runs the guest to its end; returns its status.
     Result<uint32_t> finish();
 
+    // For a caller that drives the machine itself (the debugger): the machine has just
+    // arrived at eip, at one of its stop addresses or where a step ended. Counts what
+    // happens there and returns the watched points reached there (none: not a tracked
+    // address). Call once per arrival.
+    Result<std::vector<StopReport>> arrived(uint32_t eip);
+    // Watches a point afresh, counting from now: after fork#1 was reached, the next fork
+    // is fork#1 again (a recurring event breakpoint).
+    Result<void> rewatch(const StopPoint& point);
+    // Stops counting a point (its function's stop address stays until finish()).
+    void unwatch(const StopPoint& point);
+
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;

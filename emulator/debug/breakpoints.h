@@ -55,6 +55,8 @@ public:
     std::optional<Breakpoint> hit(uint32_t address);
 
     const std::vector<Breakpoint>& all() const { return breakpoints_; }
+    // The next number, for a watchpoint or event breakpoint: one numbering for all, as gdb's.
+    int take_number() { return next_number_++; }
 
 private:
     Breakpoint* find(int number);

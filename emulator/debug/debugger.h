@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -57,7 +58,11 @@ struct DebugStop {
     std::optional<uint32_t> value;     // Finished: EAX; Event: the event's return value
     std::string event;                 // Event: "fork#1 = 0xc03f2000", "exit:7"
     uint64_t old_value = 0, new_value = 0;  // Watchpoint
-    std::optional<uint32_t> writer;    // Watchpoint: the instruction that wrote (if known)
+    // Watchpoint: where the change was made: the instruction itself after a step
+    // (writer_exact), else the start of the translated block that made it (a run sees
+    // changes at block boundaries).
+    std::optional<uint32_t> writer;
+    bool writer_exact = false;
     std::optional<uint8_t> vector;     // Exception
     uint32_t exit_status = 0;          // Exited
     std::string message;               // Fault, Interrupted: one line
@@ -111,8 +116,9 @@ public:
     Result<const Watchpoint*> watch_memory(uint32_t address, uint32_t length);
     Result<const Watchpoint*> watch_pte(int pid, uint32_t address);
     Result<const Watchpoint*> watch_frame(uint32_t pfn);
-    // fork, cow, exec, exit, exit:PID, end; a #N stops at the N-th from now, once.
-    Result<const EventBreakpoint*> break_event(const StopPoint& point);
+    // "fork", "cow", "exec", "exit", "exit:PID", "end": every such event stops; with #N
+    // ("fork#3") only the N-th from now, once. Errors (Usage): not an event.
+    Result<const EventBreakpoint*> break_event(std::string_view text);
     // Any kind, by number (Usage error: no such number).
     Result<void> remove(int number);
     Result<void> enable(int number, bool enabled);

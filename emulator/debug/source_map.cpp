@@ -113,6 +113,17 @@ std::optional<SourceLocation> SourceMap::line_of(uint32_t addr) const {
     return SourceLocation{impl_->files[it->file], it->line, it->column};
 }
 
+std::optional<SourceLocation> SourceMap::statement_at(uint32_t addr) const {
+    const auto& rows = impl_->rows;
+    // Several rows may start at one address (an inlined call's first line and its
+    // caller's): the last one is the line the code there belongs to, as in line_of.
+    auto it = std::lower_bound(rows.begin(), rows.end(), addr, [](const Row& r, uint32_t a) { return r.addr < a; });
+    std::optional<SourceLocation> found;
+    for (; it != rows.end() && it->addr == addr; ++it)
+        if (!it->end && it->statement) found = SourceLocation{impl_->files[it->file], it->line, it->column};
+    return found;
+}
+
 std::vector<std::string> SourceMap::functions_at(uint32_t addr) const {
     std::vector<std::string> names;
     Dwarf_Die cu;

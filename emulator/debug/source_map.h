@@ -34,6 +34,10 @@ public:
     // nullopt outside every compilation unit.
     std::optional<SourceLocation> line_of(uint32_t addr) const;
 
+    // addr begins a statement of the line table (where a line's code starts, as
+    // breakpoints and line steps see it): its line, else nullopt.
+    std::optional<SourceLocation> statement_at(uint32_t addr) const;
+
     // The functions addr is in, innermost first: inlined ones, then the function that
     // holds them ("list_add", "copy_process"). Empty outside every unit.
     std::vector<std::string> functions_at(uint32_t addr) const;

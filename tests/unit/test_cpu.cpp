@@ -28,6 +28,49 @@ TEST_F(CpuTest, BudgetStopsAtBlockBoundary) {
     EXPECT_EQ(e.eip, kCode);
 }
 
+// A step whose instruction ends its block (a jump) must not run on into the next
+// block when that block was translated earlier, for a normal run.
+TEST_F(CpuTest, StepOfABlockEndingJumpRunsOneInstruction) {
+    // a: inc eax; jmp b; (pad) b: inc ecx; jmp a
+    code(kCode, {0x40, 0xeb, 0x08, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x41, 0xeb, 0xf2});
+    cpu->set_reg(Reg::Eax, 0);
+    cpu->set_reg(Reg::Ecx, 0);
+    ASSERT_EQ(run_from(kCode, 100).kind, CpuExitKind::Budget);  // both blocks translated, for a run
+    ASSERT_EQ(cpu->reg(Reg::Eip), kCode);
+    ASSERT_EQ(cpu->step().kind, CpuExitKind::StopRequested);  // inc eax
+    ASSERT_EQ(cpu->reg(Reg::Eip), kCode + 1);
+    const uint32_t ecx = cpu->reg(Reg::Ecx);
+    const uint64_t n = cpu->instructions();
+    ASSERT_EQ(cpu->step().kind, CpuExitKind::StopRequested);  // jmp b: b's block has not run
+    EXPECT_EQ(cpu->reg(Reg::Eip), kCode + 11);
+    EXPECT_EQ(cpu->reg(Reg::Ecx), ecx);
+    EXPECT_EQ(cpu->instructions(), n + 1);
+}
+
+TEST_F(CpuTest, ValueWatchStopsAtTheBlockAfterTheChange) {
+    // 1: inc eax; cmp eax, 50; jne 1; mov [0x5000], eax; 2: inc ecx; jmp 2
+    code(kCode, {0x40, 0x83, 0xf8, 0x32, 0x75, 0xfa, 0xa3, 0x00, 0x50, 0x00, 0x00, 0x41, 0xeb, 0xfd});
+    cpu->set_reg(Reg::Eax, 0);
+    ram->store32(0x5000, 7);
+    cpu->set_value_watches({{0x5000, 4}});
+    CpuExit e = run_from(kCode, 100000);
+    ASSERT_EQ(e.kind, CpuExitKind::WatchChanged);
+    EXPECT_EQ(ram->load32(0x5000), 50u);
+    EXPECT_EQ(cpu->take_watch_change(), kCode + 6) << "the block that stored";
+    EXPECT_FALSE(cpu->take_watch_change());
+    // The same value stored again is no change: the run goes on to its budget.
+    cpu->set_value_watches({{0x5000, 4}});
+    EXPECT_EQ(cpu->run(cpu->instructions() + 1000).kind, CpuExitKind::Budget);
+    // A step reports its own instruction; no watches, no compare.
+    ram->store32(0x5000, 1);
+    cpu->set_value_watches({{0x5000, 4}});
+    cpu->set_reg(Reg::Eip, kCode + 6);
+    cpu->step();
+    EXPECT_EQ(cpu->take_watch_change(), kCode + 6);
+    cpu->set_value_watches({});
+    EXPECT_EQ(cpu->run(cpu->instructions() + 1000).kind, CpuExitKind::Budget);
+}
+
 TEST_F(CpuTest, StopRequestIsHonouredAtNextBlock) {
     code(kCode, {0x40, 0xeb, 0xfd});
     cpu->request_stop();

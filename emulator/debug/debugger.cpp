@@ -1,0 +1,730 @@
+#include "emulator/debug/debugger.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+#include "emulator/cpu.h"
+#include "emulator/debug/disassembler.h"
+#include "emulator/debug/source_map.h"
+#include "emulator/introspect/kernel_layout.h"
+#include "emulator/introspect/kernel_view.h"
+#include "emulator/machine.h"
+#include "emulator/page_walker.h"
+#include "emulator/symbols.h"
+
+namespace forkscope {
+
+namespace {
+
+// The most argument bytes a callee pops with `ret n` (as stop_runner.cpp).
+constexpr uint32_t kMostPopped = 32;
+constexpr uint32_t kPresent = 1u << 0, kLargePage = 1u << 7;
+
+Error usage(std::string message) { return make_error(ErrorKind::Usage, std::move(message)); }
+
+std::string hex(uint64_t v) {
+    char b[24];
+    std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
+    return b;
+}
+
+bool same_line(const SourceLocation& a, const SourceLocation& b) { return a.line == b.line && a.file == b.file; }
+
+}  // namespace
+
+// Where a command waits: any of `addresses`, reached by `task` with ESP in [esp_min,
+// esp_max] (the same frame after a return or an interrupt's iret).
+struct Target {
+    std::vector<uint32_t> addresses;
+    uint32_t task = 0;
+    uint32_t esp_min = 0, esp_max = 0xffffffffu;
+};
+
+struct Debugger::Impl {
+    Impl(Machine& m, const KernelSymbols& s, const SourceMap* src, const KernelInfo& i, DebuggerOptions o)
+        : machine(m), symbols(s), source(src), info(i), view(make_view(i, m)), options(o),
+          table(m, s, src), runner(m, s, i, o.constants) {}
+
+    // A view that can take snapshots when the kernel exports all they read; else one that
+    // still finds the current task (PTE watchpoints then say what is missing).
+    static KernelView make_view(const KernelInfo& i, Machine& m) {
+        auto v = KernelView::create(i, m.walker());
+        return v ? std::move(*v) : KernelView(i, m.walker());
+    }
+
+    Machine& machine;
+    const KernelSymbols& symbols;
+    const SourceMap* source;
+    KernelInfo info;
+    KernelView view;
+    DebuggerOptions options;
+    BreakpointTable table;
+    StopRunner runner;
+    std::vector<Watchpoint> watches;
+    std::vector<EventBreakpoint> events;
+    std::optional<DebugStop> last;
+    std::optional<DebugStop> ended;  // Exited or Fault: nothing more runs
+    std::optional<Disassembler> disasm;
+
+    Cpu& cpu() { return machine.cpu(); }
+    PagingMode mode() { return PagingMode{cpu().reg(Reg::Cr0), cpu().reg(Reg::Cr3), cpu().reg(Reg::Cr4)}; }
+    uint32_t kernel_base() const { return info.find("NUMBER(PAGE_OFFSET)").value_or(0xc0000000u); }
+
+    TaskIdentity current() {
+        auto t = view.current_task(mode());
+        return t ? *t : TaskIdentity{};
+    }
+
+    DebugStop stop(StopReason reason) {
+        DebugStop s;
+        s.reason = reason;
+        s.eip = cpu().reg(Reg::Eip);
+        s.instructions = cpu().instructions();
+        const TaskIdentity t = current();
+        s.task = t.task;
+        s.pid = t.pid;
+        return s;
+    }
+
+    DebugStop fault(const std::string& message) {
+        DebugStop s = stop(StopReason::Fault);
+        s.message = message;
+        ended = s;
+        return s;
+    }
+
+    // --- reading the guest ---------------------------------------------------------
+    Result<uint64_t> read_value(const PagingMode& m, uint32_t address, uint32_t length) {
+        uint8_t bytes[8] = {};
+        if (auto r = machine.walker().read_virtual(m, address, std::span<uint8_t>(bytes, length)); !r) return r.error();
+        uint64_t v = 0;
+        for (uint32_t i = 0; i < length; ++i) v |= uint64_t(bytes[i]) << (8 * i);
+        return v;
+    }
+
+    std::optional<Instruction> decode(uint32_t eip) {
+        if (!disasm) {
+            auto d = Disassembler::create(AsmSyntax::Intel, nullptr);
+            if (!d) return std::nullopt;
+            disasm.emplace(std::move(*d));
+        }
+        uint8_t bytes[16] = {};
+        size_t n = 0;
+        for (; n < sizeof bytes; ++n)  // up to the end of the readable bytes
+            if (!machine.walker().read_virtual(mode(), eip + static_cast<uint32_t>(n), std::span<uint8_t>(bytes + n, 1)))
+                break;
+        auto insns = disasm->disassemble(std::span<const uint8_t>(bytes, n), eip, 1);
+        if (insns.empty()) return std::nullopt;
+        return insns.front();
+    }
+
+    bool is_call(const Instruction& i) const { return i.mnemonic == "call"; }
+
+    // The frame's CFA: ESP before the call that made it (the return address is at CFA-4).
+    // The kernel keeps frame pointers: EBP+8 once `push %ebp; mov %esp,%ebp` ran, ESP+4
+    // at the entry and at `ret`, ESP+8 between the push and the mov.
+    uint32_t frame_cfa() {
+        const uint32_t eip = cpu().reg(Reg::Eip), esp = cpu().reg(Reg::Esp), ebp = cpu().reg(Reg::Ebp);
+        if (auto i = decode(eip); i && (i->mnemonic == "ret" || i->mnemonic == "retn")) return esp + 4;
+        if (auto sym = symbols.containing(eip); sym && sym->function) {
+            if (eip == sym->address) return esp + 4;
+            if (eip == sym->address + 1) return esp + 8;
+        }
+        return ebp + 8;
+    }
+
+    // --- watchpoints -------------------------------------------------------------------
+    // The watched value now, and the physical bytes whose change can change it (the
+    // value's own, and the table entries and pointers that lead to it): a change there
+    // stops a run, the value is evaluated again, and the watch re-aimed.
+    struct WatchState {
+        uint64_t value = 0;
+        std::vector<ValueWatch> spots;
+    };
+
+    uint32_t physical(uint32_t kernel_va) const { return kernel_va - kernel_base(); }
+
+    Result<WatchState> evaluate(const Watchpoint& w) {
+        switch (w.kind) {
+            case WatchKind::Memory: return evaluate_memory(w);
+            case WatchKind::Pte: return evaluate_pte(w);
+            case WatchKind::Frame: return evaluate_frame(w);
+        }
+        return usage("unknown watchpoint kind");
+    }
+
+    Result<WatchState> evaluate_memory(const Watchpoint& w) {
+        PagingMode m = mode();
+        if (w.address < kernel_base()) m.cr3 = w.cr3;
+        WatchState st;
+        auto v = read_value(m, w.address, w.length);
+        if (!v) return v.error();
+        st.value = *v;
+        for (uint32_t at : {w.address, w.address + w.length - 1}) {  // both pages if it straddles
+            auto walk = machine.walker().walk(m, at);
+            if (!walk) return walk.error();
+            if (!m.paging()) {
+                st.spots.push_back({at, 1});
+                continue;
+            }
+            st.spots.push_back({walk->pde_paddr, 4});
+            if (walk->has_pte) st.spots.push_back({walk->pte_paddr, 4});
+            if (walk->present) st.spots.push_back({walk->paddr, 1});
+        }
+        // The value's bytes themselves, whole when on one page.
+        if (auto walk = machine.walker().walk(m, w.address);
+            walk && walk->present && ((w.address & 0xfff) + w.length <= 0x1000))
+            st.spots.push_back({walk->paddr, w.length});
+        return st;
+    }
+
+    Result<WatchState> evaluate_frame(const Watchpoint& w) {
+        auto layout = KernelLayout::resolve(info);
+        if (!layout) return layout.error();
+        auto mem_map = view.read_word(mode(), layout->sym.mem_map);
+        auto max_pfn = view.read_word(mode(), layout->sym.max_pfn);
+        if (!mem_map || !max_pfn) return usage("cannot read the kernel's mem_map");
+        if (w.pfn >= *max_pfn)
+            return usage("frame " + hex(w.pfn) + " is past the last frame (" + hex(*max_pfn - 1) + ")");
+        const uint32_t at = *mem_map + w.pfn * layout->page.size + layout->page.count;
+        WatchState st;
+        auto v = read_value(mode(), at, layout->page.count_size);
+        if (!v) return v.error();
+        st.value = *v;
+        st.spots.push_back({physical(at), layout->page.count_size});
+        return st;
+    }
+
+    // A task's PTE for an address: through its mm's page directory, wherever that is now
+    // (exec gives the task a new mm). It changes through the task's mm field, the
+    // directory entry or the table entry.
+    Result<WatchState> evaluate_pte(const Watchpoint& w) {
+        auto layout = KernelLayout::resolve(info);
+        if (!layout) return layout.error();
+        auto snap = view.snapshot(mode(), cpu().reg(Reg::Eip), cpu().instructions(),
+                                  SnapshotScope{.tables_of_pid = w.pid, .frames = false});
+        if (!snap) return snap.error();
+        const TaskState* task = nullptr;
+        for (const TaskState& t : snap->tasks)
+            if (t.pid == w.pid) task = &t;
+        if (!task) return usage("no task with pid " + std::to_string(w.pid));
+        WatchState st;
+        st.spots.push_back({physical(task->addr + layout->task.mm), 4});
+        if (!task->mm) return st;  // a kernel thread, or an exiting task: no entry
+        auto pgd = view.read_word(mode(), task->mm + layout->mm.pgd);
+        if (!pgd) return pgd.error();
+        const uint32_t pde_at = *pgd + 4 * (w.address >> 22);
+        st.spots.push_back({physical(pde_at), 4});
+        auto pde = view.read_word(mode(), pde_at);
+        if (!pde) return pde.error();
+        if (!(*pde & kPresent) || (*pde & kLargePage)) return st;
+        const uint32_t pte_at = (*pde & ~0xfffu) + 4 * ((w.address >> 12) & 0x3ff);
+        st.spots.push_back({pte_at, 4});
+        auto pte = view.read_word(mode(), pte_at + layout->page_offset);
+        if (!pte) return pte.error();
+        st.value = *pte;
+        return st;
+    }
+
+    // Hands the machine every enabled watchpoint's spots, with the values now.
+    void aim(const std::map<int, WatchState>& states) {
+        std::vector<ValueWatch> spots;
+        for (const auto& [number, st] : states) spots.insert(spots.end(), st.spots.begin(), st.spots.end());
+        cpu().set_value_watches(std::move(spots));
+    }
+
+    // Evaluates every enabled watchpoint (those that cannot be read now wait).
+    std::map<int, WatchState> evaluate_all() {
+        std::map<int, WatchState> states;
+        for (const Watchpoint& w : watches)
+            if (w.enabled)
+                if (auto st = evaluate(w)) states.emplace(w.number, std::move(*st));
+        return states;
+    }
+
+    Result<const Watchpoint*> add_watch(Watchpoint w) {
+        auto st = evaluate(w);
+        if (!st) return st.error();
+        w.number = table.take_number();
+        w.value = st->value;
+        watches.push_back(std::move(w));
+        aim(evaluate_all());
+        return &watches.back();
+    }
+
+    // After a watched spot changed during the block at `block` (or the instruction, when
+    // exact): the first enabled watchpoint whose value changed stops; every changed one
+    // takes its new value and counts the hit.
+    std::optional<DebugStop> check_watches(uint32_t block, bool exact) {
+        std::optional<DebugStop> result;
+        auto states = evaluate_all();
+        for (Watchpoint& w : watches) {
+            auto it = states.find(w.number);
+            if (it == states.end() || it->second.value == w.value) continue;
+            ++w.hits;
+            if (!result) {
+                DebugStop s = stop(StopReason::Watchpoint);
+                s.number = w.number;
+                s.old_value = w.value;
+                s.new_value = it->second.value;
+                s.writer = block;
+                s.writer_exact = exact;
+                result = s;
+            }
+            w.value = it->second.value;
+        }
+        aim(states);
+        return result;
+    }
+
+    // --- arrivals ----------------------------------------------------------------------
+    bool matches(const Target& t, uint32_t eip) {
+        if (std::find(t.addresses.begin(), t.addresses.end(), eip) == t.addresses.end()) return false;
+        const uint32_t esp = cpu().reg(Reg::Esp);
+        return esp >= t.esp_min && esp <= t.esp_max && (!t.task || current().task == t.task);
+    }
+    bool matches(const std::vector<Target>& targets, uint32_t eip) {
+        return std::any_of(targets.begin(), targets.end(), [&](const Target& t) { return matches(t, eip); });
+    }
+
+    // The machine has arrived at eip. A target reached ends the wait (nothing else is
+    // counted: returning to the instruction an interrupt came before is no new arrival).
+    // Otherwise the events there count, and an event or breakpoint may stop.
+    Result<std::optional<DebugStop>> arrive(uint32_t eip, const std::vector<Target>& targets, bool* at_target) {
+        if (matches(targets, eip)) {
+            *at_target = true;
+            return std::optional<DebugStop>();
+        }
+        auto reports = runner.arrived(eip);
+        if (!reports) return reports.error();
+        std::optional<DebugStop> result;
+        for (const StopReport& r : *reports) {
+            for (EventBreakpoint& e : events) {
+                if (!e.enabled || !(e.point == r.point)) continue;
+                ++e.hits;
+                if (!result) {
+                    DebugStop s = stop(StopReason::Event);
+                    s.number = e.number;
+                    s.event = r.description;
+                    s.value = r.value;
+                    result = s;
+                }
+                if (e.recurring) {
+                    if (auto w = runner.rewatch(e.point); !w) return w.error();
+                } else {
+                    e.enabled = false;
+                    runner.unwatch(e.point);
+                }
+            }
+        }
+        if (result) {
+            (void)table.hit(eip);  // a breakpoint here counts its hit too
+            return result;
+        }
+        if (auto b = table.hit(eip)) {
+            DebugStop s = stop(StopReason::Breakpoint);
+            s.number = b->number;
+            return std::optional<DebugStop>(s);
+        }
+        return std::optional<DebugStop>();
+    }
+
+    // Runs until a stop of its own or one of the targets (nullopt: a target was reached).
+    Result<std::optional<DebugStop>> run(std::vector<Target> targets) {
+        if (ended) return std::optional<DebugStop>(*ended);
+        std::vector<uint32_t> added;
+        for (const Target& t : targets)
+            for (uint32_t a : t.addresses) {
+                if (auto r = machine.add_stop_address(a); !r) {
+                    for (uint32_t b : added) machine.remove_stop_address(b);
+                    return r.error();
+                }
+                added.push_back(a);
+            }
+        auto result = run_loop(targets);
+        for (uint32_t a : added) machine.remove_stop_address(a);
+        return result;
+    }
+
+    Result<std::optional<DebugStop>> run_loop(const std::vector<Target>& targets) {
+        using Out = std::optional<DebugStop>;
+        for (;;) {
+            auto ms = machine.resume();
+            if (!ms) return Out(fault(ms.error().message));
+            switch (ms->kind) {
+                case MachineStopKind::Exited: {
+                    DebugStop s = stop(StopReason::Exited);
+                    s.exit_status = ms->exit_status;
+                    ended = s;
+                    return Out(s);
+                }
+                case MachineStopKind::Paused: {
+                    DebugStop s = stop(StopReason::Interrupted);
+                    s.message = "interrupted";
+                    return Out(s);
+                }
+                case MachineStopKind::AtStopAddress: {
+                    bool at_target = false;
+                    auto s = arrive(ms->eip, targets, &at_target);
+                    if (!s) return s.error();
+                    if (at_target) return Out();
+                    if (*s) return *s;
+                    break;
+                }
+                case MachineStopKind::WatchChanged:
+                    if (auto block = cpu().take_watch_change())
+                        if (auto s = check_watches(*block, false)) return Out(*s);
+                    break;
+                case MachineStopKind::Stepped:
+                    break;
+            }
+        }
+    }
+
+    // One instruction. An interrupt taken before it is stepped over (unless followed):
+    // its handler runs until it returns here, in this task, and the instruction is then
+    // stepped. nullopt: the step ended normally (*exception: the instruction raised one).
+    Result<std::optional<DebugStop>> step_instruction(std::optional<uint8_t>* exception) {
+        using Out = std::optional<DebugStop>;
+        if (ended) return Out(*ended);
+        for (;;) {
+            const uint32_t eip0 = cpu().reg(Reg::Eip), esp0 = cpu().reg(Reg::Esp);
+            const uint32_t task0 = current().task;
+            auto ms = machine.step();
+            if (!ms) return Out(fault(ms.error().message));
+            if (ms->kind == MachineStopKind::Exited) {
+                DebugStop s = stop(StopReason::Exited);
+                s.exit_status = ms->exit_status;
+                ended = s;
+                return Out(s);
+            }
+            if (ms->interrupt && !options.follow_interrupts) {
+                // The handler's first instruction ran: a change it made counts as the handler's.
+                if (auto changed = cpu().take_watch_change())
+                    if (auto s = check_watches(*changed, true)) return Out(*s);
+                Target back{{eip0}, task0, esp0, esp0};
+                auto r = run({back});
+                if (!r) return r.error();
+                if (*r) return *r;
+                continue;  // back before the instruction: step it now
+            }
+            *exception = ms->exception;
+            bool at_target = false;
+            auto s = arrive(cpu().reg(Reg::Eip), {}, &at_target);
+            if (!s) return s.error();
+            if (*s) return *s;
+            if (auto changed = cpu().take_watch_change())
+                if (auto w = check_watches(*changed, true)) return Out(*w);
+            return Out();
+        }
+    }
+
+    // Runs a call at eip to its return (nexti, next, step into code without lines).
+    Result<std::optional<DebugStop>> over_call(const Instruction& call) {
+        const uint32_t esp = cpu().reg(Reg::Esp);
+        const uint32_t ret = call.address + static_cast<uint32_t>(call.bytes.size());
+        return run({Target{{ret}, current().task, esp, esp + kMostPopped}});
+    }
+
+    // Runs the current function to its return: finish, and a step into code without lines.
+    Result<std::optional<DebugStop>> to_return(uint32_t* returned_to) {
+        const uint32_t cfa = frame_cfa();
+        auto ret = view.read_word(mode(), cfa - 4);
+        if (!ret) return ret.error();
+        if (*ret < kernel_base() && cpu().reg(Reg::Eip) >= kernel_base())
+            return usage("\"finish\" not meaningful in the outermost frame (it returns to user mode)");
+        *returned_to = *ret;
+        return run({Target{{*ret}, current().task, cfa, cfa + kMostPopped}});
+    }
+
+    Result<DebugStop> line_step(bool into, bool until);
+};
+
+Result<DebugStop> Debugger::Impl::line_step(bool into, bool until) {
+    if (!source) return usage("no source lines: the kernel has no debug information (use stepi or nexti)");
+    if (ended) return *ended;
+    auto start_line = source->line_of(cpu().reg(Reg::Eip));
+    if (!start_line) {
+        // No line here (entry code, a user program): on to the caller, as gdb does.
+        uint32_t ret = 0;
+        auto r = to_return(&ret);
+        if (!r) return r.error();
+        if (*r) return **r;
+        return stop(StopReason::Step);
+    }
+    uint32_t start_pc = cpu().reg(Reg::Eip);
+    uint32_t cfa = frame_cfa();
+    size_t depth = source->functions_at(start_pc).size();
+    for (;;) {
+        const uint32_t eip = cpu().reg(Reg::Eip);
+        auto insn = decode(eip);
+        bool entered = false;
+        if (insn && is_call(*insn) && !into) {
+            auto r = over_call(*insn);
+            if (!r) return r.error();
+            if (*r) return **r;
+        } else {
+            std::optional<uint8_t> exception;
+            auto r = step_instruction(&exception);
+            if (!r) return r.error();
+            if (*r) return **r;
+            entered = insn && is_call(*insn) && cpu().reg(Reg::Esp) < cfa - 4;
+        }
+        const uint32_t now = cpu().reg(Reg::Eip);
+        if (entered) {
+            auto callee_line = source->line_of(now);
+            if (!callee_line || now < kernel_base()) {
+                uint32_t ret = 0;
+                auto r = to_return(&ret);  // a callee without lines runs to its return
+                if (!r) return r.error();
+                if (*r) return **r;
+            } else {
+                // Stepped into a function with lines: its first line after the prologue.
+                start_line = callee_line;
+                start_pc = now;
+                cfa = cpu().reg(Reg::Esp) + 4;
+                depth = source->functions_at(now).size();
+                continue;
+            }
+        }
+        if (cpu().reg(Reg::Esp) >= cfa) return stop(StopReason::Step);  // returned to the caller
+        // A new line begins where a statement starts whose line (as line_of shows it:
+        // the last row there) is not the one the step started on.
+        if (!source->statement_at(now)) continue;
+        auto loc = source->line_of(now);
+        if (!loc || same_line(*loc, *start_line)) continue;
+        if (!into && source->functions_at(now).size() > depth) continue;  // inside an inlined call
+        if (until && now < start_pc) continue;  // back to an earlier line: a loop, keep going
+        return stop(StopReason::Step);
+    }
+}
+
+Debugger::Debugger(Machine& machine, const KernelSymbols& symbols, const SourceMap* source, const KernelInfo& info,
+                   DebuggerOptions options)
+    : impl_(std::make_unique<Impl>(machine, symbols, source, info, options)) {}
+
+Debugger::~Debugger() { impl_->cpu().set_value_watches({}); }
+
+BreakpointTable& Debugger::breakpoints() { return impl_->table; }
+const std::vector<Watchpoint>& Debugger::watchpoints() const { return impl_->watches; }
+const std::vector<EventBreakpoint>& Debugger::event_breakpoints() const { return impl_->events; }
+const std::optional<DebugStop>& Debugger::last_stop() const { return impl_->last; }
+Machine& Debugger::machine() { return impl_->machine; }
+void Debugger::interrupt() { impl_->machine.request_pause(); }
+
+Result<const Watchpoint*> Debugger::watch_memory(uint32_t address, uint32_t length) {
+    if (length != 1 && length != 2 && length != 4 && length != 8)
+        return usage("a watchpoint covers 1, 2, 4 or 8 bytes, not " + std::to_string(length));
+    Watchpoint w;
+    w.kind = WatchKind::Memory;
+    w.address = address;
+    w.length = length;
+    w.cr3 = impl_->cpu().reg(Reg::Cr3);
+    w.expression = "*" + hex(address) + (length == 4 ? "" : "@" + std::to_string(length));
+    return impl_->add_watch(std::move(w));
+}
+
+Result<const Watchpoint*> Debugger::watch_pte(int pid, uint32_t address) {
+    Watchpoint w;
+    w.kind = WatchKind::Pte;
+    w.pid = pid;
+    w.address = address & ~0xfffu;
+    w.expression = "pte " + std::to_string(pid) + " " + hex(w.address);
+    return impl_->add_watch(std::move(w));
+}
+
+Result<const Watchpoint*> Debugger::watch_frame(uint32_t pfn) {
+    Watchpoint w;
+    w.kind = WatchKind::Frame;
+    w.pfn = pfn;
+    w.expression = "frame " + hex(pfn);
+    return impl_->add_watch(std::move(w));
+}
+
+Result<const EventBreakpoint*> Debugger::break_event(std::string_view text) {
+    auto point = parse_stop_point(text);
+    if (!point) return point.error();
+    if (point->kind == StopKind::Entry || point->kind == StopKind::Return)
+        return usage("'" + std::string(text) + "' is not an event (fork, cow, exec, exit, exit:PID, end)");
+    EventBreakpoint e;
+    e.point = *point;
+    e.recurring = text.find('#') == std::string_view::npos;
+    if (auto r = impl_->runner.rewatch(e.point); !r) return r.error();
+    e.number = impl_->table.take_number();
+    impl_->events.push_back(std::move(e));
+    return &impl_->events.back();
+}
+
+Result<void> Debugger::remove(int number) {
+    Impl& s = *impl_;
+    for (size_t i = 0; i < s.watches.size(); ++i)
+        if (s.watches[i].number == number) {
+            s.watches.erase(s.watches.begin() + static_cast<std::ptrdiff_t>(i));
+            s.aim(s.evaluate_all());
+            return {};
+        }
+    for (size_t i = 0; i < s.events.size(); ++i)
+        if (s.events[i].number == number) {
+            s.runner.unwatch(s.events[i].point);
+            s.events.erase(s.events.begin() + static_cast<std::ptrdiff_t>(i));
+            return {};
+        }
+    return s.table.remove(number);
+}
+
+Result<void> Debugger::enable(int number, bool enabled) {
+    Impl& s = *impl_;
+    for (Watchpoint& w : s.watches)
+        if (w.number == number) {
+            if (enabled && !w.enabled) {
+                auto st = s.evaluate(w);
+                if (!st) return st.error();
+                w.value = st->value;
+            }
+            w.enabled = enabled;
+            s.aim(s.evaluate_all());
+            return {};
+        }
+    for (EventBreakpoint& e : s.events)
+        if (e.number == number) {
+            if (enabled && !e.enabled) {
+                if (auto r = s.runner.rewatch(e.point); !r) return r.error();
+            } else if (!enabled) {
+                s.runner.unwatch(e.point);
+            }
+            e.enabled = enabled;
+            return {};
+        }
+    return s.table.enable(number, enabled);
+}
+
+namespace {
+
+template <class F>
+Result<DebugStop> remember(std::optional<DebugStop>& last, F&& command) {
+    auto r = command();
+    if (r) last = *r;
+    return r;
+}
+
+}  // namespace
+
+Result<DebugStop> Debugger::cont() {
+    return remember(impl_->last, [&]() -> Result<DebugStop> {
+        auto r = impl_->run({});
+        if (!r) return r.error();
+        return **r;  // no target: only a stop of its own ends the run
+    });
+}
+
+Result<DebugStop> Debugger::stepi(uint64_t count) {
+    return remember(impl_->last, [&]() -> Result<DebugStop> {
+        Impl& s = *impl_;
+        for (uint64_t i = 0; i < count; ++i) {
+            std::optional<uint8_t> exception;
+            auto r = s.step_instruction(&exception);
+            if (!r) return r.error();
+            if (*r) return **r;
+            if (exception) {
+                DebugStop st = s.stop(StopReason::Exception);
+                st.vector = exception;
+                return st;
+            }
+        }
+        return s.stop(StopReason::Step);
+    });
+}
+
+Result<DebugStop> Debugger::nexti(uint64_t count) {
+    return remember(impl_->last, [&]() -> Result<DebugStop> {
+        Impl& s = *impl_;
+        for (uint64_t i = 0; i < count; ++i) {
+            if (s.ended) return *s.ended;
+            auto insn = s.decode(s.cpu().reg(Reg::Eip));
+            Result<std::optional<DebugStop>> r = std::optional<DebugStop>();
+            std::optional<uint8_t> exception;
+            if (insn && s.is_call(*insn))
+                r = s.over_call(*insn);
+            else
+                r = s.step_instruction(&exception);
+            if (!r) return r.error();
+            if (*r) return **r;
+            if (exception) {
+                DebugStop st = s.stop(StopReason::Exception);
+                st.vector = exception;
+                return st;
+            }
+        }
+        return s.stop(StopReason::Step);
+    });
+}
+
+Result<DebugStop> Debugger::step(uint64_t count) {
+    return remember(impl_->last, [&]() -> Result<DebugStop> {
+        Result<DebugStop> r = impl_->stop(StopReason::Step);
+        for (uint64_t i = 0; i < count && r && r->reason == StopReason::Step; ++i) r = impl_->line_step(true, false);
+        return r;
+    });
+}
+
+Result<DebugStop> Debugger::next(uint64_t count) {
+    return remember(impl_->last, [&]() -> Result<DebugStop> {
+        Result<DebugStop> r = impl_->stop(StopReason::Step);
+        for (uint64_t i = 0; i < count && r && r->reason == StopReason::Step; ++i) r = impl_->line_step(false, false);
+        return r;
+    });
+}
+
+Result<DebugStop> Debugger::until() {
+    return remember(impl_->last, [&]() { return impl_->line_step(false, true); });
+}
+
+Result<DebugStop> Debugger::until(std::string_view location) {
+    return remember(impl_->last, [&]() -> Result<DebugStop> {
+        Impl& s = *impl_;
+        if (s.ended) return *s.ended;
+        auto addrs = s.table.resolve(location);
+        if (!addrs) return addrs.error();
+        const uint32_t cfa = s.frame_cfa();
+        auto ret = s.view.read_word(s.mode(), cfa - 4);
+        if (!ret) return ret.error();
+        // The location in this frame (or a deeper one), or this frame's return.
+        const uint32_t task = s.current().task;
+        auto r = s.run({Target{*addrs, task, 0, cfa}, Target{{*ret}, task, cfa, cfa + kMostPopped}});
+        if (!r) return r.error();
+        if (*r) return **r;
+        return s.stop(StopReason::Step);
+    });
+}
+
+Result<DebugStop> Debugger::finish() {
+    return remember(impl_->last, [&]() -> Result<DebugStop> {
+        Impl& s = *impl_;
+        if (s.ended) return *s.ended;
+        uint32_t ret = 0;
+        auto r = s.to_return(&ret);
+        if (!r) return r.error();
+        if (*r) return **r;
+        DebugStop st = s.stop(StopReason::Finished);
+        st.value = s.cpu().reg(Reg::Eax);
+        return st;
+    });
+}
+
+std::string describe_reason(const DebugStop& stop) {
+    switch (stop.reason) {
+        case StopReason::Breakpoint: return "Breakpoint " + std::to_string(stop.number);
+        case StopReason::Event: return "Event " + std::to_string(stop.number) + " (" + stop.event + ")";
+        case StopReason::Watchpoint: return "Watchpoint " + std::to_string(stop.number);
+        case StopReason::Step: return "step";
+        case StopReason::Finished: return "finish";
+        case StopReason::Exception: return "exception " + std::to_string(stop.vector.value_or(0));
+        case StopReason::Exited: return "exited with status " + std::to_string(stop.exit_status);
+        case StopReason::Interrupted: return "interrupted";
+        case StopReason::Fault: return "machine fault: " + stop.message;
+    }
+    return "?";
+}
+
+}  // namespace forkscope
