@@ -251,7 +251,7 @@ Result<ServeEnd> GdbServer::serve(GuestTarget& target, bool wait_for_gdb) {
             if (run_for == RunFor::Attach) {
                 stub->set_initial_stop(stop);
             } else if (run_for == RunFor::Gdb) {
-                send(stub->stop_reply(stop));
+                for (const std::string& out : stub->stop_packets(stop)) send(out);
                 // After W (exited) or X (a machine fault) there is nothing left to debug.
                 if (stop.reason == StopReason::Exited || stop.reason == StopReason::Fault) {
                     close_client();
@@ -267,32 +267,6 @@ Result<ServeEnd> GdbServer::serve(GuestTarget& target, bool wait_for_gdb) {
                 StubReply r = stub->handle(p);
                 for (const std::string& out : r.packets) send(out);
                 if (r.action == StubAction::Continue || r.action == StubAction::Step) runner.start(r.action == StubAction::Step);
-            }
-            continue;
-        }
-
-        if (fds[0].revents & POLLIN) {
-            int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-            if (fd >= 0 && client >= 0) {
-                // One gdb at a time: the second is told nothing and closed.
-                std::fprintf(stderr, "forkscope: gdb: refused a second connection (one gdb at a time)\n");
-                ::close(fd);
-            } else if (fd >= 0) {
-                int one = 1;
-                ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-                client = fd;
-                conn = std::make_unique<RspConnection>();
-                stub = std::make_unique<GdbStub>(target);
-                if (target.exited()) {
-                    stub->set_initial_stop(GuestStop{StopReason::Exited, target.exit_status(), {}});
-                    run_for = RunFor::Gdb;
-                } else if (runner.running()) {
-                    run_for = RunFor::Attach;
-                    target.interrupt();
-                } else {
-                    run_for = RunFor::Gdb;
-                    stub->set_initial_stop(GuestStop{StopReason::Interrupted, 0, {}});
-                }
             }
             continue;
         }
@@ -354,6 +328,35 @@ Result<ServeEnd> GdbServer::serve(GuestTarget& target, bool wait_for_gdb) {
                 case StubAction::Detach: let_go(); break;
                 }
             }
+            continue;
+        }
+
+        // After the client's bytes, so that a gdb that left just before another came is
+        // seen gone first.
+        if (fds[0].revents & POLLIN) {
+            int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+            if (fd >= 0 && client >= 0) {
+                // One gdb at a time: the second is told nothing and closed.
+                std::fprintf(stderr, "forkscope: gdb: refused a second connection (one gdb at a time)\n");
+                ::close(fd);
+            } else if (fd >= 0) {
+                int one = 1;
+                ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                client = fd;
+                conn = std::make_unique<RspConnection>();
+                stub = std::make_unique<GdbStub>(target);
+                if (target.exited()) {
+                    stub->set_initial_stop(GuestStop{StopReason::Exited, target.exit_status(), {}});
+                    run_for = RunFor::Gdb;
+                } else if (runner.running()) {
+                    run_for = RunFor::Attach;
+                    target.interrupt();
+                } else {
+                    run_for = RunFor::Gdb;
+                    stub->set_initial_stop(GuestStop{StopReason::Interrupted, 0, {}});
+                }
+            }
+            continue;
         }
     }
 }

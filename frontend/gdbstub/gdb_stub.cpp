@@ -77,6 +77,11 @@ std::string GdbStub::stop_reply(const GuestStop& stop) {
         const int id = target_.running_thread();
         reply = stop.reason == StopReason::Interrupted ? "T02" : "T05";
         reply += "thread:" + hex_id(id) + ";";
+        if (stop.reason == StopReason::Watchpoint && stop.watch_address) {
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "watch:%x;", *stop.watch_address);
+            reply += buf;
+        }
         if (stop.reason == StopReason::Breakpoint) {
             auto regs = target_.registers(id);
             const bool hw = regs && (*regs)[kEip] && hw_breakpoints_.count(*(*regs)[kEip]);
@@ -86,6 +91,14 @@ std::string GdbStub::stop_reply(const GuestStop& stop) {
     }
     last_stop_ = reply;
     return reply;
+}
+
+std::vector<std::string> GdbStub::stop_packets(const GuestStop& stop) {
+    std::vector<std::string> out;
+    if (!stop.message.empty()) out.push_back("O" + to_hex(std::string_view(stop.message + "\n")));
+    if (stop.reason == StopReason::Fault) out.push_back("O" + to_hex(std::string_view("forkscope: " + stop.fault + "\n")));
+    out.push_back(stop_reply(stop));
+    return out;
 }
 
 StubReply GdbStub::handle(std::string_view packet) {
@@ -262,13 +275,18 @@ std::string GdbStub::write_memory(std::string_view args, bool binary) {
 }
 
 std::string GdbStub::breakpoint(std::string_view args, bool insert) {
-    // TYPE,ADDR,KIND: 0 software, 1 hardware breakpoint; 2-4 watchpoints (not yet).
+    // TYPE,ADDR,KIND: 0 software, 1 hardware breakpoint; 2 write watchpoint (KIND bytes).
     if (args.size() < 2 || args[1] != ',') return kError;
     const char type = args[0];
-    if (type == '2' || type == '3' || type == '4') return "";
-    if (type != '0' && type != '1') return "";
+    // The debugger watches writes only: read (3) and access (4) watchpoints are not
+    // supported, and gdb says so.
+    if (type != '0' && type != '1' && type != '2') return "";
     uint32_t addr = 0, kind = 0;
     if (!parse_addr_len(args.substr(2), addr, kind)) return kError;
+    if (type == '2') {
+        if (insert) return target_.insert_watchpoint(addr, kind) ? "OK" : kError;
+        return target_.remove_watchpoint(addr, kind) ? "OK" : kError;
+    }
     if (insert) {
         if (!target_.insert_breakpoint(addr)) return kError;
         if (type == '1') hw_breakpoints_.insert(addr);

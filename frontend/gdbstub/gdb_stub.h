@@ -36,6 +36,8 @@ public:
 
     // The reply to a stop (also what '?' repeats until the next one).
     std::string stop_reply(const GuestStop& stop);
+    // What to send at a stop: its message for gdb's console (O packets), then the reply.
+    std::vector<std::string> stop_packets(const GuestStop& stop);
     // Before gdb's first resume: the guest stopped where gdb attached.
     void set_initial_stop(const GuestStop& stop) { last_stop_ = stop_reply(stop); }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <sstream>
 
 #include "emulator/cpu.h"
@@ -18,11 +19,16 @@ Result<std::unique_ptr<GuestTarget>> GuestTarget::create(Machine& machine, std::
     if (!info) return info.error();
     auto view = KernelView::create(*info, machine.walker());
     if (!view) return view.error();
-    // Symbols only name the stop in monitor output; a stripped kernel still debugs.
+    // The debugger finds breakpoints, returns and events through the symbol table.
     auto symbols = KernelSymbols::read(kernel_elf);
-    std::optional<KernelSymbols> syms;
-    if (symbols) syms = std::move(*symbols);
-    auto target = std::unique_ptr<GuestTarget>(new GuestTarget(machine, *info, std::move(*view), std::move(syms)));
+    if (!symbols) return symbols.error();
+    auto vm_fault_ok = info->get("NUMBER(VM_FAULT_OK)");
+    if (!vm_fault_ok) return vm_fault_ok.error();
+    auto target = std::unique_ptr<GuestTarget>(new GuestTarget(machine, *info, std::move(*view), std::move(*symbols)));
+    // gdb does its own source-line steps: the debugger needs no line table.
+    DebuggerOptions options;
+    options.constants = StopConstants{*vm_fault_ok};
+    target->debugger_ = std::make_unique<Debugger>(machine, target->symbols_, nullptr, target->info_, options);
     // A kernel that exports neither still runs under gdb: one thread, no saved registers.
     target->idle_id_ = static_cast<int>(info->find("NUMBER(PID_MAX)").value_or(32768));
     auto thread = info->find("OFFSET(task_struct.thread)");
@@ -37,7 +43,7 @@ Result<std::unique_ptr<GuestTarget>> GuestTarget::create(Machine& machine, std::
     return target;
 }
 
-GuestTarget::GuestTarget(Machine& machine, KernelInfo info, KernelView view, std::optional<KernelSymbols> symbols)
+GuestTarget::GuestTarget(Machine& machine, KernelInfo info, KernelView view, KernelSymbols symbols)
     : machine_(machine), info_(std::move(info)), view_(std::move(view)), symbols_(std::move(symbols)) {}
 
 GuestTarget::~GuestTarget() = default;
@@ -53,7 +59,7 @@ Result<KernelSnapshot> GuestTarget::snapshot(const SnapshotScope& scope) {
     const CpuRegisters r = machine_.cpu().registers();
     auto s = view_.snapshot(PagingMode{r.cr0, r.cr3, r.cr4}, r.eip, machine_.stats().instructions, scope);
     if (!s) return s.error();
-    s->stop = "gdb stop at " + (symbols_ ? symbols_->symbolize(r.eip) : std::to_string(r.eip));
+    s->stop = "gdb stop at " + symbols_.symbolize(r.eip);
     return s;
 }
 
@@ -189,52 +195,122 @@ Result<void> GuestTarget::write_memory(int id, uint32_t addr, std::span<const ui
     return {};
 }
 
-Result<void> GuestTarget::insert_breakpoint(uint32_t addr) {
-    for (auto& [a, count] : breakpoints_)
-        if (a == addr) {
-            ++count;
+namespace {
+
+std::string hex(uint32_t v) {
+    char b[16];
+    std::snprintf(b, sizeof b, "0x%x", v);
+    return b;
+}
+
+}  // namespace
+
+Result<void> GuestTarget::insert_breakpoint(uint32_t addr) { return insert_watchpoint(addr, 0); }
+
+Result<void> GuestTarget::remove_breakpoint(uint32_t addr) { return remove_watchpoint(addr, 0); }
+
+Result<void> GuestTarget::insert_watchpoint(uint32_t addr, uint32_t length) {
+    for (Installed& i : installed_)
+        if (i.address == addr && i.length == length) {
+            ++i.count;
             return {};
         }
-    if (auto ok = machine_.add_stop_address(addr); !ok) return ok;
-    breakpoints_.emplace_back(addr, 1);
+    int number = 0;
+    if (length == 0) {
+        auto b = debugger_->breakpoints().add("*" + hex(addr));
+        if (!b) return b.error();
+        number = (*b)->number;
+    } else {
+        auto w = debugger_->watch_memory(addr, length);
+        if (!w) return w.error();
+        number = (*w)->number;
+    }
+    installed_.push_back(Installed{addr, length, number, 1});
     return {};
 }
 
-Result<void> GuestTarget::remove_breakpoint(uint32_t addr) {
-    for (auto it = breakpoints_.begin(); it != breakpoints_.end(); ++it) {
-        if (it->first != addr) continue;
-        if (--it->second == 0) {
-            machine_.remove_stop_address(addr);
-            breakpoints_.erase(it);
+Result<void> GuestTarget::remove_watchpoint(uint32_t addr, uint32_t length) {
+    for (auto it = installed_.begin(); it != installed_.end(); ++it) {
+        if (it->address != addr || it->length != length) continue;
+        if (--it->count == 0) {
+            auto ok = debugger_->remove(it->number);
+            installed_.erase(it);
+            return ok;
         }
         return {};
     }
-    return make_error(ErrorKind::Usage, "no breakpoint there");
+    return make_error(ErrorKind::Usage, length ? "no watchpoint there" : "no breakpoint there");
 }
 
 void GuestTarget::remove_all_breakpoints() {
-    for (auto& [addr, count] : breakpoints_) machine_.remove_stop_address(addr);
-    breakpoints_.clear();
+    for (const Installed& i : installed_) (void)debugger_->remove(i.number);
+    installed_.clear();
+    for (int n : monitor_numbers_) (void)debugger_->remove(n);
+    monitor_numbers_.clear();
+}
+
+GuestStop GuestTarget::stop_of(const Result<DebugStop>& r) {
+    GuestStop g;
+    if (!r) {
+        // A request the debugger cannot carry out; after the guest's end, that end.
+        if (exited_) return GuestStop{StopReason::Exited, exit_status_, {}, {}, {}};
+        g.reason = StopReason::Fault;
+        g.fault = r.error().message;
+        return g;
+    }
+    const DebugStop& d = *r;
+    switch (d.reason) {
+    case forkscope::StopReason::Breakpoint:
+        g.reason = StopReason::Breakpoint;
+        for (const Installed& i : installed_)
+            if (i.number == d.number && i.length != 0) g.reason = StopReason::Watchpoint;
+        if (g.reason == StopReason::Breakpoint && std::find(monitor_numbers_.begin(), monitor_numbers_.end(),
+                                                            d.number) != monitor_numbers_.end())
+            g.message = describe_reason(d);
+        break;
+    case forkscope::StopReason::Watchpoint:
+        g.reason = StopReason::Watchpoint;
+        for (const Installed& i : installed_)
+            if (i.number == d.number && i.length != 0) g.watch_address = i.address;
+        if (!g.watch_address) {
+            // A monitor watchpoint (pte, frame): gdb knows nothing of it; say what changed.
+            g.reason = StopReason::Step;
+            std::string what;
+            for (const Watchpoint& w : debugger_->watchpoints())
+                if (w.number == d.number) what = w.expression;
+            g.message = describe_reason(d) + ": " + what + ": " + hex(static_cast<uint32_t>(d.old_value)) + " -> " +
+                        hex(static_cast<uint32_t>(d.new_value));
+        }
+        break;
+    case forkscope::StopReason::Event:
+        g.reason = StopReason::Step;
+        g.message = describe_reason(d);
+        break;
+    case forkscope::StopReason::Step:
+    case forkscope::StopReason::Finished:
+    case forkscope::StopReason::Exception: g.reason = StopReason::Step; break;
+    case forkscope::StopReason::Exited:
+        exited_ = true;
+        exit_status_ = d.exit_status;
+        g.reason = StopReason::Exited;
+        g.exit_status = d.exit_status;
+        break;
+    case forkscope::StopReason::Interrupted: g.reason = StopReason::Interrupted; break;
+    case forkscope::StopReason::Fault:
+        g.reason = StopReason::Fault;
+        g.fault = d.message;
+        break;
+    }
+    return g;
 }
 
 GuestStop GuestTarget::resume(bool step) {
-    if (exited_) return GuestStop{StopReason::Exited, exit_status_, {}};
+    if (exited_) return GuestStop{StopReason::Exited, exit_status_, {}, {}, {}};
     forget_stop();
-    auto stop = step ? machine_.step() : machine_.resume();
-    if (!stop) return GuestStop{StopReason::Fault, 0, stop.error().message};
-    switch (stop->kind) {
-    case MachineStopKind::Exited:
-        exited_ = true;
-        exit_status_ = stop->exit_status;
-        return GuestStop{StopReason::Exited, stop->exit_status, {}};
-    case MachineStopKind::Paused: return GuestStop{StopReason::Interrupted, 0, {}};
-    case MachineStopKind::AtStopAddress: return GuestStop{StopReason::Breakpoint, 0, {}};
-    case MachineStopKind::Stepped: return GuestStop{StopReason::Step, 0, {}};
-    }
-    return GuestStop{StopReason::Interrupted, 0, {}};
+    return stop_of(step ? debugger_->stepi() : debugger_->cont());
 }
 
-void GuestTarget::interrupt() { machine_.request_pause(); }
+void GuestTarget::interrupt() { debugger_->interrupt(); }
 
 namespace {
 
@@ -258,7 +334,11 @@ constexpr const char* kMonitorHelp =
     "  pt [PID]                    page tables of one task, or of every address space\n"
     "  maps PID                    /proc/PID/maps\n"
     "  frames [--shared | PFN]     physical frames by kind, shared ones, or one frame's users\n"
-    "  explain ADDR PID [write]    what a user access to ADDR by PID would do\n";
+    "  explain ADDR PID [write]    what a user access to ADDR by PID would do\n"
+    "  watch pte PID ADDR          stop when PID's page-table entry for ADDR changes\n"
+    "  watch frame PFN             stop when the frame's reference count changes\n"
+    "  break fork|cow|exec|exit[:PID]|end[#N]   stop at the guest's events\n"
+    "  delete N                    remove a watch or break set here\n";
 
 }  // namespace
 
@@ -266,6 +346,7 @@ Result<std::string> GuestTarget::monitor(std::string_view command) {
     const std::vector<std::string> w = words_of(command);
     if (w.empty() || w[0] == "help") return std::string(kMonitorHelp);
     const std::string& cmd = w[0];
+    if (cmd == "watch" || cmd == "break" || cmd == "delete") return monitor_debugger(w);
     if (cmd != "ps" && cmd != "pt" && cmd != "maps" && cmd != "frames" && cmd != "explain")
         return make_error(ErrorKind::Usage, "unknown monitor command '" + cmd + "' (monitor help lists them)");
     auto snap = snapshot(SnapshotScope{});
@@ -311,6 +392,47 @@ Result<std::string> GuestTarget::monitor(std::string_view command) {
     if (!pid) return pid.error();
     const bool write = w.size() > 3 && w[3] == "write";
     return format::pt_explain(*snap, *pid, *addr, write, false);
+}
+
+Result<std::string> GuestTarget::monitor_debugger(const std::vector<std::string>& w) {
+    const std::string& cmd = w[0];
+    auto usage = [&] { return make_error(ErrorKind::Usage, "monitor help shows how to use '" + cmd + "'"); };
+    auto number_of = [&](const std::string& text) -> std::optional<int> { return parse_pid(text); };
+    if (cmd == "delete") {
+        auto n = w.size() == 2 ? number_of(w[1]) : std::nullopt;
+        if (!n) return usage();
+        auto it = std::find(monitor_numbers_.begin(), monitor_numbers_.end(), *n);
+        if (it == monitor_numbers_.end())
+            return make_error(ErrorKind::Usage, "no monitor watch or break numbered " + w[1]);
+        monitor_numbers_.erase(it);
+        if (auto ok = debugger_->remove(*n); !ok) return ok.error();
+        return "deleted " + w[1] + "\n";
+    }
+    if (cmd == "break") {
+        if (w.size() != 2) return usage();
+        auto e = debugger_->break_event(w[1]);
+        if (!e) return e.error();
+        monitor_numbers_.push_back((*e)->number);
+        return "Event breakpoint " + std::to_string((*e)->number) + ": " + (*e)->point.text() + "\n";
+    }
+    // watch pte PID ADDR | watch frame PFN
+    Result<const Watchpoint*> watch = make_error(ErrorKind::Usage, "");
+    if (w.size() == 4 && w[1] == "pte") {
+        auto pid = number_of(w[2]);
+        auto addr = format::parse_address(w[3]);
+        if (!pid || !addr) return usage();
+        watch = debugger_->watch_pte(*pid, *addr);
+    } else if (w.size() == 3 && w[1] == "frame") {
+        auto pfn = format::parse_address(w[2]);
+        if (!pfn) return usage();
+        watch = debugger_->watch_frame(*pfn);
+    } else {
+        return usage();
+    }
+    if (!watch) return watch.error();
+    monitor_numbers_.push_back((*watch)->number);
+    return "Watchpoint " + std::to_string((*watch)->number) + ": " + (*watch)->expression + " = " +
+           hex(static_cast<uint32_t>((*watch)->value)) + "\n";
 }
 
 }  // namespace forkscope::gdb

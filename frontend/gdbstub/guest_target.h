@@ -8,6 +8,11 @@
 // directory: the CPU's for the running task, its mm's for a user task, the kernel's
 // own (swapper_pg_dir: no user half) for a kernel thread such as idle.
 //
+// Execution, breakpoints and watchpoints go through the Debugger core
+// (emulator/debug/debugger.h): a step steps over interrupts that arrive meanwhile, and
+// its semantic watchpoints (a task's PTE, a frame's count) and event breakpoints (fork,
+// cow, exec, exit) are reachable from gdb through `monitor`.
+//
 // Everything except interrupt() is called with the machine stopped, from one thread.
 #pragma once
 #include <array>
@@ -23,6 +28,7 @@
 #include "emulator/introspect/kernel_info.h"
 #include "emulator/introspect/kernel_state.h"
 #include "emulator/introspect/kernel_view.h"
+#include "emulator/debug/debugger.h"
 #include "emulator/symbols.h"
 
 namespace forkscope {
@@ -57,12 +63,16 @@ struct GuestThread {
     uint32_t pgd = 0;    // its page directory (physical): its mm's, or the kernel's
 };
 
-enum class StopReason { Breakpoint, Step, Interrupted, Exited, Fault };
+enum class StopReason { Breakpoint, Watchpoint, Step, Interrupted, Exited, Fault };
 
 struct GuestStop {
     StopReason reason = StopReason::Interrupted;
     uint32_t exit_status = 0;  // Exited
     std::string fault;         // Fault: the machine's error
+    std::optional<uint32_t> watch_address;  // Watchpoint on memory gdb set (Z2)
+    // What gdb cannot say itself: a monitor watchpoint's or event's stop, "Watchpoint 3:
+    // pte 3 0x0804a000: 0x... -> 0x..."; shown on gdb's console.
+    std::string message;
 };
 
 class GuestTarget {
@@ -91,24 +101,28 @@ public:
     // software and a hardware breakpoint at one address.
     Result<void> insert_breakpoint(uint32_t addr);
     Result<void> remove_breakpoint(uint32_t addr);
+    // Write watchpoints on guest-virtual memory (1, 2, 4 or 8 bytes), counted likewise.
+    Result<void> insert_watchpoint(uint32_t addr, uint32_t length);
+    Result<void> remove_watchpoint(uint32_t addr, uint32_t length);
+    // Everything gdb or monitor set.
     void remove_all_breakpoints();
 
-    // Runs (or steps one instruction) until a breakpoint, the end of the step, an
-    // interrupt(), the guest's exit or a machine fault. Blocks; the stub calls it on
-    // the thread the guest runs on.
+    // Runs (or steps one instruction) until a breakpoint or watchpoint, the end of the
+    // step, an interrupt(), the guest's exit or a machine fault. Blocks; the server
+    // calls it on the thread the guest runs on.
     GuestStop resume(bool step);
     // Any thread: the running resume() returns Interrupted at the next block boundary.
     void interrupt();
     bool exited() const { return exited_; }
     uint32_t exit_status() const { return exit_status_; }
 
-    // `monitor ps|pt|maps|frames|explain ...` at this stop: the text to show.
+    // `monitor ps|pt|maps|frames|explain|watch|break|delete ...` at this stop: the text to show.
     Result<std::string> monitor(std::string_view command);
 
-    const KernelSymbols* symbols() const { return symbols_ ? &*symbols_ : nullptr; }
-
 private:
-    GuestTarget(Machine& machine, KernelInfo info, KernelView view, std::optional<KernelSymbols> symbols);
+    GuestTarget(Machine& machine, KernelInfo info, KernelView view, KernelSymbols symbols);
+    Result<std::string> monitor_debugger(const std::vector<std::string>& words);
+    GuestStop stop_of(const Result<DebugStop>& stop);
     PagingMode cpu_paging() const;
     PagingMode paging_of(int id);
     Result<KernelSnapshot> snapshot(const SnapshotScope& scope);
@@ -117,13 +131,20 @@ private:
     Machine& machine_;
     KernelInfo info_;
     KernelView view_;
-    std::optional<KernelSymbols> symbols_;
+    KernelSymbols symbols_;
+    std::unique_ptr<Debugger> debugger_;
     int idle_id_ = 0;
     uint32_t kernel_pgd_ = 0;  // swapper_pg_dir, physical
     uint32_t off_thread_esp_ = 0;  // task_struct.thread + thread_struct.esp
     bool have_saved_regs_ = false;
     std::optional<std::vector<GuestThread>> threads_;
-    std::vector<std::pair<uint32_t, int>> breakpoints_;  // address, count
+    struct Installed {
+        uint32_t address = 0, length = 0;  // length 0: a breakpoint
+        int number = 0;                    // the Debugger's
+        int count = 0;                     // gdb's insertions
+    };
+    std::vector<Installed> installed_;
+    std::vector<int> monitor_numbers_;     // set with monitor watch/break
     bool exited_ = false;
     uint32_t exit_status_ = 0;
 };

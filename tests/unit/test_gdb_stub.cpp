@@ -328,7 +328,47 @@ TEST_F(GdbStubTest, StepAndBreakpoint) {
     stop = target->resume(false);
     ASSERT_EQ(stop.reason, StopReason::Breakpoint);
     EXPECT_NE(stub->stop_reply(stop).find("hwbreak:;"), std::string::npos);
-    EXPECT_EQ(ask("Z2,c0000000,4"), "");  // watchpoints: not yet
+    std::snprintf(z, sizeof z, "z1,%x,1", kernel_symbol("schedule"));
+    EXPECT_EQ(ask(z), "OK");
+}
+
+TEST_F(GdbStubTest, WriteWatchpointsAndTheDebuggersOwnThroughMonitor) {
+    // A write watchpoint on the free-page count stops at the next allocation.
+    const uint32_t free_pages = kernel_symbol("nr_free_pages");  // the next allocation changes it
+    char z[48];
+    std::snprintf(z, sizeof z, "Z2,%x,4", free_pages);
+    EXPECT_EQ(ask(z), "OK");
+    GuestStop stop = target->resume(false);
+    ASSERT_EQ(stop.reason, StopReason::Watchpoint) << stop.fault;
+    char expect[32];
+    std::snprintf(expect, sizeof expect, "watch:%x;", free_pages);
+    EXPECT_NE(stub->stop_reply(stop).find(expect), std::string::npos) << stub->stop_reply(stop);
+    z[0] = 'z';
+    EXPECT_EQ(ask(z), "OK");
+    std::snprintf(z, sizeof z, "Z2,%x,3", free_pages);
+    EXPECT_EQ(ask(z), "E01");  // 1, 2, 4 or 8 bytes
+    std::snprintf(z, sizeof z, "Z3,%x,4", free_pages);
+    EXPECT_EQ(ask(z), "");     // read watchpoints: not supported
+    std::snprintf(z, sizeof z, "Z4,%x,4", free_pages);
+    EXPECT_EQ(ask(z), "");
+
+    // monitor break exit: the next task's exit stops, and gdb's console says why.
+    StubReply r = stub->handle("qRcmd," + to_hex(std::string_view("break exit")));
+    ASSERT_EQ(r.packets.size(), 2u);
+    auto said = from_hex(std::string_view(r.packets[0]).substr(1));
+    ASSERT_TRUE(said.has_value());
+    EXPECT_NE(std::string(said->begin(), said->end()).find("Event breakpoint"), std::string::npos);
+    stop = target->resume(false);
+    ASSERT_EQ(stop.reason, StopReason::Step) << stop.fault;
+    EXPECT_NE(stop.message.find("exit"), std::string::npos) << stop.message;
+    EXPECT_EQ(machine->cpu().reg(Reg::Eip), kernel_symbol("do_exit"));
+    const std::vector<std::string> packets = stub->stop_packets(stop);
+    ASSERT_EQ(packets.size(), 2u);
+    EXPECT_EQ(packets[0][0], 'O');
+    EXPECT_EQ(packets[1].substr(0, 3), "T05");
+    r = stub->handle("qRcmd," + to_hex(std::string_view("delete 99")));
+    said = from_hex(std::string_view(r.packets[0]).substr(1));
+    EXPECT_NE(std::string(said->begin(), said->end()).find("no monitor watch or break numbered 99"), std::string::npos);
 }
 
 }  // namespace
