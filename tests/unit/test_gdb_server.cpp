@@ -146,7 +146,7 @@ protected:
 };
 
 TEST_F(GdbServerTest, WaitsForGdbAndIsKilled) {
-    start("/bin/forktest", "127.0.0.1:0", true);
+    ASSERT_NO_FATAL_FAILURE(start("/bin/forktest", "127.0.0.1:0", true));
     Client gdb(server->where());
     ASSERT_TRUE(gdb.connected());
     EXPECT_NE(gdb.ask("qSupported:swbreak+").find("PacketSize=4000"), std::string::npos);
@@ -160,7 +160,7 @@ TEST_F(GdbServerTest, WaitsForGdbAndIsKilled) {
 }
 
 TEST_F(GdbServerTest, ASecondClientIsRefusedAndTheFirstGoesOn) {
-    start("/bin/forktest", "127.0.0.1:0", true);
+    ASSERT_NO_FATAL_FAILURE(start("/bin/forktest", "127.0.0.1:0", true));
     Client first(server->where());
     ASSERT_TRUE(first.connected());
     EXPECT_EQ(first.ask("?"), "T02thread:8000;");
@@ -173,7 +173,7 @@ TEST_F(GdbServerTest, ASecondClientIsRefusedAndTheFirstGoesOn) {
 }
 
 TEST_F(GdbServerTest, AClientThatDisconnectsMidPacketLeavesTheServerServing) {
-    start("/bin/cat", "127.0.0.1:0", true);
+    ASSERT_NO_FATAL_FAILURE(start("/bin/cat", "127.0.0.1:0", true));
     {
         Client gone(server->where());
         ASSERT_TRUE(gone.connected());
@@ -198,7 +198,7 @@ TEST_F(GdbServerTest, AClientThatDisconnectsMidPacketLeavesTheServerServing) {
 }
 
 TEST_F(GdbServerTest, CtrlCStopsTheRunningGuest) {
-    start("/bin/cat", "127.0.0.1:0", true);
+    ASSERT_NO_FATAL_FAILURE(start("/bin/cat", "127.0.0.1:0", true));
     Client gdb(server->where());
     ASSERT_TRUE(gdb.connected());
     EXPECT_EQ(gdb.ask("?"), "T02thread:8000;");
@@ -225,7 +225,7 @@ TEST_F(GdbServerTest, CtrlCStopsTheRunningGuest) {
 }
 
 TEST_F(GdbServerTest, TheGuestsExitEndsTheSession) {
-    start("/bin/hello", "127.0.0.1:0", true);
+    ASSERT_NO_FATAL_FAILURE(start("/bin/hello", "127.0.0.1:0", true));
     Client gdb(server->where());
     ASSERT_TRUE(gdb.connected());
     EXPECT_EQ(gdb.ask("QStartNoAckMode"), "OK");
@@ -238,7 +238,7 @@ TEST_F(GdbServerTest, TheGuestsExitEndsTheSession) {
 
 TEST_F(GdbServerTest, AUnixSocket) {
     const std::string path = ::testing::TempDir() + "forkscope-gdb-test.sock";
-    start("/bin/forktest", "unix:" + path, true);
+    ASSERT_NO_FATAL_FAILURE(start("/bin/forktest", "unix:" + path, true));
     EXPECT_EQ(server->where(), "unix:" + path);
     Client gdb(server->where());
     ASSERT_TRUE(gdb.connected());
