@@ -43,6 +43,12 @@ class Stub:
             raise AssertionError("no server line from forkscope: %r" % line)
         self.port = int(m.group(1))
 
+    def close(self):
+        """After a failed assertion: the server must not outlive the test."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
     def finish(self):
         try:
             out, err = self.proc.communicate(timeout=TIMEOUT)
@@ -83,6 +89,7 @@ def read_packet(s):
 class GdbSession(unittest.TestCase):
     def test_fork_under_gdb(self):
         stub = Stub()
+        self.addCleanup(stub.close)
         # While gdb is attached a second client is refused: closed without a word.
         probe = ("import socket; s = socket.create_connection(('127.0.0.1', %d)); "
                  "print('second client:', 'refused' if s.recv(16) == b'' else 'served')" % stub.port)
@@ -145,6 +152,7 @@ class GdbSession(unittest.TestCase):
     def test_a_client_that_leaves_mid_packet(self):
         # cat waits for input that never comes: the guest runs until a gdb stops it.
         stub = Stub("cat")
+        self.addCleanup(stub.close)
         first = raw_client(stub.port)
         first.sendall(frame("qSupported:swbreak+").encode())
         self.assertIn("PacketSize=", read_packet(first))
