@@ -29,6 +29,12 @@ std::string hex(uint64_t v) {
     return b;
 }
 
+std::string hex8(uint32_t v) {
+    char b[16];
+    std::snprintf(b, sizeof b, "0x%08x", v);
+    return b;
+}
+
 bool same_line(const SourceLocation& a, const SourceLocation& b) { return a.line == b.line && a.file == b.file; }
 
 }  // namespace
@@ -307,6 +313,10 @@ struct Debugger::Impl {
                     DebugStop s = stop(StopReason::Event);
                     s.number = e.number;
                     s.event = r.description;
+                    // A recurring breakpoint counts its events from when it was set.
+                    if (e.recurring)
+                        if (auto at = s.event.find("#1"); at != std::string::npos)
+                            s.event.replace(at, 2, "#" + std::to_string(e.hits));
                     s.value = r.value;
                     result = s;
                 }
@@ -521,7 +531,7 @@ Result<const Watchpoint*> Debugger::watch_memory(uint32_t address, uint32_t leng
     w.address = address;
     w.length = length;
     w.cr3 = impl_->cpu().reg(Reg::Cr3);
-    w.expression = "*" + hex(address) + (length == 4 ? "" : "@" + std::to_string(length));
+    w.expression = "*" + hex8(address) + (length == 4 ? "" : "@" + std::to_string(length));
     return impl_->add_watch(std::move(w));
 }
 
@@ -530,7 +540,7 @@ Result<const Watchpoint*> Debugger::watch_pte(int pid, uint32_t address) {
     w.kind = WatchKind::Pte;
     w.pid = pid;
     w.address = address & ~0xfffu;
-    w.expression = "pte " + std::to_string(pid) + " " + hex(w.address);
+    w.expression = "pte " + std::to_string(pid) + " " + hex8(w.address);
     return impl_->add_watch(std::move(w));
 }
 

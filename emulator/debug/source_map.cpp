@@ -76,6 +76,10 @@ Result<SourceMap> SourceMap::read(std::span<const uint8_t> image, const std::str
         if (dwarf_offdie(impl->dwarf, offset + header_size, &cu)) {
             Dwarf_Lines* lines = nullptr;
             size_t count = 0;
+            // A relative file name is relative to the unit's compilation folder: made
+            // whole, the debugger can open the file from any folder.
+            Dwarf_Attribute dir_attr;
+            const char* dir = dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &dir_attr));
             if (dwarf_getsrclines(&cu, &lines, &count) == 0) {
                 for (size_t i = 0; i < count; ++i) {
                     Dwarf_Line* l = dwarf_onesrcline(lines, i);
@@ -88,8 +92,10 @@ Result<SourceMap> SourceMap::read(std::span<const uint8_t> image, const std::str
                     dwarf_linebeginstatement(l, &row.statement);
                     dwarf_lineendsequence(l, &row.end);
                     row.addr = static_cast<uint32_t>(addr);
-                    auto [it, fresh] = file_index.try_emplace(src, static_cast<uint32_t>(impl->files.size()));
-                    if (fresh) impl->files.push_back(src);
+                    std::string path = src;
+                    if (!path.starts_with("/") && dir) path = std::string(dir) + "/" + path;
+                    auto [it, fresh] = file_index.try_emplace(path, static_cast<uint32_t>(impl->files.size()));
+                    if (fresh) impl->files.push_back(path);
                     row.file = it->second;
                     impl->rows.push_back(row);
                 }

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
         add_ps_command(app),
         add_maps_command(app),
         add_frames_command(app),
+        add_debug_command(app),
     };
 
     // Name an unknown command rather than CLI11's "a subcommand is required".
@@ -37,6 +38,21 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
+    // gdb spells -ex with one dash; CLI11 gives one-dash names one letter. Among the
+    // debug command's options (before PROGRAM), -ex becomes --ex.
+    std::vector<std::string> words(argv, argv + argc);
+    if (argc > 1 && words[1] == "debug") {
+        const CLI::App* debug = app.get_subcommand("debug");
+        for (size_t i = 2; i < words.size() && words[i] != "--"; ++i) {
+            if (words[i] == "-ex") words[i] = "--ex";
+            if (!words[i].starts_with("-")) break;  // PROGRAM
+            const CLI::Option* opt = debug->get_option_no_throw(words[i]);
+            if (opt && opt->get_items_expected_min() > 0 && words[i].find('=') == std::string::npos) ++i;  // its value
+        }
+    }
+    std::vector<char*> args;
+    for (std::string& w : words) args.push_back(w.data());
+    argv = args.data();
     // Parse the words before the first "--"; the command gets the rest (commands.h).
     TrailingWords trailing;
     int parsed_argc = argc;

@@ -196,6 +196,61 @@ TEST_F(DebuggerTest, StepiAndNexti) {
     FAIL() << "no call of dup_task_struct met";
 }
 
+// The idle loop's "sti; hlt": stepping the hlt waits for the timer, and the next step
+// takes the interrupt first. By default its handler is stepped over (the step ends one
+// instruction after hlt, in cpu_idle); following interrupts, the step stops in it.
+class IdleStepTest : public DebuggerTest {
+protected:
+    void stop_at_idle_hlt(bool follow) {
+        // `sleep 1`: the only task sleeps, so the idle task halts until the timer.
+        dbg.reset();
+        auto m = boot_image("/bin/sleep 1");
+        ASSERT_TRUE(m.ok()) << m.error().message;
+        machine = std::move(*m);
+        DebuggerOptions o;
+        o.follow_interrupts = follow;
+        dbg = std::make_unique<Debugger>(*machine, *symbols, source.get(), *info, o);
+        // The kernel is linked 0xc0000000 above where it is loaded: its code in RAM.
+        const KernelSymbol idle = *symbols->lookup("cpu_idle");
+        const uint8_t* code = machine->ram().data() + (idle.address - 0xc0000000u);
+        for (uint32_t i = 0; i + 1 < idle.size; ++i)
+            if (code[i] == 0xfb && code[i + 1] == 0xf4) hlt = idle.address + i + 1;
+        ASSERT_NE(hlt, 0u) << "no sti; hlt in cpu_idle";
+        char loc[32];
+        std::snprintf(loc, sizeof loc, "*0x%x", hlt);
+        ASSERT_TRUE(dbg->breakpoints().add(loc).ok());
+        auto s = dbg->cont();
+        ASSERT_TRUE(s.ok()) << s.error().message;
+        ASSERT_EQ(s->reason, StopReason::Breakpoint) << describe_reason(*s);
+        ASSERT_EQ(s->eip, hlt);
+        ASSERT_TRUE(dbg->remove(1).ok());
+        auto h = dbg->stepi();  // hlt: the machine idles until the timer's interrupt is pending
+        ASSERT_TRUE(h.ok()) << h.error().message;
+        ASSERT_EQ(h->eip, hlt + 1);
+    }
+    uint32_t hlt = 0;
+};
+
+TEST_F(IdleStepTest, AnInterruptArrivingWhileSteppingIsSteppedOver) {
+    stop_at_idle_hlt(false);
+    const uint64_t before = machine->cpu().instructions();
+    auto s = dbg->stepi();
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(s->reason, StopReason::Step);
+    EXPECT_EQ(function_at(s->eip), "cpu_idle") << symbols->symbolize(s->eip);
+    EXPECT_NE(s->eip, hlt + 1) << "the instruction after hlt ran";
+    EXPECT_GT(s->instructions, before + 20) << "the handler ran within the step";
+}
+
+TEST_F(IdleStepTest, FollowingInterruptsStopsInTheHandler) {
+    stop_at_idle_hlt(true);
+    auto s = dbg->stepi();
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(s->reason, StopReason::Step);
+    EXPECT_NE(function_at(s->eip), "cpu_idle") << symbols->symbolize(s->eip);
+    EXPECT_GE(machine->cpu().reg(Reg::Esp), 0xc0000000u);
+}
+
 TEST_F(DebuggerTest, ForkEventStopsAfterTheForkInTheParent) {
     auto e = dbg->break_event("fork");
     ASSERT_TRUE(e.ok()) << e.error().message;

@@ -1,0 +1,146 @@
+"""forkscope debug: the scripted text debugger on the fork demo.
+
+The transcript of a batch session visits copy_process's lines in the order of the code,
+finish returns the child's task, watchpoints stop where the value changes, the dump
+commands work at a stop, and bad commands get gdb's messages and exit status 1.
+"""
+
+import os
+import re
+import subprocess
+import tempfile
+import unittest
+
+import forkscope_testlib as lib
+
+
+def debug(*args, stdin_bytes=None):
+    if not lib.FORKSCOPE:
+        raise unittest.SkipTest("FORKSCOPE is not set (run through meson test)")
+    return lib.run_command([lib.FORKSCOPE, "debug", *args], stdin_bytes=stdin_bytes)
+
+
+def fork_c_line(text):
+    """The line number of the first line of guestkernel/kernel/fork.c holding `text`."""
+    path = os.path.join(os.path.dirname(lib.KERNEL), "..", "..", "guestkernel", "kernel", "fork.c")
+    if not os.path.exists(path):  # KERNEL is build/images/kernel.elf; the source is beside build/
+        path = os.path.join(os.path.dirname(__file__), "..", "..", "guestkernel", "kernel", "fork.c")
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            if text in line:
+                return n
+    raise AssertionError("no line with %r in fork.c" % text)
+
+
+class ScriptedSession(unittest.TestCase):
+    def test_next_walks_copy_process_and_finish_returns_the_child(self):
+        nexts = ["-ex", "next"] * 45
+        run = debug("-q", "--break", "copy_process", "-ex", "ignore 1 1", "-ex", "continue", *nexts,
+                    "forktest")
+        self.assertEqual(run.returncode, 0, run.describe())
+        out = run.text
+        self.assertIn("Breakpoint 1, copy_process at guestkernel/kernel/fork.c:", out)
+        # The lines that `next` printed inside copy_process, in order.
+        lines = [int(m.group(1)) for m in re.finditer(r"^\(forkscope\) next\n(?:0x[0-9a-f]+\t)?(\d+)\t", out, re.M)]
+        order = [fork_c_line("p = dup_task_struct(current);"),
+                 fork_c_line("if ((retval = copy_files(clone_flags, p)))"),
+                 fork_c_line("if ((retval = copy_mm(clone_flags, p)))"),
+                 fork_c_line("if ((retval = copy_thread_user(clone_flags, p, regs)))")]
+        positions = [lines.index(n) for n in order]
+        self.assertEqual(positions, sorted(positions), lines)
+        # Past copy_process's return, next goes on in its caller.
+        self.assertIn("do_fork at guestkernel/kernel/fork.c:", out)
+
+    def test_finish_from_copy_process_names_the_child_task(self):
+        run = debug("-q", "--break", "fork", "-ex", "break copy_process", "-ex", "disable 1", "-ex", "continue",
+                    "-ex", "enable 1", "-ex", "delete 1", "-ex", "continue", "-ex", "finish", "-ex", "ps", "forktest")
+        self.assertEqual(run.returncode, 0, run.describe())
+        out = run.text
+        self.assertIn("Run till exit from #0  copy_process at guestkernel/kernel/fork.c:", out)
+        m = re.search(r'^Value returned is \$1 = (0x[0-9a-f]+) <task pid (\d+) "forktest">$', out, re.M)
+        self.assertIsNotNone(m, out)
+        pid = int(m.group(2))
+        # ps at the stop lists the child as a new task of the program.
+        self.assertRegex(out, r"(?m)^\s+%d\s+\d+\s+%d\s+\S+\s+forktest" % (pid, pid))
+
+    def test_pte_watchpoint_stops_at_the_cow_fault(self):
+        # At the program's first fork: the child's data page is shared read-only.
+        with tempfile.NamedTemporaryFile("w", suffix=".gdb", delete=False) as f:
+            f.write("break fork\ncontinue\nmaps 3\n")
+            script = f.name
+        try:
+            run = debug("-q", "--batch", script, "forktest")
+            self.assertEqual(run.returncode, 0, run.describe())
+            maps = run.text
+            m = re.search(r"^([0-9a-f]{8})-[0-9a-f]{8} rw-p [0-9a-f]{8} \S+ \d+\s+/bin/forktest$", maps, re.M)
+            self.assertIsNotNone(m, maps)
+            data = "0x" + m.group(1)
+            run = debug("-q", "-ex", "break fork", "-ex", "continue", "-ex", "delete",
+                        "-ex", "watch pte 3 " + data, "-ex", "continue", "-ex", "bt", "forktest")
+            self.assertEqual(run.returncode, 0, run.describe())
+            out = run.text
+            self.assertRegex(out, r"Watchpoint 2: pte 3 %s \(now 0x[0-9a-f]+\)" % data)
+            m = re.search(r"Old value = (0x[0-9a-f]+)\nNew value = (0x[0-9a-f]+)\n", out)
+            self.assertIsNotNone(m, out)
+            old, new = int(m.group(1), 16), int(m.group(2), 16)
+            self.assertEqual(old & 3, 1, "present, read-only after fork")
+            self.assertEqual(new & 3, 3, "present and writable after the COW fault")
+            self.assertRegex(out, r"\(changed by the block at 0x[0-9a-f]+ <do_(wp|cow)_page\+0x[0-9a-f]+>\)")
+            self.assertRegex(out, r"#\d+\s+0x[0-9a-f]+ in do_page_fault at guestkernel/")
+            self.assertNotIn("in user code", out.split("(forkscope) bt")[1])
+        finally:
+            os.unlink(script)
+
+    def test_stepi_registers_and_examine(self):
+        run = debug("-q", "--break", "dup_task_struct", "-ex", "continue", "-ex", "stepi", "-ex", "stepi",
+                    "-ex", "info registers eip esp", "-ex", "x/2i $pc", "-ex", "x/4xw $esp", "-ex", "x/2xb $pc",
+                    "-ex", "print $eax", "-ex", "info breakpoints", "forktest")
+        self.assertEqual(run.returncode, 0, run.describe())
+        out = run.text
+        self.assertRegex(out, r"(?m)^eip            0xc[0-9a-f]{7}         0xc[0-9a-f]{7} <dup_task_struct\+0x3>$")
+        self.assertRegex(out, r"(?m)^=> 0xc[0-9a-f]{7} <dup_task_struct\+0x3>:\t")
+        self.assertRegex(out, r"(?m)^0xc[0-9a-f]{7}:\t0x[0-9a-f]{8}\t0x[0-9a-f]{8}\t0x[0-9a-f]{8}\t0x[0-9a-f]{8}$")
+        self.assertRegex(out, r"(?m)^\$1 = 0x[0-9a-f]+")
+        self.assertRegex(out, r"(?m)^1       breakpoint     keep y   0xc[0-9a-f]{7} in dup_task_struct at ")
+        self.assertIn("\tbreakpoint already hit 1 time", out)
+
+    def test_commands_from_standard_input_and_the_guest_runs_to_its_end(self):
+        run = debug("forktest", stdin_bytes=b"break exec\ncontinue\ncontinue\n")
+        self.assertEqual(run.returncode, 0, run.describe())
+        out = run.text
+        self.assertIn("(forkscope) break exec\nEvent breakpoint 1 (exec)", out)
+        self.assertIn("forktest: parent's stack unchanged: ok", out)  # the console, in order
+        self.assertTrue(out.rstrip().endswith("[guest exited normally]"), out[-500:])
+
+    def test_bad_commands_get_one_line_and_status_1(self):
+        run = debug("-q", "-ex", "frobnicate", "-ex", "break no_such_function", "-ex", "x/4q 0",
+                    "-ex", "watch pte 99 0x1000", "-ex", "re", "forktest")
+        self.assertEqual(run.returncode, 1, run.describe())
+        out = run.text
+        self.assertIn('Undefined command: "frobnicate".  Try "help".', out)
+        self.assertIn("unknown kernel symbol 'no_such_function'", out)
+        self.assertIn('Undefined output format "q".', out)
+        self.assertIn("the kernel has not turned paging on yet", out)  # no tasks before the kernel runs
+        self.assertIn('Ambiguous command "re": ', out)
+
+    def test_no_program_is_a_usage_error(self):
+        run = debug()
+        self.assertEqual(run.returncode, lib.EXIT_USAGE, run.describe())
+        self.assertIn("a PROGRAM to debug is needed", run.stderr)
+
+    def test_a_kernel_without_debug_information_debugs_by_symbols(self):
+        with tempfile.TemporaryDirectory() as d:
+            stripped = os.path.join(d, "kernel-nodebug.elf")
+            subprocess.run(["objcopy", "--strip-debug", lib.KERNEL, stripped], check=True)
+            run = debug("-q", "--kernel", stripped, "--break", "copy_process", "-ex", "continue", "-ex", "next",
+                        "-ex", "stepi", "-ex", "x/1i $pc", "forktest")
+        self.assertEqual(run.returncode, 1, run.describe())
+        out = run.text
+        self.assertIn("has no debug information", out)
+        self.assertIn("Breakpoint 1, 0xc", out)
+        self.assertIn("no source lines: the kernel has no debug information (use stepi or nexti)", out)
+        self.assertRegex(out, r"(?m)^=> 0xc[0-9a-f]{7} <copy_process\+0x1>:")
+
+
+if __name__ == "__main__":
+    unittest.main()
