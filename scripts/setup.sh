@@ -36,7 +36,7 @@ fi
 PACKAGES="build-essential gcc-multilib meson ninja-build pkg-config
  libcapstone-dev libsdl2-dev libimgui-dev libcli11-dev libspdlog-dev libfmt-dev
  libdw-dev libelf-dev libgtest-dev libgmock-dev qemu-system-x86 qemu-user gdb cpio python3
- nlohmann-json3-dev python3-jsonschema libedit-dev"
+ nlohmann-json3-dev python3-jsonschema libedit-dev clang"
 
 need_install=0
 for p in $PACKAGES libunicorn-dev; do

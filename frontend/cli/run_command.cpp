@@ -16,6 +16,11 @@
 // console, so stdout carries what the program prints; warnings, errors, oopses and
 // check=vm's summary still show. -v (--boot-log) leaves "quiet" out; a loglevel= in
 // --append comes after it and wins. Without a PROGRAM nothing is added.
+//
+// --gdb [HOST:]PORT|unix:PATH serves gdb's remote protocol (frontend/gdbstub) while the
+// guest runs, as qemu -gdb: `target remote :PORT` with the kernel ELF for symbols.
+// -s is --gdb 127.0.0.1:1234; --wait (-S) holds the first instruction until a gdb
+// connects (-S alone implies -s, since only gdb can start the guest then).
 #include <unistd.h>
 
 #include <cerrno>
@@ -30,6 +35,8 @@
 #include "emulator/introspect/syscall_trace.h"
 #include "emulator/history.h"
 #include "emulator/machine.h"
+#include "frontend/gdbstub/gdb_server.h"
+#include "frontend/gdbstub/guest_target.h"
 #include "frontend/cli/commands.h"
 #include "frontend/cli/machine_options.h"
 #include "frontend/cli/terminal_console.h"
@@ -50,7 +57,37 @@ struct RunOptions {
     std::string write_initrd;
     uint64_t history_mb = 0;  // 0: no history recorded
     uint64_t history_interval = HistoryOptions{}.interval;
+    std::string gdb;        // --gdb ADDRESS; empty: no gdb
+    bool gdb_default = false;  // -s
+    bool gdb_wait = false;     // --wait / -S
 };
+
+// The guest under gdb: serve until it exits (its status) or gdb kills it (128 + SIGKILL,
+// as a killed process).
+int run_under_gdb(const RunOptions& o, Machine& machine, const std::vector<uint8_t>& kernel) {
+    auto address = gdb::parse_listen_address(o.gdb.empty() ? "127.0.0.1:1234" : o.gdb);
+    if (!address) return report_error(address.error());
+    auto target = gdb::GuestTarget::create(machine, kernel);
+    if (!target) return report_error(target.error());
+    auto server = gdb::GdbServer::listen(*address);
+    if (!server) return report_error(server.error());
+    if (address->exposed())
+        std::fprintf(stderr, "forkscope: warning: gdb listens on %s: anyone who can connect controls the guest\n",
+                     (*server)->where().c_str());
+    std::fprintf(stderr, "forkscope: gdb server on %s%s\n", (*server)->where().c_str(),
+                 o.gdb_wait ? ", waiting for gdb before the first instruction" : "");
+    auto end = (*server)->serve(**target, o.gdb_wait);
+    std::fflush(stdout);
+    if (!end) return report_error(end.error());
+    switch (end->kind) {
+    case gdb::ServeEnd::Kind::Exited: return static_cast<int>(end->exit_status & 0xff);
+    case gdb::ServeEnd::Kind::Killed:
+        std::fprintf(stderr, "forkscope: killed from gdb\n");
+        return 128 + 9;
+    case gdb::ServeEnd::Kind::Quit: return 0;
+    }
+    return 0;
+}
 
 void print_stats(const MachineStats& s) {
     double wall_s = static_cast<double>(s.wall_ns) / 1e9;
@@ -142,6 +179,9 @@ int run(const RunOptions& o, const std::vector<std::string>& words, bool after_m
         if (byte == '\n') std::fflush(stdout);
     };
     config->console_idle = [] { std::fflush(stdout); };
+    const bool under_gdb = !o.gdb.empty() || o.gdb_default || o.gdb_wait;
+    std::vector<uint8_t> kernel_elf;
+    if (under_gdb) kernel_elf = config->kernel;
     auto machine = Machine::create(std::move(*config));
     if (!machine) return report_error(machine.error());
     if (terminal) terminal->on_quit([m = machine->get()] { m->request_pause(); });
@@ -156,6 +196,17 @@ int run(const RunOptions& o, const std::vector<std::string>& words, bool after_m
         auto t = SyscallTracer::attach(**machine, *kernel_info, trace->only, trace_file ? trace_file.get() : stderr);
         if (!t) return report_error(t.error());
         tracer = std::move(*t);
+    }
+    if (under_gdb && tracer)
+        return report_error(make_error(ErrorKind::Usage, "--trace syscall and --gdb do not go together yet"));
+    if (under_gdb) {
+        const int status = run_under_gdb(o, **machine, kernel_elf);
+        if (terminal && terminal->quit_requested()) {
+            machine->reset();
+            terminal.reset();
+            std::fprintf(stderr, "\nforkscope: quit from the console (Ctrl-A x)\n");
+        }
+        return status;
     }
     auto status = (*machine)->run();
     if (tracer) tracer->finish();
@@ -205,6 +256,13 @@ CommandRunner add_run_command(CLI::App& app) {
                     "also write the initramfs this run boots (with the program and its argument files) to FILE, "
                     "for qemu-system-i386 -initrd; -v shows the command line ('cmdline:')")
         ->type_name("FILE");
+    cmd->add_option("--gdb", options->gdb,
+                    "serve gdb's remote protocol on [HOST:]PORT (127.0.0.1 unless HOST) or unix:PATH; "
+                    "in gdb: target remote :PORT, with the kernel ELF for symbols")
+        ->type_name("ADDRESS");
+    cmd->add_flag("-s", options->gdb_default, "as qemu -s: --gdb 127.0.0.1:1234");
+    cmd->add_flag("-S,--wait", options->gdb_wait,
+                  "with --gdb: wait for gdb before the first instruction (as qemu -S; alone it implies -s)");
     // Everything from the first word that is not an option on belongs to the program.
     cmd->prefix_command();
     cmd->footer(

@@ -54,6 +54,9 @@ static const struct kernel_info_entry kernel_info[]
 	SIZE(pt_regs), OFFSET(pt_regs, cs), OFFSET(pt_regs, esp),
 	NUMBER(TASK_RUNNING), NUMBER(TASK_INTERRUPTIBLE), NUMBER(TASK_UNINTERRUPTIBLE),
 	NUMBER(TASK_DEAD), NUMBER(EXIT_ZOMBIE), NUMBER(EXIT_DEAD), NUMBER(PF_KTHREAD),
+	/* A switched-out task's saved kernel registers (arch/process.c): thread.esp points
+	 * at what __switch_to_asm pushed - edi, esi, ebx, ebp, then the return address. */
+	OFFSET(task_struct, thread), OFFSET(thread_struct, esp), NUMBER(PID_MAX),
 
 	SIZE(mm_struct),
 	OFFSET(mm_struct, mmap), OFFSET(mm_struct, pgd), OFFSET(mm_struct, mm_users),
