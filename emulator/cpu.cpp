@@ -762,6 +762,10 @@ std::vector<uint8_t> Cpu::save_context() const {
 CpuSnapshot Cpu::snapshot() const {
     CpuSnapshot snap;
     snap.context = save_context();
+    // Between runs no exception is in flight; a host call (a hook added, cache removed)
+    // may have left Unicorn's field set, which would make the restored CPU's next fault
+    // a double fault (trap 3).
+    clear_exception_in_flight(snap.context.data());
     snap.instructions = impl_->instructions;
     snap.resume_at = impl_->resume_at;
     snap.was_kernel = impl_->was_kernel;
