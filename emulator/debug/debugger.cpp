@@ -452,6 +452,7 @@ struct Debugger::Impl {
     }
 
     Result<DebugStop> line_step(bool into, bool until);
+    Result<DebugStop> instruction_steps(uint64_t count, bool over_calls);
 
     // --- going backwards -------------------------------------------------------------
     Result<void> need_history() const {
@@ -742,46 +743,31 @@ Result<DebugStop> Debugger::cont() {
     });
 }
 
-Result<DebugStop> Debugger::stepi(uint64_t count) {
-    return remember(impl_->last, [&]() -> Result<DebugStop> {
-        Impl& s = *impl_;
-        for (uint64_t i = 0; i < count; ++i) {
-            std::optional<uint8_t> exception;
-            auto r = s.step_instruction(&exception);
-            if (!r) return r.error();
-            if (*r) return **r;
-            if (exception) {
-                DebugStop st = s.stop(StopReason::Exception);
-                st.vector = exception;
-                return st;
-            }
+// stepi and nexti: `count` instructions, a call run to its return when over_calls.
+Result<DebugStop> Debugger::Impl::instruction_steps(uint64_t count, bool over_calls) {
+    for (uint64_t i = 0; i < count; ++i) {
+        if (ended) return *ended;
+        std::optional<Instruction> insn;
+        if (over_calls) insn = decode(cpu().reg(Reg::Eip));
+        std::optional<uint8_t> exception;
+        auto r = insn && is_call(*insn) ? over_call(*insn) : step_instruction(&exception);
+        if (!r) return r.error();
+        if (*r) return **r;
+        if (exception) {
+            DebugStop st = stop(StopReason::Exception);
+            st.vector = exception;
+            return st;
         }
-        return s.stop(StopReason::Step);
-    });
+    }
+    return stop(StopReason::Step);
+}
+
+Result<DebugStop> Debugger::stepi(uint64_t count) {
+    return remember(impl_->last, [&]() { return impl_->instruction_steps(count, false); });
 }
 
 Result<DebugStop> Debugger::nexti(uint64_t count) {
-    return remember(impl_->last, [&]() -> Result<DebugStop> {
-        Impl& s = *impl_;
-        for (uint64_t i = 0; i < count; ++i) {
-            if (s.ended) return *s.ended;
-            auto insn = s.decode(s.cpu().reg(Reg::Eip));
-            Result<std::optional<DebugStop>> r = std::optional<DebugStop>();
-            std::optional<uint8_t> exception;
-            if (insn && s.is_call(*insn))
-                r = s.over_call(*insn);
-            else
-                r = s.step_instruction(&exception);
-            if (!r) return r.error();
-            if (*r) return **r;
-            if (exception) {
-                DebugStop st = s.stop(StopReason::Exception);
-                st.vector = exception;
-                return st;
-            }
-        }
-        return s.stop(StopReason::Step);
-    });
+    return remember(impl_->last, [&]() { return impl_->instruction_steps(count, true); });
 }
 
 Result<DebugStop> Debugger::step(uint64_t count) {
