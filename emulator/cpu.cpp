@@ -519,6 +519,18 @@ CpuExit Cpu::step() {
     return e;
 }
 
+std::optional<CpuExit> Cpu::stop_address_at_eip() {
+    Impl& s = *impl_;
+    const uint32_t eip = reg(Reg::Eip);
+    if (!s.stop_hooks.count(eip) || s.resume_at == eip) return std::nullopt;
+    s.resume_at = eip;  // the next run or step executes it
+    CpuExit e;
+    e.kind = CpuExitKind::AtStopAddress;
+    e.eip = e.instruction_eip = eip;
+    e.cr2 = reg(Reg::Cr2);
+    return e;
+}
+
 // Where a software interrupt's instruction starts. `int n` ends its translated block
 // (QEMU ends a block at every int), so it is the block's last instruction; the vector
 // alone decides only when that is unknown: int3 (CC) is vector 3, into (CE) 4, icebp

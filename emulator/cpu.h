@@ -146,6 +146,10 @@ public:
     // Execute exactly one instruction (debugger). Returns the exit of that step:
     // StopRequested when the instruction ran and nothing else happened.
     CpuExit step();
+    // Before a run's step (the last instructions up to an exact target are single
+    // steps): the AtStopAddress exit a run would give at EIP, unless the run resumes
+    // from that stop. A step alone always executes its instruction.
+    std::optional<CpuExit> stop_address_at_eip();
 
     uint32_t reg(Reg r) const;
     void set_reg(Reg r, uint32_t value);

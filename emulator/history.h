@@ -37,6 +37,8 @@ namespace forkscope {
 struct HistoryOptions {
     uint64_t max_bytes = 512ull << 20;  // snapshots, pages and logs together
     uint64_t interval = 50'000'000;     // instructions between snapshots
+    // For a debugger: a reverse step replays at most this many instructions.
+    static constexpr uint64_t kDebugInterval = 5'000'000;
 };
 
 class History {

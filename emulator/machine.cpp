@@ -415,6 +415,12 @@ CpuExit Machine::run_once() {
     const uint64_t target = exact_target();
     if (step_to_target_ || target <= cpu_->instructions()) {
         step_to_target_ = false;
+        // A run still stops before a stop address it reaches step by step; going on,
+        // the next step runs the instruction there.
+        if (auto at = cpu_->stop_address_at_eip()) {
+            step_to_target_ = true;
+            return *at;
+        }
         return cpu_->step();
     }
     const bool exact = target != ~0ull;

@@ -84,7 +84,7 @@ int debug(const DebugOptions& o, const std::vector<std::string>& words) {
     if (o.history_mb > 0) {
         HistoryOptions ho;
         ho.max_bytes = o.history_mb << 20;
-        ho.interval = 5'000'000;  // a reverse step replays at most this many instructions
+        ho.interval = HistoryOptions::kDebugInterval;
         auto h = History::attach(**machine, ho);
         if (!h) return report_error(h.error());
         history = std::move(*h);

@@ -20,7 +20,9 @@
 // --gdb [HOST:]PORT|unix:PATH serves gdb's remote protocol (frontend/gdbstub) while the
 // guest runs, as qemu -gdb: `target remote :PORT` with the kernel ELF for symbols.
 // -s is --gdb 127.0.0.1:1234; --wait (-S) holds the first instruction until a gdb
-// connects (-S alone implies -s, since only gdb can start the guest then).
+// connects (-S alone implies -s, since only gdb can start the guest then). Under gdb
+// the run is recorded (--history-mb, 256 MiB unless given; 0: none), so gdb's
+// reverse-stepi and reverse-continue work.
 #include <unistd.h>
 
 #include <cerrno>
@@ -48,6 +50,9 @@ namespace forkscope::cli {
 
 namespace {
 
+// Under gdb the run is recorded for reverse execution unless --history-mb says otherwise.
+constexpr uint64_t kGdbHistoryMb = 256;
+
 struct RunOptions {
     MachineOptions machine;
     bool stats = false;
@@ -56,6 +61,8 @@ struct RunOptions {
     std::vector<std::pair<bool, std::string>> env;  // (unset?, NAME=VALUE or NAME), in order
     std::string write_initrd;
     uint64_t history_mb = 0;  // 0: no history recorded
+    bool history_given = false;  // --history-mb on the command line (else gdb's default)
+    bool interval_given = false;
     uint64_t history_interval = HistoryOptions{}.interval;
     std::string gdb;        // --gdb ADDRESS; empty: no gdb
     bool gdb_default = false;  // -s
@@ -64,11 +71,12 @@ struct RunOptions {
 
 // The guest under gdb: serve until it exits (its status) or gdb kills it (128 + SIGKILL,
 // as a killed process).
-int run_under_gdb(const RunOptions& o, Machine& machine, const std::vector<uint8_t>& kernel) {
+int run_under_gdb(const RunOptions& o, Machine& machine, const std::vector<uint8_t>& kernel, History* history) {
     auto address = gdb::parse_listen_address(o.gdb.empty() ? "127.0.0.1:1234" : o.gdb);
     if (!address) return report_error(address.error());
     auto target = gdb::GuestTarget::create(machine, kernel);
     if (!target) return report_error(target.error());
+    (*target)->set_history(history);
     auto server = gdb::GdbServer::listen(*address);
     if (!server) return report_error(server.error());
     if (address->exposed())
@@ -186,8 +194,10 @@ int run(const RunOptions& o, const std::vector<std::string>& words, bool after_m
     if (!machine) return report_error(machine.error());
     if (terminal) terminal->on_quit([m = machine->get()] { m->request_pause(); });
     std::unique_ptr<History> history;
-    if (o.history_mb > 0) {
-        auto h = History::attach(**machine, HistoryOptions{o.history_mb << 20, o.history_interval});
+    const uint64_t history_mb = o.history_given || !under_gdb ? o.history_mb : kGdbHistoryMb;
+    if (history_mb > 0) {
+        const uint64_t interval = o.interval_given || !under_gdb ? o.history_interval : HistoryOptions::kDebugInterval;
+        auto h = History::attach(**machine, HistoryOptions{history_mb << 20, interval});
         if (!h) return report_error(h.error());
         history = std::move(*h);
     }
@@ -200,7 +210,7 @@ int run(const RunOptions& o, const std::vector<std::string>& words, bool after_m
     if (under_gdb && tracer)
         return report_error(make_error(ErrorKind::Usage, "--trace syscall and --gdb do not go together yet"));
     if (under_gdb) {
-        const int status = run_under_gdb(o, **machine, kernel_elf);
+        const int status = run_under_gdb(o, **machine, kernel_elf, history.get());
         if (terminal && terminal->quit_requested()) {
             machine->reset();
             terminal.reset();
@@ -233,10 +243,11 @@ CommandRunner add_run_command(CLI::App& app) {
     add_machine_options(*cmd, options->machine);
     cmd->add_flag("--stats", options->stats, "print instructions, interrupts, guest and wall time on stderr at the end");
     cmd->add_option("--history-mb", options->history_mb,
-                    "record the run for replay (snapshots and inputs), keeping at most N MiB; --stats shows the cost")
+                    "record the run for replay (snapshots and inputs), keeping at most N MiB (under gdb 256 unless given; "
+                    "0: none); --stats shows the cost")
         ->type_name("N");
     cmd->add_option("--history-interval", options->history_interval,
-                    "with --history-mb: instructions between snapshots")
+                    "with --history-mb: instructions between snapshots (50000000; under gdb 5000000)")
         ->type_name("N");
     cmd->add_flag("--list", options->list, "print the programs in the image (bin/ of the initramfs) and exit");
     cmd->add_flag("-v,--boot-log", options->boot_log,
@@ -273,6 +284,8 @@ CommandRunner add_run_command(CLI::App& app) {
     return [cmd, options](const TrailingWords& trailing) -> int {
         if (!cmd->parsed()) return -1;
         const std::vector<std::string> before = cmd->remaining();
+        options->history_given = cmd->count("--history-mb") > 0;
+        options->interval_given = cmd->count("--history-interval") > 0;
         return run(*options, program_words(before, trailing), trailing.present && before.empty());
     };
 }

@@ -149,9 +149,9 @@ public:
     bool ok() const { return wake_[0] >= 0; }
     bool running() const { return worker_.joinable(); }
     int wake_fd() const { return wake_[0]; }
-    void start(bool step) {
-        worker_ = std::thread([this, step] {
-            stop_ = target_.resume(step);
+    void start(Resume how) {
+        worker_ = std::thread([this, how] {
+            stop_ = target_.resume(how);
             const char byte = 1;
             (void)!::write(wake_[1], &byte, 1);
         });
@@ -222,10 +222,10 @@ Result<ServeEnd> GdbServer::serve(GuestTarget& target, bool wait_for_gdb) {
         target.remove_all_breakpoints();
         if (!target.exited()) {
             run_for = RunFor::Free;
-            runner.start(false);
+            runner.start(Resume::Continue);
         }
     };
-    if (!wait_for_gdb) runner.start(false);
+    if (!wait_for_gdb) runner.start(Resume::Continue);
 
     for (;;) {
         if (!runner.running() && client < 0) {
@@ -266,7 +266,7 @@ Result<ServeEnd> GdbServer::serve(GuestTarget& target, bool wait_for_gdb) {
                 queued.pop_front();
                 StubReply r = stub->handle(p);
                 for (const std::string& out : r.packets) send(out);
-                if (r.action == StubAction::Continue || r.action == StubAction::Step) runner.start(r.action == StubAction::Step);
+                if (resumes(r.action)) runner.start(resume_of(r.action));
             }
             continue;
         }
@@ -313,13 +313,15 @@ Result<ServeEnd> GdbServer::serve(GuestTarget& target, bool wait_for_gdb) {
                 case StubAction::None: break;
                 case StubAction::Continue:
                 case StubAction::Step:
+                case StubAction::ReverseContinue:
+                case StubAction::ReverseStep:
                     if (target.exited()) {
                         send(stub->stop_reply(GuestStop{StopReason::Exited, target.exit_status(), {}}));
                         close_client();
                         return ServeEnd{ServeEnd::Kind::Exited, target.exit_status()};
                     } else {
                         run_for = RunFor::Gdb;
-                        runner.start(r.action == StubAction::Step);
+                        runner.start(resume_of(r.action));
                     }
                     break;
                 case StubAction::Kill:

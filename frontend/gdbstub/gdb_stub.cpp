@@ -49,6 +49,20 @@ std::optional<int> parse_thread_id(std::string_view text) {
 
 }  // namespace
 
+bool resumes(StubAction action) {
+    return action == StubAction::Continue || action == StubAction::Step || action == StubAction::ReverseContinue ||
+           action == StubAction::ReverseStep;
+}
+
+Resume resume_of(StubAction action) {
+    switch (action) {
+    case StubAction::Step: return Resume::Step;
+    case StubAction::ReverseContinue: return Resume::ReverseContinue;
+    case StubAction::ReverseStep: return Resume::ReverseStep;
+    default: return Resume::Continue;
+    }
+}
+
 GdbStub::GdbStub(GuestTarget& target) : target_(target) {
     last_stop_ = stop_reply(GuestStop{StopReason::Interrupted, 0, {}});
 }
@@ -77,6 +91,8 @@ std::string GdbStub::stop_reply(const GuestStop& stop) {
         const int id = target_.running_thread();
         reply = stop.reason == StopReason::Interrupted ? "T02" : "T05";
         reply += "thread:" + hex_id(id) + ";";
+        // gdb says "No more reverse-execution history." itself.
+        if (stop.reason == StopReason::HistoryStart) reply += "replaylog:begin;";
         if (stop.reason == StopReason::Watchpoint && stop.watch_address) {
             char buf[32];
             std::snprintf(buf, sizeof buf, "watch:%x;", *stop.watch_address);
@@ -133,6 +149,11 @@ StubReply GdbStub::handle(std::string_view packet) {
         else return reply;  // the stop reply comes when the guest stops
         break;
     }
+    case 'b':
+        // bc, bs: backwards through the recorded history.
+        if (!target_.has_history() || (args != "c" && args != "s")) break;
+        reply.action = args == "c" ? StubAction::ReverseContinue : StubAction::ReverseStep;
+        return reply;
     case 'k':
         reply.action = StubAction::Kill;
         return reply;
@@ -145,7 +166,7 @@ StubReply GdbStub::handle(std::string_view packet) {
     case 'v': answer = query(packet, reply); break;
     default: answer = ""; break;  // not supported: the empty reply
     }
-    if (reply.action == StubAction::Continue || reply.action == StubAction::Step) return reply;
+    if (resumes(reply.action)) return reply;
     reply.packets.push_back(std::move(answer));
     return reply;
 }
@@ -157,7 +178,8 @@ std::string GdbStub::query(std::string_view packet, StubReply& reply) {
         char size[16];
         std::snprintf(size, sizeof size, "%zx", kMaxPacketData);
         return std::string("PacketSize=") + size +
-               ";qXfer:features:read+;swbreak+;hwbreak+;vContSupported+;QStartNoAckMode+";
+               ";qXfer:features:read+;swbreak+;hwbreak+;vContSupported+;QStartNoAckMode+" +
+               (target_.has_history() ? ";ReverseStep+;ReverseContinue+" : "");
     }
     if (packet == "QStartNoAckMode") {
         reply.start_no_ack = true;

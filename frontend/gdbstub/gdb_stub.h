@@ -1,7 +1,8 @@
 // GdbStub: answers gdb's packets from the stopped guest (GuestTarget). A packet that
 // needs the guest to run (c, s, vCont, k, D) comes back as an action for the server,
 // which runs the guest on its own thread and then asks for the stop reply. Unknown
-// packets get the empty reply, as gdb expects of a stub that lacks a feature.
+// packets get the empty reply, as gdb expects of a stub that lacks a feature; so do
+// bc and bs when the target records no history (qSupported then offers neither).
 //
 // Threads are guest tasks (guest_target.h: thread id = pid; the idle task PID_MAX).
 #pragma once
@@ -18,9 +19,15 @@ enum class StubAction {
     None,
     Continue,  // run until a breakpoint, Ctrl-C or the guest's exit
     Step,      // one instruction
+    ReverseContinue,  // bc: back to the last breakpoint or watchpoint hit
+    ReverseStep,      // bs: back one instruction
     Kill,      // end the guest (k, vKill); no reply is owed
     Detach,    // breakpoints removed, the guest runs on without gdb (D)
 };
+
+// The guest runs for these (the stop reply comes when it stops).
+bool resumes(StubAction action);
+Resume resume_of(StubAction action);
 
 struct StubReply {
     std::vector<std::string> packets;  // in order: console output (O...) then the reply

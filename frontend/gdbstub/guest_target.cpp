@@ -296,10 +296,7 @@ GuestStop GuestTarget::stop_of(const Result<DebugStop>& r) {
         g.exit_status = d.exit_status;
         break;
     case forkscope::StopReason::Interrupted: g.reason = StopReason::Interrupted; break;
-    case forkscope::StopReason::HistoryStart:
-        g.reason = StopReason::Step;
-        g.message = "No more reverse-execution history.";
-        break;
+    case forkscope::StopReason::HistoryStart: g.reason = StopReason::HistoryStart; break;
     case forkscope::StopReason::Fault:
         g.reason = StopReason::Fault;
         g.fault = d.message;
@@ -308,10 +305,22 @@ GuestStop GuestTarget::stop_of(const Result<DebugStop>& r) {
     return g;
 }
 
-GuestStop GuestTarget::resume(bool step) {
+void GuestTarget::set_history(History* history) {
+    history_ = history;
+    debugger_->set_history(history);
+}
+
+GuestStop GuestTarget::resume(Resume how) {
+    // After W gdb has nothing left to debug (the server closes the connection).
     if (exited_) return GuestStop{StopReason::Exited, exit_status_, {}, {}, {}};
     forget_stop();
-    return stop_of(step ? debugger_->stepi() : debugger_->cont());
+    switch (how) {
+    case Resume::Continue: return stop_of(debugger_->cont());
+    case Resume::Step: return stop_of(debugger_->stepi());
+    case Resume::ReverseContinue: return stop_of(debugger_->reverse_continue());
+    case Resume::ReverseStep: return stop_of(debugger_->reverse_stepi());
+    }
+    return stop_of(debugger_->cont());
 }
 
 void GuestTarget::interrupt() { debugger_->interrupt(); }

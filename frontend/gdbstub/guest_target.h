@@ -11,7 +11,8 @@
 // Execution, breakpoints and watchpoints go through the Debugger core
 // (emulator/debug/debugger.h): a step steps over interrupts that arrive meanwhile, and
 // its semantic watchpoints (a task's PTE, a frame's count) and event breakpoints (fork,
-// cow, exec, exit) are reachable from gdb through `monitor`.
+// cow, exec, exit) are reachable from gdb through `monitor`. With a History
+// (set_history) gdb's reverse-stepi and reverse-continue go backwards through it.
 //
 // Everything except interrupt() is called with the machine stopped, from one thread.
 #pragma once
@@ -32,6 +33,7 @@
 #include "emulator/symbols.h"
 
 namespace forkscope {
+class History;
 class Machine;
 }
 
@@ -63,7 +65,11 @@ struct GuestThread {
     uint32_t pgd = 0;    // its page directory (physical): its mm's, or the kernel's
 };
 
-enum class StopReason { Breakpoint, Watchpoint, Step, Interrupted, Exited, Fault };
+// HistoryStart: a reverse resume reached the oldest state the history holds.
+enum class StopReason { Breakpoint, Watchpoint, Step, Interrupted, Exited, Fault, HistoryStart };
+
+// How resume() runs the guest: forwards, or backwards through the history (bc, bs).
+enum class Resume { Continue, Step, ReverseContinue, ReverseStep };
 
 struct GuestStop {
     StopReason reason = StopReason::Interrupted;
@@ -107,10 +113,16 @@ public:
     // Everything gdb or monitor set.
     void remove_all_breakpoints();
 
-    // Runs (or steps one instruction) until a breakpoint or watchpoint, the end of the
-    // step, an interrupt(), the guest's exit or a machine fault. Blocks; the server
-    // calls it on the thread the guest runs on.
-    GuestStop resume(bool step);
+    // The recorded history the reverse resumes go back through (nullptr: none; then
+    // they fail as a fault would, and gdb is never offered them).
+    void set_history(History* history);
+    bool has_history() const { return history_ != nullptr; }
+
+    // Runs (or steps one instruction), forwards or backwards, until a breakpoint or
+    // watchpoint, the end of the step, an interrupt(), the guest's exit, the start of
+    // the history or a machine fault. Blocks; the server calls it on the thread the
+    // guest runs on.
+    GuestStop resume(Resume how);
     // Any thread: the running resume() returns Interrupted at the next block boundary.
     void interrupt();
     bool exited() const { return exited_; }
@@ -133,6 +145,7 @@ private:
     KernelView view_;
     KernelSymbols symbols_;
     std::unique_ptr<Debugger> debugger_;
+    History* history_ = nullptr;
     int idle_id_ = 0;
     uint32_t kernel_pgd_ = 0;  // swapper_pg_dir, physical
     uint32_t off_thread_esp_ = 0;  // task_struct.thread + thread_struct.esp

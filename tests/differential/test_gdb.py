@@ -5,7 +5,9 @@ gdbstub, in batch mode, with the kernel ELF for symbols and source lines.
 forkscope run --gdb 127.0.0.1:0 --wait forktest; gdb breaks at copy_process, continues,
 shows a backtrace with file:line, steps a line, shows registers and disassembly, lists
 the guest's tasks as threads, switches to a sleeping task and unwinds its stack, runs
-a monitor command, and kills the guest. A second client is refused while gdb is
+a monitor command, and kills the guest. Between, it goes backwards through the
+history forkscope records under gdb: reverse-stepi puts back the registers of one
+instruction before, reverse-continue returns to the breakpoint's hit. A second client is refused while gdb is
 attached, and a client that disconnects in the middle of a packet leaves the server
 serving.
 
@@ -101,6 +103,16 @@ class GdbSession(unittest.TestCase):
             "next",
             "info registers",
             "x/4i $pc",
+            "stepi",
+            "p/x $pc",       # $1
+            "p/x $esp",      # $2
+            "stepi",
+            "p/x $pc",       # $3
+            "reverse-stepi",
+            "p/x $pc",       # $4
+            "p/x $esp",      # $5
+            "reverse-continue",
+            "p/x $pc",       # $6
             "info threads",
             "thread 2",
             "bt",
@@ -130,6 +142,16 @@ class GdbSession(unittest.TestCase):
         # x/4i $pc: four instructions, the first marked as the current one.
         self.assertRegex(out, r"=> 0x[0-9a-f]+ <copy_process\+\d+>:\t\S+", msg)
         self.assertEqual(len(re.findall(r"^(?:=>| ) +0x[0-9a-f]+ <copy_process\+\d+>:\t", out, re.M)), 4, msg)
+        # reverse-stepi: the registers as one instruction before; reverse-continue: back
+        # at the breakpoint's address.
+        values = dict((int(n), int(v, 16)) for n, v in re.findall(r"^\$(\d+) = 0x([0-9a-f]+)$", out, re.M))
+        self.assertEqual(sorted(values), [1, 2, 3, 4, 5, 6], msg)
+        self.assertNotEqual(values[3], values[1], msg)
+        self.assertEqual(values[4], values[1], msg)
+        self.assertEqual(values[5], values[2], msg)
+        bp_addr = int(re.search(r"Breakpoint 1 at 0x([0-9a-f]+)", out).group(1), 16)
+        self.assertEqual(values[6], bp_addr, msg)
+        self.assertNotIn("Target remote does not support", out, msg)
         # info threads: every task, named by pid and command, the running one marked.
         self.assertRegex(out, r"Thread 32768 \(pid 0 swapper R\)", msg)
         self.assertRegex(out, r"Thread 1 \(pid 1 init S\)", msg)

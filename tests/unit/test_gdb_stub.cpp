@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "emulator/cpu.h"
+#include "emulator/history.h"
 #include "emulator/introspect/kernel_view.h"
 #include "emulator/machine.h"
 #include "emulator/stop_runner.h"
@@ -87,6 +88,10 @@ TEST_F(GdbStubTest, SupportedFeaturesAndTheTargetDescription) {
     for (const char* f : {"PacketSize=4000", "qXfer:features:read+", "swbreak+", "hwbreak+", "vContSupported+",
                           "QStartNoAckMode+"})
         EXPECT_NE(s.find(f), std::string::npos) << f << " in " << s;
+    // No history recorded: gdb is not offered reverse execution, and bc/bs are unknown.
+    EXPECT_EQ(s.find("Reverse"), std::string::npos) << s;
+    EXPECT_EQ(ask("bc"), "");
+    EXPECT_EQ(ask("bs"), "");
     // Read in small parts, as gdb may: 'm' while more follows, 'l' for the last.
     std::string xml;
     for (uint32_t off = 0;;) {
@@ -303,7 +308,7 @@ TEST_F(GdbStubTest, ResumeActions) {
 TEST_F(GdbStubTest, StepAndBreakpoint) {
     const uint32_t eip = machine->cpu().reg(Reg::Eip);
     ASSERT_EQ(stub->handle("s").action, StubAction::Step);
-    GuestStop stop = target->resume(true);
+    GuestStop stop = target->resume(Resume::Step);
     EXPECT_EQ(stop.reason, StopReason::Step);
     EXPECT_EQ(stub->stop_reply(stop), "T05thread:" + hex_id(parent_pid) + ";");
     EXPECT_NE(machine->cpu().reg(Reg::Eip), eip);
@@ -312,7 +317,7 @@ TEST_F(GdbStubTest, StepAndBreakpoint) {
     char z[48];
     std::snprintf(z, sizeof z, "Z0,%x,1", do_exit);
     EXPECT_EQ(ask(z), "OK");
-    stop = target->resume(false);
+    stop = target->resume(Resume::Continue);
     ASSERT_EQ(stop.reason, StopReason::Breakpoint);
     EXPECT_EQ(machine->cpu().reg(Reg::Eip), do_exit);
     const std::string reply = stub->stop_reply(stop);
@@ -325,7 +330,7 @@ TEST_F(GdbStubTest, StepAndBreakpoint) {
     // A hardware breakpoint says so.
     std::snprintf(z, sizeof z, "Z1,%x,1", kernel_symbol("schedule"));
     EXPECT_EQ(ask(z), "OK");
-    stop = target->resume(false);
+    stop = target->resume(Resume::Continue);
     ASSERT_EQ(stop.reason, StopReason::Breakpoint);
     EXPECT_NE(stub->stop_reply(stop).find("hwbreak:;"), std::string::npos);
     std::snprintf(z, sizeof z, "z1,%x,1", kernel_symbol("schedule"));
@@ -338,7 +343,7 @@ TEST_F(GdbStubTest, WriteWatchpointsAndTheDebuggersOwnThroughMonitor) {
     char z[48];
     std::snprintf(z, sizeof z, "Z2,%x,4", free_pages);
     EXPECT_EQ(ask(z), "OK");
-    GuestStop stop = target->resume(false);
+    GuestStop stop = target->resume(Resume::Continue);
     ASSERT_EQ(stop.reason, StopReason::Watchpoint) << stop.fault;
     char expect[32];
     std::snprintf(expect, sizeof expect, "watch:%x;", free_pages);
@@ -358,7 +363,7 @@ TEST_F(GdbStubTest, WriteWatchpointsAndTheDebuggersOwnThroughMonitor) {
     auto said = from_hex(std::string_view(r.packets[0]).substr(1));
     ASSERT_TRUE(said.has_value());
     EXPECT_NE(std::string(said->begin(), said->end()).find("Event breakpoint"), std::string::npos);
-    stop = target->resume(false);
+    stop = target->resume(Resume::Continue);
     ASSERT_EQ(stop.reason, StopReason::Step) << stop.fault;
     EXPECT_NE(stop.message.find("exit"), std::string::npos) << stop.message;
     EXPECT_EQ(machine->cpu().reg(Reg::Eip), kernel_symbol("do_exit"));
@@ -369,6 +374,75 @@ TEST_F(GdbStubTest, WriteWatchpointsAndTheDebuggersOwnThroughMonitor) {
     r = stub->handle("qRcmd," + to_hex(std::string_view("delete 99")));
     said = from_hex(std::string_view(r.packets[0]).substr(1));
     EXPECT_NE(std::string(said->begin(), said->end()).find("no monitor watch or break numbered 99"), std::string::npos);
+}
+
+// With a history recorded from the first instruction, bs and bc go backwards: the
+// registers come back exactly as they were, and before the first breakpoint hit lies
+// only the start of the history (gdb's replaylog:begin).
+TEST(GdbStubReverse, ReverseStepAndContinueThroughTheHistory) {
+    if (!std::getenv("FORKSCOPE_TEST_KERNEL") || !std::getenv("FORKSCOPE_TEST_INITRAMFS"))
+        GTEST_SKIP() << "FORKSCOPE_TEST_KERNEL/FORKSCOPE_TEST_INITRAMFS are not set (run through meson test)";
+    const std::vector<uint8_t> kernel = read_file("FORKSCOPE_TEST_KERNEL");
+    auto m = boot_image("/bin/forktest");
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    auto history = History::attach(**m, HistoryOptions{64ull << 20, 1'000'000});
+    ASSERT_TRUE(history.ok()) << history.error().message;
+    auto t = GuestTarget::create(**m, kernel);
+    ASSERT_TRUE(t.ok()) << t.error().message;
+    GuestTarget& target = **t;
+    target.set_history(history->get());
+    GdbStub stub(target);
+    Cpu& cpu = (*m)->cpu();
+
+    const std::string features = stub.handle("qSupported:swbreak+").packets.at(0);
+    EXPECT_NE(features.find("ReverseStep+"), std::string::npos) << features;
+    EXPECT_NE(features.find("ReverseContinue+"), std::string::npos) << features;
+    EXPECT_EQ(stub.handle("bs").action, StubAction::ReverseStep);
+    EXPECT_TRUE(stub.handle("bc").packets.empty());  // the stop reply comes later
+    EXPECT_EQ(stub.handle("bx").packets, std::vector<std::string>{""});
+
+    char z[48];
+    std::snprintf(z, sizeof z, "Z0,%x,1", kernel_symbol("copy_process"));
+    ASSERT_EQ(stub.handle(z).packets, std::vector<std::string>{"OK"});
+    GuestStop stop = target.resume(Resume::Continue);
+    ASSERT_EQ(stop.reason, StopReason::Breakpoint) << stop.fault;
+    const CpuRegisters at_break = cpu.registers();
+    ASSERT_EQ(at_break.eip, kernel_symbol("copy_process"));
+    stop = target.resume(Resume::Step);
+    ASSERT_EQ(stop.reason, StopReason::Step);
+    const CpuRegisters after_one = cpu.registers();
+    stop = target.resume(Resume::Step);
+    ASSERT_EQ(stop.reason, StopReason::Step);
+    ASSERT_NE(cpu.reg(Reg::Eip), after_one.eip);
+
+    stop = target.resume(Resume::ReverseStep);
+    ASSERT_EQ(stop.reason, StopReason::Step) << stop.fault;
+    const CpuRegisters back = cpu.registers();
+    EXPECT_EQ(back.eip, after_one.eip);
+    EXPECT_EQ(back.esp, after_one.esp);
+    EXPECT_EQ(back.ebp, after_one.ebp);
+    EXPECT_EQ(back.eax, after_one.eax);
+    EXPECT_EQ(back.eflags, after_one.eflags);
+
+    // Back to the breakpoint's hit, as it was.
+    stop = target.resume(Resume::ReverseContinue);
+    ASSERT_EQ(stop.reason, StopReason::Breakpoint) << stop.fault;
+    EXPECT_NE(stub.stop_reply(stop).find("swbreak:;"), std::string::npos);
+    const CpuRegisters again = cpu.registers();
+    EXPECT_EQ(again.eip, at_break.eip);
+    EXPECT_EQ(again.esp, at_break.esp);
+    EXPECT_EQ(again.eax, at_break.eax);
+    EXPECT_EQ(again.cr3, at_break.cr3);
+
+    // No hit before the first: the start of the history.
+    stop = target.resume(Resume::ReverseContinue);
+    ASSERT_EQ(stop.reason, StopReason::HistoryStart) << stop.fault;
+    EXPECT_NE(stub.stop_reply(stop).find("replaylog:begin;"), std::string::npos) << stub.stop_reply(stop);
+
+    // And forwards again: the same hit.
+    stop = target.resume(Resume::Continue);
+    ASSERT_EQ(stop.reason, StopReason::Breakpoint) << stop.fault;
+    EXPECT_EQ(cpu.registers().esp, at_break.esp);
 }
 
 }  // namespace

@@ -129,6 +129,40 @@ TEST_F(HistoryTest, InstructionStopIsExact) {
     EXPECT_EQ(m->position().instructions, 5'000'013u);
 }
 
+// The last instructions before an instruction stop are single steps; a stop address
+// among them still stops the run before its instruction, as in a run without one.
+TEST_F(HistoryTest, InstructionStopDoesNotStepOverAStopAddress) {
+    const uint64_t n = 2'999'991;
+    auto a = make(nullptr);
+    ASSERT_TRUE(a);
+    run_to(*a, n);
+    const uint32_t eip = a->cpu().reg(Reg::Eip);
+    // Where a run with a stop address there first stops.
+    auto b = make(nullptr);
+    ASSERT_TRUE(b);
+    ASSERT_TRUE(b->add_stop_address(eip).ok());
+    auto first = b->resume();
+    ASSERT_TRUE(first.ok()) << first.error().message;
+    ASSERT_EQ(first->kind, MachineStopKind::AtStopAddress);
+    const MachinePosition hit = b->position();
+    ASSERT_LE(hit.instructions, n);
+    // A run to one instruction past that reaches the stop address first.
+    auto c = make(nullptr);
+    ASSERT_TRUE(c);
+    ASSERT_TRUE(c->add_stop_address(eip).ok());
+    c->set_instruction_stop(hit.instructions + 1);
+    auto stop = c->resume();
+    ASSERT_TRUE(stop.ok()) << stop.error().message;
+    EXPECT_EQ(stop->kind, MachineStopKind::AtStopAddress);
+    EXPECT_EQ(c->position(), hit);
+    EXPECT_EQ(stop->eip, eip);
+    // Going on, the instruction there runs and the count is reached.
+    stop = c->resume();
+    ASSERT_TRUE(stop.ok()) << stop.error().message;
+    EXPECT_EQ(stop->kind, MachineStopKind::AtInstruction);
+    EXPECT_EQ(c->position().instructions, hit.instructions + 1);
+}
+
 // Known failure, kept so it can be worked on: replaying forktest from a snapshot taken
 // about 2.4 million instructions in, Unicorn reports the first page fault after the
 // restore as a double fault (vector 8) where the recording took vector 14, although
