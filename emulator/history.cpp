@@ -256,7 +256,8 @@ Result<void> History::seek(MachinePosition p) {
     for (;;) {
         auto stop = m_.resume();
         if (!stop) return stop.error();
-        if (stop->kind == MachineStopKind::AtStopAddress) continue;  // a seek passes breakpoints
+        // A seek passes breakpoints and watched values.
+        if (stop->kind == MachineStopKind::AtStopAddress || stop->kind == MachineStopKind::WatchChanged) continue;
         if (stop->kind == MachineStopKind::AtInstruction) break;
         m_.position_stop_.reset();
         return make_error(ErrorKind::MachineFault, "the machine stopped before (" + text(p) + ") at (" +

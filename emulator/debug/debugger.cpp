@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <map>
 
 #include "emulator/cpu.h"
@@ -149,6 +150,9 @@ struct Debugger::Impl {
     struct WatchState {
         uint64_t value = 0;
         std::vector<ValueWatch> spots;
+        // Where the value itself lies (nullopt: nowhere now, e.g. no page table): going
+        // backwards, the search is for the last write that changed these bytes.
+        std::optional<ValueWatch> value_spot;
     };
 
     uint32_t physical(uint32_t kernel_va) const { return kernel_va - kernel_base(); }
@@ -182,8 +186,10 @@ struct Debugger::Impl {
         }
         // The value's bytes themselves, whole when on one page.
         if (auto walk = machine.walker().walk(m, w.address);
-            walk && walk->present && ((w.address & 0xfff) + w.length <= 0x1000))
+            walk && walk->present && ((w.address & 0xfff) + w.length <= 0x1000)) {
             st.spots.push_back({walk->paddr, w.length});
+            st.value_spot = st.spots.back();
+        }
         return st;
     }
 
@@ -201,6 +207,7 @@ struct Debugger::Impl {
         if (!v) return v.error();
         st.value = *v;
         st.spots.push_back({physical(at), layout->page.count_size});
+        st.value_spot = st.spots.back();
         return st;
     }
 
@@ -229,6 +236,7 @@ struct Debugger::Impl {
         if (!(*pde & kPresent) || (*pde & kLargePage)) return st;
         const uint32_t pte_at = (*pde & ~0xfffu) + 4 * ((w.address >> 12) & 0x3ff);
         st.spots.push_back({pte_at, 4});
+        st.value_spot = st.spots.back();
         auto pte = view.read_word(mode(), pte_at + layout->page_offset);
         if (!pte) return pte.error();
         st.value = *pte;
@@ -475,15 +483,49 @@ struct Debugger::Impl {
         MachinePosition at;
         StopReason reason = StopReason::Breakpoint;
         int number = 0;
+        uint64_t old_value = 0, new_value = 0;  // a watchpoint's bytes before and after
+        std::optional<uint32_t> writer;         // the block that wrote them
     };
 
+    // A watchpoint as the reverse search sees it: the bytes its value lies in now, fixed
+    // for the search ("who last wrote this PTE?" is about the entry the task's page
+    // directory leads to now, written before the task even had that directory).
+    struct SpotWatch {
+        int number = 0;
+        ValueWatch spot;
+        uint64_t value = 0;
+    };
+
+    std::vector<SpotWatch> spot_watches() {
+        std::vector<SpotWatch> out;
+        for (const Watchpoint& w : watches) {
+            if (!w.enabled) continue;
+            auto st = evaluate(w);
+            if (st && st->value_spot) out.push_back(SpotWatch{w.number, *st->value_spot, 0});
+        }
+        return out;
+    }
+
+    uint64_t read_spot(const ValueWatch& spot) {
+        uint64_t v = 0;
+        if (machine.ram().contains(spot.paddr, spot.length)) std::memcpy(&v, machine.ram().data() + spot.paddr, spot.length);
+        return v;
+    }
+
     // Replays [from, to) with the breakpoints (enabled ones, ignore counts aside) and
-    // watchpoints armed, and returns the hits that `accept` takes, in order. The machine
-    // is left somewhere in the window: the caller seeks where it wants.
+    // the watchpoints' bytes armed, and returns the hits that `accept` takes and every
+    // change of those bytes, in order. The machine is left somewhere in the window: the
+    // caller seeks where it wants.
     template <class Accept>
     Result<std::vector<Hit>> scan(MachinePosition from, MachinePosition to, const std::vector<uint32_t>& extra_stops,
-                                  Accept accept) {
+                                  std::vector<SpotWatch>& spots, Accept accept) {
         if (auto r = seek(from); !r) return r.error();
+        std::vector<ValueWatch> armed;
+        for (SpotWatch& w : spots) {
+            w.value = read_spot(w.spot);
+            armed.push_back(w.spot);
+        }
+        cpu().set_value_watches(armed);
         std::vector<Hit> hits;
         for (uint32_t a : extra_stops)
             if (auto r = machine.add_stop_address(a); !r) return r.error();
@@ -503,19 +545,18 @@ struct Debugger::Impl {
             if (ms->kind == MachineStopKind::AtStopAddress) {
                 if (auto h = accept(ms->eip, at)) hits.push_back(*h);
             } else if (ms->kind == MachineStopKind::WatchChanged) {
-                (void)cpu().take_watch_change();
-                auto states = evaluate_all();
-                for (Watchpoint& w : watches) {
-                    auto it = states.find(w.number);
-                    if (it == states.end() || it->second.value == w.value) continue;
-                    w.value = it->second.value;
-                    hits.push_back(Hit{at, StopReason::Watchpoint, w.number});
+                const std::optional<uint32_t> block = cpu().take_watch_change();
+                for (SpotWatch& w : spots) {
+                    const uint64_t v = read_spot(w.spot);
+                    if (v == w.value) continue;
+                    hits.push_back(Hit{at, StopReason::Watchpoint, w.number, w.value, v, block});
+                    w.value = v;
                 }
-                aim(states);
             }
         }
         machine.set_instruction_stop(std::nullopt);
         for (uint32_t a : extra_stops) machine.remove_stop_address(a);
+        cpu().set_value_watches({});  // the next seek aims the watchpoints as they are there
         if (!status) return status.error();
         return hits;
     }
@@ -527,16 +568,22 @@ struct Debugger::Impl {
         if (auto r = need_history(); !r) return r.error();
         const MachinePosition now = machine.position();
         MachinePosition end = now;
+        std::vector<SpotWatch> spots = spot_watches();
         std::vector<MachinePosition> cps = history->checkpoints();
         for (auto it = cps.rbegin(); it != cps.rend(); ++it) {
             if (*it >= end) continue;
-            auto hits = scan(*it, end, extra_stops, accept);
+            auto hits = scan(*it, end, extra_stops, spots, accept);
             if (!hits) return hits.error();
             if (!hits->empty()) {
                 const Hit h = hits->back();
                 if (auto r = seek(h.at); !r) return r.error();
-                DebugStop s = stop(found_reason == StopReason::Step ? StopReason::Step : h.reason);
+                DebugStop s = stop(found_reason == StopReason::Step && h.reason != StopReason::Watchpoint
+                                       ? StopReason::Step
+                                       : h.reason);
                 s.number = h.number;
+                s.old_value = h.old_value;
+                s.new_value = h.new_value;
+                s.writer = h.writer;
                 return s;
             }
             end = *it;

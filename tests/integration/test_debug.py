@@ -64,7 +64,7 @@ class ScriptedSession(unittest.TestCase):
         # ps at the stop lists the child as a new task of the program.
         self.assertRegex(out, r"(?m)^\s+%d\s+\d+\s+%d\s+\S+\s+forktest" % (pid, pid))
 
-    def test_pte_watchpoint_stops_at_the_cow_fault(self):
+    def test_pte_watchpoint_stops_at_the_cow_fault_and_reverse_continue_at_copy_page_range(self):
         # At the program's first fork: the child's data page is shared read-only.
         with tempfile.NamedTemporaryFile("w", suffix=".gdb", delete=False) as f:
             f.write("break fork\ncontinue\nmaps 3\n")
@@ -77,7 +77,8 @@ class ScriptedSession(unittest.TestCase):
             self.assertIsNotNone(m, maps)
             data = "0x" + m.group(1)
             run = debug("-q", "-ex", "break fork", "-ex", "continue", "-ex", "delete",
-                        "-ex", "watch pte 3 " + data, "-ex", "continue", "-ex", "bt", "forktest")
+                        "-ex", "watch pte 3 " + data, "-ex", "continue", "-ex", "bt",
+                        "-ex", "reverse-continue", "-ex", "bt", "forktest")
             self.assertEqual(run.returncode, 0, run.describe())
             out = run.text
             self.assertRegex(out, r"Watchpoint 2: pte 3 %s \(now 0x[0-9a-f]+\)" % data)
@@ -87,8 +88,19 @@ class ScriptedSession(unittest.TestCase):
             self.assertEqual(old & 3, 1, "present, read-only after fork")
             self.assertEqual(new & 3, 3, "present and writable after the COW fault")
             self.assertRegex(out, r"\(changed by the block at 0x[0-9a-f]+ <do_(wp|cow)_page\+0x[0-9a-f]+>\)")
-            self.assertRegex(out, r"#\d+\s+0x[0-9a-f]+ in do_page_fault at guestkernel/")
-            self.assertNotIn("in user code", out.split("(forkscope) bt")[1])
+            forward, backward = out.split("(forkscope) reverse-continue", 1)
+            self.assertRegex(forward, r"#\d+\s+0x[0-9a-f]+ in do_page_fault at guestkernel/")
+            self.assertNotIn("in user code", forward.split("(forkscope) bt")[1])
+            # reverse-continue: who wrote the entry before the fault? copy_page_range,
+            # giving the child the parent's page read-only, inside fork's copy_mm.
+            m = re.search(r"Watchpoint 2: pte 3 %s\n\nOld value = (0x[0-9a-f]+)\nNew value = (0x[0-9a-f]+)\n" % data,
+                          backward)
+            self.assertIsNotNone(m, backward)
+            self.assertEqual(int(m.group(2), 16), old, "the value the COW fault found")
+            self.assertEqual(int(m.group(2), 16) & 2, 0, "written without W")
+            self.assertRegex(backward, r"\(changed by the block at 0x[0-9a-f]+ <copy_(page|pte)_range\+0x[0-9a-f]+>\)")
+            self.assertRegex(backward, r"#\d+\s+0x[0-9a-f]+ in dup_mmap at guestkernel/kernel/fork\.c:\d+")
+            self.assertRegex(backward, r"#\d+\s+0x[0-9a-f]+ in copy_mm at guestkernel/kernel/fork\.c:\d+")
         finally:
             os.unlink(script)
 
