@@ -142,8 +142,10 @@ public:
 
     // Going backwards, through the machine's recorded history (set_history; without it
     // these are errors). reverse_stepi goes back one instruction or delivery;
-    // reverse_continue to the last breakpoint or watchpoint hit before now (the guest's
-    // events are not searched backwards); reverse_next to the start of the previous
+    // reverse_continue to the last breakpoint hit before now, or to the end of the
+    // block that last changed a watchpoint's bytes where they lie now (a pte watch: the
+    // entry its task's directory leads to now, whoever wrote it; the guest's events are
+    // not searched backwards); reverse_next to the start of the previous
     // source line of this function (reverse_step likewise); reverse_finish to the call
     // of the current function. At the oldest recorded state: StopReason::HistoryStart.
     void set_history(History* history);
