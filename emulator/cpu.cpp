@@ -225,6 +225,7 @@ struct CpuHooks {
             s.skip_stop_at.reset();  // resuming from this stop: run the instruction once
             return;
         }
+        if (!s.stops_at(static_cast<uint32_t>(address))) return;  // an idle hook
         if (s.at_stop_address || s.have_event) return;
         s.at_stop_address = true;
         // The block hook counted the whole block; only the instructions before this one ran.
@@ -392,7 +393,7 @@ void Cpu::clear_exception_in_flight(uint8_t* context) const {
 Result<void> Cpu::add_stop_address(uint32_t linear) {
     Impl& s = *impl_;
     if (auto it = s.stop_hooks.find(linear); it != s.stop_hooks.end()) {
-        ++it->second.users;
+        if (it->second.users++ == 0) --s.idle_stop_hooks;  // an idle hook back at work
         return {};
     }
     uc_hook h = 0;
@@ -428,10 +429,19 @@ void Cpu::watch_user_returns(uint32_t kernel_base) {
 void Cpu::remove_stop_address(uint32_t linear) {
     Impl& s = *impl_;
     auto it = s.stop_hooks.find(linear);
-    if (it == s.stop_hooks.end() || --it->second.users > 0) return;
-    uc_hook_del(s.uc, it->second.hook);
-    s.stop_hooks.erase(it);
+    if (it == s.stop_hooks.end() || it->second.users == 0 || --it->second.users > 0) return;
     if (s.resume_at == linear) s.resume_at.reset();
+    if (++s.idle_stop_hooks <= Impl::kIdleStopHooks) return;
+    // Too many idle hooks: delete them all, with one flush.
+    for (auto i = s.stop_hooks.begin(); i != s.stop_hooks.end();) {
+        if (i->second.users > 0) {
+            ++i;
+            continue;
+        }
+        uc_hook_del(s.uc, i->second.hook);
+        i = s.stop_hooks.erase(i);
+    }
+    s.idle_stop_hooks = 0;
     invalidate_all_code();
 }
 
@@ -515,14 +525,14 @@ CpuExit Cpu::step() {
     if ((e.kind == CpuExitKind::Interrupt && !e.software) || e.kind == CpuExitKind::InvalidOpcode)
         s.instructions = before;
     // A step that reached a stop address has arrived there: the next run runs it.
-    if (e.kind == CpuExitKind::StopRequested && s.stop_hooks.count(e.eip)) s.resume_at = e.eip;
+    if (e.kind == CpuExitKind::StopRequested && s.stops_at(e.eip)) s.resume_at = e.eip;
     return e;
 }
 
 std::optional<CpuExit> Cpu::stop_address_at_eip() {
     Impl& s = *impl_;
     const uint32_t eip = reg(Reg::Eip);
-    if (!s.stop_hooks.count(eip) || s.resume_at == eip) return std::nullopt;
+    if (!s.stops_at(eip) || s.resume_at == eip) return std::nullopt;
     s.resume_at = eip;  // the next run or step executes it
     CpuExit e;
     e.kind = CpuExitKind::AtStopAddress;

@@ -124,11 +124,20 @@ struct Cpu::Impl {
     IoScanner io_scanner;
 
     // Stop addresses: one code hook each, counted: several users may stop at one address.
+    // A hook whose users are gone stays installed, idle, until kIdleStopHooks pile up:
+    // adding or removing a hook costs a flush of every translation (translations carry
+    // their code hooks), and gdb removes and inserts its breakpoints around every step.
     struct StopHook {
         uc_hook hook = 0;
-        int users = 0;
+        int users = 0;  // 0: idle
     };
+    static constexpr size_t kIdleStopHooks = 32;
     std::map<uint32_t, StopHook> stop_hooks;
+    size_t idle_stop_hooks = 0;
+    bool stops_at(uint32_t linear) const {
+        auto it = stop_hooks.find(linear);
+        return it != stop_hooks.end() && it->second.users > 0;
+    }
     // The address of the last AtStopAddress exit; a run starting there runs it first.
     std::optional<uint32_t> resume_at;
     std::optional<uint32_t> skip_stop_at;

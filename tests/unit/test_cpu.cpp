@@ -434,6 +434,36 @@ TEST_F(GuestFixture, StopAddressStopsBeforeItsInstructionWithExactCounts) {
     EXPECT_EQ(e.kind, CpuExitKind::Budget);
 }
 
+// gdb removes its breakpoints at every stop and inserts them again to resume: a removed
+// stop address stays installed, idle (no flush of every translation), and comes back
+// at once; past a few dozen idle ones they all go. Whichever, only the ones in use stop.
+TEST_F(GuestFixture, RemovedStopAddressesIdleAndComeBack) {
+    code(kCode + 0x10, {0x40, 0xeb, 0xfd});  // 1: inc eax; jmp 1
+    for (int round = 0; round < 3; ++round) {
+        ASSERT_TRUE(cpu->add_stop_address(kCode + 0x10).ok());
+        cpu->set_reg(Reg::Eax, 0);
+        CpuExit e = run_from(kCode + 0x11);  // the jmp first, then the stop address
+        ASSERT_EQ(e.kind, CpuExitKind::AtStopAddress) << round;
+        EXPECT_EQ(cpu->reg(Reg::Eax), 0u);
+        cpu->remove_stop_address(kCode + 0x10);
+        const uint64_t before = cpu->instructions();
+        e = cpu->run(before + 100);  // idle: the loop runs through it
+        EXPECT_EQ(e.kind, CpuExitKind::Budget) << round;
+        EXPECT_GE(cpu->reg(Reg::Eax), 40u);
+    }
+    // Many addresses added and removed (more than are kept idle): none stops.
+    for (uint32_t a = 0; a < 100; ++a) {
+        ASSERT_TRUE(cpu->add_stop_address(kCode + 0x1000 + a).ok());
+        cpu->remove_stop_address(kCode + 0x1000 + a);
+    }
+    ASSERT_TRUE(cpu->add_stop_address(kCode + 0x10).ok());
+    CpuExit e = run_from(kCode + 0x11);
+    EXPECT_EQ(e.kind, CpuExitKind::AtStopAddress);
+    cpu->remove_stop_address(kCode + 0x10);
+    e = cpu->run(cpu->instructions() + 100);
+    EXPECT_EQ(e.kind, CpuExitKind::Budget);
+}
+
 // A ring of eight blocks on one page, `inc dword [counter i]; jmp next`, run in budgets
 // of 1 to 7 instructions. Unicorn chains such blocks, and a chained jump does not
 // write EIP; when a budget ends at a block start, Unicorn puts EIP back to that block
