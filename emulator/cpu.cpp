@@ -521,8 +521,11 @@ CpuExit Cpu::step() {
         if (!hlt) e.kind = CpuExitKind::StopRequested;
     }
     if (e.kind == CpuExitKind::Budget || e.kind == CpuExitKind::WatchChanged) e.kind = CpuExitKind::StopRequested;
-    // A faulting instruction does not retire (as in a run: see uncount_from).
-    if ((e.kind == CpuExitKind::Interrupt && !e.software) || e.kind == CpuExitKind::InvalidOpcode)
+    // A faulting instruction does not retire (as in a run: see uncount_from). A fault at
+    // another address is the next instruction's, on its fetch (an iret or jump to a page
+    // not present): the step's own instruction ran.
+    if (((e.kind == CpuExitKind::Interrupt && !e.software) || e.kind == CpuExitKind::InvalidOpcode) &&
+        e.instruction_eip == eip)
         s.instructions = before;
     // A step that reached a stop address has arrived there: the next run runs it.
     if (e.kind == CpuExitKind::StopRequested && s.stops_at(e.eip)) s.resume_at = e.eip;

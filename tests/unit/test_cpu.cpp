@@ -327,6 +327,40 @@ TEST_F(GuestFixture, WritingCr2KeepsStaleTranslations) {
     EXPECT_EQ(cpu->reg(Reg::Ebx), 0x22222222u) << "the remap itself did not take effect";
 }
 
+// A jump to a page that is not present retires; the page fault is the next
+// instruction's, on its fetch, at the target. A step counts it as a run does.
+TEST_F(GuestFixture, FetchFaultAfterAJumpCountsTheJumpInStepsAndRuns) {
+    constexpr uint32_t kAbsent = 0x60000, kJump = kCode + 0x40;
+    const uint32_t rel = kAbsent - (kJump + 5);
+    code(kJump, {0xe9, static_cast<uint8_t>(rel), static_cast<uint8_t>(rel >> 8), static_cast<uint8_t>(rel >> 16),
+                 static_cast<uint8_t>(rel >> 24)});  // jmp kAbsent
+    enable_paging();
+    put32(kPageTable + 4 * (kAbsent >> 12), 0);
+    cpu->flush_tlb();
+
+    uint64_t before = cpu->instructions();
+    CpuExit e = run_from(kJump);
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
+    EXPECT_EQ(e.vector, 14);
+    EXPECT_EQ(e.instruction_eip, kAbsent);
+    EXPECT_EQ(cpu->instructions(), before + 1);
+
+    cpu->set_reg(Reg::Eip, kJump);
+    before = cpu->instructions();
+    e = cpu->step();
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
+    EXPECT_EQ(e.vector, 14);
+    EXPECT_EQ(e.instruction_eip, kAbsent);
+    EXPECT_EQ(cpu->instructions(), before + 1) << "the jump ran";
+
+    // The faulting instruction itself does not retire.
+    cpu->set_reg(Reg::Eip, kAbsent);
+    before = cpu->instructions();
+    e = cpu->step();
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
+    EXPECT_EQ(cpu->instructions(), before);
+}
+
 TEST_F(GuestFixture, StopRequestEndsExactlyOneRun) {
     code(kCode, {0x40, 0xeb, 0xfd});  // 1: inc eax; jmp 1
     cpu->request_stop();
