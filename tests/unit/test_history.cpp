@@ -164,8 +164,8 @@ TEST_F(HistoryTest, InstructionStopDoesNotStepOverAStopAddress) {
 }
 
 // Known failure, kept so it can be worked on: after a seek that ends in user mode
-// (forktest: instruction 2638237, EIP 08049045 just after the instruction at 08049045's
-// block 0804903e), a seek that restores an earlier snapshot comes out with CR2 =
+// (forktest: instruction 2638237, EIP 08049045, just after the user instruction at
+// 0804903e), a seek that restores an earlier snapshot comes out with CR2 =
 // 0804903e, the stale user address, where a straight run has 0; the next page fault
 // replayed (instruction 2489855) is then reported as a double fault (vector 8), and
 // the replay stops as diverged. Seeks from a kernel-mode stop replay correctly. (The
