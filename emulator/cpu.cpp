@@ -79,6 +79,10 @@ struct CpuHooks {
             }
         }
         if (s.instructions >= s.limit) [[unlikely]] {
+            if (s.dropping_count_hook) {  // nothing runs (Cpu::drop_count_hook)
+                stop_before_block(uc, address);
+                return;
+            }
             if (!s.watches.empty() && watched_value_changed(s)) {
                 s.watch_stop = true;
                 s.watch_change = static_cast<uint32_t>(Cpu::Impl::block_pc(s.block));
@@ -383,6 +387,17 @@ void Cpu::edit_context(Edit edit) {
     uc_context_restore(impl_->uc, impl_->ctx);
 }
 
+template <class Call>
+void Cpu::keeping_fault_state(Call call) {
+    const uint32_t cr2 = reg(Reg::Cr2);
+    call();
+    // Both in one context edit.
+    edit_context([&](uint8_t* bytes) {
+        std::memcpy(bytes + impl_->layout.cr2, &cr2, 4);
+        clear_exception_in_flight(bytes);
+    });
+}
+
 // Resets "exception in flight" so that the next fault is not mistaken for a double
 // fault (UNICORN-NOTES.md trap 3).
 void Cpu::clear_exception_in_flight(uint8_t* context) const {
@@ -397,8 +412,11 @@ Result<void> Cpu::add_stop_address(uint32_t linear) {
         return {};
     }
     uc_hook h = 0;
-    uc_err err = uc_hook_add(s.uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&CpuHooks::on_stop_address), &s,
-                             linear, linear);
+    uc_err err = UC_ERR_OK;
+    keeping_fault_state([&] {
+        err = uc_hook_add(s.uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&CpuHooks::on_stop_address), &s, linear,
+                          linear);
+    });
     if (err != UC_ERR_OK) return make_error(ErrorKind::Host, uc_message("cannot add a stop address", err));
     s.stop_hooks.emplace(linear, Impl::StopHook{h, 1});
     // Code hooks are placed at translation: blocks translated before have none.
@@ -431,18 +449,30 @@ void Cpu::remove_stop_address(uint32_t linear) {
     auto it = s.stop_hooks.find(linear);
     if (it == s.stop_hooks.end() || it->second.users == 0 || --it->second.users > 0) return;
     if (s.resume_at == linear) s.resume_at.reset();
-    if (++s.idle_stop_hooks <= Impl::kIdleStopHooks) return;
-    // Too many idle hooks: delete them all, with one flush.
+    if (++s.idle_stop_hooks > Impl::kIdleStopHooks) delete_idle_stop_hooks();
+}
+
+// Deleting a hook removes the translations made under it, found by address through the
+// current page tables (setting accessed bits there, and faulting silently where an
+// address is not mapped: keeping_fault_state).
+void Cpu::delete_idle_stop_hooks() {
+    Impl& s = *impl_;
+    if (s.idle_stop_hooks == 0) return;
     for (auto i = s.stop_hooks.begin(); i != s.stop_hooks.end();) {
         if (i->second.users > 0) {
             ++i;
             continue;
         }
-        uc_hook_del(s.uc, i->second.hook);
+        keeping_fault_state([&] { uc_hook_del(s.uc, i->second.hook); });
         i = s.stop_hooks.erase(i);
     }
     s.idle_stop_hooks = 0;
     invalidate_all_code();
+}
+
+void Cpu::prepare_restore() {
+    if (impl_->count_hook) drop_count_hook();
+    delete_idle_stop_hooks();
 }
 
 uint32_t Cpu::begin_run(uint64_t limit, uint64_t exact_target) {
@@ -464,8 +494,30 @@ uint32_t Cpu::begin_run(uint64_t limit, uint64_t exact_target) {
     return eip;
 }
 
+// uc_emu_start without a count deletes the count hook a step (or the I/O look-ahead)
+// installed, and deleting a code hook removes the translations made under it, found
+// by their addresses through the page tables of now: those of another address space
+// (a seek back in the history, a task switch) fault there, silently. So the hook goes
+// in a run of its own that stops before its first block, with the fault state put back.
+void Cpu::drop_count_hook() {
+    Impl& s = *impl_;
+    const std::optional<uint32_t> resume_at = s.resume_at;
+    keeping_fault_state([&] {
+        const uint32_t eip = begin_run(s.instructions, ~0ull);
+        s.limit = 0;
+        s.dropping_count_hook = true;
+        (void)uc_emu_start(s.uc, eip, kNoUntil, 0, 0);
+        s.dropping_count_hook = false;
+        set_reg(Reg::Eip, eip);
+    });
+    s.resume_at = resume_at;
+    s.count_hook = false;
+    s.counting = false;
+}
+
 CpuExit Cpu::run(uint64_t instruction_limit, uint64_t exact_target) {
     Impl& s = *impl_;
+    if (s.count_hook) drop_count_hook();
     const uint32_t eip = begin_run(instruction_limit, exact_target);
     if (s.stop_requested.exchange(false)) {
         CpuExit e;
@@ -502,6 +554,7 @@ CpuExit Cpu::step() {
     s.io_stepping = true;
     uc_err err = uc_emu_start(s.uc, eip, kNoUntil, 0, 1);
     s.io_stepping = false;
+    s.count_hook = true;
     // The block hook counted the whole block the step started; a step is one (or
     // none, when it stopped at a stop address or on a stop request before running).
     bool ran = !s.at_stop_address && !s.request_stop;
@@ -578,6 +631,7 @@ CpuExit Cpu::finish_run(int uc_error) {
             s.exact_target = ~0ull;
             err = uc_emu_start(s.uc, s.io_block, kNoUntil, 0, static_cast<size_t>(s.io_before));
             s.io_stepping = false;
+            s.count_hook = true;
             if (!s.at_stop_address) s.instructions = before + static_cast<uint64_t>(s.io_before);
             if (err != UC_ERR_OK || s.have_event || s.memory_error || s.at_stop_address) return finish_run(err);
         }
@@ -761,14 +815,7 @@ CpuRegisters Cpu::registers() const {
 void Cpu::flush_tlb() { uc_ctl_flush_tlb(impl_->uc); }
 
 void Cpu::invalidate_code(uint32_t begin, uint32_t end) {
-    // Removing cache can walk page tables and leave fault state behind (trap 10): put
-    // CR2 back and clear "exception in flight", both in one context edit.
-    uint32_t cr2 = reg(Reg::Cr2);
-    uc_ctl_remove_cache(impl_->uc, begin, end);
-    edit_context([&](uint8_t* bytes) {
-        std::memcpy(bytes + impl_->layout.cr2, &cr2, 4);
-        clear_exception_in_flight(bytes);
-    });
+    keeping_fault_state([&] { uc_ctl_remove_cache(impl_->uc, begin, end); });
     // The block facts stay: a new translation under a key is compared with them.
 }
 

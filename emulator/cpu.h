@@ -178,6 +178,11 @@ public:
     // every translation and the TLB: the RAM under them is restored too.
     CpuSnapshot snapshot() const;
     Result<void> restore(const CpuSnapshot& s);
+    // Before RAM is put back to an earlier state (then restore()): deletes the code
+    // hooks nobody uses, which Unicorn removes from its translations by walking the page
+    // tables: now, while they are the ones those translations were made under, and
+    // before RAM is overwritten, so that the accessed bits the walks set vanish with it.
+    void prepare_restore();
     // The next run or step executes the instruction at EIP even if it is a stop
     // address, as after stopping there (a machine put back to a stop position).
     void skip_stop_address_at_eip();
@@ -199,6 +204,16 @@ private:
     template <class Edit>
     void edit_context(Edit edit);
     void clear_exception_in_flight(uint8_t* context) const;
+    // Runs a host call into Unicorn that may walk page tables with addresses of another
+    // address space (removing translations: uc_ctl_remove_cache, adding or deleting a
+    // code hook). A walk that faults is swallowed but leaves CR2 and "exception in
+    // flight" set, which would turn the guest's next fault into a double fault (trap 3,
+    // trap 10): both are put back after the call.
+    template <class Call>
+    void keeping_fault_state(Call call);
+    // Deletes the count hook a step left (see cpu.cpp) before a run without a count.
+    void drop_count_hook();
+    void delete_idle_stop_hooks();
     // A fault at `eip` did not retire: count only the instructions of its block before it.
     void uncount_from(uint32_t eip);
 

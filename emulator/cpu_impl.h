@@ -69,6 +69,11 @@ struct Cpu::Impl {
     // uc_emu_start's per-instruction count hook is in place and every translation since
     // was made with it (see Cpu::step).
     bool counting = false;
+    // uc_emu_start's count hook is installed (a start with a count leaves it; the next
+    // start without one deletes it: see Cpu::drop_count_hook).
+    bool count_hook = false;
+    // The run that deletes it: stop before the first block.
+    bool dropping_count_hook = false;
     // The block now running, as the block hook saw it start: its block_key.
     uint64_t block = 0;
     // Per-run bookkeeping written by hooks.
@@ -124,14 +129,15 @@ struct Cpu::Impl {
     IoScanner io_scanner;
 
     // Stop addresses: one code hook each, counted: several users may stop at one address.
-    // A hook whose users are gone stays installed, idle, until kIdleStopHooks pile up:
-    // adding or removing a hook costs a flush of every translation (translations carry
-    // their code hooks), and gdb removes and inserts its breakpoints around every step.
+    // A hook whose users are gone stays installed, idle, until a restore (prepare_restore)
+    // or until kIdleStopHooks pile up: adding or removing a hook costs a flush of every
+    // translation (translations carry their code hooks), gdb removes and inserts its
+    // breakpoints around every step, and deleting a hook walks the page tables.
     struct StopHook {
         uc_hook hook = 0;
         int users = 0;  // 0: idle
     };
-    static constexpr size_t kIdleStopHooks = 32;
+    static constexpr size_t kIdleStopHooks = 1024;
     std::map<uint32_t, StopHook> stop_hooks;
     size_t idle_stop_hooks = 0;
     bool stops_at(uint32_t linear) const {

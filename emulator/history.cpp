@@ -216,6 +216,7 @@ void History::drop_oldest_within_bound() {
 // the one RAM held at the last snapshot or restore, or when RAM changed since.
 Result<void> History::restore_snapshot(const Snapshot& s) {
     const uint64_t start = host_ns();
+    m_.cpu_->prepare_restore();  // while RAM still holds the page tables of now
     uint8_t* ram = m_.ram_.data();
     for (size_t i = 0; i < base_.size(); ++i) {
         uint8_t* page = ram + i * kPageSize;
