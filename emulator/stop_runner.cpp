@@ -175,6 +175,11 @@ Result<void> StopRunner::Impl::watch(const StopPoint& p) {
             if (!tracked_exec) return tracked_exec.error();
             (*tracked_exec)->returns = true;
             program_exec = exec->address;
+            // Watching from a later stop (an event breakpoint set mid-run): the program
+            // may have started already; the kernel keeps that fact (selfdump.c).
+            if (machine.cpu().instructions() > 0)
+                if (auto started = symbols.lookup("program_started"); started && !started->function)
+                    if (auto v = view.read_word(mode(), started->address)) program_started = (*v & 0xff) != 0;
         }
     }
     Watched w;

@@ -104,6 +104,16 @@ class ScriptedSession(unittest.TestCase):
         finally:
             os.unlink(script)
 
+    def test_event_breakpoints_set_after_the_program_started(self):
+        # Stopped in the program's first fork: from here on, its events still count.
+        run = debug("-q", "--break", "copy_process", "-ex", "continue", "-ex", "continue", "-ex", "delete 1",
+                    "-ex", "break fork", "-ex", "continue", "-ex", "break cow", "-ex", "continue", "forktest")
+        self.assertEqual(run.returncode, 0, run.describe())
+        after = run.text.split("(forkscope) break fork", 1)[1]
+        self.assertRegex(after, r"Event 2 \(fork#1 = 0xc[0-9a-f]{7}\), 0x[0-9a-f]+ in do_fork at guestkernel/kernel/fork\.c:")
+        self.assertRegex(after, r"Event 3 \(cow#1 = 0\), handle_mm_fault at guestkernel/mm/memory\.c:")
+        self.assertNotIn("[guest exited", after)
+
     def test_arguments_locals_and_expressions(self):
         run = debug("-q", "--break", "copy_process", "-ex", "ignore 1 1", "-ex", "continue", "-ex", "info args",
                     "-ex", "until fork.c:%d" % fork_c_line("if ((clone_flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM)"),
