@@ -115,6 +115,14 @@ std::optional<SourceLocation> SourceMap::line_of(uint32_t addr) const {
     auto it = std::upper_bound(rows.begin(), rows.end(), addr, [](uint32_t a, const Row& r) { return a < r.addr; });
     if (it == rows.begin()) return std::nullopt;
     --it;
+    // Several rows may start at one address (a function's opening brace, then the first
+    // statement after its prologue, which the compiler scheduled away): as gdb, the last
+    // statement among them, else the last row.
+    const uint32_t at = it->addr;
+    for (auto r = it;; --r) {
+        if (!r->end && r->statement) return SourceLocation{impl_->files[r->file], r->line, r->column};
+        if (r == rows.begin() || std::prev(r)->addr != at) break;
+    }
     if (it->end) return std::nullopt;  // between two sequences: no code of any unit
     return SourceLocation{impl_->files[it->file], it->line, it->column};
 }

@@ -30,8 +30,9 @@ public:
     SourceMap(SourceMap&&) noexcept;
     SourceMap& operator=(SourceMap&&) noexcept;
 
-    // The line whose code holds addr (the last line-table row at or below it), or
-    // nullopt outside every compilation unit.
+    // The line whose code holds addr (the rows at the greatest address at or below it:
+    // the last statement among them, as gdb, else the last row), or nullopt outside
+    // every compilation unit.
     std::optional<SourceLocation> line_of(uint32_t addr) const;
 
     // addr begins a statement of the line table (where a line's code starts, as
