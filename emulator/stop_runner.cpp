@@ -6,6 +6,7 @@
 #include <set>
 #include <vector>
 
+#include "base/hex.h"
 #include "emulator/cpu.h"
 #include "emulator/introspect/kernel_view.h"
 #include "emulator/machine.h"
@@ -20,17 +21,11 @@ constexpr uint32_t kFirstErrPtr = 0xfffff001u;
 // The most argument bytes a callee pops with `ret n` (i386 kernel code: 4 at most).
 constexpr uint32_t kMostPopped = 32;
 
-std::string hex(uint32_t v) {
-    char b[16];
-    std::snprintf(b, sizeof b, "0x%08x", v);
-    return b;
-}
-
 // A return value as a reader wants it: errors and small numbers in decimal.
 std::string value_text(uint32_t v) {
     if (v >= kFirstErrPtr) return std::to_string(static_cast<int32_t>(v));
     if (v < 0x10000) return std::to_string(v);
-    return hex(v);
+    return hex8(v);
 }
 
 std::string times(uint64_t n) { return std::to_string(n) + (n == 1 ? " time" : " times"); }
@@ -376,7 +371,7 @@ Result<StopOutcome> StopRunner::run_to(const StopPoint& point) {
                 s.exit_status = stop->exit_status;
                 break;
             case MachineStopKind::Paused:
-                return make_error(ErrorKind::MachineFault, "paused at EIP " + hex(stop->eip) + " before " + point.text());
+                return make_error(ErrorKind::MachineFault, "paused at EIP " + hex8(stop->eip) + " before " + point.text());
             case MachineStopKind::AtStopAddress:
                 if (auto r = s.on_stop(stop->eip); !r) return r.error();
                 break;

@@ -7,15 +7,11 @@
 #include <cstdio>
 #include <memory>
 
+#include "base/hex.h"
+
 namespace forkscope {
 
 namespace {
-
-std::string hex(uint32_t v) {
-    char b[16];
-    std::snprintf(b, sizeof b, "0x%08x", v);
-    return b;
-}
 
 Error bad(const std::string& what) { return make_error(ErrorKind::BadImage, "kernel symbols: " + what); }
 
@@ -166,7 +162,7 @@ Result<KernelSymbol> KernelSymbols::lookup(std::string_view name) const {
     }
     std::string message = "kernel symbol '" + std::string(name) + "' is ambiguous:";
     for (size_t i = 0; i < matches.size(); ++i) {
-        message += (i ? ", " : " ") + hex(matches[i]->address);
+        message += (i ? ", " : " ") + hex8(matches[i]->address);
         if (!matches[i]->file.empty()) message += " (" + matches[i]->file + ")";
     }
     return make_error(ErrorKind::Usage, message);
@@ -191,7 +187,7 @@ std::optional<KernelSymbol> KernelSymbols::containing(uint32_t addr) const {
 
 std::string KernelSymbols::symbolize(uint32_t addr) const {
     auto s = containing(addr);
-    if (!s) return hex(addr);
+    if (!s) return hex8(addr);
     if (addr == s->address) return s->name;
     char off[16];
     std::snprintf(off, sizeof off, "+0x%x", addr - s->address);

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string>
 
+#include "base/hex.h"
 #include "emulator/elf32.h"
 #include "guestkernel/include/abi/forkscope.h"
 
@@ -23,12 +24,6 @@ constexpr uint64_t kUserEnd = FORKSCOPE_KERNEL_BASE;
 // runs both as written).
 constexpr const char* kBuildHint =
     "build a static program: forkscope cc prog.c -o prog, or gcc -m32 -static prog.c -o prog";
-
-std::string hex(uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
-}
 
 Error refuse(std::string_view name, const std::string& what) {
     return make_error(ErrorKind::BadImage, std::string(name) + " " + what);

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <map>
 
+#include "base/hex.h"
 #include "emulator/cpu.h"
 #include "emulator/debug/disassembler.h"
 #include "emulator/debug/source_map.h"
@@ -24,18 +25,6 @@ constexpr uint32_t kMostPopped = 32;
 constexpr uint32_t kPresent = 1u << 0, kLargePage = 1u << 7;
 
 Error usage(std::string message) { return make_error(ErrorKind::Usage, std::move(message)); }
-
-std::string hex(uint64_t v) {
-    char b[24];
-    std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
-    return b;
-}
-
-std::string hex8(uint32_t v) {
-    char b[16];
-    std::snprintf(b, sizeof b, "0x%08x", v);
-    return b;
-}
 
 bool same_line(const SourceLocation& a, const SourceLocation& b) { return a.line == b.line && a.file == b.file; }
 

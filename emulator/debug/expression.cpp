@@ -1,13 +1,13 @@
 #include "emulator/debug/expression.h"
 
 #include <algorithm>
-#include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "base/hex.h"
 #include "emulator/debug/expression_tokens.h"
 #include "emulator/debug/variables.h"
 
@@ -18,12 +18,6 @@ namespace {
 const Type* or_else(const Type* t, const Type* fallback) { return t ? t : fallback; }
 
 Error error(std::string message) { return make_error(ErrorKind::Usage, std::move(message)); }
-
-std::string hex(uint64_t v) {
-    char b[24];
-    std::snprintf(b, sizeof b, "0x%" PRIx64, v);
-    return b;
-}
 
 const std::set<std::string, std::less<>> kTypeWords = {"unsigned", "signed", "int", "long", "short", "char",
                                                        "void", "_Bool", "const", "volatile"};

@@ -1,9 +1,9 @@
 #include "emulator/debug/value_format.h"
 
-#include <cinttypes>
 #include <cstdio>
 #include <cstring>
 
+#include "base/hex.h"
 #include "emulator/debug/kernel_objects.h"
 #include "emulator/debug/variables.h"
 #include "emulator/symbols.h"
@@ -15,12 +15,6 @@ namespace {
 // gdb's defaults: `set print elements 200`, `set print repeats 10`.
 constexpr uint32_t kPrintMax = 200;
 constexpr uint32_t kRepeatThreshold = 10;
-
-std::string hex(uint64_t v) {
-    char b[24];
-    std::snprintf(b, sizeof b, "0x%" PRIx64, v);
-    return b;
-}
 
 uint64_t load(const uint8_t* p, uint32_t size) {
     uint64_t v = 0;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 
+#include "base/hex.h"
 #include "emulator/cpu.h"
 #include "emulator/debug/backtrace.h"
 #include "emulator/debug/expression.h"
@@ -26,18 +27,6 @@ namespace forkscope::cli {
 namespace {
 
 Error usage(std::string m) { return make_error(ErrorKind::Usage, std::move(m)); }
-
-std::string hex(uint64_t v) {
-    char b[24];
-    std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
-    return b;
-}
-
-std::string hex8(uint32_t v) {
-    char b[16];
-    std::snprintf(b, sizeof b, "0x%08x", v);
-    return b;
-}
 
 // A source path as the transcript shows it: from the project's top folder on, so that
 // the same run prints the same text in every checkout.

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "base/hex.h"
 #include "emulator/cpu.h"
 #include "emulator/machine.h"
 #include "emulator/page_walker.h"
@@ -196,12 +197,6 @@ Result<void> GuestTarget::write_memory(int id, uint32_t addr, std::span<const ui
 }
 
 namespace {
-
-std::string hex(uint32_t v) {
-    char b[16];
-    std::snprintf(b, sizeof b, "0x%x", v);
-    return b;
-}
 
 }  // namespace
 
