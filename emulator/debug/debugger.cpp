@@ -590,6 +590,43 @@ struct Debugger::Impl {
         return stop(StopReason::Step);
     }
 
+    // One instruction back in this frame. Going back onto the `ret` of a call, or the
+    // `iret` of an interrupt or system call, that returned to here, the whole call goes:
+    // back to the call (or `int`) instruction that made it, or, for an interrupt that
+    // came between two instructions, on to the instruction before.
+    Result<DebugStop> reverse_nexti_one() {
+        for (;;) {
+            const uint32_t eip = cpu().reg(Reg::Eip), esp = cpu().reg(Reg::Esp);
+            const uint32_t task = current().task;
+            auto back = reverse_stepi_one();
+            if (!back || back->reason != StopReason::Step) return back;
+            if (current().task == task && cpu().reg(Reg::Eip) == eip && cpu().reg(Reg::Esp) == esp)
+                continue;  // back over a delivery: the same instruction, before the interrupt
+            auto insn = decode(cpu().reg(Reg::Eip));
+            if (!insn || (insn->mnemonic != "ret" && insn->mnemonic != "retn" && insn->mnemonic != "iretd" &&
+                          insn->mnemonic != "iret"))
+                return back;
+            auto target = view.read_word(mode(), cpu().reg(Reg::Esp));
+            if (!target || *target != eip) return back;  // a return to somewhere else
+            // The instructions that can end at eip: a call or int among the few bytes before.
+            std::vector<uint32_t> starts;
+            for (uint32_t len = 2; len <= 7; ++len)
+                if (auto c = decode(eip - len); c && c->bytes.size() == len && (is_call(*c) || c->mnemonic == "int"))
+                    starts.push_back(eip - len);
+            starts.push_back(eip);  // an interrupt that came before the instruction at eip
+            auto r = back_to_last(starts, [&, eip, esp, task](uint32_t at_eip, MachinePosition at) -> std::optional<Hit> {
+                if (std::find(starts.begin(), starts.end(), at_eip) == starts.end()) return std::nullopt;
+                const uint32_t at_esp = cpu().reg(Reg::Esp);
+                if (current().task != task || at_esp > esp || esp - at_esp > kMostPopped) return std::nullopt;
+                if (at_eip == eip && at_esp != esp) return std::nullopt;
+                return Hit{at, StopReason::Step, 0};
+            }, StopReason::Step);
+            if (!r || r->reason != StopReason::Step) return r;
+            if (cpu().reg(Reg::Eip) != eip) return r;  // at the call
+            // Before the interrupt, at the same instruction: one more back.
+        }
+    }
+
     bool breakpoint_at(uint32_t eip) const {
         for (const Breakpoint& b : table.all())
             if (b.enabled && std::find(b.addresses.begin(), b.addresses.end(), eip) != b.addresses.end()) return true;
@@ -914,6 +951,18 @@ Result<DebugStop> Debugger::reverse_next() {
 }
 
 Result<DebugStop> Debugger::reverse_step() { return reverse_next(); }
+
+Result<DebugStop> Debugger::reverse_nexti(uint64_t count) {
+    return remember(impl_->last, [&]() -> Result<DebugStop> {
+        Impl& s = *impl_;
+        if (auto r = s.need_history(); !r) return r.error();
+        for (uint64_t i = 0; i < count; ++i) {
+            auto r = s.reverse_nexti_one();
+            if (!r || r->reason != StopReason::Step) return r;
+        }
+        return s.stop(StopReason::Step);
+    });
+}
 
 // Back to the call of the current function: its entry in this frame (ESP at CFA-4),
 // then one instruction back, to the call.

@@ -150,6 +150,9 @@ public:
     // of the current function. At the oldest recorded state: StopReason::HistoryStart.
     void set_history(History* history);
     Result<DebugStop> reverse_stepi(uint64_t count = 1);
+    // reverse_stepi that goes back over a whole call, system call or interrupt that
+    // returned to here, to the instruction that made it.
+    Result<DebugStop> reverse_nexti(uint64_t count = 1);
     Result<DebugStop> reverse_continue();
     Result<DebugStop> reverse_next();
     Result<DebugStop> reverse_step();

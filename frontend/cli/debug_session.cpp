@@ -742,7 +742,7 @@ Result<void> DebugSession::Impl::run_command(const DebugCommand& c) {
         if (!fs.empty()) print("Run back to call of #0  " + where(fs[0].pc, false) + "\n");
         return shown(debugger.reverse_finish());
     }
-    if (n == "reverse-nexti") return usage("reverse-nexti is not available yet: use reverse-stepi");
+    if (n == "reverse-nexti") return shown(debugger.reverse_nexti(count_arg(c)));
     if (n == "break") return cmd_break(c, false);
     if (n == "tbreak") return cmd_break(c, true);
     if (n == "watch") return cmd_watch(c);

@@ -162,6 +162,21 @@ class ScriptedSession(unittest.TestCase):
         self.assertIn("Breakpoint 1, copy_process", run.text.split("(forkscope) reverse-continue")[2])
         self.assertIn("No more reverse-execution history.", run.text.split("(forkscope) reverse-continue")[3])
 
+    def test_reverse_nexti_goes_back_over_a_whole_call(self):
+        run = debug("-q", "--break", "copy_process", "-ex", "ignore 1 1", "-ex", "continue",
+                    "-ex", "break dup_task_struct", "-ex", "continue", "-ex", "finish",
+                    "-ex", "info registers esp", "-ex", "reverse-nexti", "-ex", "x/1i $pc",
+                    "-ex", "info registers esp", "-ex", "reverse-nexti", "-ex", "x/1i $pc", "forktest")
+        self.assertEqual(run.returncode, 0, run.describe())
+        after = run.text.split("(forkscope) finish", 1)[1]
+        esp = re.findall(r"^esp +(0x[0-9a-f]+)", after, re.M)
+        self.assertEqual(len(esp), 2, after)
+        self.assertEqual(esp[0], esp[1], "the call's frame, as after it returned")
+        insns = re.findall(r"^=> 0x[0-9a-f]+ <copy_process\+0x[0-9a-f]+>:\t(.*)$", after, re.M)
+        self.assertEqual(len(insns), 2, after)
+        self.assertRegex(insns[0], r"^call 0x[0-9a-f]+ <dup_task_struct>$")
+        self.assertNotIn("dup_task_struct", insns[1])  # the instruction before the call
+
     def test_reverse_commands_without_history_say_so(self):
         run = debug("-q", "--history-mb", "0", "--break", "copy_process", "-ex", "continue", "-ex", "reverse-stepi",
                     "forktest")
