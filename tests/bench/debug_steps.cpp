@@ -10,12 +10,8 @@
 //              nearer), then the same for reverse_stepi;
 //   memory     the history's bytes per 10^6 instructions recorded.
 // Prints one line of KEY VALUE pairs.
-#include <time.h>
-
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,21 +22,13 @@
 #include "emulator/introspect/kernel_info.h"
 #include "emulator/machine.h"
 #include "emulator/symbols.h"
+#include "tests/bench/bench_clock.h"
 
 using namespace forkscope;
+using bench::cpu_ms;
+using bench::read_file;
 
 namespace {
-
-std::vector<uint8_t> read_file(const char* path) {
-    std::ifstream f(path, std::ios::binary);
-    return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
-}
-
-double cpu_ms() {
-    timespec ts{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
 
 [[noreturn]] void fail(const std::string& what) {
     std::fprintf(stderr, "debug_steps: %s\n", what.c_str());

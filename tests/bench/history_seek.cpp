@@ -5,40 +5,23 @@
 // positions in a shuffled order. Prints one line per interval:
 //   interval N plain_cpu_ms A record_cpu_ms B snapshots S bytes Y per_million P
 //   seek_ms_median M seek_ms_max X snapshot_ms T
-#include <time.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "emulator/history.h"
 #include "emulator/machine.h"
+#include "tests/bench/bench_clock.h"
 
 using namespace forkscope;
+using bench::cpu_ms;
+using bench::read_file;
+using bench::wall_ms;
 
 namespace {
-
-std::vector<uint8_t> read_file(const char* path) {
-    std::ifstream f(path, std::ios::binary);
-    return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
-}
-
-double cpu_ms() {
-    timespec ts{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
-
-double wall_ms() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
 
 std::unique_ptr<Machine> boot(const std::vector<uint8_t>& kernel, const std::vector<uint8_t>& initramfs,
                               const std::string& cmdline) {
