@@ -443,7 +443,10 @@ Result<void> DebugSession::Impl::cmd_info(const DebugCommand& c) {
 }
 
 Result<void> DebugSession::Impl::cmd_examine(const DebugCommand& c, bool physical) {
-    auto fmt = parse_examine_format(c.format, last_examine);
+    // As gdb: the format and unit stay from the last x, the count is 1 unless given.
+    ExamineFormat defaults = last_examine;
+    defaults.count = 1;
+    auto fmt = parse_examine_format(c.format, defaults);
     if (!fmt) return fmt.error();
     last_examine = *fmt;
     auto addr = address(c.rest);

@@ -186,12 +186,15 @@ class ScriptedSession(unittest.TestCase):
     def test_stepi_registers_and_examine(self):
         run = debug("-q", "--break", "dup_task_struct", "-ex", "continue", "-ex", "stepi", "-ex", "stepi",
                     "-ex", "info registers eip esp", "-ex", "x/2i $pc", "-ex", "x/4xw $esp", "-ex", "x/2xb $pc",
-                    "-ex", "print $eax", "-ex", "info breakpoints", "forktest")
+                    "-ex", "x/i $pc", "-ex", "print $eax", "-ex", "info breakpoints", "forktest")
         self.assertEqual(run.returncode, 0, run.describe())
         out = run.text
         self.assertRegex(out, r"(?m)^eip            0xc[0-9a-f]{7}         0xc[0-9a-f]{7} <dup_task_struct\+0x3>$")
         self.assertRegex(out, r"(?m)^=> 0xc[0-9a-f]{7} <dup_task_struct\+0x3>:\t")
         self.assertRegex(out, r"(?m)^0xc[0-9a-f]{7}:\t0x[0-9a-f]{8}\t0x[0-9a-f]{8}\t0x[0-9a-f]{8}\t0x[0-9a-f]{8}$")
+        # x/i after x/2i: the format stays, the count is 1 again (as gdb).
+        last_x = out.split("(forkscope) x/i $pc\n", 1)[1].split("(forkscope)", 1)[0]
+        self.assertEqual(len(last_x.strip().splitlines()), 1, last_x)
         self.assertRegex(out, r"(?m)^\$1 = -?\d+$")  # $eax is an int, as in gdb
         self.assertRegex(out, r"(?m)^1       breakpoint     keep y   0xc[0-9a-f]{7} in dup_task_struct at ")
         self.assertIn("\tbreakpoint already hit 1 time", out)
