@@ -83,7 +83,7 @@ struct CpuHooks {
                 stop_before_block(uc, address);
                 return;
             }
-            if (!s.watches.empty() && watched_value_changed(s)) {
+            if (std::exchange(s.access_stop, false) || (!s.watches.empty() && watched_value_changed(s))) {
                 s.watch_stop = true;
                 s.watch_change = static_cast<uint32_t>(Cpu::Impl::block_pc(s.block));
                 stop_before_block(uc, address);
@@ -115,6 +115,22 @@ struct CpuHooks {
         }
         s.block = Cpu::Impl::block_key(address, size);  // one store: the hook's hot path
         s.instructions += info.icount;
+    }
+
+    // A guest load or store the memory hooks see (physical address): a watched one ends
+    // the run at the next block boundary (stopping here would leave lazily computed
+    // flags wrong), through the block hook's slow path.
+    static void on_memory_access(uc_engine*, uc_mem_type type, uint64_t paddr, int size, int64_t, void* user) {
+        Cpu::Impl& s = *static_cast<Cpu::Impl*>(user);
+        const bool write = type == UC_MEM_WRITE;
+        for (const ValueWatch& w : s.access_watches) {
+            if (paddr + static_cast<uint64_t>(size) <= w.paddr || paddr >= uint64_t{w.paddr} + w.length) continue;
+            if (write && w.on != WatchOn::Access) continue;
+            if (!s.access_hit) s.access_hit = WatchAccess{w.paddr, write};
+            s.access_stop = true;
+            s.limit = 0;
+            return;
+        }
     }
 
     // Compares the watched values with RAM; the changed ones take their new value.
@@ -427,16 +443,49 @@ Result<void> Cpu::add_stop_address(uint32_t linear) {
 void Cpu::set_value_watches(std::vector<ValueWatch> watches) {
     Impl& s = *impl_;
     s.watches.clear();
+    std::vector<ValueWatch> access;
     for (const ValueWatch& w : watches) {
         if (w.length == 0 || w.length > 8 || !s.ram.contains(w.paddr, w.length)) continue;
+        if (w.on != WatchOn::Change) {
+            access.push_back(w);
+            continue;
+        }
         Impl::WatchedValue v{w.paddr, w.length, 0};
         std::memcpy(&v.value, s.ram.data() + w.paddr, w.length);
         s.watches.push_back(v);
     }
     s.watch_change.reset();
+    s.access_hit.reset();
+    auto same = [](const ValueWatch& a, const ValueWatch& b) {
+        return a.paddr == b.paddr && a.length == b.length && a.on == b.on;
+    };
+    if (std::equal(access.begin(), access.end(), s.access_watches.begin(), s.access_watches.end(), same)) return;
+    // Another set of read or access watches: new hooks, and translations made with them.
+    keeping_fault_state([&] {
+        for (uc_hook* h : {&s.read_hook, &s.write_hook})
+            if (*h) uc_hook_del(s.uc, std::exchange(*h, 0));
+        if (!access.empty()) {
+            uint64_t lo = ~0ull, hi = 0;
+            bool writes = false;
+            for (const ValueWatch& w : access) {
+                lo = std::min<uint64_t>(lo, w.paddr);
+                hi = std::max<uint64_t>(hi, uint64_t{w.paddr} + w.length - 1);
+                writes = writes || w.on == WatchOn::Access;
+            }
+            (void)uc_hook_add(s.uc, &s.read_hook, UC_HOOK_MEM_READ, reinterpret_cast<void*>(&CpuHooks::on_memory_access),
+                              &s, lo, hi);
+            if (writes)
+                (void)uc_hook_add(s.uc, &s.write_hook, UC_HOOK_MEM_WRITE,
+                                  reinterpret_cast<void*>(&CpuHooks::on_memory_access), &s, lo, hi);
+        }
+    });
+    s.access_watches = std::move(access);
+    invalidate_all_code();
 }
 
 std::optional<uint32_t> Cpu::take_watch_change() { return std::exchange(impl_->watch_change, std::nullopt); }
+
+std::optional<WatchAccess> Cpu::take_watch_access() { return std::exchange(impl_->access_hit, std::nullopt); }
 
 void Cpu::watch_user_returns(uint32_t kernel_base) {
     impl_->watch_user_return = kernel_base != 0;
@@ -485,6 +534,7 @@ uint32_t Cpu::begin_run(uint64_t limit, uint64_t exact_target) {
     s.before_target = false;
     s.budget_stop = s.request_stop = s.have_event = s.memory_error = s.io_lookahead = s.at_stop_address = false;
     s.watch_stop = false;
+    s.access_stop = false;
     s.user_return = false;
     // Resuming from a stop address: its instruction runs before the hook stops again.
     uint32_t eip = reg(Reg::Eip);
@@ -559,7 +609,8 @@ CpuExit Cpu::step() {
     // none, when it stopped at a stop address or on a stop request before running).
     bool ran = !s.at_stop_address && !s.request_stop;
     s.instructions = before + (ran ? 1 : 0);
-    if (!s.watches.empty() && CpuHooks::watched_value_changed(s)) s.watch_change = eip;
+    if (std::exchange(s.access_stop, false) || (!s.watches.empty() && CpuHooks::watched_value_changed(s)))
+        s.watch_change = eip;
     bool io_fault = err == UC_ERR_OK && s.have_event && !s.event.detail.empty();
     CpuExit e = finish_run(err);
     if (io_fault) {

@@ -80,10 +80,21 @@ struct CpuSnapshot {
     bool was_kernel = false;
 };
 
-// Physical bytes whose value a run watches (see set_value_watches).
+// What a watch stops a run for: its value changing, or any guest read of its bytes, or
+// any guest read or write (see set_value_watches).
+enum class WatchOn : uint8_t { Change, Read, Access };
+
+// Physical bytes a run watches (see set_value_watches).
 struct ValueWatch {
     uint32_t paddr = 0;
     uint32_t length = 4;  // 1 to 8
+    WatchOn on = WatchOn::Change;
+};
+
+// A read or access watch's hit: the bytes the guest touched, and how.
+struct WatchAccess {
+    uint32_t paddr = 0;
+    bool write = false;
 };
 
 // Each vector's architectural error-code rule (#DF, #TS, #NP, #SS, #GP, #PF, #AC).
@@ -119,14 +130,19 @@ public:
 
     // Runs stop at the first block boundary after any watched physical bytes changed
     // value, whoever wrote them (a guest store through any mapping, or the host between
-    // runs): CpuExitKind::WatchChanged, with the block during which it changed. Replaces
-    // every earlier watch; the values now are the reference. Unicorn 2.1.1's write hooks
-    // cannot do this: they see only stores to pages it has not yet marked dirty, and make
-    // every store slow. While watches exist every block compares them (a few loads).
+    // runs), or after the guest read (WatchOn::Read) or read or wrote (Access) them:
+    // CpuExitKind::WatchChanged, with the block during which it happened. Replaces every
+    // earlier watch; the values now are the reference. Changes are compared at every
+    // block start while such watches exist (a few loads). Reads and accesses come from
+    // Unicorn's memory hooks: translations made while one exists send every load and
+    // store through its slow path, so every translation is dropped when they come and go,
+    // and guest memory access is several times slower while they exist.
     void set_value_watches(std::vector<ValueWatch> watches);
     // The start of the block that ran when a watched value changed (nullopt: none changed
     // since the last call). A step's change is its own instruction's.
     std::optional<uint32_t> take_watch_change();
+    // The read or access that stopped the run, if one did (then take_watch_change too).
+    std::optional<WatchAccess> take_watch_access();
 
     // Runs stop at the start of the first block below `kernel_base` that follows a
     // block at or above it: the CPU has just returned to user code (an iret to ring 3).

@@ -163,6 +163,11 @@ struct Cpu::Impl {
         uint64_t value = 0;
     };
     std::vector<WatchedValue> watches;
+    // Read and access watches: memory hooks over their bytes (installed once per set).
+    std::vector<ValueWatch> access_watches;
+    uc_hook read_hook = 0, write_hook = 0;
+    std::optional<WatchAccess> access_hit;  // the first hit since taken (take_watch_access)
+    bool access_stop = false;               // set by the hook: the next block stops
     bool watch_stop = false;
     std::optional<uint32_t> watch_change;  // the block that ran when a value changed
     uint64_t previous_block = 0;           // the block before the one starting (its key)

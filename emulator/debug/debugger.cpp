@@ -176,7 +176,7 @@ struct Debugger::Impl {
         // The value's bytes themselves, whole when on one page.
         if (auto walk = machine.walker().walk(m, w.address);
             walk && walk->present && ((w.address & 0xfff) + w.length <= 0x1000)) {
-            st.spots.push_back({walk->paddr, w.length});
+            st.spots.push_back({walk->paddr, w.length, w.on});
             st.value_spot = st.spots.back();
         }
         return st;
@@ -263,10 +263,33 @@ struct Debugger::Impl {
     // takes its new value and counts the hit.
     std::optional<DebugStop> check_watches(uint32_t block, bool exact) {
         std::optional<DebugStop> result;
+        // A read or access watch whose bytes the guest touched stops first.
+        if (auto touched = cpu().take_watch_access()) {
+            for (Watchpoint& w : watches) {
+                if (!w.enabled || w.on == WatchOn::Change) continue;
+                auto st = evaluate(w);
+                if (!st || !st->value_spot || st->value_spot->paddr != touched->paddr) continue;
+                ++w.hits;
+                DebugStop s = stop(StopReason::Watchpoint);
+                s.number = w.number;
+                s.old_value = w.value;
+                s.new_value = st->value;
+                s.access_write = touched->write;
+                s.writer = block;
+                s.writer_exact = exact;
+                result = s;
+                w.value = st->value;
+                break;
+            }
+        }
         auto states = evaluate_all();
         for (Watchpoint& w : watches) {
             auto it = states.find(w.number);
             if (it == states.end() || it->second.value == w.value) continue;
+            if (w.on != WatchOn::Change) {  // an access watch has stopped for this write already
+                w.value = it->second.value;
+                continue;
+            }
             ++w.hits;
             if (!result) {
                 DebugStop s = stop(StopReason::Watchpoint);
@@ -711,13 +734,14 @@ const std::optional<DebugStop>& Debugger::last_stop() const { return impl_->last
 Machine& Debugger::machine() { return impl_->machine; }
 void Debugger::interrupt() { impl_->machine.request_pause(); }
 
-Result<const Watchpoint*> Debugger::watch_memory(uint32_t address, uint32_t length) {
+Result<const Watchpoint*> Debugger::watch_memory(uint32_t address, uint32_t length, WatchOn on) {
     if (length != 1 && length != 2 && length != 4 && length != 8)
         return usage("a watchpoint covers 1, 2, 4 or 8 bytes, not " + std::to_string(length));
     Watchpoint w;
     w.kind = WatchKind::Memory;
     w.address = address;
     w.length = length;
+    w.on = on;
     w.cr3 = impl_->cpu().reg(Reg::Cr3);
     w.expression = "*" + hex8(address) + (length == 4 ? "" : "@" + std::to_string(length));
     return impl_->add_watch(std::move(w));

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "emulator/cpu.h"
 #include "emulator/debug/breakpoints.h"
 #include "emulator/stop_point.h"
 #include "emulator/stop_runner.h"
@@ -60,6 +61,7 @@ struct DebugStop {
     std::optional<uint32_t> value;     // Finished: EAX; Event: the event's return value
     std::string event;                 // Event: "fork#1 = 0xc03f2000", "exit:7"
     uint64_t old_value = 0, new_value = 0;  // Watchpoint
+    bool access_write = false;  // a read or access watchpoint's stop: the guest wrote (else read)
     // Watchpoint: where the change was made: the instruction itself after a step
     // (writer_exact), else the start of the translated block that made it (a run sees
     // changes at block boundaries).
@@ -85,6 +87,7 @@ struct Watchpoint {
     uint32_t cr3 = 0;        // Memory, user address: the address space it was set in
     int pid = 0;             // Pte
     uint32_t pfn = 0;        // Frame
+    WatchOn on = WatchOn::Change;  // Memory: also stop on any read (Read) or read or write (Access)
     uint64_t value = 0;      // the value last seen
     bool enabled = true;
     uint64_t hits = 0;
@@ -115,7 +118,9 @@ public:
 
     // Breakpoints, watchpoints and event breakpoints share one numbering, as in gdb.
     BreakpointTable& breakpoints();
-    Result<const Watchpoint*> watch_memory(uint32_t address, uint32_t length);
+    // Stops when the value changes (as gdb's watch), or after any read (rwatch) or any
+    // read or write (awatch) of the bytes, at the end of the block that touched them.
+    Result<const Watchpoint*> watch_memory(uint32_t address, uint32_t length, WatchOn on = WatchOn::Change);
     Result<const Watchpoint*> watch_pte(int pid, uint32_t address);
     Result<const Watchpoint*> watch_frame(uint32_t pfn);
     // "fork", "cow", "exec", "exit", "exit:PID", "end": every such event stops; with #N

@@ -48,7 +48,7 @@ const std::vector<std::string>& debug_command_names() {
     static const std::vector<std::string> names = {
         "run", "continue", "next", "step", "nexti", "stepi", "finish", "until", "advance",
         "reverse-continue", "reverse-next", "reverse-step", "reverse-nexti", "reverse-stepi", "reverse-finish",
-        "break", "tbreak", "watch", "delete", "disable", "enable", "ignore", "info",
+        "break", "tbreak", "watch", "rwatch", "awatch", "delete", "disable", "enable", "ignore", "info",
         "backtrace", "frame", "up", "down", "list", "x", "xp", "print", "display",
         "pt", "ps", "maps", "frames", "explain", "echo", "kill", "quit", "help",
     };

@@ -115,6 +115,11 @@ struct DebugSession::Impl {
         return s ? s->name : "";
     }
 
+    // As gdb names them: "Watchpoint", "Read watchpoint", "Access watchpoint".
+    static std::string watch_title(const Watchpoint& w) {
+        return w.on == WatchOn::Read ? "Read watchpoint" : w.on == WatchOn::Access ? "Access watchpoint" : "Watchpoint";
+    }
+
     // "copy_process at guestkernel/kernel/fork.c:463", "0xc0100123 in entry_int80",
     // "0x0804812a in user code".
     std::string where(uint32_t eip, bool with_address) {
@@ -196,13 +201,17 @@ struct DebugSession::Impl {
                 show_location(s, true);
                 return;
             case StopReason::Watchpoint: {
-                std::string expr;
-                for (const Watchpoint& w : debugger.watchpoints())
-                    if (w.number == s.number) expr = w.expression;
-                std::string text = "\nWatchpoint " + std::to_string(s.number) + ": " + expr + "\n\nOld value = " +
-                                   hex(s.old_value) + "\nNew value = " + hex(s.new_value) + "\n";
+                const Watchpoint* w = nullptr;
+                for (const Watchpoint& x : debugger.watchpoints())
+                    if (x.number == s.number) w = &x;
+                const bool read = w && w->on != WatchOn::Change && !s.access_write;
+                std::string text = "\n" + (w ? watch_title(*w) : std::string("Watchpoint")) + " " +
+                                   std::to_string(s.number) + ": " + (w ? w->expression : "") + "\n\n";
+                text += read ? "Value = " + hex(s.new_value) + "\n"
+                             : "Old value = " + hex(s.old_value) + "\nNew value = " + hex(s.new_value) + "\n";
                 if (s.writer && !s.writer_exact)
-                    text += "(changed by the block at " + hex8(*s.writer) + " <" + symbols.symbolize(*s.writer) + ">)\n";
+                    text += std::string(read ? "(read by" : "(changed by") + " the block at " + hex8(*s.writer) + " <" +
+                            symbols.symbolize(*s.writer) + ">)\n";
                 print(text);
                 show_location(s, true);
                 return;
@@ -269,7 +278,7 @@ struct DebugSession::Impl {
     // --- commands --------------------------------------------------------------------
     Result<void> run_command(const DebugCommand& c);
     Result<void> cmd_break(const DebugCommand& c, bool temporary);
-    Result<void> cmd_watch(const DebugCommand& c);
+    Result<void> cmd_watch(const DebugCommand& c, WatchOn on);
     Result<void> cmd_info(const DebugCommand& c);
     Result<void> cmd_examine(const DebugCommand& c, bool physical);
     Result<void> cmd_backtrace(const DebugCommand& c);
@@ -322,8 +331,11 @@ Result<void> DebugSession::Impl::cmd_break(const DebugCommand& c, bool temporary
     return {};
 }
 
-Result<void> DebugSession::Impl::cmd_watch(const DebugCommand& c) {
-    Result<const Watchpoint*> w = usage("watch pte PID ADDR | watch frame PFN | watch *ADDR[@LEN] | watch SYMBOL");
+Result<void> DebugSession::Impl::cmd_watch(const DebugCommand& c, WatchOn on) {
+    Result<const Watchpoint*> w = usage(on == WatchOn::Change
+                                            ? "watch pte PID ADDR | watch frame PFN | watch *ADDR[@LEN] | watch SYMBOL"
+                                            : "rwatch|awatch *ADDR[@LEN] | SYMBOL");
+    if (on != WatchOn::Change && c.args.size() != 1) return w.error();
     if (c.args.size() == 3 && c.args[0] == "pte") {
         auto pid = number(c.args[1]);
         auto addr = address(c.args[2]);
@@ -345,17 +357,18 @@ Result<void> DebugSession::Impl::cmd_watch(const DebugCommand& c) {
         if (e.starts_with("*")) {
             auto a = address(e.substr(1));
             if (!a) return a.error();
-            w = debugger.watch_memory(*a, length);
+            w = debugger.watch_memory(*a, length, on);
         } else {
             auto s = symbols.lookup(e);
             if (!s) return s.error();
             if (s->function) return usage("'" + e + "' is a function: watch a variable");
             if (s->size == 1 || s->size == 2 || s->size == 8) length = s->size;
-            w = debugger.watch_memory(s->address, length);
+            w = debugger.watch_memory(s->address, length, on);
         }
     }
     if (!w) return w.error();
-    print("Watchpoint " + std::to_string((*w)->number) + ": " + (*w)->expression + " (now " + hex((*w)->value) + ")\n");
+    print(watch_title(**w) + " " + std::to_string((*w)->number) + ": " + (*w)->expression + " (now " +
+          hex((*w)->value) + ")\n");
     return {};
 }
 
@@ -374,7 +387,8 @@ Result<void> DebugSession::Impl::cmd_info(const DebugCommand& c) {
         for (const Watchpoint& w : debugger.watchpoints()) {
             std::string row = std::to_string(w.number);
             row.resize(8, ' ');
-            row += std::string("watchpoint     keep ") + (w.enabled ? "y   " : "n   ") + "           " + w.expression + "\n";
+            const char* type = w.on == WatchOn::Read ? "read watchpoint " : w.on == WatchOn::Access ? "acc watchpoint " : "watchpoint     ";
+            row += std::string(type) + "keep " + (w.enabled ? "y   " : "n   ") + "           " + w.expression + "\n";
             if (w.hits) row += "\tbreakpoint already hit " + std::to_string(w.hits) + (w.hits == 1 ? " time\n" : " times\n");
             rows[w.number] = row;
         }
@@ -748,7 +762,9 @@ Result<void> DebugSession::Impl::run_command(const DebugCommand& c) {
     if (n == "reverse-nexti") return shown(debugger.reverse_nexti(count_arg(c)));
     if (n == "break") return cmd_break(c, false);
     if (n == "tbreak") return cmd_break(c, true);
-    if (n == "watch") return cmd_watch(c);
+    if (n == "watch") return cmd_watch(c, WatchOn::Change);
+    if (n == "rwatch") return cmd_watch(c, WatchOn::Read);
+    if (n == "awatch") return cmd_watch(c, WatchOn::Access);
     if (n == "delete") {
         if (c.args.empty()) {
             std::vector<int> all;

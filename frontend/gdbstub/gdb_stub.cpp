@@ -94,8 +94,9 @@ std::string GdbStub::stop_reply(const GuestStop& stop) {
         // gdb says "No more reverse-execution history." itself.
         if (stop.reason == StopReason::HistoryStart) reply += "replaylog:begin;";
         if (stop.reason == StopReason::Watchpoint && stop.watch_address) {
-            char buf[32];
-            std::snprintf(buf, sizeof buf, "watch:%x;", *stop.watch_address);
+            const char* kind = stop.watch_on == WatchOn::Read ? "rwatch" : stop.watch_on == WatchOn::Access ? "awatch" : "watch";
+            char buf[40];
+            std::snprintf(buf, sizeof buf, "%s:%x;", kind, *stop.watch_address);
             reply += buf;
         }
         if (stop.reason == StopReason::Breakpoint) {
@@ -297,17 +298,17 @@ std::string GdbStub::write_memory(std::string_view args, bool binary) {
 }
 
 std::string GdbStub::breakpoint(std::string_view args, bool insert) {
-    // TYPE,ADDR,KIND: 0 software, 1 hardware breakpoint; 2 write watchpoint (KIND bytes).
+    // TYPE,ADDR,KIND: 0 software, 1 hardware breakpoint; 2 write, 3 read, 4 access
+    // watchpoint (KIND bytes).
     if (args.size() < 2 || args[1] != ',') return kError;
     const char type = args[0];
-    // The debugger watches writes only: read (3) and access (4) watchpoints are not
-    // supported, and gdb says so.
-    if (type != '0' && type != '1' && type != '2') return "";
+    if (type < '0' || type > '4') return "";  // not a type we know: unsupported
     uint32_t addr = 0, kind = 0;
     if (!parse_addr_len(args.substr(2), addr, kind)) return kError;
-    if (type == '2') {
-        if (insert) return target_.insert_watchpoint(addr, kind) ? "OK" : kError;
-        return target_.remove_watchpoint(addr, kind) ? "OK" : kError;
+    if (type >= '2') {
+        const WatchOn on = type == '2' ? WatchOn::Change : type == '3' ? WatchOn::Read : WatchOn::Access;
+        if (insert) return target_.insert_watchpoint(addr, kind, on) ? "OK" : kError;
+        return target_.remove_watchpoint(addr, kind, on) ? "OK" : kError;
     }
     if (insert) {
         if (!target_.insert_breakpoint(addr)) return kError;

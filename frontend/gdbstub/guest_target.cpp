@@ -204,9 +204,9 @@ Result<void> GuestTarget::insert_breakpoint(uint32_t addr) { return insert_watch
 
 Result<void> GuestTarget::remove_breakpoint(uint32_t addr) { return remove_watchpoint(addr, 0); }
 
-Result<void> GuestTarget::insert_watchpoint(uint32_t addr, uint32_t length) {
+Result<void> GuestTarget::insert_watchpoint(uint32_t addr, uint32_t length, WatchOn on) {
     for (Installed& i : installed_)
-        if (i.address == addr && i.length == length) {
+        if (i.address == addr && i.length == length && i.on == on) {
             ++i.count;
             return {};
         }
@@ -216,17 +216,17 @@ Result<void> GuestTarget::insert_watchpoint(uint32_t addr, uint32_t length) {
         if (!b) return b.error();
         number = (*b)->number;
     } else {
-        auto w = debugger_->watch_memory(addr, length);
+        auto w = debugger_->watch_memory(addr, length, on);
         if (!w) return w.error();
         number = (*w)->number;
     }
-    installed_.push_back(Installed{addr, length, number, 1});
+    installed_.push_back(Installed{addr, length, on, number, 1});
     return {};
 }
 
-Result<void> GuestTarget::remove_watchpoint(uint32_t addr, uint32_t length) {
+Result<void> GuestTarget::remove_watchpoint(uint32_t addr, uint32_t length, WatchOn on) {
     for (auto it = installed_.begin(); it != installed_.end(); ++it) {
-        if (it->address != addr || it->length != length) continue;
+        if (it->address != addr || it->length != length || it->on != on) continue;
         if (--it->count == 0) {
             auto ok = debugger_->remove(it->number);
             installed_.erase(it);
@@ -266,7 +266,10 @@ GuestStop GuestTarget::stop_of(const Result<DebugStop>& r) {
     case forkscope::StopReason::Watchpoint:
         g.reason = StopReason::Watchpoint;
         for (const Installed& i : installed_)
-            if (i.number == d.number && i.length != 0) g.watch_address = i.address;
+            if (i.number == d.number && i.length != 0) {
+                g.watch_address = i.address;
+                g.watch_on = i.on;
+            }
         if (!g.watch_address) {
             // A monitor watchpoint (pte, frame): gdb knows nothing of it; say what changed.
             g.reason = StopReason::Step;

@@ -75,7 +75,8 @@ struct GuestStop {
     StopReason reason = StopReason::Interrupted;
     uint32_t exit_status = 0;  // Exited
     std::string fault;         // Fault: the machine's error
-    std::optional<uint32_t> watch_address;  // Watchpoint on memory gdb set (Z2)
+    std::optional<uint32_t> watch_address;  // Watchpoint on memory gdb set (Z2, Z3, Z4)
+    WatchOn watch_on = WatchOn::Change;     // which: Z2 write, Z3 read, Z4 access
     // What gdb cannot say itself: a monitor watchpoint's or event's stop, "Watchpoint 3:
     // pte 3 0x0804a000: 0x... -> 0x..."; shown on gdb's console.
     std::string message;
@@ -107,9 +108,10 @@ public:
     // software and a hardware breakpoint at one address.
     Result<void> insert_breakpoint(uint32_t addr);
     Result<void> remove_breakpoint(uint32_t addr);
-    // Write watchpoints on guest-virtual memory (1, 2, 4 or 8 bytes), counted likewise.
-    Result<void> insert_watchpoint(uint32_t addr, uint32_t length);
-    Result<void> remove_watchpoint(uint32_t addr, uint32_t length);
+    // Watchpoints on guest-virtual memory (1, 2, 4 or 8 bytes): write (a change of value),
+    // read or access, counted likewise.
+    Result<void> insert_watchpoint(uint32_t addr, uint32_t length, WatchOn on = WatchOn::Change);
+    Result<void> remove_watchpoint(uint32_t addr, uint32_t length, WatchOn on = WatchOn::Change);
     // Everything gdb or monitor set.
     void remove_all_breakpoints();
 
@@ -153,6 +155,7 @@ private:
     std::optional<std::vector<GuestThread>> threads_;
     struct Installed {
         uint32_t address = 0, length = 0;  // length 0: a breakpoint
+        WatchOn on = WatchOn::Change;
         int number = 0;                    // the Debugger's
         int count = 0;                     // gdb's insertions
     };

@@ -114,6 +114,21 @@ class ScriptedSession(unittest.TestCase):
         self.assertRegex(after, r"Event 3 \(cow#1 = 0\), handle_mm_fault at guestkernel/mm/memory\.c:")
         self.assertNotIn("[guest exited", after)
 
+    def test_read_and_access_watchpoints(self):
+        run = debug("-q", "-ex", "break fork", "-ex", "continue", "-ex", "rwatch nr_free_pages",
+                    "-ex", "info breakpoints", "-ex", "continue", "-ex", "delete", "-ex", "awatch nr_free_pages",
+                    "-ex", "continue", "forktest")
+        self.assertEqual(run.returncode, 0, run.describe())
+        out = run.text
+        self.assertRegex(out, r"(?m)^Read watchpoint 2: \*0xc[0-9a-f]{7} \(now 0x[0-9a-f]+\)$")
+        self.assertRegex(out, r"(?m)^2       read watchpoint keep y +\*0xc[0-9a-f]{7}$")
+        # The next allocation reads the count: the block that read it is named.
+        self.assertRegex(out, r"\nRead watchpoint 2: \*0xc[0-9a-f]{7}\n\nValue = 0x[0-9a-f]+\n"
+                              r"\(read by the block at 0xc[0-9a-f]{7} <[a-z_]+\+0x[0-9a-f]+>\)\n")
+        # An access watchpoint stops at the next read or write of it.
+        self.assertRegex(out, r"(?m)^Access watchpoint 3: \*0xc[0-9a-f]{7} \(now 0x[0-9a-f]+\)$")
+        self.assertRegex(out, r"\nAccess watchpoint 3: \*0xc[0-9a-f]{7}\n\n(Value = |Old value = )0x[0-9a-f]+\n")
+
     def test_arguments_locals_and_expressions(self):
         run = debug("-q", "--break", "copy_process", "-ex", "ignore 1 1", "-ex", "continue", "-ex", "info args",
                     "-ex", "until fork.c:%d" % fork_c_line("if ((clone_flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM)"),

@@ -71,6 +71,47 @@ TEST_F(CpuTest, ValueWatchStopsAtTheBlockAfterTheChange) {
     EXPECT_EQ(cpu->run(cpu->instructions() + 1000).kind, CpuExitKind::Budget);
 }
 
+// Read and access watches come from Unicorn's memory hooks; translations made before
+// the hooks existed would bypass them, so none survives a change of the set.
+TEST_F(CpuTest, ReadAndAccessWatchesStopAfterTheBlockThatTouched) {
+    // 1: inc ecx; cmp ecx, 20; jne 1; mov eax, [0x5000]; 2: inc edx; jmp 2
+    code(kCode, {0x41, 0x83, 0xf9, 0x14, 0x75, 0xfa, 0xa1, 0x00, 0x50, 0x00, 0x00, 0x42, 0xeb, 0xfd});
+    // 3: mov [0x5000], ecx; 4: inc edx; jmp 4
+    code(kCode + 0x20, {0x89, 0x0d, 0x00, 0x50, 0x00, 0x00, 0x42, 0xeb, 0xfd});
+    ram->store32(0x5000, 7);
+    // Run the loop once first, translated without hooks.
+    cpu->set_reg(Reg::Ecx, 0);
+    ASSERT_EQ(run_from(kCode, 200).kind, CpuExitKind::Budget);
+
+    cpu->set_value_watches({{0x5000, 4, WatchOn::Read}});
+    cpu->set_reg(Reg::Ecx, 0);
+    CpuExit e = run_from(kCode, 100000);
+    ASSERT_EQ(e.kind, CpuExitKind::WatchChanged);
+    EXPECT_EQ(cpu->reg(Reg::Eax), 7u) << "the load ran";
+    EXPECT_EQ(cpu->take_watch_change(), kCode + 6) << "the block that read";
+    auto hit = cpu->take_watch_access();
+    ASSERT_TRUE(hit);
+    EXPECT_EQ(hit->paddr, 0x5000u);
+    EXPECT_FALSE(hit->write);
+    EXPECT_FALSE(cpu->take_watch_access());
+    // Going on: nothing reads it again.
+    EXPECT_EQ(cpu->run(cpu->instructions() + 1000).kind, CpuExitKind::Budget);
+
+    // A write is no read; for an access watch it is one.
+    EXPECT_EQ(run_from(kCode + 0x20, 1000).kind, CpuExitKind::Budget);
+    cpu->set_value_watches({{0x5000, 4, WatchOn::Access}});
+    e = run_from(kCode + 0x20, 1000);
+    ASSERT_EQ(e.kind, CpuExitKind::WatchChanged);
+    hit = cpu->take_watch_access();
+    ASSERT_TRUE(hit);
+    EXPECT_TRUE(hit->write);
+    // A neighbouring word is not watched.
+    cpu->set_value_watches({{0x5004, 4, WatchOn::Access}});
+    EXPECT_EQ(run_from(kCode + 0x20, 1000).kind, CpuExitKind::Budget);
+    cpu->set_value_watches({});
+    EXPECT_EQ(run_from(kCode, 1000).kind, CpuExitKind::Budget);
+}
+
 TEST_F(CpuTest, StopRequestIsHonouredAtNextBlock) {
     code(kCode, {0x40, 0xeb, 0xfd});
     cpu->request_stop();

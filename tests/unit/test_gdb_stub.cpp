@@ -352,10 +352,19 @@ TEST_F(GdbStubTest, WriteWatchpointsAndTheDebuggersOwnThroughMonitor) {
     EXPECT_EQ(ask(z), "OK");
     std::snprintf(z, sizeof z, "Z2,%x,3", free_pages);
     EXPECT_EQ(ask(z), "E01");  // 1, 2, 4 or 8 bytes
-    std::snprintf(z, sizeof z, "Z3,%x,4", free_pages);
-    EXPECT_EQ(ask(z), "");     // read watchpoints: not supported
-    std::snprintf(z, sizeof z, "Z4,%x,4", free_pages);
-    EXPECT_EQ(ask(z), "");
+    // Read (Z3) and access (Z4) watchpoints: the next read of the count, then the next
+    // read or write.
+    for (const char* type : {"3", "4"}) {
+        std::snprintf(z, sizeof z, "Z%s,%x,4", type, free_pages);
+        EXPECT_EQ(ask(z), "OK");
+        stop = target->resume(Resume::Continue);
+        ASSERT_EQ(stop.reason, StopReason::Watchpoint) << stop.fault;
+        std::snprintf(expect, sizeof expect, "%swatch:%x;", type[0] == '3' ? "r" : "a", free_pages);
+        EXPECT_NE(stub->stop_reply(stop).find(expect), std::string::npos) << stub->stop_reply(stop);
+        z[0] = 'z';
+        EXPECT_EQ(ask(z), "OK");
+    }
+    EXPECT_EQ(ask("Z5,0,4"), "");  // no such type
 
     // monitor break exit: the next task's exit stops, and gdb's console says why.
     StubReply r = stub->handle("qRcmd," + to_hex(std::string_view("break exit")));
