@@ -5,7 +5,7 @@ gdbstub, in batch mode, with the kernel ELF for symbols and source lines.
 forkscope run --gdb 127.0.0.1:0 --wait forktest; gdb breaks at copy_process, continues,
 shows a backtrace with file:line, steps a line, shows registers and disassembly, lists
 the guest's tasks as threads, switches to a sleeping task and unwinds its stack, runs
-a monitor command, and kills the guest. Between, it goes backwards through the
+a monitor command, and kills the guest; read and access watchpoints (Z3, Z4). Between, it goes backwards through the
 history forkscope records under gdb: reverse-stepi puts back the registers of one
 instruction before, reverse-continue returns to the breakpoint's hit. A second client is refused while gdb is
 attached, and a client that disconnects in the middle of a packet leaves the server
@@ -170,6 +170,21 @@ class GdbSession(unittest.TestCase):
         # kill ends forkscope as a killed process.
         self.assertEqual(status, 137, msg)
         self.assertIn("killed from gdb", stderr)
+
+    def test_read_and_access_watchpoints(self):
+        stub = Stub()
+        self.addCleanup(stub.close)
+        out = gdb_batch(stub.port, ["break copy_process", "continue", "delete", "rwatch nr_free_pages", "continue",
+                                    "delete", "awatch nr_free_pages", "continue", "kill"])
+        status, _, stderr = stub.finish()
+        msg = "\n--- gdb ---\n" + out + "\n--- forkscope stderr ---\n" + stderr
+        # gdb asks for Z3 and Z4 and hears where they hit (rwatch:, awatch: in the stop reply).
+        self.assertIn("Hardware read watchpoint 2: nr_free_pages", out, msg)
+        self.assertRegex(out, r"Thread \d+ hit Hardware read watchpoint 2: nr_free_pages\n\nValue = \d+", msg)
+        self.assertIn("Hardware access (read/write) watchpoint 3: nr_free_pages", out, msg)
+        self.assertRegex(out, r"Thread \d+ hit Hardware access \(read/write\) watchpoint 3: nr_free_pages\n\n"
+                              r"(Value = \d+|Old value = \d+\nNew value = \d+)", msg)
+        self.assertEqual(status, 137, msg)
 
     def test_a_client_that_leaves_mid_packet(self):
         # cat waits for input that never comes: the guest runs until a gdb stops it.
