@@ -3,11 +3,12 @@
 gdbstub, in batch mode, with the kernel ELF for symbols and source lines.
 
 forkscope run --gdb 127.0.0.1:0 --wait forktest; gdb breaks at copy_process, continues,
-shows a backtrace with file:line, steps a line, shows registers and disassembly, lists
-the guest's tasks as threads, switches to a sleeping task and unwinds its stack, runs
-a monitor command, and kills the guest; read and access watchpoints (Z3, Z4). Between, it goes backwards through the
-history forkscope records under gdb: reverse-stepi puts back the registers of one
-instruction before, reverse-continue returns to the breakpoint's hit. A second client is refused while gdb is
+shows a backtrace with file:line, steps a line, shows registers and disassembly, goes
+backwards through the history forkscope records under gdb (reverse-stepi puts back the
+registers of one instruction before, reverse-continue returns to the breakpoint's hit),
+lists the guest's tasks as threads, switches to a sleeping task and unwinds its stack,
+runs a monitor command, and kills the guest. Read and access watchpoints (Z3, Z4) stop
+gdb at the next read of a kernel variable. A second client is refused while gdb is
 attached, and a client that disconnects in the middle of a packet leaves the server
 serving.
 
