@@ -21,8 +21,8 @@
 // guest runs, as qemu -gdb: `target remote :PORT` with the kernel ELF for symbols.
 // -s is --gdb 127.0.0.1:1234; --wait (-S) holds the first instruction until a gdb
 // connects (-S alone implies -s, since only gdb can start the guest then). Under gdb
-// the run is recorded (--history-mb, 256 MiB unless given; 0: none), so gdb's
-// reverse-stepi and reverse-continue work.
+// the run is recorded (--history-mb, 256 MiB unless given; 0: none; never with
+// --realtime), so gdb's reverse-stepi and reverse-continue work.
 #include <unistd.h>
 
 #include <cerrno>
@@ -194,7 +194,12 @@ int run(const RunOptions& o, const std::vector<std::string>& words, bool after_m
     if (!machine) return report_error(machine.error());
     if (terminal) terminal->on_quit([m = machine->get()] { m->request_pause(); });
     std::unique_ptr<History> history;
-    const uint64_t history_mb = o.history_given || !under_gdb ? o.history_mb : kGdbHistoryMb;
+    uint64_t history_mb = o.history_given || !under_gdb ? o.history_mb : kGdbHistoryMb;
+    if (!o.history_given && under_gdb && o.machine.realtime) {
+        // Replay needs instruction-counted time: gdb goes without reverse execution.
+        std::fprintf(stderr, "forkscope: --realtime: no history recorded, gdb's reverse-step and reverse-continue are off\n");
+        history_mb = 0;
+    }
     if (history_mb > 0) {
         const uint64_t interval = o.interval_given || !under_gdb ? o.history_interval : HistoryOptions::kDebugInterval;
         auto h = History::attach(**machine, HistoryOptions{history_mb << 20, interval});

@@ -205,5 +205,43 @@ class GdbSession(unittest.TestCase):
         self.assertEqual(status, 137, stderr)
 
 
+@unittest.skipUnless(FORKSCOPE and KERNEL, "needs FORKSCOPE and KERNEL")
+class ReverseOffer(unittest.TestCase):
+    """Reverse execution is offered (qSupported) when the run is recorded: under gdb by
+    default, not with --history-mb 0, and not with --realtime (no replay), which says so."""
+
+    def supported(self, options):
+        proc = subprocess.Popen([FORKSCOPE, "run", *options, "--gdb", "127.0.0.1:0", "--wait", "forktest"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.communicate()))
+        lines = []
+        while True:
+            line = proc.stderr.readline()
+            self.assertTrue(line, "no server line: %r" % lines)
+            lines.append(line)
+            m = re.search(r"gdb server on 127\.0\.0\.1:(\d+)", line)
+            if m:
+                break
+        s = raw_client(int(m.group(1)))
+        s.sendall(frame("qSupported:swbreak+").encode())
+        reply = read_packet(s)
+        s.sendall(frame("k").encode())
+        proc.communicate(timeout=TIMEOUT)
+        s.close()
+        return reply, "".join(lines)
+
+    def test_offered_when_recorded(self):
+        reply, _ = self.supported([])
+        self.assertIn("ReverseStep+", reply)
+        self.assertIn("ReverseContinue+", reply)
+
+    def test_not_offered_without_history(self):
+        reply, _ = self.supported(["--history-mb", "0"])
+        self.assertNotIn("Reverse", reply)
+        reply, said = self.supported(["--realtime"])
+        self.assertNotIn("Reverse", reply)
+        self.assertIn("--realtime: no history recorded", said)
+
+
 if __name__ == "__main__":
     unittest.main()
