@@ -560,6 +560,8 @@ void Cpu::drop_count_hook() {
         s.dropping_count_hook = false;
         set_reg(Reg::Eip, eip);
     });
+    // A stop request this empty run took is the next run's.
+    if (s.request_stop) s.stop_requested.store(true);
     s.resume_at = resume_at;
     s.count_hook = false;
     s.counting = false;
