@@ -282,6 +282,7 @@ struct DebugSession::Impl {
     Result<void> cmd_info(const DebugCommand& c);
     Result<void> cmd_examine(const DebugCommand& c, bool physical);
     Result<void> cmd_backtrace(const DebugCommand& c);
+    std::string frame_line(const std::vector<StackFrame>& fs, size_t i);
     Result<void> cmd_frame(size_t n);
     Result<void> cmd_list(const DebugCommand& c);
     Result<void> cmd_print(const DebugCommand& c);
@@ -546,15 +547,43 @@ Result<void> DebugSession::Impl::cmd_examine(const DebugCommand& c, bool physica
     return {};
 }
 
+// A frame line as gdb's bt shows it: "#1  0xc011480e in do_fork (clone_flags=17,
+// stack_start=0, ...) at guestkernel/kernel/fork.c:589", a caller's line being that
+// of its call. Arguments come from DWARF through the frame's unwound registers: scalars
+// as numbers, pointers in hex, other types as "...", as gdb's `set print
+// frame-arguments scalars` shows them.
+std::string DebugSession::Impl::frame_line(const std::vector<StackFrame>& fs, size_t i) {
+    char num[32];
+    std::snprintf(num, sizeof num, "#%-3zu", i);
+    const StackFrame& f = fs[i];
+    const std::string fn = function_of(f.pc);
+    if (fn.empty() || !f.line) return std::string(num) + where(f.pc, i > 0);
+    std::string args;
+    if (const DebugInfo* di = options.debug_info) {
+        const ReadMemory memory = memory_of(machine.walker(), mode());
+        const auto dwarf_frames = di->frames(Frame::from_registers(cpu().registers()), memory, kernel_base());
+        if (i < dwarf_frames.size() && dwarf_frames[i].pc == f.pc) {
+            const FormatOptions fo{memory, nullptr, nullptr, 0};
+            for (const Variable& v : di->arguments(dwarf_frames[i], memory)) {
+                std::string shown = "...";
+                const Type* t = v.value.type ? strip(v.value.type) : nullptr;
+                if (t && t->kind == TypeKind::Pointer && v.value.available()) shown = hex(v.value.as_unsigned());
+                else if (is_scalar(v.value.type) || !v.value.available()) shown = format_value(v.value, fo);
+                args += (args.empty() ? "" : ", ") + v.name + "=" + shown;
+            }
+        }
+    }
+    return std::string(num) + (i > 0 ? hex8(f.pc) + " in " : "") + fn + " (" + args + ") at " +
+           shown_path(f.line->file) + ":" + std::to_string(f.line->line);
+}
+
 Result<void> DebugSession::Impl::cmd_backtrace(const DebugCommand& c) {
     const auto fs = frames();
     const size_t limit = c.args.empty() ? fs.size() : std::min<size_t>(fs.size(), number(c.args[0]).value_or(fs.size()));
     std::string text;
     for (size_t i = 0; i < limit; ++i) {
         const StackFrame& f = fs[i];
-        char num[32];
-        std::snprintf(num, sizeof num, "#%-3zu", i);
-        text += std::string(num) + where(f.pc, i > 0) ;
+        text += frame_line(fs, i);
         if (!f.inlined.empty() && f.inlined.size() > 1) {
             text += " [inlined:";
             for (size_t k = 0; k + 1 < f.inlined.size(); ++k) text += " " + f.inlined[k];
@@ -571,9 +600,7 @@ Result<void> DebugSession::Impl::cmd_frame(size_t n) {
     const auto fs = frames();
     if (n >= fs.size()) return usage("No frame at level " + std::to_string(n) + ".");
     selected = n;
-    char num[32];
-    std::snprintf(num, sizeof num, "#%-3zu", n);
-    std::string text = std::string(num) + where(fs[n].pc, n > 0) + "\n";
+    std::string text = frame_line(fs, n) + "\n";
     if (source && fs[n].line) text += source_line_text(fs[n].line->file, fs[n].line->line);
     print(text);
     return {};

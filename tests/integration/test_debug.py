@@ -89,7 +89,7 @@ class ScriptedSession(unittest.TestCase):
             self.assertEqual(new & 3, 3, "present and writable after the COW fault")
             self.assertRegex(out, r"\(changed by the block at 0x[0-9a-f]+ <do_(wp|cow)_page\+0x[0-9a-f]+>\)")
             forward, backward = out.split("(forkscope) reverse-continue", 1)
-            self.assertRegex(forward, r"#\d+\s+0x[0-9a-f]+ in do_page_fault at guestkernel/")
+            self.assertRegex(forward, r"#\d+\s+0x[0-9a-f]+ in do_page_fault \(regs=.*\) at guestkernel/")
             self.assertNotIn("in user code", forward.split("(forkscope) bt")[1])
             # reverse-continue: who wrote the entry before the fault? copy_page_range,
             # giving the child the parent's page read-only, inside fork's copy_mm.
@@ -99,8 +99,8 @@ class ScriptedSession(unittest.TestCase):
             self.assertEqual(int(m.group(2), 16), old, "the value the COW fault found")
             self.assertEqual(int(m.group(2), 16) & 2, 0, "written without W")
             self.assertRegex(backward, r"\(changed by the block at 0x[0-9a-f]+ <copy_(page|pte)_range\+0x[0-9a-f]+>\)")
-            self.assertRegex(backward, r"#\d+\s+0x[0-9a-f]+ in dup_mmap at guestkernel/kernel/fork\.c:\d+")
-            self.assertRegex(backward, r"#\d+\s+0x[0-9a-f]+ in copy_mm at guestkernel/kernel/fork\.c:\d+")
+            self.assertRegex(backward, r"#\d+\s+0x[0-9a-f]+ in dup_mmap \(.*\) at guestkernel/kernel/fork\.c:\d+")
+            self.assertRegex(backward, r"#\d+\s+0x[0-9a-f]+ in copy_mm \(.*\) at guestkernel/kernel/fork\.c:\d+")
         finally:
             os.unlink(script)
 
@@ -133,7 +133,7 @@ class ScriptedSession(unittest.TestCase):
         run = debug("-q", "--break", "copy_process", "-ex", "ignore 1 1", "-ex", "continue", "-ex", "info args",
                     "-ex", "until fork.c:%d" % fork_c_line("if ((clone_flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM)"),
                     "-ex", "info locals", "-ex", "print p->comm", "-ex", "print/x clone_flags", "-ex", "print p->mm",
-                    "-ex", "print nosuchvar", "forktest")
+                    "-ex", "bt 2", "-ex", "print nosuchvar", "forktest")
         self.assertEqual(run.returncode, 1, run.describe())  # the last print fails, as in gdb
         out = run.text
         self.assertRegex(out, r"(?m)^clone_flags = 17$")  # fork(): SIGCHLD
@@ -142,6 +142,10 @@ class ScriptedSession(unittest.TestCase):
         self.assertRegex(out, r'(?m)^\$1 = "forktest(\\000)+"$')
         self.assertRegex(out, r"(?m)^\$2 = 0x11$")
         self.assertRegex(out, r"(?m)^\$3 = \(struct mm_struct \*\) 0x0$")  # copy_mm has not run yet
+        # Frame lines name the arguments, as gdb's bt: scalars, pointers in hex.
+        self.assertRegex(out, r"(?m)^#0  copy_process \(clone_flags=17, stack_start=0, regs=0xc[0-9a-f]{7}, "
+                              r"parent_tidptr=0x0, child_tidptr=0x0, pid=\d+\) at guestkernel/kernel/fork\.c:\d+$")
+        self.assertRegex(out, r"(?m)^#1  0xc[0-9a-f]{7} in do_fork \(clone_flags=[^)]*\) at guestkernel/kernel/fork\.c:\d+$")
         self.assertIn('No symbol "nosuchvar" in current context.', out)
 
     def test_reverse_next_returns_to_the_same_registers_and_memory(self):
