@@ -974,7 +974,85 @@ Result<DebugStop> Debugger::reverse_next() {
     });
 }
 
-Result<DebugStop> Debugger::reverse_step() { return reverse_next(); }
+// Back to the start of the previous line, instruction by instruction (or of the
+// current line, from inside it), as gdb: a call made on that line that has lines of
+// its own is entered from its end, at the start of its last line; one without lines,
+// an interrupt or a system call is gone back over whole. Out of the function's start
+// it stops at the call in the caller.
+Result<DebugStop> Debugger::reverse_step() {
+    return remember(impl_->last, [&]() -> Result<DebugStop> {
+        Impl& s = *impl_;
+        if (auto r = s.need_history(); !r) return r.error();
+        if (!s.source) return usage("no source lines: the kernel has no debug information (use reverse-stepi)");
+        const uint32_t eip0 = s.cpu().reg(Reg::Eip);
+        auto here = s.source->line_of(eip0);
+        if (!here) return s.reverse_stepi_one();
+        // From a line's start: the line before; from inside one: this line's start.
+        auto start = s.source->statement_at(eip0);
+        std::optional<SourceLocation> target;
+        if (!start || !same_line(*start, *here)) target = here;
+        uint32_t cfa = s.frame_cfa();
+        uint32_t task = s.current().task;
+        // The last start of the target line passed going back: where it began. A line's
+        // code may be interleaved with others' (optimized code), so only a statement
+        // start of another line ends it.
+        std::optional<MachinePosition> began;
+        auto back_to = [&](MachinePosition p) -> Result<DebugStop> {
+            if (auto r = s.seek(p); !r) return r.error();
+            return s.stop(StopReason::Step);
+        };
+        for (int guard = 0; guard < 100000; ++guard) {
+            const MachinePosition before = s.machine.position();
+            const uint32_t eip = s.cpu().reg(Reg::Eip);
+            auto back = s.reverse_stepi_one();
+            if (!back || back->reason != StopReason::Step) return back;
+            const uint32_t esp = s.cpu().reg(Reg::Esp);
+            if (s.current().task != task || esp < cfa - 0x2000) {
+                // Another task or a kernel stack elsewhere: an interrupt or a switch.
+                if (auto r = s.seek(before); !r) return r.error();
+                auto over = s.reverse_nexti_one();
+                if (!over || over->reason != StopReason::Step) return over;
+                continue;
+            }
+            if (esp >= cfa) {  // back out through the entry: at the call, unless the line began
+                if (began) return back_to(*began);
+                return s.stop(StopReason::Step);
+            }
+            const uint32_t now = s.cpu().reg(Reg::Eip);
+            auto insn = s.decode(now);
+            const bool returning = insn && (insn->mnemonic == "ret" || insn->mnemonic == "retn");
+            auto ret_to = s.view.read_word(s.mode(), esp);
+            if (returning && ret_to && *ret_to == eip) {
+                // Back onto a callee's ret: into it, when it has lines; else over it.
+                auto callee_line = now >= s.kernel_base() ? s.source->line_of(now) : std::nullopt;
+                if (!callee_line) {
+                    if (auto r = s.seek(before); !r) return r.error();
+                    auto over = s.reverse_nexti_one();
+                    if (!over || over->reason != StopReason::Step) return over;
+                    continue;
+                }
+                target = callee_line;
+                cfa = esp + 4;
+                task = s.current().task;
+                began.reset();
+                if (auto st = s.source->statement_at(now); st && same_line(*st, *target)) began = s.machine.position();
+                continue;
+            }
+            auto line = s.source->line_of(now);
+            if (!line) continue;
+            if (!target && !same_line(*line, *here)) target = line;
+            if (!target) continue;
+            auto stmt = s.source->statement_at(now);
+            if (!stmt) continue;
+            if (same_line(*stmt, *target)) {
+                began = s.machine.position();
+            } else {
+                return back_to(began ? *began : before);  // another line's start: the target began after it
+            }
+        }
+        return s.stop(StopReason::Step);
+    });
+}
 
 Result<DebugStop> Debugger::reverse_nexti(uint64_t count) {
     return remember(impl_->last, [&]() -> Result<DebugStop> {

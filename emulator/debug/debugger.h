@@ -151,7 +151,8 @@ public:
     // block that last changed a watchpoint's bytes where they lie now (a pte watch: the
     // entry its task's directory leads to now, whoever wrote it; the guest's events are
     // not searched backwards); reverse_next to the start of the previous
-    // source line of this function (reverse_step likewise); reverse_finish to the call
+    // source line of this function; reverse_step likewise, instruction by instruction,
+    // into a call made on that line, from its end (as gdb); reverse_finish to the call
     // of the current function. At the oldest recorded state: StopReason::HistoryStart.
     void set_history(History* history);
     Result<DebugStop> reverse_stepi(uint64_t count = 1);

@@ -196,6 +196,20 @@ class ScriptedSession(unittest.TestCase):
         self.assertRegex(insns[0], r"^call 0x[0-9a-f]+ <dup_task_struct>$")
         self.assertNotIn("dup_task_struct", insns[1])  # the instruction before the call
 
+    def test_reverse_step_enters_the_call_of_the_line_before_from_its_end(self):
+        # Four lines on, at `if (!p)` after `p = dup_task_struct(current);`: reverse-step goes
+        # into dup_task_struct, at its last line; reverse-finish back to the call.
+        run = debug("-q", "--break", "copy_process", "-ex", "ignore 1 1", "-ex", "continue",
+                    "-ex", "next", "-ex", "next", "-ex", "next", "-ex", "next", "-ex", "reverse-step", "-ex", "bt 2",
+                    "-ex", "reverse-finish", "-ex", "x/1i $pc", "forktest")
+        self.assertEqual(run.returncode, 0, run.describe())
+        self.assertIn("\tif (!p)\n(forkscope) reverse-step", run.text)
+        back = run.text.split("(forkscope) reverse-step", 1)[1]
+        self.assertRegex(back, r"(?m)^#0  dup_task_struct \(.*\) at guestkernel/kernel/fork\.c:\d+$")
+        self.assertRegex(back, r"(?m)^#1  0xc[0-9a-f]{7} in copy_process \(.*\) at guestkernel/kernel/fork\.c:%d$"
+                         % fork_c_line("p = dup_task_struct(current);"))
+        self.assertRegex(back, r"(?m)^=> 0xc[0-9a-f]{7} <copy_process\+0x[0-9a-f]+>:\tcall 0xc[0-9a-f]{7} <dup_task_struct>$")
+
     def test_reverse_commands_without_history_say_so(self):
         run = debug("-q", "--history-mb", "0", "--break", "copy_process", "-ex", "continue", "-ex", "reverse-stepi",
                     "forktest")
