@@ -1006,31 +1006,28 @@ Result<DebugStop> Debugger::reverse_step() {
             const uint32_t eip = s.cpu().reg(Reg::Eip);
             auto back = s.reverse_stepi_one();
             if (!back || back->reason != StopReason::Step) return back;
-            const uint32_t esp = s.cpu().reg(Reg::Esp);
-            if (s.current().task != task || esp < cfa - 0x2000) {
-                // Another task or a kernel stack elsewhere: an interrupt or a switch.
+            const uint32_t esp = s.cpu().reg(Reg::Esp), now = s.cpu().reg(Reg::Eip);
+            if (s.current().task == task && esp >= cfa) {
+                // Back out through the entry: at the call, unless the line began.
+                if (began) return back_to(*began);
+                return s.stop(StopReason::Step);
+            }
+            // Back onto a callee's ret: into it, when it has lines. Over it whole when it
+            // has none, and over an interrupt or a task switch (another task, or a
+            // kernel stack elsewhere).
+            auto insn = s.decode(now);
+            auto ret_to = s.view.read_word(s.mode(), esp);
+            const bool same_stack = s.current().task == task && esp >= cfa - 0x2000;
+            const bool returned = same_stack && insn && (insn->mnemonic == "ret" || insn->mnemonic == "retn") &&
+                                  ret_to && *ret_to == eip;
+            auto callee_line = returned && now >= s.kernel_base() ? s.source->line_of(now) : std::nullopt;
+            if (!same_stack || (returned && !callee_line)) {
                 if (auto r = s.seek(before); !r) return r.error();
                 auto over = s.reverse_nexti_one();
                 if (!over || over->reason != StopReason::Step) return over;
                 continue;
             }
-            if (esp >= cfa) {  // back out through the entry: at the call, unless the line began
-                if (began) return back_to(*began);
-                return s.stop(StopReason::Step);
-            }
-            const uint32_t now = s.cpu().reg(Reg::Eip);
-            auto insn = s.decode(now);
-            const bool returning = insn && (insn->mnemonic == "ret" || insn->mnemonic == "retn");
-            auto ret_to = s.view.read_word(s.mode(), esp);
-            if (returning && ret_to && *ret_to == eip) {
-                // Back onto a callee's ret: into it, when it has lines; else over it.
-                auto callee_line = now >= s.kernel_base() ? s.source->line_of(now) : std::nullopt;
-                if (!callee_line) {
-                    if (auto r = s.seek(before); !r) return r.error();
-                    auto over = s.reverse_nexti_one();
-                    if (!over || over->reason != StopReason::Step) return over;
-                    continue;
-                }
+            if (returned) {
                 target = callee_line;
                 cfa = esp + 4;
                 task = s.current().task;
