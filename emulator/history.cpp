@@ -1,5 +1,8 @@
 #include "emulator/history.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -24,6 +27,33 @@ std::string text(MachinePosition p) {
 bool all_zero(const uint8_t* page, size_t n) {
     static const uint8_t zero[4096] = {};
     return std::memcmp(page, zero, n) == 0;
+}
+
+// The pages of RAM this process has never touched: neither present nor swapped out in
+// /proc/self/pagemap (bits 63 and 62). RAM is private anonymous memory (Ram::create),
+// so they are still zero: a snapshot need not read them (reading faults each one in,
+// most of the first snapshot's time). Empty when pagemap cannot be read.
+std::vector<bool> untouched_pages(const uint8_t* ram, size_t pages) {
+    constexpr size_t kHostPage = 4096;  // History's page, and RAM's
+    std::vector<bool> out;
+    if (::sysconf(_SC_PAGESIZE) != static_cast<long>(kHostPage)) return out;
+    const int fd = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return out;
+    std::vector<uint64_t> entries(pages);
+    const size_t want = pages * sizeof(uint64_t);
+    const off_t first = static_cast<off_t>(reinterpret_cast<uintptr_t>(ram) / kHostPage * sizeof(uint64_t));
+    size_t done = 0;
+    while (done < want) {
+        const ssize_t n = ::pread(fd, reinterpret_cast<uint8_t*>(entries.data()) + done, want - done,
+                                  first + static_cast<off_t>(done));
+        if (n <= 0) break;
+        done += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    if (done != want) return out;
+    out.resize(pages);
+    for (size_t i = 0; i < pages; ++i) out[i] = ((entries[i] >> 62) & 3) == 0;
+    return out;
 }
 
 }  // namespace
@@ -153,8 +183,13 @@ Result<void> History::restore_machine(const MachineState& s) {
 void History::take_snapshot() {
     const uint64_t start = host_ns();
     const uint8_t* ram = m_.ram_.data();
+    const std::vector<bool> untouched = untouched_pages(ram, base_.size());
     for (size_t i = 0; i < base_.size(); ++i) {
         const uint8_t* page = ram + i * kPageSize;
+        if (base_[i] == kZeroPage && !untouched.empty() && untouched[i]) {
+            ++stats_.pages_untouched;
+            continue;
+        }
         if (std::memcmp(page, pool_.page(base_[i]), kPageSize) == 0) continue;
         uint32_t id = pool_.store(page);
         pool_.unref(base_[i]);
@@ -218,9 +253,11 @@ Result<void> History::restore_snapshot(const Snapshot& s) {
     const uint64_t start = host_ns();
     m_.cpu_->prepare_restore();  // while RAM still holds the page tables of now
     uint8_t* ram = m_.ram_.data();
+    const std::vector<bool> untouched = untouched_pages(ram, base_.size());
     for (size_t i = 0; i < base_.size(); ++i) {
         uint8_t* page = ram + i * kPageSize;
         const uint32_t want = s.pages[i];
+        if (want == kZeroPage && base_[i] == kZeroPage && !untouched.empty() && untouched[i]) continue;
         if (want == base_[i] && std::memcmp(page, pool_.page(want), kPageSize) == 0) continue;
         std::memcpy(page, pool_.page(want), kPageSize);
         pool_.ref(want);

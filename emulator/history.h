@@ -82,6 +82,7 @@ public:
         uint64_t snapshot_ns = 0;       // host time spent taking snapshots
         uint64_t restore_ns = 0;        // host time spent restoring them
         uint64_t pages_copied = 0;      // pages stored by snapshots
+        uint64_t pages_untouched = 0;   // pages snapshots knew zero without reading them
     };
     Stats stats() const;
 

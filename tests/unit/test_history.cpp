@@ -4,6 +4,7 @@
 // that replays the recording straight from boot; replay to the end; previous(); the
 // memory bound; positions outside the history.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstring>
 
@@ -324,6 +325,28 @@ TEST_F(HistoryTest, PreviousStepsBackOverInstructionsAndDeliveries) {
     // Past the oldest, and outside the history, is an error.
     EXPECT_FALSE(h.previous(h.oldest()).ok());
     EXPECT_FALSE(h.seek(MachinePosition{h.newest().instructions + 1, h.newest().events}).ok());
+}
+
+// A snapshot knows the pages of RAM nobody has touched are zero (pagemap: neither
+// present nor swapped), and does not read them: at boot that is most of RAM.
+TEST_F(HistoryTest, SnapshotsSkipRamNobodyTouched) {
+    if (::access("/proc/self/pagemap", R_OK) != 0)
+        GTEST_SKIP() << "/proc/self/pagemap cannot be read here: snapshots compare every page";
+    auto m = make(nullptr);
+    ASSERT_TRUE(m);
+    auto history = History::attach(*m, HistoryOptions{1ull << 30, 1'000'000});
+    ASSERT_TRUE(history.ok()) << history.error().message;
+    const uint64_t pages = m->ram().size() / 4096;
+    const uint64_t skipped = (*history)->stats().pages_untouched;
+    EXPECT_GT(skipped, pages / 2) << "of " << pages;
+    EXPECT_LT(skipped, pages);  // the kernel and the initramfs are loaded
+    // And the recording still replays exactly (the seek tests compare every page).
+    run_to(*m, 3'000'000);
+    const State there = capture(*m);
+    ASSERT_TRUE((*history)->seek((*history)->oldest()).ok());
+    auto back = (*history)->seek(there.at);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    expect_same(there, capture(*m), "seek");
 }
 
 TEST_F(HistoryTest, MemoryBoundDropsOldestSnapshots) {
