@@ -520,7 +520,8 @@ struct Debugger::Impl {
 
     uint64_t read_spot(const ValueWatch& spot) {
         uint64_t v = 0;
-        if (machine.ram().contains(spot.paddr, spot.length)) std::memcpy(&v, machine.ram().data() + spot.paddr, spot.length);
+        if (machine.ram().contains(spot.paddr, spot.length))
+            std::memcpy(&v, machine.ram().data() + spot.paddr, spot.length);
         return v;
     }
 

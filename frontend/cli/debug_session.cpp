@@ -388,7 +388,9 @@ Result<void> DebugSession::Impl::cmd_info(const DebugCommand& c) {
         for (const Watchpoint& w : debugger.watchpoints()) {
             std::string row = std::to_string(w.number);
             row.resize(8, ' ');
-            const char* type = w.on == WatchOn::Read ? "read watchpoint " : w.on == WatchOn::Access ? "acc watchpoint " : "watchpoint     ";
+            const char* type = w.on == WatchOn::Read     ? "read watchpoint "
+                               : w.on == WatchOn::Access ? "acc watchpoint "
+                                                         : "watchpoint     ";
             row += std::string(type) + "keep " + (w.enabled ? "y   " : "n   ") + "           " + w.expression + "\n";
             if (w.hits) row += "\tbreakpoint already hit " + std::to_string(w.hits) + (w.hits == 1 ? " time\n" : " times\n");
             rows[w.number] = row;

@@ -197,7 +197,8 @@ int run(const RunOptions& o, const std::vector<std::string>& words, bool after_m
     uint64_t history_mb = o.history_given || !under_gdb ? o.history_mb : kGdbHistoryMb;
     if (!o.history_given && under_gdb && o.machine.realtime) {
         // Replay needs instruction-counted time: gdb goes without reverse execution.
-        std::fprintf(stderr, "forkscope: --realtime: no history recorded, gdb's reverse-step and reverse-continue are off\n");
+        std::fprintf(stderr,
+                     "forkscope: --realtime: no history recorded, gdb's reverse-step and reverse-continue are off\n");
         history_mb = 0;
     }
     if (history_mb > 0) {

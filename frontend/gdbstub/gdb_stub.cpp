@@ -94,7 +94,9 @@ std::string GdbStub::stop_reply(const GuestStop& stop) {
         // gdb says "No more reverse-execution history." itself.
         if (stop.reason == StopReason::HistoryStart) reply += "replaylog:begin;";
         if (stop.reason == StopReason::Watchpoint && stop.watch_address) {
-            const char* kind = stop.watch_on == WatchOn::Read ? "rwatch" : stop.watch_on == WatchOn::Access ? "awatch" : "watch";
+            const char* kind = stop.watch_on == WatchOn::Read     ? "rwatch"
+                               : stop.watch_on == WatchOn::Access ? "awatch"
+                                                                  : "watch";
             char buf[40];
             std::snprintf(buf, sizeof buf, "%s:%x;", kind, *stop.watch_address);
             reply += buf;
