@@ -34,16 +34,22 @@ def frame(data):
 
 
 class Stub:
-    """forkscope run --gdb on a free port, waiting for gdb."""
+    """forkscope run [OPTIONS] --gdb on a free port, waiting for gdb. `said` holds what
+    it wrote on stderr up to and including the server line."""
 
-    def __init__(self, program="forktest"):
-        self.proc = subprocess.Popen([FORKSCOPE, "run", "--gdb", "127.0.0.1:0", "--wait", program],
+    def __init__(self, program="forktest", options=()):
+        self.proc = subprocess.Popen([FORKSCOPE, "run", *options, "--gdb", "127.0.0.1:0", "--wait", program],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.proc.stderr.readline()
-        m = re.search(r"gdb server on 127\.0\.0\.1:(\d+)", line)
-        if not m:
-            self.proc.kill()
-            raise AssertionError("no server line from forkscope: %r" % line)
+        self.said = ""
+        while True:
+            line = self.proc.stderr.readline()
+            self.said += line
+            m = re.search(r"gdb server on 127\.0\.0\.1:(\d+)", line)
+            if m:
+                break
+            if not line:
+                self.proc.kill()
+                raise AssertionError("no server line from forkscope: %r" % self.said)
         self.port = int(m.group(1))
 
     def close(self):
@@ -211,24 +217,15 @@ class ReverseOffer(unittest.TestCase):
     default, not with --history-mb 0, and not with --realtime (no replay), which says so."""
 
     def supported(self, options):
-        proc = subprocess.Popen([FORKSCOPE, "run", *options, "--gdb", "127.0.0.1:0", "--wait", "forktest"],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.communicate()))
-        lines = []
-        while True:
-            line = proc.stderr.readline()
-            self.assertTrue(line, "no server line: %r" % lines)
-            lines.append(line)
-            m = re.search(r"gdb server on 127\.0\.0\.1:(\d+)", line)
-            if m:
-                break
-        s = raw_client(int(m.group(1)))
+        stub = Stub(options=options)
+        self.addCleanup(stub.close)
+        s = raw_client(stub.port)
         s.sendall(frame("qSupported:swbreak+").encode())
         reply = read_packet(s)
         s.sendall(frame("k").encode())
-        proc.communicate(timeout=TIMEOUT)
+        stub.finish()
         s.close()
-        return reply, "".join(lines)
+        return reply, stub.said
 
     def test_offered_when_recorded(self):
         reply, _ = self.supported([])
