@@ -37,6 +37,10 @@ std::vector<StackFrame> backtrace(const PageWalker& walker, const KernelSymbols&
                                   const BacktraceInput& at, uint32_t kernel_base, size_t max_frames) {
     std::vector<StackFrame> frames;
     if (max_frames == 0) return frames;
+    // The frames of the half eip is in: a user program's never return into the kernel,
+    // and the kernel's walk ends where it was entered from user code.
+    const bool user = at.eip < kernel_base;
+    auto ours = [&](uint32_t ret) { return ret != 0 && (ret < kernel_base) == user; };
     uint32_t ebp = at.ebp;
     frames.push_back(frame_at(symbols, source, at.eip, ebp, false));
     // At a function's first instructions its frame is not set up yet: the return
@@ -45,14 +49,14 @@ std::vector<StackFrame> backtrace(const PageWalker& walker, const KernelSymbols&
         const uint32_t offset = at.eip - sym->address;
         if (offset == 0 || offset == 1) {
             auto ret = word(walker, at.mode, at.esp + (offset == 0 ? 0 : 4));
-            if (!ret || *ret < kernel_base) return frames;
+            if (!ret || !ours(*ret)) return frames;
             frames.push_back(frame_at(symbols, source, *ret, ebp, true));
         }
     }
     while (frames.size() < max_frames && ebp) {
         auto ret = word(walker, at.mode, ebp + 4);
         auto next = word(walker, at.mode, ebp);
-        if (!ret || !next || *ret < kernel_base) break;
+        if (!ret || !next || !ours(*ret)) break;
         frames.push_back(frame_at(symbols, source, *ret, *next, true));
         if (*next && *next <= ebp) break;  // frames live higher up the stack, or the chain is broken
         ebp = *next;

@@ -1,6 +1,7 @@
-// Backtrace: the guest kernel's call stack at a stop, through its frame pointers (the
-// kernel is built with -fno-omit-frame-pointer): each frame's function, the place in it
-// (file:line, inlined calls) and its frame. Reads guest-virtual memory through the page
+// Backtrace: the guest kernel's call stack at a stop, or a user program's, through
+// frame pointers (the kernel and the image's programs are built with
+// -fno-omit-frame-pointer): each frame's function, the place in it (file:line, inlined
+// calls) and its frame. Reads guest-virtual memory through the page
 // walker; the first frame may be at a function's first instructions, before its frame
 // is set up.
 #pragma once
@@ -31,8 +32,10 @@ struct BacktraceInput {
 };
 
 // Up to max_frames frames, innermost first. The walk ends at a null frame pointer, a
-// return address outside the kernel (below kernel_base: user code), a frame pointer that
-// does not grow or cannot be read. source may be null (symbols only).
+// return address in the other half (below kernel_base for a kernel walk: user code; a
+// user program's walk, from eip below it, stays below it) or null, a frame pointer
+// that does not grow or cannot be read. symbols and source (null: symbols only) are
+// those of the image eip is in.
 std::vector<StackFrame> backtrace(const PageWalker& walker, const KernelSymbols& symbols, const SourceMap* source,
                                   const BacktraceInput& at, uint32_t kernel_base, size_t max_frames = 64);
 

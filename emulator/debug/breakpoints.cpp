@@ -27,24 +27,46 @@ BreakpointTable::~BreakpointTable() {
         if (b.enabled) uninstall(b);
 }
 
-Result<std::vector<uint32_t>> BreakpointTable::resolve(std::string_view location) const {
+namespace {
+
+// A function or FILE:LINE in one image's symbols and lines (source may be null).
+Result<std::vector<uint32_t>> resolve_in(const KernelSymbols& symbols, const SourceMap* source, std::string_view text,
+                                         const std::string& what) {
+    if (const size_t colon = text.rfind(':'); colon != std::string_view::npos) {
+        auto line = parse_number(text.substr(colon + 1), 10);
+        if (!line || *line == 0) return usage("'" + std::string(text) + "': a line number is a positive number");
+        if (!source) return usage("no source lines: " + what + " has no debug information ('" + std::string(text) + "')");
+        return source->addresses_of(text.substr(0, colon), static_cast<int>(*line));
+    }
+    auto sym = symbols.lookup(text);
+    if (!sym) return sym.error();
+    if (!sym->function) return usage("'" + sym->name + "' is not a function");
+    return std::vector<uint32_t>{sym->address};
+}
+
+}  // namespace
+
+Result<std::vector<uint32_t>> BreakpointTable::resolve(std::string_view location, std::string* image) const {
     std::string_view text = location;
+    if (image) image->clear();
     if (text.starts_with("*")) text.remove_prefix(1);
     if (text.starts_with("0x") || text.starts_with("0X")) {
         auto a = parse_number(text.substr(2), 16);
         if (!a) return usage("'" + std::string(location) + "' is not an address");
         return std::vector<uint32_t>{*a};
     }
-    if (const size_t colon = text.rfind(':'); colon != std::string_view::npos) {
-        auto line = parse_number(text.substr(colon + 1), 10);
-        if (!line || *line == 0) return usage("'" + std::string(location) + "': a line number is a positive number");
-        if (!source_) return usage("no source lines: the kernel has no debug information ('" + std::string(location) + "')");
-        return source_->addresses_of(text.substr(0, colon), static_cast<int>(*line));
+    auto in_kernel = resolve_in(symbols_, source_, text, "the kernel");
+    if (in_kernel || !program_ || !program_->symbols) return in_kernel;
+    auto in_program = resolve_in(*program_->symbols, program_->source, text, program_->name);
+    if (!in_program) {
+        // The kernel's words, unless the location names one of the program's files.
+        const size_t colon = text.rfind(':');
+        const bool program_file =
+            colon != std::string_view::npos && program_->source && program_->source->has_file(text.substr(0, colon));
+        return program_file ? in_program : in_kernel;
     }
-    auto sym = symbols_.lookup(text);
-    if (!sym) return sym.error();
-    if (!sym->function) return usage("'" + sym->name + "' is not a function");
-    return std::vector<uint32_t>{sym->address};
+    if (image) *image = program_->name;
+    return in_program;
 }
 
 Breakpoint* BreakpointTable::find(int number) {
@@ -69,9 +91,11 @@ void BreakpointTable::uninstall(const Breakpoint& b) {
 }
 
 Result<const Breakpoint*> BreakpointTable::add(std::string_view location, bool temporary) {
-    auto addrs = resolve(location);
+    std::string image;
+    auto addrs = resolve(location, &image);
     if (!addrs) return addrs.error();
     Breakpoint b;
+    b.image = std::move(image);
     b.number = next_number_;
     b.location = std::string(location);
     b.addresses = std::move(*addrs);
@@ -117,11 +141,16 @@ Result<void> BreakpointTable::ignore(int number, uint64_t count) {
     return {};
 }
 
-std::optional<Breakpoint> BreakpointTable::hit(uint32_t address) {
+bool BreakpointTable::has_user_breakpoints() const {
+    return std::any_of(breakpoints_.begin(), breakpoints_.end(), [](const Breakpoint& b) { return !b.image.empty(); });
+}
+
+std::optional<Breakpoint> BreakpointTable::hit(uint32_t address, std::string_view image) {
     // The lowest-numbered enabled breakpoint there stops; every one there counts the hit.
     Breakpoint* stops = nullptr;
     for (Breakpoint& b : breakpoints_) {
         if (!b.enabled || std::find(b.addresses.begin(), b.addresses.end(), address) == b.addresses.end()) continue;
+        if (!b.image.empty() && b.image != image) continue;  // the same address in another program
         ++b.hits;
         if (b.ignore > 0) {
             --b.ignore;

@@ -7,6 +7,7 @@
 
 #include "base/hex.h"
 #include "emulator/cpu.h"
+#include "emulator/debug/code_map.h"
 #include "emulator/debug/disassembler.h"
 #include "emulator/debug/source_map.h"
 #include "emulator/history.h"
@@ -41,7 +42,7 @@ struct Target {
 struct Debugger::Impl {
     Impl(Machine& m, const KernelSymbols& s, const SourceMap* src, const KernelInfo& i, DebuggerOptions o)
         : machine(m), symbols(s), source(src), info(i), view(make_view(i, m)), options(o),
-          table(m, s, src), runner(m, s, i, o.constants) {}
+          code("kernel", s, src, kernel_base()), table(m, s, src), runner(m, s, i, o.constants) {}
 
     // A view that can take snapshots when the kernel exports all they read; else one that
     // still finds the current task (PTE watchpoints then say what is missing).
@@ -56,6 +57,7 @@ struct Debugger::Impl {
     KernelInfo info;
     KernelView view;
     DebuggerOptions options;
+    CodeMap code;
     BreakpointTable table;
     StopRunner runner;
     std::vector<Watchpoint> watches;
@@ -68,6 +70,24 @@ struct Debugger::Impl {
     Cpu& cpu() { return machine.cpu(); }
     PagingMode mode() { return PagingMode{cpu().reg(Reg::Cr0), cpu().reg(Reg::Cr3), cpu().reg(Reg::Cr4)}; }
     uint32_t kernel_base() const { return info.find("NUMBER(PAGE_OFFSET)").value_or(0xc0000000u); }
+
+    // The lines and symbols of the code at eip: the kernel's, or the user program's the
+    // running task maps there (null: none).
+    const SourceMap* lines_at(uint32_t eip) {
+        if (eip >= kernel_base()) return source;
+        auto c = code.at(view, mode(), eip);
+        return c ? c->source : nullptr;
+    }
+    const KernelSymbols* symbols_at(uint32_t eip) {
+        if (eip >= kernel_base()) return &symbols;
+        auto c = code.at(view, mode(), eip);
+        return c ? c->symbols : nullptr;
+    }
+    // The file the running task maps at a user address ("" for a kernel one): a user
+    // program's breakpoint stops only in that program.
+    std::string image_at(uint32_t eip) {
+        return eip >= kernel_base() || !table.has_user_breakpoints() ? "" : code.file_at(view, mode(), eip);
+    }
 
     TaskIdentity current() {
         auto t = view.current_task(mode());
@@ -125,7 +145,8 @@ struct Debugger::Impl {
     uint32_t frame_cfa() {
         const uint32_t eip = cpu().reg(Reg::Eip), esp = cpu().reg(Reg::Esp), ebp = cpu().reg(Reg::Ebp);
         if (auto i = decode(eip); i && (i->mnemonic == "ret" || i->mnemonic == "retn")) return esp + 4;
-        if (auto sym = symbols.containing(eip); sym && sym->function) {
+        const KernelSymbols* syms = symbols_at(eip);
+        if (auto sym = syms ? syms->containing(eip) : std::nullopt; sym && sym->function) {
             if (eip == sym->address) return esp + 4;
             if (eip == sym->address + 1) return esp + 8;
         }
@@ -350,11 +371,12 @@ struct Debugger::Impl {
                 }
             }
         }
+        const std::string image = image_at(eip);
         if (result) {
-            (void)table.hit(eip);  // a breakpoint here counts its hit too
+            (void)table.hit(eip, image);  // a breakpoint here counts its hit too
             return result;
         }
-        if (auto b = table.hit(eip)) {
+        if (auto b = table.hit(eip, image)) {
             DebugStop s = stop(StopReason::Breakpoint);
             s.number = b->number;
             return std::optional<DebugStop>(s);
@@ -382,6 +404,7 @@ struct Debugger::Impl {
     Result<std::optional<DebugStop>> run_loop(const std::vector<Target>& targets) {
         using Out = std::optional<DebugStop>;
         for (;;) {
+            code.forget_mappings();  // a run may exec, exit and reuse page directories
             auto ms = machine.resume();
             if (!ms) return Out(fault(ms.error().message));
             switch (ms->kind) {
@@ -664,11 +687,12 @@ struct Debugger::Impl {
 };
 
 Result<DebugStop> Debugger::Impl::line_step(bool into, bool until) {
-    if (!source) return usage("no source lines: the kernel has no debug information (use stepi or nexti)");
     if (ended) return *ended;
-    auto start_line = source->line_of(cpu().reg(Reg::Eip));
+    const SourceMap* src = lines_at(cpu().reg(Reg::Eip));
+    if (!source && !src) return usage("no source lines: the kernel has no debug information (use stepi or nexti)");
+    auto start_line = src ? src->line_of(cpu().reg(Reg::Eip)) : std::nullopt;
     if (!start_line) {
-        // No line here (entry code, a user program): on to the caller, as gdb does.
+        // No line here (entry code, a program without -g): on to the caller, as gdb does.
         uint32_t ret = 0;
         auto r = to_return(&ret);
         if (!r) return r.error();
@@ -677,9 +701,9 @@ Result<DebugStop> Debugger::Impl::line_step(bool into, bool until) {
     }
     uint32_t start_pc = cpu().reg(Reg::Eip);
     uint32_t cfa = frame_cfa();
-    size_t depth = source->functions_at(start_pc).size();
+    size_t depth = src->functions_at(start_pc).size();
     for (;;) {
-        const uint32_t eip = cpu().reg(Reg::Eip);
+        const uint32_t eip = cpu().reg(Reg::Eip), esp = cpu().reg(Reg::Esp);
         auto insn = decode(eip);
         bool entered = false;
         if (insn && is_call(*insn) && !into) {
@@ -692,31 +716,42 @@ Result<DebugStop> Debugger::Impl::line_step(bool into, bool until) {
             if (!r) return r.error();
             if (*r) return **r;
             entered = insn && is_call(*insn) && cpu().reg(Reg::Esp) < cfa - 4;
+            if (eip < kernel_base() && cpu().reg(Reg::Eip) >= kernel_base()) {
+                // User code entered the kernel: a system call, or a fault. Its work is the
+                // kernel's; the line goes on where the task comes back (after the call,
+                // or at the faulting instruction, run again).
+                const uint32_t after = insn ? eip + static_cast<uint32_t>(insn->bytes.size()) : eip;
+                auto back = run({Target{{eip, after}, current().task, esp, esp}});
+                if (!back) return back.error();
+                if (*back) return **back;
+            }
         }
         const uint32_t now = cpu().reg(Reg::Eip);
         if (entered) {
-            auto callee_line = source->line_of(now);
-            if (!callee_line || now < kernel_base()) {
+            const SourceMap* callee = lines_at(now);
+            auto callee_line = callee ? callee->line_of(now) : std::nullopt;
+            if (!callee_line) {
                 uint32_t ret = 0;
                 auto r = to_return(&ret);  // a callee without lines runs to its return
                 if (!r) return r.error();
                 if (*r) return **r;
             } else {
                 // Stepped into a function with lines: its first line after the prologue.
+                src = callee;
                 start_line = callee_line;
                 start_pc = now;
                 cfa = cpu().reg(Reg::Esp) + 4;
-                depth = source->functions_at(now).size();
+                depth = src->functions_at(now).size();
                 continue;
             }
         }
         if (cpu().reg(Reg::Esp) >= cfa) return stop(StopReason::Step);  // returned to the caller
         // A new line begins where a statement starts whose line (as line_of shows it:
         // the last row there) is not the one the step started on.
-        if (!source->statement_at(now)) continue;
-        auto loc = source->line_of(now);
+        if (!src->statement_at(now)) continue;
+        auto loc = src->line_of(now);
         if (!loc || same_line(*loc, *start_line)) continue;
-        if (!into && source->functions_at(now).size() > depth) continue;  // inside an inlined call
+        if (!into && src->functions_at(now).size() > depth) continue;  // inside an inlined call
         if (until && now < start_pc) continue;  // back to an earlier line: a loop, keep going
         return stop(StopReason::Step);
     }
@@ -729,6 +764,15 @@ Debugger::Debugger(Machine& machine, const KernelSymbols& symbols, const SourceM
 Debugger::~Debugger() { impl_->cpu().set_value_watches({}); }
 
 BreakpointTable& Debugger::breakpoints() { return impl_->table; }
+CodeMap& Debugger::code() { return impl_->code; }
+std::optional<CodeImage> Debugger::code_at(uint32_t eip) { return impl_->code.at(impl_->view, impl_->mode(), eip); }
+
+Result<void> Debugger::set_program(const std::string& path) {
+    auto image = impl_->code.image(path);
+    if (!image) return usage("cannot read the program '" + path + "' (not an ELF file?)");
+    impl_->table.set_program(image);
+    return {};
+}
 const std::vector<Watchpoint>& Debugger::watchpoints() const { return impl_->watches; }
 const std::vector<EventBreakpoint>& Debugger::event_breakpoints() const { return impl_->events; }
 const std::optional<DebugStop>& Debugger::last_stop() const { return impl_->last; }
@@ -824,17 +868,20 @@ Result<void> Debugger::enable(int number, bool enabled) {
 
 namespace {
 
-template <class F>
-Result<DebugStop> remember(std::optional<DebugStop>& last, F&& command) {
+// Runs a command and keeps its stop. What the mappings cache knew may be gone: the
+// machine ran, or went back in its history, since the last command.
+template <class Impl, class F>
+Result<DebugStop> remember(Impl& s, F&& command) {
+    s.code.forget_mappings();
     auto r = command();
-    if (r) last = *r;
+    if (r) s.last = *r;
     return r;
 }
 
 }  // namespace
 
 Result<DebugStop> Debugger::cont() {
-    return remember(impl_->last, [&]() -> Result<DebugStop> {
+    return remember(*impl_, [&]() -> Result<DebugStop> {
         auto r = impl_->run({});
         if (!r) return r.error();
         return **r;  // no target: only a stop of its own ends the run
@@ -861,15 +908,15 @@ Result<DebugStop> Debugger::Impl::instruction_steps(uint64_t count, bool over_ca
 }
 
 Result<DebugStop> Debugger::stepi(uint64_t count) {
-    return remember(impl_->last, [&]() { return impl_->instruction_steps(count, false); });
+    return remember(*impl_, [&]() { return impl_->instruction_steps(count, false); });
 }
 
 Result<DebugStop> Debugger::nexti(uint64_t count) {
-    return remember(impl_->last, [&]() { return impl_->instruction_steps(count, true); });
+    return remember(*impl_, [&]() { return impl_->instruction_steps(count, true); });
 }
 
 Result<DebugStop> Debugger::step(uint64_t count) {
-    return remember(impl_->last, [&]() -> Result<DebugStop> {
+    return remember(*impl_, [&]() -> Result<DebugStop> {
         Result<DebugStop> r = impl_->stop(StopReason::Step);
         for (uint64_t i = 0; i < count && r && r->reason == StopReason::Step; ++i) r = impl_->line_step(true, false);
         return r;
@@ -877,7 +924,7 @@ Result<DebugStop> Debugger::step(uint64_t count) {
 }
 
 Result<DebugStop> Debugger::next(uint64_t count) {
-    return remember(impl_->last, [&]() -> Result<DebugStop> {
+    return remember(*impl_, [&]() -> Result<DebugStop> {
         Result<DebugStop> r = impl_->stop(StopReason::Step);
         for (uint64_t i = 0; i < count && r && r->reason == StopReason::Step; ++i) r = impl_->line_step(false, false);
         return r;
@@ -885,11 +932,11 @@ Result<DebugStop> Debugger::next(uint64_t count) {
 }
 
 Result<DebugStop> Debugger::until() {
-    return remember(impl_->last, [&]() { return impl_->line_step(false, true); });
+    return remember(*impl_, [&]() { return impl_->line_step(false, true); });
 }
 
 Result<DebugStop> Debugger::until(std::string_view location) {
-    return remember(impl_->last, [&]() -> Result<DebugStop> {
+    return remember(*impl_, [&]() -> Result<DebugStop> {
         Impl& s = *impl_;
         if (s.ended) return *s.ended;
         auto addrs = s.table.resolve(location);
@@ -907,7 +954,7 @@ Result<DebugStop> Debugger::until(std::string_view location) {
 }
 
 Result<DebugStop> Debugger::finish() {
-    return remember(impl_->last, [&]() -> Result<DebugStop> {
+    return remember(*impl_, [&]() -> Result<DebugStop> {
         Impl& s = *impl_;
         if (s.ended) return *s.ended;
         uint32_t ret = 0;
@@ -923,7 +970,7 @@ Result<DebugStop> Debugger::finish() {
 void Debugger::set_history(History* history) { impl_->history = history; }
 
 Result<DebugStop> Debugger::reverse_stepi(uint64_t count) {
-    return remember(impl_->last, [&]() -> Result<DebugStop> {
+    return remember(*impl_, [&]() -> Result<DebugStop> {
         Impl& s = *impl_;
         if (auto r = s.need_history(); !r) return r.error();
         for (uint64_t i = 0; i < count; ++i) {
@@ -938,7 +985,7 @@ Result<DebugStop> Debugger::reverse_stepi(uint64_t count) {
 }
 
 Result<DebugStop> Debugger::reverse_continue() {
-    return remember(impl_->last, [&]() {
+    return remember(*impl_, [&]() {
         Impl& s = *impl_;
         return s.back_to_last({}, [&](uint32_t eip, MachinePosition at) -> std::optional<Impl::Hit> {
             if (!s.breakpoint_at(eip)) return std::nullopt;
@@ -951,24 +998,26 @@ Result<DebugStop> Debugger::reverse_continue() {
 // stop addresses while the history replays; the last one of another line, reached in
 // this frame (ESP in it, same task), is where it goes.
 Result<DebugStop> Debugger::reverse_next() {
-    return remember(impl_->last, [&]() -> Result<DebugStop> {
+    return remember(*impl_, [&]() -> Result<DebugStop> {
         Impl& s = *impl_;
         if (auto r = s.need_history(); !r) return r.error();
-        if (!s.source) return usage("no source lines: the kernel has no debug information (use reverse-stepi)");
         const uint32_t eip = s.cpu().reg(Reg::Eip);
-        auto fn = s.symbols.containing(eip);
-        auto line = s.source->line_of(eip);
+        const SourceMap* src = s.lines_at(eip);
+        const KernelSymbols* syms = s.symbols_at(eip);
+        if (!s.source && !src) return usage("no source lines: the kernel has no debug information (use reverse-stepi)");
+        auto fn = syms ? syms->containing(eip) : std::nullopt;
+        auto line = src ? src->line_of(eip) : std::nullopt;
         if (!fn || !line || !fn->size) return s.reverse_stepi_one();
         std::vector<uint32_t> starts;
         for (uint32_t a = fn->address; a < fn->address + fn->size; ++a)
-            if (s.source->statement_at(a)) starts.push_back(a);
+            if (src->statement_at(a)) starts.push_back(a);
         const uint32_t cfa = s.frame_cfa();
         const uint32_t task = s.current().task;
         const SourceLocation here = *line;
         return s.back_to_last(starts, [&, cfa, task, here](uint32_t at_eip, MachinePosition at) -> std::optional<Impl::Hit> {
             const uint32_t esp = s.cpu().reg(Reg::Esp);
             if (esp >= cfa || esp < cfa - 0x2000 || s.current().task != task) return std::nullopt;
-            auto l = s.source->line_of(at_eip);
+            auto l = src->line_of(at_eip);
             if (!l || same_line(*l, here)) return std::nullopt;
             return Impl::Hit{at, StopReason::Step, 0};
         }, StopReason::Step);
@@ -981,15 +1030,16 @@ Result<DebugStop> Debugger::reverse_next() {
 // an interrupt or a system call is gone back over whole. Out of the function's start
 // it stops at the call in the caller.
 Result<DebugStop> Debugger::reverse_step() {
-    return remember(impl_->last, [&]() -> Result<DebugStop> {
+    return remember(*impl_, [&]() -> Result<DebugStop> {
         Impl& s = *impl_;
         if (auto r = s.need_history(); !r) return r.error();
-        if (!s.source) return usage("no source lines: the kernel has no debug information (use reverse-stepi)");
         const uint32_t eip0 = s.cpu().reg(Reg::Eip);
-        auto here = s.source->line_of(eip0);
+        const SourceMap* src = s.lines_at(eip0);
+        if (!s.source && !src) return usage("no source lines: the kernel has no debug information (use reverse-stepi)");
+        auto here = src ? src->line_of(eip0) : std::nullopt;
         if (!here) return s.reverse_stepi_one();
         // From a line's start: the line before; from inside one: this line's start.
-        auto start = s.source->statement_at(eip0);
+        auto start = src->statement_at(eip0);
         std::optional<SourceLocation> target;
         if (!start || !same_line(*start, *here)) target = here;
         uint32_t cfa = s.frame_cfa();
@@ -1021,7 +1071,8 @@ Result<DebugStop> Debugger::reverse_step() {
             const bool same_stack = s.current().task == task && esp >= cfa - 0x2000;
             const bool returned = same_stack && insn && (insn->mnemonic == "ret" || insn->mnemonic == "retn") &&
                                   ret_to && *ret_to == eip;
-            auto callee_line = returned && now >= s.kernel_base() ? s.source->line_of(now) : std::nullopt;
+            const SourceMap* callee = returned ? s.lines_at(now) : nullptr;
+            auto callee_line = callee ? callee->line_of(now) : std::nullopt;
             if (!same_stack || (returned && !callee_line)) {
                 if (auto r = s.seek(before); !r) return r.error();
                 auto over = s.reverse_nexti_one();
@@ -1032,15 +1083,16 @@ Result<DebugStop> Debugger::reverse_step() {
                 target = callee_line;
                 cfa = esp + 4;
                 task = s.current().task;
+                src = callee;
                 began.reset();
-                if (auto st = s.source->statement_at(now); st && same_line(*st, *target)) began = s.machine.position();
+                if (auto st = src->statement_at(now); st && same_line(*st, *target)) began = s.machine.position();
                 continue;
             }
-            auto line = s.source->line_of(now);
+            auto line = src->line_of(now);
             if (!line) continue;
             if (!target && !same_line(*line, *here)) target = line;
             if (!target) continue;
-            auto stmt = s.source->statement_at(now);
+            auto stmt = src->statement_at(now);
             if (!stmt) continue;
             if (same_line(*stmt, *target)) {
                 began = s.machine.position();
@@ -1053,7 +1105,7 @@ Result<DebugStop> Debugger::reverse_step() {
 }
 
 Result<DebugStop> Debugger::reverse_nexti(uint64_t count) {
-    return remember(impl_->last, [&]() -> Result<DebugStop> {
+    return remember(*impl_, [&]() -> Result<DebugStop> {
         Impl& s = *impl_;
         if (auto r = s.need_history(); !r) return r.error();
         for (uint64_t i = 0; i < count; ++i) {
@@ -1067,10 +1119,11 @@ Result<DebugStop> Debugger::reverse_nexti(uint64_t count) {
 // Back to the call of the current function: its entry in this frame (ESP at CFA-4),
 // then one instruction back, to the call.
 Result<DebugStop> Debugger::reverse_finish() {
-    return remember(impl_->last, [&]() -> Result<DebugStop> {
+    return remember(*impl_, [&]() -> Result<DebugStop> {
         Impl& s = *impl_;
         if (auto r = s.need_history(); !r) return r.error();
-        auto fn = s.symbols.containing(s.cpu().reg(Reg::Eip));
+        const KernelSymbols* syms = s.symbols_at(s.cpu().reg(Reg::Eip));
+        auto fn = syms ? syms->containing(s.cpu().reg(Reg::Eip)) : std::nullopt;
         if (!fn) return usage("\"finish\" not meaningful here: no function holds EIP");
         const uint32_t cfa = s.frame_cfa();
         const uint32_t task = s.current().task;

@@ -27,6 +27,7 @@
 #include "base/result.h"
 #include "emulator/cpu.h"
 #include "emulator/debug/breakpoints.h"
+#include "emulator/debug/code_map.h"
 #include "emulator/stop_point.h"
 #include "emulator/stop_runner.h"
 
@@ -118,6 +119,17 @@ public:
 
     // Breakpoints, watchpoints and event breakpoints share one numbering, as in gdb.
     BreakpointTable& breakpoints();
+    // The images that describe the code: the kernel's, and user programs' once
+    // code().set_user_files() says where their files are. Line steps, finish and
+    // breakpoints work in a user program with lines as in the kernel; a system call or
+    // fault made on a user line is run through, as gdb runs a process's.
+    CodeMap& code();
+    // The program being debugged (a guest path, "/bin/hello"): breakpoint locations the
+    // kernel does not have are looked up in it. Errors (Usage): its file cannot be read.
+    Result<void> set_program(const std::string& path);
+    // The image of the code at eip where the machine is now (code().at() with the
+    // running task's address space): nullopt for a user address without a readable file.
+    std::optional<CodeImage> code_at(uint32_t eip);
     // Stops when the value changes (as gdb's watch), or after any read (rwatch) or any
     // read or write (awatch) of the bytes, at the end of the block that touched them.
     Result<const Watchpoint*> watch_memory(uint32_t address, uint32_t length, WatchOn on = WatchOn::Change);

@@ -41,6 +41,7 @@ std::optional<std::string> die_name(Dwarf_Die* die) {
 }  // namespace
 
 struct SourceMap::Impl {
+    std::string name;            // the image's, for messages
     std::vector<uint8_t> bytes;  // the image: libelf reads from it for as long as we live
     Elf* elf = nullptr;
     Dwarf* dwarf = nullptr;
@@ -62,6 +63,7 @@ Result<SourceMap> SourceMap::read(std::span<const uint8_t> image, const std::str
     auto bad = [&](const std::string& what) { return make_error(ErrorKind::BadImage, name + ": " + what); };
     elf_version(EV_CURRENT);
     auto impl = std::make_unique<Impl>();
+    impl->name = name;
     impl->bytes.assign(image.begin(), image.end());
     impl->elf = elf_memory(reinterpret_cast<char*>(impl->bytes.data()), impl->bytes.size());
     if (!impl->elf || elf_kind(impl->elf) != ELF_K_ELF) return bad("not an ELF file");
@@ -165,11 +167,16 @@ std::vector<std::string> SourceMap::functions_at(uint32_t addr) const {
     return names;
 }
 
+bool SourceMap::has_file(std::string_view file) const {
+    return std::any_of(impl_->files.begin(), impl_->files.end(),
+                       [&](const std::string& f) { return ends_with_components(f, file); });
+}
+
 Result<std::vector<uint32_t>> SourceMap::addresses_of(std::string_view file, int line) const {
     std::set<uint32_t> files;
     for (uint32_t i = 0; i < impl_->files.size(); ++i)
         if (ends_with_components(impl_->files[i], file)) files.insert(i);
-    if (files.empty()) return make_error(ErrorKind::Usage, "no source file '" + std::string(file) + "' in the kernel");
+    if (files.empty()) return make_error(ErrorKind::Usage, "no source file '" + std::string(file) + "' in " + impl_->name);
     std::set<std::string> paths;
     for (uint32_t f : files) paths.insert(impl_->files[f]);
     if (paths.size() > 1)

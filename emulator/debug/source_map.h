@@ -43,6 +43,9 @@ public:
     // holds them ("list_add", "copy_process"). Empty outside every unit.
     std::vector<std::string> functions_at(uint32_t addr) const;
 
+    // Whether a recorded source file matches `file` (as addresses_of matches it).
+    bool has_file(std::string_view file) const;
+
     // The addresses where code of `file`:`line` begins (statement starts), sorted. `file`
     // matches a recorded path by whole trailing components ("fork.c", "kernel/fork.c").
     // Errors (ErrorKind::Usage): no such file, or no code on that line (the message

@@ -312,7 +312,7 @@ std::vector<Frame> DebugInfo::frames(const Frame& innermost, const ReadMemory& m
     while (out.size() < max) {
         auto up = caller(out.back(), memory);
         // A CFA that does not grow means a broken chain (or entry code without CFI).
-        if (!up || up->pc < kernel_base || !up->regs[kEsp] || !out.back().regs[kEsp] ||
+        if (!up || (up->pc < kernel_base) != (innermost.pc < kernel_base) || !up->regs[kEsp] || !out.back().regs[kEsp] ||
             *up->regs[kEsp] <= *out.back().regs[kEsp])
             break;
         out.push_back(*up);

@@ -60,7 +60,8 @@ public:
     std::optional<Frame> caller(const Frame& frame, const ReadMemory& memory) const;
 
     // The stack from the innermost frame outwards through caller(), at most max frames;
-    // it ends where a return address is 0, unreadable or below kernel_base (user code).
+    // it ends where a return address is 0, unreadable or in the other half of the
+    // address space (a kernel stack's, below kernel_base: user code).
     std::vector<Frame> frames(const Frame& innermost, const ReadMemory& memory, uint32_t kernel_base,
                               size_t max = 64) const;
 

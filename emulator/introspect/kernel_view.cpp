@@ -286,6 +286,21 @@ Result<void> read_frames(const Reader& rd, const KernelLayout& l, KernelSnapshot
 
 }  // namespace
 
+Result<std::vector<VmaState>> KernelView::current_vmas(const PagingMode& mode) const {
+    if (!layout_) return make_error(ErrorKind::Host, "KernelView::current_vmas needs a view made by create()");
+    const KernelLayout& l = *layout_;
+    const Reader rd(*walker_, mode);
+    auto current = rd.word(l.sym.current_task, "current_task");
+    if (!current) return current.error();
+    if (*current == 0) return fault("no current task yet");
+    auto mm = rd.word(*current + l.task.mm, "task_struct.mm");
+    if (!mm) return mm.error();
+    if (*mm == 0) return std::vector<VmaState>{};
+    auto state = read_mm(rd, walker_->ram(), mode, l, *mm, false);
+    if (!state) return state.error();
+    return std::move(state->vmas);
+}
+
 Result<KernelSnapshot> KernelView::snapshot(const PagingMode& mode, uint32_t eip, uint64_t instructions,
                                             const SnapshotScope& scope) const {
     if (!layout_) return make_error(ErrorKind::Host, "KernelView::snapshot needs a view made by create()");

@@ -58,6 +58,11 @@ public:
     // records with eip and the instruction count). Only for a view made by create().
     // Errors (ErrorKind::MachineFault): paging is off, or the kernel's lists or pointers
     // lead outside RAM (named).
+    // The VMAs of the running task's mm (none for a kernel thread), without its page
+    // tables: what the debugger needs to name the file mapped at a user address.
+    // Only for a view made by create().
+    Result<std::vector<VmaState>> current_vmas(const PagingMode& mode) const;
+
     Result<KernelSnapshot> snapshot(const PagingMode& mode, uint32_t eip, uint64_t instructions,
                                     const SnapshotScope& scope = {}) const;
 

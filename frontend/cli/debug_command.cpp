@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
 
 #include <editline/readline.h>
@@ -23,6 +24,8 @@
 #include "frontend/cli/inspect.h"
 #include "frontend/cli/machine_options.h"
 #include "frontend/cli/program_launch.h"
+#include "frontend/guest_debug_dir.h"
+#include "frontend/initramfs.h"
 
 namespace forkscope::cli {
 
@@ -38,8 +41,24 @@ struct DebugOptions {
     bool att = false;
     bool quiet = false;
     uint64_t history_mb = 256;
+    std::vector<std::string> debug_dirs;
     std::vector<std::pair<bool, std::string>> env;
 };
+
+// The initramfs's regular files by guest path ("/bin/hello"): the user programs' images.
+Result<CodeMap::FileReader> initramfs_files(const MachineConfig& config) {
+    auto entries = parse_initramfs(config);
+    if (!entries) return entries.error();
+    auto files = std::make_shared<std::map<std::string, std::vector<uint8_t>>>();
+    for (CpioEntry& e : *entries)  // the last one of a path wins, as when the kernel unpacks
+        if (e.is_regular()) (*files)["/" + cpio_path(e.name)] = std::move(e.data);
+        else files->erase("/" + cpio_path(e.name));
+    return CodeMap::FileReader([files](const std::string& path) -> std::optional<std::vector<uint8_t>> {
+        auto it = files->find(path);
+        if (it == files->end()) return std::nullopt;
+        return it->second;
+    });
+}
 
 int debug(const DebugOptions& o, const std::vector<std::string>& words) {
     if (words.empty()) return report_error(make_error(ErrorKind::Usage, "a PROGRAM to debug is needed (forkscope run --list shows them)"));
@@ -64,6 +83,8 @@ int debug(const DebugOptions& o, const std::vector<std::string>& words) {
                     source_note.c_str());
     }
     auto debug_info = DebugInfo::read(config->kernel, config->kernel_name);
+    auto user_files = initramfs_files(*config);
+    if (!user_files) return report_error(user_files.error());
     std::vector<std::string> script;
     for (const std::string& b : o.breaks) script.push_back("break " + b);
     script.insert(script.end(), o.commands.begin(), o.commands.end());
@@ -94,6 +115,10 @@ int debug(const DebugOptions& o, const std::vector<std::string>& words) {
     options.constants.vm_fault_ok = *vm_fault_ok;
     options.source_note = source_note;
     if (debug_info) options.debug_info = &*debug_info;
+    options.user_files = std::move(*user_files);
+    options.debug_dirs = o.debug_dirs;
+    options.debug_dirs.push_back(kGuestProgramsDebugDir);
+    options.program = program_guest_path(words.front());
     DebugSession session(**machine, *symbols, source ? &*source : nullptr, *info, options, [](std::string_view text) {
         std::fwrite(text.data(), 1, text.size(), stdout);
         std::fflush(stdout);
@@ -144,6 +169,11 @@ CommandRunner add_debug_command(CLI::App& app) {
     cmd->add_option("--history-mb", o->history_mb,
                     "memory for the recorded history the reverse commands use (0: none); the oldest states go first")
         ->capture_default_str();
+    cmd->add_option("--debug-dir", o->debug_dirs,
+                    "a folder of programs with their debug information, for the stripped ones the guest runs "
+                    "(repeatable; searched before the build's own)")
+        ->type_name("DIR")
+        ->allow_extra_args(false);
     cmd->add_flag("-q,--quiet", o->quiet, "drop the guest's console output");
     cmd->add_option_function<std::string>(
            "-E,--env", [o](const std::string& v) { o->env.emplace_back(false, v); },

@@ -87,7 +87,14 @@ struct DebugSession::Impl {
     Impl(Machine& m, const KernelSymbols& s, const SourceMap* src, const KernelInfo& i, DebugSessionOptions o,
          std::function<void(std::string_view)> w)
         : machine(m), symbols(s), source(src), info(i), options(std::move(o)), out(std::move(w)),
-          debugger(m, s, src, i, DebuggerOptions{false, options.constants}) {}
+          debugger(m, s, src, i, DebuggerOptions{false, options.constants}) {
+        if (options.user_files) {
+            debugger.code().set_user_files(options.user_files, options.debug_dirs);
+            // A program that cannot be read has no functions or lines to name: the
+            // kernel's still can be.
+            if (!options.program.empty()) (void)debugger.set_program(options.program);
+        }
+    }
 
     Machine& machine;
     const KernelSymbols& symbols;
@@ -96,7 +103,8 @@ struct DebugSession::Impl {
     DebugSessionOptions options;
     std::function<void(std::string_view)> out;
     Debugger debugger;
-    std::optional<Disassembler> disasm;
+    // Disassemblers by the symbols they name branch targets with (the kernel's, a program's).
+    std::map<const KernelSymbols*, Disassembler> disassemblers;
     int value_number = 0;        // $1, $2... of print and finish
     size_t selected = 0;         // the selected frame (frame, up, down)
     std::string last_function;   // of the last stop shown: a step within it shows no header
@@ -109,10 +117,24 @@ struct DebugSession::Impl {
     PagingMode mode() { return PagingMode{cpu().reg(Reg::Cr0), cpu().reg(Reg::Cr3), cpu().reg(Reg::Cr4)}; }
     uint32_t kernel_base() const { return info.find("NUMBER(PAGE_OFFSET)").value_or(0xc0000000u); }
 
+    // The image whose symbols and lines describe the code at eip: the kernel's, or the
+    // user program's the running task maps there.
+    std::optional<CodeImage> code_at(uint32_t eip) { return debugger.code_at(eip); }
+    const SourceMap* lines_at(uint32_t eip) {
+        auto c = code_at(eip);
+        return c ? c->source : nullptr;
+    }
+
     std::string function_of(uint32_t eip) {
-        if (eip < kernel_base()) return "";
-        auto s = symbols.containing(eip);
+        auto c = code_at(eip);
+        if (!c || !c->symbols) return "";
+        auto s = c->symbols->containing(eip);
         return s ? s->name : "";
+    }
+    // "copy_process+0x1c", "main+0x5", or the address.
+    std::string symbolize(uint32_t a) {
+        auto c = code_at(a);
+        return c && c->symbols ? c->symbols->symbolize(a) : hex(a);
     }
 
     // As gdb names them: "Watchpoint", "Read watchpoint", "Access watchpoint".
@@ -121,16 +143,15 @@ struct DebugSession::Impl {
     }
 
     // "copy_process at guestkernel/kernel/fork.c:463", "0xc0100123 in entry_int80",
-    // "0x0804812a in user code".
+    // "main at images/programs/forktest.c:12", "0x0804812a in user code" (no file known).
     std::string where(uint32_t eip, bool with_address) {
         const std::string fn = function_of(eip);
-        if (eip < kernel_base()) return hex8(eip) + " in user code";
-        if (fn.empty()) return hex8(eip) + " in ??";
+        if (fn.empty()) return hex8(eip) + (eip < kernel_base() ? " in user code" : " in ??");
         std::string s = with_address ? hex8(eip) + " in " : "";
         s += fn;
-        if (source)
-            if (auto loc = source->line_of(eip)) return s + " at " + shown_path(loc->file) + ":" + std::to_string(loc->line);
-        return with_address ? s : hex8(eip) + " in " + symbols.symbolize(eip);
+        if (const SourceMap* src = lines_at(eip))
+            if (auto loc = src->line_of(eip)) return s + " at " + shown_path(loc->file) + ":" + std::to_string(loc->line);
+        return with_address ? s : hex8(eip) + " in " + symbolize(eip);
     }
 
     std::string source_line_text(const std::string& file, int line) {
@@ -145,29 +166,31 @@ struct DebugSession::Impl {
     // The line at eip, as gdb shows it after a stop: "463\t{" at a line's start,
     // "0xc0114291\t463\t{" inside it.
     std::string line_text(uint32_t eip) {
-        if (!source || function_of(eip).empty()) return "";
-        auto loc = source->line_of(eip);
+        const SourceMap* src = lines_at(eip);
+        if (!src || function_of(eip).empty()) return "";
+        auto loc = src->line_of(eip);
         if (!loc) return "";
         const std::string text = source_line_text(loc->file, loc->line);
-        return source->statement_at(eip) ? text : hex8(eip) + "\t" + text;
+        return src->statement_at(eip) ? text : hex8(eip) + "\t" + text;
     }
 
     // After a stop: the function and file when they changed (or always), then the line.
     void show_location(const DebugStop& s, bool header) {
         const std::string fn = function_of(s.eip);
+        const SourceMap* src = lines_at(s.eip);
         std::string text;
-        const bool mid_line = source && !source->statement_at(s.eip);
+        const bool mid_line = src && !src->statement_at(s.eip);
         if (header || fn != last_function || fn.empty()) {
             text += where(s.eip, mid_line) + "\n";
-            if (source)
-                if (auto loc = source->line_of(s.eip); loc && !fn.empty()) text += source_line_text(loc->file, loc->line);
+            if (src)
+                if (auto loc = src->line_of(s.eip); loc && !fn.empty()) text += source_line_text(loc->file, loc->line);
         } else {
             text += line_text(s.eip);
         }
         last_function = fn;
         selected = 0;
-        if (source)
-            if (auto loc = source->line_of(s.eip)) list_next = {{loc->file, std::max(1, loc->line - 5)}};
+        if (src)
+            if (auto loc = src->line_of(s.eip)) list_next = {{loc->file, std::max(1, loc->line - 5)}};
         print(text);
     }
 
@@ -211,7 +234,7 @@ struct DebugSession::Impl {
                              : "Old value = " + hex(s.old_value) + "\nNew value = " + hex(s.new_value) + "\n";
                 if (s.writer && !s.writer_exact)
                     text += std::string(read ? "(read by" : "(changed by") + " the block at " + hex8(*s.writer) + " <" +
-                            symbols.symbolize(*s.writer) + ">)\n";
+                            symbolize(*s.writer) + ">)\n";
                 print(text);
                 show_location(s, true);
                 return;
@@ -265,7 +288,11 @@ struct DebugSession::Impl {
                 v = *n;
             } else {
                 auto s = symbols.lookup(term);
-                if (!s) return usage("No symbol \"" + term + "\" in the kernel.");
+                // A name the kernel does not have may be the program's.
+                const auto& program = debugger.breakpoints().program();
+                if (!s && program && program->symbols)
+                    if (auto p = program->symbols->lookup(term)) s = p;
+                if (!s) return usage("No symbol \"" + term + "\" in the kernel or the program.");
                 v = s->address;
             }
             total += sign > 0 ? v : -v;
@@ -288,9 +315,29 @@ struct DebugSession::Impl {
     Result<void> cmd_print(const DebugCommand& c);
     Result<void> cmd_dump(const DebugCommand& c);
 
+    // The variables and types of the code at pc: the kernel's, or the user program's
+    // (null: none).
+    const DebugInfo* debug_info_at(uint32_t pc) {
+        if (pc >= kernel_base()) return options.debug_info;
+        auto c = code_at(pc);
+        return c ? c->debug_info : nullptr;
+    }
+    // The debug information of where the machine stopped (the selected frame is in the
+    // same half of the address space).
+    const DebugInfo* stop_debug_info() { return debug_info_at(cpu().reg(Reg::Eip)); }
+
+    // Kernel objects decoded in values (a task_struct pointer names its task), through
+    // the kernel's debug information.
+    std::optional<KernelObjects> kernel_objects(const ReadMemory& memory) {
+        if (!options.debug_info) return std::nullopt;
+        auto snap = snapshot();
+        if (!snap) return std::nullopt;
+        return std::optional<KernelObjects>(std::in_place, *snap, *options.debug_info, memory);
+    }
+
     // The selected frame as DWARF sees it (frame, up and down select it).
     Result<Frame> selected_frame() {
-        const DebugInfo* di = options.debug_info;
+        const DebugInfo* di = stop_debug_info();
         if (!di) return usage("no debug information");
         const Frame innermost = Frame::from_registers(cpu().registers());
         if (selected == 0) return innermost;
@@ -299,9 +346,18 @@ struct DebugSession::Impl {
         return fs[selected];
     }
 
+    // The lines of a breakpoint's image ("": the kernel's).
+    const SourceMap* lines_of_image(const std::string& image) {
+        if (image.empty()) return source;
+        auto c = debugger.code().image(image);
+        return c ? c->source : nullptr;
+    }
+
     std::vector<StackFrame> frames() {
         const CpuRegisters r = cpu().registers();
-        return backtrace(machine.walker(), symbols, source, BacktraceInput{mode(), r.eip, r.esp, r.ebp}, kernel_base());
+        auto c = code_at(r.eip);
+        return backtrace(machine.walker(), c && c->symbols ? *c->symbols : symbols, c ? c->source : nullptr,
+                         BacktraceInput{mode(), r.eip, r.esp, r.ebp}, kernel_base());
     }
 
     uint64_t count_arg(const DebugCommand& c) {
@@ -324,8 +380,8 @@ Result<void> DebugSession::Impl::cmd_break(const DebugCommand& c, bool temporary
     const uint32_t a = (*b)->addresses.front();
     std::string text = std::string(temporary ? "Temporary breakpoint " : "Breakpoint ") + std::to_string((*b)->number) +
                        " at " + hex(a);
-    if (source)
-        if (auto l = source->line_of(a))
+    if (const SourceMap* src = lines_of_image((*b)->image))
+        if (auto l = src->line_of(a))
             text += ": file " + shown_path(l->file) + ", line " + std::to_string(l->line);
     if ((*b)->addresses.size() > 1) text += " (" + std::to_string((*b)->addresses.size()) + " locations)";
     print(text + ".\n");
@@ -422,7 +478,7 @@ Result<void> DebugSession::Impl::cmd_info(const DebugCommand& c) {
             char line[128];
             std::string natural;
             if (r.reg == Reg::Eflags) natural = eflags_text(v);
-            else if (r.reg == Reg::Eip) natural = hex(v) + (function_of(v).empty() ? "" : " <" + symbols.symbolize(v) + ">");
+            else if (r.reg == Reg::Eip) natural = hex(v) + (function_of(v).empty() ? "" : " <" + symbolize(v) + ">");
             else if (r.reg == Reg::Esp || r.reg == Reg::Ebp) natural = hex(v);
             else natural = std::to_string(r.reg >= Reg::Cs && r.reg <= Reg::Gs ? v : static_cast<uint32_t>(v));
             if (r.reg == Reg::Eax || r.reg == Reg::Ecx || r.reg == Reg::Edx || r.reg == Reg::Ebx || r.reg == Reg::Esi ||
@@ -443,14 +499,12 @@ Result<void> DebugSession::Impl::cmd_info(const DebugCommand& c) {
     }
     if (what == "frame") return cmd_frame(selected);
     if (what == "args" || what == "locals") {
-        const DebugInfo* di = options.debug_info;
-        if (!di) return usage("No symbol table info available (the kernel has no debug information).");
+        const DebugInfo* di = stop_debug_info();
+        if (!di) return usage("No symbol table info available (no debug information here).");
         auto frame = selected_frame();
         if (!frame) return frame.error();
         const ReadMemory memory = memory_of(machine.walker(), mode());
-        auto snap = snapshot();
-        std::optional<KernelObjects> objects;
-        if (snap) objects.emplace(*snap, *di, memory);
+        auto objects = kernel_objects(memory);
         FormatOptions fo{memory, &symbols, objects ? &*objects : nullptr, 0};
         const auto vars = what == "args" ? di->arguments(*frame, memory) : di->locals(*frame, memory);
         print(format_variables(vars, fo, what == "args" ? "No arguments." : "No locals."));
@@ -477,22 +531,25 @@ Result<void> DebugSession::Impl::cmd_examine(const DebugCommand& c, bool physica
     };
     auto label = [&](uint32_t a) {
         const std::string fn = physical ? "" : function_of(a);
-        return hex8(a) + (fn.empty() ? "" : " <" + symbols.symbolize(a) + ">") + ":";
+        return hex8(a) + (fn.empty() ? "" : " <" + symbolize(a) + ">") + ":";
     };
     std::string text;
     uint32_t a = *addr;
     if (fmt->format == 'i') {
-        if (!disasm) {
-            auto d = Disassembler::create(options.syntax, &symbols);
+        auto code = physical ? std::nullopt : code_at(a);
+        const KernelSymbols* names = code && code->symbols ? code->symbols : &symbols;
+        auto disasm = disassemblers.find(names);
+        if (disasm == disassemblers.end()) {
+            auto d = Disassembler::create(options.syntax, names);
             if (!d) return d.error();
-            disasm.emplace(std::move(*d));
+            disasm = disassemblers.emplace(names, std::move(*d)).first;
         }
         for (uint32_t n = 0; n < fmt->count; ++n) {
             uint8_t bytes[16] = {};
             size_t got = 0;
             for (; got < sizeof bytes; ++got)
                 if (!read(a + static_cast<uint32_t>(got), std::span<uint8_t>(bytes + got, 1))) break;
-            auto insns = disasm->disassemble(std::span<const uint8_t>(bytes, got), a, 1);
+            auto insns = disasm->second.disassemble(std::span<const uint8_t>(bytes, got), a, 1);
             if (insns.empty()) return usage("Cannot access memory at address " + hex(a));
             text += std::string(a == cpu().reg(Reg::Eip) && !physical ? "=> " : "   ") + label(a) + "\t" + insns[0].text() + "\n";
             a += static_cast<uint32_t>(insns[0].bytes.size());
@@ -539,7 +596,7 @@ Result<void> DebugSession::Impl::cmd_examine(const DebugCommand& c, bool physica
                 break;
             }
             case 'c': std::snprintf(item, sizeof item, "%d '%c'", static_cast<int>(sv), v >= 0x20 && v < 0x7f ? static_cast<char>(v) : '.'); break;
-            case 'a': std::snprintf(item, sizeof item, "%s", (hex(v) + (function_of(static_cast<uint32_t>(v)).empty() ? "" : " <" + symbols.symbolize(static_cast<uint32_t>(v)) + ">")).c_str()); break;
+            case 'a': std::snprintf(item, sizeof item, "%s", (hex(v) + (function_of(static_cast<uint32_t>(v)).empty() ? "" : " <" + symbolize(static_cast<uint32_t>(v)) + ">")).c_str()); break;
             default: std::snprintf(item, sizeof item, "0x%0*llx", bits / 4, static_cast<unsigned long long>(v)); break;
         }
         text += std::string("\t") + item;
@@ -561,7 +618,7 @@ std::string DebugSession::Impl::frame_line(const std::vector<StackFrame>& fs, si
     const std::string fn = function_of(f.pc);
     if (fn.empty() || !f.line) return std::string(num) + where(f.pc, i > 0);
     std::string args;
-    if (const DebugInfo* di = options.debug_info) {
+    if (const DebugInfo* di = debug_info_at(f.pc)) {
         const ReadMemory memory = memory_of(machine.walker(), mode());
         const auto dwarf_frames = di->frames(Frame::from_registers(cpu().registers()), memory, kernel_base());
         if (i < dwarf_frames.size() && dwarf_frames[i].pc == f.pc) {
@@ -603,13 +660,12 @@ Result<void> DebugSession::Impl::cmd_frame(size_t n) {
     if (n >= fs.size()) return usage("No frame at level " + std::to_string(n) + ".");
     selected = n;
     std::string text = frame_line(fs, n) + "\n";
-    if (source && fs[n].line) text += source_line_text(fs[n].line->file, fs[n].line->line);
+    if (fs[n].line) text += source_line_text(fs[n].line->file, fs[n].line->line);
     print(text);
     return {};
 }
 
 Result<void> DebugSession::Impl::cmd_list(const DebugCommand& c) {
-    if (!source) return usage("no source lines: " + options.source_note);
     std::pair<std::string, int> from;
     if (c.rest.empty()) {
         if (!list_next) return usage("No default source file: stop somewhere first.");
@@ -617,9 +673,13 @@ Result<void> DebugSession::Impl::cmd_list(const DebugCommand& c) {
     } else if (auto n = number(c.rest); n && list_next) {
         from = {list_next->first, std::max(1, static_cast<int>(*n) - 5)};
     } else {
-        auto addrs = debugger.breakpoints().resolve(c.rest);
+        std::string image;
+        auto addrs = debugger.breakpoints().resolve(c.rest, &image);
         if (!addrs) return addrs.error();
-        auto loc = source->line_of(addrs->front());
+        const SourceMap* src = image.empty() && addrs->front() < kernel_base() ? lines_at(addrs->front())
+                                                                               : lines_of_image(image);
+        if (!src) return usage("no source lines: " + options.source_note);
+        auto loc = src->line_of(addrs->front());
         if (!loc) return usage("no line for " + c.rest);
         from = {loc->file, std::max(1, loc->line - 4)};
     }
@@ -639,15 +699,16 @@ Result<void> DebugSession::Impl::cmd_list(const DebugCommand& c) {
 
 Result<void> DebugSession::Impl::cmd_print(const DebugCommand& c) {
     if (c.rest.empty()) return usage("print EXPR");
-    if (const DebugInfo* di = options.debug_info) {
+    if (const DebugInfo* di = stop_debug_info() ? stop_debug_info() : options.debug_info) {
         if (!c.format.empty() && c.format != "x") return usage("Undefined output format \"" + c.format + "\".");
         auto frame = selected_frame();
         const ReadMemory memory = memory_of(machine.walker(), mode());
         auto v = evaluate_expression(c.rest, ExpressionContext{*di, frame ? &*frame : nullptr, memory});
+        // In a user program, a name it does not have may be one of the kernel's globals.
+        if (!v && di != options.debug_info && options.debug_info)
+            if (auto k = evaluate_expression(c.rest, ExpressionContext{*options.debug_info, nullptr, memory})) v = k;
         if (!v) return v.error();
-        auto snap = snapshot();
-        std::optional<KernelObjects> objects;
-        if (snap) objects.emplace(*snap, *di, memory);
+        auto objects = kernel_objects(memory);
         FormatOptions fo{memory, &symbols, objects ? &*objects : nullptr, c.format == "x" ? 'x' : char(0)};
         print("$" + std::to_string(++value_number) + " = " + format_value(*v, fo) + "\n");
         return {};
@@ -760,18 +821,18 @@ Result<void> DebugSession::Impl::run_command(const DebugCommand& c) {
     if (n == "finish") {
         const auto fs = frames();
         if (!fs.empty()) print("Run till exit from #0  " + where(fs[0].pc, false) + "\n");
-        const auto function = symbols.containing(cpu().reg(Reg::Eip));
+        const uint32_t eip = cpu().reg(Reg::Eip);
+        auto code = code_at(eip);
+        const auto function = code && code->symbols ? code->symbols->containing(eip) : std::nullopt;
         auto r = debugger.finish();
         if (!r) return r.error();
         show_stop(r);
         if (r->reason != StopReason::Finished || !r->value) return {};
-        if (const DebugInfo* di = options.debug_info; di && function) {
+        if (const DebugInfo* di = function ? debug_info_at(function->address) : nullptr) {
             const ReadMemory memory = memory_of(machine.walker(), mode());
             auto v = di->return_value(function->address, cpu().registers(), memory);
             if (!v) return {};  // a void function: gdb prints no value
-            auto snap = snapshot();
-            std::optional<KernelObjects> objects;
-            if (snap) objects.emplace(*snap, *di, memory);
+            auto objects = kernel_objects(memory);
             print("Value returned is $" + std::to_string(++value_number) + " = " +
                   format_value(*v, FormatOptions{memory, &symbols, objects ? &*objects : nullptr, 0}) + "\n");
             return {};

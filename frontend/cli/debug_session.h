@@ -10,7 +10,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "emulator/debug/code_map.h"
 #include "emulator/debug/debugger.h"
 #include "emulator/debug/disassembler.h"
 
@@ -29,6 +31,11 @@ struct DebugSessionOptions {
     const DebugInfo* debug_info = nullptr;  // the kernel's variables (null: none: print sees symbols only)
     StopConstants constants;
     std::string source_note;  // why there are no source lines (a kernel without -g), if so
+    // User programs' files by guest path, and the folders of their full copies (null:
+    // user code has neither symbols nor lines). program: the one being debugged.
+    CodeMap::FileReader user_files;
+    std::vector<std::string> debug_dirs;
+    std::string program;
 };
 
 class DebugSession {

@@ -76,6 +76,11 @@ Result<void> put_program_in(MachineConfig& config, const std::string& append, bo
     return {};
 }
 
+std::string program_guest_path(const std::string& program) {
+    const bool host_file = program.find('/') != std::string::npos;
+    return FORKSCOPE_PROGRAM_DIR + (host_file ? base_name(program) : program);
+}
+
 std::vector<std::string> program_words(std::vector<std::string> words, const TrailingWords& trailing) {
     if (!trailing.present) return words;
     if (!words.empty()) words.push_back("--");

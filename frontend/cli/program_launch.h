@@ -26,6 +26,9 @@ Result<std::vector<std::string>> environment_changes(const std::vector<std::pair
 Result<void> put_program_in(MachineConfig& config, const std::string& append, bool boot_log,
                             const std::vector<std::string>& words, const std::vector<std::string>& env_changes);
 
+// Where PROGRAM (a name in the image, or a host file) lies in the guest: "/bin/NAME".
+std::string program_guest_path(const std::string& program);
+
 // PROGRAM and ARGS: what CLI11 left over from the first word that is not an option on,
 // then "--" and what follows it; or, when "--" came first, what follows it.
 std::vector<std::string> program_words(std::vector<std::string> words, const TrailingWords& trailing);

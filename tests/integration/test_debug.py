@@ -270,5 +270,107 @@ class ScriptedSession(unittest.TestCase):
         self.assertRegex(out, r"(?m)^=> 0xc[0-9a-f]{7} <copy_process\+0x1>:")
 
 
+def source_line(path, text):
+    """The number of the first line of `path` holding `text`."""
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            if text in line:
+                return n
+    raise AssertionError("no line with %r in %s" % (text, path))
+
+
+DEBUGGEE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "debuggee.c")
+FORKTEST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "images", "programs", "forktest.c")
+
+
+class UserPrograms(unittest.TestCase):
+    """A user program's lines, variables and breakpoints: the image's (stripped in the
+    initramfs, full in the build's programs folder) and one built with forkscope cc -g."""
+
+    def setUp(self):
+        self._td = tempfile.TemporaryDirectory(prefix="forkscope-debuggee-")
+        self.dir = self._td.name
+        self.addCleanup(self._td.cleanup)
+
+    def build_debuggee(self, name="debuggee"):
+        out = os.path.join(self.dir, name)
+        built = lib.run_command([lib.FORKSCOPE, "cc", DEBUGGEE, "-O0", "-o", out], timeout=120)
+        self.assertEqual(built.returncode, 0, built.describe())
+        return out
+
+    def test_a_built_in_program_gets_its_lines_from_the_build(self):
+        run = debug("-q", "--break", "main", "-ex", "run", "-ex", "next", "-ex", "next", "-ex", "bt",
+                    "-ex", "info breakpoints", "-ex", "list", "forktest")
+        self.assertEqual(run.returncode, 0, run.describe())
+        out = run.text
+        first = source_line(FORKTEST, "malloc(WORDS * sizeof(unsigned int))")
+        self.assertIn("Breakpoint 1 at 0x8049000: file images/programs/forktest.c, line %d." % first, out)
+        self.assertIn("\nBreakpoint 1, main at images/programs/forktest.c:%d\n%d\t" % (first, first), out)
+        # next goes on by lines of forktest.c, forwards; the stack ends in crt0's _start.
+        lines = [int(m.group(1)) for m in re.finditer(r"^\(forkscope\) next\n(\d+)\t", out, re.M)]
+        self.assertEqual(len(lines), 2, out)
+        self.assertTrue(first < lines[0] < lines[1], lines)
+        self.assertRegex(out, r"(?m)^#0  main \(\) at images/programs/forktest\.c:%d$" % lines[1])
+        self.assertRegex(out, r"(?m)^#1  0x0804[0-9a-f]{4} in _start \(\) at images/libc/crt0\.S:\d+$")
+        # Only forktest's main stopped: init's, at the same address, ran first and passed.
+        self.assertIn("1       breakpoint     keep y   0x08049000 in main at images/programs/forktest.c:%d\n"
+                      "\tbreakpoint already hit 1 time" % first, out)
+        self.assertRegex(out, r"(?m)^%d\t" % (lines[1] + 3))  # list: around the stop
+
+    def test_a_program_built_with_cc_steps_by_lines_into_calls_and_over_fork(self):
+        prog = self.build_debuggee()
+        child_line = source_line(DEBUGGEE, "the child's line")
+        run = debug("-q", "-ex", "break square", "-ex", "run", "-ex", "bt", "-ex", "info args", "-ex", "x/7i main",
+                    "-ex", "next",
+                    "-ex", "print x * 2", "-ex", "finish", "-ex", "next", "-ex", "next", "-ex", "info locals",
+                    "-ex", "print nr_free_pages > 0", "-ex", "break debuggee.c:%d" % child_line, "-ex", "continue",
+                    "-ex", "print pid", "-ex", "bt", "-ex", "continue", prog)
+        self.assertEqual(run.returncode, 0, run.describe())
+        out = run.text
+        square = source_line(DEBUGGEE, "static int square(int x)")
+        call = source_line(DEBUGGEE, "int n = square(7);")
+        fork = source_line(DEBUGGEE, "pid_t pid = fork();")
+        self.assertIn("Breakpoint 1, square at tests/integration/debuggee.c:%d\n" % (square + 1), out)
+        self.assertRegex(out, r"(?m)^#0  square \(x=7\) at tests/integration/debuggee\.c:%d$" % (square + 1))
+        self.assertRegex(out, r"(?m)^#1  0x0804[0-9a-f]{4} in main \(\) at tests/integration/debuggee\.c:%d$" % call)
+        self.assertIn("(forkscope) info args\nx = 7\n", out)
+        # The program's code, disassembled with its own symbols.
+        self.assertRegex(out, r"(?m)^   0x0804[0-9a-f]{4} <main\+0x[0-9a-f]+>:\tcall 0x804[0-9a-f]{4} <square>$")
+        self.assertIn("(forkscope) next\n%d\t\tint y = x * x;\n" % (square + 2), out)
+        self.assertIn("(forkscope) print x * 2\n$1 = 14\n", out)
+        self.assertIn("Run till exit from #0  square at tests/integration/debuggee.c:%d\n" % (square + 2), out)
+        self.assertIn("Value returned is $2 = 49\n", out)
+        # next runs the fork system call through, in the parent: the line after it.
+        self.assertIn("(forkscope) next\n%d\t\tpid_t pid = fork();\n(forkscope) next\n%d\t" % (fork, fork + 1), out)
+        m = re.search(r"\(forkscope\) info locals\nn = 49\npid = (\d+)\nstatus = 0\n", out)
+        self.assertTrue(m, out)
+        self.assertGreater(int(m.group(1)), 1)
+        # A kernel global, by name, from a stop in user code.
+        self.assertIn("(forkscope) print nr_free_pages > 0\n$3 = 1\n", out)
+        # The child's line stops in the child, where fork returned 0.
+        self.assertIn("\nBreakpoint 2, main at tests/integration/debuggee.c:%d\n" % child_line, out)
+        self.assertIn("(forkscope) print pid\n$4 = 0\n", out)
+        self.assertIn("[guest exited normally]", out)
+
+    def test_a_stripped_program_finds_its_full_copy_with_debug_dir(self):
+        full_dir = os.path.join(self.dir, "full")
+        os.mkdir(full_dir)
+        full = os.path.join(full_dir, "debuggee")
+        os.rename(self.build_debuggee(), full)
+        stripped = os.path.join(self.dir, "debuggee")
+        subprocess.run(["objcopy", "--strip-debug", full, stripped], check=True)
+        script = ("-q", "-ex", "break square", "-ex", "run", "-ex", "info args")
+        found = debug("--debug-dir", full_dir, *script, stripped)
+        self.assertEqual(found.returncode, 0, found.describe())
+        self.assertIn("Breakpoint 1, square at tests/integration/debuggee.c:", found.text)
+        self.assertIn("x = 7", found.text)
+        # Without it: the symbols, no lines, and a clear answer for variables.
+        bare = debug(*script, stripped)
+        self.assertEqual(bare.returncode, 1, bare.describe())
+        self.assertRegex(bare.text, r"(?m)^Breakpoint 1 at 0x804[0-9a-f]{4}\.$")
+        self.assertRegex(bare.text, r"\nBreakpoint 1, 0x0804[0-9a-f]{4} in square\n")
+        self.assertIn("No symbol table info available (no debug information here).", bare.text)
+
+
 if __name__ == "__main__":
     unittest.main()

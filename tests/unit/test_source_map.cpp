@@ -90,7 +90,11 @@ TEST_F(SourceMapTest, LinesWithoutCodeAndUnknownFilesAreNamed) {
         << none.error().message;
     auto missing = source->addresses_of("nosuch.c", 5);
     ASSERT_FALSE(missing.ok());
-    EXPECT_EQ(missing.error().message, "no source file 'nosuch.c' in the kernel");
+    EXPECT_EQ(missing.error().message, "no source file 'nosuch.c' in kernel.elf");
+    EXPECT_FALSE(source->has_file("nosuch.c"));
+    EXPECT_TRUE(source->has_file("fork.c"));
+    EXPECT_TRUE(source->has_file("kernel/fork.c"));
+    EXPECT_FALSE(source->has_file("ork.c"));
     auto partial = source->addresses_of("ork.c", 500);  // whole path components only
     EXPECT_FALSE(partial.ok());
     EXPECT_FALSE(source->line_of(0x1000));
