@@ -674,14 +674,18 @@ struct Debugger::Impl {
         }
     }
 
-    bool breakpoint_at(uint32_t eip) const {
-        for (const Breakpoint& b : table.all())
-            if (b.enabled && std::find(b.addresses.begin(), b.addresses.end(), eip) != b.addresses.end()) return true;
-        return false;
-    }
-    int breakpoint_number_at(uint32_t eip) const {
-        for (const Breakpoint& b : table.all())
-            if (b.enabled && std::find(b.addresses.begin(), b.addresses.end(), eip) != b.addresses.end()) return b.number;
+    // The enabled breakpoint that stops at eip where the machine is now (0: none); a
+    // program's only where the running task runs that program.
+    int breakpoint_number_at(uint32_t eip) {
+        std::optional<std::string> image;
+        for (const Breakpoint& b : table.all()) {
+            if (!b.enabled || std::find(b.addresses.begin(), b.addresses.end(), eip) == b.addresses.end()) continue;
+            if (!b.image.empty()) {
+                if (!image) image = image_at(eip);
+                if (*image != b.image) continue;
+            }
+            return b.number;
+        }
         return 0;
     }
 };
@@ -988,8 +992,9 @@ Result<DebugStop> Debugger::reverse_continue() {
     return remember(*impl_, [&]() {
         Impl& s = *impl_;
         return s.back_to_last({}, [&](uint32_t eip, MachinePosition at) -> std::optional<Impl::Hit> {
-            if (!s.breakpoint_at(eip)) return std::nullopt;
-            return Impl::Hit{at, StopReason::Breakpoint, s.breakpoint_number_at(eip)};
+            const int number = s.breakpoint_number_at(eip);
+            if (!number) return std::nullopt;
+            return Impl::Hit{at, StopReason::Breakpoint, number};
         }, StopReason::Breakpoint);
     });
 }

@@ -167,6 +167,26 @@ std::vector<std::string> SourceMap::functions_at(uint32_t addr) const {
     return names;
 }
 
+namespace {
+
+// The function, or inlined call, whose code holds addr: its DIE's offset (nullopt
+// outside every unit).
+std::optional<Dwarf_Off> function_instance_at(Dwarf* dwarf, uint32_t addr) {
+    Dwarf_Die cu;
+    if (!dwarf_addrdie(dwarf, addr, &cu)) return std::nullopt;
+    Dwarf_Die* scopes = nullptr;
+    const int n = dwarf_getscopes(&cu, addr, &scopes);
+    std::optional<Dwarf_Off> found;
+    for (int i = 0; i < n && !found; ++i) {
+        const int tag = dwarf_tag(&scopes[i]);
+        if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine) found = dwarf_dieoffset(&scopes[i]);
+    }
+    std::free(scopes);
+    return found;
+}
+
+}  // namespace
+
 bool SourceMap::has_file(std::string_view file) const {
     return std::any_of(impl_->files.begin(), impl_->files.end(),
                        [&](const std::string& f) { return ends_with_components(f, file); });
@@ -197,7 +217,17 @@ Result<std::vector<uint32_t>> SourceMap::addresses_of(std::string_view file, int
         return make_error(ErrorKind::Usage, "no code at " + std::string(file) + ":" + std::to_string(line) +
                                                 (near.empty() ? "" : " (the nearest lines with code: " + near + ")"));
     }
-    return std::vector<uint32_t>(addrs.begin(), addrs.end());
+    // One place per function, or inlined call, that has code of the line: its first, as
+    // gdb chooses. A line the compiler split into pieces (a loop's test, a macro's
+    // expansion) then stops once, where it begins, not again at each piece.
+    std::vector<uint32_t> places;
+    std::set<Dwarf_Off> instances;
+    for (uint32_t a : addrs) {
+        auto instance = function_instance_at(impl_->dwarf, a);
+        if (instance && !instances.insert(*instance).second) continue;
+        places.push_back(a);
+    }
+    return places;
 }
 
 }  // namespace forkscope

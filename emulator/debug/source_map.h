@@ -46,7 +46,9 @@ public:
     // Whether a recorded source file matches `file` (as addresses_of matches it).
     bool has_file(std::string_view file) const;
 
-    // The addresses where code of `file`:`line` begins (statement starts), sorted. `file`
+    // The addresses where code of `file`:`line` begins (statement starts), sorted: the
+    // first of each function or inlined call that has code of the line, as gdb places
+    // a breakpoint. `file`
     // matches a recorded path by whole trailing components ("fork.c", "kernel/fork.c").
     // Errors (ErrorKind::Usage): no such file, or no code on that line (the message
     // names the nearest lines that have code).

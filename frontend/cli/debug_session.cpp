@@ -146,7 +146,7 @@ struct DebugSession::Impl {
     // "main at images/programs/forktest.c:12", "0x0804812a in user code" (no file known).
     std::string where(uint32_t eip, bool with_address) {
         const std::string fn = function_of(eip);
-        if (fn.empty()) return hex8(eip) + (eip < kernel_base() ? " in user code" : " in ??");
+        if (fn.empty()) return hex8(eip) + (eip < kernel_base() && mode().paging() ? " in user code" : " in ??");
         std::string s = with_address ? hex8(eip) + " in " : "";
         s += fn;
         if (const SourceMap* src = lines_at(eip))

@@ -300,7 +300,8 @@ class UserPrograms(unittest.TestCase):
 
     def test_a_built_in_program_gets_its_lines_from_the_build(self):
         run = debug("-q", "--break", "main", "-ex", "run", "-ex", "next", "-ex", "next", "-ex", "bt",
-                    "-ex", "info breakpoints", "-ex", "list", "forktest")
+                    "-ex", "info breakpoints", "-ex", "list", "-ex", "reverse-continue", "-ex", "reverse-continue",
+                    "forktest")
         self.assertEqual(run.returncode, 0, run.describe())
         out = run.text
         first = source_line(FORKTEST, "malloc(WORDS * sizeof(unsigned int))")
@@ -316,6 +317,11 @@ class UserPrograms(unittest.TestCase):
         self.assertIn("1       breakpoint     keep y   0x08049000 in main at images/programs/forktest.c:%d\n"
                       "\tbreakpoint already hit 1 time" % first, out)
         self.assertRegex(out, r"(?m)^%d\t" % (lines[1] + 3))  # list: around the stop
+        # Going back: forktest's main again, then the start of the history; init's pass
+        # at the same address is not this breakpoint's.
+        back = out[out.index("(forkscope) reverse-continue"):]
+        self.assertRegex(back, r"^\(forkscope\) reverse-continue\n\nBreakpoint 1, main at images/programs/forktest\.c:%d\n"
+                               r"%d\t.*\n\(forkscope\) reverse-continue\n\nNo more reverse-execution history\.\n" % (first, first))
 
     def test_a_program_built_with_cc_steps_by_lines_into_calls_and_over_fork(self):
         prog = self.build_debuggee()
@@ -351,6 +357,17 @@ class UserPrograms(unittest.TestCase):
         self.assertIn("\nBreakpoint 2, main at tests/integration/debuggee.c:%d\n" % child_line, out)
         self.assertIn("(forkscope) print pid\n$4 = 0\n", out)
         self.assertIn("[guest exited normally]", out)
+
+    def test_a_line_split_in_pieces_stops_once(self):
+        # -O0 code for the WEXITSTATUS line comes in two pieces: one breakpoint place,
+        # as gdb's, so that next from it goes to the following line.
+        prog = self.build_debuggee()
+        line = source_line(DEBUGGEE, 'printf("parent %d')
+        run = debug("-q", "-ex", "break debuggee.c:%d" % line, "-ex", "run", "-ex", "next", prog)
+        self.assertEqual(run.returncode, 0, run.describe())
+        self.assertRegex(run.text, r"(?m)^Breakpoint 1 at 0x804[0-9a-f]{4}: file tests/integration/debuggee\.c, "
+                                   r"line %d\.$" % line)
+        self.assertIn("(forkscope) next\n%d\t\treturn 0;\n" % (line + 1), run.text)
 
     def test_a_stripped_program_finds_its_full_copy_with_debug_dir(self):
         full_dir = os.path.join(self.dir, "full")
