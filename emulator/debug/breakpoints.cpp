@@ -57,6 +57,11 @@ Result<std::vector<uint32_t>> BreakpointTable::resolve(std::string_view location
     }
     auto in_kernel = resolve_in(symbols_, source_, text, "the kernel");
     if (in_kernel || !program_ || !program_->symbols) return in_kernel;
+    if (const size_t colon = text.rfind(':'); colon != std::string_view::npos) {
+        const std::string_view file = text.substr(0, colon);
+        if (!(source_ && source_->has_file(file)) && !(program_->source && program_->source->has_file(file)))
+            return usage("no source file '" + std::string(file) + "' in the kernel or " + program_->name);
+    }
     auto in_program = resolve_in(*program_->symbols, program_->source, text, program_->name);
     if (!in_program) {
         // The kernel's words, unless the location names one of the program's files.

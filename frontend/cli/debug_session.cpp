@@ -144,14 +144,17 @@ struct DebugSession::Impl {
 
     // "copy_process at guestkernel/kernel/fork.c:463", "0xc0100123 in entry_int80",
     // "main at images/programs/forktest.c:12", "0x0804812a in user code" (no file known).
-    std::string where(uint32_t eip, bool with_address) {
-        const std::string fn = function_of(eip);
-        if (fn.empty()) return hex8(eip) + (eip < kernel_base() && mode().paging() ? " in user code" : " in ??");
+    std::string where(uint32_t eip, bool with_address) { return where_in(code_at(eip), eip, with_address); }
+    // As where(), in a given image (a breakpoint's program, wherever the machine is).
+    std::string where_in(const std::optional<CodeImage>& code, uint32_t eip, bool with_address) {
+        auto sym = code && code->symbols ? code->symbols->containing(eip) : std::nullopt;
+        if (!sym) return hex8(eip) + (eip < kernel_base() && mode().paging() ? " in user code" : " in ??");
         std::string s = with_address ? hex8(eip) + " in " : "";
-        s += fn;
-        if (const SourceMap* src = lines_at(eip))
-            if (auto loc = src->line_of(eip)) return s + " at " + shown_path(loc->file) + ":" + std::to_string(loc->line);
-        return with_address ? s : hex8(eip) + " in " + symbolize(eip);
+        s += sym->name;
+        if (code->source)
+            if (auto loc = code->source->line_of(eip))
+                return s + " at " + shown_path(loc->file) + ":" + std::to_string(loc->line);
+        return with_address ? s : hex8(eip) + " in " + code->symbols->symbolize(eip);
     }
 
     std::string source_line_text(const std::string& file, int line) {
@@ -437,7 +440,9 @@ Result<void> DebugSession::Impl::cmd_info(const DebugCommand& c) {
             std::string row = std::to_string(b.number);
             row.resize(8, ' ');
             row += "breakpoint     " + std::string(b.temporary ? "del  " : "keep ") + (b.enabled ? "y   " : "n   ");
-            row += hex8(b.addresses.front()) + " in " + where(b.addresses.front(), false) + "\n";
+            const uint32_t a = b.addresses.front();
+            const std::string place = where_in(b.image.empty() ? code_at(a) : debugger.code().image(b.image), a, false);
+            row += hex8(a) + " " + (place.starts_with(hex8(a) + " ") ? place.substr(11) : "in " + place) + "\n";
             if (b.hits) row += "\tbreakpoint already hit " + std::to_string(b.hits) + (b.hits == 1 ? " time\n" : " times\n");
             rows[b.number] = row;
         }

@@ -358,6 +358,18 @@ class UserPrograms(unittest.TestCase):
         self.assertIn("(forkscope) print pid\n$4 = 0\n", out)
         self.assertIn("[guest exited normally]", out)
 
+    def test_programs_a_child_execs_pass_the_programs_breakpoint(self):
+        # forkexec's children exec echo and cat, whose main lies at forkexec's address.
+        run = debug("-q", "-ex", "break main", "-ex", "run", "-ex", "continue", "-ex", "info breakpoints",
+                    "-ex", "break echo.c:3", "forkexec")
+        self.assertEqual(run.returncode, 1, run.describe())
+        out = run.text
+        self.assertEqual(out.count("\nBreakpoint 1, main at images/programs/forkexec.c:"), 1, out)
+        self.assertIn("[guest exited normally]", out)
+        self.assertRegex(out, r"1       breakpoint     keep y   0x08049000 in main at images/programs/forkexec\.c:\d+\n"
+                              r"\tbreakpoint already hit 1 time\n")
+        self.assertIn("no source file 'echo.c' in the kernel or /bin/forkexec", out)
+
     def test_a_line_split_in_pieces_stops_once(self):
         # -O0 code for the WEXITSTATUS line comes in two pieces: one breakpoint place,
         # as gdb's, so that next from it goes to the following line.
