@@ -330,12 +330,19 @@ struct DebugSession::Impl {
     const DebugInfo* stop_debug_info() { return debug_info_at(cpu().reg(Reg::Eip)); }
 
     // Kernel objects decoded in values (a task_struct pointer names its task), through
-    // the kernel's debug information.
-    std::optional<KernelObjects> kernel_objects(const ReadMemory& memory) {
-        if (!options.debug_info) return std::nullopt;
+    // the kernel's debug information, with the snapshot they are read from.
+    struct KernelDecoder {
+        KernelSnapshot snapshot;
+        std::optional<KernelObjects> objects;  // refers to snapshot: the decoder stays where it is made
+    };
+    std::unique_ptr<KernelDecoder> kernel_objects(const ReadMemory& memory) {
+        if (!options.debug_info) return nullptr;
         auto snap = snapshot();
-        if (!snap) return std::nullopt;
-        return std::optional<KernelObjects>(std::in_place, *snap, *options.debug_info, memory);
+        if (!snap) return nullptr;
+        auto d = std::make_unique<KernelDecoder>();
+        d->snapshot = std::move(*snap);
+        d->objects.emplace(d->snapshot, *options.debug_info, memory);
+        return d;
     }
 
     // The selected frame as DWARF sees it (frame, up and down select it).
@@ -510,7 +517,7 @@ Result<void> DebugSession::Impl::cmd_info(const DebugCommand& c) {
         if (!frame) return frame.error();
         const ReadMemory memory = memory_of(machine.walker(), mode());
         auto objects = kernel_objects(memory);
-        FormatOptions fo{memory, &symbols, objects ? &*objects : nullptr, 0};
+        FormatOptions fo{memory, &symbols, objects ? &*objects->objects : nullptr, 0};
         const auto vars = what == "args" ? di->arguments(*frame, memory) : di->locals(*frame, memory);
         print(format_variables(vars, fo, what == "args" ? "No arguments." : "No locals."));
         return {};
@@ -714,7 +721,7 @@ Result<void> DebugSession::Impl::cmd_print(const DebugCommand& c) {
             if (auto k = evaluate_expression(c.rest, ExpressionContext{*options.debug_info, nullptr, memory})) v = k;
         if (!v) return v.error();
         auto objects = kernel_objects(memory);
-        FormatOptions fo{memory, &symbols, objects ? &*objects : nullptr, c.format == "x" ? 'x' : char(0)};
+        FormatOptions fo{memory, &symbols, objects ? &*objects->objects : nullptr, c.format == "x" ? 'x' : char(0)};
         print("$" + std::to_string(++value_number) + " = " + format_value(*v, fo) + "\n");
         return {};
     }
@@ -839,7 +846,7 @@ Result<void> DebugSession::Impl::run_command(const DebugCommand& c) {
             if (!v) return {};  // a void function: gdb prints no value
             auto objects = kernel_objects(memory);
             print("Value returned is $" + std::to_string(++value_number) + " = " +
-                  format_value(*v, FormatOptions{memory, &symbols, objects ? &*objects : nullptr, 0}) + "\n");
+                  format_value(*v, FormatOptions{memory, &symbols, objects ? &*objects->objects : nullptr, 0}) + "\n");
             return {};
         }
         print("Value returned is $" + std::to_string(++value_number) + " = " + value_text(*r->value) + "\n");
