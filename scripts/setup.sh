@@ -33,10 +33,13 @@ Pin-Priority: 100
 PIN
 fi
 
+# libpng, Mesa's EGL and DRI drivers and python3-pil: forkscope gui renders off screen
+# (--screenshot) and its tests read the pictures.
 PACKAGES="build-essential gcc-multilib meson ninja-build pkg-config
  libcapstone-dev libsdl2-dev libimgui-dev libcli11-dev libspdlog-dev libfmt-dev
  libdw-dev libelf-dev libgtest-dev libgmock-dev qemu-system-x86 qemu-user gdb cpio python3
- nlohmann-json3-dev python3-jsonschema libedit-dev clang"
+ nlohmann-json3-dev python3-jsonschema libedit-dev clang
+ libpng-dev libegl-mesa0 libgl1-mesa-dri python3-pil"
 
 need_install=0
 for p in $PACKAGES libunicorn-dev; do

@@ -28,5 +28,6 @@ CommandRunner add_ps_command(CLI::App& app);
 CommandRunner add_maps_command(CLI::App& app);
 CommandRunner add_frames_command(CLI::App& app);
 CommandRunner add_debug_command(CLI::App& app);
+CommandRunner add_gui_command(CLI::App& app);
 
 }  // namespace forkscope::cli

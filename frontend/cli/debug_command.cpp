@@ -8,24 +8,15 @@
 
 #include <cstdio>
 #include <fstream>
-#include <map>
 #include <memory>
 
 #include <editline/readline.h>
 
-#include "emulator/debug/source_map.h"
-#include "emulator/debug/variables.h"
-#include "emulator/history.h"
-#include "emulator/introspect/kernel_info.h"
-#include "emulator/machine.h"
-#include "emulator/symbols.h"
 #include "frontend/cli/commands.h"
 #include "frontend/cli/debug_session.h"
+#include "frontend/cli/debug_target.h"
 #include "frontend/cli/inspect.h"
 #include "frontend/cli/machine_options.h"
-#include "frontend/cli/program_launch.h"
-#include "frontend/guest_debug_dir.h"
-#include "frontend/initramfs.h"
 
 namespace forkscope::cli {
 
@@ -45,46 +36,7 @@ struct DebugOptions {
     std::vector<std::pair<bool, std::string>> env;
 };
 
-// The initramfs's regular files by guest path ("/bin/hello"): the user programs' images.
-Result<CodeMap::FileReader> initramfs_files(const MachineConfig& config) {
-    auto entries = parse_initramfs(config);
-    if (!entries) return entries.error();
-    auto files = std::make_shared<std::map<std::string, std::vector<uint8_t>>>();
-    for (CpioEntry& e : *entries)  // the last one of a path wins, as when the kernel unpacks
-        if (e.is_regular()) (*files)["/" + cpio_path(e.name)] = std::move(e.data);
-        else files->erase("/" + cpio_path(e.name));
-    return CodeMap::FileReader([files](const std::string& path) -> std::optional<std::vector<uint8_t>> {
-        auto it = files->find(path);
-        if (it == files->end()) return std::nullopt;
-        return it->second;
-    });
-}
-
 int debug(const DebugOptions& o, const std::vector<std::string>& words) {
-    if (words.empty()) return report_error(make_error(ErrorKind::Usage, "a PROGRAM to debug is needed (forkscope run --list shows them)"));
-    auto config = make_machine_config(o.machine);
-    if (!config) return report_error(config.error());
-    if (config->modules.empty()) config->modules.push_back(built_in_initramfs());
-    auto env_changes = environment_changes(o.env);
-    if (!env_changes) return report_error(env_changes.error());
-    if (auto ok = put_program_in(*config, o.machine.append, false, words, *env_changes); !ok) return report_error(ok.error());
-    auto info = KernelInfo::read(config->kernel);
-    if (!info) return report_error(info.error());
-    auto symbols = KernelSymbols::read(config->kernel);
-    if (!symbols) return report_error(symbols.error());
-    auto vm_fault_ok = info->get("NUMBER(VM_FAULT_OK)");
-    if (!vm_fault_ok) return report_error(vm_fault_ok.error());
-    // A kernel without debug information still debugs, by symbols and instructions.
-    auto source = SourceMap::read(config->kernel, config->kernel_name);
-    std::string source_note;
-    if (!source) {
-        source_note = source.error().message;
-        std::printf("%s: no source lines; breakpoints on functions and addresses, stepi and x/i still work\n",
-                    source_note.c_str());
-    }
-    auto debug_info = DebugInfo::read(config->kernel, config->kernel_name);
-    auto user_files = initramfs_files(*config);
-    if (!user_files) return report_error(user_files.error());
     std::vector<std::string> script;
     for (const std::string& b : o.breaks) script.push_back("break " + b);
     script.insert(script.end(), o.commands.begin(), o.commands.end());
@@ -93,38 +45,36 @@ int debug(const DebugOptions& o, const std::vector<std::string>& words) {
         if (!f) return report_error(make_error(ErrorKind::BadImage, "cannot read --batch file '" + o.batch + "'"));
         for (std::string line; std::getline(f, line);) script.push_back(line);
     }
-
+    DebugTargetOptions to;
+    to.machine = o.machine;
+    to.env = o.env;
+    to.history_mb = o.history_mb;
+    to.debug_dirs = o.debug_dirs;
     const bool quiet = o.quiet;
-    config->console = [quiet](uint8_t byte) {
+    to.console = [quiet](uint8_t byte) {
         if (!quiet) std::fputc(byte, stdout);
     };
-    auto machine = Machine::create(std::move(*config));
-    if (!machine) return report_error(machine.error());
-    // The history the reverse commands go back through, recorded from the first instruction.
-    std::unique_ptr<History> history;
-    if (o.history_mb > 0) {
-        HistoryOptions ho;
-        ho.max_bytes = o.history_mb << 20;
-        ho.interval = HistoryOptions::kDebugInterval;
-        auto h = History::attach(**machine, ho);
-        if (!h) return report_error(h.error());
-        history = std::move(*h);
-    }
+    auto target = boot_debug_target(to, words);
+    if (!target) return report_error(target.error());
+    DebugTarget& t = *target;
+    if (!t.source)
+        std::printf("%s: no source lines; breakpoints on functions and addresses, stepi and x/i still work\n",
+                    t.source_note.c_str());
     DebugSessionOptions options;
     options.syntax = o.att ? AsmSyntax::Att : AsmSyntax::Intel;
-    options.constants.vm_fault_ok = *vm_fault_ok;
-    options.source_note = source_note;
-    if (debug_info) options.debug_info = &*debug_info;
-    options.user_files = std::move(*user_files);
-    options.debug_dirs = o.debug_dirs;
-    options.debug_dirs.push_back(kGuestProgramsDebugDir);
-    options.program = program_guest_path(words.front());
-    DebugSession session(**machine, *symbols, source ? &*source : nullptr, *info, options, [](std::string_view text) {
-        std::fwrite(text.data(), 1, text.size(), stdout);
-        std::fflush(stdout);
-    });
+    options.constants = t.constants;
+    options.source_note = t.source_note;
+    if (t.debug_info) options.debug_info = &*t.debug_info;
+    options.user_files = t.user_files;
+    options.debug_dirs = t.debug_dirs;
+    options.program = t.program;
+    DebugSession session(*t.machine, *t.symbols, t.source ? &*t.source : nullptr, *t.info, options,
+                         [](std::string_view text) {
+                             std::fwrite(text.data(), 1, text.size(), stdout);
+                             std::fflush(stdout);
+                         });
 
-    if (history) session.debugger().set_history(history.get());
+    if (t.history) session.debugger().set_history(t.history.get());
     const bool scripted = !o.commands.empty() || !o.batch.empty();
     for (const std::string& line : script) {
         std::printf("%s%s\n", kPrompt, line.c_str());

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
         add_maps_command(app),
         add_frames_command(app),
         add_debug_command(app),
+        add_gui_command(app),
     };
 
     // Name an unknown command rather than CLI11's "a subcommand is required".

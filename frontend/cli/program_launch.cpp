@@ -1,5 +1,8 @@
 #include "frontend/cli/program_launch.h"
 
+#include <map>
+#include <memory>
+
 #include "frontend/cli/machine_options.h"
 #include "frontend/guest_command_line.h"
 #include "frontend/program_args.h"
@@ -74,6 +77,21 @@ Result<void> put_program_in(MachineConfig& config, const std::string& append, bo
     }
     config.cmdline = std::move(launch->cmdline);
     return {};
+}
+
+// The initramfs's regular files by guest path ("/bin/hello"): the user programs' images.
+Result<CodeMap::FileReader> initramfs_files(const MachineConfig& config) {
+    auto entries = parse_initramfs(config);
+    if (!entries) return entries.error();
+    auto files = std::make_shared<std::map<std::string, std::vector<uint8_t>>>();
+    for (CpioEntry& e : *entries)  // the last one of a path wins, as when the kernel unpacks
+        if (e.is_regular()) (*files)["/" + cpio_path(e.name)] = std::move(e.data);
+        else files->erase("/" + cpio_path(e.name));
+    return CodeMap::FileReader([files](const std::string& path) -> std::optional<std::vector<uint8_t>> {
+        auto it = files->find(path);
+        if (it == files->end()) return std::nullopt;
+        return it->second;
+    });
 }
 
 std::string program_guest_path(const std::string& program) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "emulator/debug/code_map.h"
 #include "emulator/machine.h"
 #include "frontend/cli/commands.h"
 #include "frontend/initramfs.h"
@@ -25,6 +26,10 @@ Result<std::vector<std::string>> environment_changes(const std::vector<std::pair
 // environment when needed. words: PROGRAM ARGS...
 Result<void> put_program_in(MachineConfig& config, const std::string& append, bool boot_log,
                             const std::vector<std::string>& words, const std::vector<std::string>& env_changes);
+
+// The initramfs's regular files by guest path ("/bin/hello"): the user programs'
+// images, for the debugger's CodeMap. Errors: a malformed archive.
+Result<CodeMap::FileReader> initramfs_files(const MachineConfig& config);
 
 // Where PROGRAM (a name in the image, or a host file) lies in the guest: "/bin/NAME".
 std::string program_guest_path(const std::string& program);

@@ -1,0 +1,144 @@
+// forkscope gui [options] PROGRAM [ARGS...]: the live window (frontend/gui). The guest
+// runs on its own thread from the start (to the first --break or --at, or on), and the
+// panels show its tasks, memory, CPU, source and console while it runs. With
+// --screenshot FILE the window renders off screen at the first stop, writes the picture
+// (and with --ui-state the UI state as JSON) and exits: no display is needed.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "emulator/debug/debugger.h"
+#include "frontend/cli/commands.h"
+#include "frontend/cli/debug_target.h"
+#include "frontend/cli/inspect.h"
+#include "frontend/cli/machine_options.h"
+#include "frontend/gui/console_buffer.h"
+#include "frontend/gui/live_machine.h"
+#include "frontend/gui/window.h"
+
+namespace forkscope::cli {
+
+namespace {
+
+struct GuiOptions {
+    MachineOptions machine;
+    std::vector<std::string> breaks;
+    std::string at;
+    std::string screenshot;
+    std::string ui_state;
+    std::string size = "1600x1000";
+    uint64_t history_mb = 256;
+    std::vector<std::string> debug_dirs;
+    std::vector<std::pair<bool, std::string>> env;
+};
+
+Result<std::pair<int, int>> parse_size(const std::string& s) {
+    int w = 0, h = 0;
+    char end = 0;
+    if (std::sscanf(s.c_str(), "%dx%d%c", &w, &h, &end) != 2 || w < 640 || h < 400 || w > 8192 || h > 8192)
+        return make_error(ErrorKind::Usage, "--size '" + s + "': WIDTHxHEIGHT, from 640x400 to 8192x8192");
+    return std::pair{w, h};
+}
+
+// The pipe the console panel's typed keys go through to the guest's UART.
+struct InputPipe {
+    int read_end = -1, write_end = -1;
+    InputPipe() {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) == 0) {
+            read_end = fds[0];
+            write_end = fds[1];
+        }
+    }
+    ~InputPipe() {
+        if (write_end >= 0) ::close(write_end);
+    }
+};
+
+int gui(const GuiOptions& o, const std::vector<std::string>& words) {
+    auto size = parse_size(o.size);
+    if (!size) return report_error(size.error());
+    if (!o.ui_state.empty() && o.screenshot.empty())
+        return report_error(make_error(ErrorKind::Usage, "--ui-state is written with a --screenshot"));
+    gui::ConsoleBuffer console;
+    InputPipe input;
+    DebugTargetOptions to;
+    to.machine = o.machine;
+    to.env = o.env;
+    to.history_mb = o.history_mb;
+    to.debug_dirs = o.debug_dirs;
+    to.console = [&console](uint8_t byte) { console.append(byte); };
+    if (o.machine.input.empty()) to.input_fd = input.read_end;
+    auto target = boot_debug_target(to, words);
+    if (!target) return report_error(target.error());
+    DebugTarget& t = *target;
+    Debugger debugger(*t.machine, *t.symbols, t.source ? &*t.source : nullptr, *t.info, DebuggerOptions{false, t.constants});
+    debugger.code().set_user_files(t.user_files, t.debug_dirs);
+    (void)debugger.set_program(t.program);  // unreadable: the kernel's names still work
+    if (t.history) debugger.set_history(t.history.get());
+    for (const std::string& b : o.breaks) {
+        auto r = debugger.breakpoints().add(b);
+        if (!r) return report_error(r.error());
+    }
+    if (!o.at.empty()) {
+        // An event (fork, fork#2, cow, exit:3, end), else a place stopped at once.
+        if (auto e = debugger.break_event(o.at); !e)
+            if (auto b = debugger.breakpoints().add(o.at, true); !b)
+                return report_error(make_error(ErrorKind::Usage, "--at '" + o.at + "': " + b.error().message));
+    }
+    gui::WindowOptions wo;
+    wo.width = size->first;
+    wo.height = size->second;
+    wo.screenshot = o.screenshot;
+    wo.ui_state = o.ui_state;
+    wo.input_fd = input.write_end;
+    Result<void> shown = make_error(ErrorKind::Host, "");
+    {
+        gui::LiveMachine live(debugger, *t.info, *t.symbols);
+        shown = gui::run_window(live, console, wo);
+    }  // the emulator thread has stopped here
+    if (!shown) return report_error(shown.error());
+    return 0;
+}
+
+}  // namespace
+
+CommandRunner add_gui_command(CLI::App& app) {
+    auto o = std::make_shared<GuiOptions>();
+    CLI::App* cmd = app.add_subcommand("gui", "Watch the guest's tasks and memory live, and step through it, in a window");
+    add_machine_options(*cmd, o->machine);
+    cmd->add_option("--break", o->breaks, "a breakpoint: FUNCTION, FILE:LINE or *ADDRESS (repeatable)")
+        ->type_name("LOC")
+        ->allow_extra_args(false);
+    cmd->add_option("--at", o->at, "stop once at an event (fork, fork#2, cow, exec, exit[:PID], end) or a place")
+        ->type_name("STOP");
+    cmd->add_option("--screenshot", o->screenshot,
+                    "render off screen at the first stop, write the window as a PNG to FILE, and exit")
+        ->type_name("FILE");
+    cmd->add_option("--ui-state", o->ui_state, "with --screenshot: the UI state as JSON to FILE (for tests)")
+        ->type_name("FILE");
+    cmd->add_option("--size", o->size, "the window's size")->type_name("WxH")->capture_default_str();
+    cmd->add_option("--history-mb", o->history_mb, "memory for the history the reverse steps use (0: none)")
+        ->capture_default_str();
+    cmd->add_option("--debug-dir", o->debug_dirs, "a folder of programs with their debug information (repeatable)")
+        ->type_name("DIR")
+        ->allow_extra_args(false);
+    cmd->add_option_function<std::string>(
+           "-E,--env", [o](const std::string& v) { o->env.emplace_back(false, v); },
+           "set NAME=VALUE in the program's environment (repeatable)")
+        ->type_name("NAME=VALUE")
+        ->trigger_on_parse();
+    cmd->add_option_function<std::string>(
+           "-U,--unset", [o](const std::string& v) { o->env.emplace_back(true, v); },
+           "remove NAME from the program's environment (repeatable)")
+        ->type_name("NAME")
+        ->trigger_on_parse();
+    cmd->prefix_command();
+    cmd->footer("PROGRAM [ARGS...] as for forkscope run. Keys: F5 continue/pause, F10 step over, F11 step into,\n"
+                "Shift+F11 step out, F9 breakpoint at the current line. Exit status: 0; 2 usage, 3 bad file,\n"
+                "4 no display or no OpenGL.");
+    return dump_command_runner(cmd, [o](const std::vector<std::string>& words) { return gui(*o, words); });
+}
+
+}  // namespace forkscope::cli

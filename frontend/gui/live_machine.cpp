@@ -1,0 +1,215 @@
+#include "frontend/gui/live_machine.h"
+
+#include "base/hex.h"
+#include "emulator/debug/code_map.h"
+#include "emulator/debug/source_map.h"
+#include "emulator/introspect/kernel_view.h"
+#include "emulator/machine.h"
+#include "emulator/symbols.h"
+
+namespace forkscope::gui {
+
+namespace {
+
+constexpr size_t kDisassemblyLength = 24;  // instructions from EIP on
+
+bool is_run_action(LiveAction a) { return a != LiveAction::Break && a != LiveAction::Pause && a != LiveAction::Quit; }
+
+}  // namespace
+
+LiveMachine::LiveMachine(Debugger& debugger, const KernelInfo& info, const KernelSymbols& symbols)
+    : debugger_(debugger), info_(info), symbols_(symbols), latest_(std::make_shared<LiveView>()) {
+    thread_ = std::thread([this] { thread_main(); });
+}
+
+LiveMachine::~LiveMachine() {
+    post(LiveCommand{LiveAction::Quit, ""});
+    debugger_.interrupt();  // a long step or finish ends at its next block
+    thread_.join();
+}
+
+void LiveMachine::post(LiveCommand command) {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(command));
+    if (running_) debugger_.interrupt();
+    wake_.notify_one();
+}
+
+void LiveMachine::want_view() {
+    std::lock_guard lock(mutex_);
+    if (!running_ || view_pending_) return;
+    view_pending_ = true;
+    debugger_.interrupt();
+}
+
+std::shared_ptr<const LiveView> LiveMachine::latest() const {
+    std::lock_guard lock(mutex_);
+    return latest_;
+}
+
+std::optional<std::string> LiveMachine::take_message() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(message_, std::nullopt);
+}
+
+void LiveMachine::thread_main() {
+    publish("stopped before the first instruction", false, false);
+    for (;;) {
+        std::optional<LiveCommand> command;
+        {
+            std::unique_lock lock(mutex_);
+            if (!running_) wake_.wait(lock, [&] { return !queue_.empty(); });
+            if (!queue_.empty()) {
+                command = std::move(queue_.front());
+                queue_.pop_front();
+            }
+        }
+        if (command) {
+            if (command->action == LiveAction::Quit) return;
+            apply(*command);
+            continue;
+        }
+        auto r = debugger_.cont();
+        if (r && r->reason == StopReason::Interrupted) {
+            bool still;
+            {
+                std::lock_guard lock(mutex_);
+                view_pending_ = false;
+                still = running_;
+            }
+            if (still) publish("running", true, false);  // asked for a view, or a command waits
+            continue;
+        }
+        {
+            std::lock_guard lock(mutex_);
+            running_ = false;
+        }
+        const bool ended = r && (r->reason == StopReason::Exited || r->reason == StopReason::Fault);
+        publish(r ? describe_reason(*r) : r.error().message, false, ended);
+    }
+}
+
+void LiveMachine::apply(const LiveCommand& c) {
+    auto fail = [&](const std::string& m) {
+        std::lock_guard lock(mutex_);
+        message_ = m;
+    };
+    if (ended_ && is_run_action(c.action)) return fail("the guest has ended: nothing more runs");
+    std::string status = latest()->status;
+    switch (c.action) {
+        case LiveAction::Continue: {
+            std::lock_guard lock(mutex_);
+            running_ = true;
+            return;  // thread_main runs it
+        }
+        case LiveAction::Pause: {
+            std::lock_guard lock(mutex_);
+            if (!running_) return;
+            running_ = false;
+            status = "paused";
+            break;
+        }
+        case LiveAction::Break: {
+            BreakpointTable& table = debugger_.breakpoints();
+            int existing = 0;
+            for (const Breakpoint& b : table.all())
+                if (b.location == c.location) existing = b.number;
+            if (existing) {
+                (void)table.remove(existing);
+            } else if (auto added = table.add(c.location); !added) {
+                fail(added.error().message);
+            }
+            break;
+        }
+        case LiveAction::Quit:
+            return;
+        default: {
+            Result<DebugStop> r = make_error(ErrorKind::Usage, "no such action");
+            switch (c.action) {
+                case LiveAction::Step: r = debugger_.step(); break;
+                case LiveAction::Next: r = debugger_.next(); break;
+                case LiveAction::Finish: r = debugger_.finish(); break;
+                case LiveAction::StepInstruction: r = debugger_.stepi(); break;
+                case LiveAction::ReverseStep: r = debugger_.reverse_step(); break;
+                case LiveAction::ReverseNext: r = debugger_.reverse_next(); break;
+                case LiveAction::ReverseContinue: r = debugger_.reverse_continue(); break;
+                default: break;
+            }
+            if (!r) {
+                fail(r.error().message);
+                break;
+            }
+            status = describe_reason(*r);
+            if (r->reason == StopReason::Exited || r->reason == StopReason::Fault) {
+                publish(status, false, true);
+                return;
+            }
+            break;
+        }
+    }
+    bool running;
+    {
+        std::lock_guard lock(mutex_);
+        running = running_;
+    }
+    publish(status, running, ended_);
+}
+
+// Called only on the emulator thread, with the machine stopped: reads it and hands the
+// window a view of its own.
+void LiveMachine::publish(const std::string& status, bool running, bool ended) {
+    Machine& machine = debugger_.machine();
+    auto view = std::make_shared<LiveView>();
+    view->running = running;
+    view->ended = ended;
+    view->status = status;
+    view->regs = machine.cpu().registers();
+    view->instructions = machine.cpu().instructions();
+    const CpuRegisters& r = view->regs;
+    const PagingMode mode{r.cr0, r.cr3, r.cr4};
+    if (mode.paging()) {
+        auto kv = KernelView::create(info_, machine.walker());
+        auto snap = kv ? kv->snapshot(mode, r.eip, view->instructions) : Result<KernelSnapshot>(kv.error());
+        if (snap) view->snapshot = std::move(*snap);
+        else view->snapshot_error = snap.error().message;
+    } else {
+        view->snapshot_error = "paging is not on yet";
+    }
+    // The code at EIP: its function and line, the instructions from there, the stack.
+    auto code = debugger_.code_at(r.eip);
+    const KernelSymbols* names = code && code->symbols ? code->symbols : nullptr;
+    if (names)
+        if (auto sym = names->containing(r.eip)) view->function = sym->name;
+    if (code && code->source) view->line = code->source->line_of(r.eip);
+    if (!running && !ended && !view->function.empty()) {  // "Breakpoint 1, copy_process at fork.c:469"
+        view->status += ", " + view->function;
+        if (view->line)
+            view->status += " at " + view->line->file.substr(view->line->file.rfind('/') + 1) + ":" +
+                            std::to_string(view->line->line);
+    }
+    if (auto d = Disassembler::create(AsmSyntax::Intel, names)) {
+        std::vector<uint8_t> bytes(kDisassemblyLength * 15);
+        size_t got = 0;
+        for (; got < bytes.size(); ++got)
+            if (!machine.walker().read_virtual(mode, r.eip + static_cast<uint32_t>(got), std::span<uint8_t>(&bytes[got], 1)))
+                break;
+        view->disassembly = d->disassemble(std::span<const uint8_t>(bytes.data(), got), r.eip, kDisassemblyLength);
+    }
+    if (mode.paging())
+        view->stack = backtrace(machine.walker(), names ? *names : symbols_, code ? code->source : nullptr,
+                                BacktraceInput{mode, r.eip, r.esp, r.ebp}, info_.find("NUMBER(PAGE_OFFSET)").value_or(0xc0000000u));
+    view->breakpoints = debugger_.breakpoints().all();
+    // Where the breakpoints are in the source, for the Source panel's gutter.
+    for (const Breakpoint& b : view->breakpoints) {
+        auto image = b.image.empty() ? debugger_.code_at(b.addresses.front()) : debugger_.code().image(b.image);
+        if (!image || !image->source) continue;
+        for (uint32_t a : b.addresses)
+            if (auto l = image->source->line_of(a)) view->breakpoint_lines.push_back(*l);
+    }
+    std::lock_guard lock(mutex_);
+    if (ended) ended_ = true;
+    view->serial = ++serial_;
+    latest_ = std::move(view);
+}
+
+}  // namespace forkscope::gui

@@ -1,0 +1,98 @@
+// LiveMachine: the guest on a thread of its own, driven by the window's commands
+// (continue, pause, the steps, breakpoints) through the debugger core, and publishing
+// what the window shows — a LiveView — at safe points: at every stop, and while the
+// guest runs whenever the window asks for a fresh one (it asks at most every 100 ms;
+// the run pauses for the time of one snapshot and goes on). Drawing never waits for
+// the emulator and never reads the machine: the window reads only published views.
+#pragma once
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "emulator/cpu.h"
+#include "emulator/debug/backtrace.h"
+#include "emulator/debug/debugger.h"
+#include "emulator/debug/disassembler.h"
+#include "emulator/introspect/kernel_state.h"
+
+namespace forkscope {
+class KernelInfo;
+}
+
+namespace forkscope::gui {
+
+struct LiveView {
+    uint64_t serial = 0;          // grows with each publication
+    bool running = false;         // taken while the guest runs (else at a stop)
+    bool ended = false;           // the guest exited or the machine faulted: nothing more runs
+    std::string status;           // "running", "Breakpoint 1, copy_process", "exited with status 0"
+    CpuRegisters regs{};
+    uint64_t instructions = 0;
+    std::optional<KernelSnapshot> snapshot;  // nullopt before the kernel has tasks
+    std::string snapshot_error;
+    std::string function;                    // at EIP ("copy_process", "main")
+    std::optional<SourceLocation> line;      // at EIP, when its image has lines
+    std::vector<Instruction> disassembly;    // from EIP on
+    std::vector<StackFrame> stack;
+    std::vector<Breakpoint> breakpoints;
+    std::vector<SourceLocation> breakpoint_lines;  // where they are, in their images' source
+};
+
+enum class LiveAction {
+    Continue, Pause, Step, Next, Finish, StepInstruction,
+    ReverseStep, ReverseNext, ReverseContinue,
+    Break,        // toggle a breakpoint at `location`
+    Quit,
+};
+
+struct LiveCommand {
+    LiveAction action = LiveAction::Continue;
+    std::string location;  // Break: a function, FILE:LINE or *ADDRESS
+};
+
+class LiveMachine {
+public:
+    // All references outlive the live machine; the thread starts at once, stopped at
+    // the first instruction, and publishes a first view.
+    LiveMachine(Debugger& debugger, const KernelInfo& info, const KernelSymbols& symbols);
+    ~LiveMachine();  // quits and joins
+    LiveMachine(const LiveMachine&) = delete;
+    LiveMachine& operator=(const LiveMachine&) = delete;
+
+    // Queues a command. One that changes breakpoints while the guest runs pauses the run
+    // for its time; a step or Pause ends the run.
+    void post(LiveCommand command);
+    // While the guest runs: publish a fresh view soon (once per call, at most one pending).
+    void want_view();
+    // The last view published (never null).
+    std::shared_ptr<const LiveView> latest() const;
+    // An error the thread met (a command that failed: "no source lines ..."), once.
+    std::optional<std::string> take_message();
+
+private:
+    void thread_main();
+    void apply(const LiveCommand& c);
+    void publish(const std::string& status, bool running, bool ended);
+
+    Debugger& debugger_;
+    const KernelInfo& info_;
+    const KernelSymbols& symbols_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<LiveCommand> queue_;
+    std::shared_ptr<const LiveView> latest_;
+    std::optional<std::string> message_;
+    bool running_ = false;         // continuing: the thread is in (or about to enter) cont()
+    bool view_pending_ = false;    // a publication was asked for and not made yet
+    bool ended_ = false;
+    uint64_t serial_ = 0;
+    std::thread thread_;
+};
+
+}  // namespace forkscope::gui

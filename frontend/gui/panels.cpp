@@ -1,0 +1,288 @@
+#include "frontend/gui/panels.h"
+
+#include <SDL2/SDL_opengl.h>
+#include <imgui.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "base/hex.h"
+
+namespace forkscope::gui {
+
+namespace {
+
+// The fixed layout (fractions of the window): panels do not move, so a screenshot of one
+// moment always looks the same.
+struct Place {
+    const char* title;
+    float x, y, w, h;
+};
+constexpr float kBar = 0.05f;
+constexpr Place kControls{"Controls", 0.0f, 0.0f, 1.0f, kBar};
+constexpr Place kTasks{"Tasks", 0.0f, kBar, 0.32f, 0.30f};
+constexpr Place kCpu{"CPU", 0.0f, kBar + 0.30f, 0.32f, 0.33f};
+constexpr Place kStack{"Stack", 0.0f, kBar + 0.63f, 0.32f, 1.0f - kBar - 0.63f};
+constexpr Place kSource{"Source", 0.32f, kBar, 0.37f, 0.50f};
+constexpr Place kDisassembly{"Disassembly", 0.32f, kBar + 0.50f, 0.37f, 1.0f - kBar - 0.50f};
+constexpr Place kMemory{"Physical memory", 0.69f, kBar, 0.31f, 0.58f};
+constexpr Place kConsole{"Console", 0.69f, kBar + 0.58f, 0.31f, 1.0f - kBar - 0.58f};
+
+bool begin(const Place& p, UiState& ui, int width, int height) {
+    ImGui::SetNextWindowPos(ImVec2(p.x * static_cast<float>(width), p.y * static_cast<float>(height)), ImGuiCond_Always);
+    ImGui::SetNextWindowSize(ImVec2(p.w * static_cast<float>(width), p.h * static_cast<float>(height)), ImGuiCond_Always);
+    ui.panels.push_back(p.title);
+    return ImGui::Begin(p.title, nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
+}
+
+const TaskState* task_of(const KernelSnapshot& snap, int pid) {
+    for (const TaskState& t : snap.tasks)
+        if (t.pid == pid) return &t;
+    return nullptr;
+}
+
+void controls(const LiveView& v, UiState& ui, PanelActions& out) {
+    auto button = [&](const char* label, LiveAction a) {
+        if (ImGui::Button(label)) out.commands.push_back(LiveCommand{a, ""});
+        ImGui::SameLine();
+    };
+    if (v.running) button("Pause (F5)", LiveAction::Pause);
+    else button("Continue (F5)", LiveAction::Continue);
+    button("Step over (F10)", LiveAction::Next);
+    button("Step into (F11)", LiveAction::Step);
+    button("Step out (Shift+F11)", LiveAction::Finish);
+    button("Step instruction", LiveAction::StepInstruction);
+    button("Reverse step", LiveAction::ReverseStep);
+    button("Reverse next", LiveAction::ReverseNext);
+    button("Reverse continue", LiveAction::ReverseContinue);
+    ImGui::Text("%s%s | %llu instructions", v.status.c_str(), v.ended ? " (ended)" : "",
+                static_cast<unsigned long long>(v.instructions));
+    if (!ui.message.empty()) {
+        ImGui::SameLine();
+        ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "| %s", ui.message.c_str());
+    }
+}
+
+void tasks(const LiveView& v, UiState& ui) {
+    if (!v.snapshot) {
+        ImGui::TextWrapped("%s", v.snapshot_error.c_str());
+        return;
+    }
+    const KernelSnapshot& s = *v.snapshot;
+    if (!ImGui::BeginTable("tasks", 7, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY)) return;
+    for (const char* h : {"PID", "PPID", "NAME", "ST", "MM-USERS", "RSS", "COW-SHARED"}) ImGui::TableSetupColumn(h);
+    ImGui::TableHeadersRow();
+    for (const TaskState& t : s.tasks) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        const bool selected = t.pid == ui.shown_pid;
+        const std::string label = std::to_string(t.pid) + (t.current ? "*" : "");
+        if (ImGui::Selectable(label.c_str(), selected, ImGuiSelectableFlags_SpanAllColumns)) ui.selected_pid = t.pid;
+        ImGui::TableNextColumn();
+        ImGui::Text("%d", t.ppid);
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(t.comm.c_str());
+        ImGui::TableNextColumn();
+        ImGui::Text("%c", t.state);
+        auto mm = t.mm ? s.mms.find(t.mm) : s.mms.end();
+        int shared = 0;
+        if (mm != s.mms.end())
+            for (const PageMapping& p : mm->second.pages)
+                if (p.paddr / 4096 < s.frames.size() && s.frames[p.paddr / 4096].count > 1) ++shared;
+        ImGui::TableNextColumn();
+        if (mm != s.mms.end()) ImGui::Text("%d", mm->second.users); else ImGui::TextUnformatted("-");
+        ImGui::TableNextColumn();
+        if (mm != s.mms.end()) ImGui::Text("%u", mm->second.rss); else ImGui::TextUnformatted("-");
+        ImGui::TableNextColumn();
+        if (mm != s.mms.end()) ImGui::Text("%d", shared); else ImGui::TextUnformatted("-");
+    }
+    ImGui::EndTable();
+}
+
+void cpu(const LiveView& v) {
+    const CpuRegisters& r = v.regs;
+    const std::pair<const char*, uint32_t> regs[] = {{"eax", r.eax}, {"ecx", r.ecx}, {"edx", r.edx}, {"ebx", r.ebx},
+                                                     {"esp", r.esp}, {"ebp", r.ebp}, {"esi", r.esi}, {"edi", r.edi},
+                                                     {"eip", r.eip}, {"eflags", r.eflags}, {"cr0", r.cr0},
+                                                     {"cr2", r.cr2}, {"cr3", r.cr3}, {"cr4", r.cr4}};
+    for (size_t i = 0; i < std::size(regs); ++i) {
+        ImGui::Text("%-6s %08x", regs[i].first, regs[i].second);
+        if (i % 2 == 0) ImGui::SameLine(180);
+    }
+    ImGui::Text("cs %04x ss %04x ds %04x es %04x fs %04x gs %04x", r.cs, r.ss, r.ds, r.es, r.fs, r.gs);
+    static const std::pair<int, const char*> flags[] = {{0, "CF"}, {2, "PF"}, {4, "AF"}, {6, "ZF"}, {7, "SF"},
+                                                        {8, "TF"}, {9, "IF"}, {10, "DF"}, {11, "OF"}};
+    std::string f;
+    for (auto [bit, name] : flags)
+        if (r.eflags & (1u << bit)) f += std::string(name) + " ";
+    ImGui::Text("flags [ %s] CPL %u", f.c_str(), r.cs & 3u);
+    if (v.snapshot)
+        for (const TaskState& t : v.snapshot->tasks)
+            if (t.current) ImGui::Text("current: pid %d %s", t.pid, t.comm.c_str());
+    if (!v.function.empty()) ImGui::Text("in %s", v.function.c_str());
+}
+
+void stack(const LiveView& v) {
+    for (size_t i = 0; i < v.stack.size(); ++i) {
+        const StackFrame& f = v.stack[i];
+        std::string line = "#" + std::to_string(i) + " " + f.function;
+        if (f.line) line += " at " + shown_source_path(f.line->file) + ":" + std::to_string(f.line->line);
+        ImGui::TextUnformatted(line.c_str());
+    }
+}
+
+const std::vector<std::string>& source_file(UiState& ui, const std::string& path) {
+    auto it = ui.source_files.find(path);
+    if (it != ui.source_files.end()) return it->second;
+    std::vector<std::string> lines;
+    std::ifstream f(path);
+    for (std::string l; std::getline(f, l);) lines.push_back(l);
+    return ui.source_files.emplace(path, std::move(lines)).first->second;
+}
+
+bool has_breakpoint(const LiveView& v, const std::string& file, int line) {
+    return std::any_of(v.breakpoint_lines.begin(), v.breakpoint_lines.end(),
+                       [&](const SourceLocation& l) { return l.line == line && l.file == file; });
+}
+
+void source(const LiveView& v, UiState& ui, PanelActions& out) {
+    ui.source_line = v.line;
+    if (!v.line) {
+        ImGui::TextWrapped("No source lines at %s.", v.function.empty() ? hex8(v.regs.eip).c_str() : v.function.c_str());
+        return;
+    }
+    ImGui::TextUnformatted((shown_source_path(v.line->file) + ":" + std::to_string(v.line->line)).c_str());
+    ImGui::Separator();
+    const auto& lines = source_file(ui, v.line->file);
+    ImGui::BeginChild("lines");
+    const int first = std::max(1, v.line->line - 12), last = std::min(static_cast<int>(lines.size()), v.line->line + 30);
+    for (int n = first; n <= last; ++n) {
+        const bool here = n == v.line->line;
+        const bool bp = has_breakpoint(v, v.line->file, n);
+        ImGui::PushID(n);
+        // The gutter: a click on the line number toggles a breakpoint there.
+        if (ImGui::Selectable((std::string(bp ? "o " : "  ") + std::to_string(n)).c_str(), false, 0, ImVec2(60, 0)))
+            out.commands.push_back(LiveCommand{LiveAction::Break, v.line->file + ":" + std::to_string(n)});
+        ImGui::PopID();
+        ImGui::SameLine();
+        const std::string& text = lines[static_cast<size_t>(n - 1)];
+        if (here) ImGui::TextColored(ImVec4(1, 0.9f, 0.3f, 1), "=> %s", text.c_str());
+        else ImGui::Text("   %s", text.c_str());
+        if (here && v.serial != ui.source_serial) ImGui::SetScrollHereY(0.3f);
+    }
+    ui.source_serial = v.serial;
+    ImGui::EndChild();
+}
+
+void disassembly(const LiveView& v) {
+    for (const Instruction& i : v.disassembly) {
+        const bool here = i.address == v.regs.eip;
+        const std::string text = hex8(i.address) + "  " + i.text();
+        if (here) ImGui::TextColored(ImVec4(1, 0.9f, 0.3f, 1), "=> %s", text.c_str());
+        else ImGui::Text("   %s", text.c_str());
+    }
+}
+
+// The cells as a texture, one texel a frame, drawn scaled (nearest) to the cell size.
+void memory(const LiveView& v, UiState& ui) {
+    if (!v.snapshot || v.snapshot->frames.empty()) {
+        ImGui::TextWrapped("%s", v.snapshot ? "no frame map" : v.snapshot_error.c_str());
+        return;
+    }
+    const KernelSnapshot& s = *v.snapshot;
+    const int pid = ui.selected_pid >= 0 && task_of(s, ui.selected_pid) ? ui.selected_pid : [&] {
+        for (const TaskState& t : s.tasks)
+            if (t.current) return t.pid;
+        return -1;
+    }();
+    ui.shown_pid = pid;
+    ImGui::Text("%zu frames, %u free; outlined: pid %d", s.frames.size(), s.nr_free_pages, pid);
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    ui.grid = grid_geometry(s.frames.size(), avail.x, avail.y);
+    ui.grid_x = origin.x;
+    ui.grid_y = origin.y;
+    ui.grid_frames = s.frames.size();
+    const int columns = ui.grid.columns;
+    const int rows = static_cast<int>((s.frames.size() + static_cast<size_t>(columns) - 1) / static_cast<size_t>(columns));
+    if (ui.grid_serial != v.serial || !ui.grid_texture) {
+        std::vector<uint8_t> texels(static_cast<size_t>(columns) * static_cast<size_t>(rows) * 4, 0);
+        for (size_t pfn = 0; pfn < s.frames.size(); ++pfn) {
+            const auto rgb = cell_colour(cell_class(s.frames[pfn]));
+            std::copy(rgb.begin(), rgb.end(), texels.begin() + static_cast<std::ptrdiff_t>(pfn * 4));
+            texels[pfn * 4 + 3] = 255;
+        }
+        if (!ui.grid_texture) glGenTextures(1, &ui.grid_texture);
+        glBindTexture(GL_TEXTURE_2D, ui.grid_texture);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+        glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+        glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA, columns, rows, 0, GL_RGBA, GL_UNSIGNED_BYTE, texels.data());
+        ui.grid_serial = v.serial;
+    }
+    const float cell = static_cast<float>(ui.grid.cell);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(ui.grid_texture)), origin,
+                 ImVec2(origin.x + cell * static_cast<float>(columns), origin.y + cell * static_cast<float>(rows)));
+    // The selected task's frames, outlined where cells are big enough to keep their centre.
+    if (ui.grid.cell >= 5)
+        for (uint32_t pfn : frames_of(s, pid)) {
+            const float x = origin.x + cell * static_cast<float>(pfn % static_cast<uint32_t>(columns));
+            const float y = origin.y + cell * static_cast<float>(pfn / static_cast<uint32_t>(columns));
+            dl->AddRect(ImVec2(x, y), ImVec2(x + cell, y + cell), IM_COL32(255, 255, 255, 255));
+        }
+    ImGui::InvisibleButton("grid", ImVec2(cell * static_cast<float>(columns), cell * static_cast<float>(rows)));
+    if (ImGui::IsItemHovered()) {
+        const ImVec2 m = ImGui::GetMousePos();
+        const size_t pfn = static_cast<size_t>((m.y - origin.y) / cell) * static_cast<size_t>(columns) +
+                           static_cast<size_t>((m.x - origin.x) / cell);
+        if (pfn < s.frames.size()) {
+            const FrameState& f = s.frames[pfn];
+            ImGui::SetTooltip("frame %s (pfn %zu): %s, count %d", hex8(static_cast<uint32_t>(pfn << 12)).c_str(), pfn,
+                              std::string(cell_class_name(cell_class(f))).c_str(), f.count);
+        }
+    }
+}
+
+void console_panel(const std::string& text, PanelActions& out) {
+    ImGui::BeginChild("console", ImVec2(0, -ImGui::GetFrameHeightWithSpacing()));
+    ImGui::TextUnformatted(text.c_str());
+    if (ImGui::GetScrollY() >= ImGui::GetScrollMaxY()) ImGui::SetScrollHereY(1.0f);
+    ImGui::EndChild();
+    static char line[256] = {};
+    if (ImGui::InputText("input", line, sizeof line, ImGuiInputTextFlags_EnterReturnsTrue)) {
+        out.typed += std::string(line) + "\n";
+        line[0] = 0;
+    }
+}
+
+}  // namespace
+
+std::string shown_source_path(const std::string& path) {
+    for (const char* top : {"/guestkernel/", "/images/", "/tests/"})
+        if (auto at = path.rfind(top); at != std::string::npos) return path.substr(at + 1);
+    return path;
+}
+
+void draw_panels(const LiveView& view, const std::string& console, UiState& ui, PanelActions& actions, int width,
+                 int height) {
+    ui.panels.clear();
+    if (begin(kControls, ui, width, height)) controls(view, ui, actions);
+    ImGui::End();
+    if (begin(kTasks, ui, width, height)) tasks(view, ui);
+    ImGui::End();
+    if (begin(kCpu, ui, width, height)) cpu(view);
+    ImGui::End();
+    if (begin(kStack, ui, width, height)) stack(view);
+    ImGui::End();
+    if (begin(kSource, ui, width, height)) source(view, ui, actions);
+    ImGui::End();
+    if (begin(kMemory, ui, width, height)) memory(view, ui);
+    ImGui::End();
+    if (begin(kDisassembly, ui, width, height)) disassembly(view);
+    ImGui::End();
+    if (begin(kConsole, ui, width, height)) console_panel(console, actions);
+    ImGui::End();
+}
+
+}  // namespace forkscope::gui

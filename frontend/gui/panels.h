@@ -1,0 +1,47 @@
+// The window's panels, drawn with Dear ImGui from one published LiveView, so every panel
+// shows the same moment: Controls, Tasks, CPU, Stack, Source, Disassembly, Physical
+// memory and Console. Selecting a task in Tasks selects it everywhere (its frames are
+// outlined in the memory grid). What a panel asks for (a step, a breakpoint, typed
+// keys) comes back as actions for the window to pass on.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "frontend/gui/live_machine.h"
+#include "frontend/gui/memory_grid.h"
+
+namespace forkscope::gui {
+
+struct UiState {
+    int selected_pid = -1;   // the task selected in Tasks (-1: the one running)
+    std::string message;     // the last command's error, shown in Controls
+    // What the last frame drew where: the UI state a test reads (ui_state.h).
+    std::vector<std::string> panels;
+    float grid_x = 0, grid_y = 0;  // the memory grid's top-left pixel in the window
+    GridGeometry grid;
+    size_t grid_frames = 0;
+    std::optional<SourceLocation> source_line;  // the line Source highlights
+    int shown_pid = -1;                         // the task whose frames are outlined
+    // The grid's cells as a texture (one texel a frame), remade for each new view.
+    unsigned grid_texture = 0;
+    uint64_t grid_serial = 0;
+    uint64_t source_serial = 0;  // the view Source last scrolled to its line for
+    std::map<std::string, std::vector<std::string>> source_files;  // read once
+};
+
+struct PanelActions {
+    std::vector<LiveCommand> commands;
+    std::string typed;  // keys for the guest's console
+};
+
+// Draws every panel into a window of width x height pixels.
+void draw_panels(const LiveView& view, const std::string& console, UiState& ui, PanelActions& actions, int width,
+                 int height);
+
+// Source paths as the panels show them: from the project's top folder on.
+std::string shown_source_path(const std::string& path);
+
+}  // namespace forkscope::gui

@@ -1,0 +1,165 @@
+#include "frontend/gui/window.h"
+
+#include <SDL2/SDL.h>
+#include <SDL2/SDL_opengl.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <backends/imgui_impl_sdl.h>
+#include <imgui.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <vector>
+
+#include "frontend/gui/panels.h"
+#include "frontend/gui/png_writer.h"
+#include "frontend/gui/ui_state.h"
+
+namespace forkscope::gui {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kViewInterval = std::chrono::milliseconds(100);   // fresh views while running
+constexpr auto kFrameInterval = std::chrono::milliseconds(16);   // about 60 frames a second
+constexpr int kSettleFrames = 3;  // frames drawn at the stop before the screenshot: ImGui lays out
+
+Error host(const std::string& m) { return make_error(ErrorKind::Host, m); }
+
+// SDL, a GL context and ImGui, torn down in reverse order.
+class Screen {
+public:
+    ~Screen() {
+        if (imgui_gl) ImGui_ImplOpenGL3_Shutdown();
+        if (imgui_sdl) ImGui_ImplSDL2_Shutdown();
+        if (ImGui::GetCurrentContext()) ImGui::DestroyContext();
+        if (context) SDL_GL_DeleteContext(context);
+        if (window) SDL_DestroyWindow(window);
+        if (sdl) SDL_Quit();
+    }
+
+    Result<void> open(const WindowOptions& o) {
+        const bool display = std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY");
+        if (!display && !std::getenv("SDL_VIDEODRIVER")) {
+            if (o.screenshot.empty())
+                return host("no display (DISPLAY is not set): forkscope gui needs one, or --screenshot FILE to render "
+                            "off screen");
+            SDL_SetHint(SDL_HINT_VIDEODRIVER, "offscreen");
+        }
+        if (SDL_Init(SDL_INIT_VIDEO) != 0) return host(std::string("cannot open the display: SDL: ") + SDL_GetError());
+        sdl = true;
+        SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
+        SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
+        SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
+        const Uint32 flags = SDL_WINDOW_OPENGL | (o.screenshot.empty() ? SDL_WINDOW_RESIZABLE : SDL_WINDOW_HIDDEN);
+        window = SDL_CreateWindow("forkscope", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, o.width, o.height, flags);
+        if (!window) return host(std::string("cannot open a window: SDL: ") + SDL_GetError());
+        context = SDL_GL_CreateContext(window);
+        if (!context) return host(std::string("cannot make an OpenGL 3.0 context: SDL: ") + SDL_GetError());
+        SDL_GL_MakeCurrent(window, context);
+        SDL_GL_SetSwapInterval(0);  // frames are paced by the loop, not by vsync
+        IMGUI_CHECKVERSION();
+        ImGui::CreateContext();
+        ImGui::GetIO().IniFilename = nullptr;  // the layout is fixed; nothing to remember
+        ImGui::StyleColorsDark();
+        imgui_sdl = ImGui_ImplSDL2_InitForOpenGL(window, context);
+        imgui_gl = imgui_sdl && ImGui_ImplOpenGL3_Init("#version 130");
+        if (!imgui_gl) return host("Dear ImGui could not use this OpenGL context");
+        return {};
+    }
+
+    SDL_Window* window = nullptr;
+    SDL_GLContext context = nullptr;
+    bool sdl = false, imgui_sdl = false, imgui_gl = false;
+};
+
+// The shortcuts of common debuggers, when no text field has the keyboard.
+void shortcut(const SDL_KeyboardEvent& k, const LiveView& v, PanelActions& out) {
+    const bool shift = k.keysym.mod & KMOD_SHIFT;
+    switch (k.keysym.sym) {
+        case SDLK_F5: out.commands.push_back({v.running ? LiveAction::Pause : LiveAction::Continue, ""}); break;
+        case SDLK_F10: out.commands.push_back({LiveAction::Next, ""}); break;
+        case SDLK_F11: out.commands.push_back({shift ? LiveAction::Finish : LiveAction::Step, ""}); break;
+        case SDLK_F9:
+            if (v.line) out.commands.push_back({LiveAction::Break, v.line->file + ":" + std::to_string(v.line->line)});
+            break;
+        default: break;
+    }
+}
+
+Result<void> write_screenshot(const WindowOptions& o, const LiveView& view, const UiState& ui, int w, int h) {
+    std::vector<uint8_t> pixels(static_cast<size_t>(w) * static_cast<size_t>(h) * 4);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
+    // GL's rows go bottom up; a PNG's top down.
+    std::vector<uint8_t> flipped(pixels.size());
+    const size_t row = static_cast<size_t>(w) * 4;
+    for (int y = 0; y < h; ++y)
+        std::copy_n(pixels.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(h - 1 - y) * row), row,
+                    flipped.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(y) * row));
+    for (size_t i = 3; i < flipped.size(); i += 4) flipped[i] = 255;  // the window is opaque
+    if (auto r = write_png(o.screenshot, flipped, w, h); !r) return r;
+    if (o.ui_state.empty()) return {};
+    std::ofstream f(o.ui_state);
+    f << ui_state_json(view, ui, w, h).dump(2) << "\n";
+    if (!f) return host("cannot write '" + o.ui_state + "'");
+    return {};
+}
+
+}  // namespace
+
+Result<void> run_window(LiveMachine& live, ConsoleBuffer& console, const WindowOptions& o) {
+    Screen screen;
+    if (auto r = screen.open(o); !r) return r;
+    if (o.start_running) live.post({LiveAction::Continue, ""});
+    UiState ui;
+    Clock::time_point last_request{};
+    int settled = 0;
+    for (bool open = true; open;) {
+        const auto frame_start = Clock::now();
+        auto view = live.latest();
+        PanelActions actions;
+        for (SDL_Event e; SDL_PollEvent(&e);) {
+            ImGui_ImplSDL2_ProcessEvent(&e);
+            if (e.type == SDL_QUIT) open = false;
+            if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_CLOSE) open = false;
+            if (e.type == SDL_KEYDOWN && !ImGui::GetIO().WantCaptureKeyboard) shortcut(e.key, *view, actions);
+        }
+        if (view->running && frame_start - last_request >= kViewInterval) {
+            live.want_view();
+            last_request = frame_start;
+        }
+        if (auto m = live.take_message()) ui.message = *m;
+        int w = 0, h = 0;
+        SDL_GL_GetDrawableSize(screen.window, &w, &h);
+        ImGui_ImplOpenGL3_NewFrame();
+        ImGui_ImplSDL2_NewFrame();
+        ImGui::NewFrame();
+        draw_panels(*view, console.text().first, ui, actions, w, h);
+        ImGui::Render();
+        glViewport(0, 0, w, h);
+        glClearColor(0.08f, 0.08f, 0.1f, 1.0f);
+        glClear(GL_COLOR_BUFFER_BIT);
+        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+        for (const LiveCommand& c : actions.commands) {
+            if (c.action != LiveAction::Break) ui.message.clear();
+            live.post(c);
+        }
+        if (!actions.typed.empty() && o.input_fd >= 0)
+            (void)!::write(o.input_fd, actions.typed.data(), actions.typed.size());
+        if (!o.screenshot.empty()) {
+            // The first stop after the start (serial 1 is the view before it).
+            if (!view->running && view->serial >= 2 && ++settled >= kSettleFrames)
+                return write_screenshot(o, *view, ui, w, h);
+        } else {
+            SDL_GL_SwapWindow(screen.window);
+        }
+        const auto spent = Clock::now() - frame_start;
+        if (spent < kFrameInterval)
+            SDL_Delay(static_cast<Uint32>(std::chrono::duration_cast<std::chrono::milliseconds>(kFrameInterval - spent).count()));
+    }
+    return {};
+}
+
+}  // namespace forkscope::gui

@@ -1,0 +1,154 @@
+"""forkscope gui: the window rendered off screen (SDL's offscreen driver, Mesa's EGL) at a
+stop, its picture and UI state checked against the kernel's own state from the dump
+commands at the same stop: the panels, the source line, the stack, the tasks, and every
+cell of the physical memory grid against `forkscope frames` (a COW-shared frame in the
+shared colour), not against a stored picture.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import forkscope_testlib as lib
+
+try:
+    from PIL import Image
+except ImportError:
+    Image = None
+    # meson may have found another python3 than Debian's (a pyenv), without python3-pil.
+    if (sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3") and
+            subprocess.run(["/usr/bin/python3", "-c", "import PIL"], capture_output=True).returncode == 0):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+
+PANELS = ["Controls", "Tasks", "CPU", "Stack", "Source", "Physical memory", "Disassembly", "Console"]
+# forkscope frames' kind names, as the grid's colour classes name them.
+KIND_CLASS = {"pgtable": "pagetable"}
+TIMEOUT = 120
+
+
+def gui(*args, env_extra=None, drop_display=False):
+    if not lib.FORKSCOPE:
+        raise unittest.SkipTest("FORKSCOPE is not set (run through meson test)")
+    env = dict(os.environ)
+    env.setdefault("SDL_VIDEODRIVER", "offscreen")
+    if drop_display:
+        for name in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"):
+            env.pop(name, None)
+    env.update(env_extra or {})
+    argv = [lib.FORKSCOPE, "gui", *args]
+    p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, env=env, timeout=TIMEOUT)
+    return lib.Run(argv, p.returncode, p.stdout, p.stderr)
+
+
+def fork_c_line(text):
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "guestkernel", "kernel", "fork.c")
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            if text in line:
+                return n
+    raise AssertionError("no line with %r in fork.c" % text)
+
+
+class Screenshots(unittest.TestCase):
+    def setUp(self):
+        self._td = tempfile.TemporaryDirectory(prefix="forkscope-gui-")
+        self.addCleanup(self._td.cleanup)
+        self.png = os.path.join(self._td.name, "shot.png")
+        self.state_path = os.path.join(self._td.name, "state.json")
+
+    def shoot(self, *args):
+        run = gui("--screenshot", self.png, "--ui-state", self.state_path, *args)
+        self.assertEqual(run.returncode, 0, run.describe())
+        with open(self.state_path) as f:
+            state = json.load(f)
+        self.assertTrue(os.path.exists(self.png))
+        if Image is None:
+            self.fail("python3-pil is missing (scripts/setup.sh installs it)")
+        picture = Image.open(self.png).convert("RGB")
+        self.assertEqual(picture.size, (state["window"]["width"], state["window"]["height"]))
+        return state, picture
+
+    def dump(self, command, at):
+        run = lib.run_command([lib.FORKSCOPE, command, "-q", "--at", at, "--format", "json", "forktest"])
+        self.assertEqual(run.returncode, 0, run.describe())
+        return json.loads(run.stdout)
+
+    def test_stopped_in_copy_process_every_panel_shows_that_moment(self):
+        state, _ = self.shoot("--break", "copy_process", "--size", "1400x900", "forktest")
+        line = fork_c_line("if ((clone_flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS))")
+        self.assertEqual(state["panels"], PANELS)
+        self.assertEqual(state["window"], {"width": 1400, "height": 900})
+        self.assertEqual(state["status"], "Breakpoint 1, copy_process at fork.c:%d" % line)
+        self.assertFalse(state["running"])
+        self.assertEqual(state["source"], {"file": "guestkernel/kernel/fork.c", "line": line})
+        self.assertEqual(state["breakpoint_lines"], ["guestkernel/kernel/fork.c:%d" % line])
+        self.assertEqual(state["stack"][0], "copy_process at guestkernel/kernel/fork.c:%d" % line)
+        self.assertRegex(state["stack"][1], r"^do_fork\+0x[0-9a-f]+ at guestkernel/kernel/fork\.c:\d+$")
+        self.assertEqual(state["disassembly"], state["eip"])
+        # The tasks as forkscope ps sees them at the same stop, the current one selected.
+        ps = self.dump("ps", "copy_process")
+        self.assertEqual(ps["snapshot"]["instructions"], state["instructions"])
+        self.assertEqual([(t["pid"], t["comm"]) for t in state["tasks"]],
+                         [(t["pid"], t["comm"]) for t in ps["tasks"]])
+        current = [t["pid"] for t in state["tasks"] if t["current"]]
+        self.assertEqual(current, [state["selected_pid"]])
+
+    def test_every_memory_cell_at_the_first_cow_fault_is_the_kernel_frame_map(self):
+        state, picture = self.shoot("--at", "cow", "forktest")
+        frames = self.dump("frames", "cow")
+        self.assertEqual(frames["snapshot"]["instructions"], state["instructions"])
+        self.assertTrue(state["status"].startswith("Event 1 (cow#1 = 0), "), state["status"])
+        grid = state["grid"]
+        self.assertEqual(grid["frames"], frames["frames"])
+        palette = {tuple(rgb): name for name, rgb in grid["palette"].items()}
+        self.assertEqual(len(palette), len(grid["palette"]), "two classes share a colour")
+        pixels = picture.load()
+
+        def cell(pfn):
+            x = int(grid["x"]) + (pfn % grid["columns"]) * grid["cell"] + grid["cell"] // 2
+            y = int(grid["y"]) + (pfn // grid["columns"]) * grid["cell"] + grid["cell"] // 2
+            return palette.get(pixels[x, y], "not a cell colour %s" % (pixels[x, y],))
+
+        counts = {}
+        for pfn in range(grid["frames"]):
+            counts[cell(pfn)] = counts.get(cell(pfn), 0) + 1
+        expected = {}
+        for kind in frames["by_kind"]:
+            name = KIND_CLASS.get(kind["kind"], kind["kind"])
+            for count, n in kind["by_count"].items():
+                cls = "shared" if name == "anon" and int(count) > 1 else name
+                expected[cls] = expected.get(cls, 0) + n
+        self.assertEqual(counts, expected)
+        # After fork, before the child's copy: frames mapped by both, in the shared colour.
+        shared_anon = [f["pfn"] for f in frames["shared"] if f["kind"] == "anon"]
+        self.assertGreater(len(shared_anon), 0)
+        self.assertEqual({cell(pfn) for pfn in shared_anon}, {"shared"})
+
+    def test_a_guest_that_ends_is_shown_ended(self):
+        state, _ = self.shoot("hello")
+        self.assertEqual(state["status"], "exited with status 0")
+        self.assertTrue(state["ended"])
+
+
+class BadUse(unittest.TestCase):
+    def test_no_display_is_one_clear_line(self):
+        run = gui("hello", drop_display=True)
+        self.assertEqual(run.returncode, lib.EXIT_MACHINE_FAULT, run.describe())
+        self.assertEqual(run.stderr_lines, ["forkscope: no display (DISPLAY is not set): forkscope gui needs one, "
+                                            "or --screenshot FILE to render off screen"])
+
+    def test_bad_options(self):
+        for args, needle in ((["--size", "10x10", "hello"], "--size '10x10'"),
+                             (["--ui-state", "x.json", "hello"], "--ui-state is written with a --screenshot"),
+                             (["--at", "nosuchplace", "--screenshot", "x.png", "hello"], "--at 'nosuchplace'"),
+                             (["--screenshot", "x.png"], "a PROGRAM to debug is needed")):
+            run = gui(*args)
+            self.assertEqual(run.returncode, lib.EXIT_USAGE, run.describe())
+            self.assertIn(needle, run.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
