@@ -28,6 +28,7 @@ struct GuiOptions {
     std::string screenshot;
     std::string ui_state;
     std::string size = "1600x1000";
+    bool stats = false;
     uint64_t history_mb = 256;
     std::vector<std::string> debug_dirs;
     std::vector<std::pair<bool, std::string>> env;
@@ -93,6 +94,7 @@ int gui(const GuiOptions& o, const std::vector<std::string>& words) {
     wo.screenshot = o.screenshot;
     wo.ui_state = o.ui_state;
     wo.input_fd = input.write_end;
+    wo.stats = o.stats;
     Result<void> shown = make_error(ErrorKind::Host, "");
     {
         gui::LiveMachine live(debugger, *t.info, *t.symbols);
@@ -118,6 +120,8 @@ CommandRunner add_gui_command(CLI::App& app) {
         ->type_name("FILE");
     cmd->add_option("--ui-state", o->ui_state, "with --screenshot: the UI state as JSON to FILE (for tests)")
         ->type_name("FILE");
+    cmd->add_flag("--stats", o->stats,
+                  "at the end, on stderr: frames drawn and their time, views published, guest instructions");
     cmd->add_option("--size", o->size, "the window's size")->type_name("WxH")->capture_default_str();
     cmd->add_option("--history-mb", o->history_mb, "memory for the history the reverse steps use (0: none)")
         ->capture_default_str();

@@ -98,8 +98,11 @@ void LiveMachine::apply(const LiveCommand& c) {
     std::string status = latest()->status;
     switch (c.action) {
         case LiveAction::Continue: {
-            std::lock_guard lock(mutex_);
-            running_ = true;
+            {
+                std::lock_guard lock(mutex_);
+                running_ = true;
+            }
+            publish("running", true, false);  // the window sees the run begin, and asks for views
             return;  // thread_main runs it
         }
         case LiveAction::Pause: {

@@ -18,7 +18,7 @@ struct Place {
     const char* title;
     float x, y, w, h;
 };
-constexpr float kBar = 0.05f;
+constexpr float kBar = 0.08f;  // two lines: the buttons, then where the guest is
 constexpr Place kControls{"Controls", 0.0f, 0.0f, 1.0f, kBar};
 constexpr Place kTasks{"Tasks", 0.0f, kBar, 0.32f, 0.30f};
 constexpr Place kCpu{"CPU", 0.0f, kBar + 0.30f, 0.32f, 0.33f};
@@ -55,6 +55,7 @@ void controls(const LiveView& v, UiState& ui, PanelActions& out) {
     button("Reverse step", LiveAction::ReverseStep);
     button("Reverse next", LiveAction::ReverseNext);
     button("Reverse continue", LiveAction::ReverseContinue);
+    ImGui::NewLine();
     ImGui::Text("%s%s | %llu instructions", v.status.c_str(), v.ended ? " (ended)" : "",
                 static_cast<unsigned long long>(v.instructions));
     if (!ui.message.empty()) {

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <vector>
@@ -107,11 +109,45 @@ Result<void> write_screenshot(const WindowOptions& o, const LiveView& view, cons
     return {};
 }
 
+// Frames drawn and their time, for --stats.
+struct FrameStats {
+    uint64_t frames = 0, views = 0, last_serial = 0;
+    Clock::duration total{}, worst{};
+    Clock::time_point start = Clock::now();
+
+    void frame(Clock::duration spent, uint64_t serial) {
+        ++frames;
+        total += spent;
+        worst = std::max(worst, spent);
+        if (serial != last_serial) ++views;
+        last_serial = serial;
+    }
+    void print(uint64_t instructions) const {
+        using ms = std::chrono::duration<double, std::milli>;
+        const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        std::fprintf(stderr,
+                     "gui: %llu frames in %.2f s (%.1f per second), frame time mean %.2f ms, worst %.2f ms; "
+                     "%llu views; guest instructions %llu\n",
+                     static_cast<unsigned long long>(frames), seconds, static_cast<double>(frames) / seconds,
+                     frames ? ms(total).count() / static_cast<double>(frames) : 0.0, ms(worst).count(),
+                     static_cast<unsigned long long>(views), static_cast<unsigned long long>(instructions));
+    }
+};
+
 }  // namespace
 
 Result<void> run_window(LiveMachine& live, ConsoleBuffer& console, const WindowOptions& o) {
     Screen screen;
     if (auto r = screen.open(o); !r) return r;
+    FrameStats stats;
+    struct PrintAtEnd {  // on every way out of the loop
+        const WindowOptions& o;
+        const FrameStats& stats;
+        LiveMachine& live;
+        ~PrintAtEnd() {
+            if (o.stats) stats.print(live.latest()->instructions);
+        }
+    } print_at_end{o, stats, live};
     if (o.start_running) live.post({LiveAction::Continue, ""});
     UiState ui;
     Clock::time_point last_request{};
@@ -142,6 +178,8 @@ Result<void> run_window(LiveMachine& live, ConsoleBuffer& console, const WindowO
         glClearColor(0.08f, 0.08f, 0.1f, 1.0f);
         glClear(GL_COLOR_BUFFER_BIT);
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+        glFinish();  // the frame's time includes the GPU's (llvmpipe's) part
+        stats.frame(Clock::now() - frame_start, view->serial);
         for (const LiveCommand& c : actions.commands) {
             if (c.action != LiveAction::Break) ui.message.clear();
             live.post(c);

@@ -21,6 +21,9 @@ struct WindowOptions {
     std::string screenshot;
     std::string ui_state;       // with screenshot: the UI state as JSON (ui_state.h)
     int input_fd = -1;          // the console's typed keys go here (the guest's UART)
+    // At the end, one line on stderr: frames drawn, their time (mean, worst), the views
+    // the guest published, and the guest's instructions.
+    bool stats = false;
 };
 
 // Runs until the window is closed (or the screenshot is written). Errors
