@@ -23,8 +23,8 @@ namespace forkscope::gui {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr auto kViewInterval = std::chrono::milliseconds(100);   // fresh views while running
-constexpr auto kFrameInterval = std::chrono::milliseconds(16);   // about 60 frames a second
+constexpr auto kViewInterval = std::chrono::milliseconds(200);   // fresh views while running: 5 a second
+constexpr auto kFrameInterval = std::chrono::milliseconds(25);   // 40 frames a second
 constexpr int kSettleFrames = 3;  // frames drawn at the stop before the screenshot: ImGui lays out
 
 Error host(const std::string& m) { return make_error(ErrorKind::Host, m); }

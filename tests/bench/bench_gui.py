@@ -12,7 +12,9 @@ by SDL's offscreen driver on Mesa: the window draws all the time the guest runs 
 shows its end), interleaved, best of --repeat. The guest's time = best(N) - best(0),
 in wall time: the window draws on its own thread, so what matters is how long the
 guest takes. Speed with the window = headless time / window time. The frame figures
-are the window's own (--stats) in its best N run.
+are the window's own (--stats) in its best N run. The window records the history for the
+reverse steps as forkscope debug does (256 MiB); --gui-args "--history-mb 0" measures it
+without.
 """
 
 import argparse
@@ -24,7 +26,7 @@ import tempfile
 import time
 
 WORKLOADS = [("kbench getpid", ["kbench", "getpid"], 200000),
-             ("forkbench 1 MiB", ["forkbench", "1024"], 100)]
+             ("forkbench 1 MiB", ["forkbench", "1024"], 2000)]
 STATS_RE = re.compile(r"^gui: (\d+) frames in ([\d.]+) s \(([\d.]+) per second\), frame time mean ([\d.]+) ms, "
                       r"worst ([\d.]+) ms; (\d+) views", re.M)
 
@@ -46,6 +48,7 @@ def main():
     ap.add_argument("--forkscope", required=True)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--ram", default="256", help="guest RAM in MiB (the grid shows every frame)")
+    ap.add_argument("--gui-args", default="", help="more options for forkscope gui, e.g. '--history-mb 0'")
     args = ap.parse_args()
     env = dict(os.environ, SDL_VIDEODRIVER=os.environ.get("SDL_VIDEODRIVER", "offscreen"))
     shot = os.path.join(tempfile.mkdtemp(prefix="bench-gui-"), "end.png")
@@ -58,7 +61,7 @@ def main():
                 program = words + [str(count)]
                 runs = {"headless": ([args.forkscope, "run", "--ram", args.ram] + program, None),
                         "window": ([args.forkscope, "gui", "--ram", args.ram, "--stats", "--screenshot", shot]
-                                   + program, env)}
+                                   + args.gui_args.split() + program, env)}
                 for mode, (argv, run_env) in runs.items():
                     elapsed, err = wall(argv, run_env)
                     key = (mode, count)
