@@ -1,7 +1,7 @@
 // LiveMachine: the guest on a thread of its own, driven by the window's commands
 // (continue, pause, the steps, breakpoints) through the debugger core, and publishing
 // what the window shows — a LiveView — at safe points: at every stop, and while the
-// guest runs whenever the window asks for a fresh one (it asks at most every 100 ms;
+// guest runs whenever the window asks for a fresh one (it asks at most every 200 ms;
 // the run pauses for the time of one snapshot and goes on). Drawing never waits for
 // the emulator and never reads the machine: the window reads only published views.
 #pragma once

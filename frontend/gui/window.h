@@ -1,6 +1,6 @@
 // The forkscope window: SDL2 with an OpenGL context, Dear ImGui's SDL and OpenGL3
-// backends, the panels (panels.h) drawn at 30 frames a second or more from the views a
-// LiveMachine publishes. It asks the live machine for a fresh view every 100 ms while
+// backends, the panels (panels.h) drawn at up to 40 frames a second from the views a
+// LiveMachine publishes. It asks the live machine for a fresh view every 200 ms while
 // the guest runs. F5 continues or pauses, F10 steps over, F11 into, Shift+F11 out, F9
 // toggles a breakpoint at the current line. Without a display (or with
 // SDL_VIDEODRIVER=offscreen) it renders off screen, which is what --screenshot uses.
