@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 
 #include "emulator/debug/debugger.h"
 #include "frontend/cli/commands.h"
@@ -27,6 +28,7 @@ struct GuiOptions {
     std::string at;
     std::string screenshot;
     std::string ui_state;
+    std::string script;
     std::string size = "1600x1000";
     bool stats = false;
     uint64_t history_mb = 256;
@@ -60,8 +62,18 @@ struct InputPipe {
 int gui(const GuiOptions& o, const std::vector<std::string>& words) {
     auto size = parse_size(o.size);
     if (!size) return report_error(size.error());
-    if (!o.ui_state.empty() && o.screenshot.empty())
-        return report_error(make_error(ErrorKind::Usage, "--ui-state is written with a --screenshot"));
+    if (!o.ui_state.empty() && o.screenshot.empty() && o.script.empty())
+        return report_error(make_error(ErrorKind::Usage, "--ui-state is written with a --screenshot or a --script"));
+    std::vector<gui::ScriptLine> script;
+    if (!o.script.empty()) {
+        std::ifstream f(o.script);
+        if (!f) return report_error(make_error(ErrorKind::BadImage, "cannot read --script file '" + o.script + "'"));
+        std::vector<std::string> lines;
+        for (std::string line; std::getline(f, line);) lines.push_back(line);
+        auto parsed = gui::parse_window_script(lines);
+        if (!parsed) return report_error(parsed.error());
+        script = std::move(*parsed);
+    }
     gui::ConsoleBuffer console;
     InputPipe input;
     DebugTargetOptions to;
@@ -95,6 +107,7 @@ int gui(const GuiOptions& o, const std::vector<std::string>& words) {
     wo.ui_state = o.ui_state;
     wo.input_fd = input.write_end;
     wo.stats = o.stats;
+    wo.script = std::move(script);
     Result<void> shown = make_error(ErrorKind::Host, "");
     {
         gui::LiveMachine live(debugger, *t.info, *t.symbols);
@@ -118,7 +131,12 @@ CommandRunner add_gui_command(CLI::App& app) {
     cmd->add_option("--screenshot", o->screenshot,
                     "render off screen at the first stop, write the window as a PNG to FILE, and exit")
         ->type_name("FILE");
-    cmd->add_option("--ui-state", o->ui_state, "with --screenshot: the UI state as JSON to FILE (for tests)")
+    cmd->add_option("--ui-state", o->ui_state, "with --screenshot or --script: the UI state as JSON to FILE (for tests)")
+        ->type_name("FILE");
+    cmd->add_option("--script", o->script,
+                    "drive the window off screen by the lines of FILE (continue, step, next, finish, stepi, "
+                    "reverse-step, reverse-next, reverse-continue, break LOC, select PID, screenshot FILE, "
+                    "ui-state FILE), then exit")
         ->type_name("FILE");
     cmd->add_flag("--stats", o->stats,
                   "at the end, on stderr: frames drawn and their time, views published, guest instructions");

@@ -17,6 +17,7 @@
 #include "frontend/gui/panels.h"
 #include "frontend/gui/png_writer.h"
 #include "frontend/gui/ui_state.h"
+#include "frontend/gui/window_script.h"
 
 namespace forkscope::gui {
 
@@ -44,7 +45,7 @@ public:
     Result<void> open(const WindowOptions& o) {
         const bool display = std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY");
         if (!display && !std::getenv("SDL_VIDEODRIVER")) {
-            if (o.screenshot.empty())
+            if (o.screenshot.empty() && o.script.empty())
                 return host("no display (DISPLAY is not set): forkscope gui needs one, or --screenshot FILE to render "
                             "off screen");
             SDL_SetHint(SDL_HINT_VIDEODRIVER, "offscreen");
@@ -54,7 +55,8 @@ public:
         SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
         SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
         SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
-        const Uint32 flags = SDL_WINDOW_OPENGL | (o.screenshot.empty() ? SDL_WINDOW_RESIZABLE : SDL_WINDOW_HIDDEN);
+        const bool shown = o.screenshot.empty() && o.script.empty();
+        const Uint32 flags = SDL_WINDOW_OPENGL | (shown ? SDL_WINDOW_RESIZABLE : SDL_WINDOW_HIDDEN);
         window = SDL_CreateWindow("forkscope", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, o.width, o.height, flags);
         if (!window) return host(std::string("cannot open a window: SDL: ") + SDL_GetError());
         context = SDL_GL_CreateContext(window);
@@ -90,7 +92,8 @@ void shortcut(const SDL_KeyboardEvent& k, const LiveView& v, PanelActions& out) 
     }
 }
 
-Result<void> write_screenshot(const WindowOptions& o, const LiveView& view, const UiState& ui, int w, int h) {
+// The window as drawn (the back buffer, before any swap) as a PNG.
+Result<void> write_picture(const std::string& path, int w, int h) {
     std::vector<uint8_t> pixels(static_cast<size_t>(w) * static_cast<size_t>(h) * 4);
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
     glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
@@ -101,13 +104,32 @@ Result<void> write_screenshot(const WindowOptions& o, const LiveView& view, cons
         std::copy_n(pixels.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(h - 1 - y) * row), row,
                     flipped.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(y) * row));
     for (size_t i = 3; i < flipped.size(); i += 4) flipped[i] = 255;  // the window is opaque
-    if (auto r = write_png(o.screenshot, flipped, w, h); !r) return r;
-    if (o.ui_state.empty()) return {};
-    std::ofstream f(o.ui_state);
+    return write_png(path, flipped, w, h);
+}
+
+Result<void> write_ui_state(const std::string& path, const LiveView& view, const UiState& ui, int w, int h) {
+    std::ofstream f(path);
     f << ui_state_json(view, ui, w, h).dump(2) << "\n";
-    if (!f) return host("cannot write '" + o.ui_state + "'");
+    if (!f) return host("cannot write '" + path + "'");
     return {};
 }
+
+Result<void> write_outputs(const std::string& picture, const std::string& state, const LiveView& view,
+                           const UiState& ui, int w, int h) {
+    if (!picture.empty())
+        if (auto r = write_picture(picture, w, h); !r) return r;
+    if (!state.empty()) return write_ui_state(state, view, ui, w, h);
+    return {};
+}
+
+// A script's progress: the line to run next, and whether the last one waits for the
+// guest's next stop (a view newer than wait_serial, taken at a stop).
+struct ScriptRun {
+    size_t next = 0;
+    bool waiting = true;       // at the start: for the first view
+    uint64_t wait_serial = 0;
+    int settled = 0;           // frames drawn since the last effect
+};
 
 // Frames drawn and their time, for --stats.
 struct FrameStats {
@@ -148,10 +170,12 @@ Result<void> run_window(LiveMachine& live, ConsoleBuffer& console, const WindowO
             if (o.stats) stats.print(live.latest()->instructions);
         }
     } print_at_end{o, stats, live};
-    if (o.start_running) live.post({LiveAction::Continue, ""});
+    const bool scripted = !o.script.empty();
+    if (o.start_running && !scripted) live.post({LiveAction::Continue, ""});
     UiState ui;
     Clock::time_point last_request{};
     int settled = 0;
+    ScriptRun script;
     for (bool open = true; open;) {
         const auto frame_start = Clock::now();
         auto view = live.latest();
@@ -166,7 +190,12 @@ Result<void> run_window(LiveMachine& live, ConsoleBuffer& console, const WindowO
             live.want_view();
             last_request = frame_start;
         }
-        if (auto m = live.take_message()) ui.message = *m;
+        if (auto m = live.take_message()) {
+            if (scripted && script.next > 0)  // a script's command failed: the script ends there
+                return make_error(ErrorKind::Usage,
+                                  "script line " + std::to_string(o.script[script.next - 1].number) + ": " + *m);
+            ui.message = *m;
+        }
         int w = 0, h = 0;
         SDL_GL_GetDrawableSize(screen.window, &w, &h);
         ImGui_ImplOpenGL3_NewFrame();
@@ -186,10 +215,32 @@ Result<void> run_window(LiveMachine& live, ConsoleBuffer& console, const WindowO
         }
         if (!actions.typed.empty() && o.input_fd >= 0)
             (void)!::write(o.input_fd, actions.typed.data(), actions.typed.size());
-        if (!o.screenshot.empty()) {
+        if (scripted) {
+            // One line at a time, each once the last one's effect has been drawn.
+            if (script.waiting) {
+                if (!view->running && view->serial > script.wait_serial) {
+                    script.waiting = false;
+                    script.settled = 0;
+                }
+            } else if (script.settled < kSettleFrames) {
+                ++script.settled;
+            } else if (script.next < o.script.size()) {
+                const ScriptStep step = script_step(o.script[script.next++]);
+                if (auto r = write_outputs(step.screenshot, step.ui_state, *view, ui, w, h); !r) return r;
+                if (step.select) ui.selected_pid = *step.select;
+                if (step.command) {
+                    live.post(*step.command);
+                    script.waiting = true;
+                    script.wait_serial = view->serial;
+                }
+                script.settled = 0;
+            } else {
+                return write_outputs(o.screenshot, o.ui_state, *view, ui, w, h);
+            }
+        } else if (!o.screenshot.empty()) {
             // The first stop after the start (serial 1 is the view before it).
             if (!view->running && view->serial >= 2 && ++settled >= kSettleFrames)
-                return write_screenshot(o, *view, ui, w, h);
+                return write_outputs(o.screenshot, o.ui_state, *view, ui, w, h);
         } else {
             SDL_GL_SwapWindow(screen.window);
         }

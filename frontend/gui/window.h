@@ -6,10 +6,12 @@
 // SDL_VIDEODRIVER=offscreen) it renders off screen, which is what --screenshot uses.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "frontend/gui/console_buffer.h"
 #include "frontend/gui/live_machine.h"
+#include "frontend/gui/window_script.h"
 
 namespace forkscope::gui {
 
@@ -20,6 +22,9 @@ struct WindowOptions {
     // picture as a PNG here, and close.
     std::string screenshot;
     std::string ui_state;       // with screenshot: the UI state as JSON (ui_state.h)
+    // Drive the window by these lines (window_script.h) instead of starting the run,
+    // off screen; then write screenshot and ui_state, if given, and close.
+    std::vector<ScriptLine> script;
     int input_fd = -1;          // the console's typed keys go here (the guest's UART)
     // At the end, one line on stderr: frames drawn, their time (mean, worst), the views
     // the guest published, and the guest's instructions.

@@ -138,6 +138,71 @@ class Screenshots(unittest.TestCase):
         self.assertTrue(state["ended"])
 
 
+class Scripted(unittest.TestCase):
+    """The window driven as a person would: open at copy_process, step three lines, set
+    a breakpoint in the gutter's way, continue to it, take the first one away, continue
+    to the next fork, select init. Each moment's UI state against forkscope debug's
+    transcript of the same commands (the text front end of the same core)."""
+
+    def setUp(self):
+        self._td = tempfile.TemporaryDirectory(prefix="forkscope-gui-script-")
+        self.addCleanup(self._td.cleanup)
+        self.dir = self._td.name
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def run_script(self, lines, *args):
+        with open(self.path("script"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return gui("--script", self.path("script"), *args)
+
+    def state(self, name):
+        with open(self.path(name)) as f:
+            return json.load(f)
+
+    def test_steps_breakpoints_and_selection_follow_the_text_debugger(self):
+        copy_mm = fork_c_line("if ((retval = copy_mm(clone_flags, p)))")
+        run = self.run_script(["# a person at the window", "continue", "next", "next", "next",
+                               "ui-state " + self.path("stepped.json"),
+                               "break fork.c:%d" % copy_mm, "continue", "ui-state " + self.path("at_copy_mm.json"),
+                               "break copy_process", "continue", "select 1"],
+                              "--break", "copy_process", "--screenshot", self.path("end.png"),
+                              "--ui-state", self.path("end.json"), "forktest")
+        self.assertEqual(run.returncode, 0, run.describe())
+        text = lib.run_command([lib.FORKSCOPE, "debug", "-q", "--break", "copy_process", "-ex", "run",
+                                "-ex", "next", "-ex", "next", "-ex", "next", "-ex", "break fork.c:%d" % copy_mm,
+                                "-ex", "continue", "-ex", "delete 1", "-ex", "continue", "-ex", "info tasks",
+                                "forktest"])
+        self.assertEqual(text.returncode, 0, text.describe())
+        third_next = int(text.text.split("(forkscope) next\n")[3].split("\t")[0])  # the line it printed
+        stepped = self.state("stepped.json")
+        self.assertEqual(stepped["source"]["line"], third_next)
+        self.assertEqual(stepped["status"], "step, copy_process at fork.c:%d" % third_next)
+        at_copy_mm = self.state("at_copy_mm.json")
+        self.assertEqual(at_copy_mm["status"], "Breakpoint 2, copy_process at fork.c:%d" % copy_mm)
+        self.assertEqual(at_copy_mm["breakpoints"], ["copy_process", "fork.c:%d" % copy_mm])
+        self.assertIn("guestkernel/kernel/fork.c:%d" % copy_mm, at_copy_mm["breakpoint_lines"])
+        end = self.state("end.json")
+        self.assertEqual(end["breakpoints"], ["fork.c:%d" % copy_mm])
+        self.assertEqual(end["status"], "Breakpoint 2, copy_process at fork.c:%d" % copy_mm)
+        self.assertEqual(end["selected_pid"], 1)
+        # The tasks at the second fork, as the text debugger's info tasks lists them.
+        rows = text.text.split("PID PPID TGID")[1].splitlines()[1:]
+        listed = [(int(r.split()[0]), r.split()[4]) for r in rows if r.strip()]
+        self.assertEqual([(t["pid"], t["comm"]) for t in end["tasks"]], listed)
+        self.assertEqual([t["pid"] for t in end["tasks"] if t["current"]], [2])
+        self.assertTrue(os.path.exists(self.path("end.png")))
+
+    def test_a_bad_script_line_is_named(self):
+        run = self.run_script(["continue", "jump 3"], "hello")
+        self.assertEqual(run.returncode, lib.EXIT_USAGE, run.describe())
+        self.assertEqual(run.stderr_lines, ["forkscope: script line 2: unknown command 'jump'"])
+        run = self.run_script(["break fork.c:1"], "hello")
+        self.assertEqual(run.returncode, lib.EXIT_USAGE, run.describe())
+        self.assertIn("forkscope: script line 1: no code at fork.c:1", run.stderr)
+
+
 class BadUse(unittest.TestCase):
     def test_no_display_is_one_clear_line(self):
         run = gui("hello", drop_display=True)

@@ -1,0 +1,67 @@
+#include "frontend/gui/window_script.h"
+
+#include <charconv>
+#include <map>
+
+namespace forkscope::gui {
+
+namespace {
+
+const std::map<std::string, LiveAction>& run_commands() {
+    static const std::map<std::string, LiveAction> m = {
+        {"continue", LiveAction::Continue},          {"step", LiveAction::Step},
+        {"next", LiveAction::Next},                  {"finish", LiveAction::Finish},
+        {"stepi", LiveAction::StepInstruction},      {"reverse-step", LiveAction::ReverseStep},
+        {"reverse-next", LiveAction::ReverseNext},   {"reverse-continue", LiveAction::ReverseContinue},
+    };
+    return m;
+}
+
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t\r");
+    if (b == std::string::npos) return "";
+    return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
+}
+
+}  // namespace
+
+Result<std::vector<ScriptLine>> parse_window_script(const std::vector<std::string>& lines) {
+    std::vector<ScriptLine> out;
+    for (size_t i = 0; i < lines.size(); ++i) {
+        const std::string line = trim(lines[i]);
+        if (line.empty() || line[0] == '#') continue;
+        ScriptLine l;
+        l.number = static_cast<int>(i + 1);
+        const auto space = line.find_first_of(" \t");
+        l.command = line.substr(0, space);
+        l.argument = space == std::string::npos ? "" : trim(line.substr(space));
+        auto bad = [&](const std::string& why) {
+            return make_error(ErrorKind::Usage, "script line " + std::to_string(l.number) + ": " + why);
+        };
+        const bool takes_argument = l.command == "break" || l.command == "select" || l.command == "screenshot" ||
+                                    l.command == "ui-state";
+        if (!takes_argument && !run_commands().count(l.command)) return bad("unknown command '" + l.command + "'");
+        if (takes_argument && l.argument.empty()) return bad("'" + l.command + "' needs an argument");
+        if (!takes_argument && !l.argument.empty()) return bad("'" + l.command + "' takes no argument");
+        if (l.command == "select") {
+            int pid = -1;
+            auto [p, ec] = std::from_chars(l.argument.data(), l.argument.data() + l.argument.size(), pid);
+            if (ec != std::errc() || p != l.argument.data() + l.argument.size() || pid < 0)
+                return bad("'select' needs a pid, not '" + l.argument + "'");
+        }
+        out.push_back(std::move(l));
+    }
+    return out;
+}
+
+ScriptStep script_step(const ScriptLine& line) {
+    ScriptStep s;
+    if (auto it = run_commands().find(line.command); it != run_commands().end()) s.command = LiveCommand{it->second, ""};
+    else if (line.command == "break") s.command = LiveCommand{LiveAction::Break, line.argument};
+    else if (line.command == "select") s.select = std::stoi(line.argument);
+    else if (line.command == "screenshot") s.screenshot = line.argument;
+    else if (line.command == "ui-state") s.ui_state = line.argument;
+    return s;
+}
+
+}  // namespace forkscope::gui

@@ -1,0 +1,41 @@
+// Driving the window by a script (forkscope gui --script FILE), as a person would with
+// the mouse and keys, one line at a time, each after the last one's effect is drawn:
+//
+//   continue | step | next | finish | stepi | reverse-step | reverse-next | reverse-continue
+//                          the Controls buttons; the line ends at the guest's next stop
+//   break LOC              toggles a breakpoint (as a click in Source's gutter)
+//   select PID             selects a task (as a click in Tasks)
+//   screenshot FILE        writes the window as a PNG
+//   ui-state FILE          writes the UI state as JSON (ui_state.h)
+//
+// Blank lines and lines starting with # are skipped.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "frontend/gui/live_machine.h"
+#include "frontend/gui/panels.h"
+
+namespace forkscope::gui {
+
+struct ScriptLine {
+    int number = 0;  // in the file, for messages
+    std::string command;
+    std::string argument;
+};
+
+// Errors (ErrorKind::Usage): "script line N: ..." for an unknown command or a missing
+// argument.
+Result<std::vector<ScriptLine>> parse_window_script(const std::vector<std::string>& lines);
+
+// What a script line asks of the window.
+struct ScriptStep {
+    std::optional<LiveCommand> command;  // for the live machine; the line waits for its view
+    std::optional<int> select;           // a task to select
+    std::string screenshot, ui_state;    // files to write now
+};
+ScriptStep script_step(const ScriptLine& line);
+
+}  // namespace forkscope::gui
