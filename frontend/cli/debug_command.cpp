@@ -17,6 +17,7 @@
 #include "frontend/cli/debug_target.h"
 #include "frontend/cli/inspect.h"
 #include "frontend/cli/machine_options.h"
+#include "frontend/cli/program_launch.h"
 
 namespace forkscope::cli {
 
@@ -125,16 +126,7 @@ CommandRunner add_debug_command(CLI::App& app) {
         ->type_name("DIR")
         ->allow_extra_args(false);
     cmd->add_flag("-q,--quiet", o->quiet, "drop the guest's console output");
-    cmd->add_option_function<std::string>(
-           "-E,--env", [o](const std::string& v) { o->env.emplace_back(false, v); },
-           "set NAME=VALUE in the program's environment (repeatable)")
-        ->type_name("NAME=VALUE")
-        ->trigger_on_parse();
-    cmd->add_option_function<std::string>(
-           "-U,--unset", [o](const std::string& v) { o->env.emplace_back(true, v); },
-           "remove NAME from the program's environment (repeatable)")
-        ->type_name("NAME")
-        ->trigger_on_parse();
+    add_environment_options(*cmd, o->env);
     cmd->prefix_command();
     cmd->footer("PROGRAM [ARGS...] as for forkscope run. Without -ex or --batch, commands come from the terminal\n"
                 "(or standard input). Exit status: 0; 1 when a command failed; 2 usage, 3 bad file.");

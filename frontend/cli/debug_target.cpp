@@ -7,12 +7,8 @@ namespace forkscope::cli {
 
 Result<DebugTarget> boot_debug_target(const DebugTargetOptions& o, const std::vector<std::string>& words) {
     if (words.empty()) return make_error(ErrorKind::Usage, "a PROGRAM to debug is needed (forkscope run --list shows them)");
-    auto config = make_machine_config(o.machine);
+    auto config = program_machine_config(o.machine, o.env, words);
     if (!config) return config.error();
-    if (config->modules.empty()) config->modules.push_back(built_in_initramfs());
-    auto env_changes = environment_changes(o.env);
-    if (!env_changes) return env_changes.error();
-    if (auto ok = put_program_in(*config, o.machine.append, false, words, *env_changes); !ok) return ok.error();
     DebugTarget t;
     auto info = KernelInfo::read(config->kernel);
     if (!info) return info.error();

@@ -14,6 +14,7 @@
 #include "frontend/cli/debug_target.h"
 #include "frontend/cli/inspect.h"
 #include "frontend/cli/machine_options.h"
+#include "frontend/cli/program_launch.h"
 #include "frontend/gui/console_buffer.h"
 #include "frontend/gui/live_machine.h"
 #include "frontend/gui/window.h"
@@ -146,16 +147,7 @@ CommandRunner add_gui_command(CLI::App& app) {
     cmd->add_option("--debug-dir", o->debug_dirs, "a folder of programs with their debug information (repeatable)")
         ->type_name("DIR")
         ->allow_extra_args(false);
-    cmd->add_option_function<std::string>(
-           "-E,--env", [o](const std::string& v) { o->env.emplace_back(false, v); },
-           "set NAME=VALUE in the program's environment (repeatable)")
-        ->type_name("NAME=VALUE")
-        ->trigger_on_parse();
-    cmd->add_option_function<std::string>(
-           "-U,--unset", [o](const std::string& v) { o->env.emplace_back(true, v); },
-           "remove NAME from the program's environment (repeatable)")
-        ->type_name("NAME")
-        ->trigger_on_parse();
+    add_environment_options(*cmd, o->env);
     cmd->prefix_command();
     cmd->footer("PROGRAM [ARGS...] as for forkscope run. Keys: F5 continue/pause, F10 step over, F11 step into,\n"
                 "Shift+F11 step out, F9 breakpoint at the current line. Exit status: 0; 2 usage, 3 bad file,\n"

@@ -14,7 +14,6 @@
 #include "emulator/stop_runner.h"
 #include "emulator/symbols.h"
 #include "frontend/cli/program_launch.h"
-#include "frontend/guest_command_line.h"
 
 namespace forkscope::cli {
 
@@ -36,16 +35,7 @@ void add_inspect_options(CLI::App& cmd, InspectOptions& o, bool since) {
     cmd.add_option("--color", o.color, "colour the output: auto (when stdout is a terminal), always, never")
         ->check(CLI::IsMember({"auto", "always", "never"}))
         ->capture_default_str();
-    cmd.add_option_function<std::string>(
-           "-E,--env", [&o](const std::string& v) { o.env.emplace_back(false, v); },
-           "set NAME=VALUE in the program's environment (repeatable)")
-        ->type_name("NAME=VALUE")
-        ->trigger_on_parse();
-    cmd.add_option_function<std::string>(
-           "-U,--unset", [&o](const std::string& v) { o.env.emplace_back(true, v); },
-           "remove NAME from the program's environment (repeatable)")
-        ->type_name("NAME")
-        ->trigger_on_parse();
+    add_environment_options(cmd, o.env);
     cmd.prefix_command();
 }
 
@@ -120,13 +110,8 @@ Result<Inspection> inspect(const InspectOptions& o, const std::vector<std::strin
     auto at = parse_stop_point(o.at);
     if (!at) return make_error(ErrorKind::Usage, "--at: " + at.error().message);
 
-    auto config = make_machine_config(o.machine);
+    auto config = program_machine_config(o.machine, o.env, words);
     if (!config) return config.error();
-    if (config->modules.empty()) config->modules.push_back(built_in_initramfs());
-    auto env_changes = environment_changes(o.env);
-    if (!env_changes) return env_changes.error();
-    if (auto ok = put_program_in(*config, o.machine.append, false, words, *env_changes); !ok) return ok.error();
-    if (auto ok = check_command_line_length(config->kernel_name, config->cmdline); !ok) return ok.error();
 
     // The kernel's own image says where everything is.
     auto info = KernelInfo::read(config->kernel);

@@ -94,6 +94,32 @@ Result<CodeMap::FileReader> initramfs_files(const MachineConfig& config) {
     });
 }
 
+void add_environment_options(CLI::App& cmd, std::vector<std::pair<bool, std::string>>& env, const std::string& note) {
+    cmd.add_option_function<std::string>(
+           "-E,--env", [&env](const std::string& v) { env.emplace_back(false, v); },
+           "set NAME=VALUE in the program's environment (repeatable" + note + ")")
+        ->type_name("NAME=VALUE")
+        ->trigger_on_parse();
+    cmd.add_option_function<std::string>(
+           "-U,--unset", [&env](const std::string& v) { env.emplace_back(true, v); },
+           "remove NAME from the program's environment (repeatable" + note + ")")
+        ->type_name("NAME")
+        ->trigger_on_parse();
+}
+
+Result<MachineConfig> program_machine_config(const MachineOptions& machine,
+                                             const std::vector<std::pair<bool, std::string>>& env,
+                                             const std::vector<std::string>& words) {
+    auto config = make_machine_config(machine);
+    if (!config) return config.error();
+    if (config->modules.empty()) config->modules.push_back(built_in_initramfs());
+    auto env_changes = environment_changes(env);
+    if (!env_changes) return env_changes.error();
+    if (auto ok = put_program_in(*config, machine.append, false, words, *env_changes); !ok) return ok.error();
+    if (auto ok = check_command_line_length(config->kernel_name, config->cmdline); !ok) return ok.error();
+    return config;
+}
+
 std::string program_guest_path(const std::string& program) {
     const bool host_file = program.find('/') != std::string::npos;
     return FORKSCOPE_PROGRAM_DIR + (host_file ? base_name(program) : program);

@@ -259,16 +259,7 @@ CommandRunner add_run_command(CLI::App& app) {
     cmd->add_flag("-v,--boot-log", options->boot_log,
                   "show the kernel's boot lines and closing 'exit: status' line around the program's output "
                   "(a PROGRAM run boots with 'quiet' otherwise)");
-    cmd->add_option_function<std::string>(
-           "-E,--env", [options](const std::string& v) { options->env.emplace_back(false, v); },
-           "set NAME=VALUE in the program's environment (repeatable; as qemu-i386 -E)")
-        ->type_name("NAME=VALUE")
-        ->trigger_on_parse();
-    cmd->add_option_function<std::string>(
-           "-U,--unset", [options](const std::string& v) { options->env.emplace_back(true, v); },
-           "remove NAME from the program's environment (repeatable; as qemu-i386 -U)")
-        ->type_name("NAME")
-        ->trigger_on_parse();
+    add_environment_options(*cmd, options->env, "; as qemu-i386 -E and -U");
     cmd->add_option("--write-initrd", options->write_initrd,
                     "also write the initramfs this run boots (with the program and its argument files) to FILE, "
                     "for qemu-system-i386 -initrd; -v shows the command line ('cmdline:')")

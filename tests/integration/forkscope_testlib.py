@@ -93,6 +93,24 @@ class HungError(AssertionError):
     pass
 
 
+SOURCE_ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
+def source_line(path, text):
+    """The number of the first line holding `text` in `path` (relative to the checkout's
+    top folder, or absolute)."""
+    with open(os.path.join(SOURCE_ROOT, path)) as f:
+        for n, line in enumerate(f, 1):
+            if text in line:
+                return n
+    raise AssertionError("no line with %r in %s" % (text, path))
+
+
+def fork_c_line(text):
+    """The first line of guestkernel/kernel/fork.c holding `text`."""
+    return source_line("guestkernel/kernel/fork.c", text)
+
+
 def run_command(argv, timeout=RUN_TIMEOUT, stdin_bytes=None):
     """Runs argv with stdin closed (or fed), capturing both streams. Raises HungError
     (an AssertionError, so the test fails rather than errors) if it does not end in

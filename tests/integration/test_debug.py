@@ -20,16 +20,8 @@ def debug(*args, stdin_bytes=None):
     return lib.run_command([lib.FORKSCOPE, "debug", *args], stdin_bytes=stdin_bytes)
 
 
-def fork_c_line(text):
-    """The line number of the first line of guestkernel/kernel/fork.c holding `text`."""
-    path = os.path.join(os.path.dirname(lib.KERNEL), "..", "..", "guestkernel", "kernel", "fork.c")
-    if not os.path.exists(path):  # KERNEL is build/images/kernel.elf; the source is beside build/
-        path = os.path.join(os.path.dirname(__file__), "..", "..", "guestkernel", "kernel", "fork.c")
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            if text in line:
-                return n
-    raise AssertionError("no line with %r in fork.c" % text)
+fork_c_line = lib.fork_c_line
+source_line = lib.source_line
 
 
 class ScriptedSession(unittest.TestCase):
@@ -268,15 +260,6 @@ class ScriptedSession(unittest.TestCase):
         self.assertIn("Breakpoint 1, 0xc", out)
         self.assertIn("no source lines: the kernel has no debug information (use stepi or nexti)", out)
         self.assertRegex(out, r"(?m)^=> 0xc[0-9a-f]{7} <copy_process\+0x1>:")
-
-
-def source_line(path, text):
-    """The number of the first line of `path` holding `text`."""
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            if text in line:
-                return n
-    raise AssertionError("no line with %r in %s" % (text, path))
 
 
 DEBUGGEE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "debuggee.c")

@@ -48,13 +48,7 @@ def gui(*args, env_extra=None, drop_display=False):
     return lib.Run(argv, p.returncode, p.stdout, p.stderr)
 
 
-def fork_c_line(text):
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "guestkernel", "kernel", "fork.c")
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            if text in line:
-                return n
-    raise AssertionError("no line with %r in fork.c" % text)
+fork_c_line = lib.fork_c_line
 
 
 class Screenshots(unittest.TestCase):
