@@ -245,15 +245,14 @@ void memory(const LiveView& v, UiState& ui) {
     }
 }
 
-void console_panel(const std::string& text, PanelActions& out) {
+void console_panel(const std::string& text, UiState& ui, PanelActions& out) {
     ImGui::BeginChild("console", ImVec2(0, -ImGui::GetFrameHeightWithSpacing()));
     ImGui::TextUnformatted(text.c_str());
     if (ImGui::GetScrollY() >= ImGui::GetScrollMaxY()) ImGui::SetScrollHereY(1.0f);
     ImGui::EndChild();
-    static char line[256] = {};
-    if (ImGui::InputText("input", line, sizeof line, ImGuiInputTextFlags_EnterReturnsTrue)) {
-        out.typed += std::string(line) + "\n";
-        line[0] = 0;
+    if (ImGui::InputText("input", ui.console_line.data(), ui.console_line.size(), ImGuiInputTextFlags_EnterReturnsTrue)) {
+        out.typed += std::string(ui.console_line.data()) + "\n";
+        ui.console_line[0] = 0;
     }
 }
 
@@ -282,7 +281,7 @@ void draw_panels(const LiveView& view, const std::string& console, UiState& ui, 
     ImGui::End();
     if (begin(kDisassembly, ui, width, height)) disassembly(view);
     ImGui::End();
-    if (begin(kConsole, ui, width, height)) console_panel(console, actions);
+    if (begin(kConsole, ui, width, height)) console_panel(console, ui, actions);
     ImGui::End();
 }
 

@@ -4,6 +4,7 @@
 // outlined in the memory grid). What a panel asks for (a step, a breakpoint, typed
 // keys) comes back as actions for the window to pass on.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -30,6 +31,7 @@ struct UiState {
     uint64_t grid_serial = 0;
     uint64_t source_serial = 0;  // the view Source last scrolled to its line for
     std::map<std::string, std::vector<std::string>> source_files;  // read once
+    std::array<char, 256> console_line{};                          // what is typed in Console
 };
 
 struct PanelActions {

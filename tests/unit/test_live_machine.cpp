@@ -1,0 +1,146 @@
+// LiveMachine on the real kernel running forktest: the guest on its own thread, views
+// published at stops and, while it runs, when asked; breakpoints toggled while it runs;
+// and quitting while the guest runs (a window closed mid-run) ends at once.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "emulator/debug/source_map.h"
+#include "emulator/introspect/kernel_info.h"
+#include "emulator/machine.h"
+#include "emulator/symbols.h"
+#include "frontend/gui/live_machine.h"
+#include "tests/unit/image_fixture.h"
+
+namespace forkscope::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class LiveMachineTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!std::getenv("FORKSCOPE_TEST_KERNEL") || !std::getenv("FORKSCOPE_TEST_INITRAMFS"))
+            GTEST_SKIP() << "FORKSCOPE_TEST_KERNEL/FORKSCOPE_TEST_INITRAMFS are not set (run through meson test)";
+        kernel = read_file("FORKSCOPE_TEST_KERNEL");
+        auto syms = KernelSymbols::read(kernel);
+        auto map = SourceMap::read(kernel, "kernel.elf");
+        auto ki = KernelInfo::read(kernel);
+        ASSERT_TRUE(syms.ok() && map.ok() && ki.ok());
+        symbols.emplace(std::move(*syms));
+        source.emplace(std::move(*map));
+        info.emplace(std::move(*ki));
+    }
+
+    void boot(const std::string& program) {
+        auto m = boot_image(program, {}, 20'000'000'000ull);
+        ASSERT_TRUE(m.ok()) << m.error().message;
+        machine = std::move(*m);
+        DebuggerOptions o;
+        o.constants.vm_fault_ok = info->find("NUMBER(VM_FAULT_OK)").value_or(0);
+        debugger = std::make_unique<Debugger>(*machine, *symbols, &*source, *info, o);
+    }
+
+    void TearDown() override {
+        debugger.reset();
+        machine.reset();
+    }
+
+    // The first view that satisfies `done`, waiting up to 60 s.
+    template <class F>
+    std::shared_ptr<const gui::LiveView> wait_for(gui::LiveMachine& live, F done) {
+        const auto deadline = Clock::now() + std::chrono::seconds(60);
+        for (auto v = live.latest(); Clock::now() < deadline; v = live.latest()) {
+            if (done(*v)) return v;
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        ADD_FAILURE() << "no such view within 60 s; the last: " << live.latest()->status;
+        return live.latest();
+    }
+
+    std::vector<uint8_t> kernel;
+    std::optional<KernelSymbols> symbols;
+    std::optional<SourceMap> source;
+    std::optional<KernelInfo> info;
+    std::unique_ptr<Machine> machine;
+    std::unique_ptr<Debugger> debugger;
+};
+
+TEST_F(LiveMachineTest, StopsAreViewsOfTheWholeMachine) {
+    boot("/bin/forktest");
+    ASSERT_TRUE(debugger->breakpoints().add("copy_process").ok());
+    gui::LiveMachine live(*debugger, *info, *symbols);
+    auto first = wait_for(live, [](const gui::LiveView& v) { return v.serial >= 1; });
+    EXPECT_EQ(first->status, "stopped before the first instruction");
+    EXPECT_FALSE(first->running);
+    live.post({gui::LiveAction::Continue, ""});
+    auto stop = wait_for(live, [&](const gui::LiveView& v) { return v.serial > first->serial && !v.running; });
+    EXPECT_EQ(stop->function, "copy_process");
+    EXPECT_EQ(stop->regs.eip, symbols->lookup("copy_process")->address);
+    EXPECT_TRUE(stop->status.starts_with("Breakpoint 1, copy_process at fork.c:")) << stop->status;
+    ASSERT_TRUE(stop->snapshot);
+    EXPECT_EQ(stop->snapshot->instructions, stop->instructions);
+    ASSERT_FALSE(stop->stack.empty());
+    EXPECT_TRUE(stop->stack[0].function.starts_with("copy_process"));
+    ASSERT_FALSE(stop->disassembly.empty());
+    EXPECT_EQ(stop->disassembly.front().address, stop->regs.eip);
+    ASSERT_EQ(stop->breakpoint_lines.size(), 1u);
+    EXPECT_EQ(stop->breakpoint_lines[0].line, stop->line->line);
+    // A step publishes the stop it ends at; a bad breakpoint is a message, once.
+    live.post({gui::LiveAction::Next, ""});
+    auto stepped = wait_for(live, [&](const gui::LiveView& v) { return v.serial > stop->serial; });
+    EXPECT_TRUE(stepped->status.starts_with("step, copy_process at fork.c:")) << stepped->status;
+    EXPECT_GT(stepped->line->line, stop->line->line);
+    live.post({gui::LiveAction::Break, "nosuch.c:3"});
+    auto after = wait_for(live, [&](const gui::LiveView& v) { return v.serial > stepped->serial; });
+    EXPECT_EQ(after->breakpoints.size(), 1u);
+    auto message = live.take_message();
+    ASSERT_TRUE(message);
+    EXPECT_NE(message->find("no source file 'nosuch.c'"), std::string::npos) << *message;
+    EXPECT_FALSE(live.take_message());
+}
+
+TEST_F(LiveMachineTest, RunningViewsBreakpointsWhileRunningAndPause) {
+    boot("/bin/forkbench 1024 1000000");  // long enough to be running throughout
+    gui::LiveMachine live(*debugger, *info, *symbols);
+    live.post({gui::LiveAction::Continue, ""});
+    auto running = wait_for(live, [](const gui::LiveView& v) { return v.running; });
+    // Views while it runs, each of a later moment.
+    uint64_t last = running->instructions;
+    for (int i = 0; i < 3; ++i) {
+        const uint64_t serial = live.latest()->serial;
+        live.want_view();
+        auto v = wait_for(live, [&](const gui::LiveView& x) { return x.serial > serial; });
+        EXPECT_TRUE(v->running);
+        EXPECT_GT(v->instructions, last);
+        last = v->instructions;
+    }
+    // A breakpoint set while it runs stops it.
+    live.post({gui::LiveAction::Break, "copy_process"});
+    auto stop = wait_for(live, [](const gui::LiveView& v) { return !v.running; });
+    EXPECT_EQ(stop->function, "copy_process") << stop->status;
+    // Running again, then paused (F5 twice).
+    live.post({gui::LiveAction::Break, "copy_process"});  // off again
+    live.post({gui::LiveAction::Continue, ""});
+    wait_for(live, [&](const gui::LiveView& v) { return v.running && v.serial > stop->serial; });
+    const auto start = Clock::now();
+    live.post({gui::LiveAction::Pause, ""});
+    auto paused = wait_for(live, [](const gui::LiveView& v) { return !v.running; });
+    EXPECT_TRUE(paused->status.starts_with("paused")) << paused->status;
+    EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST_F(LiveMachineTest, DestroyedWhileTheGuestRunsEndsAtOnce) {
+    boot("/bin/forkbench 1024 1000000");
+    auto live = std::make_unique<gui::LiveMachine>(*debugger, *info, *symbols);
+    live->post({gui::LiveAction::Continue, ""});
+    wait_for(*live, [](const gui::LiveView& v) { return v.running; });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const auto start = Clock::now();
+    live.reset();  // the window closed
+    EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
+}
+
+}  // namespace
+}  // namespace forkscope::testing

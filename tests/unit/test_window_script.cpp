@@ -1,0 +1,51 @@
+// forkscope gui --script: the lines a test or a person drives the window with, and
+// what each asks of the window.
+#include <gtest/gtest.h>
+
+#include "frontend/gui/window_script.h"
+
+namespace forkscope::gui {
+namespace {
+
+TEST(WindowScript, LinesBecomeCommandsSelectionsAndOutputs) {
+    auto script = parse_window_script({"# a comment", "", "  continue  ", "next", "break fork.c:515",
+                                       "select 2", "screenshot /tmp/a.png", "ui-state /tmp/a.json",
+                                       "reverse-continue"});
+    ASSERT_TRUE(script.ok()) << script.error().message;
+    ASSERT_EQ(script->size(), 7u);
+    EXPECT_EQ((*script)[0].number, 3);  // numbered as in the file
+    ScriptStep s = script_step((*script)[0]);
+    ASSERT_TRUE(s.command);
+    EXPECT_EQ(s.command->action, LiveAction::Continue);
+    EXPECT_EQ(script_step((*script)[1]).command->action, LiveAction::Next);
+    s = script_step((*script)[2]);
+    ASSERT_TRUE(s.command);
+    EXPECT_EQ(s.command->action, LiveAction::Break);
+    EXPECT_EQ(s.command->location, "fork.c:515");
+    s = script_step((*script)[3]);
+    EXPECT_FALSE(s.command);
+    EXPECT_EQ(s.select, 2);
+    EXPECT_EQ(script_step((*script)[4]).screenshot, "/tmp/a.png");
+    EXPECT_EQ(script_step((*script)[5]).ui_state, "/tmp/a.json");
+    EXPECT_EQ(script_step((*script)[6]).command->action, LiveAction::ReverseContinue);
+}
+
+TEST(WindowScript, BadLinesAreNamedByNumber) {
+    const std::pair<std::vector<std::string>, const char*> bad[] = {
+        {{"continue", "jump 3"}, "script line 2: unknown command 'jump'"},
+        {{"break"}, "script line 1: 'break' needs an argument"},
+        {{"next 3"}, "script line 1: 'next' takes no argument"},
+        {{"select two"}, "script line 1: 'select' needs a pid, not 'two'"},
+        {{"select -1"}, "script line 1: 'select' needs a pid, not '-1'"},
+        {{"screenshot"}, "script line 1: 'screenshot' needs an argument"},
+    };
+    for (const auto& [lines, message] : bad) {
+        auto r = parse_window_script(lines);
+        ASSERT_FALSE(r.ok()) << message;
+        EXPECT_EQ(r.error().kind, ErrorKind::Usage);
+        EXPECT_EQ(r.error().message, message);
+    }
+}
+
+}  // namespace
+}  // namespace forkscope::gui
