@@ -132,6 +132,10 @@ struct CompareRow {
 };
 // Appends row to rows, or extends the last row when row continues it.
 void add_compare_row(std::vector<CompareRow>& rows, CompareRow row, bool no_merge);
+// a's user pages in range against b's, page by page, as pt --diff compares them. Without
+// b: a's pages alone, with an empty status (and the "cow" note).
+std::vector<CompareRow> compare_mms(const KernelSnapshot& snap, const MmState& a, const MmState* b,
+                                    const AddressRange& range, bool no_merge);
 // VIRTUAL STATUS LEFT RIGHT NOTE VMA, aligned.
 std::string render_compare(const std::vector<CompareRow>& rows, const char* left_title,
                            const char* right_title, bool colour);

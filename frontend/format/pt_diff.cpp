@@ -60,6 +60,36 @@ CompareRow compare_page(uint32_t vaddr, const PageView* a, const PageView* b, co
 
 }  // namespace
 
+namespace detail {
+
+std::vector<CompareRow> compare_mms(const KernelSnapshot& snap, const MmState& a, const MmState* b,
+                                    const AddressRange& range, bool no_merge) {
+    const auto pa = pages_by_address(snap, a, range);
+    const auto pb = b ? pages_by_address(snap, *b, range) : std::map<uint32_t, PageView>{};
+    std::set<uint32_t> addresses;
+    for (const auto& [v, p] : pa) addresses.insert(v);
+    for (const auto& [v, p] : pb) addresses.insert(v);
+    std::vector<CompareRow> rows;
+    for (uint32_t v : addresses) {
+        auto ia = pa.find(v);
+        auto ib = pb.find(v);
+        const PageView* pv_a = ia == pa.end() ? nullptr : &ia->second;
+        const PageView* pv_b = ib == pb.end() ? nullptr : &ib->second;
+        const VmaState* vma = pv_a ? a.find_vma(v) : b->find_vma(v);
+        CompareRow row = compare_page(v, pv_a, pv_b, vma);
+        if (!b) {  // nothing to compare with: A's pages, the copy-on-write ones noted
+            row.status.clear();
+            row.colour = Colour::None;
+            const bool read_only = !(pv_a->flags & pte::kWritable);
+            if (read_only && vma && vma->private_writable() && pv_a->count && *pv_a->count > 1) row.note = "cow";
+        }
+        add_compare_row(rows, std::move(row), no_merge);
+    }
+    return rows;
+}
+
+}  // namespace detail
+
 Result<std::string> pt_diff(const KernelSnapshot& snap, int pid_a, int pid_b, const PtOptions& opt) {
     if (pid_a == pid_b) return usage(fmt::format("--diff needs two different pids (got {} twice)", pid_a));
     auto ta = find_task(snap, pid_a);
@@ -77,20 +107,7 @@ Result<std::string> pt_diff(const KernelSnapshot& snap, int pid_a, int pid_b, co
                       '\n';
     if (ma == mb) return out + "A and B share one mm: their page tables are the same tables\n";
 
-    const auto pa = pages_by_address(snap, *ma, opt.range);
-    const auto pb = pages_by_address(snap, *mb, opt.range);
-    std::set<uint32_t> addresses;
-    for (const auto& [v, p] : pa) addresses.insert(v);
-    for (const auto& [v, p] : pb) addresses.insert(v);
-    std::vector<CompareRow> rows;
-    for (uint32_t v : addresses) {
-        auto ia = pa.find(v);
-        auto ib = pb.find(v);
-        const PageView* a = ia == pa.end() ? nullptr : &ia->second;
-        const PageView* b = ib == pb.end() ? nullptr : &ib->second;
-        const VmaState* vma = a ? ma->find_vma(v) : mb->find_vma(v);
-        add_compare_row(rows, compare_page(v, a, b, vma), opt.no_merge);
-    }
+    const std::vector<CompareRow> rows = compare_mms(snap, *ma, mb, opt.range, opt.no_merge);
     return out + render_compare(rows, "A", "B", opt.colour);
 }
 

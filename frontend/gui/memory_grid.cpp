@@ -38,6 +38,20 @@ std::array<uint8_t, 3> cell_colour(CellClass c) {
     return c < CellClass::Count ? palette[static_cast<size_t>(c)] : palette[7];
 }
 
+int shade_level(const FrameState& f) { return std::clamp(f.count, 1, 4) - 1; }
+
+std::array<uint8_t, 3> shaded(std::array<uint8_t, 3> rgb, int level) {
+    const float shade = kShades[std::clamp(level, 0, static_cast<int>(std::size(kShades)) - 1)];
+    for (uint8_t& c : rgb) c = static_cast<uint8_t>(std::min(255.0f, std::round(static_cast<float>(c) * shade)));
+    return rgb;
+}
+
+std::array<uint8_t, 3> cell_rgb(const FrameState& f) { return shaded(cell_colour(cell_class(f)), shade_level(f)); }
+
+bool frame_changed(const FrameState& before, const FrameState& after) {
+    return before.kind != after.kind || before.count != after.count;
+}
+
 GridGeometry grid_geometry(size_t frames, float width, float height) {
     GridGeometry g;
     if (frames == 0 || width < 1 || height < 1) return g;

@@ -19,6 +19,16 @@ CellClass cell_class(const FrameState& f);
 std::string_view cell_class_name(CellClass c);      // "free", "kernel", "shared", ...
 std::array<uint8_t, 3> cell_colour(CellClass c);    // RGB
 
+// Cells are shaded by reference count: a frame's shade level is min(max(count, 1), 4) - 1,
+// and its colour its class's colour times kShades[level] (rounded, at most 255), so a
+// frame four tasks map is brighter than one only one maps.
+inline constexpr float kShades[] = {0.7f, 0.85f, 1.0f, 1.15f};
+int shade_level(const FrameState& f);
+std::array<uint8_t, 3> shaded(std::array<uint8_t, 3> rgb, int level);
+std::array<uint8_t, 3> cell_rgb(const FrameState& f);
+// The frame's owner or count changed (the grid flashes it).
+bool frame_changed(const FrameState& before, const FrameState& after);
+
 // Where the cells lie in a rectangle of width x height pixels: square cells of `cell`
 // pixels, `columns` to a row, frame pfn at column pfn % columns, row pfn / columns.
 struct GridGeometry {

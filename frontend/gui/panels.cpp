@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "base/hex.h"
+#include "frontend/gui/memory_panels.h"
 
 namespace forkscope::gui {
 
@@ -19,14 +20,17 @@ struct Place {
     float x, y, w, h;
 };
 constexpr float kBar = 0.08f;  // two lines: the buttons, then where the guest is
+constexpr float kLeft = 0.28f, kMiddle = 0.38f, kRight = 1.0f - kLeft - kMiddle;  // column widths
 constexpr Place kControls{"Controls", 0.0f, 0.0f, 1.0f, kBar};
-constexpr Place kTasks{"Tasks", 0.0f, kBar, 0.32f, 0.30f};
-constexpr Place kCpu{"CPU", 0.0f, kBar + 0.30f, 0.32f, 0.33f};
-constexpr Place kStack{"Stack", 0.0f, kBar + 0.63f, 0.32f, 1.0f - kBar - 0.63f};
-constexpr Place kSource{"Source", 0.32f, kBar, 0.37f, 0.50f};
-constexpr Place kDisassembly{"Disassembly", 0.32f, kBar + 0.50f, 0.37f, 1.0f - kBar - 0.50f};
-constexpr Place kMemory{"Physical memory", 0.69f, kBar, 0.31f, 0.58f};
-constexpr Place kConsole{"Console", 0.69f, kBar + 0.58f, 0.31f, 1.0f - kBar - 0.58f};
+constexpr Place kTasks{"Tasks", 0.0f, kBar, kLeft, 0.22f};
+constexpr Place kAddressSpace{"Address space", 0.0f, kBar + 0.22f, kLeft, 0.24f};
+constexpr Place kCpu{"CPU", 0.0f, kBar + 0.46f, kLeft, 0.24f};
+constexpr Place kStack{"Stack", 0.0f, kBar + 0.70f, kLeft, 1.0f - kBar - 0.70f};
+constexpr Place kSource{"Source", kLeft, kBar, kMiddle, 0.40f};
+constexpr Place kDisassembly{"Disassembly", kLeft, kBar + 0.40f, kMiddle, 0.17f};
+constexpr Place kPageTables{"Page tables", kLeft, kBar + 0.57f, kMiddle, 1.0f - kBar - 0.57f};
+constexpr Place kMemory{"Physical memory", kLeft + kMiddle, kBar, kRight, 0.46f};
+constexpr Place kConsole{"Console", kLeft + kMiddle, kBar + 0.46f, kRight, 1.0f - kBar - 0.46f};
 
 bool begin(const Place& p, UiState& ui, int width, int height) {
     ImGui::SetNextWindowPos(ImVec2(p.x * static_cast<float>(width), p.y * static_cast<float>(height)), ImGuiCond_Always);
@@ -64,12 +68,36 @@ void controls(const LiveView& v, UiState& ui, PanelActions& out) {
     }
 }
 
+constexpr double kMarkSeconds = 2.0;  // how long new and gone tasks stay marked
+
+// New tasks are marked for a while, and the tasks gone since the last view stay listed
+// (greyed) for as long.
+void track_tasks(const KernelSnapshot& s, uint64_t serial, UiState& ui) {
+    if (ui.tasks_serial == serial) return;
+    const double now = ImGui::GetTime();
+    const bool first = ui.tasks_serial == 0;
+    ui.tasks_serial = serial;
+    std::map<int, double> seen;
+    for (const TaskState& t : s.tasks) {
+        auto it = ui.task_first_seen.find(t.pid);
+        seen[t.pid] = it != ui.task_first_seen.end() ? it->second : first ? -kMarkSeconds : now;
+        ui.tasks_gone.erase(t.pid);
+    }
+    for (const auto& [pid, when] : ui.task_first_seen)
+        if (!seen.count(pid)) ui.tasks_gone[pid] = {ui.task_names[pid], now};
+    ui.task_first_seen = std::move(seen);
+    ui.task_names.clear();
+    for (const TaskState& t : s.tasks) ui.task_names[t.pid] = t.comm;
+}
+
 void tasks(const LiveView& v, UiState& ui) {
     if (!v.snapshot) {
         ImGui::TextWrapped("%s", v.snapshot_error.c_str());
         return;
     }
     const KernelSnapshot& s = *v.snapshot;
+    track_tasks(s, v.serial, ui);
+    const double now = ImGui::GetTime();
     if (!ImGui::BeginTable("tasks", 7, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY)) return;
     for (const char* h : {"PID", "PPID", "NAME", "ST", "MM-USERS", "RSS", "COW-SHARED"}) ImGui::TableSetupColumn(h);
     ImGui::TableHeadersRow();
@@ -77,8 +105,17 @@ void tasks(const LiveView& v, UiState& ui) {
         ImGui::TableNextRow();
         ImGui::TableNextColumn();
         const bool selected = t.pid == ui.shown_pid;
-        const std::string label = std::to_string(t.pid) + (t.current ? "*" : "");
-        if (ImGui::Selectable(label.c_str(), selected, ImGuiSelectableFlags_SpanAllColumns)) ui.selected_pid = t.pid;
+        const bool fresh = now - ui.task_first_seen[t.pid] < kMarkSeconds;
+        const std::string label = std::to_string(t.pid) + (t.current ? "*" : "") + (fresh ? " new" : "");
+        if (fresh) ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.4f, 1, 0.4f, 1));
+        if (t.state == 'Z' || t.state == 'X') ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.45f, 0.45f, 1));
+        if (ImGui::Selectable(label.c_str(), selected, ImGuiSelectableFlags_SpanAllColumns) && t.pid != ui.shown_pid) {
+            ui.selected_pid = t.pid;
+            ui.selected_address.reset();
+            ui.selected_frame.reset();
+        }
+        if (t.state == 'Z' || t.state == 'X') ImGui::PopStyleColor();
+        if (fresh) ImGui::PopStyleColor();
         ImGui::TableNextColumn();
         ImGui::Text("%d", t.ppid);
         ImGui::TableNextColumn();
@@ -96,6 +133,19 @@ void tasks(const LiveView& v, UiState& ui) {
         if (mm != s.mms.end()) ImGui::Text("%u", mm->second.rss); else ImGui::TextUnformatted("-");
         ImGui::TableNextColumn();
         if (mm != s.mms.end()) ImGui::Text("%d", shared); else ImGui::TextUnformatted("-");
+    }
+    for (auto it = ui.tasks_gone.begin(); it != ui.tasks_gone.end();) {
+        if (now - it->second.second >= kMarkSeconds) {
+            it = ui.tasks_gone.erase(it);
+            continue;
+        }
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TextDisabled("%d gone", it->first);
+        ImGui::TableNextColumn();
+        ImGui::TableNextColumn();
+        ImGui::TextDisabled("%s", it->second.first.c_str());
+        ++it;
     }
     ImGui::EndTable();
 }
@@ -184,67 +234,6 @@ void disassembly(const LiveView& v) {
     }
 }
 
-// The cells as a texture, one texel a frame, drawn scaled (nearest) to the cell size.
-void memory(const LiveView& v, UiState& ui) {
-    if (!v.snapshot || v.snapshot->frames.empty()) {
-        ImGui::TextWrapped("%s", v.snapshot ? "no frame map" : v.snapshot_error.c_str());
-        return;
-    }
-    const KernelSnapshot& s = *v.snapshot;
-    const int pid = ui.selected_pid >= 0 && task_of(s, ui.selected_pid) ? ui.selected_pid : [&] {
-        for (const TaskState& t : s.tasks)
-            if (t.current) return t.pid;
-        return -1;
-    }();
-    ui.shown_pid = pid;
-    ImGui::Text("%zu frames, %u free; outlined: pid %d", s.frames.size(), s.nr_free_pages, pid);
-    const ImVec2 origin = ImGui::GetCursorScreenPos();
-    const ImVec2 avail = ImGui::GetContentRegionAvail();
-    ui.grid = grid_geometry(s.frames.size(), avail.x, avail.y);
-    ui.grid_x = origin.x;
-    ui.grid_y = origin.y;
-    ui.grid_frames = s.frames.size();
-    const int columns = ui.grid.columns;
-    const int rows = static_cast<int>((s.frames.size() + static_cast<size_t>(columns) - 1) / static_cast<size_t>(columns));
-    if (ui.grid_serial != v.serial || !ui.grid_texture) {
-        std::vector<uint8_t> texels(static_cast<size_t>(columns) * static_cast<size_t>(rows) * 4, 0);
-        for (size_t pfn = 0; pfn < s.frames.size(); ++pfn) {
-            const auto rgb = cell_colour(cell_class(s.frames[pfn]));
-            std::copy(rgb.begin(), rgb.end(), texels.begin() + static_cast<std::ptrdiff_t>(pfn * 4));
-            texels[pfn * 4 + 3] = 255;
-        }
-        if (!ui.grid_texture) glGenTextures(1, &ui.grid_texture);
-        glBindTexture(GL_TEXTURE_2D, ui.grid_texture);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-        glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
-        glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA, columns, rows, 0, GL_RGBA, GL_UNSIGNED_BYTE, texels.data());
-        ui.grid_serial = v.serial;
-    }
-    const float cell = static_cast<float>(ui.grid.cell);
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(ui.grid_texture)), origin,
-                 ImVec2(origin.x + cell * static_cast<float>(columns), origin.y + cell * static_cast<float>(rows)));
-    // The selected task's frames, outlined where cells are big enough to keep their centre.
-    if (ui.grid.cell >= 5)
-        for (uint32_t pfn : frames_of(s, pid)) {
-            const float x = origin.x + cell * static_cast<float>(pfn % static_cast<uint32_t>(columns));
-            const float y = origin.y + cell * static_cast<float>(pfn / static_cast<uint32_t>(columns));
-            dl->AddRect(ImVec2(x, y), ImVec2(x + cell, y + cell), IM_COL32(255, 255, 255, 255));
-        }
-    ImGui::InvisibleButton("grid", ImVec2(cell * static_cast<float>(columns), cell * static_cast<float>(rows)));
-    if (ImGui::IsItemHovered()) {
-        const ImVec2 m = ImGui::GetMousePos();
-        const size_t pfn = static_cast<size_t>((m.y - origin.y) / cell) * static_cast<size_t>(columns) +
-                           static_cast<size_t>((m.x - origin.x) / cell);
-        if (pfn < s.frames.size()) {
-            const FrameState& f = s.frames[pfn];
-            ImGui::SetTooltip("frame %s (pfn %zu): %s, count %d", hex8(static_cast<uint32_t>(pfn << 12)).c_str(), pfn,
-                              std::string(cell_class_name(cell_class(f))).c_str(), f.count);
-        }
-    }
-}
-
 void console_panel(const std::string& text, UiState& ui, PanelActions& out) {
     ImGui::BeginChild("console", ImVec2(0, -ImGui::GetFrameHeightWithSpacing()));
     ImGui::TextUnformatted(text.c_str());
@@ -267,9 +256,23 @@ std::string shown_source_path(const std::string& path) {
 void draw_panels(const LiveView& view, const std::string& console, UiState& ui, PanelActions& actions, int width,
                  int height) {
     ui.panels.clear();
+    // The task every panel shows: the one selected while it exists, else the running one.
+    if (view.snapshot) {
+        const KernelSnapshot& s = *view.snapshot;
+        const TaskState* shown = ui.selected_pid >= 0 ? task_of(s, ui.selected_pid) : nullptr;
+        if (!shown) shown = s.current_task();
+        const int pid = shown ? shown->pid : -1;
+        if (pid != ui.shown_pid) {
+            ui.selected_address.reset();
+            ui.selected_frame.reset();
+        }
+        ui.shown_pid = pid;
+    }
     if (begin(kControls, ui, width, height)) controls(view, ui, actions);
     ImGui::End();
     if (begin(kTasks, ui, width, height)) tasks(view, ui);
+    ImGui::End();
+    if (begin(kAddressSpace, ui, width, height)) address_space_panel(view, ui);
     ImGui::End();
     if (begin(kCpu, ui, width, height)) cpu(view);
     ImGui::End();
@@ -277,9 +280,11 @@ void draw_panels(const LiveView& view, const std::string& console, UiState& ui, 
     ImGui::End();
     if (begin(kSource, ui, width, height)) source(view, ui, actions);
     ImGui::End();
-    if (begin(kMemory, ui, width, height)) memory(view, ui);
-    ImGui::End();
     if (begin(kDisassembly, ui, width, height)) disassembly(view);
+    ImGui::End();
+    if (begin(kPageTables, ui, width, height)) page_tables_panel(view, ui);
+    ImGui::End();
+    if (begin(kMemory, ui, width, height)) memory_grid_panel(view, ui);
     ImGui::End();
     if (begin(kConsole, ui, width, height)) console_panel(console, ui, actions);
     ImGui::End();

@@ -1,8 +1,10 @@
 // The window's panels, drawn with Dear ImGui from one published LiveView, so every panel
-// shows the same moment: Controls, Tasks, CPU, Stack, Source, Disassembly, Physical
-// memory and Console. Selecting a task in Tasks selects it everywhere (its frames are
-// outlined in the memory grid). What a panel asks for (a step, a breakpoint, typed
-// keys) comes back as actions for the window to pass on.
+// shows the same moment: Controls, Tasks, Address space, CPU, Stack, Source,
+// Disassembly, Page tables, Physical memory, Timeline and Console. Selecting a task in
+// Tasks selects it everywhere (its frames are outlined in the memory grid, its address
+// space and page tables shown); selecting a page or a frame selects it in every memory
+// panel. What a panel asks for (a step, a breakpoint, typed keys) comes back as actions
+// for the window to pass on.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -13,6 +15,7 @@
 
 #include "frontend/gui/live_machine.h"
 #include "frontend/gui/memory_grid.h"
+#include "frontend/gui/task_memory.h"
 
 namespace forkscope::gui {
 
@@ -26,9 +29,26 @@ struct UiState {
     size_t grid_frames = 0;
     std::optional<SourceLocation> source_line;  // the line Source highlights
     int shown_pid = -1;                         // the task whose frames are outlined
+    std::optional<uint32_t> selected_address;   // a user address of the shown task
+    std::optional<uint32_t> selected_frame;     // a pfn
+    bool explain_write = true;                  // Page tables explains a write (else a read)
+    bool differences_only = false;              // Page tables hides pages equal to the parent's
+    std::vector<uint32_t> flashing;             // the frames the grid flashes in this frame
+    // Tasks: when each pid was first seen, and the tasks gone since, for marking them.
+    std::map<int, double> task_first_seen;
+    std::map<int, std::string> task_names;                      // the last view's
+    std::map<int, std::pair<std::string, double>> tasks_gone;  // pid -> comm, when
+    uint64_t tasks_serial = 0;
     // The grid's cells as a texture (one texel a frame), remade for each new view.
     unsigned grid_texture = 0;
     uint64_t grid_serial = 0;
+    std::vector<FrameState> last_frames;  // the last view's frame map, for the flashes
+    std::vector<double> flash_start;      // by pfn: when it last changed (-1: never)
+    // Caches for one view (serial) and task.
+    std::optional<PageTableView> tables;
+    uint64_t tables_serial = 0;
+    int tables_pid = -1;
+    std::string explain_key, explain_text;
     uint64_t source_serial = 0;  // the view Source last scrolled to its line for
     std::map<std::string, std::vector<std::string>> source_files;  // read once
     std::array<char, 256> console_line{};                          // what is typed in Console

@@ -1,6 +1,7 @@
 #include "frontend/gui/ui_state.h"
 
 #include "base/hex.h"
+#include "frontend/gui/memory_panels.h"
 
 namespace forkscope::gui {
 
@@ -30,13 +31,49 @@ nlohmann::json ui_state_json(const LiveView& view, const UiState& ui, int width,
                                : f.function);
     j["stack"] = stack;
     j["disassembly"] = view.disassembly.empty() ? json(nullptr) : json(hex8(view.disassembly.front().address));
+    // Each class's colour at each shade level (memory_grid.h).
     json palette;
     for (size_t c = 0; c < static_cast<size_t>(CellClass::Count); ++c) {
-        const auto rgb = cell_colour(static_cast<CellClass>(c));
-        palette[std::string(cell_class_name(static_cast<CellClass>(c)))] = {rgb[0], rgb[1], rgb[2]};
+        json levels = json::array();
+        for (int level = 0; level < static_cast<int>(std::size(kShades)); ++level) {
+            const auto rgb = shaded(cell_colour(static_cast<CellClass>(c)), level);
+            levels.push_back({rgb[0], rgb[1], rgb[2]});
+        }
+        palette[std::string(cell_class_name(static_cast<CellClass>(c)))] = levels;
+    }
+    json flashing = json::array();  // [first, last] pfn ranges
+    for (uint32_t pfn : ui.flashing) {
+        if (!flashing.empty() && flashing.back()[1].get<uint32_t>() + 1 == pfn) flashing.back()[1] = pfn;
+        else flashing.push_back({pfn, pfn});
     }
     j["grid"] = {{"x", ui.grid_x}, {"y", ui.grid_y}, {"cell", ui.grid.cell}, {"columns", ui.grid.columns},
-                 {"frames", ui.grid_frames}, {"palette", palette}};
+                 {"frames", ui.grid_frames}, {"palette", palette}, {"flashing", flashing}};
+    j["selected_address"] = ui.selected_address ? json(hex8(*ui.selected_address)) : json(nullptr);
+    j["selected_frame"] = ui.selected_frame ? json(*ui.selected_frame) : json(nullptr);
+    // The Address space and Page tables panels, as drawn for the shown task.
+    json vmas = json::array(), rows = json::array();
+    std::string header;
+    if (view.snapshot) {
+        const TaskState* t = view.snapshot->find_task(ui.shown_pid);
+        if (const MmState* mm = t ? view.snapshot->mm_of(*t) : nullptr)
+            for (const VmaPages& vp : vma_pages(*view.snapshot, *mm))
+                vmas.push_back({{"range", range_text(vp.vma->start, vp.vma->end)},
+                                {"perms", format::detail::vma_perms(*vp.vma)},
+                                {"name", format::detail::vma_name(*vp.vma)},
+                                {"pages", vp.frames.size()},
+                                {"resident", vp.resident()}});
+        if (auto pt = page_table_view(*view.snapshot, ui.shown_pid)) {
+            header = pt->header;
+            for (const format::detail::CompareRow& r : pt->rows)
+                rows.push_back({{"range", range_text(r.vaddr, r.end)},
+                                {"status", as_here_and_parent(r.status)},
+                                {"this", r.left ? format::detail::side_text(*r.left, r.end - r.vaddr) : "-"},
+                                {"note", as_here_and_parent(r.note)}});
+        }
+    }
+    j["address_space"] = vmas;
+    j["page_tables"] = {{"header", header}, {"rows", rows}};
+    j["explain"] = ui.explain_text;
     json breakpoints = json::array();
     for (const Breakpoint& b : view.breakpoints) breakpoints.push_back(b.location);
     j["breakpoints"] = breakpoints;

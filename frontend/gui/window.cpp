@@ -14,6 +14,7 @@
 #include <fstream>
 #include <vector>
 
+#include "frontend/gui/memory_panels.h"
 #include "frontend/gui/panels.h"
 #include "frontend/gui/png_writer.h"
 #include "frontend/gui/ui_state.h"
@@ -224,22 +225,29 @@ Result<void> run_window(LiveMachine& live, ConsoleBuffer& console, const WindowO
                 }
             } else if (script.settled < kSettleFrames) {
                 ++script.settled;
+            } else if (script.next < o.script.size() && o.script[script.next].command == "screenshot" &&
+                       !ui.flashing.empty()) {
+                // A picture waits for the flashes to fade, so that every cell shows its frame.
             } else if (script.next < o.script.size()) {
                 const ScriptStep step = script_step(o.script[script.next++]);
                 if (auto r = write_outputs(step.screenshot, step.ui_state, *view, ui, w, h); !r) return r;
                 if (step.select) ui.selected_pid = *step.select;
+                if (step.explain_write) ui.explain_write = *step.explain_write;
+                if (view->snapshot && step.address) select_address(ui, *view->snapshot, *step.address);
+                if (view->snapshot && step.frame) select_frame(ui, *view->snapshot, *step.frame);
                 if (step.command) {
                     live.post(*step.command);
                     script.waiting = true;
                     script.wait_serial = view->serial;
                 }
                 script.settled = 0;
-            } else {
+            } else if (o.screenshot.empty() || ui.flashing.empty()) {
                 return write_outputs(o.screenshot, o.ui_state, *view, ui, w, h);
             }
         } else if (!o.screenshot.empty()) {
-            // The first stop after the start (serial 1 is the view before it).
-            if (!view->running && view->serial >= 2 && ++settled >= kSettleFrames)
+            // The first stop after the start (serial 1 is the view before it), its
+            // flashes faded.
+            if (!view->running && view->serial >= 2 && ++settled >= kSettleFrames && ui.flashing.empty())
                 return write_outputs(o.screenshot, o.ui_state, *view, ui, w, h);
         } else {
             SDL_GL_SwapWindow(screen.window);

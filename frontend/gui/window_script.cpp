@@ -23,6 +23,17 @@ std::string trim(const std::string& s) {
     return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
 }
 
+// 0x... or decimal, below 4 GiB.
+std::optional<uint32_t> parse_number(const std::string& text) {
+    const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+    const char* first = text.data() + (hex ? 2 : 0);
+    const char* last = text.data() + text.size();
+    uint32_t v = 0;
+    auto [p, ec] = std::from_chars(first, last, v, hex ? 16 : 10);
+    if (ec != std::errc() || p != last || first == last) return std::nullopt;
+    return v;
+}
+
 }  // namespace
 
 Result<std::vector<ScriptLine>> parse_window_script(const std::vector<std::string>& lines) {
@@ -39,7 +50,8 @@ Result<std::vector<ScriptLine>> parse_window_script(const std::vector<std::strin
             return make_error(ErrorKind::Usage, "script line " + std::to_string(l.number) + ": " + why);
         };
         const bool takes_argument = l.command == "break" || l.command == "select" || l.command == "screenshot" ||
-                                    l.command == "ui-state";
+                                    l.command == "ui-state" || l.command == "select-address" ||
+                                    l.command == "select-frame" || l.command == "explain";
         if (!takes_argument && !run_commands().count(l.command)) return bad("unknown command '" + l.command + "'");
         if (takes_argument && l.argument.empty()) return bad("'" + l.command + "' needs an argument");
         if (!takes_argument && !l.argument.empty()) return bad("'" + l.command + "' takes no argument");
@@ -49,6 +61,10 @@ Result<std::vector<ScriptLine>> parse_window_script(const std::vector<std::strin
             if (ec != std::errc() || p != l.argument.data() + l.argument.size() || pid < 0)
                 return bad("'select' needs a pid, not '" + l.argument + "'");
         }
+        if ((l.command == "select-address" || l.command == "select-frame") && !parse_number(l.argument))
+            return bad("'" + l.command + "' needs a number (0x... or decimal), not '" + l.argument + "'");
+        if (l.command == "explain" && l.argument != "read" && l.argument != "write")
+            return bad("'explain' takes read or write, not '" + l.argument + "'");
         out.push_back(std::move(l));
     }
     return out;
@@ -61,6 +77,9 @@ ScriptStep script_step(const ScriptLine& line) {
     else if (line.command == "select") s.select = std::stoi(line.argument);
     else if (line.command == "screenshot") s.screenshot = line.argument;
     else if (line.command == "ui-state") s.ui_state = line.argument;
+    else if (line.command == "select-address") s.address = parse_number(line.argument);
+    else if (line.command == "select-frame") s.frame = parse_number(line.argument);
+    else if (line.command == "explain") s.explain_write = line.argument == "write";
     return s;
 }
 

@@ -5,6 +5,10 @@
 //                          the Controls buttons; the line ends at the guest's next stop
 //   break LOC              toggles a breakpoint (as a click in Source's gutter)
 //   select PID             selects a task (as a click in Tasks)
+//   select-address ADDR    selects a user page of the selected task (a click in Address
+//                          space or Page tables), and the frame it maps
+//   select-frame PFN       selects a frame (a click in Physical memory)
+//   explain read|write     what Page tables explains for the selected address
 //   screenshot FILE        writes the window as a PNG
 //   ui-state FILE          writes the UI state as JSON (ui_state.h)
 //
@@ -34,6 +38,9 @@ Result<std::vector<ScriptLine>> parse_window_script(const std::vector<std::strin
 struct ScriptStep {
     std::optional<LiveCommand> command;  // for the live machine; the line waits for its view
     std::optional<int> select;           // a task to select
+    std::optional<uint32_t> address;     // a page to select
+    std::optional<uint32_t> frame;       // a frame to select
+    std::optional<bool> explain_write;
     std::string screenshot, ui_state;    // files to write now
 };
 ScriptStep script_step(const ScriptLine& line);

@@ -23,7 +23,8 @@ except ImportError:
             subprocess.run(["/usr/bin/python3", "-c", "import PIL"], capture_output=True).returncode == 0):
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
 
-PANELS = ["Controls", "Tasks", "CPU", "Stack", "Source", "Physical memory", "Disassembly", "Console"]
+PANELS = ["Controls", "Tasks", "Address space", "CPU", "Stack", "Source", "Disassembly", "Page tables",
+          "Physical memory", "Console"]
 # forkscope frames' kind names, as the grid's colour classes name them.
 KIND_CLASS = {"pgtable": "pagetable"}
 TIMEOUT = 120
@@ -102,8 +103,11 @@ class Screenshots(unittest.TestCase):
         self.assertTrue(state["status"].startswith("Event 1 (cow#1 = 0), "), state["status"])
         grid = state["grid"]
         self.assertEqual(grid["frames"], frames["frames"])
-        palette = {tuple(rgb): name for name, rgb in grid["palette"].items()}
-        self.assertEqual(len(palette), len(grid["palette"]), "two classes share a colour")
+        self.assertEqual(grid["flashing"], [], "the picture waits for the flashes to fade")
+        # Each class at each shade level (the reference count: 1, 2, 3, 4 or more).
+        palette = {tuple(rgb): (name, level) for name, levels in grid["palette"].items()
+                   for level, rgb in enumerate(levels)}
+        self.assertEqual(len(palette), 4 * len(grid["palette"]), "two cells' colours are the same")
         pixels = picture.load()
 
         def cell(pfn):
@@ -119,12 +123,15 @@ class Screenshots(unittest.TestCase):
             name = KIND_CLASS.get(kind["kind"], kind["kind"])
             for count, n in kind["by_count"].items():
                 cls = "shared" if name == "anon" and int(count) > 1 else name
-                expected[cls] = expected.get(cls, 0) + n
+                level = min(max(int(count), 1), 4) - 1
+                expected[(cls, level)] = expected.get((cls, level), 0) + n
         self.assertEqual(counts, expected)
-        # After fork, before the child's copy: frames mapped by both, in the shared colour.
-        shared_anon = [f["pfn"] for f in frames["shared"] if f["kind"] == "anon"]
+        # After fork, before the child's copy: frames mapped by both, in the shared colour,
+        # shaded by how many map them.
+        shared_anon = [f for f in frames["shared"] if f["kind"] == "anon"]
         self.assertGreater(len(shared_anon), 0)
-        self.assertEqual({cell(pfn) for pfn in shared_anon}, {"shared"})
+        self.assertEqual({cell(f["pfn"]) for f in shared_anon},
+                         {("shared", min(f["count"], 4) - 1) for f in shared_anon})
 
     def test_a_guest_that_ends_is_shown_ended(self):
         state, _ = self.shoot("hello")
@@ -187,6 +194,60 @@ class Scripted(unittest.TestCase):
         self.assertEqual([(t["pid"], t["comm"]) for t in end["tasks"]], listed)
         self.assertEqual([t["pid"] for t in end["tasks"] if t["current"]], [2])
         self.assertTrue(os.path.exists(self.path("end.png")))
+
+    def test_selecting_a_page_links_page_tables_frame_and_explain_to_the_dumps(self):
+        """At the first fork, the child selected: its page tables against its parent's are
+        pt --diff's rows; a COW page selected by address selects its frame, and Explain
+        says what pt --explain says; a frame selected in the grid selects its address."""
+        child, parent = 3, 2
+        diff = lib.run_command([lib.FORKSCOPE, "pt", "-q", "--at", "fork", "--diff", "%d,%d" % (child, parent),
+                                "forktest"])
+        self.assertEqual(diff.returncode, 0, diff.describe())
+        # Its columns, cut where the header's names start.
+        header, *lines = diff.text.splitlines()[1:]
+        starts = [header.index(name) for name in ("VIRTUAL", "STATUS", " A ", " B ", "NOTE", "VMA")]
+        starts[2:4] = [starts[2] + 1, starts[3] + 1]
+        rows = [[line[a:b].strip() for a, b in zip(starts, starts[1:] + [len(line)])] for line in lines]
+        cow = [r for r in rows if r[4] == "cow"]
+        self.assertGreater(len(cow), 0, diff.text)
+        cow_page = cow[0][0].split("-")[0]
+        cow_frame = int(cow[0][2].split()[0].split("-")[0], 16) >> 12
+        text_page = rows[0][0].split("-")[0]
+        text_frame = int(rows[0][2].split()[0].split("-")[0], 16) >> 12
+        run = self.run_script(["continue", "select %d" % child, "select-address " + cow_page,
+                               "ui-state " + self.path("page.json"), "explain read",
+                               "ui-state " + self.path("read.json"), "select-frame %d" % text_frame],
+                              "--at", "fork", "--ui-state", self.path("frame.json"),
+                              "--screenshot", self.path("end.png"), "forktest")
+        self.assertEqual(run.returncode, 0, run.describe())
+        page = self.state("page.json")
+        self.assertEqual(page["selected_pid"], child)
+        self.assertEqual(page["page_tables"]["header"],
+                         "pid 3 (forktest) mm %s CR3 %s; against parent pid 2 (forktest)"
+                         % (diff.text.split("mm ")[1].split(",")[0], diff.text.split("CR3 ")[1].split(";")[0]))
+        shown = [(r["range"], r["status"], r["note"] or "-") for r in page["page_tables"]["rows"]]
+        self.assertEqual(shown, [(r[0], r[1], r[4]) for r in rows])
+        self.assertEqual((page["selected_address"], page["selected_frame"]), (cow_page, cow_frame))
+        for name, flag in (("page.json", ["--write"]), ("read.json", [])):
+            explain = lib.run_command([lib.FORKSCOPE, "pt", "-q", "--at", "fork", "--explain", cow_page,
+                                       "--pid", str(child), *flag, "forktest"])
+            self.assertEqual(explain.returncode, 0, explain.describe())
+            self.assertEqual(self.state(name)["explain"], explain.text)
+        self.assertIn("copy-on-write", page["explain"])
+        frame = self.state("frame.json")
+        self.assertEqual((frame["selected_address"], frame["selected_frame"]), (text_page, text_frame))
+        # The child's VMAs, as its maps lists them, with their resident pages.
+        maps = lib.run_command([lib.FORKSCOPE, "maps", "-q", "--at", "fork", "--pid", str(child), "forktest"])
+        self.assertEqual(maps.returncode, 0, maps.describe())
+        vmas = [line.split()[:2] for line in maps.text.splitlines()]
+        self.assertEqual([[v["range"], v["perms"]] for v in page["address_space"]],
+                         [["0x%s-0x%08x" % (r[0].split("-")[0], int(r[0].split("-")[1], 16) - 1), r[1]]
+                          for r in vmas])
+        def pages(r):
+            lo, hi = r["range"].split("-")
+            return (int(hi, 16) + 1 - int(lo, 16)) // 4096
+        self.assertEqual(sum(v["resident"] for v in page["address_space"]),
+                         sum(pages(r) for r in page["page_tables"]["rows"] if r["this"] != "-"))
 
     def test_a_bad_script_line_is_named(self):
         run = self.run_script(["continue", "jump 3"], "hello")

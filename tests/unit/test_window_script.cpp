@@ -30,6 +30,22 @@ TEST(WindowScript, LinesBecomeCommandsSelectionsAndOutputs) {
     EXPECT_EQ(script_step((*script)[6]).command->action, LiveAction::ReverseContinue);
 }
 
+TEST(WindowScript, SelectionsOfPagesAndFramesAndTheExplainedAccess) {
+    auto script = parse_window_script({"select-address 0x0804c000", "select-frame 1437", "explain read",
+                                       "explain write"});
+    ASSERT_TRUE(script.ok()) << script.error().message;
+    ASSERT_EQ(script->size(), 4u);
+    ScriptStep s = script_step((*script)[0]);
+    EXPECT_FALSE(s.command);
+    EXPECT_EQ(s.address, 0x0804c000u);
+    EXPECT_FALSE(s.frame);
+    s = script_step((*script)[1]);
+    EXPECT_EQ(s.frame, 1437u);
+    EXPECT_FALSE(s.address);
+    EXPECT_EQ(script_step((*script)[2]).explain_write, false);
+    EXPECT_EQ(script_step((*script)[3]).explain_write, true);
+}
+
 TEST(WindowScript, BadLinesAreNamedByNumber) {
     const std::pair<std::vector<std::string>, const char*> bad[] = {
         {{"continue", "jump 3"}, "script line 2: unknown command 'jump'"},
@@ -38,6 +54,10 @@ TEST(WindowScript, BadLinesAreNamedByNumber) {
         {{"select two"}, "script line 1: 'select' needs a pid, not 'two'"},
         {{"select -1"}, "script line 1: 'select' needs a pid, not '-1'"},
         {{"screenshot"}, "script line 1: 'screenshot' needs an argument"},
+        {{"select-address 0xzz"}, "script line 1: 'select-address' needs a number (0x... or decimal), not '0xzz'"},
+        {{"select-frame 0x100000000"},
+         "script line 1: 'select-frame' needs a number (0x... or decimal), not '0x100000000'"},
+        {{"explain both"}, "script line 1: 'explain' takes read or write, not 'both'"},
     };
     for (const auto& [lines, message] : bad) {
         auto r = parse_window_script(lines);

@@ -1,0 +1,124 @@
+// What the window's memory panels show, as data: a task's page tables against its
+// parent's (pt --diff's rows), its VMAs' resident pages, selection between pages and
+// frames, and the grid's colours shaded by reference count. On the format tests'
+// snapshots of a fork and of the first copy-on-write fault after it.
+#include <gtest/gtest.h>
+
+#include "format_fixtures.h"
+#include "frontend/gui/memory_grid.h"
+#include "frontend/gui/memory_panels.h"
+#include "frontend/gui/task_memory.h"
+
+namespace forkscope::gui {
+namespace {
+
+using forkscope::testing::cow_snapshot;
+using forkscope::testing::fork_snapshot;
+
+std::vector<std::string> statuses(const PageTableView& v) {
+    std::vector<std::string> out;
+    for (const auto& r : v.rows) out.push_back(range_text(r.vaddr, r.end) + " " + r.status + " " + r.note);
+    return out;
+}
+
+TEST(GuiMemory, TheChildsTablesAgainstItsParentsAfterForkAndAfterTheCopy) {
+    const KernelSnapshot fork = fork_snapshot();
+    auto v = page_table_view(fork, 2);
+    ASSERT_TRUE(v);
+    ASSERT_TRUE(v->parent);
+    EXPECT_EQ(v->parent->pid, 1);
+    EXPECT_FALSE(v->shares_parent_mm);
+    EXPECT_EQ(v->header, "pid 2 (init) mm 0xc1000100 CR3 0x00202000; against parent pid 1 (init)");
+    // Every page the same frame; the writable private ones read-only and shared: cow.
+    EXPECT_EQ(statuses(*v), (std::vector<std::string>{"0x08048000-0x08049fff same frame ",
+                                                      "0x0804a000-0x0804afff same frame cow",  // data
+                                                      "0x0804b000-0x0804cfff same frame cow",  // heap
+                                                      "0xbffff000-0xbfffffff same frame cow"}));
+    const KernelSnapshot cow = cow_snapshot();
+    v = page_table_view(cow, 2);
+    ASSERT_TRUE(v);
+    EXPECT_EQ(statuses(*v), (std::vector<std::string>{"0x08048000-0x08049fff same frame ",
+                                                      "0x0804a000-0x0804afff frame ",
+                                                      "0x0804b000-0x0804cfff same frame cow",
+                                                      "0xbffff000-0xbfffffff same frame cow"}));
+}
+
+TEST(GuiMemory, TasksWithoutAParentToCompareWith) {
+    KernelSnapshot s = fork_snapshot();
+    auto init = page_table_view(s, 1);  // its parent, the idle task, has no mm
+    ASSERT_TRUE(init);
+    EXPECT_FALSE(init->parent);
+    EXPECT_EQ(init->header, "pid 1 (init) mm 0xc1000000 CR3 0x00200000");
+    ASSERT_EQ(init->rows.size(), 4u);
+    EXPECT_EQ(init->rows[0].status, "");
+    EXPECT_EQ(init->rows[1].note, "cow");  // shared with the child, read-only: still copy-on-write
+    s.tasks[3].ppid = 1;                  // pid 3: init's thread, as a child of init
+    auto thread = page_table_view(s, 3);
+    ASSERT_TRUE(thread);
+    EXPECT_TRUE(thread->shares_parent_mm);
+    EXPECT_FALSE(thread->parent);
+    EXPECT_EQ(thread->header, "pid 3 (init) mm 0xc1000000 CR3 0x00200000; shares its parent's mm (pid 1)");
+    auto idle = page_table_view(s, 0);
+    ASSERT_TRUE(idle);
+    EXPECT_FALSE(idle->mm);
+    EXPECT_EQ(idle->header, "pid 0 (swapper): no user page tables");
+    EXPECT_FALSE(page_table_view(s, 9));
+}
+
+TEST(GuiMemory, VmasWithTheirResidentPages) {
+    const KernelSnapshot s = fork_snapshot();
+    const auto vmas = vma_pages(s, s.mms.at(0xc1000000));
+    ASSERT_EQ(vmas.size(), 4u);
+    EXPECT_EQ(vmas[0].frames, (std::vector<std::optional<uint32_t>>{0x280, 0x281}));
+    EXPECT_EQ(vmas[3].frames, (std::vector<std::optional<uint32_t>>{std::nullopt, 0x305}));  // the stack's top page
+    EXPECT_EQ(vmas[3].resident(), 1u);
+}
+
+TEST(GuiMemory, SelectingAPageSelectsItsFrameAndTheOtherWayRound) {
+    const KernelSnapshot s = cow_snapshot();
+    UiState ui;
+    ui.shown_pid = 2;
+    select_address(ui, s, 0x0804a123);
+    EXPECT_EQ(ui.selected_frame, 0x306u);  // the child's copy
+    select_frame(ui, s, 0x281);
+    EXPECT_EQ(ui.selected_address, 0x08049000u);
+    select_frame(ui, s, 0x300);  // the parent's data page: the child no longer maps it
+    EXPECT_EQ(ui.selected_frame, 0x300u);
+    EXPECT_FALSE(ui.selected_address);
+    select_address(ui, s, 0xbfffe000);  // not resident
+    EXPECT_FALSE(ui.selected_frame);
+    ui.shown_pid = 1;
+    select_frame(ui, s, 0x300);
+    EXPECT_EQ(ui.selected_address, 0x0804a000u);
+}
+
+TEST(GuiMemory, DiffWordsSayHereAndParent) {
+    EXPECT_EQ(as_here_and_parent("only in A"), "only here");
+    EXPECT_EQ(as_here_and_parent("only in B"), "only in parent");
+    EXPECT_EQ(as_here_and_parent("W only in A, D only in B"), "W only here, D only in parent");
+}
+
+TEST(GuiMemory, CellsAreShadedByReferenceCount) {
+    FrameState f{FrameKind::Anon, 0, 0, 0, 1};
+    EXPECT_EQ(shade_level(f), 0);
+    EXPECT_EQ(cell_rgb(f), shaded(cell_colour(CellClass::Anon), 0));
+    f.count = 2;
+    EXPECT_EQ(cell_class(f), CellClass::Shared);
+    EXPECT_EQ(shade_level(f), 1);
+    f.count = 9;
+    EXPECT_EQ(shade_level(f), 3);
+    EXPECT_EQ(shaded({230, 70, 200}, 3), (std::array<uint8_t, 3>{255, 81, 230}));  // brighter, at most 255
+    EXPECT_EQ(shaded({70, 180, 80}, 0), (std::array<uint8_t, 3>{49, 126, 56}));
+    FrameState free{FrameKind::Free, 0, 0, 0, 0};
+    EXPECT_EQ(shade_level(free), 0);
+    EXPECT_TRUE(frame_changed(free, f));
+    FrameState more = f;
+    more.count = 10;
+    EXPECT_TRUE(frame_changed(f, more));
+    more.order = 3;
+    more.count = f.count;
+    EXPECT_FALSE(frame_changed(f, more));
+}
+
+}  // namespace
+}  // namespace forkscope::gui
