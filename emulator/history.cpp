@@ -156,6 +156,8 @@ History::MachineState History::save_machine() const {
     s.idle_ns = m_.clock_->idle_ns();
     s.interrupts = m_.stats_.interrupts;
     s.exceptions = m_.stats_.exceptions;
+    s.page_faults = m_.stats_.page_faults;
+    s.system_calls = m_.stats_.system_calls;
     s.exit_status = m_.exit_status_;
     return s;
 }
@@ -170,6 +172,8 @@ Result<void> History::restore_machine(const MachineState& s) {
     m_.clock_->restore_idle_ns(s.idle_ns);
     m_.stats_.interrupts = s.interrupts;
     m_.stats_.exceptions = s.exceptions;
+    m_.stats_.page_faults = s.page_faults;
+    m_.stats_.system_calls = s.system_calls;
     m_.exit_status_ = s.exit_status;
     m_.step_to_target_ = false;
     for (int i = 0; i < Machine::kTimedCount; ++i) m_.refresh_deadline(static_cast<Machine::TimedIndex>(i));

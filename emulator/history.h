@@ -119,7 +119,7 @@ private:
         CmosRtc::Snapshot rtc;
         Uart16550::Snapshot uart;
         uint64_t idle_ns = 0;
-        uint64_t interrupts = 0, exceptions = 0;
+        uint64_t interrupts = 0, exceptions = 0, page_faults = 0, system_calls = 0;
         std::optional<uint32_t> exit_status;
     };
     struct Snapshot {

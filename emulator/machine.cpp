@@ -303,10 +303,13 @@ Result<void> Machine::deliver(const InterruptEvent& ev) {
                           r.error().message + " (after " + std::to_string(cpu_->instructions()) + " instructions)");
     }
     bool external = ev.source == EventSource::External;
-    if (external)
+    if (external) {
         ++stats_.interrupts;
-    else
+    } else {
         ++stats_.exceptions;
+        if (r->vector == 14) ++stats_.page_faults;
+        if (r->vector == 0x80) ++stats_.system_calls;
+    }
     if (history_) history_->on_delivery(before, position(), r->vector);
     if ((external && config_.trace.interrupts) || (!external && config_.trace.exceptions)) {
         logger(external ? "int" : "exc")

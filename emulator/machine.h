@@ -60,6 +60,8 @@ struct MachineStats {
     uint64_t instructions = 0;
     uint64_t interrupts = 0;   // hardware interrupts delivered
     uint64_t exceptions = 0;   // exceptions and software interrupts delivered
+    uint64_t page_faults = 0;  // of those, #PF (vector 14)
+    uint64_t system_calls = 0; // of those, int 0x80
     uint64_t guest_ns = 0;
     uint64_t wall_ns = 0;
     uint64_t first_output_wall_ns = 0;  // boot to first console byte (host time)

@@ -101,10 +101,11 @@ void print_stats(const MachineStats& s) {
     double wall_s = static_cast<double>(s.wall_ns) / 1e9;
     double mips = wall_s > 0 ? static_cast<double>(s.instructions) / wall_s / 1e6 : 0.0;
     std::fprintf(stderr,
-                 "stats: instructions %llu, interrupts %llu, exceptions %llu, guest time %.3f ms, "
-                 "wall time %.3f ms, guest MIPS %.1f, first console byte %.3f ms\n",
+                 "stats: instructions %llu, interrupts %llu, exceptions %llu (page faults %llu, system calls %llu), "
+                 "guest time %.3f ms, wall time %.3f ms, guest MIPS %.1f, first console byte %.3f ms\n",
                  static_cast<unsigned long long>(s.instructions), static_cast<unsigned long long>(s.interrupts),
-                 static_cast<unsigned long long>(s.exceptions), static_cast<double>(s.guest_ns) / 1e6,
+                 static_cast<unsigned long long>(s.exceptions), static_cast<unsigned long long>(s.page_faults),
+                 static_cast<unsigned long long>(s.system_calls), static_cast<double>(s.guest_ns) / 1e6,
                  wall_s * 1e3, mips, static_cast<double>(s.first_output_wall_ns) / 1e6);
 }
 

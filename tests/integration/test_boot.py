@@ -92,7 +92,8 @@ class BootTest(ForkscopeTestCase):
         self.assertExit(run, 0)
         self.assertEqual(len(run.stderr_lines), 1, run.describe())
         self.assertRegex(run.stderr_lines[0],
-                         r"^stats: instructions \d+, interrupts \d+, exceptions \d+, guest time [0-9.]+ ms, "
+                         r"^stats: instructions \d+, interrupts \d+, exceptions \d+ "
+                         r"\(page faults \d+, system calls \d+\), guest time [0-9.]+ ms, "
                          r"wall time [0-9.]+ ms, guest MIPS [0-9.]+")
         s = run.stats()
         self.assertIsNotNone(s, run.describe())
@@ -100,6 +101,8 @@ class BootTest(ForkscopeTestCase):
         # The self-check waits for 20 timer ticks and some RTC ticks, and makes a syscall.
         self.assertGreaterEqual(s["interrupts"], 20)
         self.assertGreaterEqual(s["exceptions"], 1)
+        self.assertGreaterEqual(s["system_calls"], 1)
+        self.assertLessEqual(s["page_faults"] + s["system_calls"], s["exceptions"])
         # 20 ticks at HZ=100 take 200 ms of guest time.
         self.assertGreaterEqual(s["guest_ms"], 190.0)
         # --stats changes nothing the guest sees.

@@ -155,8 +155,11 @@ TEST_F(MachineTest, UserReturnAndDeliveryObserversSeeEveryCallAndKeepTheRunTheSa
     console.clear();
 
     int entries = 0, returns_after_entry = 0, returns = 0;
+    uint64_t page_faults = 0, system_calls = 0;
     bool in_call = false;
     machine->set_delivery_observer([&](const InterruptEvent& ev, const CpuRegisters& regs) {
+        page_faults += ev.vector == 14;
+        system_calls += ev.vector == 0x80;
         if (ev.vector != 0x80 || (regs.cs & 3) != 3) return;
         ++entries;
         in_call = true;
@@ -176,6 +179,10 @@ TEST_F(MachineTest, UserReturnAndDeliveryObserversSeeEveryCallAndKeepTheRunTheSa
     // back twice (the child's first return too), and a timer tick may come between.
     EXPECT_GE(returns_after_entry, entries - 2);
     EXPECT_GE(returns, returns_after_entry);
+    // The machine's own counts of the same deliveries (the timeline's page faults and calls).
+    EXPECT_EQ(machine->stats().system_calls, system_calls);
+    EXPECT_EQ(machine->stats().page_faults, page_faults);
+    EXPECT_GT(page_faults, 0u);
     EXPECT_EQ(machine->stats().instructions, plain_instructions);
     EXPECT_EQ(console, plain_console);
 }
