@@ -62,6 +62,8 @@ struct Debugger::Impl {
     StopRunner runner;
     std::vector<Watchpoint> watches;
     std::vector<EventBreakpoint> events;
+    std::vector<StopPoint> logged;  // the points log_events watches
+    std::vector<GuestEvent> log;
     std::optional<DebugStop> last;
     std::optional<DebugStop> ended;  // Exited or Fault: nothing more runs
     std::optional<Disassembler> disasm;
@@ -371,6 +373,11 @@ struct Debugger::Impl {
                 }
             }
         }
+        for (const StopReport& r : *reports)
+            if (std::find(logged.begin(), logged.end(), r.point) != logged.end()) {
+                note_event(r);
+                if (auto w = runner.rewatch(r.point); !w) return w.error();  // also after a one-shot breakpoint's unwatch
+            }
         const std::string image = image_at(eip);
         if (result) {
             (void)table.hit(eip, image);  // a breakpoint here counts its hit too
@@ -382,6 +389,31 @@ struct Debugger::Impl {
             return std::optional<DebugStop>(s);
         }
         return std::optional<DebugStop>();
+    }
+
+    // Adds an event to the log, unless a replay has met it before.
+    void note_event(const StopReport& r) {
+        GuestEvent e;
+        e.kind = r.point.kind;
+        e.at = machine.position();
+        e.pid = r.pid;
+        auto later = std::lower_bound(log.begin(), log.end(), e.at,
+                                      [](const GuestEvent& g, MachinePosition p) { return g.at < p; });
+        for (auto it = later; it != log.end() && it->at == e.at; ++it)
+            if (it->kind == e.kind) return;
+        e.n = 1 + static_cast<uint64_t>(std::count_if(log.begin(), later, [&](const GuestEvent& g) {
+                  return g.kind == e.kind;
+              }));
+        e.text = r.description;
+        if (auto at = e.text.find("#1"); at != std::string::npos && r.point.kind != StopKind::Exit)
+            e.text.replace(at, 2, "#" + std::to_string(e.n));
+        if (auto free = info.find("SYMBOL(nr_free_pages)"))
+            if (auto v = read_value(mode(), *free, 4)) e.free_pages = static_cast<uint32_t>(*v);
+        const MachineStats stats = machine.stats();
+        e.page_faults = stats.page_faults;
+        e.interrupts = stats.interrupts;
+        e.system_calls = stats.system_calls;
+        log.insert(later, std::move(e));
     }
 
     // Runs until a stop of its own or one of the targets (nullopt: a target was reached).
@@ -972,6 +1004,33 @@ Result<DebugStop> Debugger::finish() {
 }
 
 void Debugger::set_history(History* history) { impl_->history = history; }
+
+Result<DebugStop> Debugger::goto_position(MachinePosition p) {
+    return remember(*impl_, [&]() -> Result<DebugStop> {
+        Impl& s = *impl_;
+        if (auto r = s.need_history(); !r) return r.error();
+        const MachinePosition oldest = s.history->oldest(), newest = s.history->newest();
+        if (p < oldest || p > newest)
+            return usage("instruction " + std::to_string(p.instructions) + " is not in the recorded history (" +
+                         std::to_string(oldest.instructions) + " to " + std::to_string(newest.instructions) + ")");
+        if (auto r = s.seek(p); !r) return r.error();
+        return s.stop(StopReason::Step);
+    });
+}
+
+Result<void> Debugger::log_events() {
+    Impl& s = *impl_;
+    for (StopKind kind : {StopKind::Fork, StopKind::Cow, StopKind::Exec, StopKind::Exit, StopKind::End}) {
+        StopPoint p;
+        p.kind = kind;
+        if (std::find(s.logged.begin(), s.logged.end(), p) != s.logged.end()) continue;
+        if (auto r = s.runner.watch(p); !r) return r;
+        s.logged.push_back(p);
+    }
+    return {};
+}
+
+const std::vector<GuestEvent>& Debugger::event_log() const { return impl_->log; }
 
 Result<DebugStop> Debugger::reverse_stepi(uint64_t count) {
     return remember(*impl_, [&]() -> Result<DebugStop> {

@@ -28,6 +28,7 @@
 #include "emulator/cpu.h"
 #include "emulator/debug/breakpoints.h"
 #include "emulator/debug/code_map.h"
+#include "emulator/machine.h"
 #include "emulator/stop_point.h"
 #include "emulator/stop_runner.h"
 
@@ -100,6 +101,19 @@ struct EventBreakpoint {
     bool recurring = true;   // without #N: every such event stops
     bool enabled = true;
     uint64_t hits = 0;
+};
+
+// One of the guest's events, logged as it happens (Debugger::log_events): a fork, cow,
+// exec or exit (stop_point.h's meanings), where it happened, and the machine's counters
+// there, for a timeline.
+struct GuestEvent {
+    StopKind kind = StopKind::Fork;  // Fork, Cow, Exec, Exit (any task but init) or End (init)
+    MachinePosition at;              // where the stop point is
+    int pid = 0;                     // the task it happened in
+    uint64_t n = 1;                  // the kind's count: fork #n, cow #n... (Exit and End too)
+    std::string text;                // "fork#3 = 0xc05b3000", "exit:7"
+    uint32_t free_pages = 0;         // nr_free_pages
+    uint64_t page_faults = 0, interrupts = 0, system_calls = 0;  // MachineStats so far
 };
 
 struct DebuggerOptions {
@@ -175,6 +189,15 @@ public:
     Result<DebugStop> reverse_next();
     Result<DebugStop> reverse_step();
     Result<DebugStop> reverse_finish();
+
+    // Goes to position p of the recorded history, back or forward (gdb's record goto):
+    // a Step stop there. Errors (Usage): no history, or p outside it.
+    Result<DebugStop> goto_position(MachinePosition p);
+
+    // Logs the guest's forks, cows, execs and exits from now on, without stopping, each
+    // once (a replay after going back does not log them twice), in position order.
+    Result<void> log_events();
+    const std::vector<GuestEvent>& event_log() const;
 
     // Thread-safe: the running command stops with StopReason::Interrupted.
     void interrupt();

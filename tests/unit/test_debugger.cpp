@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "emulator/cpu.h"
 #include "emulator/debug/debugger.h"
+#include "emulator/history.h"
 #include "emulator/debug/source_map.h"
 #include "emulator/introspect/kernel_info.h"
 #include "emulator/introspect/kernel_view.h"
@@ -267,6 +269,84 @@ TEST_F(DebuggerTest, ForkEventStopsAfterTheForkInTheParent) {
     ASSERT_EQ(s2->reason, StopReason::Event);
     EXPECT_NE(s2->value, s->value);
     EXPECT_GT(s2->instructions, s->instructions);
+}
+
+// The timeline's log: every fork, cow, exec and exit, logged where it happened without
+// stopping the run or changing it, next to an event breakpoint that does stop.
+TEST_F(DebuggerTest, EventLogKeepsTheGuestsEventsWithoutStoppingOrChangingTheRun) {
+    ASSERT_TRUE(dbg->log_events().ok());
+    auto e = dbg->break_event("fork#2");
+    ASSERT_TRUE(e.ok()) << e.error().message;
+    auto at_fork = dbg->cont();
+    ASSERT_TRUE(at_fork.ok()) << at_fork.error().message;
+    ASSERT_EQ(at_fork->reason, StopReason::Event) << describe_reason(*at_fork);
+    auto end = dbg->cont();
+    ASSERT_TRUE(end.ok()) << end.error().message;
+    ASSERT_EQ(end->reason, StopReason::Exited) << describe_reason(*end);
+    // The same run as without the log.
+    std::string plain_console;
+    auto plain = boot_image("/bin/forktest", [&](uint8_t b) { plain_console.push_back(static_cast<char>(b)); });
+    ASSERT_TRUE(plain.ok()) << plain.error().message;
+    ASSERT_TRUE((*plain)->run().ok());
+    EXPECT_EQ(end->instructions, (*plain)->stats().instructions);
+    EXPECT_EQ(console, plain_console);
+
+    const std::vector<GuestEvent>& log = dbg->event_log();
+    std::map<StopKind, uint64_t> counts;
+    for (size_t i = 0; i < log.size(); ++i) {
+        const GuestEvent& g = log[i];
+        if (i > 0) {
+            EXPECT_LT(log[i - 1].at, g.at);
+            EXPECT_LE(log[i - 1].page_faults, g.page_faults);
+            EXPECT_LE(log[i - 1].system_calls, g.system_calls);
+        }
+        EXPECT_EQ(g.n, ++counts[g.kind]) << g.text;  // numbered in order, from 1
+        EXPECT_GT(g.free_pages, 0u);
+        EXPECT_GT(g.pid, 0);
+    }
+    EXPECT_GE(counts[StopKind::Fork], 2u);
+    EXPECT_GE(counts[StopKind::Cow], 1u);
+    EXPECT_GE(counts[StopKind::Exit], counts[StopKind::Fork]);  // every child exits
+    EXPECT_EQ(counts[StopKind::End], 1u);                       // and then init
+    EXPECT_EQ(log.back().kind, StopKind::End);
+    // The second fork where the event breakpoint stopped for it.
+    auto fork2 = std::find_if(log.begin(), log.end(), [](const GuestEvent& g) {
+        return g.kind == StopKind::Fork && g.n == 2;
+    });
+    ASSERT_NE(fork2, log.end());
+    EXPECT_EQ(fork2->at.instructions, at_fork->instructions);
+    EXPECT_EQ(fork2->text.rfind("fork#2 = ", 0), 0u) << fork2->text;
+}
+
+// Going to a logged event's position and on again: the machine is where the event was,
+// and the replay logs nothing twice.
+TEST_F(DebuggerTest, GotoPositionGoesToALoggedEventAndTheReplayLogsNothingTwice) {
+    EXPECT_EQ(dbg->goto_position(MachinePosition{}).error().kind, ErrorKind::Usage);  // no history
+    auto history = History::attach(*machine, HistoryOptions{64ull << 20, HistoryOptions::kDebugInterval});
+    ASSERT_TRUE(history.ok()) << history.error().message;
+    dbg->set_history(history->get());
+    ASSERT_TRUE(dbg->log_events().ok());
+    auto end = dbg->cont();
+    ASSERT_TRUE(end.ok()) << end.error().message;
+    ASSERT_EQ(end->reason, StopReason::Exited);
+    const std::vector<GuestEvent> log = dbg->event_log();
+    auto cow = std::find_if(log.begin(), log.end(), [](const GuestEvent& g) { return g.kind == StopKind::Cow; });
+    ASSERT_NE(cow, log.end());
+    auto there = dbg->goto_position(cow->at);
+    ASSERT_TRUE(there.ok()) << there.error().message;
+    EXPECT_EQ(there->reason, StopReason::Step);
+    EXPECT_EQ(machine->position(), cow->at);
+    EXPECT_EQ(function_at(there->eip), function_at(machine->cpu().reg(Reg::Eip)));
+    auto again = dbg->cont();
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    EXPECT_EQ(again->reason, StopReason::Exited);
+    EXPECT_EQ(again->instructions, end->instructions);
+    ASSERT_EQ(dbg->event_log().size(), log.size());
+    for (size_t i = 0; i < log.size(); ++i) EXPECT_EQ(dbg->event_log()[i].text, log[i].text);
+    auto beyond = dbg->goto_position(MachinePosition{end->instructions + 1000, 0});
+    ASSERT_FALSE(beyond.ok());
+    EXPECT_NE(beyond.error().message.find("is not in the recorded history"), std::string::npos)
+        << beyond.error().message;
 }
 
 TEST_F(DebuggerTest, RunsToTheEndAndThenRefusesToRun) {
