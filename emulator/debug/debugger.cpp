@@ -405,8 +405,8 @@ struct Debugger::Impl {
                   return g.kind == e.kind;
               }));
         e.text = r.description;
-        if (auto at = e.text.find("#1"); at != std::string::npos && r.point.kind != StopKind::Exit)
-            e.text.replace(at, 2, "#" + std::to_string(e.n));
+        if (auto at = e.text.find("#1"); at != std::string::npos) e.text.replace(at, 2, "#" + std::to_string(e.n));
+        if (e.kind == StopKind::Exit) e.text = "exit:" + std::to_string(r.pid);  // as exit:PID stops there
         if (auto free = info.find("SYMBOL(nr_free_pages)"))
             if (auto v = read_value(mode(), *free, 4)) e.free_pages = static_cast<uint32_t>(*v);
         const MachineStats stats = machine.stats();

@@ -91,6 +91,7 @@ int gui(const GuiOptions& o, const std::vector<std::string>& words) {
     debugger.code().set_user_files(t.user_files, t.debug_dirs);
     (void)debugger.set_program(t.program);  // unreadable: the kernel's names still work
     if (t.history) debugger.set_history(t.history.get());
+    if (auto r = debugger.log_events(); !r) return report_error(r.error());  // the timeline's, from boot
     for (const std::string& b : o.breaks) {
         auto r = debugger.breakpoints().add(b);
         if (!r) return report_error(r.error());
@@ -111,7 +112,7 @@ int gui(const GuiOptions& o, const std::vector<std::string>& words) {
     wo.script = std::move(script);
     Result<void> shown = make_error(ErrorKind::Host, "");
     {
-        gui::LiveMachine live(debugger, *t.info, *t.symbols);
+        gui::LiveMachine live(debugger, *t.info, *t.symbols, t.history.get());
         shown = gui::run_window(live, console, wo);
     }  // the emulator thread has stopped here
     if (!shown) return report_error(shown.error());
@@ -136,7 +137,8 @@ CommandRunner add_gui_command(CLI::App& app) {
         ->type_name("FILE");
     cmd->add_option("--script", o->script,
                     "drive the window off screen by the lines of FILE (continue, step, next, finish, stepi, "
-                    "reverse-step, reverse-next, reverse-continue, break LOC, select PID, screenshot FILE, "
+                    "reverse-step, reverse-next, reverse-continue, run-to EVENT, goto-event NAME, break LOC, "
+                    "select PID, select-address ADDR, select-frame PFN, explain read|write, screenshot FILE, "
                     "ui-state FILE), then exit")
         ->type_name("FILE");
     cmd->add_flag("--stats", o->stats,

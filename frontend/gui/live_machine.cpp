@@ -3,6 +3,7 @@
 #include "base/hex.h"
 #include "emulator/debug/code_map.h"
 #include "emulator/debug/source_map.h"
+#include "emulator/history.h"
 #include "emulator/introspect/kernel_view.h"
 #include "emulator/machine.h"
 #include "emulator/symbols.h"
@@ -13,12 +14,27 @@ namespace {
 
 constexpr size_t kDisassemblyLength = 24;  // instructions from EIP on
 
-bool is_run_action(LiveAction a) { return a != LiveAction::Break && a != LiveAction::Pause && a != LiveAction::Quit; }
+// Runs forward (refused once the guest has ended; going back is not).
+bool is_run_action(LiveAction a) {
+    switch (a) {
+        case LiveAction::Continue: case LiveAction::Step: case LiveAction::Next: case LiveAction::Finish:
+        case LiveAction::StepInstruction: case LiveAction::RunTo:
+            return true;
+        default:
+            return false;
+    }
+}
+
+bool goes_back(LiveAction a) {
+    return a == LiveAction::ReverseStep || a == LiveAction::ReverseNext || a == LiveAction::ReverseContinue ||
+           a == LiveAction::Goto;
+}
 
 }  // namespace
 
-LiveMachine::LiveMachine(Debugger& debugger, const KernelInfo& info, const KernelSymbols& symbols)
-    : debugger_(debugger), info_(info), symbols_(symbols), latest_(std::make_shared<LiveView>()) {
+LiveMachine::LiveMachine(Debugger& debugger, const KernelInfo& info, const KernelSymbols& symbols,
+                         const History* history)
+    : debugger_(debugger), info_(info), symbols_(symbols), history_(history), latest_(std::make_shared<LiveView>()) {
     thread_ = std::thread([this] { thread_main(); });
 }
 
@@ -84,8 +100,15 @@ void LiveMachine::thread_main() {
             std::lock_guard lock(mutex_);
             running_ = false;
         }
+        std::string status = r ? describe_reason(*r) : r.error().message;
+        if (run_to_event_) {  // hit or not, it goes; a hit is named as the timeline names it
+            if (r && r->reason == StopReason::Event && r->number == run_to_event_)
+                for (const GuestEvent& e : debugger_.event_log())
+                    if (e.at == debugger_.machine().position()) status = e.text;
+            (void)debugger_.remove(std::exchange(run_to_event_, 0));
+        }
         const bool ended = r && (r->reason == StopReason::Exited || r->reason == StopReason::Fault);
-        publish(r ? describe_reason(*r) : r.error().message, false, ended);
+        publish(status, false, ended);
     }
 }
 
@@ -104,6 +127,27 @@ void LiveMachine::apply(const LiveCommand& c) {
             }
             publish("running", true, false);  // the window sees the run begin, and asks for views
             return;  // thread_main runs it
+        }
+        case LiveAction::RunTo: {
+            // The next one from now (an exit has no #N: the breakpoint goes at the stop).
+            auto e = debugger_.break_event(c.location == "exit" ? c.location : c.location + "#1");
+            if (!e) return fail(e.error().message);
+            if (run_to_event_) (void)debugger_.remove(run_to_event_);
+            run_to_event_ = (*e)->number;
+            {
+                std::lock_guard lock(mutex_);
+                running_ = true;
+            }
+            publish("running to the next " + c.location, true, false);
+            return;
+        }
+        case LiveAction::Goto: {
+            auto r = debugger_.goto_position(c.position);
+            if (!r) return fail(r.error().message);
+            status = "went to instruction " + std::to_string(c.position.instructions);
+            std::lock_guard lock(mutex_);
+            ended_ = false;  // the exit lies in the future again
+            break;
         }
         case LiveAction::Pause: {
             std::lock_guard lock(mutex_);
@@ -143,6 +187,10 @@ void LiveMachine::apply(const LiveCommand& c) {
                 break;
             }
             status = describe_reason(*r);
+            if (goes_back(c.action)) {
+                std::lock_guard lock(mutex_);
+                ended_ = false;  // the exit lies in the future again
+            }
             if (r->reason == StopReason::Exited || r->reason == StopReason::Fault) {
                 publish(status, false, true);
                 return;
@@ -201,6 +249,18 @@ void LiveMachine::publish(const std::string& status, bool running, bool ended) {
     if (mode.paging())
         view->stack = backtrace(machine.walker(), names ? *names : symbols_, code ? code->source : nullptr,
                                 BacktraceInput{mode, r.eip, r.esp, r.ebp}, info_.find("NUMBER(PAGE_OFFSET)").value_or(0xc0000000u));
+    // The timeline: this view's counters among the others (once per position: a replay
+    // after going back meets the same ones again).
+    const MachineStats stats = machine.stats();
+    TimelineSample sample{machine.position(), view->snapshot ? view->snapshot->nr_free_pages : 0u, stats.page_faults,
+                          stats.interrupts, stats.system_calls};
+    auto at = std::lower_bound(samples_.begin(), samples_.end(), sample.at,
+                               [](const TimelineSample& t, MachinePosition p) { return t.at < p; });
+    if (view->snapshot && (at == samples_.end() || at->at != sample.at)) samples_.insert(at, sample);
+    view->position = machine.position();
+    view->samples = samples_;
+    view->events = debugger_.event_log();
+    if (history_) view->history = std::pair{history_->oldest(), history_->newest()};
     view->breakpoints = debugger_.breakpoints().all();
     // Where the breakpoints are in the source, for the Source panel's gutter.
     for (const Breakpoint& b : view->breakpoints) {

@@ -22,10 +22,18 @@
 #include "emulator/introspect/kernel_state.h"
 
 namespace forkscope {
+class History;
 class KernelInfo;
 }
 
 namespace forkscope::gui {
+
+// The machine's counters at one position, for the timeline's plots (taken at each view).
+struct TimelineSample {
+    MachinePosition at;
+    uint32_t free_pages = 0;
+    uint64_t page_faults = 0, interrupts = 0, system_calls = 0;
+};
 
 struct LiveView {
     uint64_t serial = 0;          // grows with each publication
@@ -42,25 +50,36 @@ struct LiveView {
     std::vector<StackFrame> stack;
     std::vector<Breakpoint> breakpoints;
     std::vector<SourceLocation> breakpoint_lines;  // where they are, in their images' source
+    // The timeline: the guest's events so far (Debugger::event_log), the counters at each
+    // view, where the machine is, and the part of the past it can go back to.
+    MachinePosition position;
+    std::vector<GuestEvent> events;
+    std::vector<TimelineSample> samples;
+    std::optional<std::pair<MachinePosition, MachinePosition>> history;  // oldest, newest
 };
 
 enum class LiveAction {
     Continue, Pause, Step, Next, Finish, StepInstruction,
     ReverseStep, ReverseNext, ReverseContinue,
     Break,        // toggle a breakpoint at `location`
+    RunTo,        // continue to the next event `location`: fork, cow, exec or exit
+    Goto,         // go to `position` in the recorded history
     Quit,
 };
 
 struct LiveCommand {
     LiveAction action = LiveAction::Continue;
-    std::string location;  // Break: a function, FILE:LINE or *ADDRESS
+    std::string location;  // Break: a function, FILE:LINE or *ADDRESS; RunTo: the event
+    MachinePosition position;  // Goto
 };
 
 class LiveMachine {
 public:
     // All references outlive the live machine; the thread starts at once, stopped at
     // the first instruction, and publishes a first view.
-    LiveMachine(Debugger& debugger, const KernelInfo& info, const KernelSymbols& symbols);
+    // history: the debugger's, when it records one (the timeline shows its extent).
+    LiveMachine(Debugger& debugger, const KernelInfo& info, const KernelSymbols& symbols,
+                const History* history = nullptr);
     ~LiveMachine();  // quits and joins
     LiveMachine(const LiveMachine&) = delete;
     LiveMachine& operator=(const LiveMachine&) = delete;
@@ -83,6 +102,9 @@ private:
     Debugger& debugger_;
     const KernelInfo& info_;
     const KernelSymbols& symbols_;
+    const History* history_;
+    std::vector<TimelineSample> samples_;  // emulator thread only
+    int run_to_event_ = 0;                 // the event breakpoint a RunTo set, removed at the stop
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<LiveCommand> queue_;

@@ -8,6 +8,7 @@
 
 #include "base/hex.h"
 #include "frontend/gui/memory_panels.h"
+#include "frontend/gui/timeline.h"
 
 namespace forkscope::gui {
 
@@ -29,8 +30,9 @@ constexpr Place kStack{"Stack", 0.0f, kBar + 0.70f, kLeft, 1.0f - kBar - 0.70f};
 constexpr Place kSource{"Source", kLeft, kBar, kMiddle, 0.40f};
 constexpr Place kDisassembly{"Disassembly", kLeft, kBar + 0.40f, kMiddle, 0.17f};
 constexpr Place kPageTables{"Page tables", kLeft, kBar + 0.57f, kMiddle, 1.0f - kBar - 0.57f};
-constexpr Place kMemory{"Physical memory", kLeft + kMiddle, kBar, kRight, 0.46f};
-constexpr Place kConsole{"Console", kLeft + kMiddle, kBar + 0.46f, kRight, 1.0f - kBar - 0.46f};
+constexpr Place kMemory{"Physical memory", kLeft + kMiddle, kBar, kRight, 0.42f};
+constexpr Place kTimeline{"Timeline", kLeft + kMiddle, kBar + 0.42f, kRight, 0.24f};
+constexpr Place kConsole{"Console", kLeft + kMiddle, kBar + 0.66f, kRight, 1.0f - kBar - 0.66f};
 
 bool begin(const Place& p, UiState& ui, int width, int height) {
     ImGui::SetNextWindowPos(ImVec2(p.x * static_cast<float>(width), p.y * static_cast<float>(height)), ImGuiCond_Always);
@@ -59,6 +61,10 @@ void controls(const LiveView& v, UiState& ui, PanelActions& out) {
     button("Reverse step", LiveAction::ReverseStep);
     button("Reverse next", LiveAction::ReverseNext);
     button("Reverse continue", LiveAction::ReverseContinue);
+    for (const char* event : {"fork", "cow", "exec", "exit"}) {
+        if (ImGui::Button((std::string("Next ") + event).c_str())) out.commands.push_back(LiveCommand{LiveAction::RunTo, event});
+        ImGui::SameLine();
+    }
     ImGui::NewLine();
     ImGui::Text("%s%s | %llu instructions", v.status.c_str(), v.ended ? " (ended)" : "",
                 static_cast<unsigned long long>(v.instructions));
@@ -285,6 +291,8 @@ void draw_panels(const LiveView& view, const std::string& console, UiState& ui, 
     if (begin(kPageTables, ui, width, height)) page_tables_panel(view, ui);
     ImGui::End();
     if (begin(kMemory, ui, width, height)) memory_grid_panel(view, ui);
+    ImGui::End();
+    if (begin(kTimeline, ui, width, height)) timeline_panel(view, actions);
     ImGui::End();
     if (begin(kConsole, ui, width, height)) console_panel(console, ui, actions);
     ImGui::End();

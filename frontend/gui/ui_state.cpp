@@ -2,6 +2,7 @@
 
 #include "base/hex.h"
 #include "frontend/gui/memory_panels.h"
+#include "frontend/gui/timeline.h"
 
 namespace forkscope::gui {
 
@@ -74,6 +75,16 @@ nlohmann::json ui_state_json(const LiveView& view, const UiState& ui, int width,
     j["address_space"] = vmas;
     j["page_tables"] = {{"header", header}, {"rows", rows}};
     j["explain"] = ui.explain_text;
+    json events = json::array();
+    for (const GuestEvent& e : view.events)
+        events.push_back({{"name", event_name(e)}, {"text", e.text}, {"pid", e.pid}, {"instructions", e.at.instructions}});
+    j["timeline"] = {{"position", view.position.instructions},
+                     {"start", timeline_start(view)},
+                     {"end", timeline_end(view)},
+                     {"history", view.history ? json{view.history->first.instructions, view.history->second.instructions}
+                                              : json(nullptr)},
+                     {"samples", timeline_points(view).size()},
+                     {"events", events}};
     json breakpoints = json::array();
     for (const Breakpoint& b : view.breakpoints) breakpoints.push_back(b.location);
     j["breakpoints"] = breakpoints;

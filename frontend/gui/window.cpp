@@ -17,6 +17,7 @@
 #include "frontend/gui/memory_panels.h"
 #include "frontend/gui/panels.h"
 #include "frontend/gui/png_writer.h"
+#include "frontend/gui/timeline.h"
 #include "frontend/gui/ui_state.h"
 #include "frontend/gui/window_script.h"
 
@@ -229,12 +230,19 @@ Result<void> run_window(LiveMachine& live, ConsoleBuffer& console, const WindowO
                        !ui.flashing.empty()) {
                 // A picture waits for the flashes to fade, so that every cell shows its frame.
             } else if (script.next < o.script.size()) {
-                const ScriptStep step = script_step(o.script[script.next++]);
+                ScriptStep step = script_step(o.script[script.next++]);
                 if (auto r = write_outputs(step.screenshot, step.ui_state, *view, ui, w, h); !r) return r;
                 if (step.select) ui.selected_pid = *step.select;
                 if (step.explain_write) ui.explain_write = *step.explain_write;
                 if (view->snapshot && step.address) select_address(ui, *view->snapshot, *step.address);
                 if (view->snapshot && step.frame) select_frame(ui, *view->snapshot, *step.frame);
+                if (!step.goto_event.empty()) {
+                    const GuestEvent* e = find_event(view->events, step.goto_event);
+                    if (!e)
+                        return make_error(ErrorKind::Usage, "script line " + std::to_string(o.script[script.next - 1].number) +
+                                                                ": no event " + step.goto_event + " in the timeline");
+                    step.command = LiveCommand{LiveAction::Goto, "", e->at};
+                }
                 if (step.command) {
                     live.post(*step.command);
                     script.waiting = true;

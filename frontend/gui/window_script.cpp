@@ -51,7 +51,8 @@ Result<std::vector<ScriptLine>> parse_window_script(const std::vector<std::strin
         };
         const bool takes_argument = l.command == "break" || l.command == "select" || l.command == "screenshot" ||
                                     l.command == "ui-state" || l.command == "select-address" ||
-                                    l.command == "select-frame" || l.command == "explain";
+                                    l.command == "select-frame" || l.command == "explain" ||
+                                    l.command == "run-to" || l.command == "goto-event";
         if (!takes_argument && !run_commands().count(l.command)) return bad("unknown command '" + l.command + "'");
         if (takes_argument && l.argument.empty()) return bad("'" + l.command + "' needs an argument");
         if (!takes_argument && !l.argument.empty()) return bad("'" + l.command + "' takes no argument");
@@ -63,6 +64,9 @@ Result<std::vector<ScriptLine>> parse_window_script(const std::vector<std::strin
         }
         if ((l.command == "select-address" || l.command == "select-frame") && !parse_number(l.argument))
             return bad("'" + l.command + "' needs a number (0x... or decimal), not '" + l.argument + "'");
+        if (l.command == "run-to" && l.argument != "fork" && l.argument != "cow" && l.argument != "exec" &&
+            l.argument != "exit")
+            return bad("'run-to' takes fork, cow, exec or exit, not '" + l.argument + "'");
         if (l.command == "explain" && l.argument != "read" && l.argument != "write")
             return bad("'explain' takes read or write, not '" + l.argument + "'");
         out.push_back(std::move(l));
@@ -80,6 +84,8 @@ ScriptStep script_step(const ScriptLine& line) {
     else if (line.command == "select-address") s.address = parse_number(line.argument);
     else if (line.command == "select-frame") s.frame = parse_number(line.argument);
     else if (line.command == "explain") s.explain_write = line.argument == "write";
+    else if (line.command == "run-to") s.command = LiveCommand{LiveAction::RunTo, line.argument};
+    else if (line.command == "goto-event") s.goto_event = line.argument;
     return s;
 }
 

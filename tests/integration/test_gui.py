@@ -24,7 +24,7 @@ except ImportError:
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
 
 PANELS = ["Controls", "Tasks", "Address space", "CPU", "Stack", "Source", "Disassembly", "Page tables",
-          "Physical memory", "Console"]
+          "Physical memory", "Timeline", "Console"]
 # forkscope frames' kind names, as the grid's colour classes name them.
 KIND_CLASS = {"pgtable": "pagetable"}
 TIMEOUT = 120
@@ -249,6 +249,47 @@ class Scripted(unittest.TestCase):
         self.assertEqual(sum(v["resident"] for v in page["address_space"]),
                          sum(pages(r) for r in page["page_tables"]["rows"] if r["this"] != "-"))
 
+    def test_the_timeline_is_the_stop_points_and_clicking_it_goes_back(self):
+        """The guest run to its end with its events on the Timeline: each where the dumps'
+        stop point of that name is, as many forks as the kernel made; going to cow#1 (a
+        click on its tick) shows that moment's tasks; Next fork runs on to fork#2."""
+        run = self.run_script(["continue", "ui-state " + self.path("end.json"), "goto-event cow#1",
+                               "ui-state " + self.path("cow.json"), "run-to fork"],
+                              "--ui-state", self.path("fork.json"), "--screenshot", self.path("end.png"), "forktest")
+        self.assertEqual(run.returncode, 0, run.describe())
+        end = self.state("end.json")
+        self.assertEqual(end["status"], "exited with status 0")
+        timeline = end["timeline"]
+        self.assertEqual(timeline["position"], end["instructions"])
+        self.assertEqual(timeline["history"], [0, end["instructions"]])
+        events = {e["name"]: e for e in timeline["events"]}
+        forks = [e for e in timeline["events"] if e["name"].startswith("fork#")]
+        self.assertEqual([e["name"] for e in forks], ["fork#%d" % (i + 1) for i in range(len(forks))])
+        # As many forks as the kernel made: the dumps cannot reach one more.
+        beyond = lib.run_command([lib.FORKSCOPE, "ps", "-q", "--at", "fork#%d" % (len(forks) + 1), "forktest"])
+        self.assertIn("was not reached: the guest exited with status 0 after %d forks" % len(forks), beyond.stderr)
+        for name, point in (("fork#1", "fork#1"), ("fork#2", "fork#2"), ("cow#1", "cow#1"), ("exit#1", "exit"),
+                            ("end#1", "end")):
+            ps = lib.run_command([lib.FORKSCOPE, "ps", "-q", "--at", point, "--format", "json", "forktest"])
+            self.assertEqual(ps.returncode, 0, ps.describe())
+            self.assertEqual(events[name]["instructions"], json.loads(ps.stdout)["snapshot"]["instructions"], name)
+        self.assertEqual(events["end#1"]["pid"], 1)
+        # Back at the first COW fault: the machine and the panels are there.
+        cow = self.state("cow.json")
+        self.assertEqual(cow["instructions"], events["cow#1"]["instructions"])
+        self.assertEqual(cow["status"], "went to instruction %d, handle_mm_fault at memory.c:%d"
+                         % (events["cow#1"]["instructions"], int(cow["source"]["line"])))
+        self.assertFalse(cow["ended"])
+        ps = json.loads(lib.run_command([lib.FORKSCOPE, "ps", "-q", "--at", "cow#1", "--format", "json",
+                                         "forktest"]).stdout)
+        self.assertEqual([(t["pid"], t["state"]) for t in cow["tasks"]], [(t["pid"], t["state"]) for t in ps["tasks"]])
+        self.assertEqual(len(cow["timeline"]["events"]), len(timeline["events"]), "the future stays on the timeline")
+        # Next fork from there: the second fork, named as the timeline names it.
+        fork = self.state("fork.json")
+        self.assertEqual(fork["instructions"], events["fork#2"]["instructions"])
+        self.assertTrue(fork["status"].startswith(events["fork#2"]["text"] + ", do_fork at fork.c:"), fork["status"])
+        self.assertEqual(len(fork["timeline"]["events"]), len(timeline["events"]), "nothing logged twice")
+
     def test_a_bad_script_line_is_named(self):
         run = self.run_script(["continue", "jump 3"], "hello")
         self.assertEqual(run.returncode, lib.EXIT_USAGE, run.describe())
@@ -256,6 +297,12 @@ class Scripted(unittest.TestCase):
         run = self.run_script(["break fork.c:1"], "hello")
         self.assertEqual(run.returncode, lib.EXIT_USAGE, run.describe())
         self.assertIn("forkscope: script line 1: no code at fork.c:1", run.stderr)
+        run = self.run_script(["continue", "goto-event fork#99"], "hello")
+        self.assertEqual(run.returncode, lib.EXIT_USAGE, run.describe())
+        self.assertEqual(run.stderr_lines, ["forkscope: script line 2: no event fork#99 in the timeline"])
+        run = self.run_script(["continue", "goto-event fork#1"], "--history-mb", "0", "forktest")
+        self.assertEqual(run.returncode, lib.EXIT_USAGE, run.describe())
+        self.assertIn("forkscope: script line 2: Target does not record its history", run.stderr)
 
 
 class BadUse(unittest.TestCase):

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "emulator/debug/source_map.h"
+#include "emulator/history.h"
 #include "emulator/introspect/kernel_info.h"
 #include "emulator/machine.h"
 #include "emulator/symbols.h"
@@ -66,6 +67,51 @@ protected:
     std::unique_ptr<Machine> machine;
     std::unique_ptr<Debugger> debugger;
 };
+
+// Next fork (RunTo) stops at the next fork and names it as the timeline does, leaving
+// no event breakpoint behind; a click on the timeline (Goto) goes back to an event, after
+// the guest has ended too; without history, Goto is refused with a message.
+TEST_F(LiveMachineTest, RunToTheNextEventAndGoBackToOne) {
+    boot("/bin/forktest");
+    auto history = History::attach(*machine, HistoryOptions{64ull << 20, HistoryOptions::kDebugInterval});
+    ASSERT_TRUE(history.ok()) << history.error().message;
+    debugger->set_history(history->get());
+    ASSERT_TRUE(debugger->log_events().ok());
+    gui::LiveMachine live(*debugger, *info, *symbols, history->get());
+    auto first = wait_for(live, [](const gui::LiveView& v) { return v.serial >= 1; });
+    live.post({gui::LiveAction::RunTo, "fork"});
+    auto fork = wait_for(live, [&](const gui::LiveView& v) { return v.serial > first->serial && !v.running; });
+    ASSERT_FALSE(fork->events.empty());
+    const GuestEvent& fork1 = fork->events.back();
+    EXPECT_EQ(fork1.kind, StopKind::Fork);
+    EXPECT_EQ(fork1.at, fork->position);
+    EXPECT_EQ(fork->status.rfind(fork1.text + ", do_fork at fork.c:", 0), 0u) << fork->status;
+    EXPECT_TRUE(debugger->event_breakpoints().empty());
+    ASSERT_TRUE(fork->history);
+    EXPECT_EQ(fork->history->second, fork->position);
+    live.post({gui::LiveAction::Continue, ""});
+    auto end = wait_for(live, [&](const gui::LiveView& v) { return v.ended; });
+    EXPECT_EQ(end->status, "exited with status 0");
+    live.post({gui::LiveAction::Goto, "", fork1.at});
+    auto back = wait_for(live, [&](const gui::LiveView& v) { return v.serial > end->serial; });
+    EXPECT_FALSE(back->ended);
+    EXPECT_EQ(back->position, fork1.at);
+    EXPECT_EQ(back->regs.eip, fork->regs.eip);
+    EXPECT_EQ(back->status.rfind("went to instruction " + std::to_string(fork1.at.instructions), 0), 0u)
+        << back->status;
+    EXPECT_EQ(back->events.size(), end->events.size());
+    EXPECT_FALSE(live.take_message());
+    debugger->set_history(nullptr);
+    live.post({gui::LiveAction::Goto, "", MachinePosition{}});
+    for (auto deadline = Clock::now() + std::chrono::seconds(60); Clock::now() < deadline;) {
+        if (auto m = live.take_message()) {
+            EXPECT_NE(m->find("does not record its history"), std::string::npos) << *m;
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ADD_FAILURE() << "no message for a Goto without history";
+}
 
 TEST_F(LiveMachineTest, StopsAreViewsOfTheWholeMachine) {
     boot("/bin/forktest");

@@ -46,6 +46,18 @@ TEST(WindowScript, SelectionsOfPagesAndFramesAndTheExplainedAccess) {
     EXPECT_EQ(script_step((*script)[3]).explain_write, true);
 }
 
+TEST(WindowScript, TheNextEventAndTimelineEvents) {
+    auto script = parse_window_script({"run-to cow", "goto-event fork#2"});
+    ASSERT_TRUE(script.ok()) << script.error().message;
+    ScriptStep s = script_step((*script)[0]);
+    ASSERT_TRUE(s.command);
+    EXPECT_EQ(s.command->action, LiveAction::RunTo);
+    EXPECT_EQ(s.command->location, "cow");
+    s = script_step((*script)[1]);
+    EXPECT_FALSE(s.command);  // the window finds the event's position in its view
+    EXPECT_EQ(s.goto_event, "fork#2");
+}
+
 TEST(WindowScript, BadLinesAreNamedByNumber) {
     const std::pair<std::vector<std::string>, const char*> bad[] = {
         {{"continue", "jump 3"}, "script line 2: unknown command 'jump'"},
@@ -58,6 +70,8 @@ TEST(WindowScript, BadLinesAreNamedByNumber) {
         {{"select-frame 0x100000000"},
          "script line 1: 'select-frame' needs a number (0x... or decimal), not '0x100000000'"},
         {{"explain both"}, "script line 1: 'explain' takes read or write, not 'both'"},
+        {{"run-to forks"}, "script line 1: 'run-to' takes fork, cow, exec or exit, not 'forks'"},
+        {{"goto-event"}, "script line 1: 'goto-event' needs an argument"},
     };
     for (const auto& [lines, message] : bad) {
         auto r = parse_window_script(lines);

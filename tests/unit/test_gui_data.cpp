@@ -1,13 +1,14 @@
-// What the window's memory panels show, as data: a task's page tables against its
-// parent's (pt --diff's rows), its VMAs' resident pages, selection between pages and
-// frames, and the grid's colours shaded by reference count. On the format tests'
-// snapshots of a fork and of the first copy-on-write fault after it.
+// What the window's panels show, as data: a task's page tables against its parent's
+// (pt --diff's rows), its VMAs' resident pages, selection between pages and frames, the
+// grid's colours shaded by reference count (on the format tests' snapshots of a fork
+// and of the first copy-on-write fault after it), and the Timeline's events and points.
 #include <gtest/gtest.h>
 
 #include "format_fixtures.h"
 #include "frontend/gui/memory_grid.h"
 #include "frontend/gui/memory_panels.h"
 #include "frontend/gui/task_memory.h"
+#include "frontend/gui/timeline.h"
 
 namespace forkscope::gui {
 namespace {
@@ -118,6 +119,36 @@ TEST(GuiMemory, CellsAreShadedByReferenceCount) {
     more.order = 3;
     more.count = f.count;
     EXPECT_FALSE(frame_changed(f, more));
+}
+
+GuestEvent event(StopKind kind, uint64_t n, uint64_t instructions, uint32_t free_pages) {
+    GuestEvent e;
+    e.kind = kind, e.n = n, e.at = MachinePosition{instructions, 7}, e.free_pages = free_pages;
+    return e;
+}
+
+TEST(GuiTimeline, EventsByNameAndPointsInPositionOrder) {
+    LiveView v;
+    v.events = {event(StopKind::Fork, 1, 1000, 50), event(StopKind::Cow, 1, 1500, 49),
+                event(StopKind::Exit, 1, 2500, 52), event(StopKind::End, 1, 3000, 60)};
+    v.samples = {TimelineSample{MachinePosition{900, 1}, 51, 0, 0, 0},
+                 TimelineSample{MachinePosition{1500, 7}, 49, 0, 0, 0},  // a view taken at the cow
+                 TimelineSample{MachinePosition{2000, 9}, 48, 0, 0, 0}};
+    v.position = MachinePosition{2000, 9};
+    EXPECT_EQ(event_name(v.events[0]), "fork#1");
+    EXPECT_EQ(event_name(v.events[3]), "end#1");
+    EXPECT_EQ(find_event(v.events, "exit#1"), &v.events[2]);
+    EXPECT_EQ(find_event(v.events, "exit#2"), nullptr);
+    EXPECT_EQ(find_event(v.events, "fork"), nullptr);
+    std::vector<uint64_t> at;
+    for (const TimelineSample& s : timeline_points(v)) at.push_back(s.at.instructions);
+    EXPECT_EQ(at, (std::vector<uint64_t>{900, 1000, 1500, 2000, 2500, 3000}));  // one per position
+    EXPECT_EQ(timeline_start(v), 900u);
+    EXPECT_EQ(timeline_end(v), 3000u);  // the future after going back stays
+    v.history = std::pair{MachinePosition{0, 0}, MachinePosition{4000, 20}};
+    EXPECT_EQ(timeline_end(v), 4000u);
+    EXPECT_EQ(timeline_start(LiveView{}), 0u);
+    EXPECT_EQ(timeline_end(LiveView{}), 1u);  // never an empty span
 }
 
 }  // namespace
