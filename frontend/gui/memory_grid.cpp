@@ -52,6 +52,13 @@ bool frame_changed(const FrameState& before, const FrameState& after) {
     return before.kind != after.kind || before.count != after.count;
 }
 
+std::vector<uint32_t> frames_changed(const std::vector<FrameState>& before, const std::vector<FrameState>& after) {
+    std::vector<uint32_t> out;
+    for (size_t pfn = 0; pfn < after.size() && pfn < before.size(); ++pfn)
+        if (frame_changed(before[pfn], after[pfn])) out.push_back(static_cast<uint32_t>(pfn));
+    return out;
+}
+
 GridGeometry grid_geometry(size_t frames, float width, float height) {
     GridGeometry g;
     if (frames == 0 || width < 1 || height < 1) return g;

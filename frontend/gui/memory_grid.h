@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <set>
 #include <string_view>
+#include <vector>
 
 #include "emulator/introspect/kernel_state.h"
 
@@ -28,6 +29,8 @@ std::array<uint8_t, 3> shaded(std::array<uint8_t, 3> rgb, int level);
 std::array<uint8_t, 3> cell_rgb(const FrameState& f);
 // The frame's owner or count changed (the grid flashes it).
 bool frame_changed(const FrameState& before, const FrameState& after);
+// The pfns whose frames changed from one frame map to the next (none the first time).
+std::vector<uint32_t> frames_changed(const std::vector<FrameState>& before, const std::vector<FrameState>& after);
 
 // Where the cells lie in a rectangle of width x height pixels: square cells of `cell`
 // pixels, `columns` to a row, frame pfn at column pfn % columns, row pfn / columns.

@@ -22,14 +22,14 @@ ImU32 cell_colour_u32(const FrameState& f) {
     return IM_COL32(rgb[0], rgb[1], rgb[2], 255);
 }
 
-// The grid's texture (one texel a frame), remade for each new view; frames whose owner
-// or count changed since the last view start flashing.
+// The grid's texture (one texel a frame), remade for each new view; the frames whose
+// owner or count changed since the last view start flashing.
 void update_grid(const KernelSnapshot& s, uint64_t serial, int columns, int rows, UiState& ui) {
     if (ui.grid_serial == serial && ui.grid_texture) return;
     const double now = ImGui::GetTime();
     ui.flash_start.resize(s.frames.size(), -1.0);
-    for (size_t pfn = 0; pfn < s.frames.size() && pfn < ui.last_frames.size(); ++pfn)
-        if (frame_changed(ui.last_frames[pfn], s.frames[pfn])) ui.flash_start[pfn] = now;
+    ui.changed = frames_changed(ui.last_frames, s.frames);
+    for (uint32_t pfn : ui.changed) ui.flash_start[pfn] = now;
     ui.last_frames = s.frames;
     std::vector<uint8_t> texels(static_cast<size_t>(columns) * static_cast<size_t>(rows) * 4, 0);
     for (size_t pfn = 0; pfn < s.frames.size(); ++pfn) {
@@ -112,15 +112,14 @@ void memory_grid_panel(const LiveView& v, UiState& ui) {
         return ImVec2(origin.x + cell * static_cast<float>(pfn % static_cast<uint32_t>(columns)),
                       origin.y + cell * static_cast<float>(pfn / static_cast<uint32_t>(columns)));
     };
-    // Frames that just changed: a white veil that fades.
+    // Frames that just changed: a white veil that fades (on screen only: a picture shows
+    // the frames as they are).
     const double now = ImGui::GetTime();
-    ui.flashing.clear();
-    for (size_t pfn = 0; pfn < ui.flash_start.size(); ++pfn) {
+    for (size_t pfn = 0; ui.animate && pfn < ui.flash_start.size(); ++pfn) {
         if (ui.flash_start[pfn] < 0 || now - ui.flash_start[pfn] > kFlashSeconds) continue;
         const auto alpha = static_cast<int>(200.0 * (1.0 - (now - ui.flash_start[pfn]) / kFlashSeconds));
         const ImVec2 c = corner(static_cast<uint32_t>(pfn));
         dl->AddRectFilled(c, ImVec2(c.x + cell, c.y + cell), IM_COL32(255, 255, 255, alpha));
-        ui.flashing.push_back(static_cast<uint32_t>(pfn));
     }
     // The shown task's frames, outlined where cells are big enough to keep their centre.
     if (ui.grid.cell >= 5)

@@ -33,7 +33,8 @@ struct UiState {
     std::optional<uint32_t> selected_frame;     // a pfn
     bool explain_write = true;                  // Page tables explains a write (else a read)
     bool differences_only = false;              // Page tables hides pages equal to the parent's
-    std::vector<uint32_t> flashing;             // the frames the grid flashes in this frame
+    bool animate = true;                        // on screen: changed frames flash (not in pictures)
+    std::vector<uint32_t> changed;              // frames whose owner or count changed in the last view
     // Tasks: when each pid was first seen, and the tasks gone since, for marking them.
     std::map<int, double> task_first_seen;
     std::map<int, std::string> task_names;                      // the last view's

@@ -42,13 +42,13 @@ nlohmann::json ui_state_json(const LiveView& view, const UiState& ui, int width,
         }
         palette[std::string(cell_class_name(static_cast<CellClass>(c)))] = levels;
     }
-    json flashing = json::array();  // [first, last] pfn ranges
-    for (uint32_t pfn : ui.flashing) {
-        if (!flashing.empty() && flashing.back()[1].get<uint32_t>() + 1 == pfn) flashing.back()[1] = pfn;
-        else flashing.push_back({pfn, pfn});
+    json changed = json::array();  // [first, last] pfn ranges
+    for (uint32_t pfn : ui.changed) {
+        if (!changed.empty() && changed.back()[1].get<uint32_t>() + 1 == pfn) changed.back()[1] = pfn;
+        else changed.push_back({pfn, pfn});
     }
     j["grid"] = {{"x", ui.grid_x}, {"y", ui.grid_y}, {"cell", ui.grid.cell}, {"columns", ui.grid.columns},
-                 {"frames", ui.grid_frames}, {"palette", palette}, {"flashing", flashing}};
+                 {"frames", ui.grid_frames}, {"palette", palette}, {"changed", changed}};
     j["selected_address"] = ui.selected_address ? json(hex8(*ui.selected_address)) : json(nullptr);
     j["selected_frame"] = ui.selected_frame ? json(*ui.selected_frame) : json(nullptr);
     // The Address space and Page tables panels, as drawn for the shown task.

@@ -175,6 +175,7 @@ Result<void> run_window(LiveMachine& live, ConsoleBuffer& console, const WindowO
     const bool scripted = !o.script.empty();
     if (o.start_running && !scripted) live.post({LiveAction::Continue, ""});
     UiState ui;
+    ui.animate = o.screenshot.empty() && !scripted;
     Clock::time_point last_request{};
     int settled = 0;
     ScriptRun script;
@@ -226,9 +227,6 @@ Result<void> run_window(LiveMachine& live, ConsoleBuffer& console, const WindowO
                 }
             } else if (script.settled < kSettleFrames) {
                 ++script.settled;
-            } else if (script.next < o.script.size() && o.script[script.next].command == "screenshot" &&
-                       !ui.flashing.empty()) {
-                // A picture waits for the flashes to fade, so that every cell shows its frame.
             } else if (script.next < o.script.size()) {
                 ScriptStep step = script_step(o.script[script.next++]);
                 if (auto r = write_outputs(step.screenshot, step.ui_state, *view, ui, w, h); !r) return r;
@@ -249,13 +247,12 @@ Result<void> run_window(LiveMachine& live, ConsoleBuffer& console, const WindowO
                     script.wait_serial = view->serial;
                 }
                 script.settled = 0;
-            } else if (o.screenshot.empty() || ui.flashing.empty()) {
+            } else {
                 return write_outputs(o.screenshot, o.ui_state, *view, ui, w, h);
             }
         } else if (!o.screenshot.empty()) {
-            // The first stop after the start (serial 1 is the view before it), its
-            // flashes faded.
-            if (!view->running && view->serial >= 2 && ++settled >= kSettleFrames && ui.flashing.empty())
+            // The first stop after the start (serial 1 is the view before it).
+            if (!view->running && view->serial >= 2 && ++settled >= kSettleFrames)
                 return write_outputs(o.screenshot, o.ui_state, *view, ui, w, h);
         } else {
             SDL_GL_SwapWindow(screen.window);

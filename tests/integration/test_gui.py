@@ -103,7 +103,6 @@ class Screenshots(unittest.TestCase):
         self.assertTrue(state["status"].startswith("Event 1 (cow#1 = 0), "), state["status"])
         grid = state["grid"]
         self.assertEqual(grid["frames"], frames["frames"])
-        self.assertEqual(grid["flashing"], [], "the picture waits for the flashes to fade")
         # Each class at each shade level (the reference count: 1, 2, 3, 4 or more).
         palette = {tuple(rgb): (name, level) for name, levels in grid["palette"].items()
                    for level, rgb in enumerate(levels)}
@@ -249,6 +248,11 @@ class Scripted(unittest.TestCase):
         self.assertEqual(sum(v["resident"] for v in page["address_space"]),
                          sum(pages(r) for r in page["page_tables"]["rows"] if r["this"] != "-"))
 
+    def dump_frames(self, at):
+        run = lib.run_command([lib.FORKSCOPE, "frames", "-q", "--at", at, "--format", "json", "forktest"])
+        self.assertEqual(run.returncode, 0, run.describe())
+        return json.loads(run.stdout)
+
     def test_the_timeline_is_the_stop_points_and_clicking_it_goes_back(self):
         """The guest run to its end with its events on the Timeline: each where the dumps'
         stop point of that name is, as many forks as the kernel made; going to cow#1 (a
@@ -284,6 +288,13 @@ class Scripted(unittest.TestCase):
                                          "forktest"]).stdout)
         self.assertEqual([(t["pid"], t["state"]) for t in cow["tasks"]], [(t["pid"], t["state"]) for t in ps["tasks"]])
         self.assertEqual(len(cow["timeline"]["events"]), len(timeline["events"]), "the future stays on the timeline")
+        # The frames that differ from the last view's (the guest's end), as the grid flashes
+        # them on screen: among them those that fork#1 left shared and cow#1 counts anew.
+        changed = {pfn for lo, hi in cow["grid"]["changed"] for pfn in range(lo, hi + 1)}
+        at_fork = {f["pfn"]: f["count"] for f in self.dump_frames("fork#1")["shared"]}
+        at_cow = {f["pfn"]: f["count"] for f in self.dump_frames("cow#1")["shared"]}
+        recounted = {pfn for pfn, count in at_fork.items() if at_cow.get(pfn, 1) != count}
+        self.assertTrue(recounted & changed, (sorted(recounted), cow["grid"]["changed"]))
         # Next fork from there: the second fork, named as the timeline names it.
         fork = self.state("fork.json")
         self.assertEqual(fork["instructions"], events["fork#2"]["instructions"])

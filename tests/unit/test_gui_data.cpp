@@ -93,6 +93,15 @@ TEST(GuiMemory, SelectingAPageSelectsItsFrameAndTheOtherWayRound) {
     EXPECT_EQ(ui.selected_address, 0x0804a000u);
 }
 
+TEST(GuiMemory, TheFramesACowFaultChanged) {
+    const KernelSnapshot fork = fork_snapshot();
+    const KernelSnapshot cow = cow_snapshot();
+    // The shared frame lost a reference; a free one became the child's copy.
+    EXPECT_EQ(frames_changed(fork.frames, cow.frames), (std::vector<uint32_t>{0x300, 0x306}));
+    EXPECT_TRUE(frames_changed({}, cow.frames).empty());  // nothing to compare with
+    EXPECT_TRUE(frames_changed(cow.frames, cow.frames).empty());
+}
+
 TEST(GuiMemory, DiffWordsSayHereAndParent) {
     EXPECT_EQ(as_here_and_parent("only in A"), "only here");
     EXPECT_EQ(as_here_and_parent("only in B"), "only in parent");
