@@ -1,6 +1,7 @@
 #include "emulator/debug/debugger.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -64,6 +65,7 @@ struct Debugger::Impl {
     std::vector<EventBreakpoint> events;
     std::vector<StopPoint> logged;  // the points log_events watches
     std::vector<GuestEvent> log;
+    std::array<uint64_t, 8> logged_counts{};  // by StopKind: the log's events of each kind
     std::optional<DebugStop> last;
     std::optional<DebugStop> ended;  // Exited or Fault: nothing more runs
     std::optional<Disassembler> disasm;
@@ -391,19 +393,15 @@ struct Debugger::Impl {
         return std::optional<DebugStop>();
     }
 
-    // Adds an event to the log, unless a replay has met it before.
+    // Adds an event to the log, unless a replay meets it again.
     void note_event(const StopReport& r) {
         GuestEvent e;
         e.kind = r.point.kind;
         e.at = machine.position();
         e.pid = r.pid;
-        auto later = std::lower_bound(log.begin(), log.end(), e.at,
-                                      [](const GuestEvent& g, MachinePosition p) { return g.at < p; });
-        for (auto it = later; it != log.end() && it->at == e.at; ++it)
-            if (it->kind == e.kind) return;
-        e.n = 1 + static_cast<uint64_t>(std::count_if(log.begin(), later, [&](const GuestEvent& g) {
-                  return g.kind == e.kind;
-              }));
+        // A replay after going back meets only events logged already: the run is deterministic.
+        if (!log.empty() && (e.at < log.back().at || (e.at == log.back().at && e.kind == log.back().kind))) return;
+        e.n = ++logged_counts[static_cast<size_t>(e.kind)];
         e.text = r.description;
         if (auto at = e.text.find("#1"); at != std::string::npos) e.text.replace(at, 2, "#" + std::to_string(e.n));
         if (e.kind == StopKind::Exit) e.text = "exit:" + std::to_string(r.pid);  // as exit:PID stops there
@@ -413,7 +411,7 @@ struct Debugger::Impl {
         e.page_faults = stats.page_faults;
         e.interrupts = stats.interrupts;
         e.system_calls = stats.system_calls;
-        log.insert(later, std::move(e));
+        log.push_back(std::move(e));
     }
 
     // Runs until a stop of its own or one of the targets (nullopt: a target was reached).

@@ -292,7 +292,7 @@ void draw_panels(const LiveView& view, const std::string& console, UiState& ui, 
     ImGui::End();
     if (begin(kMemory, ui, width, height)) memory_grid_panel(view, ui);
     ImGui::End();
-    if (begin(kTimeline, ui, width, height)) timeline_panel(view, actions);
+    if (begin(kTimeline, ui, width, height)) timeline_panel(view, ui, actions);
     ImGui::End();
     if (begin(kConsole, ui, width, height)) console_panel(console, ui, actions);
     ImGui::End();

@@ -19,6 +19,19 @@
 
 namespace forkscope::gui {
 
+// What the Timeline draws for one view: its points, the events per lane, one tick per
+// lane and pixel column (the column, the first event's index there), and the plots'
+// lines, one point per column.
+struct TimelineCache {
+    uint64_t serial = 0;
+    int width = -1;
+    std::vector<TimelineSample> points;
+    std::array<size_t, 4> counts{};
+    std::array<std::vector<std::pair<int, size_t>>, 4> ticks;
+    int lines_width = -1;
+    std::array<std::vector<std::pair<int, float>>, 4> lines;  // per plot: (column, height 0..1)
+};
+
 struct UiState {
     int selected_pid = -1;   // the task selected in Tasks (-1: the one running)
     std::string message;     // the last command's error, shown in Controls
@@ -50,6 +63,7 @@ struct UiState {
     uint64_t tables_serial = 0;
     int tables_pid = -1;
     std::string explain_key, explain_text;
+    TimelineCache timeline;
     uint64_t source_serial = 0;  // the view Source last scrolled to its line for
     std::map<std::string, std::vector<std::string>> source_files;  // read once
     std::array<char, 256> console_line{};                          // what is typed in Console

@@ -83,12 +83,18 @@ uint64_t timeline_end(const LiveView& v) {
     return std::max<uint64_t>(end, 1);
 }
 
-void timeline_panel(const LiveView& v, PanelActions& out) {
-    const std::vector<TimelineSample> points = timeline_points(v);
-    size_t counts[std::size(kLanes)] = {};
-    for (const GuestEvent& e : v.events)
-        for (size_t l = 0; l < std::size(kLanes); ++l) counts[l] += in_lane(kLanes[l], e.kind);
-    ImGui::Text("forks %zu, execs %zu, exits %zu, cow faults %zu%s", counts[0], counts[1], counts[2], counts[3],
+void timeline_panel(const LiveView& v, UiState& ui, PanelActions& out) {
+    TimelineCache& c = ui.timeline;
+    if (c.serial != v.serial) {  // the points and counts, once per view
+        c.serial = v.serial;
+        c.points = timeline_points(v);
+        c.counts.fill(0);
+        for (const GuestEvent& e : v.events)
+            for (size_t l = 0; l < std::size(kLanes); ++l) c.counts[l] += in_lane(kLanes[l], e.kind);
+        c.width = -1;
+        c.lines_width = -1;
+    }
+    ImGui::Text("forks %zu, execs %zu, exits %zu, cow faults %zu%s", c.counts[0], c.counts[1], c.counts[2], c.counts[3],
                 v.history ? "; click to go there" : "; no history (--history-mb 0): nothing to go back to");
     const ImVec2 o = ImGui::GetCursorScreenPos();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -99,9 +105,21 @@ void timeline_panel(const LiveView& v, PanelActions& out) {
     // From the first point on (boot before the kernel has tasks shows nothing).
     const double start = static_cast<double>(timeline_start(v));
     const double span = std::max(static_cast<double>(timeline_end(v)) - start, 1.0);
-    auto x_of = [&](uint64_t instructions) {
-        return left + static_cast<float>(std::clamp((static_cast<double>(instructions) - start) / span, 0.0, 1.0)) * width;
+    auto column_of = [&](uint64_t instructions) {
+        return static_cast<int>(std::clamp((static_cast<double>(instructions) - start) / span, 0.0, 1.0) * width);
     };
+    auto x_of = [&](uint64_t instructions) { return left + static_cast<float>(column_of(instructions)); };
+    // One tick per lane and pixel column, however many events fall there: the first.
+    if (c.width != static_cast<int>(width)) {
+        c.width = static_cast<int>(width);
+        for (auto& lane : c.ticks) lane.clear();
+        for (size_t i = 0; i < v.events.size(); ++i)
+            for (size_t l = 0; l < std::size(kLanes); ++l) {
+                if (!in_lane(kLanes[l], v.events[i].kind)) continue;
+                const int column = column_of(v.events[i].at.instructions);
+                if (c.ticks[l].empty() || c.ticks[l].back().first != column) c.ticks[l].emplace_back(column, i);
+            }
+    }
     ImDrawList* dl = ImGui::GetWindowDrawList();
     // The part of the past the history still holds.
     if (v.history)
@@ -112,24 +130,38 @@ void timeline_panel(const LiveView& v, PanelActions& out) {
     for (size_t l = 0; l < std::size(kLanes); ++l) {
         const float y = o.y + kLaneHeight * static_cast<float>(l);
         dl->AddText(ImVec2(o.x, y), IM_COL32(200, 200, 200, 255), kLanes[l].label);
-        for (const GuestEvent& e : v.events) {
-            if (!in_lane(kLanes[l], e.kind)) continue;
-            const float x = x_of(e.at.instructions);
+        for (const auto& [column, index] : c.ticks[l]) {
+            const float x = left + static_cast<float>(column);
             dl->AddLine(ImVec2(x, y + 2), ImVec2(x, y + kLaneHeight - 2), kLanes[l].colour, 2.0f);
-            if (mouse.y >= y && mouse.y < y + kLaneHeight && std::fabs(mouse.x - x) <= kPick) hovered = &e;
+            if (mouse.y >= y && mouse.y < y + kLaneHeight && std::fabs(mouse.x - x) <= kPick) hovered = &v.events[index];
         }
     }
-    // The plots, each scaled from its own smallest value to its largest.
-    for (const Plot& p : kPlots) {
-        uint64_t low = UINT64_MAX, high = 0;
-        for (const TimelineSample& s : points) low = std::min(low, p.value(s)), high = std::max(high, p.value(s));
-        const double range = std::max<double>(static_cast<double>(high) - static_cast<double>(low), 1.0);
-        std::vector<ImVec2> line;
-        for (const TimelineSample& s : points)
-            line.emplace_back(x_of(s.at.instructions),
-                              plot_top + 2 + (plot_height - 4) * (1.0f - static_cast<float>(
-                                                                        static_cast<double>(p.value(s) - low) / range)));
-        if (line.size() >= 2) dl->AddPolyline(line.data(), static_cast<int>(line.size()), p.colour, 0, 1.5f);
+    const std::vector<TimelineSample>& points = c.points;
+    // The plots, each scaled from its own smallest value to its largest, one point per
+    // pixel column (the last there): heights as fractions, made once per view and width.
+    if (c.lines_width != c.width) {
+        c.lines_width = c.width;
+        for (size_t k = 0; k < std::size(kPlots); ++k) {
+            const Plot& p = kPlots[k];
+            uint64_t low = UINT64_MAX, high = 0;
+            for (const TimelineSample& s : points) low = std::min(low, p.value(s)), high = std::max(high, p.value(s));
+            const double range = std::max<double>(static_cast<double>(high) - static_cast<double>(low), 1.0);
+            auto& line = c.lines[k];
+            line.clear();
+            for (const TimelineSample& s : points) {
+                const int column = column_of(s.at.instructions);
+                const float height = static_cast<float>(static_cast<double>(p.value(s) - low) / range);
+                if (!line.empty() && line.back().first == column) line.back().second = height;
+                else line.emplace_back(column, height);
+            }
+        }
+    }
+    std::vector<ImVec2> line;
+    for (size_t k = 0; k < std::size(kPlots); ++k) {
+        line.clear();
+        for (const auto& [column, height] : c.lines[k])
+            line.emplace_back(left + static_cast<float>(column), plot_top + 2 + (plot_height - 4) * (1.0f - height));
+        if (line.size() >= 2) dl->AddPolyline(line.data(), static_cast<int>(line.size()), kPlots[k].colour, 0, 1.5f);
     }
     dl->AddRect(ImVec2(left, plot_top), ImVec2(left + width, plot_top + plot_height), IM_COL32(90, 90, 90, 255));
     const float now = x_of(v.position.instructions);

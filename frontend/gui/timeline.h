@@ -27,6 +27,6 @@ uint64_t timeline_start(const LiveView& v);
 // The last instruction the timeline spans: where the machine is, has been, or an event.
 uint64_t timeline_end(const LiveView& v);
 
-void timeline_panel(const LiveView& v, PanelActions& out);
+void timeline_panel(const LiveView& v, UiState& ui, PanelActions& out);
 
 }  // namespace forkscope::gui
