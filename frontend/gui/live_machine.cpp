@@ -58,6 +58,17 @@ void LiveMachine::want_view() {
     debugger_.interrupt();
 }
 
+void LiveMachine::set_speed(double speed) {
+    std::lock_guard lock(mutex_);
+    speed_ = speed > 0 ? speed : 0;
+    pace_base_stale_ = true;
+}
+
+void LiveMachine::pace() {
+    std::lock_guard lock(mutex_);
+    if (running_ && speed_ > 0) debugger_.interrupt();
+}
+
 std::shared_ptr<const LiveView> LiveMachine::latest() const {
     std::lock_guard lock(mutex_);
     return latest_;
@@ -86,14 +97,15 @@ void LiveMachine::thread_main() {
             continue;
         }
         auto r = debugger_.cont();
-        if (r && r->reason == StopReason::Interrupted) {
-            bool still;
+        if (r && r->reason == StopReason::Interrupted) {  // for a view, a command, or the pace
+            bool still, view;
             {
                 std::lock_guard lock(mutex_);
-                view_pending_ = false;
+                view = std::exchange(view_pending_, false);
                 still = running_;
             }
-            if (still) publish("running", true, false);  // asked for a view, or a command waits
+            if (still && view) publish("running", true, false);
+            if (still) hold_pace();
             continue;
         }
         {
@@ -120,26 +132,15 @@ void LiveMachine::apply(const LiveCommand& c) {
     if (ended_ && is_run_action(c.action)) return fail("the guest has ended: nothing more runs");
     std::string status = latest()->status;
     switch (c.action) {
-        case LiveAction::Continue: {
-            {
-                std::lock_guard lock(mutex_);
-                running_ = true;
-            }
-            publish("running", true, false);  // the window sees the run begin, and asks for views
-            return;  // thread_main runs it
-        }
+        case LiveAction::Continue:
+            return start_run("running");  // thread_main runs it
         case LiveAction::RunTo: {
             // The next one from now (an exit has no #N: the breakpoint goes at the stop).
             auto e = debugger_.break_event(c.location == "exit" ? c.location : c.location + "#1");
             if (!e) return fail(e.error().message);
             if (run_to_event_) (void)debugger_.remove(run_to_event_);
             run_to_event_ = (*e)->number;
-            {
-                std::lock_guard lock(mutex_);
-                running_ = true;
-            }
-            publish("running to the next " + c.location, true, false);
-            return;
+            return start_run("running to the next " + c.location);
         }
         case LiveAction::Goto: {
             auto r = debugger_.goto_position(c.position);
@@ -206,6 +207,35 @@ void LiveMachine::apply(const LiveCommand& c) {
     publish(status, running, ended_);
 }
 
+// The window sees the run begin (and asks for views while it goes); the pace counts
+// from here.
+void LiveMachine::start_run(const std::string& status) {
+    {
+        std::lock_guard lock(mutex_);
+        running_ = true;
+        pace_base_stale_ = true;
+    }
+    publish(status, true, false);
+}
+
+void LiveMachine::hold_pace() {
+    using namespace std::chrono;
+    const uint64_t guest_ns = debugger_.machine().stats().guest_ns;
+    std::unique_lock lock(mutex_);
+    if (speed_ <= 0) return;
+    const auto now = steady_clock::now();
+    if (std::exchange(pace_base_stale_, false)) {
+        pace_wall_ = now;
+        pace_guest_ns_ = guest_ns;
+        return;
+    }
+    // Where the wall clock should be for the guest time run since the base.
+    const auto due = pace_wall_ + duration_cast<steady_clock::duration>(
+                                      duration<double>(static_cast<double>(guest_ns - pace_guest_ns_) / 1e9 / speed_));
+    if (due > now)  // a command wakes it
+        wake_.wait_until(lock, std::min(due, now + milliseconds(100)), [&] { return !queue_.empty() || !running_; });
+}
+
 // Called only on the emulator thread, with the machine stopped: reads it and hands the
 // window a view of its own.
 void LiveMachine::publish(const std::string& status, bool running, bool ended) {
@@ -258,6 +288,7 @@ void LiveMachine::publish(const std::string& status, bool running, bool ended) {
                                [](const TimelineSample& t, MachinePosition p) { return t.at < p; });
     if (view->snapshot && (at == samples_.end() || at->at != sample.at)) samples_.insert(at, sample);
     view->position = machine.position();
+    view->guest_ns = stats.guest_ns;
     view->samples = samples_;
     view->events = debugger_.event_log();
     if (history_) view->history = std::pair{history_->oldest(), history_->newest()};
@@ -271,6 +302,7 @@ void LiveMachine::publish(const std::string& status, bool running, bool ended) {
     }
     std::lock_guard lock(mutex_);
     if (ended) ended_ = true;
+    view->speed = speed_;
     view->serial = ++serial_;
     latest_ = std::move(view);
 }

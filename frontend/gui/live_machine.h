@@ -5,6 +5,7 @@
 // the run pauses for the time of one snapshot and goes on). Drawing never waits for
 // the emulator and never reads the machine: the window reads only published views.
 #pragma once
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -56,6 +57,8 @@ struct LiveView {
     std::vector<GuestEvent> events;
     std::vector<TimelineSample> samples;
     std::optional<std::pair<MachinePosition, MachinePosition>> history;  // oldest, newest
+    uint64_t guest_ns = 0;  // the guest's clock
+    double speed = 0;       // LiveMachine::set_speed's
 };
 
 enum class LiveAction {
@@ -89,6 +92,13 @@ public:
     void post(LiveCommand command);
     // While the guest runs: publish a fresh view soon (once per call, at most one pending).
     void want_view();
+    // How fast the guest runs: 0 as fast as it can; else `speed` seconds of guest time
+    // per second of wall time at most (1: real time; 0.1: ten times slower). The run is
+    // held back when pace() finds the guest's clock ahead.
+    void set_speed(double speed);
+    // Called often (each frame) while the guest runs at a set speed: the emulator thread
+    // checks the pace there, and sleeps while the guest is ahead.
+    void pace();
     // The last view published (never null).
     std::shared_ptr<const LiveView> latest() const;
     // An error the thread met (a command that failed: "no source lines ..."), once.
@@ -98,6 +108,8 @@ private:
     void thread_main();
     void apply(const LiveCommand& c);
     void publish(const std::string& status, bool running, bool ended);
+    void start_run(const std::string& status);  // running_, the pace's base, the view
+    void hold_pace();                           // sleeps while the guest is ahead of its speed
 
     Debugger& debugger_;
     const KernelInfo& info_;
@@ -112,6 +124,10 @@ private:
     std::optional<std::string> message_;
     bool running_ = false;         // continuing: the thread is in (or about to enter) cont()
     bool view_pending_ = false;    // a publication was asked for and not made yet
+    double speed_ = 0;             // set_speed's
+    bool pace_base_stale_ = true;  // the speed changed: the pace counts from the next check
+    std::chrono::steady_clock::time_point pace_wall_{};  // emulator thread: the pace's base
+    uint64_t pace_guest_ns_ = 0;
     bool ended_ = false;
     uint64_t serial_ = 0;
     std::thread thread_;

@@ -65,9 +65,21 @@ void controls(const LiveView& v, UiState& ui, PanelActions& out) {
         if (ImGui::Button((std::string("Next ") + event).c_str())) out.commands.push_back(LiveCommand{LiveAction::RunTo, event});
         ImGui::SameLine();
     }
+    // How fast the guest runs, in guest seconds per wall second.
+    static const std::pair<double, const char*> speeds[] = {{0, "as fast as it can"}, {1, "real time"},
+                                                            {0.1, "1/10 real time"}};
+    const char* shown = "as fast as it can";
+    for (const auto& [speed, name] : speeds)
+        if (speed == v.speed) shown = name;
+    ImGui::SetNextItemWidth(150);
+    if (ImGui::BeginCombo("speed", shown)) {
+        for (const auto& [speed, name] : speeds)
+            if (ImGui::Selectable(name, speed == v.speed)) out.speed = speed;
+        ImGui::EndCombo();
+    }
     ImGui::NewLine();
-    ImGui::Text("%s%s | %llu instructions", v.status.c_str(), v.ended ? " (ended)" : "",
-                static_cast<unsigned long long>(v.instructions));
+    ImGui::Text("%s%s | %llu instructions, guest time %.3f s", v.status.c_str(), v.ended ? " (ended)" : "",
+                static_cast<unsigned long long>(v.instructions), static_cast<double>(v.guest_ns) / 1e9);
     if (!ui.message.empty()) {
         ImGui::SameLine();
         ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "| %s", ui.message.c_str());

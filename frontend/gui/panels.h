@@ -71,6 +71,7 @@ struct UiState {
 
 struct PanelActions {
     std::vector<LiveCommand> commands;
+    std::optional<double> speed;  // LiveMachine::set_speed
     std::string typed;  // keys for the guest's console
 };
 

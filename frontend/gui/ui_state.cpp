@@ -14,6 +14,8 @@ nlohmann::json ui_state_json(const LiveView& view, const UiState& ui, int width,
     j["running"] = view.running;
     j["ended"] = view.ended;
     j["instructions"] = view.instructions;
+    j["guest_ns"] = view.guest_ns;
+    j["speed"] = view.speed;
     j["eip"] = hex8(view.regs.eip);
     j["function"] = view.function;
     j["panels"] = ui.panels;

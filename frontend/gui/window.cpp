@@ -189,6 +189,7 @@ Result<void> run_window(LiveMachine& live, ConsoleBuffer& console, const WindowO
             if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_CLOSE) open = false;
             if (e.type == SDL_KEYDOWN && !ImGui::GetIO().WantCaptureKeyboard) shortcut(e.key, *view, actions);
         }
+        if (view->running) live.pace();  // a set speed holds the guest back
         if (view->running && frame_start - last_request >= kViewInterval) {
             live.want_view();
             last_request = frame_start;
@@ -212,6 +213,7 @@ Result<void> run_window(LiveMachine& live, ConsoleBuffer& console, const WindowO
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
         glFinish();  // the frame's time includes the GPU's (llvmpipe's) part
         stats.frame(Clock::now() - frame_start, view->serial);
+        if (actions.speed) live.set_speed(*actions.speed);
         for (const LiveCommand& c : actions.commands) {
             if (c.action != LiveAction::Break) ui.message.clear();
             live.post(c);
@@ -231,6 +233,7 @@ Result<void> run_window(LiveMachine& live, ConsoleBuffer& console, const WindowO
                 ScriptStep step = script_step(o.script[script.next++]);
                 if (auto r = write_outputs(step.screenshot, step.ui_state, *view, ui, w, h); !r) return r;
                 if (step.select) ui.selected_pid = *step.select;
+                if (step.speed) live.set_speed(*step.speed);
                 if (step.explain_write) ui.explain_write = *step.explain_write;
                 if (view->snapshot && step.address) select_address(ui, *view->snapshot, *step.address);
                 if (view->snapshot && step.frame) select_frame(ui, *view->snapshot, *step.frame);

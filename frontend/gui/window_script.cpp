@@ -34,6 +34,15 @@ std::optional<uint32_t> parse_number(const std::string& text) {
     return v;
 }
 
+// "max" (0) or a factor above 0 and at most 1000.
+std::optional<double> parse_speed(const std::string& text) {
+    if (text == "max") return 0.0;
+    double v = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || p != text.data() + text.size() || !(v > 0) || v > 1000) return std::nullopt;
+    return v;
+}
+
 }  // namespace
 
 Result<std::vector<ScriptLine>> parse_window_script(const std::vector<std::string>& lines) {
@@ -52,7 +61,7 @@ Result<std::vector<ScriptLine>> parse_window_script(const std::vector<std::strin
         const bool takes_argument = l.command == "break" || l.command == "select" || l.command == "screenshot" ||
                                     l.command == "ui-state" || l.command == "select-address" ||
                                     l.command == "select-frame" || l.command == "explain" ||
-                                    l.command == "run-to" || l.command == "goto-event";
+                                    l.command == "run-to" || l.command == "goto-event" || l.command == "speed";
         if (!takes_argument && !run_commands().count(l.command)) return bad("unknown command '" + l.command + "'");
         if (takes_argument && l.argument.empty()) return bad("'" + l.command + "' needs an argument");
         if (!takes_argument && !l.argument.empty()) return bad("'" + l.command + "' takes no argument");
@@ -67,6 +76,8 @@ Result<std::vector<ScriptLine>> parse_window_script(const std::vector<std::strin
         if (l.command == "run-to" && l.argument != "fork" && l.argument != "cow" && l.argument != "exec" &&
             l.argument != "exit")
             return bad("'run-to' takes fork, cow, exec or exit, not '" + l.argument + "'");
+        if (l.command == "speed" && !parse_speed(l.argument))
+            return bad("'speed' takes max or a factor above 0 (1: real time), not '" + l.argument + "'");
         if (l.command == "explain" && l.argument != "read" && l.argument != "write")
             return bad("'explain' takes read or write, not '" + l.argument + "'");
         out.push_back(std::move(l));
@@ -86,6 +97,7 @@ ScriptStep script_step(const ScriptLine& line) {
     else if (line.command == "explain") s.explain_write = line.argument == "write";
     else if (line.command == "run-to") s.command = LiveCommand{LiveAction::RunTo, line.argument};
     else if (line.command == "goto-event") s.goto_event = line.argument;
+    else if (line.command == "speed") s.speed = parse_speed(line.argument);
     return s;
 }
 

@@ -6,6 +6,8 @@
 //   run-to EVENT           fork, cow, exec or exit: the Controls' "Next ..." buttons
 //   goto-event NAME        goes to a Timeline event (fork#2, cow#1, exit#1, end#1), as a
 //                          click on its tick; the line ends when the machine is there
+//   speed max|FACTOR       how fast the guest runs: as fast as it can, or FACTOR guest
+//                          seconds per wall second (1: real time), as the Controls' choice
 //   break LOC              toggles a breakpoint (as a click in Source's gutter)
 //   select PID             selects a task (as a click in Tasks)
 //   select-address ADDR    selects a user page of the selected task (a click in Address
@@ -44,6 +46,7 @@ struct ScriptStep {
     std::optional<uint32_t> address;     // a page to select
     std::optional<uint32_t> frame;       // a frame to select
     std::optional<bool> explain_write;
+    std::optional<double> speed;         // 0: as fast as it can
     std::string goto_event;              // a Timeline event to go to (the window finds its position)
     std::string screenshot, ui_state;    // files to write now
 };

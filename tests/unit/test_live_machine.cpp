@@ -113,6 +113,35 @@ TEST_F(LiveMachineTest, RunToTheNextEventAndGoBackToOne) {
     ADD_FAILURE() << "no message for a Goto without history";
 }
 
+// At half real time the guest's clock runs at most half as fast as the wall clock: hello's
+// boot and run (some 0.2 s of guest time, a fraction of that headless) take at least
+// twice their guest time.
+TEST_F(LiveMachineTest, ASetSpeedHoldsTheGuestBack) {
+    boot("/bin/hello");
+    gui::LiveMachine live(*debugger, *info, *symbols);
+    live.set_speed(0.5);
+    auto first = wait_for(live, [](const gui::LiveView& v) { return v.serial >= 1; });
+    const auto start = Clock::now();
+    live.post({gui::LiveAction::Continue, ""});
+    std::shared_ptr<const gui::LiveView> end;
+    for (auto deadline = start + std::chrono::seconds(60); Clock::now() < deadline;) {
+        live.pace();  // as the window does each frame
+        if (auto v = live.latest(); v->ended) {
+            end = v;
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_TRUE(end) << "hello did not end";
+    const double wall = std::chrono::duration<double>(Clock::now() - start).count();
+    const double guest = static_cast<double>(end->guest_ns) / 1e9;
+    EXPECT_EQ(end->status, "exited with status 0");
+    EXPECT_EQ(end->speed, 0.5);
+    EXPECT_GT(guest, 0.1);
+    EXPECT_GE(wall, 0.9 * guest / 0.5) << "guest " << guest << " s in " << wall << " s";
+    EXPECT_LT(wall, guest / 0.5 + 5.0);
+}
+
 TEST_F(LiveMachineTest, StopsAreViewsOfTheWholeMachine) {
     boot("/bin/forktest");
     ASSERT_TRUE(debugger->breakpoints().add("copy_process").ok());

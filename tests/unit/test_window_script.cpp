@@ -58,6 +58,15 @@ TEST(WindowScript, TheNextEventAndTimelineEvents) {
     EXPECT_EQ(s.goto_event, "fork#2");
 }
 
+TEST(WindowScript, Speeds) {
+    auto script = parse_window_script({"speed max", "speed 1", "speed 0.1"});
+    ASSERT_TRUE(script.ok()) << script.error().message;
+    EXPECT_EQ(script_step((*script)[0]).speed, 0.0);
+    EXPECT_EQ(script_step((*script)[1]).speed, 1.0);
+    EXPECT_EQ(script_step((*script)[2]).speed, 0.1);
+    EXPECT_FALSE(script_step((*script)[2]).command);  // at once: nothing to wait for
+}
+
 TEST(WindowScript, BadLinesAreNamedByNumber) {
     const std::pair<std::vector<std::string>, const char*> bad[] = {
         {{"continue", "jump 3"}, "script line 2: unknown command 'jump'"},
@@ -72,6 +81,8 @@ TEST(WindowScript, BadLinesAreNamedByNumber) {
         {{"explain both"}, "script line 1: 'explain' takes read or write, not 'both'"},
         {{"run-to forks"}, "script line 1: 'run-to' takes fork, cow, exec or exit, not 'forks'"},
         {{"goto-event"}, "script line 1: 'goto-event' needs an argument"},
+        {{"speed 0"}, "script line 1: 'speed' takes max or a factor above 0 (1: real time), not '0'"},
+        {{"speed fast"}, "script line 1: 'speed' takes max or a factor above 0 (1: real time), not 'fast'"},
     };
     for (const auto& [lines, message] : bad) {
         auto r = parse_window_script(lines);
