@@ -843,14 +843,12 @@ Result<const Watchpoint*> Debugger::watch_frame(uint32_t pfn) {
     return impl_->add_watch(std::move(w));
 }
 
-Result<const EventBreakpoint*> Debugger::break_event(std::string_view text) {
+Result<const EventBreakpoint*> Debugger::break_event(std::string_view text, bool once) {
     auto point = parse_stop_point(text);
     if (!point) return point.error();
-    if (point->kind == StopKind::Entry || point->kind == StopKind::Return)
-        return usage("'" + std::string(text) + "' is not an event (fork, cow, exec, exit, exit:PID, end)");
     EventBreakpoint e;
     e.point = *point;
-    e.recurring = text.find('#') == std::string_view::npos;
+    e.recurring = !once && text.find('#') == std::string_view::npos;
     if (auto r = impl_->runner.rewatch(e.point); !r) return r.error();
     e.number = impl_->table.take_number();
     impl_->events.push_back(std::move(e));

@@ -150,8 +150,10 @@ public:
     Result<const Watchpoint*> watch_pte(int pid, uint32_t address);
     Result<const Watchpoint*> watch_frame(uint32_t pfn);
     // "fork", "cow", "exec", "exit", "exit:PID", "end": every such event stops; with #N
-    // ("fork#3") only the N-th from now, once. Errors (Usage): not an event.
-    Result<const EventBreakpoint*> break_event(std::string_view text);
+    // ("fork#3") only the N-th from now, once. Any stop point (stop_point.h) works so:
+    // "copy_process#2", "return:do_fork" (every return). `once`: only the first, even
+    // without #N. Errors (Usage): not a stop point, or an unknown kernel function.
+    Result<const EventBreakpoint*> break_event(std::string_view text, bool once = false);
     // Any kind, by number (Usage error: no such number).
     Result<void> remove(int number);
     Result<void> enable(int number, bool enabled);

@@ -97,10 +97,20 @@ int gui(const GuiOptions& o, const std::vector<std::string>& words) {
         if (!r) return report_error(r.error());
     }
     if (!o.at.empty()) {
-        // An event (fork, fork#2, cow, exit:3, end), else a place stopped at once.
-        if (auto e = debugger.break_event(o.at); !e)
-            if (auto b = debugger.breakpoints().add(o.at, true); !b)
-                return report_error(make_error(ErrorKind::Usage, "--at '" + o.at + "': " + b.error().message));
+        // A stop point, as the dumps take it (fork, cow#2, copy_process#3, return:do_fork,
+        // exit:3, end), stopped at once; else a place (a program's function, fork.c:515,
+        // *0xc0101234), once.
+        auto at = [&]() -> Result<void> {
+            auto point = parse_stop_point(o.at);
+            if (point) {
+                auto e = debugger.break_event(point->text(), true);
+                if (e || point->kind != StopKind::Entry || o.at.find('#') != std::string::npos)
+                    return e ? Result<void>() : Result<void>(e.error());
+            }
+            auto b = debugger.breakpoints().add(o.at, true);
+            return b ? Result<void>() : Result<void>(b.error());
+        }();
+        if (!at) return report_error(make_error(ErrorKind::Usage, "--at '" + o.at + "': " + at.error().message));
     }
     gui::WindowOptions wo;
     wo.width = size->first;

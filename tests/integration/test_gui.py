@@ -132,6 +132,17 @@ class Screenshots(unittest.TestCase):
         self.assertEqual({cell(f["pfn"]) for f in shared_anon},
                          {("shared", min(f["count"], 4) - 1) for f in shared_anon})
 
+    def test_at_takes_every_stop_point_of_the_dumps(self):
+        """--at SYMBOL#N and return:SYMBOL#N stop where forkscope ps --at stops."""
+        for point, function in (("copy_process#2", "copy_process"), ("return:copy_process#2", "do_fork"),
+                                ("exit:4", "do_exit"), ("end", "do_exit")):
+            state, _ = self.shoot("--at", point, "forktest")
+            ps = self.dump("ps", point)
+            self.assertEqual(state["instructions"], ps["snapshot"]["instructions"], point)
+            self.assertTrue(state["status"].startswith("Event 1 ("), state["status"])
+            if function:
+                self.assertEqual(state["function"], function, point)
+
     def test_a_guest_that_ends_is_shown_ended(self):
         state, _ = self.shoot("hello")
         self.assertEqual(state["status"], "exited with status 0")

@@ -11,8 +11,8 @@
 
 #include "emulator/cpu.h"
 #include "emulator/debug/debugger.h"
-#include "emulator/history.h"
 #include "emulator/debug/source_map.h"
+#include "emulator/history.h"
 #include "emulator/introspect/kernel_info.h"
 #include "emulator/introspect/kernel_view.h"
 #include "emulator/machine.h"
@@ -347,6 +347,31 @@ TEST_F(DebuggerTest, GotoPositionGoesToALoggedEventAndTheReplayLogsNothingTwice)
     ASSERT_FALSE(beyond.ok());
     EXPECT_NE(beyond.error().message.find("is not in the recorded history"), std::string::npos)
         << beyond.error().message;
+}
+
+// Any stop point is an event breakpoint: the N-th entry of a function, the N-th return
+// (EAX its value), and an entry stopped at only once.
+TEST_F(DebuggerTest, FunctionEntriesAndReturnsAsEventBreakpoints) {
+    auto ret = dbg->break_event("return:copy_process#2");
+    ASSERT_TRUE(ret.ok()) << ret.error().message;
+    EXPECT_FALSE((*ret)->recurring);
+    auto s = dbg->cont();
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    ASSERT_EQ(s->reason, StopReason::Event) << describe_reason(*s);
+    EXPECT_EQ(function_at(s->eip), "do_fork");
+    EXPECT_EQ(s->value, machine->cpu().reg(Reg::Eax));
+    EXPECT_EQ(s->event.rfind("return:copy_process#2 = ", 0), 0u) << s->event;
+    auto entry = dbg->break_event("copy_process", true);
+    ASSERT_TRUE(entry.ok()) << entry.error().message;
+    EXPECT_FALSE((*entry)->recurring);
+    s = dbg->cont();
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    ASSERT_EQ(s->reason, StopReason::Event) << describe_reason(*s);
+    EXPECT_EQ(s->eip, sym("copy_process"));
+    s = dbg->cont();  // once: on to the end
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(s->reason, StopReason::Exited) << describe_reason(*s);
+    EXPECT_EQ(dbg->break_event("no_such_function#2").error().kind, ErrorKind::Usage);
 }
 
 TEST_F(DebuggerTest, RunsToTheEndAndThenRefusesToRun) {
