@@ -295,4 +295,22 @@ std::string format_variables(const std::vector<Variable>& vars, const FormatOpti
     return out;
 }
 
+std::string format_frame_arguments(const std::vector<Variable>& args, const FormatOptions& options) {
+    std::string out;
+    for (const Variable& v : args) {
+        std::string shown = "...";
+        const Type* t = v.value.type ? strip(v.value.type) : nullptr;
+        if (t && t->kind == TypeKind::Pointer && v.value.available()) {
+            const uint64_t a = v.value.as_unsigned();
+            shown = hex(a);
+            if (options.objects)
+                if (auto d = options.objects->describe(t->target, static_cast<uint32_t>(a))) shown += " <" + *d + ">";
+        } else if (is_scalar(v.value.type) || !v.value.available()) {
+            shown = format_value(v.value, options);
+        }
+        out += (out.empty() ? "" : ", ") + v.name + "=" + shown;
+    }
+    return out;
+}
+
 }  // namespace forkscope

@@ -34,4 +34,10 @@ std::string format_value(const Value& v, const FormatOptions& options);
 // "No arguments." / "No locals." when there are none.
 std::string format_variables(const std::vector<Variable>& vars, const FormatOptions& options, const char* none);
 
+// A frame's arguments as gdb's bt shows them with `set print frame-arguments scalars`:
+// "clone_flags=17, stack_start=3221225200, regs=0xc059bf64, p=..." (pointers in hex,
+// scalars as print shows them, other types as "..."). With options.objects, a kernel
+// object pointer also says what it points at: "p=0xc05b3000 <pid 3 "forktest" R>".
+std::string format_frame_arguments(const std::vector<Variable>& args, const FormatOptions& options);
+
 }  // namespace forkscope

@@ -634,14 +634,7 @@ std::string DebugSession::Impl::frame_line(const std::vector<StackFrame>& fs, si
         const ReadMemory memory = memory_of(machine.walker(), mode());
         const auto dwarf_frames = di->frames(Frame::from_registers(cpu().registers()), memory, kernel_base());
         if (i < dwarf_frames.size() && dwarf_frames[i].pc == f.pc) {
-            const FormatOptions fo{memory, nullptr, nullptr, 0};
-            for (const Variable& v : di->arguments(dwarf_frames[i], memory)) {
-                std::string shown = "...";
-                const Type* t = v.value.type ? strip(v.value.type) : nullptr;
-                if (t && t->kind == TypeKind::Pointer && v.value.available()) shown = hex(v.value.as_unsigned());
-                else if (is_scalar(v.value.type) || !v.value.available()) shown = format_value(v.value, fo);
-                args += (args.empty() ? "" : ", ") + v.name + "=" + shown;
-            }
+            args = format_frame_arguments(di->arguments(dwarf_frames[i], memory), FormatOptions{memory, nullptr, nullptr, 0});
         }
     }
     return std::string(num) + (i > 0 ? hex8(f.pc) + " in " : "") + fn + " (" + args + ") at " +

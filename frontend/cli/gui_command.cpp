@@ -122,7 +122,7 @@ int gui(const GuiOptions& o, const std::vector<std::string>& words) {
     wo.script = std::move(script);
     Result<void> shown = make_error(ErrorKind::Host, "");
     {
-        gui::LiveMachine live(debugger, *t.info, *t.symbols, t.history.get());
+        gui::LiveMachine live(debugger, *t.info, *t.symbols, t.history.get(), t.debug_info ? &*t.debug_info : nullptr);
         shown = gui::run_window(live, console, wo);
     }  // the emulator thread has stopped here
     if (!shown) return report_error(shown.error());

@@ -2,6 +2,9 @@
 
 #include "base/hex.h"
 #include "emulator/debug/code_map.h"
+#include "emulator/debug/kernel_objects.h"
+#include "emulator/debug/value_format.h"
+#include "emulator/debug/variables.h"
 #include "emulator/debug/source_map.h"
 #include "emulator/history.h"
 #include "emulator/introspect/kernel_view.h"
@@ -33,8 +36,13 @@ bool goes_back(LiveAction a) {
 }  // namespace
 
 LiveMachine::LiveMachine(Debugger& debugger, const KernelInfo& info, const KernelSymbols& symbols,
-                         const History* history)
-    : debugger_(debugger), info_(info), symbols_(symbols), history_(history), latest_(std::make_shared<LiveView>()) {
+                         const History* history, const DebugInfo* kernel_debug)
+    : debugger_(debugger),
+      info_(info),
+      symbols_(symbols),
+      history_(history),
+      kernel_debug_(kernel_debug),
+      latest_(std::make_shared<LiveView>()) {
     thread_ = std::thread([this] { thread_main(); });
 }
 
@@ -276,9 +284,21 @@ void LiveMachine::publish(const std::string& status, bool running, bool ended) {
                 break;
         view->disassembly = d->disassemble(std::span<const uint8_t>(bytes.data(), got), r.eip, kDisassemblyLength);
     }
+    const uint32_t kernel_base = info_.find("NUMBER(PAGE_OFFSET)").value_or(0xc0000000u);
     if (mode.paging())
         view->stack = backtrace(machine.walker(), names ? *names : symbols_, code ? code->source : nullptr,
-                                BacktraceInput{mode, r.eip, r.esp, r.ebp}, info_.find("NUMBER(PAGE_OFFSET)").value_or(0xc0000000u));
+                                BacktraceInput{mode, r.eip, r.esp, r.ebp}, kernel_base);
+    view->stack_arguments.resize(view->stack.size());
+    if (kernel_debug_ && view->snapshot && r.eip >= kernel_base) {
+        // As bt shows them, from the frames DWARF unwinds (the same as the backtrace's
+        // while their pcs agree), with what task, mm, vma and page pointers point at.
+        const ReadMemory memory = memory_of(machine.walker(), mode);
+        const auto frames = kernel_debug_->frames(Frame::from_registers(r), memory, kernel_base);
+        const KernelObjects objects(*view->snapshot, *kernel_debug_, memory);
+        const FormatOptions fo{memory, nullptr, &objects, 0};
+        for (size_t i = 0; i < view->stack.size() && i < frames.size() && frames[i].pc == view->stack[i].pc; ++i)
+            view->stack_arguments[i] = format_frame_arguments(kernel_debug_->arguments(frames[i], memory), fo);
+    }
     // The timeline: this view's counters among the others (once per position: a replay
     // after going back meets the same ones again).
     const MachineStats stats = machine.stats();

@@ -23,6 +23,7 @@
 #include "emulator/introspect/kernel_state.h"
 
 namespace forkscope {
+class DebugInfo;
 class History;
 class KernelInfo;
 }
@@ -49,6 +50,9 @@ struct LiveView {
     std::optional<SourceLocation> line;      // at EIP, when its image has lines
     std::vector<Instruction> disassembly;    // from EIP on
     std::vector<StackFrame> stack;
+    // Each kernel frame's arguments, kernel objects decoded ("mm=0xc0139060 <users 1,
+    // 7 vmas>, oldmm=..."); nullopt where DWARF does not say (user frames, no debug info).
+    std::vector<std::optional<std::string>> stack_arguments;
     std::vector<Breakpoint> breakpoints;
     std::vector<SourceLocation> breakpoint_lines;  // where they are, in their images' source
     // The timeline: the guest's events so far (Debugger::event_log), the counters at each
@@ -80,9 +84,10 @@ class LiveMachine {
 public:
     // All references outlive the live machine; the thread starts at once, stopped at
     // the first instruction, and publishes a first view.
-    // history: the debugger's, when it records one (the timeline shows its extent).
+    // history: the debugger's, when it records one (the timeline shows its extent);
+    // kernel_debug: the kernel's DWARF, for the stack's arguments (used on the thread only).
     LiveMachine(Debugger& debugger, const KernelInfo& info, const KernelSymbols& symbols,
-                const History* history = nullptr);
+                const History* history = nullptr, const DebugInfo* kernel_debug = nullptr);
     ~LiveMachine();  // quits and joins
     LiveMachine(const LiveMachine&) = delete;
     LiveMachine& operator=(const LiveMachine&) = delete;
@@ -115,6 +120,7 @@ private:
     const KernelInfo& info_;
     const KernelSymbols& symbols_;
     const History* history_;
+    const DebugInfo* kernel_debug_;
     std::vector<TimelineSample> samples_;  // emulator thread only
     int run_to_event_ = 0;                 // the event breakpoint a RunTo set, removed at the stop
     mutable std::mutex mutex_;

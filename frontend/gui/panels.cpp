@@ -77,7 +77,6 @@ void controls(const LiveView& v, UiState& ui, PanelActions& out) {
             if (ImGui::Selectable(name, speed == v.speed)) out.speed = speed;
         ImGui::EndCombo();
     }
-    ImGui::NewLine();
     ImGui::Text("%s%s | %llu instructions, guest time %.3f s", v.status.c_str(), v.ended ? " (ended)" : "",
                 static_cast<unsigned long long>(v.instructions), static_cast<double>(v.guest_ns) / 1e9);
     if (!ui.message.empty()) {
@@ -195,8 +194,9 @@ void stack(const LiveView& v) {
     for (size_t i = 0; i < v.stack.size(); ++i) {
         const StackFrame& f = v.stack[i];
         std::string line = "#" + std::to_string(i) + " " + f.function;
+        if (i < v.stack_arguments.size() && v.stack_arguments[i]) line += " (" + *v.stack_arguments[i] + ")";
         if (f.line) line += " at " + shown_source_path(f.line->file) + ":" + std::to_string(f.line->line);
-        ImGui::TextUnformatted(line.c_str());
+        ImGui::TextWrapped("%s", line.c_str());
     }
 }
 

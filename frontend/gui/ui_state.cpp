@@ -33,6 +33,9 @@ nlohmann::json ui_state_json(const LiveView& view, const UiState& ui, int width,
         stack.push_back(f.line ? f.function + " at " + shown_source_path(f.line->file) + ":" + std::to_string(f.line->line)
                                : f.function);
     j["stack"] = stack;
+    json arguments = json::array();
+    for (const auto& a : view.stack_arguments) arguments.push_back(a ? json(*a) : json(nullptr));
+    j["stack_arguments"] = arguments;
     j["disassembly"] = view.disassembly.empty() ? json(nullptr) : json(hex8(view.disassembly.front().address));
     // Each class's colour at each shade level (memory_grid.h).
     json palette;

@@ -7,6 +7,7 @@ shared colour), not against a stored picture.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -142,6 +143,21 @@ class Screenshots(unittest.TestCase):
             self.assertTrue(state["status"].startswith("Event 1 ("), state["status"])
             if function:
                 self.assertEqual(state["function"], function, point)
+
+    def test_the_stack_shows_arguments_as_bt_does_with_kernel_objects_decoded(self):
+        state, _ = self.shoot("--break", "dup_mmap", "forktest")
+        bt = lib.run_command([lib.FORKSCOPE, "debug", "-q", "--break", "dup_mmap", "-ex", "run", "-ex", "bt",
+                              "forktest"])
+        self.assertEqual(bt.returncode, 0, bt.describe())
+        lines = [line for line in bt.text.splitlines() if re.match(r"^#\d+ ", line)]
+        self.assertEqual(len(lines), len(state["stack_arguments"]))
+        for line, shown in zip(lines, state["stack_arguments"]):
+            args = re.match(r"^#\d+\s+(?:0x[0-9a-f]+ in )?\w+ \((.*)\) at ", line).group(1)
+            self.assertEqual(re.sub(r" <[^>]*>", "", shown), args)
+        # dup_mmap(mm, oldmm): the child's new mm, no task's yet, and the parent's.
+        self.assertRegex(state["stack_arguments"][0],
+                         r"^mm=0x[0-9a-f]+ <users 1, 0 vmas, no task's>, oldmm=0x[0-9a-f]+ <users 1, \d+ vmas>$")
+        self.assertRegex(state["stack_arguments"][1], r'tsk=0x[0-9a-f]+ <pid \d+ "init", not in the task list>')
 
     def test_a_guest_that_ends_is_shown_ended(self):
         state, _ = self.shoot("hello")
