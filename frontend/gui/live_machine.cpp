@@ -1,5 +1,8 @@
 #include "frontend/gui/live_machine.h"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "base/hex.h"
 #include "emulator/debug/code_map.h"
 #include "emulator/debug/kernel_objects.h"
@@ -18,6 +21,35 @@ namespace {
 constexpr size_t kDisassemblyLength = 24;  // instructions from EIP on
 
 // Runs forward (refused once the guest has ended; going back is not).
+// Up to kBefore instructions before eip and the rest of kDisassemblyLength from it.
+// x86 cannot be decoded backwards, so the code is decoded from the start of eip's
+// function (at most kReach bytes back): instructions there are the ones the CPU runs.
+std::vector<Instruction> disassemble_around(Machine& machine, const PagingMode& mode, uint32_t eip,
+                                            const KernelSymbols* names) {
+    constexpr size_t kBefore = 8;
+    constexpr uint32_t kReach = 4096;
+    auto d = Disassembler::create(AsmSyntax::Intel, names);
+    if (!d) return {};
+    uint32_t start = eip;
+    if (names)
+        if (auto sym = names->containing(eip); sym && eip - sym->address <= kReach) start = sym->address;
+    std::vector<uint8_t> bytes((eip - start) + kDisassemblyLength * 15);
+    size_t got = bytes.size();
+    if (!machine.walker().read_virtual(mode, start, std::span<uint8_t>(bytes)))  // up to the first unreadable byte
+        for (got = 0; got < bytes.size(); ++got)
+            if (!machine.walker().read_virtual(mode, start + static_cast<uint32_t>(got), std::span<uint8_t>(&bytes[got], 1)))
+                break;
+    if (got <= eip - start) return {};  // nothing readable at eip
+    auto all = d->disassemble(std::span<const uint8_t>(bytes.data(), got), start, SIZE_MAX);
+    auto here = std::find_if(all.begin(), all.end(), [&](const Instruction& i) { return i.address == eip; });
+    if (here == all.end())  // eip is not on the decoded path (data, or code not reached from the start)
+        return d->disassemble(std::span<const uint8_t>(bytes.data() + (eip - start), got - (eip - start)), eip,
+                              kDisassemblyLength);
+    const auto first = here - std::min<std::ptrdiff_t>(here - all.begin(), kBefore);
+    const auto last = first + std::min<std::ptrdiff_t>(all.end() - first, kDisassemblyLength);
+    return std::vector<Instruction>(first, last);
+}
+
 bool is_run_action(LiveAction a) {
     switch (a) {
         case LiveAction::Continue: case LiveAction::Step: case LiveAction::Next: case LiveAction::Finish:
@@ -167,9 +199,14 @@ void LiveMachine::apply(const LiveCommand& c) {
         }
         case LiveAction::Break: {
             BreakpointTable& table = debugger_.breakpoints();
+            // The same location, or for *ADDRESS (Disassembly's gutter) any breakpoint there.
+            std::optional<uint32_t> address;
+            if (c.location.starts_with("*")) address = static_cast<uint32_t>(std::strtoul(c.location.c_str() + 1, nullptr, 0));
             int existing = 0;
             for (const Breakpoint& b : table.all())
-                if (b.location == c.location) existing = b.number;
+                if (b.location == c.location ||
+                    (address && std::find(b.addresses.begin(), b.addresses.end(), *address) != b.addresses.end()))
+                    existing = b.number;
             if (existing) {
                 (void)table.remove(existing);
             } else if (auto added = table.add(c.location); !added) {
@@ -276,14 +313,7 @@ void LiveMachine::publish(const std::string& status, bool running, bool ended) {
             view->status += " at " + view->line->file.substr(view->line->file.rfind('/') + 1) + ":" +
                             std::to_string(view->line->line);
     }
-    if (auto d = Disassembler::create(AsmSyntax::Intel, names)) {
-        std::vector<uint8_t> bytes(kDisassemblyLength * 15);
-        size_t got = 0;
-        for (; got < bytes.size(); ++got)
-            if (!machine.walker().read_virtual(mode, r.eip + static_cast<uint32_t>(got), std::span<uint8_t>(&bytes[got], 1)))
-                break;
-        view->disassembly = d->disassemble(std::span<const uint8_t>(bytes.data(), got), r.eip, kDisassemblyLength);
-    }
+    view->disassembly = disassemble_around(machine, mode, r.eip, names);
     const uint32_t kernel_base = info_.find("NUMBER(PAGE_OFFSET)").value_or(0xc0000000u);
     if (mode.paging())
         view->stack = backtrace(machine.walker(), names ? *names : symbols_, code ? code->source : nullptr,

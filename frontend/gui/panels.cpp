@@ -243,13 +243,24 @@ void source(const LiveView& v, UiState& ui, PanelActions& out) {
     ImGui::EndChild();
 }
 
-void disassembly(const LiveView& v) {
+// The code around EIP; a click in the gutter toggles a breakpoint at that instruction.
+void disassembly(const LiveView& v, UiState& ui, PanelActions& out) {
     for (const Instruction& i : v.disassembly) {
         const bool here = i.address == v.regs.eip;
+        const bool bp = std::any_of(v.breakpoints.begin(), v.breakpoints.end(), [&](const Breakpoint& b) {
+            return std::find(b.addresses.begin(), b.addresses.end(), i.address) != b.addresses.end();
+        });
+        ImGui::PushID(static_cast<int>(i.address));
+        if (ImGui::Selectable(bp ? "o" : " ", false, 0, ImVec2(14, 0)))
+            out.commands.push_back(LiveCommand{LiveAction::Break, "*" + hex8(i.address)});
+        ImGui::PopID();
+        ImGui::SameLine();
         const std::string text = hex8(i.address) + "  " + i.text();
         if (here) ImGui::TextColored(ImVec4(1, 0.9f, 0.3f, 1), "=> %s", text.c_str());
         else ImGui::Text("   %s", text.c_str());
+        if (here && v.serial != ui.disassembly_serial) ImGui::SetScrollHereY(0.4f);
     }
+    ui.disassembly_serial = v.serial;
 }
 
 void console_panel(const std::string& text, UiState& ui, PanelActions& out) {
@@ -298,7 +309,7 @@ void draw_panels(const LiveView& view, const std::string& console, UiState& ui, 
     ImGui::End();
     if (begin(kSource, ui, width, height)) source(view, ui, actions);
     ImGui::End();
-    if (begin(kDisassembly, ui, width, height)) disassembly(view);
+    if (begin(kDisassembly, ui, width, height)) disassembly(view, ui, actions);
     ImGui::End();
     if (begin(kPageTables, ui, width, height)) page_tables_panel(view, ui);
     ImGui::End();

@@ -65,6 +65,7 @@ struct UiState {
     std::string explain_key, explain_text;
     TimelineCache timeline;
     uint64_t source_serial = 0;  // the view Source last scrolled to its line for
+    uint64_t disassembly_serial = 0;  // and Disassembly to EIP
     std::map<std::string, std::vector<std::string>> source_files;  // read once
     std::array<char, 256> console_line{};                          // what is typed in Console
 };

@@ -36,7 +36,9 @@ nlohmann::json ui_state_json(const LiveView& view, const UiState& ui, int width,
     json arguments = json::array();
     for (const auto& a : view.stack_arguments) arguments.push_back(a ? json(*a) : json(nullptr));
     j["stack_arguments"] = arguments;
-    j["disassembly"] = view.disassembly.empty() ? json(nullptr) : json(hex8(view.disassembly.front().address));
+    json code = json::array();
+    for (const Instruction& i : view.disassembly) code.push_back({{"address", hex8(i.address)}, {"text", i.text()}});
+    j["disassembly"] = code;
     // Each class's colour at each shade level (memory_grid.h).
     json palette;
     for (size_t c = 0; c < static_cast<size_t>(CellClass::Count); ++c) {

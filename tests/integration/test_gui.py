@@ -88,7 +88,7 @@ class Screenshots(unittest.TestCase):
         self.assertEqual(state["breakpoint_lines"], ["guestkernel/kernel/fork.c:%d" % line])
         self.assertEqual(state["stack"][0], "copy_process at guestkernel/kernel/fork.c:%d" % line)
         self.assertRegex(state["stack"][1], r"^do_fork\+0x[0-9a-f]+ at guestkernel/kernel/fork\.c:\d+$")
-        self.assertEqual(state["disassembly"], state["eip"])
+        self.assertEqual(state["disassembly"][0]["address"], state["eip"])  # at its entry: nothing before
         # The tasks as forkscope ps sees them at the same stop, the current one selected.
         ps = self.dump("ps", "copy_process")
         self.assertEqual(ps["snapshot"]["instructions"], state["instructions"])
@@ -327,6 +327,23 @@ class Scripted(unittest.TestCase):
         self.assertEqual(fork["instructions"], events["fork#2"]["instructions"])
         self.assertTrue(fork["status"].startswith(events["fork#2"]["text"] + ", do_fork at fork.c:"), fork["status"])
         self.assertEqual(len(fork["timeline"]["events"]), len(timeline["events"]), "nothing logged twice")
+
+    def test_disassembly_shows_the_code_before_eip_from_the_functions_start(self):
+        run = self.run_script(["continue", "next", "next", "next"], "--break", "dup_mmap",
+                              "--ui-state", self.path("code.json"), "--screenshot", self.path("code.png"), "forktest")
+        self.assertEqual(run.returncode, 0, run.describe())
+        state = self.state("code.json")
+        code = state["disassembly"]
+        at = [c["address"] for c in code].index(state["eip"])
+        self.assertGreater(at, 0, "instructions before EIP are shown")
+        # The same instructions as x/Ni from the first one shown: decoded on the CPU's path.
+        x = lib.run_command([lib.FORKSCOPE, "debug", "-q", "--break", "dup_mmap", "-ex", "run", "-ex",
+                             "x/%di %s" % (len(code), code[0]["address"]), "forktest"])
+        self.assertEqual(x.returncode, 0, x.describe())
+        lines = [line for line in x.text.splitlines() if re.match(r"^(=> |   )0x", line)]
+        self.assertEqual([l.split(":\t")[1] for l in lines], [c["text"] for c in code])
+        self.assertEqual([int(l.split()[1 if l.startswith("=>") else 0].rstrip(":"), 16) for l in lines],
+                         [int(c["address"], 16) for c in code])
 
     def test_a_bad_script_line_is_named(self):
         run = self.run_script(["continue", "jump 3"], "hello")

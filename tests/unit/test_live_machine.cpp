@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "base/hex.h"
 #include "emulator/debug/source_map.h"
 #include "emulator/history.h"
 #include "emulator/introspect/kernel_info.h"
@@ -140,6 +141,28 @@ TEST_F(LiveMachineTest, ASetSpeedHoldsTheGuestBack) {
     EXPECT_GT(guest, 0.1);
     EXPECT_GE(wall, 0.9 * guest / 0.5) << "guest " << guest << " s in " << wall << " s";
     EXPECT_LT(wall, guest / 0.5 + 5.0);
+}
+
+// Disassembly's gutter toggles *ADDRESS: it takes away a function breakpoint there too.
+TEST_F(LiveMachineTest, TheDisassemblyGutterTogglesTheBreakpointAtAnInstruction) {
+    boot("/bin/forktest");
+    ASSERT_TRUE(debugger->breakpoints().add("copy_process").ok());
+    gui::LiveMachine live(*debugger, *info, *symbols);
+    auto first = wait_for(live, [](const gui::LiveView& v) { return v.serial >= 1; });
+    const std::string at = "*" + hex8(symbols->lookup("copy_process")->address);
+    live.post({gui::LiveAction::Break, at});
+    auto removed = wait_for(live, [&](const gui::LiveView& v) { return v.serial > first->serial; });
+    EXPECT_TRUE(removed->breakpoints.empty());
+    live.post({gui::LiveAction::Break, at});
+    auto added = wait_for(live, [&](const gui::LiveView& v) { return v.serial > removed->serial; });
+    ASSERT_EQ(added->breakpoints.size(), 1u);
+    EXPECT_EQ(added->breakpoints[0].location, at);
+    live.post({gui::LiveAction::Continue, ""});
+    auto stop = wait_for(live, [&](const gui::LiveView& v) { return v.serial > added->serial + 1 && !v.running; });
+    EXPECT_EQ(stop->function, "copy_process");
+    // The code around EIP starts at EIP at a function's entry.
+    ASSERT_FALSE(stop->disassembly.empty());
+    EXPECT_EQ(stop->disassembly.front().address, stop->regs.eip);
 }
 
 TEST_F(LiveMachineTest, StopsAreViewsOfTheWholeMachine) {
