@@ -95,7 +95,8 @@ void History::PagePool::unref(uint32_t id) {
 
 // ---- Attaching ----------------------------------------------------------------------
 
-History::History(Machine& machine, HistoryOptions options) : m_(machine), options_(options) {}
+History::History(Machine& machine, HistoryOptions options)
+    : m_(machine), options_(options), interval_(std::max<uint64_t>(options.interval, 1)) {}
 
 Result<std::unique_ptr<History>> History::attach(Machine& machine, HistoryOptions options) {
     if (machine.history_) return make_error(ErrorKind::Usage, "the machine already records its history");
@@ -209,9 +210,24 @@ void History::take_snapshot() {
     snap.inputs_before = inputs_trimmed_ + inputs_.size();
     snapshots_.push_back(std::move(snap));
     ++stats_.snapshots;
-    next_checkpoint_ = m_.cpu_->instructions() + options_.interval;
     drop_oldest_within_bound();
-    stats_.snapshot_ns += host_ns() - start;
+    const uint64_t end = host_ns();
+    stats_.snapshot_ns += end - start;
+    adapt_interval(end - start, start - last_snapshot_end_ns_);
+    last_snapshot_end_ns_ = end;
+    next_checkpoint_ = m_.cpu_->instructions() + interval_;
+    stats_.interval = interval_;
+}
+
+// HistoryOptions::max_overhead: the interval follows what snapshots cost.
+void History::adapt_interval(uint64_t cost_ns, uint64_t since_last_ns) {
+    if (options_.max_overhead <= 0 || last_snapshot_end_ns_ == 0) return;
+    const double budget = options_.max_overhead * static_cast<double>(since_last_ns);
+    const uint64_t base = std::max<uint64_t>(options_.interval, 1);
+    if (static_cast<double>(cost_ns) > budget)
+        interval_ = std::min(interval_ * 2, base * HistoryOptions::kMaxStretch);
+    else if (static_cast<double>(cost_ns) * 4 < budget)
+        interval_ = std::max(interval_ / 2, base);
 }
 
 uint64_t History::snapshot_bytes() const {

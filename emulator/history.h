@@ -39,6 +39,13 @@ struct HistoryOptions {
     uint64_t interval = 50'000'000;     // instructions between snapshots
     // For a debugger: a reverse step replays at most this many instructions.
     static constexpr uint64_t kDebugInterval = 5'000'000;
+    // Above 0: the snapshots' share of the host time to stay under. While a snapshot
+    // takes longer than that share of the time since the last one, the interval doubles
+    // (up to kMaxStretch times `interval`: a reverse step replays that many at most);
+    // while it takes under a quarter of it, the interval halves back towards `interval`.
+    // 0: every `interval` instructions, whatever they cost.
+    double max_overhead = 0;
+    static constexpr uint64_t kMaxStretch = 16;
 };
 
 class History {
@@ -80,6 +87,7 @@ public:
         uint64_t input_bytes = 0;       // UART input bytes recorded
         uint64_t deliveries = 0;        // every delivery, for previous()
         uint64_t snapshot_ns = 0;       // host time spent taking snapshots
+        uint64_t interval = 0;          // instructions between snapshots now (max_overhead stretches it)
         uint64_t restore_ns = 0;        // host time spent restoring them
         uint64_t pages_copied = 0;      // pages stored by snapshots
         uint64_t pages_untouched = 0;   // pages snapshots knew zero without reading them
@@ -162,6 +170,7 @@ private:
     Result<void> restore_snapshot(const Snapshot& s);
     void drop_oldest_within_bound();
     uint64_t snapshot_bytes() const;
+    void adapt_interval(uint64_t cost_ns, uint64_t since_last_ns);
 
     Machine& m_;
     HistoryOptions options_;
@@ -177,6 +186,8 @@ private:
     std::optional<Error> divergence_;  // found during a run; reported at the next boundary
     MachinePosition newest_;
     uint64_t next_checkpoint_ = 0;
+    uint64_t interval_ = 0;              // options_.interval, stretched by max_overhead
+    uint64_t last_snapshot_end_ns_ = 0;  // host time
     bool replaying_ = false;
     Stats stats_;
 };

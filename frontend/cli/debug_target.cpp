@@ -38,6 +38,7 @@ Result<DebugTarget> boot_debug_target(const DebugTargetOptions& o, const std::ve
         HistoryOptions ho;
         ho.max_bytes = o.history_mb << 20;
         ho.interval = HistoryOptions::kDebugInterval;
+        ho.max_overhead = o.history_overhead;
         auto h = History::attach(*t.machine, ho);
         if (!h) return h.error();
         t.history = std::move(*h);

@@ -28,6 +28,9 @@ struct DebugTargetOptions {
     MachineOptions machine;
     std::vector<std::pair<bool, std::string>> env;  // -E NAME=VALUE / -U NAME, in order
     uint64_t history_mb = 256;                      // 0: no history
+    // HistoryOptions::max_overhead: 0 keeps the interval (forkscope debug); the window
+    // lets snapshots take at most this share of the run, so the guest keeps its pace.
+    double history_overhead = 0;
     std::vector<std::string> debug_dirs;            // --debug-dir, searched before the build's
     std::function<void(uint8_t)> console;           // the guest's console bytes
     int input_fd = -1;                              // the UART's input (-1: --input's, or none)

@@ -81,6 +81,7 @@ int gui(const GuiOptions& o, const std::vector<std::string>& words) {
     to.machine = o.machine;
     to.env = o.env;
     to.history_mb = o.history_mb;
+    to.history_overhead = 0.1;  // snapshots take at most a tenth of the run while the window watches
     to.debug_dirs = o.debug_dirs;
     to.console = [&console](uint8_t byte) { console.append(byte); };
     if (o.machine.input.empty()) to.input_fd = input.read_end;

@@ -349,6 +349,39 @@ TEST_F(HistoryTest, SnapshotsSkipRamNobodyTouched) {
     expect_same(there, capture(*m), "seek");
 }
 
+// With an overhead budget no snapshot can meet, the interval doubles at each snapshot up
+// to its stretch limit; with one every snapshot meets, it stays. Either way the
+// recording replays exactly.
+TEST_F(HistoryTest, AnOverheadBudgetStretchesTheIntervalAndReplayStaysExact) {
+    constexpr uint64_t base = 200'000;
+    {
+        auto m = make(nullptr);
+        ASSERT_TRUE(m);
+        auto history = History::attach(*m, HistoryOptions{1ull << 30, base, 1e9});
+        ASSERT_TRUE(history.ok()) << history.error().message;
+        run_to(*m, 5'000'000);
+        EXPECT_EQ((*history)->stats().interval, base);
+        EXPECT_GE((*history)->stats().snapshots, 20u);
+    }
+    auto m = make(nullptr);
+    ASSERT_TRUE(m);
+    auto history = History::attach(*m, HistoryOptions{1ull << 30, base, 1e-12});
+    ASSERT_TRUE(history.ok()) << history.error().message;
+    History& h = **history;
+    run_to(*m, 5'000'000);
+    EXPECT_EQ(h.stats().interval, base * HistoryOptions::kMaxStretch);
+    const std::vector<MachinePosition> cps = h.checkpoints();
+    ASSERT_GE(cps.size(), 4u);
+    for (size_t i = 1; i + 1 < cps.size(); ++i)  // each gap at least as long as the one before
+        EXPECT_GE(cps[i + 1].instructions - cps[i].instructions, cps[i].instructions - cps[i - 1].instructions);
+    EXPECT_LT(h.stats().snapshots, 10u);
+    const State there = capture(*m);
+    ASSERT_TRUE(h.seek(h.oldest()).ok());
+    auto back = h.seek(there.at);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    expect_same(there, capture(*m), "seek");
+}
+
 TEST_F(HistoryTest, MemoryBoundDropsOldestSnapshots) {
     // What the whole run holds without a bound; then half of that as the bound.
     uint64_t unbounded = 0;
