@@ -6,9 +6,9 @@
 #include "base/hex.h"
 #include "emulator/debug/code_map.h"
 #include "emulator/debug/kernel_objects.h"
+#include "emulator/debug/source_map.h"
 #include "emulator/debug/value_format.h"
 #include "emulator/debug/variables.h"
-#include "emulator/debug/source_map.h"
 #include "emulator/history.h"
 #include "emulator/introspect/kernel_view.h"
 #include "emulator/machine.h"
@@ -18,9 +18,8 @@ namespace forkscope::gui {
 
 namespace {
 
-constexpr size_t kDisassemblyLength = 24;  // instructions from EIP on
+constexpr size_t kDisassemblyLength = 24;  // instructions shown, a few before EIP
 
-// Runs forward (refused once the guest has ended; going back is not).
 // Up to kBefore instructions before eip and the rest of kDisassemblyLength from it.
 // x86 cannot be decoded backwards, so the code is decoded from the start of eip's
 // function (at most kReach bytes back): instructions there are the ones the CPU runs.
@@ -50,6 +49,7 @@ std::vector<Instruction> disassemble_around(Machine& machine, const PagingMode& 
     return std::vector<Instruction>(first, last);
 }
 
+// Runs forward (refused once the guest has ended; going back is not).
 bool is_run_action(LiveAction a) {
     switch (a) {
         case LiveAction::Continue: case LiveAction::Step: case LiveAction::Next: case LiveAction::Finish:
