@@ -65,6 +65,11 @@ bool is_cow(const KernelSnapshot& snap, const VmaState* vma, const PageMapping& 
 // Present pages of mm that are copy-on-write (is_cow): ps's COW-SHARED.
 uint32_t cow_shared(const KernelSnapshot& snap, const MmState& mm);
 
+// Tasks in forest order (ps --tree) with their depth: a task whose parent is in the
+// snapshot (and is not pid 0, the idle task every orphan and init hang from) comes
+// under it.
+std::vector<std::pair<const TaskState*, int>> forest(const KernelSnapshot& snap);
+
 // The task with `pid`, or an Error naming the pids that exist.
 Result<const TaskState*> find_task(const KernelSnapshot& snap, int pid);
 std::string pid_list(const KernelSnapshot& snap);

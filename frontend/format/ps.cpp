@@ -50,8 +50,10 @@ std::vector<Cell> task_row(const KernelSnapshot& snap, const TaskState& t, int d
     return row;
 }
 
-// Tasks in forest order with their depth: a task whose parent is in the snapshot (and
-// is not pid 0, the idle task every orphan and init hang from) comes under it.
+}  // namespace
+
+namespace detail {
+
 std::vector<std::pair<const TaskState*, int>> forest(const KernelSnapshot& snap) {
     auto has_parent = [&](const TaskState& t) {
         return t.ppid != 0 && t.ppid != t.pid && snap.find_task(t.ppid) != nullptr;
@@ -68,7 +70,7 @@ std::vector<std::pair<const TaskState*, int>> forest(const KernelSnapshot& snap)
     return order;
 }
 
-}  // namespace
+}  // namespace detail
 
 std::string ps_table(const KernelSnapshot& snap, const PsOptions& opt) {
     Table table;

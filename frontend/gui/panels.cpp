@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "base/hex.h"
+#include "frontend/format/common.h"
 #include "frontend/gui/memory_panels.h"
 #include "frontend/gui/timeline.h"
 
@@ -108,6 +109,9 @@ void track_tasks(const KernelSnapshot& s, uint64_t serial, UiState& ui) {
 }
 
 void tasks(const LiveView& v, UiState& ui) {
+    auto tree_name = [](const TaskState& t, int depth) {
+        return depth > 0 ? std::string(static_cast<size_t>(depth - 1) * 2, ' ') + "\\_ " + t.comm : t.comm;
+    };
     if (!v.snapshot) {
         ImGui::TextWrapped("%s", v.snapshot_error.c_str());
         return;
@@ -118,7 +122,9 @@ void tasks(const LiveView& v, UiState& ui) {
     if (!ImGui::BeginTable("tasks", 7, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY)) return;
     for (const char* h : {"PID", "PPID", "NAME", "ST", "MM-USERS", "RSS", "COW-SHARED"}) ImGui::TableSetupColumn(h);
     ImGui::TableHeadersRow();
-    for (const TaskState& t : s.tasks) {
+    // The process tree, as ps --tree draws it.
+    for (const auto& [task, depth] : format::detail::forest(s)) {
+        const TaskState& t = *task;
         ImGui::TableNextRow();
         ImGui::TableNextColumn();
         const bool selected = t.pid == ui.shown_pid;
@@ -136,20 +142,16 @@ void tasks(const LiveView& v, UiState& ui) {
         ImGui::TableNextColumn();
         ImGui::Text("%d", t.ppid);
         ImGui::TableNextColumn();
-        ImGui::TextUnformatted(t.comm.c_str());
+        ImGui::TextUnformatted(tree_name(t, depth).c_str());
         ImGui::TableNextColumn();
         ImGui::Text("%c", t.state);
-        auto mm = t.mm ? s.mms.find(t.mm) : s.mms.end();
-        int shared = 0;
-        if (mm != s.mms.end())
-            for (const PageMapping& p : mm->second.pages)
-                if (p.paddr / 4096 < s.frames.size() && s.frames[p.paddr / 4096].count > 1) ++shared;
+        const MmState* mm = s.mm_of(t);
         ImGui::TableNextColumn();
-        if (mm != s.mms.end()) ImGui::Text("%d", mm->second.users); else ImGui::TextUnformatted("-");
+        if (mm) ImGui::Text("%d", mm->users); else ImGui::TextUnformatted("-");
         ImGui::TableNextColumn();
-        if (mm != s.mms.end()) ImGui::Text("%u", mm->second.rss); else ImGui::TextUnformatted("-");
-        ImGui::TableNextColumn();
-        if (mm != s.mms.end()) ImGui::Text("%d", shared); else ImGui::TextUnformatted("-");
+        if (mm) ImGui::Text("%u", mm->rss); else ImGui::TextUnformatted("-");
+        ImGui::TableNextColumn();  // as ps counts them: present read-only pages a write would copy
+        if (mm) ImGui::Text("%u", format::detail::cow_shared(s, *mm)); else ImGui::TextUnformatted("-");
     }
     for (auto it = ui.tasks_gone.begin(); it != ui.tasks_gone.end();) {
         if (now - it->second.second >= kMarkSeconds) {

@@ -20,12 +20,23 @@ nlohmann::json ui_state_json(const LiveView& view, const UiState& ui, int width,
     j["function"] = view.function;
     j["panels"] = ui.panels;
     j["selected_pid"] = ui.shown_pid;
-    json tasks = json::array();
-    if (view.snapshot)
-        for (const TaskState& t : view.snapshot->tasks)
-            tasks.push_back({{"pid", t.pid}, {"ppid", t.ppid}, {"comm", t.comm}, {"state", std::string(1, t.state)},
-                             {"current", t.current}});
+    json tasks = json::array(), tree = json::array();
+    if (view.snapshot) {
+        const KernelSnapshot& s = *view.snapshot;
+        for (const TaskState& t : s.tasks) {
+            json task = {{"pid", t.pid}, {"ppid", t.ppid}, {"comm", t.comm}, {"state", std::string(1, t.state)},
+                         {"current", t.current}};
+            if (const MmState* mm = s.mm_of(t)) {
+                task["mm_users"] = mm->users;
+                task["rss"] = mm->rss;
+                task["cow_shared"] = format::detail::cow_shared(s, *mm);
+            }
+            tasks.push_back(task);
+        }
+        for (const auto& [t, depth] : format::detail::forest(s)) tree.push_back({t->pid, depth});  // as Tasks lists them
+    }
     j["tasks"] = tasks;
+    j["task_tree"] = tree;
     j["source"] = ui.source_line ? json{{"file", shown_source_path(ui.source_line->file)}, {"line", ui.source_line->line}}
                                  : json(nullptr);
     json stack = json::array();

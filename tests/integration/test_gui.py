@@ -92,10 +92,12 @@ class Screenshots(unittest.TestCase):
         # The tasks as forkscope ps sees them at the same stop, the current one selected.
         ps = self.dump("ps", "copy_process")
         self.assertEqual(ps["snapshot"]["instructions"], state["instructions"])
-        self.assertEqual([(t["pid"], t["comm"]) for t in state["tasks"]],
-                         [(t["pid"], t["comm"]) for t in ps["tasks"]])
+        def columns(t):
+            return (t["pid"], t["comm"], t["state"], t.get("mm_users"), t.get("rss"), t.get("cow_shared"))
+        self.assertEqual([columns(t) for t in state["tasks"]], [columns(t) for t in ps["tasks"]])
         current = [t["pid"] for t in state["tasks"] if t["current"]]
         self.assertEqual(current, [state["selected_pid"]])
+
 
     def test_every_memory_cell_at_the_first_cow_fault_is_the_kernel_frame_map(self):
         state, picture = self.shoot("--at", "cow", "forktest")
@@ -219,6 +221,17 @@ class Scripted(unittest.TestCase):
         listed = [(int(r.split()[0]), r.split()[4]) for r in rows if r.strip()]
         self.assertEqual([(t["pid"], t["comm"]) for t in end["tasks"]], listed)
         self.assertEqual([t["pid"] for t in end["tasks"] if t["current"]], [2])
+        # The process tree as ps --tree draws it at the same fork (copy_process#2: copy_mm
+        # adds nothing to the task list): pids in order, each at its depth.
+        tree = lib.run_command([lib.FORKSCOPE, "ps", "-q", "--at", "copy_process#2", "--tree", "forktest"])
+        self.assertEqual(tree.returncode, 0, tree.describe())
+        header, *rows = tree.text.splitlines()[1:]
+        name = header.index("NAME")
+
+        def depth(row):  # ps --forest: "    " a level after the first, then " \\_ "
+            return (row.index("\\_") - name - 1) // 4 + 1 if "\\_" in row else 0
+        self.assertEqual([tuple(p) for p in end["task_tree"]], [(int(r.split()[0]), depth(r)) for r in rows])
+        self.assertEqual([d for _, d in end["task_tree"]], [0, 0, 1])
         self.assertTrue(os.path.exists(self.path("end.png")))
 
     def test_selecting_a_page_links_page_tables_frame_and_explain_to_the_dumps(self):
