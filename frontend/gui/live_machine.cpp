@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 #include "base/hex.h"
 #include "emulator/debug/code_map.h"
@@ -19,6 +20,9 @@ namespace forkscope::gui {
 namespace {
 
 constexpr size_t kDisassemblyLength = 24;  // instructions shown, a few before EIP
+// At most this much guest RAM is copied at each view to find the frames written since
+// the last one (a compare of it takes a few milliseconds).
+constexpr size_t kMaxTrackedBytes = 64u << 20;
 
 // Up to kBefore instructions before eip and the rest of kDisassemblyLength from it.
 // x86 cannot be decoded backwards, so the code is decoded from the start of eip's
@@ -252,6 +256,35 @@ void LiveMachine::apply(const LiveCommand& c) {
     publish(status, running, ended_);
 }
 
+// The frames whose bytes differ from the copy the last view kept: user pages, the page
+// cache and page tables (what a guest program and the kernel's mm code write; the kernel's
+// own frames are left out). Keeps a copy of them for the next view.
+std::vector<uint32_t> LiveMachine::frames_written(const KernelSnapshot& snap, bool* tracked) {
+    const Ram& ram = debugger_.machine().ram();
+    std::vector<uint32_t> pfns;
+    for (size_t pfn = 0; pfn < snap.frames.size() && (pfn + 1) * 4096 <= ram.size(); ++pfn) {
+        const FrameKind k = snap.frames[pfn].kind;
+        if (k == FrameKind::Anon || k == FrameKind::Cache || k == FrameKind::PageTable)
+            pfns.push_back(static_cast<uint32_t>(pfn));
+    }
+    *tracked = pfns.size() * 4096 <= kMaxTrackedBytes;
+    std::vector<uint32_t> written;
+    if (!*tracked) pfns.clear();
+    std::vector<uint8_t> bytes(pfns.size() * 4096);
+    size_t old = 0;
+    for (size_t i = 0; i < pfns.size(); ++i) {
+        const uint8_t* now = ram.data() + uint64_t(pfns[i]) * 4096;
+        while (old < tracked_pfns_.size() && tracked_pfns_[old] < pfns[i]) ++old;
+        if (old < tracked_pfns_.size() && tracked_pfns_[old] == pfns[i] &&
+            std::memcmp(now, tracked_bytes_.data() + old * 4096, 4096) != 0)
+            written.push_back(pfns[i]);
+        std::memcpy(bytes.data() + i * 4096, now, 4096);
+    }
+    tracked_pfns_ = std::move(pfns);
+    tracked_bytes_ = std::move(bytes);
+    return written;
+}
+
 // The window sees the run begin (and asks for views while it goes); the pace counts
 // from here.
 void LiveMachine::start_run(const std::string& status) {
@@ -339,6 +372,7 @@ void LiveMachine::publish(const std::string& status, bool running, bool ended) {
     if (view->snapshot && (at == samples_.end() || at->at != sample.at)) samples_.insert(at, sample);
     view->position = machine.position();
     view->guest_ns = stats.guest_ns;
+    if (view->snapshot) view->written = frames_written(*view->snapshot, &view->written_tracked);
     view->samples = samples_;
     view->events = debugger_.event_log();
     if (history_) view->history = std::pair{history_->oldest(), history_->newest()};

@@ -61,6 +61,11 @@ struct LiveView {
     std::vector<GuestEvent> events;
     std::vector<TimelineSample> samples;
     std::optional<std::pair<MachinePosition, MachinePosition>> history;  // oldest, newest
+    // The user and page-table frames (anonymous, page cache, page tables) whose bytes
+    // changed since the last view, by pfn; written_tracked is false when there were too
+    // many such frames to keep a copy of (kMaxTrackedBytes).
+    std::vector<uint32_t> written;
+    bool written_tracked = true;
     uint64_t guest_ns = 0;  // the guest's clock
     double speed = 0;       // LiveMachine::set_speed's
 };
@@ -122,6 +127,10 @@ private:
     const History* history_;
     const DebugInfo* kernel_debug_;
     std::vector<TimelineSample> samples_;  // emulator thread only
+    // The bytes of the frames the last view tracked for writes (tracked_pfns_, in order).
+    std::vector<uint32_t> tracked_pfns_;
+    std::vector<uint8_t> tracked_bytes_;
+    std::vector<uint32_t> frames_written(const KernelSnapshot& snap, bool* tracked);
     int run_to_event_ = 0;                 // the event breakpoint a RunTo set, removed at the stop
     mutable std::mutex mutex_;
     std::condition_variable wake_;

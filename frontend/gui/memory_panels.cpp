@@ -22,14 +22,16 @@ ImU32 cell_colour_u32(const FrameState& f) {
     return IM_COL32(rgb[0], rgb[1], rgb[2], 255);
 }
 
-// The grid's texture (one texel a frame), remade for each new view; the frames whose
-// owner or count changed since the last view start flashing.
-void update_grid(const KernelSnapshot& s, uint64_t serial, int columns, int rows, UiState& ui) {
-    if (ui.grid_serial == serial && ui.grid_texture) return;
+// The grid's texture (one texel a frame), remade for each new view; the frames written,
+// or whose owner or count changed, since the last view start flashing.
+void update_grid(const LiveView& v, const KernelSnapshot& s, int columns, int rows, UiState& ui) {
+    if (ui.grid_serial == v.serial && ui.grid_texture) return;
     const double now = ImGui::GetTime();
     ui.flash_start.resize(s.frames.size(), -1.0);
     ui.changed = frames_changed(ui.last_frames, s.frames);
     for (uint32_t pfn : ui.changed) ui.flash_start[pfn] = now;
+    for (uint32_t pfn : v.written)
+        if (pfn < ui.flash_start.size()) ui.flash_start[pfn] = now;
     ui.last_frames = s.frames;
     std::vector<uint8_t> texels(static_cast<size_t>(columns) * static_cast<size_t>(rows) * 4, 0);
     for (size_t pfn = 0; pfn < s.frames.size(); ++pfn) {
@@ -43,7 +45,7 @@ void update_grid(const KernelSnapshot& s, uint64_t serial, int columns, int rows
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
     glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
     glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA, columns, rows, 0, GL_RGBA, GL_UNSIGNED_BYTE, texels.data());
-    ui.grid_serial = serial;
+    ui.grid_serial = v.serial;
 }
 
 const PageTableView* table_view(const LiveView& v, UiState& ui) {
@@ -94,7 +96,8 @@ void memory_grid_panel(const LiveView& v, UiState& ui) {
         return;
     }
     const KernelSnapshot& s = *v.snapshot;
-    ImGui::Text("%zu frames, %u free; outlined: pid %d", s.frames.size(), s.nr_free_pages, ui.shown_pid);
+    ImGui::Text("%zu frames, %u free; outlined: pid %d; %zu written since the last view%s", s.frames.size(),
+                s.nr_free_pages, ui.shown_pid, v.written.size(), v.written_tracked ? "" : " (too many to track)");
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     ui.grid = grid_geometry(s.frames.size(), avail.x, avail.y);
@@ -103,7 +106,7 @@ void memory_grid_panel(const LiveView& v, UiState& ui) {
     ui.grid_frames = s.frames.size();
     const int columns = ui.grid.columns;
     const int rows = static_cast<int>((s.frames.size() + static_cast<size_t>(columns) - 1) / static_cast<size_t>(columns));
-    update_grid(s, v.serial, columns, rows, ui);
+    update_grid(v, s, columns, rows, ui);
     const float cell = static_cast<float>(ui.grid.cell);
     ImDrawList* dl = ImGui::GetWindowDrawList();
     dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(ui.grid_texture)), origin,

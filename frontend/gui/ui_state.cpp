@@ -60,13 +60,17 @@ nlohmann::json ui_state_json(const LiveView& view, const UiState& ui, int width,
         }
         palette[std::string(cell_class_name(static_cast<CellClass>(c)))] = levels;
     }
-    json changed = json::array();  // [first, last] pfn ranges
-    for (uint32_t pfn : ui.changed) {
-        if (!changed.empty() && changed.back()[1].get<uint32_t>() + 1 == pfn) changed.back()[1] = pfn;
-        else changed.push_back({pfn, pfn});
-    }
+    auto ranges = [](const std::vector<uint32_t>& pfns) {  // [first, last] pfn ranges
+        json out = json::array();
+        for (uint32_t pfn : pfns) {
+            if (!out.empty() && out.back()[1].get<uint32_t>() + 1 == pfn) out.back()[1] = pfn;
+            else out.push_back({pfn, pfn});
+        }
+        return out;
+    };
     j["grid"] = {{"x", ui.grid_x}, {"y", ui.grid_y}, {"cell", ui.grid.cell}, {"columns", ui.grid.columns},
-                 {"frames", ui.grid_frames}, {"palette", palette}, {"changed", changed}};
+                 {"frames", ui.grid_frames}, {"palette", palette}, {"changed", ranges(ui.changed)},
+                 {"written", ranges(view.written)}, {"written_tracked", view.written_tracked}};
     j["selected_address"] = ui.selected_address ? json(hex8(*ui.selected_address)) : json(nullptr);
     j["selected_frame"] = ui.selected_frame ? json(*ui.selected_frame) : json(nullptr);
     // The Address space and Page tables panels, as drawn for the shown task.

@@ -165,6 +165,40 @@ TEST_F(LiveMachineTest, TheDisassemblyGutterTogglesTheBreakpointAtAnInstruction)
     EXPECT_EQ(stop->disassembly.front().address, stop->regs.eip);
 }
 
+// From fork#1 to the first COW fault after it, the faulting task's page table is written
+// in place (do_cow_page maps the copy there): that frame is among those written since
+// the last view. A view with no guest run between has none.
+TEST_F(LiveMachineTest, ViewsSayWhichFramesWereWrittenSinceTheLastOne) {
+    boot("/bin/forktest");
+    ASSERT_TRUE(debugger->log_events().ok());
+    gui::LiveMachine live(*debugger, *info, *symbols);
+    auto first = wait_for(live, [](const gui::LiveView& v) { return v.serial >= 1; });
+    live.post({gui::LiveAction::RunTo, "fork"});
+    auto fork = wait_for(live, [&](const gui::LiveView& v) { return v.serial > first->serial + 1 && !v.running; });
+    live.post({gui::LiveAction::RunTo, "cow"});
+    auto cow = wait_for(live, [&](const gui::LiveView& v) { return v.serial > fork->serial + 1 && !v.running; });
+    ASSERT_TRUE(fork->snapshot && cow->snapshot);
+    EXPECT_TRUE(cow->written_tracked);
+    // The page the fault gave a frame of its own, and the page table entry that says so.
+    std::optional<uint32_t> table;
+    for (const auto& [addr, mm] : cow->snapshot->mms) {
+        auto before = fork->snapshot->mms.find(addr);
+        if (before == fork->snapshot->mms.end()) continue;
+        for (const PageMapping& p : mm.pages)
+            for (const PageMapping& q : before->second.pages)
+                if (p.vaddr == q.vaddr && p.paddr != q.paddr) table = p.pte_paddr >> 12;
+    }
+    ASSERT_TRUE(table) << "no page changed frames between fork#1 and cow#1";
+    EXPECT_NE(std::find(cow->written.begin(), cow->written.end(), *table), cow->written.end()) << *table;
+    for (uint32_t pfn : cow->written) {
+        const FrameKind k = cow->snapshot->frames.at(pfn).kind;
+        EXPECT_TRUE(k == FrameKind::Anon || k == FrameKind::Cache || k == FrameKind::PageTable) << pfn;
+    }
+    live.post({gui::LiveAction::Break, "copy_process"});  // a view, and nothing ran
+    auto same = wait_for(live, [&](const gui::LiveView& v) { return v.serial > cow->serial; });
+    EXPECT_TRUE(same->written.empty());
+}
+
 TEST_F(LiveMachineTest, StopsAreViewsOfTheWholeMachine) {
     boot("/bin/forktest");
     ASSERT_TRUE(debugger->breakpoints().add("copy_process").ok());
