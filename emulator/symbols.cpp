@@ -142,13 +142,19 @@ Result<KernelSymbols> KernelSymbols::read(std::span<const uint8_t> image) {
     std::sort(out.by_address_.begin(), out.by_address_.end(), [](const KernelSymbol& a, const KernelSymbol& b) {
         return a.address != b.address ? a.address < b.address : a.name < b.name;
     });
+    // By name too: the debugger looks names up at every stop it counts.
+    out.by_name_.resize(out.by_address_.size());
+    for (uint32_t i = 0; i < out.by_name_.size(); ++i) out.by_name_[i] = i;
+    std::stable_sort(out.by_name_.begin(), out.by_name_.end(),
+                     [&](uint32_t a, uint32_t b) { return out.by_address_[a].name < out.by_address_[b].name; });
     return out;
 }
 
 Result<KernelSymbol> KernelSymbols::lookup(std::string_view name) const {
     std::vector<const KernelSymbol*> matches;
-    for (const KernelSymbol& s : by_address_) {
-        if (s.name != name) continue;
+    auto [first, last] = std::equal_range(by_name_.begin(), by_name_.end(), name, NameOrder{by_address_});
+    for (auto i = first; i != last; ++i) {
+        const KernelSymbol& s = by_address_[*i];
         // One definition seen twice (an alias at the same address) is not ambiguous.
         if (std::none_of(matches.begin(), matches.end(), [&](const KernelSymbol* m) { return m->address == s.address; }))
             matches.push_back(&s);

@@ -50,6 +50,14 @@ public:
 
 private:
     std::vector<KernelSymbol> by_address_;  // sorted by address, then name
+    std::vector<uint32_t> by_name_;         // indices into by_address_, sorted by name
+
+    // Compares an index into by_address_ with a name, either way round (equal_range).
+    struct NameOrder {
+        const std::vector<KernelSymbol>& symbols;
+        bool operator()(uint32_t i, std::string_view name) const { return symbols[i].name < name; }
+        bool operator()(std::string_view name, uint32_t i) const { return name < symbols[i].name; }
+    };
 };
 
 }  // namespace forkscope
