@@ -269,17 +269,23 @@ Result<void> read_frames(const Reader& rd, const KernelLayout& l, KernelSnapshot
     auto max_pfn = rd.word(l.sym.max_pfn, "max_pfn");
     if (!max_pfn) return max_pfn.error();
     if (*max_pfn > (1u << 20)) return fault("max_pfn " + std::to_string(*max_pfn) + " is beyond 4 GiB");
-    auto b = rd.bytes(*mem_map, *max_pfn * l.page.size, "mem_map");
-    if (!b) return b.error();
     s.frames.resize(*max_pfn);
-    for (uint32_t pfn = 0; pfn < *max_pfn; ++pfn) {
-        const uint32_t at = pfn * l.page.size;
-        FrameState& f = s.frames[pfn];
-        f.raw_kind = static_cast<uint8_t>(Reader::field(*b, at + l.page.kind, l.page.kind_size));
-        f.kind = frame_kind_of(l, f.raw_kind);
-        f.order = static_cast<uint8_t>(Reader::field(*b, at + l.page.order, l.page.order_size));
-        f.flags = static_cast<uint16_t>(Reader::field(*b, at + l.page.flags, l.page.flags_size));
-        f.count = static_cast<int32_t>(Reader::field(*b, at + l.page.count, l.page.count_size));
+    // In pieces: a buffer as large as mem_map (megabytes) would be fresh memory, page
+    // faults and all, at every snapshot; one piece's buffer is reused.
+    constexpr uint32_t kPiece = 1024;  // frames
+    for (uint32_t first = 0; first < *max_pfn; first += kPiece) {
+        const uint32_t n = std::min(kPiece, *max_pfn - first);
+        auto b = rd.bytes(*mem_map + first * l.page.size, n * l.page.size, "mem_map");
+        if (!b) return b.error();
+        for (uint32_t i = 0; i < n; ++i) {
+            const uint32_t at = i * l.page.size;
+            FrameState& f = s.frames[first + i];
+            f.raw_kind = static_cast<uint8_t>(Reader::field(*b, at + l.page.kind, l.page.kind_size));
+            f.kind = frame_kind_of(l, f.raw_kind);
+            f.order = static_cast<uint8_t>(Reader::field(*b, at + l.page.order, l.page.order_size));
+            f.flags = static_cast<uint16_t>(Reader::field(*b, at + l.page.flags, l.page.flags_size));
+            f.count = static_cast<int32_t>(Reader::field(*b, at + l.page.count, l.page.count_size));
+        }
     }
     return {};
 }
