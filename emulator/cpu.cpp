@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "base/hex.h"
 #include "devices/port_bus.h"
 #include "emulator/cpu_impl.h"
 #include "emulator/page_walker.h"
@@ -247,7 +248,6 @@ struct CpuHooks {
         }
         if (!s.stops_at(static_cast<uint32_t>(address))) return;  // an idle hook
         if (s.at_stop_address || s.have_event) return;
-        s.at_stop_address = true;
         // The block hook counted the whole block; only the instructions before this one ran.
         const uint64_t block_pc = Cpu::Impl::block_pc(s.block);
         uint64_t not_run = block_info(s, block_pc, Cpu::Impl::block_size(s.block)).icount;
@@ -256,7 +256,18 @@ struct CpuHooks {
             if (s.owner->read_code(static_cast<uint32_t>(block_pc), bytes))
                 not_run -= static_cast<uint64_t>(s.io_scanner.instructions_before(bytes, bytes.size()));
         }
-        s.instructions -= std::min<uint64_t>(not_run, s.instructions);
+        not_run = std::min<uint64_t>(not_run, s.instructions);
+        s.instructions -= not_run;
+        if (s.stop_filter && !s.io_stepping) {
+            s.in_stop_filter = true;
+            const bool stop = s.stop_filter(static_cast<uint32_t>(address));
+            s.in_stop_filter = false;
+            if (!stop) {  // runs on: the block's count stands again
+                s.instructions += not_run;
+                return;
+            }
+        }
+        s.at_stop_address = true;
         uc_emu_stop(uc);
     }
 
@@ -423,6 +434,8 @@ void Cpu::clear_exception_in_flight(uint8_t* context) const {
 
 Result<void> Cpu::add_stop_address(uint32_t linear) {
     Impl& s = *impl_;
+    if (s.in_stop_filter)  // Unicorn would drop the translation it is running
+        return make_error(ErrorKind::Host, "cannot add a stop address while the CPU runs (" + hex8(linear) + ")");
     if (auto it = s.stop_hooks.find(linear); it != s.stop_hooks.end()) {
         if (it->second.users++ == 0) --s.idle_stop_hooks;  // an idle hook back at work
         return {};
@@ -493,6 +506,8 @@ void Cpu::watch_user_returns(uint32_t kernel_base) {
     impl_->was_kernel = false;
 }
 
+void Cpu::set_stop_filter(StopFilter filter) { impl_->stop_filter = std::move(filter); }
+
 void Cpu::remove_stop_address(uint32_t linear) {
     Impl& s = *impl_;
     auto it = s.stop_hooks.find(linear);
@@ -506,7 +521,7 @@ void Cpu::remove_stop_address(uint32_t linear) {
 // address is not mapped: keeping_fault_state).
 void Cpu::delete_idle_stop_hooks() {
     Impl& s = *impl_;
-    if (s.idle_stop_hooks == 0) return;
+    if (s.idle_stop_hooks == 0 || s.in_stop_filter) return;  // idle ones go at the next removal
     for (auto i = s.stop_hooks.begin(); i != s.stop_hooks.end();) {
         if (i->second.users > 0) {
             ++i;

@@ -127,6 +127,13 @@ public:
     // Counted: an address added twice stays until removed twice. Call between runs only.
     Result<void> add_stop_address(uint32_t linear);
     void remove_stop_address(uint32_t linear);
+    // Asked inside a run (not a step) when it reaches a stop address, with the
+    // instruction count exact there and the registers readable: true stops the run
+    // (AtStopAddress), false runs on without leaving it, as if there were no stop
+    // address. It may read registers and memory; it may not add stop addresses (an
+    // error then) or run the CPU. None (the default): every stop address stops.
+    using StopFilter = std::function<bool(uint32_t linear)>;
+    void set_stop_filter(StopFilter filter);
 
     // Runs stop at the first block boundary after any watched physical bytes changed
     // value, whoever wrote them (a guest store through any mapping, or the host between

@@ -147,6 +147,8 @@ struct Cpu::Impl {
     // The address of the last AtStopAddress exit; a run starting there runs it first.
     std::optional<uint32_t> resume_at;
     std::optional<uint32_t> skip_stop_at;
+    Cpu::StopFilter stop_filter;
+    bool in_stop_filter = false;  // hooks and translations must not change now
 
     // A block with port I/O about to run at CPL > IOPL: it runs only up to the I/O
     // instruction (see finish_run), which then raises #GP.

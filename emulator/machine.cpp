@@ -209,6 +209,7 @@ void Machine::request_pause() {
 
 Result<void> Machine::add_stop_address(uint32_t linear) { return cpu_->add_stop_address(linear); }
 void Machine::remove_stop_address(uint32_t linear) { cpu_->remove_stop_address(linear); }
+void Machine::set_stop_filter(std::function<bool(uint32_t)> filter) { cpu_->set_stop_filter(std::move(filter)); }
 
 void Machine::set_delivery_observer(std::function<void(const InterruptEvent&, const CpuRegisters&)> fn) {
     delivery_observer_ = std::move(fn);

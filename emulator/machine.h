@@ -128,6 +128,10 @@ public:
     // Call while the machine is not running.
     Result<void> add_stop_address(uint32_t linear);
     void remove_stop_address(uint32_t linear);
+    // Decides inside the run whether a stop address stops it (Cpu::set_stop_filter):
+    // position() and the event counts of stats() are exact there; its times are the
+    // last stop's.
+    void set_stop_filter(std::function<bool(uint32_t linear)> filter);
 
     MachinePosition position() const;
     // resume() stops (AtInstruction) when the instruction count reaches n exactly, before

@@ -398,6 +398,14 @@ Result<std::vector<StopReport>> StopRunner::arrived(uint32_t eip) {
     return reached;
 }
 
+bool StopRunner::arrival_adds_stop_address(uint32_t eip) const {
+    const Impl& s = *impl_;
+    auto it = s.functions.find(eip);
+    if (it == s.functions.end() || !it->second.returns || (s.do_exit && eip == *s.do_exit)) return false;
+    auto ret = s.view.read_word(s.mode(), s.machine.cpu().reg(Reg::Esp));
+    return !ret || !s.return_stops.count(*ret);  // an unreadable stack: on_entry reports it
+}
+
 void StopRunner::unwatch(const StopPoint& point) {
     std::erase_if(impl_->watched, [&](const Impl::Watched& w) { return w.point == point; });
 }

@@ -110,6 +110,9 @@ public:
     Result<void> rewatch(const StopPoint& point);
     // Stops counting a point (its function's stop address stays until finish()).
     void unwatch(const StopPoint& point);
+    // Arriving at eip now would add a stop address (a watched call from a call site not
+    // seen before, whose return needs one): only a machine stopped there may arrive.
+    bool arrival_adds_stop_address(uint32_t eip) const;
 
 private:
     struct Impl;

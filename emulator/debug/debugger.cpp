@@ -70,6 +70,15 @@ struct Debugger::Impl {
     std::optional<DebugStop> ended;  // Exited or Fault: nothing more runs
     std::optional<Disassembler> disasm;
     History* history = nullptr;
+    // The run in progress (run_loop): its targets, for the arrivals taken inside it.
+    const std::vector<Target>* run_targets = nullptr;
+    // An arrival taken inside the run that stops it; run_loop reports it.
+    struct TakenArrival {
+        uint32_t eip = 0;
+        Result<std::optional<DebugStop>> stop;
+        bool at_target = false;
+    };
+    std::optional<TakenArrival> taken;
 
     Cpu& cpu() { return machine.cpu(); }
     PagingMode mode() { return PagingMode{cpu().reg(Reg::Cr0), cpu().reg(Reg::Cr3), cpu().reg(Reg::Cr4)}; }
@@ -393,6 +402,20 @@ struct Debugger::Impl {
         return std::optional<DebugStop>();
     }
 
+    // The machine, running, has reached a stop address (Machine::set_stop_filter): a
+    // kernel address where nothing stops (an event only counted or logged) is arrived
+    // at here and the run goes on; it saves a stop and a restart per event, which
+    // for the event log is most of its cost. A user address (its image may have changed
+    // within the run) and an arrival that adds a stop address stop as before.
+    bool arrive_in_run(uint32_t eip) {
+        if (!run_targets || eip < kernel_base() || runner.arrival_adds_stop_address(eip)) return true;
+        bool at_target = false;
+        auto s = arrive(eip, *run_targets, &at_target);
+        if (s && !*s && !at_target) return false;
+        taken = TakenArrival{eip, std::move(s), at_target};
+        return true;
+    }
+
     // Adds an event to the log, unless a replay meets it again.
     void note_event(const StopReport& r) {
         GuestEvent e;
@@ -433,8 +456,14 @@ struct Debugger::Impl {
 
     Result<std::optional<DebugStop>> run_loop(const std::vector<Target>& targets) {
         using Out = std::optional<DebugStop>;
+        struct RunTargets {  // arrivals in the run see them while it lasts
+            Impl& s;
+            RunTargets(Impl& i, const std::vector<Target>& t) : s(i) { s.run_targets = &t; }
+            ~RunTargets() { s.run_targets = nullptr; }
+        } run_targets_now{*this, targets};
         for (;;) {
             code.forget_mappings();  // a run may exec, exit and reuse page directories
+            taken.reset();
             auto ms = machine.resume();
             if (!ms) return Out(fault(ms.error().message));
             switch (ms->kind) {
@@ -450,8 +479,10 @@ struct Debugger::Impl {
                     return Out(s);
                 }
                 case MachineStopKind::AtStopAddress: {
-                    bool at_target = false;
-                    auto s = arrive(ms->eip, targets, &at_target);
+                    // Arrived at inside the run already (arrive_in_run), or now.
+                    const bool in_run = taken && taken->eip == ms->eip;
+                    bool at_target = in_run && taken->at_target;
+                    auto s = in_run ? std::move(taken->stop) : arrive(ms->eip, targets, &at_target);
                     if (!s) return s.error();
                     if (at_target) return Out();
                     if (*s) return *s;
@@ -793,9 +824,14 @@ Result<DebugStop> Debugger::Impl::line_step(bool into, bool until) {
 
 Debugger::Debugger(Machine& machine, const KernelSymbols& symbols, const SourceMap* source, const KernelInfo& info,
                    DebuggerOptions options)
-    : impl_(std::make_unique<Impl>(machine, symbols, source, info, options)) {}
+    : impl_(std::make_unique<Impl>(machine, symbols, source, info, options)) {
+    machine.set_stop_filter([s = impl_.get()](uint32_t eip) { return s->arrive_in_run(eip); });
+}
 
-Debugger::~Debugger() { impl_->cpu().set_value_watches({}); }
+Debugger::~Debugger() {
+    impl_->cpu().set_value_watches({});
+    impl_->machine.set_stop_filter(nullptr);
+}
 
 BreakpointTable& Debugger::breakpoints() { return impl_->table; }
 CodeMap& Debugger::code() { return impl_->code; }

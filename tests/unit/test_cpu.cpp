@@ -509,6 +509,52 @@ TEST_F(GuestFixture, StopAddressStopsBeforeItsInstructionWithExactCounts) {
     EXPECT_EQ(e.kind, CpuExitKind::Budget);
 }
 
+// A stop filter decides inside the run: it sees the count and registers as a stop
+// would, and a "no" runs on as if the address stopped nothing, with counts unchanged.
+// Stop addresses cannot be added from it (Unicorn would drop the running translation).
+TEST_F(GuestFixture, StopFilterArrivesInsideTheRun) {
+    code(kCode + 0x10, {0x90, 0x40, 0x90, 0xeb, 0xfc});  // nop; 1: inc eax; nop; jmp 1
+    ASSERT_TRUE(cpu->add_stop_address(kCode + 0x11).ok());
+    struct Seen {
+        uint64_t instructions;
+        uint32_t eax, eip;
+    };
+    std::vector<Seen> seen;
+    Result<void> added;
+    cpu->set_stop_filter([&](uint32_t linear) {
+        EXPECT_EQ(linear, kCode + 0x11);
+        seen.push_back({cpu->instructions(), cpu->reg(Reg::Eax), cpu->reg(Reg::Eip)});
+        added = cpu->add_stop_address(kCode + 0x20);
+        return seen.size() == 4;  // the fourth arrival stops
+    });
+    cpu->set_reg(Reg::Eax, 0);
+    CpuExit e = run_from(kCode + 0x10);
+    ASSERT_EQ(e.kind, CpuExitKind::AtStopAddress);
+    EXPECT_EQ(e.eip, kCode + 0x11);
+    ASSERT_EQ(seen.size(), 4u);
+    for (uint32_t pass = 0; pass < 4; ++pass) {  // nop, then 3 instructions a pass
+        EXPECT_EQ(seen[pass].instructions, 1u + 3 * pass) << pass;
+        EXPECT_EQ(seen[pass].eax, pass) << pass;
+        EXPECT_EQ(seen[pass].eip, kCode + 0x11) << pass;
+    }
+    EXPECT_EQ(cpu->instructions(), 10u);  // stopped as without the filter
+    EXPECT_EQ(cpu->reg(Reg::Eax), 3u);
+    EXPECT_FALSE(added.ok());
+    EXPECT_NE(added.error().message.find("while the CPU runs"), std::string::npos) << added.error().message;
+
+    // Running on from a "no" leaves the budget and counts as a run without the address.
+    cpu->set_stop_filter([](uint32_t) { return false; });
+    const uint64_t before = cpu->instructions();
+    e = cpu->run(before + 30);
+    EXPECT_EQ(e.kind, CpuExitKind::Budget);
+    EXPECT_GE(cpu->instructions(), before + 30);
+    EXPECT_EQ(cpu->reg(Reg::Eax), 3u + (cpu->instructions() - before + 2) / 3);
+    cpu->set_stop_filter(nullptr);
+    e = cpu->run(~0ull);
+    EXPECT_EQ(e.kind, CpuExitKind::AtStopAddress);
+    cpu->remove_stop_address(kCode + 0x11);
+}
+
 // gdb removes its breakpoints at every stop and inserts them again to resume: a removed
 // stop address stays installed, idle (no flush of every translation), and comes back
 // at once; past a thousand idle ones, or before a restore, they all go. Whichever, only

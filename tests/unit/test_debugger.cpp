@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <variant>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,8 @@
 #include "emulator/introspect/kernel_info.h"
 #include "emulator/introspect/kernel_view.h"
 #include "emulator/machine.h"
+#include "emulator/stop_point.h"
+#include "emulator/stop_runner.h"
 #include "emulator/symbols.h"
 #include "tests/unit/image_fixture.h"
 
@@ -316,6 +319,31 @@ TEST_F(DebuggerTest, EventLogKeepsTheGuestsEventsWithoutStoppingOrChangingTheRun
     ASSERT_NE(fork2, log.end());
     EXPECT_EQ(fork2->at.instructions, at_fork->instructions);
     EXPECT_EQ(fork2->text.rfind("fork#2 = ", 0), 0u) << fork2->text;
+
+    // Most events are logged inside the run (the machine does not stop for them): each
+    // is where a runner that stops at every stop address finds the same point.
+    auto again = boot_image("/bin/forktest", [](uint8_t) {});
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    StopConstants constants;
+    constants.vm_fault_ok = info->find("NUMBER(VM_FAULT_OK)").value_or(0);
+    StopRunner runner(**again, *symbols, *info, constants);
+    std::vector<std::pair<StopPoint, const GuestEvent*>> points;
+    for (const GuestEvent& g : log) {
+        if (g.kind == StopKind::Exit || g.kind == StopKind::End) continue;  // exit:PID names no count
+        auto point = parse_stop_point(g.text.substr(0, g.text.find(' ')));
+        ASSERT_TRUE(point.ok()) << g.text;
+        ASSERT_TRUE(runner.watch(*point).ok());  // all counted from boot
+        points.emplace_back(*point, &g);
+    }
+    ASSERT_GE(points.size(), 3u);
+    for (const auto& [point, g] : points) {
+        auto reached = runner.run_to(point);
+        ASSERT_TRUE(reached.ok()) << reached.error().message;
+        auto* report = std::get_if<StopReport>(&*reached);
+        ASSERT_NE(report, nullptr) << g->text;
+        EXPECT_EQ(report->instructions, g->at.instructions) << g->text;
+        EXPECT_EQ(report->description, g->text);
+    }
 }
 
 // Going to a logged event's position and on again: the machine is where the event was,
