@@ -270,7 +270,9 @@ std::vector<uint32_t> LiveMachine::frames_written(const KernelSnapshot& snap, bo
     *tracked = pfns.size() * 4096 <= kMaxTrackedBytes;
     std::vector<uint32_t> written;
     if (!*tracked) pfns.clear();
-    std::vector<uint8_t> bytes(pfns.size() * 4096);
+    // Into the spare buffer: resizing it to about the same size again touches no memory.
+    std::vector<uint8_t>& bytes = spare_bytes_;
+    bytes.resize(pfns.size() * 4096);
     size_t old = 0;
     for (size_t i = 0; i < pfns.size(); ++i) {
         const uint8_t* now = ram.data() + uint64_t(pfns[i]) * 4096;
@@ -281,7 +283,7 @@ std::vector<uint32_t> LiveMachine::frames_written(const KernelSnapshot& snap, bo
         std::memcpy(bytes.data() + i * 4096, now, 4096);
     }
     tracked_pfns_ = std::move(pfns);
-    tracked_bytes_ = std::move(bytes);
+    std::swap(tracked_bytes_, spare_bytes_);
     return written;
 }
 
@@ -374,7 +376,7 @@ void LiveMachine::publish(const std::string& status, bool running, bool ended) {
     view->guest_ns = stats.guest_ns;
     if (view->snapshot) view->written = frames_written(*view->snapshot, &view->written_tracked);
     view->samples = samples_;
-    view->events = debugger_.event_log();
+    view->events = latest()->events.extended(debugger_.event_log());
     if (history_) view->history = std::pair{history_->oldest(), history_->newest()};
     view->breakpoints = debugger_.breakpoints().all();
     // Where the breakpoints are in the source, for the Source panel's gutter.

@@ -21,6 +21,7 @@
 #include "emulator/debug/debugger.h"
 #include "emulator/debug/disassembler.h"
 #include "emulator/introspect/kernel_state.h"
+#include "frontend/gui/event_log.h"
 
 namespace forkscope {
 class DebugInfo;
@@ -58,7 +59,7 @@ struct LiveView {
     // The timeline: the guest's events so far (Debugger::event_log), the counters at each
     // view, where the machine is, and the part of the past it can go back to.
     MachinePosition position;
-    std::vector<GuestEvent> events;
+    EventLog events;
     std::vector<TimelineSample> samples;
     std::optional<std::pair<MachinePosition, MachinePosition>> history;  // oldest, newest
     // The user and page-table frames (anonymous, page cache, page tables) whose bytes
@@ -130,6 +131,7 @@ private:
     // The bytes of the frames the last view tracked for writes (tracked_pfns_, in order).
     std::vector<uint32_t> tracked_pfns_;
     std::vector<uint8_t> tracked_bytes_;
+    std::vector<uint8_t> spare_bytes_;  // the buffer before last, reused for the next copy
     std::vector<uint32_t> frames_written(const KernelSnapshot& snap, bool* tracked);
     int run_to_event_ = 0;                 // the event breakpoint a RunTo set, removed at the stop
     mutable std::mutex mutex_;

@@ -52,7 +52,7 @@ std::string_view event_kind_name(StopKind kind) {
 
 std::string event_name(const GuestEvent& e) { return std::string(event_kind_name(e.kind)) + "#" + std::to_string(e.n); }
 
-const GuestEvent* find_event(const std::vector<GuestEvent>& events, std::string_view name) {
+const GuestEvent* find_event(const EventLog& events, std::string_view name) {
     for (const GuestEvent& e : events)
         if (event_name(e) == name) return &e;
     return nullptr;

@@ -18,7 +18,7 @@ std::string_view event_kind_name(StopKind kind);
 // "fork#2", "exit#1": the event's name on the timeline (and in --script's goto-event).
 std::string event_name(const GuestEvent& e);
 // The event so named, or null.
-const GuestEvent* find_event(const std::vector<GuestEvent>& events, std::string_view name);
+const GuestEvent* find_event(const EventLog& events, std::string_view name);
 
 // The counters at each view and each event, in position order (one per position).
 std::vector<TimelineSample> timeline_points(const LiveView& v);

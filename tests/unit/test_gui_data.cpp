@@ -136,10 +136,41 @@ GuestEvent event(StopKind kind, uint64_t n, uint64_t instructions, uint32_t free
     return e;
 }
 
+// Views share the blocks of the log before them: each adds the events since, and all
+// read as one sequence, whatever the blocks.
+TEST(GuiEventLog, ViewsShareTheLogAndReadItInOrder) {
+    std::vector<GuestEvent> all;
+    EventLog log;
+    EXPECT_TRUE(log.empty());
+    EXPECT_EQ(log.begin(), log.end());
+    std::vector<EventLog> views;
+    for (uint64_t view = 0; view < 100; ++view) {
+        for (uint64_t i = 0; i < view % 3; ++i)  // some views add nothing
+            all.push_back(event(StopKind::Cow, all.size() + 1, 10 * all.size(), 0));
+        log = log.extended(all);
+        views.push_back(log);
+    }
+    ASSERT_EQ(log.size(), all.size());
+    EXPECT_EQ(log.front().n, 1u);
+    EXPECT_EQ(log.back().n, all.size());
+    uint64_t n = 0;
+    for (const GuestEvent& e : log) EXPECT_EQ(e.n, ++n);
+    EXPECT_EQ(n, all.size());
+    for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(log[i].at, all[i].at);
+    // An older view still reads what it had, by index and in order.
+    const EventLog& old = views[50];
+    size_t i = 0;
+    for (const GuestEvent& e : old) EXPECT_EQ(e.n, all[i++].n);
+    EXPECT_EQ(i, old.size());
+    EXPECT_EQ(old[old.size() - 1].n, old.back().n);
+    // A log shorter than the view's (never from the debugger) is taken as it is.
+    EXPECT_EQ(log.extended({all[0]}).size(), 1u);
+}
+
 TEST(GuiTimeline, EventsByNameAndPointsInPositionOrder) {
     LiveView v;
-    v.events = {event(StopKind::Fork, 1, 1000, 50), event(StopKind::Cow, 1, 1500, 49),
-                event(StopKind::Exit, 1, 2500, 52), event(StopKind::End, 1, 3000, 60)};
+    v.events = std::vector<GuestEvent>{event(StopKind::Fork, 1, 1000, 50), event(StopKind::Cow, 1, 1500, 49),
+                                       event(StopKind::Exit, 1, 2500, 52), event(StopKind::End, 1, 3000, 60)};
     v.samples = {TimelineSample{MachinePosition{900, 1}, 51, 0, 0, 0},
                  TimelineSample{MachinePosition{1500, 7}, 49, 0, 0, 0},  // a view taken at the cow
                  TimelineSample{MachinePosition{2000, 9}, 48, 0, 0, 0}};
