@@ -39,7 +39,10 @@ bool begin(const Place& p, UiState& ui, int width, int height) {
     ImGui::SetNextWindowPos(ImVec2(p.x * static_cast<float>(width), p.y * static_cast<float>(height)), ImGuiCond_Always);
     ImGui::SetNextWindowSize(ImVec2(p.w * static_cast<float>(width), p.h * static_cast<float>(height)), ImGuiCond_Always);
     ui.panels.push_back(p.title);
-    return ImGui::Begin(p.title, nullptr, ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse);
+    // No background: the window's clear colour is the panels' (run_window).
+    return ImGui::Begin(p.title, nullptr,
+                        ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
+                            ImGuiWindowFlags_NoBackground);
 }
 
 const TaskState* task_of(const KernelSnapshot& snap, int pid) {
