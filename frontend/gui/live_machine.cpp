@@ -256,17 +256,15 @@ void LiveMachine::apply(const LiveCommand& c) {
     publish(status, running, ended_);
 }
 
-// The frames whose bytes differ from the copy the last view kept: user pages, the page
-// cache and page tables (what a guest program and the kernel's mm code write; the kernel's
-// own frames are left out). Keeps a copy of them for the next view.
+// The frames in use whose bytes differ from the copy the last view kept: user pages,
+// the page cache, page tables and the kernel's own (task_structs, kernel stacks, slabs,
+// its data). Free frames are left out: what is written there is nobody's yet. Keeps a
+// copy of them for the next view.
 std::vector<uint32_t> LiveMachine::frames_written(const KernelSnapshot& snap, bool* tracked) {
     const Ram& ram = debugger_.machine().ram();
     std::vector<uint32_t> pfns;
-    for (size_t pfn = 0; pfn < snap.frames.size() && (pfn + 1) * 4096 <= ram.size(); ++pfn) {
-        const FrameKind k = snap.frames[pfn].kind;
-        if (k == FrameKind::Anon || k == FrameKind::Cache || k == FrameKind::PageTable)
-            pfns.push_back(static_cast<uint32_t>(pfn));
-    }
+    for (size_t pfn = 0; pfn < snap.frames.size() && (pfn + 1) * 4096 <= ram.size(); ++pfn)
+        if (snap.frames[pfn].kind != FrameKind::Free) pfns.push_back(static_cast<uint32_t>(pfn));
     *tracked = pfns.size() * 4096 <= kMaxTrackedBytes;
     std::vector<uint32_t> written;
     if (!*tracked) pfns.clear();

@@ -62,9 +62,9 @@ struct LiveView {
     EventLog events;
     std::vector<TimelineSample> samples;
     std::optional<std::pair<MachinePosition, MachinePosition>> history;  // oldest, newest
-    // The user and page-table frames (anonymous, page cache, page tables) whose bytes
-    // changed since the last view, by pfn; written_tracked is false when there were too
-    // many such frames to keep a copy of (kMaxTrackedBytes).
+    // The frames in use (not free) whose bytes changed since the last view, by pfn;
+    // written_tracked is false when there were too many to keep a copy of
+    // (kMaxTrackedBytes).
     std::vector<uint32_t> written;
     bool written_tracked = true;
     uint64_t guest_ns = 0;  // the guest's clock

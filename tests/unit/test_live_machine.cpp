@@ -166,8 +166,8 @@ TEST_F(LiveMachineTest, TheDisassemblyGutterTogglesTheBreakpointAtAnInstruction)
 }
 
 // From fork#1 to the first COW fault after it, the faulting task's page table is written
-// in place (do_cow_page maps the copy there): that frame is among those written since
-// the last view. A view with no guest run between has none.
+// in place (do_cow_page maps the copy there), and its kernel stack: those frames are
+// among those written since the last view. A view with no guest run between has none.
 TEST_F(LiveMachineTest, ViewsSayWhichFramesWereWrittenSinceTheLastOne) {
     boot("/bin/forktest");
     ASSERT_TRUE(debugger->log_events().ok());
@@ -190,10 +190,13 @@ TEST_F(LiveMachineTest, ViewsSayWhichFramesWereWrittenSinceTheLastOne) {
     }
     ASSERT_TRUE(table) << "no page changed frames between fork#1 and cow#1";
     EXPECT_NE(std::find(cow->written.begin(), cow->written.end(), *table), cow->written.end()) << *table;
-    for (uint32_t pfn : cow->written) {
-        const FrameKind k = cow->snapshot->frames.at(pfn).kind;
-        EXPECT_TRUE(k == FrameKind::Anon || k == FrameKind::Cache || k == FrameKind::PageTable) << pfn;
-    }
+    // The kernel's frames too: the faulting task's kernel stack, where the fault runs.
+    const uint32_t kernel_base = info->find("NUMBER(PAGE_OFFSET)").value_or(0xc0000000u);
+    ASSERT_GE(cow->regs.esp, kernel_base);
+    const uint32_t stack = (cow->regs.esp - kernel_base) >> 12;
+    EXPECT_EQ(cow->snapshot->frames.at(stack).kind, FrameKind::Kernel);
+    EXPECT_NE(std::find(cow->written.begin(), cow->written.end(), stack), cow->written.end()) << stack;
+    for (uint32_t pfn : cow->written) EXPECT_NE(cow->snapshot->frames.at(pfn).kind, FrameKind::Free) << pfn;
     live.post({gui::LiveAction::Break, "copy_process"});  // a view, and nothing ran
     auto same = wait_for(live, [&](const gui::LiveView& v) { return v.serial > cow->serial; });
     EXPECT_TRUE(same->written.empty());
