@@ -151,16 +151,25 @@ private:
         uint8_t vector;
     };
     // Stored pages, shared by reference count; id 0 is the zero page.
+    // Pages live in slabs of kSlabPages, mapped with their memory populated at once: a
+    // page fault per stored page costs more than the copy. A freed page's slot is reused;
+    // slabs stay until the history goes, so memory stays at its peak (within max_bytes).
     struct PagePool {
-        std::vector<std::unique_ptr<uint8_t[]>> data;
-        std::vector<uint32_t> refs;
+        static constexpr uint32_t kSlabPages = 512;  // 2 MiB
+        struct Unmap {
+            void operator()(uint8_t* p) const;
+        };
+        std::vector<std::unique_ptr<uint8_t, Unmap>> slabs;
+        std::vector<uint32_t> refs;  // by id: every id below refs.size() has a slot
         std::vector<uint32_t> free_ids;
         uint64_t live = 0;  // pages held, the zero page aside
         PagePool();
+        static uint8_t* map_slab();
         uint32_t store(const uint8_t* page);
         void ref(uint32_t id) { ++refs[id]; }
         void unref(uint32_t id);
-        const uint8_t* page(uint32_t id) const { return data[id].get(); }
+        uint8_t* slot(uint32_t id) const { return slabs[id / kSlabPages].get() + size_t{id % kSlabPages} * kPageSize; }
+        const uint8_t* page(uint32_t id) const { return slot(id); }
     };
 
     History(Machine& machine, HistoryOptions options);
@@ -176,6 +185,7 @@ private:
     HistoryOptions options_;
     PagePool pool_;
     std::vector<uint32_t> base_;  // the pages RAM held at the last snapshot or restore
+    std::vector<uint64_t> pagemap_;  // untouched_pages' buffer
     std::deque<Snapshot> snapshots_;
     std::deque<RecordedInterrupt> interrupts_;
     std::deque<RecordedInput> inputs_;
