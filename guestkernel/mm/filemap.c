@@ -23,26 +23,6 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-/*
- * Four bytes a step: memcpy and memset move one byte per iteration (rep movsb), which an
- * emulator runs as one translated block per byte, and the initramfs alone is megabytes
- * copied into fresh pages at every boot.
- */
-static void copy_words(void *dst, const void *src, size_t n)
-{
-	size_t words = n / 4, bytes = n % 4;
-
-	__asm__ __volatile__("rep movsl; movl %3, %%ecx; rep movsb"
-			     : "+D"(dst), "+S"(src), "+c"(words) : "r"(bytes) : "memory");
-}
-
-static void clear_page_words(void *page)
-{
-	size_t words = PAGE_SIZE / 4;
-
-	__asm__ __volatile__("rep stosl" : "+D"(page), "+c"(words) : "a"(0) : "memory");
-}
-
 struct page *find_get_page(struct inode *inode, unsigned long index)
 {
 	if (!inode->i_pages || index >= inode->i_nrpages)
@@ -91,7 +71,7 @@ struct page *find_or_create_page(struct inode *inode, unsigned long index, int *
 		*err = -ENOSPC;
 		return NULL;
 	}
-	clear_page_words(page_address(page));
+	memset(page_address(page), 0, PAGE_SIZE);
 	sb->s_blocks++;
 	inode->i_pages[index] = page;
 	return page;
@@ -208,7 +188,7 @@ long generic_file_write(struct inode *inode, const char *buf, size_t count, loff
 		/* Not copy_from_user: on a fault it would clear the rest of the chunk, and
 		 * that is file data. Only what was copied counts. */
 		if (!user || ((current->flags & PF_KERNEL_DS) && (unsigned long)buf >= PAGE_OFFSET))
-			copy_words((char *)page_address(page) + off, buf + done, n);
+			memcpy((char *)page_address(page) + off, buf + done, n);
 		else if (access_ok(buf + done, n))
 			left = __copy_user((char *)page_address(page) + off, buf + done, n);
 		else

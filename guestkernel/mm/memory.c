@@ -21,9 +21,9 @@
 #include <linux/selfdump.h>
 
 /*
- * Page-sized copies and clears, 32 bytes a loop. memcpy and memset use rep movsb and
- * rep stosb: about as fast on a CPU, but an emulator runs those as one translated block
- * per byte, and fork and page faults copy and clear whole pages.
+ * Page-sized copies and clears, 32 bytes a loop. memcpy and memset use rep movsl and
+ * rep stosl: about as fast on a CPU, but an emulator runs those as one translated block
+ * per four bytes, and fork and page faults copy and clear whole pages.
  */
 static void copy_chunks(void *to, const void *from, unsigned long chunks)
 {
