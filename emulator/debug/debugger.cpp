@@ -42,7 +42,9 @@ struct Target {
 
 struct Debugger::Impl {
     Impl(Machine& m, const KernelSymbols& s, const SourceMap* src, const KernelInfo& i, DebuggerOptions o)
-        : machine(m), symbols(s), source(src), info(i), view(make_view(i, m)), options(o),
+        : machine(m), symbols(s), source(src), info(i),
+          kernel_base_(i.find("NUMBER(PAGE_OFFSET)").value_or(0xc0000000u)),
+          nr_free_pages_at(i.find("SYMBOL(nr_free_pages)")), view(make_view(i, m)), options(o),
           code("kernel", s, src, kernel_base()), table(m, s, src), runner(m, s, i, o.constants) {}
 
     // A view that can take snapshots when the kernel exports all they read; else one that
@@ -56,6 +58,9 @@ struct Debugger::Impl {
     const KernelSymbols& symbols;
     const SourceMap* source;
     KernelInfo info;
+    // Looked up once: every arrival at a stop address asks (inside the run, too).
+    uint32_t kernel_base_;
+    std::optional<uint32_t> nr_free_pages_at;
     KernelView view;
     DebuggerOptions options;
     CodeMap code;
@@ -82,7 +87,7 @@ struct Debugger::Impl {
 
     Cpu& cpu() { return machine.cpu(); }
     PagingMode mode() { return PagingMode{cpu().reg(Reg::Cr0), cpu().reg(Reg::Cr3), cpu().reg(Reg::Cr4)}; }
-    uint32_t kernel_base() const { return info.find("NUMBER(PAGE_OFFSET)").value_or(0xc0000000u); }
+    uint32_t kernel_base() const { return kernel_base_; }
 
     // The lines and symbols of the code at eip: the kernel's, or the user program's the
     // running task maps there (null: none).
@@ -428,8 +433,8 @@ struct Debugger::Impl {
         e.text = r.description;
         if (auto at = e.text.find("#1"); at != std::string::npos) e.text.replace(at, 2, "#" + std::to_string(e.n));
         if (e.kind == StopKind::Exit) e.text = "exit:" + std::to_string(r.pid);  // as exit:PID stops there
-        if (auto free = info.find("SYMBOL(nr_free_pages)"))
-            if (auto v = read_value(mode(), *free, 4)) e.free_pages = static_cast<uint32_t>(*v);
+        if (nr_free_pages_at)
+            if (auto v = read_value(mode(), *nr_free_pages_at, 4)) e.free_pages = static_cast<uint32_t>(*v);
         const MachineStats stats = machine.stats();
         e.page_faults = stats.page_faults;
         e.interrupts = stats.interrupts;
