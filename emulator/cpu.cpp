@@ -274,7 +274,10 @@ struct CpuHooks {
     static void on_interrupt(uc_engine* uc, uint32_t intno, void* user) {
         Cpu* cpu = static_cast<Cpu*>(user);
         Cpu::Impl& s = *cpu->impl_;
-        // Registers are not changed here (trap 2): record, stop, deliver afterwards.
+        if (s.in_run_delivery && !s.have_event && !s.io_stepping && !s.in_stop_filter && !s.counting &&
+            deliver_in_run(*cpu, s, static_cast<uint8_t>(intno)))
+            return;
+        // Not delivered here: record, stop, deliver after the run (trap 2).
         if (!s.have_event) {
             s.have_event = true;
             s.event = CpuExit{};
@@ -282,6 +285,29 @@ struct CpuHooks {
             s.event.vector = static_cast<uint8_t>(intno);
         }
         uc_emu_stop(uc);
+    }
+
+    // The event as finish_run would report it, read from the live state; handed to the
+    // machine's handler. Delivered: "exception in flight" is reset (trap 3) and a fault's
+    // instruction uncounted. Not: nothing has changed.
+    static bool deliver_in_run(Cpu& cpu, Cpu::Impl& s, uint8_t vector) {
+        CpuExit e;
+        e.kind = CpuExitKind::Interrupt;
+        e.vector = vector;
+        int32_t code, is_int;
+        uint64_t eip;
+        std::memcpy(&code, s.live + s.layout.error_code, 4);
+        std::memcpy(&is_int, s.live + s.layout.is_int, 4);
+        std::memcpy(&eip, s.live + s.layout.eip, 8);
+        e.software = is_int != 0;
+        e.has_error_code = !e.software && vector_has_error_code(vector);
+        e.error_code = e.has_error_code ? static_cast<uint32_t>(code) : 0;
+        e.eip = e.instruction_eip = static_cast<uint32_t>(eip);
+        std::memcpy(&e.cr2, s.live + s.layout.cr2, 4);
+        if (!s.in_run_delivery(e)) return false;
+        cpu.clear_exception_in_flight(s.live);
+        if (!e.software) cpu.uncount_from(e.eip);
+        return true;
     }
 
     static uint32_t on_in(uc_engine* uc, uint32_t port, int size, void* user) {
@@ -347,7 +373,7 @@ Cpu::~Cpu() {
     if (impl_->uc) uc_close(impl_->uc);
 }
 
-Result<std::unique_ptr<Cpu>> Cpu::create(Ram& ram, PortBus& ports) {
+Result<std::unique_ptr<Cpu>> Cpu::create(Ram& ram, PortBus& ports, CpuOptions options) {
     auto impl = std::make_unique<Impl>(ram, ports);
     uc_err err = uc_open(UC_ARCH_X86, UC_MODE_32, &impl->uc);
     if (err != UC_ERR_OK) return make_error(ErrorKind::Host, uc_message("cannot open Unicorn", err));
@@ -380,8 +406,21 @@ Result<std::unique_ptr<Cpu>> Cpu::create(Ram& ram, PortBus& ports) {
     auto layout = probe_context_layout(s);
     if (!layout) return layout.error();
     s.layout = *layout;
+    if (options.state_in_place) s.live = find_live_state(s);  // may add EIP and EFLAGS to the layout
+    if (s.live) cpu->map_live_registers();
     s.instructions = 0;  // the probe's instructions are not the guest's
     return cpu;
+}
+
+std::string Cpu::engine_description() {
+    auto ram = Ram::create(1u << 20);
+    if (!ram) return unicorn_version() + ": " + ram.error().message;
+    PortBus ports;
+    auto cpu = Cpu::create(*ram, ports);
+    if (!cpu) return cpu.error().message;
+    return unicorn_version() + ((*cpu)->state_in_place()
+                                    ? ", CPU state in place (events delivered inside runs)"
+                                    : ", through saved contexts (live CPU state not found)");
 }
 
 void Cpu::set_port_observer(std::function<void(uint16_t, bool)> observer) { impl_->port_observer = std::move(observer); }
@@ -409,6 +448,10 @@ bool Cpu::read_code(uint32_t linear, std::span<uint8_t> out) const {
 
 template <class Edit>
 void Cpu::edit_context(Edit edit) {
+    if (impl_->live) {  // in place: no copy of the whole context out and back
+        edit(impl_->live);
+        return;
+    }
     uc_context_save(impl_->uc, impl_->ctx);
     edit(reinterpret_cast<uint8_t*>(impl_->ctx));
     uc_context_restore(impl_->uc, impl_->ctx);
@@ -507,6 +550,26 @@ void Cpu::watch_user_returns(uint32_t kernel_base) {
 }
 
 void Cpu::set_stop_filter(StopFilter filter) { impl_->stop_filter = std::move(filter); }
+
+void Cpu::set_in_run_delivery(EventHandler handler) {
+    impl_->in_run_delivery = impl_->live ? std::move(handler) : EventHandler();
+}
+
+bool Cpu::state_in_place() const { return impl_->live != nullptr; }
+uint64_t Cpu::replayed_loads() const { return impl_->replayed_loads; }
+
+void Cpu::clear_eflags(uint32_t mask) {
+    if (impl_->live) {
+        // In place: inside a run the arithmetic flags live elsewhere (QEMU's lazy
+        // flags) and an API write would replace them; the system flags are here.
+        uint32_t flags;
+        std::memcpy(&flags, impl_->live + impl_->layout.eflags, 4);
+        flags &= ~mask;
+        std::memcpy(impl_->live + impl_->layout.eflags, &flags, 4);
+        return;
+    }
+    set_reg(Reg::Eflags, reg(Reg::Eflags) & ~mask);
+}
 
 void Cpu::remove_stop_address(uint32_t linear) {
     Impl& s = *impl_;
@@ -786,7 +849,64 @@ void Cpu::uncount_from(uint32_t eip) {
 // TR and LDTR are read and written as a whole descriptor (uc_x86_mmr), not a number.
 static bool is_system_segment(Reg r) { return r == Reg::Tr || r == Reg::Ldtr; }
 
+// The registers' places in the live state, from the layout the probes found: the
+// general registers before EIP (regs[8] of CPUX86State), the selectors in the segment
+// caches, CR0..CR4 around CR2, then TR, GDTR and IDTR after the six segment caches
+// and LDTR. Each is compared with the API's value (with distinctive values where the
+// API can write them without side effects); one difference and all reads go through
+// the API.
+void Cpu::map_live_registers() {
+    Impl& s = *impl_;
+    if (s.layout.segs == 0 || s.layout.eip < 16 * 8) return;
+    const size_t regs = s.layout.eip - 16 * 8;
+    const size_t seg = ContextLayout::kSegmentBytes;
+    std::array<uint32_t, 24> at{};
+    const Reg gprs[] = {Reg::Eax, Reg::Ecx, Reg::Edx, Reg::Ebx, Reg::Esp, Reg::Ebp, Reg::Esi, Reg::Edi};
+    for (size_t i = 0; i < 8; ++i) at[static_cast<size_t>(gprs[i])] = static_cast<uint32_t>(regs + 8 * i);
+    at[static_cast<size_t>(Reg::Eip)] = static_cast<uint32_t>(s.layout.eip);
+    const std::pair<Reg, int> sels[] = {{Reg::Es, 0}, {Reg::Cs, 1}, {Reg::Ss, 2}, {Reg::Ds, 3}, {Reg::Fs, 4}, {Reg::Gs, 5}};
+    for (auto [r, i] : sels) at[static_cast<size_t>(r)] = static_cast<uint32_t>(s.layout.segs + seg * static_cast<size_t>(i));
+    at[static_cast<size_t>(Reg::Tr)] = static_cast<uint32_t>(s.layout.segs + seg * 7);
+    at[static_cast<size_t>(Reg::Cr0)] = static_cast<uint32_t>(s.layout.cr2 - 16);
+    at[static_cast<size_t>(Reg::Cr2)] = static_cast<uint32_t>(s.layout.cr2);
+    at[static_cast<size_t>(Reg::Cr3)] = static_cast<uint32_t>(s.layout.cr2 + 8);
+    at[static_cast<size_t>(Reg::Cr4)] = static_cast<uint32_t>(s.layout.cr2 + 16);
+    const uint32_t gdt_at = static_cast<uint32_t>(s.layout.segs + seg * 8), idt_at = gdt_at + static_cast<uint32_t>(seg);
+    for (uint32_t off : at)
+        if (off + seg > s.ctx_size) return;
+    if (idt_at + seg > s.ctx_size) return;
+
+    const std::vector<uint8_t> before = save_context();
+    uint32_t value = 0x1357'9bdf;
+    for (Reg r : gprs) set_reg(r, value += 0x0101'0101);
+    set_gdtr({0x2468'0000, 0x1ff});
+    set_idtr({0x1357'0000, 0x7ff});
+    bool same = true;
+    for (size_t i = 0; i < at.size(); ++i) {
+        if (at[i] == 0) continue;
+        uint32_t live;
+        std::memcpy(&live, s.live + at[i], 4);
+        if (static_cast<Reg>(i) >= Reg::Cs && static_cast<Reg>(i) <= Reg::Gs) live &= 0xffff;
+        if (static_cast<Reg>(i) == Reg::Tr) live &= 0xffff;
+        same = same && live == reg(static_cast<Reg>(i));
+    }
+    auto table = [&](uint32_t off) { return live_table(off); };
+    same = same && table(gdt_at).base == gdtr().base && table(gdt_at).limit == gdtr().limit &&
+           table(idt_at).base == idtr().base && table(idt_at).limit == idtr().limit;
+    (void)restore_context(before);
+    if (!same) return;
+    s.reg_at = at;
+    s.gdt_at = gdt_at;
+    s.idt_at = idt_at;
+}
+
 uint32_t Cpu::reg(Reg r) const {
+    if (const uint32_t at = impl_->reg_at[static_cast<size_t>(r)]) {
+        uint32_t v;
+        std::memcpy(&v, impl_->live + at, 4);
+        // Selectors are 16 bits in a 32-bit field.
+        return (r >= Reg::Cs && r <= Reg::Gs) || r == Reg::Tr ? v & 0xffffu : v;
+    }
     if (is_system_segment(r)) {
         uc_x86_mmr m{};
         uc_reg_read(impl_->uc, uc_reg_id(r), &m);
@@ -812,6 +932,12 @@ void Cpu::set_reg(Reg r, uint32_t value) {
             m.flags = (hi >> 8) & 0xf0ffu;
         }
         uc_reg_write(impl_->uc, uc_reg_id(r), &m);
+        return;
+    }
+    if (r == Reg::Eip && impl_->live) {
+        // In place: the API's EIP write also asks Unicorn to leave a running loop.
+        const uint64_t eip = value;
+        std::memcpy(impl_->live + impl_->layout.eip, &eip, 8);
         return;
     }
     if (r == Reg::Cr2) {
@@ -850,6 +976,84 @@ Result<void> Cpu::enter_ring0(uint16_t ss, uint16_t cs) {
     return load_segment(Reg::Cs, cs);
 }
 
+namespace {
+// The hidden-flag bits (QEMU's hflags) a CS or SS load sets: CPL, CS32, SS32, ADDSEG;
+// and the MPX bits, which follow the CPL when MPX is on (never replayed then).
+constexpr uint32_t kHfCpl = 3u, kHfCs32 = 1u << 4, kHfSs32 = 1u << 5, kHfAddseg = 1u << 6;
+constexpr uint32_t kHfLoadBits = kHfCpl | kHfCs32 | kHfSs32 | kHfAddseg;
+constexpr uint32_t kHfMpx = (1u << 25) | (1u << 26);
+constexpr uint64_t kDescriptorAccessed = 1ull << 40;
+}  // namespace
+
+// Writes the hidden state an earlier Unicorn load of the same selector and descriptor
+// bytes produced, where that is exactly what a load now would produce: the descriptor's
+// accessed bit is set (a load would not write it), MPX is off, and DS and ES have base 0
+// (then ADDSEG follows SS alone), as they had when the state was kept.
+bool Cpu::replay_loads(uint16_t cs, uint64_t cs_descriptor, bool ring_change, uint16_t ss, uint64_t ss_descriptor) {
+    Impl& s = *impl_;
+    if (!s.live || s.layout.segs == 0) return false;
+    auto same = [](const LoadedSegment& l, uint16_t selector, uint64_t descriptor) {
+        return l.valid && l.selector == selector && l.descriptor == descriptor && (descriptor & kDescriptorAccessed);
+    };
+    if (!same(s.loaded_cs, cs, cs_descriptor) || (ring_change && !same(s.loaded_ss, ss, ss_descriptor))) return false;
+    uint32_t hflags;
+    std::memcpy(&hflags, s.live + s.layout.hflags, 4);
+    if ((hflags & kHfMpx) || !segment_bases_zero()) return false;
+    // Without a ring change only CS loads: a 32-bit CS again leaves ADDSEG as it is.
+    if (!ring_change && !((hflags & kHfCs32) && (s.loaded_cs.hflags & kHfCs32))) return false;
+    auto put = [&](int reg, const LoadedSegment& l) {
+        std::memcpy(s.live + s.layout.segs + ContextLayout::kSegmentBytes * static_cast<size_t>(reg), l.bytes.data(),
+                    l.bytes.size());
+    };
+    if (ring_change) {
+        put(ContextLayout::kSs, s.loaded_ss);
+        hflags = (hflags & ~kHfLoadBits) | s.loaded_ss.hflags;
+    } else {
+        hflags = (hflags & ~kHfCs32) | (s.loaded_cs.hflags & kHfCs32);
+    }
+    put(ContextLayout::kCs, s.loaded_cs);
+    std::memcpy(s.live + s.layout.hflags, &hflags, 4);
+    return true;
+}
+
+bool Cpu::segment_bases_zero() const {
+    const Impl& s = *impl_;
+    uint64_t es_base, ds_base;
+    std::memcpy(&es_base, s.live + s.layout.segs + ContextLayout::kSegmentBytes * ContextLayout::kEs + 8, 8);
+    std::memcpy(&ds_base, s.live + s.layout.segs + ContextLayout::kSegmentBytes * ContextLayout::kDs + 8, 8);
+    return es_base == 0 && ds_base == 0;
+}
+
+Result<void> Cpu::load_for_delivery(uint16_t cs, uint64_t cs_descriptor, bool ring_change, uint16_t ss,
+                                    uint64_t ss_descriptor) {
+    Impl& s = *impl_;
+    if (replay_loads(cs, cs_descriptor, ring_change, ss, ss_descriptor)) {
+        ++s.replayed_loads;
+        return {};
+    }
+    if (ring_change) {
+        if (auto r = enter_ring0(ss, cs); !r) return r;
+    } else if (auto r = load_segment(Reg::Cs, cs); !r) {
+        return r;
+    }
+    if (!s.live || s.layout.segs == 0) return {};
+    // Keep what the load made, for the next time these descriptors load.
+    uint32_t hflags;
+    std::memcpy(&hflags, s.live + s.layout.hflags, 4);
+    const bool keep = segment_bases_zero() && !(hflags & kHfMpx);
+    auto take = [&](LoadedSegment& l, int reg, uint16_t selector, uint64_t descriptor) {
+        l.valid = keep;
+        l.selector = selector;
+        l.descriptor = descriptor;
+        std::memcpy(l.bytes.data(), s.live + s.layout.segs + ContextLayout::kSegmentBytes * static_cast<size_t>(reg),
+                    l.bytes.size());
+        l.hflags = hflags & kHfLoadBits;
+    };
+    take(s.loaded_cs, ContextLayout::kCs, cs, cs_descriptor);
+    if (ring_change) take(s.loaded_ss, ContextLayout::kSs, ss, ss_descriptor);
+    return {};
+}
+
 static DescriptorTable read_table(uc_engine* uc, int id) {
     uc_x86_mmr m{};
     uc_reg_read(uc, id, &m);
@@ -861,8 +1065,22 @@ static void write_table(uc_engine* uc, int id, DescriptorTable t) {
     uc_reg_write(uc, id, &m);
 }
 
-DescriptorTable Cpu::gdtr() const { return read_table(impl_->uc, UC_X86_REG_GDTR); }
-DescriptorTable Cpu::idtr() const { return read_table(impl_->uc, UC_X86_REG_IDTR); }
+DescriptorTable Cpu::gdtr() const {
+    if (impl_->gdt_at) return live_table(impl_->gdt_at);
+    return read_table(impl_->uc, UC_X86_REG_GDTR);
+}
+DescriptorTable Cpu::idtr() const {
+    if (impl_->idt_at) return live_table(impl_->idt_at);
+    return read_table(impl_->uc, UC_X86_REG_IDTR);
+}
+
+// A descriptor table register in the live state (a segment cache: base, limit).
+DescriptorTable Cpu::live_table(uint32_t at) const {
+    uint32_t base, limit;
+    std::memcpy(&base, impl_->live + at + 8, 4);
+    std::memcpy(&limit, impl_->live + at + 16, 4);
+    return DescriptorTable{base, static_cast<uint16_t>(limit)};
+}
 void Cpu::set_gdtr(DescriptorTable t) { write_table(impl_->uc, UC_X86_REG_GDTR, t); }
 void Cpu::set_idtr(DescriptorTable t) { write_table(impl_->uc, UC_X86_REG_IDTR, t); }
 

@@ -100,11 +100,21 @@ struct WatchAccess {
 // Each vector's architectural error-code rule (#DF, #TS, #NP, #SS, #GP, #PF, #AC).
 bool vector_has_error_code(uint8_t vector);
 
+struct CpuOptions {
+    // Look for Unicorn's live CPU state and write it in place (state_in_place()); false
+    // keeps to saved contexts and the register API, the path taken where it is not found.
+    bool state_in_place = true;
+};
+
 class Cpu {
 public:
     // Maps RAM at physical 0 and installs the port, block and interrupt hooks. Probes
-    // Unicorn's saved-context layout once (see fault_state_offsets in cpu.cpp).
-    static Result<std::unique_ptr<Cpu>> create(Ram& ram, PortBus& ports);
+    // Unicorn's saved-context layout once (cpu_probe.cpp).
+    static Result<std::unique_ptr<Cpu>> create(Ram& ram, PortBus& ports, CpuOptions options = {});
+    // The Unicorn in use and the delivery path a Cpu created now takes (for --version):
+    // "Unicorn 2.1.1, CPU state in place" or "..., through saved contexts", or why no
+    // Cpu can be created.
+    static std::string engine_description();
     ~Cpu();
     Cpu(const Cpu&) = delete;
     Cpu& operator=(const Cpu&) = delete;
@@ -134,6 +144,21 @@ public:
     // error then) or run the CPU. None (the default): every stop address stops.
     using StopFilter = std::function<bool(uint32_t linear)>;
     void set_stop_filter(StopFilter filter);
+
+    // Asked inside a run (not a step) for each exception and int n, when the CPU state
+    // is written in place (state_in_place()): true when the handler delivered it
+    // through the IDT, and the run goes on at the handler without leaving Unicorn;
+    // false leaves the state as it was and the run ends with the event, as without a
+    // handler. The handler may read and write registers and memory, not run the CPU or
+    // change hooks. A fault's instruction is uncounted after a true answer, as at an exit.
+    using EventHandler = std::function<bool(const CpuExit& event)>;
+    void set_in_run_delivery(EventHandler handler);
+    // Whether Unicorn's live CPU state was found at start-up: the hidden fields (CPL,
+    // fault state, CR2) are then edited in place, and events can be delivered inside a
+    // run. Otherwise every edit copies the saved context out and back.
+    bool state_in_place() const;
+    // Clears EFLAGS bits (IF, TF, ...) the way delivery does, also inside a run.
+    void clear_eflags(uint32_t mask);
 
     // Runs stop at the first block boundary after any watched physical bytes changed
     // value, whoever wrote them (a guest store through any mapping, or the host between
@@ -182,6 +207,14 @@ public:
     // the CPL is first cleared in the saved context (never through CR0, whose write
     // would flush the TLB), then SS and CS load through the GDT.
     Result<void> enter_ring0(uint16_t ss, uint16_t cs);
+    // The segment loads of a delivery, from the descriptors (low dword first) it read:
+    // CS, and with a ring change SS at CPL 0 (enter_ring0). Where the CPU state is in
+    // place, the hidden state an earlier load of the same descriptor bytes made is
+    // written again instead of asking Unicorn to load (its load reads the GDT again).
+    Result<void> load_for_delivery(uint16_t cs, uint64_t cs_descriptor, bool ring_change, uint16_t ss,
+                                   uint64_t ss_descriptor);
+    // How many deliveries' loads were replayed so (for tests).
+    uint64_t replayed_loads() const;
     DescriptorTable gdtr() const;
     DescriptorTable idtr() const;
     void set_gdtr(DescriptorTable t);
@@ -223,7 +256,8 @@ private:
     uint32_t software_interrupt_start(uint8_t vector, uint32_t next_eip);
     // Reads guest-virtual memory through the current page tables (our walker, trap 11).
     bool read_code(uint32_t linear, std::span<uint8_t> out) const;
-    // Edits Unicorn's saved context in place: save, edit the bytes, restore (no TLB flush).
+    // Edits the bytes of Unicorn's CPU state at the layout's offsets: in place where the
+    // live state was found, else save, edit the saved context, restore (no TLB flush).
     template <class Edit>
     void edit_context(Edit edit);
     void clear_exception_in_flight(uint8_t* context) const;
@@ -236,6 +270,10 @@ private:
     void keeping_fault_state(Call call);
     // Deletes the count hook a step left (see cpu.cpp) before a run without a count.
     void drop_count_hook();
+    bool replay_loads(uint16_t cs, uint64_t cs_descriptor, bool ring_change, uint16_t ss, uint64_t ss_descriptor);
+    bool segment_bases_zero() const;
+    void map_live_registers();
+    DescriptorTable live_table(uint32_t at) const;
     void delete_idle_stop_hooks();
     // A fault at `eip` did not retire: count only the instructions of its block before it.
     void uncount_from(uint32_t eip);

@@ -33,6 +33,27 @@ struct ContextLayout {
     size_t old_exception = 0;
     size_t hflags = 0;
     size_t cr2 = 0;
+    // Found with the live state only (find_live_state): EIP and EFLAGS, written in
+    // place inside a run, where the API's EIP write would end the run and its EFLAGS
+    // write would take the arithmetic flags from the wrong place.
+    size_t eip = 0;
+    size_t eflags = 0;
+    // The hidden state of ES, CS, SS, DS, FS, GS (QEMU's SegmentCache each: selector,
+    // base, limit, flags), or 0 when the probe did not confirm it.
+    size_t segs = 0;
+    static constexpr size_t kSegmentBytes = 24;
+    static constexpr int kEs = 0, kCs = 1, kSs = 2, kDs = 3;
+};
+
+// What a load of CS or SS through Unicorn made of one descriptor: the hidden segment
+// bytes and the hidden-flag bits that load set. A later load of the same selector from
+// the same descriptor bytes writes them again instead (Cpu::load_for_delivery).
+struct LoadedSegment {
+    bool valid = false;
+    uint16_t selector = 0;
+    uint64_t descriptor = 0;
+    std::array<uint8_t, ContextLayout::kSegmentBytes> bytes{};
+    uint32_t hflags = 0;  // the bits of kLoadFlags it left
 };
 
 // "Unicorn X.Y.Z", for messages about a build whose layout we do not recognise.
@@ -58,6 +79,19 @@ struct Cpu::Impl {
     uc_context* ctx = nullptr;
     size_t ctx_size = 0;
     ContextLayout layout;
+    // Unicorn's live CPU state, of which a saved context is a byte copy (so the layout's
+    // offsets hold there too), found at start-up by find_live_state. With it the hidden
+    // fields are read and written in place; without it (a build where the search fails)
+    // every edit copies the whole context out and back, with the same result, slower.
+    uint8_t* live = nullptr;
+    // Where each register's value sits in the live state (index: Reg), 0 where it is
+    // read through the API (EFLAGS, whose arithmetic flags are computed lazily; DR6,
+    // DR7; LDTR), and the descriptor tables' base and limit; all checked against the
+    // API at start-up (map_live_registers).
+    std::array<uint32_t, 24> reg_at{};
+    uint32_t gdt_at = 0, idt_at = 0;
+    LoadedSegment loaded_cs, loaded_ss;
+    uint64_t replayed_loads = 0;  // deliveries whose CS/SS loads were replayed
 
     // The hot state of the block hook, kept together in one object.
     std::atomic<bool> stop_requested{false};
@@ -148,6 +182,7 @@ struct Cpu::Impl {
     std::optional<uint32_t> resume_at;
     std::optional<uint32_t> skip_stop_at;
     Cpu::StopFilter stop_filter;
+    Cpu::EventHandler in_run_delivery;
     bool in_stop_filter = false;  // hooks and translations must not change now
 
     // A block with port I/O about to run at CPL > IOPL: it runs only up to the I/O
@@ -188,5 +223,7 @@ struct Cpu::Impl {
 };
 
 Result<ContextLayout> probe_context_layout(Cpu::Impl& s);
+// Where Unicorn keeps the state a saved context copies, or null if it is not found.
+uint8_t* find_live_state(Cpu::Impl& s);
 
 }  // namespace forkscope

@@ -3,6 +3,8 @@
 // always found by a probe and then confirmed by a second, independent observation. A
 // Unicorn build whose layout does not match is refused with a message naming it.
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 
 #include "emulator/cpu_impl.h"
 #include "emulator/ram.h"
@@ -111,14 +113,14 @@ Result<void> probe_fault_state(Cpu::Impl& s, ContextLayout& out) {
 Result<void> probe_cpl_word(Cpu::Impl& s, ContextLayout& out) {
     auto write = [&](int id, uint64_t value) { return uc_reg_write(s.uc, id, &value) == UC_ERR_OK; };
     constexpr uint32_t kProbeGdt = 0x1000;
-    constexpr uint16_t kRing0Data = 0x08, kRing3Data = 0x13;
-    const uint64_t gdt_entries[] = {0, 0x00cf92000000ffffull, 0x00cff2000000ffffull};
+    constexpr uint16_t kRing0Data = 0x08, kRing3Data = 0x13, kRing0Code = 0x18;
+    const uint64_t gdt_entries[] = {0, 0x00cf92000000ffffull, 0x00cff2000000ffffull, 0x00cf9a000000ffffull};
     BorrowedRam borrowed(s.ram, kProbeGdt, sizeof gdt_entries);
     std::memcpy(s.ram.data() + kProbeGdt, gdt_entries, sizeof gdt_entries);
     std::vector<uint8_t> before = s.save_blob();
     uc_x86_mmr gdt{0, kProbeGdt, sizeof gdt_entries - 1, 0};
     uc_reg_write(s.uc, UC_X86_REG_GDTR, &gdt);
-    bool ok = write(UC_X86_REG_EFLAGS, 0x2) && write(UC_X86_REG_SS, kRing0Data);
+    bool ok = write(UC_X86_REG_EFLAGS, 0x2) && write(UC_X86_REG_SS, kRing0Data) && write(UC_X86_REG_CS, kRing0Code);
     std::vector<uint8_t> ring0 = s.save_blob();
     ok = ok && write(UC_X86_REG_EFLAGS, 0x20002) && write(UC_X86_REG_SS, kRing3Data) &&
          write(UC_X86_REG_EFLAGS, 0x2) && write(UC_X86_REG_SS, kRing3Data);
@@ -141,10 +143,25 @@ Result<void> probe_cpl_word(Cpu::Impl& s, ContextLayout& out) {
         s.restore_blob(patched);
         ok = ok && write(UC_X86_REG_SS, kRing0Data);
     }
+    // The segment registers' hidden state (QEMU's SegmentCache: selector, base, limit,
+    // flags) follows the flags words, in the order ES, CS, SS: the selectors loaded
+    // above must be there, with the descriptors' limit and flags (the load set their
+    // accessed bit).
+    const size_t segs = found + 8;
+    constexpr uint32_t kAccessed = 0x100;
+    auto entry = [&](const std::vector<uint8_t>& blob, int reg, size_t field) {
+        return blob_get<uint32_t>(blob, segs + ContextLayout::kSegmentBytes * static_cast<size_t>(reg) + field);
+    };
+    const bool segs_ok = ok && segs + 3 * ContextLayout::kSegmentBytes <= ring0.size() &&
+                         entry(ring0, 1, 0) == kRing0Code && entry(ring0, 2, 0) == kRing0Data &&
+                         entry(ring3, 2, 0) == kRing3Data && entry(ring0, 2, 16) == 0xffffffffu &&
+                         entry(ring0, 2, 20) == (uint32_t(gdt_entries[1] >> 32) | kAccessed) &&
+                         entry(ring0, 1, 20) == (uint32_t(gdt_entries[3] >> 32) | kAccessed);
     s.restore_blob(before);
     uc_ctl_flush_tlb(s.uc);  // the GDT reads above cached a translation of the probe's page
     if (!ok) return layout_error("CPL not found in the hidden flags");
     out.hflags = found;
+    if (segs_ok) out.segs = segs;  // else segments always load through Unicorn
     return {};
 }
 
@@ -188,7 +205,113 @@ Result<void> probe_cr2(Cpu::Impl& s, ContextLayout& out) {
     return {};
 }
 
+// The address ranges of this process that can be read, from /proc/self/maps.
+struct Readable {
+    uintptr_t lo = 0, hi = 0;
+};
+std::vector<Readable> readable_ranges() {
+    std::vector<Readable> out;
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line)) {
+        std::istringstream in(line);
+        std::string range, perms;
+        in >> range >> perms;
+        const size_t dash = range.find('-');
+        if (dash == std::string::npos || perms.size() < 1 || perms[0] != 'r') continue;
+        out.push_back({std::stoull(range.substr(0, dash), nullptr, 16), std::stoull(range.substr(dash + 1), nullptr, 16)});
+    }
+    return out;
+}
+
+// The readable bytes from `p` on, at most `n`, within one mapping.
+size_t readable_from(const std::vector<Readable>& ranges, uintptr_t p, size_t n) {
+    for (const Readable& r : ranges)
+        if (p >= r.lo && p < r.hi) return std::min<size_t>(n, r.hi - p);
+    return 0;
+}
+
 }  // namespace
+
+// A saved context is a header and then a byte copy of Unicorn's CPUX86State (the
+// engine's CPU object holds it; the engine holds a pointer to that object). The search
+// follows each pointer in the engine's first bytes to a window of readable memory and
+// looks there for the bytes of a context just saved, with distinctive values in the
+// general registers. A copy (a saved context, this very vector) matches too; the live
+// state is the one place that then follows a register written through the API, and
+// whose bytes written in place the API reads back.
+uint8_t* find_live_state(Cpu::Impl& s) {
+    constexpr size_t kEngineBytes = 4096;   // uc_struct holds its CPU pointer well inside this
+    constexpr size_t kWindow = 256 * 1024;  // the CPU object holds its state well inside this
+    const std::vector<Readable> ranges = readable_ranges();
+    const auto engine = reinterpret_cast<uintptr_t>(s.uc);
+    const size_t engine_bytes = readable_from(ranges, engine, kEngineBytes) & ~size_t{7};
+    if (engine_bytes == 0) return nullptr;
+
+    std::vector<uint8_t> before = s.save_blob();
+    const int gprs[] = {UC_X86_REG_EAX, UC_X86_REG_ECX, UC_X86_REG_EDX, UC_X86_REG_EBX,
+                        UC_X86_REG_EBP, UC_X86_REG_ESI, UC_X86_REG_EDI};
+    uint64_t mark = 0x5eed0000f00dull, eax = 0;
+    for (int id : gprs) {
+        uint64_t v = static_cast<uint32_t>(mark++ * 0x9e3779b1u);
+        if (id == UC_X86_REG_EAX) eax = v;
+        uc_reg_write(s.uc, id, &v);
+    }
+    std::vector<uint8_t> blob = s.save_blob();
+    // The copy starts after uc_context's own fields, with regs[R_EAX]: where EAX is.
+    size_t header = 0;
+    while (header + 8 <= blob.size() && blob_get<uint64_t>(blob, header) != eax) header += 4;
+    const size_t state_size = blob_get<size_t>(blob, 0);  // uc_context's context_size
+    if (header + state_size > blob.size()) {
+        s.restore_blob(before);
+        return nullptr;
+    }
+    const uint8_t* needle = blob.data() + header;
+    constexpr size_t kNeedle = 256;  // the registers, EIP, EFLAGS and the flag-evaluation state
+
+    uint8_t* found = nullptr;
+    for (size_t off = 0; off < engine_bytes && !found && state_size >= kNeedle; off += sizeof(uintptr_t)) {
+        uintptr_t p;
+        std::memcpy(&p, reinterpret_cast<const void*>(engine + off), sizeof p);
+        const size_t n = readable_from(ranges, p, kWindow + state_size);
+        if (n < state_size) continue;
+        auto* window = reinterpret_cast<uint8_t*>(p);
+        for (size_t at = 0; at + state_size <= n && !found;) {
+            auto* hit = static_cast<uint8_t*>(memmem(window + at, n - at, needle, kNeedle));
+            if (!hit || static_cast<size_t>(hit - window) + state_size > n) break;
+            at = static_cast<size_t>(hit - window) + 8;
+            if (std::memcmp(hit, needle, state_size) != 0) continue;
+            // The live state follows the API, and the API follows it.
+            uint64_t probe = 0x600dcafe, back = 0;
+            uc_reg_write(s.uc, UC_X86_REG_EAX, &probe);
+            uint64_t eax_here = 0;
+            std::memcpy(&eax_here, hit, 8);  // regs[R_EAX] is the state's first field
+            uint64_t poke = 0x0ddba11;
+            std::memcpy(hit + 8 * 3, &poke, 8);  // regs[R_EBX]
+            uc_reg_read(s.uc, UC_X86_REG_EBX, &back);
+            if (eax_here == probe && back == poke) found = hit;
+            s.restore_blob(blob);  // undo both, wherever they landed
+        }
+    }
+    s.restore_blob(before);
+    if (!found) return nullptr;
+    // EIP and EFLAGS follow the registers (regs[16], eip, eflags in CPUX86State):
+    // confirmed through the API before they are used.
+    const size_t eip_at = 16 * 8, eflags_at = eip_at + 8;
+    uint64_t eip = 0x0bad1dea, flags = 0x246, got_eip = 0, got_flags = 0;
+    uc_reg_write(s.uc, UC_X86_REG_EIP, &eip);
+    uc_reg_write(s.uc, UC_X86_REG_EFLAGS, &flags);
+    std::memcpy(&got_eip, found + eip_at, 8);
+    std::memcpy(&got_flags, found + eflags_at, 8);
+    s.restore_blob(before);
+    if (got_eip != eip || (got_flags & 0x200) == 0) return nullptr;
+    s.layout.eip = header + eip_at;
+    s.layout.eflags = header + eflags_at;
+    // The layout's offsets count from the start of a saved context: the live state's
+    // bytes sit `header` bytes further on, so the base is taken that far before it
+    // (an address only offsets of at least `header` are ever added to).
+    return reinterpret_cast<uint8_t*>(reinterpret_cast<uintptr_t>(found) - header);
+}
 
 Result<ContextLayout> probe_context_layout(Cpu::Impl& s) {
     ContextLayout layout;

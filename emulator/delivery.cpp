@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <span>
 #include <string>
 
 #include "emulator/cpu.h"
 #include "emulator/page_walker.h"
+#include "emulator/ram.h"
 
 namespace forkscope {
 
@@ -47,6 +49,7 @@ struct Fault {
 
 struct Descriptor {
     uint32_t lo = 0, hi = 0;
+    uint64_t raw() const { return uint64_t{hi} << 32 | lo; }
     bool present() const { return hi & 0x8000u; }
     uint8_t dpl() const { return (hi >> 13) & 3u; }
     uint8_t type() const { return (hi >> 8) & 0xfu; }
@@ -92,7 +95,8 @@ public:
     Result<bool> run(DeliveryRecord& record, Fault& fault);
 
 private:
-    // Reads `size` bytes (4 or 2) as an implicit supervisor access (IDT, GDT, TSS).
+    // Reads `size` bytes (8, 4 or 2) as an implicit supervisor access (IDT, GDT, TSS).
+    Result<bool> read_system(uint32_t linear, uint8_t* out, uint32_t size, Fault& fault);
     Result<bool> read_system(uint32_t linear, uint32_t& out, Fault& fault, uint32_t size = 4);
     Result<bool> read_descriptor(uint32_t table_base, uint32_t index, Descriptor& d, Fault& fault);
     // A selector outside the GDT raises `outside` (#GP, or #TS for SS0) with the selector.
@@ -106,25 +110,40 @@ private:
     uint32_t ext_ = 0;
 };
 
-Result<bool> Attempt::read_system(uint32_t linear, uint32_t& out, Fault& fault, uint32_t size) {
-    for (uint32_t a : {linear, linear + size - 1}) {  // the bytes may straddle two pages
+Result<bool> Attempt::read_system(uint32_t linear, uint8_t* out, uint32_t size, Fault& fault) {
+    // The first byte's page, then the last byte's if that is another: each translated once.
+    const uint32_t last = linear + size - 1;
+    const uint32_t split = (linear >> 12) == (last >> 12) ? size : 0x1000u - (linear & 0xfffu);
+    for (uint32_t a : {linear, last}) {
+        const bool first = a == linear;
+        if (!first && split == size) break;
         auto t = walker_.translate(mode_, a, Access::Read, false);
         if (!t) return t.error();
         if (!t->ok) {
             fault = Fault{14, t->fault_error_code, first_byte_on_page(linear, a)};
             return false;
         }
+        const uint32_t paddr = first ? t->paddr : t->paddr & ~0xfffu;
+        const uint32_t n = first ? split : size - split;
+        if (auto r = walker_.ram().read(paddr, std::span<uint8_t>(out + (first ? 0 : split), n)); !r) return r.error();
     }
+    return true;
+}
+
+Result<bool> Attempt::read_system(uint32_t linear, uint32_t& out, Fault& fault, uint32_t size) {
     uint8_t b[4] = {};
-    if (auto r = walker_.read_virtual(mode_, linear, std::span<uint8_t>(b, size)); !r) return r.error();
+    if (auto r = read_system(linear, b, size, fault); !r || !*r) return r;
     out = uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 | uint32_t(b[3]) << 24;
     return true;
 }
 
+// One 8-byte access, as the CPU reads a descriptor.
 Result<bool> Attempt::read_descriptor(uint32_t table_base, uint32_t index, Descriptor& d, Fault& fault) {
-    auto r = read_system(table_base + index * 8, d.lo, fault);
-    if (!r || !*r) return r;
-    return read_system(table_base + index * 8 + 4, d.hi, fault);
+    uint8_t b[8];
+    if (auto r = read_system(table_base + index * 8, b, 8, fault); !r || !*r) return r;
+    std::memcpy(&d.lo, b, 4);
+    std::memcpy(&d.hi, b + 4, 4);
+    return true;
 }
 
 Result<bool> Attempt::read_gdt(uint16_t selector, uint8_t outside, Descriptor& d, Fault& fault) {
@@ -274,39 +293,46 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
         return false;
     }
 
-    const bool user_stack = new_cpl == 3;
-    uint32_t esp = new_esp;
+    // Each push is checked from the highest down, its first byte's page and then its
+    // last byte's, as the pushes would meet a fault; the frame covers at most two pages,
+    // each translated once. Nothing is written before every push has passed.
+    const uint32_t frame_linear = stack.base() + new_esp - frame_size;
+    struct Page {
+        uint32_t number = 0, paddr = 0;
+        bool done = false;
+    } pages[2];
     for (int i = 0; i < n; ++i) {
-        esp -= 4;
-        uint32_t linear = stack.base() + esp;
-        for (int half = 0; half < 2; ++half) {
-            uint32_t a = linear + (half ? 3u : 0u);
-            auto t = walker_.translate(mode_, a, Access::Write, user_stack);
+        const uint32_t linear = stack.base() + new_esp - 4u * static_cast<uint32_t>(i + 1);
+        for (uint32_t a : {linear, linear + 3}) {
+            Page& page = pages[(a >> 12) == (frame_linear >> 12) ? 0 : 1];
+            if (page.done) continue;
+            auto t = walker_.translate(mode_, a, Access::Write, new_cpl == 3);
             if (!t) return t.error();
             if (!t->ok) {
                 fault = Fault{14, t->fault_error_code, first_byte_on_page(linear, a)};
                 return false;
             }
+            if (!walker_.ram().contains(t->paddr & ~0xfffu, 0x1000))
+                return make_error(ErrorKind::MachineFault, "a stack page is outside RAM");
+            page = {a >> 12, t->paddr & ~0xfffu, true};
         }
     }
     // Every check has passed: write the frame, then the registers.
-    esp = new_esp;
+    uint8_t* ram = walker_.ram().data();
     for (int i = 0; i < n; ++i) {
-        esp -= 4;
-        uint8_t b[4] = {uint8_t(frame[i]), uint8_t(frame[i] >> 8), uint8_t(frame[i] >> 16), uint8_t(frame[i] >> 24)};
-        if (auto r = walker_.write_virtual(mode_, stack.base() + esp, b); !r) return r.error();
+        const uint32_t linear = frame_linear + frame_size - 4u * static_cast<uint32_t>(i + 1);
+        for (uint32_t k = 0; k < 4; ++k) {
+            const uint32_t a = linear + k;
+            const Page& page = pages[(a >> 12) == (frame_linear >> 12) ? 0 : 1];
+            ram[page.paddr | (a & 0xfffu)] = static_cast<uint8_t>(frame[i] >> (8 * k));
+        }
     }
+    const uint32_t esp = new_esp - frame_size;
     // CS.RPL becomes the new CPL; the RPL in the gate's selector is ignored.
     const uint16_t new_cs = static_cast<uint16_t>((cs & 0xfffcu) | new_cpl);
-    if (ring_change) {
-        if (auto r = cpu_.enter_ring0(new_ss, new_cs); !r) return r.error();
-    } else if (auto r = cpu_.load_segment(Reg::Cs, new_cs); !r) {
-        return r.error();
-    }
+    if (auto r = cpu_.load_for_delivery(new_cs, code.raw(), ring_change, new_ss, stack.raw()); !r) return r.error();
     cpu_.set_reg(Reg::Esp, esp);
-    eflags &= ~(kEflagsTf | kEflagsNt | kEflagsRf | kEflagsVm);
-    if (gate.type() == kGateInterrupt32) eflags &= ~kEflagsIf;
-    cpu_.set_reg(Reg::Eflags, eflags);
+    cpu_.clear_eflags(kEflagsTf | kEflagsNt | kEflagsRf | kEflagsVm | (type == kGateInterrupt32 ? kEflagsIf : 0u));
     cpu_.set_reg(Reg::Eip, gate.gate_offset());
 
     record.vector = vector;
@@ -344,6 +370,12 @@ InterruptEvent event_for_exit(const CpuExit& exit) {
     ev.return_eip = exit.eip;
     ev.instruction_eip = exit.instruction_eip;
     return ev;
+}
+
+Result<bool> try_deliver(Cpu& cpu, PageWalker& walker, const InterruptEvent& event, DeliveryRecord& record) {
+    Fault fault;
+    Attempt attempt(cpu, walker, event);
+    return attempt.run(record, fault);
 }
 
 Result<DeliveryRecord> deliver_interrupt(Cpu& cpu, PageWalker& walker, const InterruptEvent& event) {

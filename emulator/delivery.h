@@ -59,4 +59,8 @@ struct DeliveryRecord {
 // way (we do not model them).
 Result<DeliveryRecord> deliver_interrupt(Cpu& cpu, PageWalker& walker, const InterruptEvent& event);
 
+// One attempt, no nested faults: true when `event` was delivered; false (nothing in the
+// guest changed) when delivering it meets a fault, which deliver_interrupt then handles.
+Result<bool> try_deliver(Cpu& cpu, PageWalker& walker, const InterruptEvent& event, DeliveryRecord& record);
+
 }  // namespace forkscope

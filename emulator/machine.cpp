@@ -69,7 +69,7 @@ Result<std::unique_ptr<Machine>> Machine::create(MachineConfig config) {
     m->image_ = std::move(*image);
 
     m->ports_ = std::make_unique<PortBus>();
-    auto cpu = Cpu::create(m->ram_, *m->ports_);
+    auto cpu = Cpu::create(m->ram_, *m->ports_, CpuOptions{m->config_.cpu_state_in_place});
     if (!cpu) return cpu.error();
     m->cpu_ = std::move(*cpu);
     m->walker_ = std::make_unique<PageWalker>(m->ram_);
@@ -128,6 +128,7 @@ Result<void> Machine::build_devices() {
         if (auto m = ports_->map(r.first, r.count, r.dev); !m) return m.error();
     program_pic_as_bios();
     cpu_->set_port_observer([this](uint16_t port, bool is_write) { on_port_access(port, is_write); });
+    cpu_->set_in_run_delivery([this](const CpuExit& exit) { return deliver_in_run(exit); });
     return {};
 }
 
@@ -322,6 +323,21 @@ Result<void> Machine::deliver(const InterruptEvent& ev) {
     return {};
 }
 
+// An exception or int n met inside a run, delivered there when nothing needs to see
+// it from outside: no observer, trace or history, no stop position that counts events.
+// A fault met while delivering is left to the run loop (deliver), which knows #DF.
+bool Machine::deliver_in_run(const CpuExit& exit) {
+    if (delivery_observer_ || history_ || position_stop_ || config_.trace.exceptions) return false;
+    DeliveryRecord record;
+    auto r = try_deliver(*cpu_, *walker_, event_for_exit(exit), record);
+    if (!r || !*r) return false;
+    ++stats_.exceptions;
+    if (record.vector == 14) ++stats_.page_faults;
+    if (record.vector == 0x80) ++stats_.system_calls;
+    ++stats_.in_run_deliveries;
+    return true;
+}
+
 // hlt: advance time to the next device event until an interrupt can be taken.
 Result<bool> Machine::idle() {
     if (config_.console_idle) config_.console_idle();
@@ -355,6 +371,7 @@ void Machine::update_stats() {
     stats_.wall_ns = host_ns() - start_wall_ns_;
     stats_.instructions = cpu_->instructions();
     stats_.guest_ns = clock_->now_ns();
+    stats_.cpu_state_in_place = cpu_->state_in_place();
 }
 
 std::optional<MachineStop> Machine::pending_stop() {

@@ -46,6 +46,7 @@ struct MachineConfig {
     std::vector<MultibootModule> modules;
     std::string cmdline;
     bool realtime = false;
+    bool cpu_state_in_place = true;        // CpuOptions::state_in_place
     uint64_t max_instructions = 0;         // 0: no limit
     std::optional<int64_t> rtc_unix_time;  // nullopt: the host's time at boot
     TraceFlags trace;
@@ -62,6 +63,8 @@ struct MachineStats {
     uint64_t exceptions = 0;   // exceptions and software interrupts delivered
     uint64_t page_faults = 0;  // of those, #PF (vector 14)
     uint64_t system_calls = 0; // of those, int 0x80
+    uint64_t in_run_deliveries = 0;  // exceptions delivered without leaving the CPU's run
+    bool cpu_state_in_place = false; // Cpu::state_in_place(): the fast delivery path
     uint64_t guest_ns = 0;
     uint64_t wall_ns = 0;
     uint64_t first_output_wall_ns = 0;  // boot to first console byte (host time)
@@ -166,6 +169,7 @@ private:
     Result<void> build_devices();
     Result<void> set_boot_state();
     Result<void> deliver(const InterruptEvent& ev);
+    bool deliver_in_run(const CpuExit& exit);  // Cpu::set_in_run_delivery's handler
     // The run loop's steps, one concern each.
     std::optional<MachineStop> pending_stop();           // the guest exited, or a pause was requested
     Result<std::optional<uint8_t>> take_interrupt();     // deliver the PIC's interrupt if IF allows

@@ -83,6 +83,7 @@ public:
     Result<void> write_virtual(const PagingMode& mode, uint32_t vaddr, std::span<const uint8_t> in);
 
     const Ram& ram() const { return ram_; }
+    Ram& ram() { return ram_; }
 
 private:
     Ram& ram_;

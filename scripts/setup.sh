@@ -49,7 +49,13 @@ if ! pkg-config --atleast-version=2.1.0 unicorn 2>/dev/null; then need_install=1
 
 if [ "$need_install" = 1 ]; then
     export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -q
+    # A mirror being synced serves index files of the wrong size for a while: retry,
+    # then go on with what was fetched (the install below fails clearly if that is too little).
+    for attempt in 1 2 3 4; do
+        $SUDO apt-get update -q && break
+        echo "setup: apt-get update failed (attempt $attempt of 4)" >&2
+        [ "$attempt" = 4 ] || sleep 30
+    done
     # shellcheck disable=SC2086
     $SUDO apt-get install -y -q --no-install-recommends $PACKAGES
     $SUDO apt-get install -y -q --no-install-recommends -t trixie libunicorn-dev

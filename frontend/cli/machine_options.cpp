@@ -32,6 +32,11 @@ void add_machine_options(CLI::App& app, MachineOptions& o) {
     app.add_option("--append", o.append, "kernel command line");
     app.add_option("--ram", o.ram_mib, "guest RAM in MiB")->capture_default_str()->check(kWholeNumber);
     app.add_flag("--realtime", o.realtime, "guest time follows the host clock (default: instruction-counted)");
+    app.add_option("--delivery", o.delivery,
+                   "how the host writes Unicorn's CPU state: in-place (events delivered inside runs, where "
+                   "the state is found) or saved-contexts (the slower path, for comparison)")
+        ->check(CLI::IsMember({"in-place", "saved-contexts"}))
+        ->capture_default_str();
     app.add_option("--max-instructions", o.max_instructions,
                    "stop with a machine fault after N guest instructions (0: no limit)")
         ->check(kWholeNumber);
@@ -156,6 +161,7 @@ Result<MachineConfig> make_machine_config(const MachineOptions& o) {
     if (o.initrd.empty() && o.kernel.empty()) c.modules.push_back(built_in_initramfs());
     c.cmdline = o.append;
     c.realtime = o.realtime;
+    c.cpu_state_in_place = o.delivery == "in-place";
     c.max_instructions = o.max_instructions;
     c.rtc_unix_time = o.rtc_time;
     for (const std::string& t : o.trace) {

@@ -26,6 +26,7 @@ struct MachineOptions {
     std::string append;
     uint64_t ram_mib = 128;
     bool realtime = false;
+    std::string delivery = "in-place";  // or saved-contexts
     uint64_t max_instructions = 0;
     std::vector<std::string> trace;    // int, exc, io, syscall, syscall=NAME[,NAME...]
     std::string trace_file;            // the system call trace's file; empty: stderr

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "emulator/cpu.h"
 #include "frontend/cli/commands.h"
 
 int main(int argc, char** argv) {
@@ -16,7 +17,7 @@ int main(int argc, char** argv) {
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
         ->capture_default_str();
-    app.set_version_flag("--version", "forkscope 0.1.0");
+    app.set_version_flag("--version", [] { return "forkscope 0.1.0 (" + forkscope::Cpu::engine_description() + ")"; });
 
     // One line per subcommand; each lives in its own file.
     std::vector<CommandRunner> commands = {

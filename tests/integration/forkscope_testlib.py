@@ -37,7 +37,8 @@ STATS_RE = re.compile(
     r"exceptions (?P<exceptions>\d+) \(page faults (?P<page_faults>\d+), system calls (?P<system_calls>\d+)\), "
     r"guest time (?P<guest_ms>[0-9.]+) ms, "
     r"wall time (?P<wall_ms>[0-9.]+) ms, guest MIPS (?P<mips>[0-9.]+)"
-    r"(?:, first console byte (?P<first_byte_ms>[0-9.]+) ms)?$")
+    r"(?:, first console byte (?P<first_byte_ms>[0-9.]+) ms)?"
+    r", delivery (?P<delivery>in place|through saved contexts) \((?P<in_run>\d+) inside runs\)$")
 
 
 def test_kernel(name):
@@ -75,7 +76,11 @@ class Run:
         for line in self.stderr_lines:
             m = STATS_RE.match(line)
             if m:
-                return {k: (float(v) if "." in v else int(v)) for k, v in m.groupdict().items() if v is not None}
+                def value(v):
+                    if v[0].isdigit():
+                        return float(v) if "." in v else int(v)
+                    return v  # the delivery path's name
+                return {k: value(v) for k, v in m.groupdict().items() if v is not None}
         return None
 
     def describe(self):

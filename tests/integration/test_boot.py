@@ -103,6 +103,11 @@ class BootTest(ForkscopeTestCase):
         self.assertGreaterEqual(s["exceptions"], 1)
         self.assertGreaterEqual(s["system_calls"], 1)
         self.assertLessEqual(s["page_faults"] + s["system_calls"], s["exceptions"])
+        # Unicorn 2.1's CPU state is found and written in place: events are delivered
+        # inside runs (the other path is the fallback for builds where it is not found).
+        self.assertEqual(s["delivery"], "in place")
+        self.assertGreaterEqual(s["in_run"], 1)
+        self.assertLessEqual(s["in_run"], s["exceptions"])
         # 20 ticks at HZ=100 take 200 ms of guest time.
         self.assertGreaterEqual(s["guest_ms"], 190.0)
         # --stats changes nothing the guest sees.
@@ -149,7 +154,10 @@ class BootTest(ForkscopeTestCase):
     def test_version(self):
         run = run_command([FORKSCOPE, "--version"])
         self.assertExit(run, 0)
-        self.assertRegex(run.text.strip(), r"^forkscope \d+\.\d+\.\d+$")
+        # The version, the Unicorn in use and the delivery path (the fast one on Debian's 2.1).
+        self.assertRegex(run.text.strip(),
+                         r"^forkscope \d+\.\d+\.\d+ \(Unicorn 2\.\d+\.\d+, CPU state in place "
+                         r"\(events delivered inside runs\)\)$")
 
 
 if __name__ == "__main__":

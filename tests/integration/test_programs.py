@@ -126,6 +126,17 @@ class TranscriptTest(ProgramCase):
         self.assertProgram(b, TRANSCRIPTS["forktest"])
         self.assertEqual(b.violations, 0, b.run.describe())
 
+    def test_both_delivery_paths(self):
+        # Events delivered inside runs with the CPU state written in place (the default)
+        # and after each run through saved contexts: the same native transcripts, no
+        # violation, the same exit.
+        for name in ("forktest", "cowtest", "pipes", "sigtest", "exectest"):
+            for delivery in ("in-place", "saved-contexts"):
+                with self.subTest(program=name, delivery=delivery):
+                    b = boot("/bin/" + name, options="check=vm", extra=("--delivery", delivery))
+                    self.assertProgram(b, TRANSCRIPTS[name])
+                    self.assertEqual(b.violations, 0, b.run.describe())
+
     def test_forkwide(self):
         # 16 processes at once over the same copy-on-write memory, then reaped.
         b = boot("/bin/forkwide 16 1024", options="check=vm")

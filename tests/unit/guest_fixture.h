@@ -47,7 +47,7 @@ protected:
         ASSERT_TRUE(r.ok());
         ram = std::make_unique<Ram>(std::move(r.value()));
         bus = std::make_unique<PortBus>();
-        auto c = Cpu::create(*ram, *bus);
+        auto c = Cpu::create(*ram, *bus, cpu_options());
         ASSERT_TRUE(c.ok()) << c.error().message;
         cpu = std::move(c.value());
         walker = std::make_unique<PageWalker>(*ram);
@@ -78,6 +78,9 @@ protected:
         cpu->set_reg(Reg::Esp, kKernelStack);
         cpu->set_reg(Reg::Eflags, 0x2);
     }
+
+    // The Cpu's options: fixtures that run on both paths (in place, saved contexts) override it.
+    virtual CpuOptions cpu_options() const { return {}; }
 
     void enable_paging() {
         cpu->set_reg(Reg::Cr3, kPageDir);

@@ -8,8 +8,12 @@ namespace {
 constexpr uint32_t kIf = 1u << 9;
 constexpr uint32_t kTf = 1u << 8;
 
-class DeliveryTest : public GuestFixture {
+// Every test runs on both delivery paths: with Unicorn's CPU state written in place
+// (and segment loads replayed), and through saved contexts and the register API.
+class DeliveryTest : public GuestFixture, public ::testing::WithParamInterface<bool> {
 protected:
+    CpuOptions cpu_options() const override { return CpuOptions{GetParam()}; }
+
     Result<DeliveryRecord> deliver(uint8_t vector, EventSource source, std::optional<uint32_t> error = {},
                                    uint32_t return_eip = 0x1234) {
         InterruptEvent ev;
@@ -32,7 +36,7 @@ protected:
     }
 };
 
-TEST_F(DeliveryTest, EveryExceptionVectorFromRingZeroPushesTheArchitecturalFrame) {
+TEST_P(DeliveryTest, EveryExceptionVectorFromRingZeroPushesTheArchitecturalFrame) {
     for (unsigned v = 0; v < 32; ++v) {
         SCOPED_TRACE(v);
         cpu->set_reg(Reg::Esp, kKernelStack);
@@ -59,7 +63,7 @@ TEST_F(DeliveryTest, EveryExceptionVectorFromRingZeroPushesTheArchitecturalFrame
     }
 }
 
-TEST_F(DeliveryTest, EveryExceptionVectorFromRingThreeSwitchesToTheTssStack) {
+TEST_P(DeliveryTest, EveryExceptionVectorFromRingThreeSwitchesToTheTssStack) {
     code(kUserCode, {0xeb, 0xfe});
     for (unsigned v = 0; v < 32; ++v) {
         SCOPED_TRACE(v);
@@ -85,7 +89,7 @@ TEST_F(DeliveryTest, EveryExceptionVectorFromRingThreeSwitchesToTheTssStack) {
     }
 }
 
-TEST_F(DeliveryTest, HardwareInterruptVectors0x20To0x2f) {
+TEST_P(DeliveryTest, HardwareInterruptVectors0x20To0x2f) {
     for (unsigned v = 0x20; v <= 0x2f; ++v) {
         SCOPED_TRACE(v);
         cpu->set_reg(Reg::Esp, kKernelStack);
@@ -101,14 +105,14 @@ TEST_F(DeliveryTest, HardwareInterruptVectors0x20To0x2f) {
     }
 }
 
-TEST_F(DeliveryTest, TrapGateKeepsInterruptsEnabled) {
+TEST_P(DeliveryTest, TrapGateKeepsInterruptsEnabled) {
     set_gate(0x80, 0xf, 3);
     cpu->set_reg(Reg::Eflags, 0x2 | kIf);
     ASSERT_TRUE(deliver(0x80, EventSource::Software).ok());
     EXPECT_EQ(cpu->reg(Reg::Eflags) & kIf, kIf);
 }
 
-TEST_F(DeliveryTest, Int80FromRingThreeEndToEnd) {
+TEST_P(DeliveryTest, Int80FromRingThreeEndToEnd) {
     set_gate(0x80, 0xf, 3);
     code(kUserCode, {0xb8, 0x14, 0x00, 0x00, 0x00, 0xcd, 0x80, 0xeb, 0xfe});  // mov eax,20; int 0x80
     enter_user(kUserCode);
@@ -133,7 +137,7 @@ TEST_F(DeliveryTest, Int80FromRingThreeEndToEnd) {
     EXPECT_EQ(e.eip, kStubs + 16 * 0x80 + 1);
 }
 
-TEST_F(DeliveryTest, Int80FromRingZeroStaysOnTheSameStack) {
+TEST_P(DeliveryTest, Int80FromRingZeroStaysOnTheSameStack) {
     set_gate(0x80, 0xf, 3);
     code(kCode, {0xcd, 0x80, 0xf4});
     CpuExit e = run_from(kCode);
@@ -146,7 +150,7 @@ TEST_F(DeliveryTest, Int80FromRingZeroStaysOnTheSameStack) {
     EXPECT_EQ(frame(1), kKernelCs);
 }
 
-TEST_F(DeliveryTest, IntThroughGateWithLowerDplIsGeneralProtectionAtTheInstruction) {
+TEST_P(DeliveryTest, IntThroughGateWithLowerDplIsGeneralProtectionAtTheInstruction) {
     // Vector 0x80 keeps DPL 0: ring 3 may not use it.
     code(kUserCode, {0x90, 0xcd, 0x80});
     enter_user(kUserCode);
@@ -162,7 +166,7 @@ TEST_F(DeliveryTest, IntThroughGateWithLowerDplIsGeneralProtectionAtTheInstructi
     EXPECT_EQ(frame(2), kUserCs);
 }
 
-TEST_F(DeliveryTest, PageFaultReportsCr2AndErrorCode) {
+TEST_P(DeliveryTest, PageFaultReportsCr2AndErrorCode) {
     enable_paging();
     put32(kPageTable + 4 * 0x40, (0x40u << 12) | 5);  // 0x40000: user, read-only
     code(kUserCode, {0xa3, 0x10, 0x00, 0x04, 0x00, 0xeb, 0xfe});  // mov [0x40010],eax
@@ -182,7 +186,7 @@ TEST_F(DeliveryTest, PageFaultReportsCr2AndErrorCode) {
 
 // Unicorn turns the second fault into #DF unless the host resets its fault state
 // (UNICORN-NOTES.md trap 3): a thousand faults in a row must all arrive as #PF.
-TEST_F(DeliveryTest, ThousandPageFaultsInARow) {
+TEST_P(DeliveryTest, ThousandPageFaultsInARow) {
     enable_paging();  // PDE 1 (0x400000-0x7fffff) is not present
     // loop: mov [ebx],eax; add ebx,0x1000; dec ecx; jnz loop; hlt
     code(kCode, {0x89, 0x03, 0x81, 0xc3, 0x00, 0x10, 0x00, 0x00, 0x49, 0x75, 0xf5, 0xf4});
@@ -206,7 +210,156 @@ TEST_F(DeliveryTest, ThousandPageFaultsInARow) {
     EXPECT_EQ(cpu->reg(Reg::Ecx), 0u);
 }
 
-TEST_F(DeliveryTest, FaultDeliveringPageFaultBecomesDoubleFault) {
+TEST_P(DeliveryTest, PathIsTheOneAskedFor) {
+    // Debian's Unicorn 2.1 is recognised: its live CPU state is found.
+    EXPECT_EQ(cpu->state_in_place(), GetParam());
+}
+
+// A thousand int 0x80 from ring 3, each returning with iret: every delivery switches to
+// the TSS stack at CPL 0; in place, the CS and SS loads after the first are replayed.
+TEST_P(DeliveryTest, ThousandSystemCallsFromRingThree) {
+    set_gate(0x80, 0xf, 3);
+    set_gate(0x81, 0xf, 3);
+    code(kStubs + 16 * 0x80, {0xcf});  // iret
+    // mov ecx,1000; loop: int 0x80; dec ecx; jnz loop; int 0x81
+    code(kUserCode, {0xb9, 0xe8, 0x03, 0x00, 0x00, 0xcd, 0x80, 0x49, 0x75, 0xfb, 0xcd, 0x81});
+    enter_user(kUserCode);
+    const uint64_t replayed = cpu->replayed_loads();
+    int calls = 0;
+    for (;;) {
+        CpuExit e = cpu->run(cpu->instructions() + 1'000'000);
+        ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
+        if (e.vector == 0x81) break;
+        ASSERT_EQ(e.vector, 0x80);
+        auto r = deliver_interrupt(*cpu, *walker, event_for_exit(e));
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        ASSERT_TRUE(r->privilege_change);
+        ASSERT_EQ(cpu->cpl(), 0);
+        ASSERT_EQ(cpu->reg(Reg::Ss), kKernelDs);
+        ASSERT_EQ(cpu->reg(Reg::Esp), kTssStack - 20);
+        ASSERT_EQ(frame(0), kUserCode + 7) << "call " << calls;
+        ASSERT_EQ(frame(1), kUserCs);
+        ASSERT_EQ(frame(4), kUserDs);
+        ++calls;
+    }
+    EXPECT_EQ(calls, 1000);
+    EXPECT_EQ(cpu->reg(Reg::Ecx), 0u);
+    EXPECT_EQ(cpu->cpl(), 3);
+    // The first load sets the descriptors' accessed bits; from the second on they replay.
+    if (GetParam()) {
+        EXPECT_GE(cpu->replayed_loads() - replayed, 998u);
+    } else {
+        EXPECT_EQ(cpu->replayed_loads(), 0u);
+    }
+}
+
+// A replayed load is valid only for the descriptor bytes it was made from: when the
+// guest changes its ring-0 stack descriptor (here its base), the next delivery loads
+// the new one, and the handler's own pushes land at the new base.
+TEST_P(DeliveryTest, ChangedStackDescriptorIsLoadedAfresh) {
+    // The TSS's SS0 gets a descriptor of its own (0x30), so that the boot SS stays flat.
+    constexpr uint16_t kStackSs = 0x30;
+    put64(kGdt + kStackSs, segment_descriptor(0, 0xfffff, 0x92, 0xc));
+    cpu->set_gdtr({kGdt, kStackSs + 7});
+    put32(kTss + 8, kStackSs);
+    set_gate(0x80, 0xf, 3);
+    // handler: push 0x12345678; hlt
+    code(kStubs + 16 * 0x80, {0x68, 0x78, 0x56, 0x34, 0x12, 0xf4});
+    code(kUserCode, {0xcd, 0x80, 0xeb, 0xfe});
+    auto deliver_and_run = [&](uint32_t stack_base) {
+        enter_user(kUserCode);
+        CpuExit e = cpu->run(cpu->instructions() + 1000);
+        ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
+        ASSERT_TRUE(deliver_interrupt(*cpu, *walker, event_for_exit(e)).ok());
+        ASSERT_EQ(get32(stack_base + kTssStack - 20), kUserCode + 2);  // the frame, written by the host
+        put32(stack_base + kTssStack - 24, 0);
+        e = cpu->run(cpu->instructions() + 1000);
+        ASSERT_EQ(e.kind, CpuExitKind::Halted);
+        EXPECT_EQ(get32(stack_base + kTssStack - 24), 0x12345678u) << "stack base " << stack_base;
+        // Back to ring 0 with the boot segments for the next enter_user.
+        ASSERT_TRUE(cpu->load_segment(Reg::Ss, kKernelDs).ok());
+    };
+    deliver_and_run(0);
+    deliver_and_run(0);
+    const uint64_t replayed = cpu->replayed_loads();
+    put64(kGdt + kStackSs, segment_descriptor(0x100, 0xfffff, 0x93, 0xc));
+    deliver_and_run(0x100);
+    EXPECT_EQ(cpu->replayed_loads(), replayed);  // loaded, not replayed
+    deliver_and_run(0x100);                       // and now replayed with the new base
+    EXPECT_EQ(cpu->replayed_loads(), replayed + (GetParam() ? 1u : 0u));
+}
+
+// With a handler set, exceptions are delivered inside the run (in place only): the
+// thousand faults of the loop below end in one run, with the same instruction count
+// as when each ends the run and is delivered after it.
+TEST_P(DeliveryTest, FaultsAreDeliveredInsideTheRun) {
+    enable_paging();
+    code(kCode, {0x89, 0x03, 0x81, 0xc3, 0x00, 0x10, 0x00, 0x00, 0x49, 0x75, 0xf5, 0xf4});
+    code(kStubs + 16 * 14, {0x83, 0xc4, 0x04, 0x83, 0x04, 0x24, 0x02, 0xcf});
+    cpu->set_reg(Reg::Ebx, 0x400000);
+    cpu->set_reg(Reg::Ecx, 1000);
+    cpu->set_reg(Reg::Eip, kCode);
+    int in_run = 0, after_run = 0;
+    std::vector<uint32_t> cr2s;
+    cpu->set_in_run_delivery([&](const CpuExit& e) {
+        cr2s.push_back(e.cr2);
+        DeliveryRecord record;
+        auto r = try_deliver(*cpu, *walker, event_for_exit(e), record);
+        in_run += r.ok() && *r && e.vector == 14 && e.error_code == 2u;
+        return r.ok() && *r;
+    });
+    const uint64_t before = cpu->instructions();
+    for (;;) {
+        CpuExit e = cpu->run(cpu->instructions() + 1'000'000);
+        if (e.kind == CpuExitKind::Halted) break;
+        ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
+        ASSERT_EQ(e.vector, 14);
+        ASSERT_TRUE(deliver_interrupt(*cpu, *walker, event_for_exit(e)).ok());
+        ++after_run;
+    }
+    EXPECT_EQ(in_run, GetParam() ? 1000 : 0);
+    EXPECT_EQ(in_run + after_run, 1000);
+    if (GetParam()) {
+        ASSERT_EQ(cr2s.size(), 1000u);
+        EXPECT_EQ(cr2s.back(), 0x400000u + 0x1000u * 999);
+    }
+    // Per fault: the handler's 3 and the loop's add, dec, jnz (the faulting store never
+    // retires: the handler skips it); then hlt.
+    EXPECT_EQ(cpu->instructions() - before, 6000u + 1);
+    EXPECT_EQ(cpu->reg(Reg::Ecx), 0u);
+}
+
+// A delivery inside the run that meets a fault is left to the run loop untouched: the
+// run ends with the event as reported without a handler (count, error code, CR2), and
+// deliver_interrupt turns it into #DF.
+TEST_P(DeliveryTest, InRunDeliveryThatMeetsAFaultEndsTheRun) {
+    enable_paging();
+    put64(kIdt + 8 * 14, gate_descriptor(kStubs + 16 * 14, 0x80, 0xe, 0));  // selector past the GDT
+    code(kCode, {0x90, 0x90, 0x89, 0x03, 0xf4});                              // nop; nop; mov [ebx],eax
+    cpu->set_reg(Reg::Ebx, 0x400000);
+    int asked = 0;
+    cpu->set_in_run_delivery([&](const CpuExit& e) {
+        ++asked;
+        DeliveryRecord record;
+        auto r = try_deliver(*cpu, *walker, event_for_exit(e), record);
+        EXPECT_TRUE(r.ok());
+        return r.ok() && *r;
+    });
+    const uint64_t before = cpu->instructions();
+    CpuExit e = run_from(kCode);
+    EXPECT_EQ(asked, GetParam() ? 1 : 0);
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
+    EXPECT_EQ(e.vector, 14);
+    EXPECT_EQ(e.error_code, 2u);
+    EXPECT_EQ(e.cr2, 0x400000u);
+    EXPECT_EQ(e.eip, kCode + 2);
+    EXPECT_EQ(cpu->instructions() - before, 2u);  // the two nops
+    auto r = deliver_interrupt(*cpu, *walker, event_for_exit(e));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 8);
+}
+
+TEST_P(DeliveryTest, FaultDeliveringPageFaultBecomesDoubleFault) {
     // The #PF gate names a code selector past the GDT limit: #GP while delivering #PF.
     put64(kIdt + 8 * 14, gate_descriptor(kStubs + 16 * 14, 0x80, 0xe, 0));
     auto r = deliver(14, EventSource::Exception, 2u, 0x20000);
@@ -219,7 +372,7 @@ TEST_F(DeliveryTest, FaultDeliveringPageFaultBecomesDoubleFault) {
 }
 
 // The CPU loads CR2 when it detects a page fault, also one that then becomes #DF.
-TEST_F(DeliveryTest, PageFaultDeliveringPageFaultLoadsCr2AndBecomesDoubleFault) {
+TEST_P(DeliveryTest, PageFaultDeliveringPageFaultLoadsCr2AndBecomesDoubleFault) {
     // The #PF handler runs in ring 3 on the user stack, whose next page is not present;
     // #DF goes to ring 0 on the TSS stack.
     put64(kIdt + 8 * 14, gate_descriptor(kStubs + 16 * 14, kUserCs, 0xe, 0));
@@ -247,7 +400,7 @@ TEST_F(DeliveryTest, PageFaultDeliveringPageFaultLoadsCr2AndBecomesDoubleFault) 
     EXPECT_EQ(frame(4), kUserStack);
 }
 
-TEST_F(DeliveryTest, BenignEventWithBadGateDeliversTheFaultWithExtBit) {
+TEST_P(DeliveryTest, BenignEventWithBadGateDeliversTheFaultWithExtBit) {
     put64(kIdt + 8 * 0x21, gate_descriptor(kStubs, kKernelCs, 0xe, 0) & ~(1ull << 47));  // not present
     auto r = deliver(0x21, EventSource::External);
     ASSERT_TRUE(r.ok()) << r.error().message;
@@ -255,7 +408,7 @@ TEST_F(DeliveryTest, BenignEventWithBadGateDeliversTheFaultWithExtBit) {
     EXPECT_EQ(frame(0), (0x21u << 3) | 2u | 1u);    // IDT, EXT
 }
 
-TEST_F(DeliveryTest, VectorBeyondIdtLimitIsGeneralProtection) {
+TEST_P(DeliveryTest, VectorBeyondIdtLimitIsGeneralProtection) {
     cpu->set_idtr({kIdt, 0x7f * 8 + 7});
     auto r = deliver(0x80, EventSource::Exception);
     ASSERT_TRUE(r.ok());
@@ -265,7 +418,7 @@ TEST_F(DeliveryTest, VectorBeyondIdtLimitIsGeneralProtection) {
 
 // SDM vol. 3, 6.13: EXT is set for a fault met while delivering an event external to the
 // program, which includes an earlier exception, and clear only under int n, int3, into.
-TEST_F(DeliveryTest, BenignExceptionWithBadGateDeliversTheFaultWithExtBit) {
+TEST_P(DeliveryTest, BenignExceptionWithBadGateDeliversTheFaultWithExtBit) {
     put64(kIdt + 8 * 6, gate_descriptor(kStubs, kKernelCs, 0xe, 0) & ~(1ull << 47));  // #UD not present
     auto r = deliver(6, EventSource::Exception, std::nullopt, 0x20000);
     ASSERT_TRUE(r.ok()) << r.error().message;
@@ -277,7 +430,7 @@ TEST_F(DeliveryTest, BenignExceptionWithBadGateDeliversTheFaultWithExtBit) {
 
 // Every fault in a nested chain is met while delivering an exception: #GP(0x80 | EXT)
 // delivering #PF becomes #DF, and #GP(0x88 | EXT) delivering #DF is a triple fault.
-TEST_F(DeliveryTest, FaultsNestedInAnExceptionCarryExtUpToTheTripleFault) {
+TEST_P(DeliveryTest, FaultsNestedInAnExceptionCarryExtUpToTheTripleFault) {
     put64(kIdt + 8 * 14, gate_descriptor(kStubs + 16 * 14, 0x80, 0xe, 0));  // past the GDT limit
     put64(kIdt + 8 * 8, gate_descriptor(kStubs + 16 * 8, 0x88, 0xe, 0));
     auto r = deliver(14, EventSource::Exception, 2u, 0x20000);
@@ -288,7 +441,7 @@ TEST_F(DeliveryTest, FaultsNestedInAnExceptionCarryExtUpToTheTripleFault) {
     EXPECT_NE(m.find("triple fault: vector 13 (#GP, error 0x89) while delivering #DF"), std::string::npos) << m;
 }
 
-TEST_F(DeliveryTest, SoftwareInterruptWithBadGateDeliversTheFaultWithoutExtBit) {
+TEST_P(DeliveryTest, SoftwareInterruptWithBadGateDeliversTheFaultWithoutExtBit) {
     put64(kIdt + 8 * 0x80, gate_descriptor(kStubs, kKernelCs, 0xe, 3) & ~(1ull << 47));  // not present
     auto r = deliver(0x80, EventSource::Software, std::nullopt, 0x20002);
     ASSERT_TRUE(r.ok()) << r.error().message;
@@ -299,7 +452,7 @@ TEST_F(DeliveryTest, SoftwareInterruptWithBadGateDeliversTheFaultWithoutExtBit) 
 
 // A gate is a system descriptor (S = 0): a code or data descriptor in the IDT whose
 // type bits read 0xe is not an interrupt gate.
-TEST_F(DeliveryTest, SegmentDescriptorInTheIdtIsGeneralProtection) {
+TEST_P(DeliveryTest, SegmentDescriptorInTheIdtIsGeneralProtection) {
     put64(kIdt + 8 * 0x21, gate_descriptor(kStubs, kKernelCs, 0xe, 0) | (1ull << 44));  // S = 1
     auto r = deliver(0x21, EventSource::External, std::nullopt, 0x20000);
     ASSERT_TRUE(r.ok()) << r.error().message;
@@ -309,7 +462,7 @@ TEST_F(DeliveryTest, SegmentDescriptorInTheIdtIsGeneralProtection) {
 }
 
 // The CPU ignores the RPL of the gate's selector and loads CS with RPL = the new CPL.
-TEST_F(DeliveryTest, GateSelectorRplIsReplacedByTheNewCpl) {
+TEST_P(DeliveryTest, GateSelectorRplIsReplacedByTheNewCpl) {
     put64(kIdt + 8 * 0x21, gate_descriptor(kStubs + 16 * 0x21, kKernelCs | 3, 0xe, 0));
     auto r = deliver(0x21, EventSource::External, std::nullopt, 0x20000);  // from ring 0
     ASSERT_TRUE(r.ok()) << r.error().message;
@@ -327,7 +480,7 @@ TEST_F(DeliveryTest, GateSelectorRplIsReplacedByTheNewCpl) {
 
 // SDM, INT n: a gate offset outside the handler's code segment is #GP(EXT), with a null
 // selector in the error code.
-TEST_F(DeliveryTest, GateOffsetBeyondTheCodeSegmentLimitIsGeneralProtection) {
+TEST_P(DeliveryTest, GateOffsetBeyondTheCodeSegmentLimitIsGeneralProtection) {
     put64(kGdt + 0x30, segment_descriptor(0, 0xffff, 0x9a, 0x4));  // ring 0 code, 64 KiB
     cpu->set_gdtr({kGdt, 0x37});
     put64(kIdt + 8 * 0x21, gate_descriptor(0x10000, 0x30, 0xe, 0));
@@ -347,7 +500,7 @@ TEST_F(DeliveryTest, GateOffsetBeyondTheCodeSegmentLimitIsGeneralProtection) {
 // SDM, INT n: a stack without room for the frame is #SS: #SS(SS0 | EXT) on a stack switch,
 // #SS(EXT) on the current stack. #SS goes to a ring-3 handler when the TSS stack is the
 // one under test.
-TEST_F(DeliveryTest, TssStackWithoutRoomForTheFrameIsStackFault) {
+TEST_P(DeliveryTest, TssStackWithoutRoomForTheFrameIsStackFault) {
     put64(kIdt + 8 * 12, gate_descriptor(kStubs + 16 * 12, kUserCs, 0xe, 0));
     cpu->set_gdtr({kGdt, 0x37});
     put32(kTss + 8, 0x30);
@@ -377,7 +530,7 @@ TEST_F(DeliveryTest, TssStackWithoutRoomForTheFrameIsStackFault) {
     }
 }
 
-TEST_F(DeliveryTest, CurrentStackWithoutRoomForTheFrameIsStackFault) {
+TEST_P(DeliveryTest, CurrentStackWithoutRoomForTheFrameIsStackFault) {
     put64(kGdt + 0x38, segment_descriptor(0, kUserStack - 2, 0xf2, 0x4));  // ring 3 data
     cpu->set_gdtr({kGdt, 0x3f});
     put64(kIdt + 8 * 0x21, gate_descriptor(kStubs + 16 * 0x21, kUserCs, 0xe, 0));  // no ring change
@@ -395,7 +548,7 @@ TEST_F(DeliveryTest, CurrentStackWithoutRoomForTheFrameIsStackFault) {
 }
 
 // SDM, INT n: a TSS too short to hold ESP0 and SS0 (bytes 4..9) is #TS(TR | EXT).
-TEST_F(DeliveryTest, TssShorterThanSs0IsInvalidTss) {
+TEST_P(DeliveryTest, TssShorterThanSs0IsInvalidTss) {
     put64(kIdt + 8 * 10, gate_descriptor(kStubs + 16 * 10, kUserCs, 0xe, 0));
     code(kUserCode, {0xeb, 0xfe});
     for (uint32_t limit : {8u, 9u}) {
@@ -418,7 +571,7 @@ TEST_F(DeliveryTest, TssShorterThanSs0IsInvalidTss) {
 
 // A stack switch reads only ESP0 and SS0, bytes 4..9 of the TSS: the bytes after SS0 may
 // lie on a page that is not present.
-TEST_F(DeliveryTest, StackSwitchReadsOnlyEsp0AndSs0) {
+TEST_P(DeliveryTest, StackSwitchReadsOnlyEsp0AndSs0) {
     constexpr uint32_t kEdgeTss = 0x7000 - 10;  // SS0 ends the page
     put32(kEdgeTss + 4, kTssStack);
     ram->data()[kEdgeTss + 8] = kKernelDs;
@@ -439,7 +592,7 @@ TEST_F(DeliveryTest, StackSwitchReadsOnlyEsp0AndSs0) {
 
 // A push that straddles two pages and faults on the second reports, like the CPU's own
 // accesses, the first byte on the faulting page in CR2.
-TEST_F(DeliveryTest, StraddlingPushFaultReportsTheFirstByteOnTheFaultingPage) {
+TEST_P(DeliveryTest, StraddlingPushFaultReportsTheFirstByteOnTheFaultingPage) {
     put64(kIdt + 8 * 0x21, gate_descriptor(kStubs + 16 * 0x21, kUserCs, 0xe, 0));  // no ring change
     code(kUserCode, {0xeb, 0xfe});
     enable_paging();
@@ -453,7 +606,7 @@ TEST_F(DeliveryTest, StraddlingPushFaultReportsTheFirstByteOnTheFaultingPage) {
     EXPECT_EQ(cpu->reg(Reg::Cr2), 0x9f000u);
 }
 
-TEST_F(DeliveryTest, UnmappedStackEndsInTripleFault) {
+TEST_P(DeliveryTest, UnmappedStackEndsInTripleFault) {
     enable_paging();
     cpu->set_reg(Reg::Esp, 0x500000);  // PDE 1 is not present
     auto r = deliver(13, EventSource::Exception, 0u, 0x20000);
@@ -467,7 +620,7 @@ TEST_F(DeliveryTest, UnmappedStackEndsInTripleFault) {
     EXPECT_NE(m.find("0x00020000"), std::string::npos) << m;
 }
 
-TEST_F(DeliveryTest, TaskGateIsRefusedWithAClearError) {
+TEST_P(DeliveryTest, TaskGateIsRefusedWithAClearError) {
     put64(kIdt + 8 * 8, gate_descriptor(0, kTr, 0x5, 0));
     auto r = deliver(8, EventSource::Exception, 0u);
     ASSERT_FALSE(r.ok());
@@ -476,7 +629,7 @@ TEST_F(DeliveryTest, TaskGateIsRefusedWithAClearError) {
 
 // The gate's DPL (for int n) and present bit are checked before its kind matters (SDM,
 // INT n): those faults are delivered even through gates forkscope does not model.
-TEST_F(DeliveryTest, UnmodelledGatesFailTheDplAndPresentChecksFirst) {
+TEST_P(DeliveryTest, UnmodelledGatesFailTheDplAndPresentChecksFirst) {
     for (uint8_t type : {uint8_t(0x5), uint8_t(0x6), uint8_t(0x7)}) {  // task, 16-bit interrupt and trap
         SCOPED_TRACE(int(type));
         cpu->set_reg(Reg::Esp, kKernelStack);
@@ -497,7 +650,7 @@ TEST_F(DeliveryTest, UnmodelledGatesFailTheDplAndPresentChecksFirst) {
     }
 }
 
-TEST_F(DeliveryTest, BadTssStackSegmentIsInvalidTss) {
+TEST_P(DeliveryTest, BadTssStackSegmentIsInvalidTss) {
     code(kUserCode, {0xeb, 0xfe});
     enter_user(kUserCode);
     put32(kTss + 8, kUserDs);  // SS0 with RPL 3
@@ -511,7 +664,7 @@ TEST_F(DeliveryTest, BadTssStackSegmentIsInvalidTss) {
 // SDM, INT n: on a stack switch, an SS0 whose index is outside the descriptor table is
 // #TS(SS0), not #GP. No LDT is modelled, so a TI=1 selector is outside it too. #TS goes
 // to a ring-3 handler here, so that it is delivered without the TSS.
-TEST_F(DeliveryTest, TssStackSegmentBeyondTheGdtIsInvalidTss) {
+TEST_P(DeliveryTest, TssStackSegmentBeyondTheGdtIsInvalidTss) {
     put64(kIdt + 8 * 10, gate_descriptor(kStubs + 16 * 10, kUserCs, 0xe, 0));
     code(kUserCode, {0xeb, 0xfe});
     for (uint16_t ss0 : {uint16_t(0x48), uint16_t(0x14)}) {  // index 9 > GDT limit; TI=1
@@ -527,7 +680,7 @@ TEST_F(DeliveryTest, TssStackSegmentBeyondTheGdtIsInvalidTss) {
     }
 }
 
-TEST_F(DeliveryTest, PageFaultReadingTheTssStackSegmentStaysPageFault) {
+TEST_P(DeliveryTest, PageFaultReadingTheTssStackSegmentStaysPageFault) {
     // A GDT whose entry 6 (SS0 = 0x30) starts a page that is not present.
     constexpr uint32_t kSplitGdt = 0x7000 - 0x30;
     for (uint32_t i = 0; i < 6 * 8; i += 4) put32(kSplitGdt + i, get32(kGdt + i));
@@ -547,7 +700,7 @@ TEST_F(DeliveryTest, PageFaultReadingTheTssStackSegmentStaysPageFault) {
     EXPECT_EQ(cpu->reg(Reg::Cr2), 0x7000u);
 }
 
-TEST_F(DeliveryTest, PortIoFromRingThreeIsDeliveredAsGeneralProtection) {
+TEST_P(DeliveryTest, PortIoFromRingThreeIsDeliveredAsGeneralProtection) {
     code(kUserCode, {0xee, 0xeb, 0xfe});  // out dx,al
     enter_user(kUserCode);
     CpuExit e = cpu->run(cpu->instructions() + 1000);
@@ -559,6 +712,9 @@ TEST_F(DeliveryTest, PortIoFromRingThreeIsDeliveredAsGeneralProtection) {
     EXPECT_EQ(frame(0), 0u);
     EXPECT_EQ(frame(2), kUserCs);
 }
+
+INSTANTIATE_TEST_SUITE_P(BothPaths, DeliveryTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "InPlace" : "SavedContexts"; });
 
 }  // namespace
 }  // namespace forkscope::testing
