@@ -67,8 +67,24 @@ std::string uc_message(const char* what, uc_err err) {
 
 // Hook trampolines (C callbacks) with access to Cpu internals.
 struct CpuHooks {
+    // Runs before every block: the hot path is one compare against the limit (which a
+    // stop request, watches and the user-return watch lower to 0) and one against the
+    // block's cache slot; everything else is on_block_slow's, out of line, so that the
+    // hot path needs no saved registers.
     static void on_block(uc_engine* uc, uint64_t address, uint32_t size, void* user) {
         Cpu::Impl& s = *static_cast<Cpu::Impl*>(user);
+        const uint64_t key = Cpu::Impl::block_key(address, size);
+        const Cpu::Impl::CachedBlock& slot = s.cache_slot(address);
+        if (s.instructions >= s.limit.load(std::memory_order_relaxed) || slot.key != key || slot.info.io_index >= 0)
+            [[unlikely]] {
+            on_block_slow(uc, s, address, size);
+            return;
+        }
+        s.block = key;
+        s.instructions += slot.info.icount;
+    }
+
+    [[gnu::noinline]] static void on_block_slow(uc_engine* uc, Cpu::Impl& s, uint64_t address, uint32_t size) {
         // A block stopped here has not executed: its instructions are not counted. A
         // stop request is consumed by the run it ends (exchange), so none is lost to
         // a request that arrives while the previous one is being reported.
@@ -79,7 +95,7 @@ struct CpuHooks {
                 return;
             }
         }
-        if (s.instructions >= s.limit) [[unlikely]] {
+        if (s.instructions >= s.limit.load(std::memory_order_relaxed)) {
             if (s.dropping_count_hook) {  // nothing runs (Cpu::drop_count_hook)
                 stop_before_block(uc, address);
                 return;
@@ -96,7 +112,7 @@ struct CpuHooks {
                 return;
             }
         }
-        if (s.watch_user_return) [[unlikely]] {
+        if (s.watch_user_return) {
             const bool user = address < s.user_below;
             if (user && s.was_kernel) {
                 s.was_kernel = false;
@@ -107,14 +123,14 @@ struct CpuHooks {
             s.was_kernel = !user;
         }
         const Cpu::Impl::BlockInfo& info = block_info(s, address, size);
-        if (info.io_index >= 0 && !s.io_stepping && !s.owner->io_allowed()) [[unlikely]] {
+        if (info.io_index >= 0 && !s.io_stepping && !s.owner->io_allowed()) {
             s.io_lookahead = true;
             s.io_block = address;
             s.io_before = info.io_index;
             stop_before_block(uc, address);
             return;
         }
-        s.block = Cpu::Impl::block_key(address, size);  // one store: the hook's hot path
+        s.block = Cpu::Impl::block_key(address, size);
         s.instructions += info.icount;
     }
 
@@ -129,7 +145,7 @@ struct CpuHooks {
             if (write && w.on != WatchOn::Access) continue;
             if (!s.access_hit) s.access_hit = WatchAccess{w.paddr, write};
             s.access_stop = true;
-            s.limit = 0;
+            s.limit.store(0, std::memory_order_relaxed);
             return;
         }
     }
@@ -426,11 +442,16 @@ std::string Cpu::engine_description() {
 void Cpu::set_port_observer(std::function<void(uint16_t, bool)> observer) { impl_->port_observer = std::move(observer); }
 
 void Cpu::lower_instruction_limit(uint64_t limit) {
-    impl_->limit = std::min(impl_->limit, limit);
+    impl_->set_limit(std::min(impl_->limit.load(std::memory_order_relaxed), limit));
     impl_->hard_limit = std::min(impl_->hard_limit, limit);
 }
 
-void Cpu::request_stop() { impl_->stop_requested.store(true); }
+// From any thread: the flag first, then the limit that sends the next block to the
+// slow path, which consumes the flag (see Impl::set_limit for the other side).
+void Cpu::request_stop() {
+    impl_->stop_requested.store(true);
+    impl_->limit.store(0);
+}
 uint64_t Cpu::instructions() const { return impl_->instructions; }
 const uint64_t* Cpu::instruction_counter() const { return &impl_->instructions; }
 
@@ -607,8 +628,9 @@ uint32_t Cpu::begin_run(uint64_t limit, uint64_t exact_target) {
     s.hard_limit = limit;
     s.exact_target = exact_target;
     const uint64_t window = exact_target >= kMaxBlockInstructions ? exact_target - kMaxBlockInstructions : 0;
-    // With value watches every block takes the slow path, which compares them.
-    s.limit = s.watches.empty() ? std::min(limit, window) : 0;
+    // With value watches every block takes the slow path, which compares them; with the
+    // user-return watch too, which looks at every block's address.
+    s.set_limit(s.watches.empty() && !s.watch_user_return ? std::min(limit, window) : 0);
     s.before_target = false;
     s.budget_stop = s.request_stop = s.have_event = s.memory_error = s.io_lookahead = s.at_stop_address = false;
     s.watch_stop = false;
@@ -632,7 +654,7 @@ void Cpu::drop_count_hook() {
     const std::optional<uint32_t> resume_at = s.resume_at;
     keeping_fault_state([&] {
         const uint32_t eip = begin_run(s.instructions, ~0ull);
-        s.limit = 0;
+        s.set_limit(0);
         s.dropping_count_hook = true;
         (void)uc_emu_start(s.uc, eip, kNoUntil, 0, 0);
         s.dropping_count_hook = false;
@@ -758,7 +780,8 @@ CpuExit Cpu::finish_run(int uc_error) {
             // that the count below can stop inside it.
             invalidate_code(static_cast<uint32_t>(s.io_block), static_cast<uint32_t>(s.io_block) + 1);
             s.io_stepping = true;
-            s.limit = s.hard_limit = ~0ull;
+            s.set_limit(~0ull);
+            s.hard_limit = ~0ull;
             s.exact_target = ~0ull;
             err = uc_emu_start(s.uc, s.io_block, kNoUntil, 0, static_cast<size_t>(s.io_before));
             s.io_stepping = false;

@@ -96,7 +96,17 @@ struct Cpu::Impl {
     // The hot state of the block hook, kept together in one object.
     std::atomic<bool> stop_requested{false};
     uint64_t instructions = 0;
-    uint64_t limit = 0;       // the hot-path check: min(hard_limit, exact_target - 512)
+    // The hot-path check: min(hard_limit, exact_target - 512), or 0 to send every block
+    // to the slow path (a stop request, watches). Atomic because request_stop lowers it
+    // from other threads; relaxed loads cost nothing more than plain ones.
+    std::atomic<uint64_t> limit{0};
+    // Sets the limit from the CPU's thread without losing a concurrent request_stop:
+    // both sides store, then the CPU's side looks at the flag (sequentially consistent,
+    // so one of them sees the other).
+    void set_limit(uint64_t v) {
+        limit.store(v);
+        if (stop_requested.load()) limit.store(0);
+    }
     uint64_t hard_limit = 0;  // the run's budget (deadlines, stop requests by count)
     uint64_t exact_target = ~0ull;
     bool before_target = false;

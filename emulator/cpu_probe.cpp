@@ -52,7 +52,7 @@ bool run_probe_code(Cpu::Impl& s, const std::vector<uint8_t>& code, uint8_t vect
     uc_x86_mmr gdt{0, 0, 7, 0};  // only the null entry: any selector load faults
     uc_reg_write(s.uc, UC_X86_REG_GDTR, &gdt);
     s.have_event = false;
-    s.limit = ~0ull;
+    s.set_limit(~0ull);
     uc_err err = uc_emu_start(s.uc, kProbeCode, kNoUntil, 0, 0);
     after = s.save_blob();
     bool seen = err == UC_ERR_OK && s.have_event && s.event.vector == vector;
