@@ -231,6 +231,29 @@ size_t readable_from(const std::vector<Readable>& ranges, uintptr_t p, size_t n)
     return 0;
 }
 
+// The search reads memory this program does not own (the engine's struct and the
+// heap around the pointers in it), only where /proc/self/maps says it can be read and
+// outside the address sanitizer's view: it is not ours to track.
+[[gnu::no_sanitize_address]] uintptr_t load_word(uintptr_t at) {
+    return *reinterpret_cast<const volatile uintptr_t*>(at);
+}
+
+// The first 8-byte aligned place in [start + from, start + n) holding `size` bytes equal
+// to `needle`, or null.
+[[gnu::no_sanitize_address]] const uint8_t* find_words(uintptr_t start, size_t n, const uint8_t* needle, size_t size,
+                                                       size_t from) {
+    uint64_t first;
+    std::memcpy(&first, needle, 8);
+    for (size_t at = from; at + size <= n; at += 8) {
+        const auto* here = reinterpret_cast<const volatile uint8_t*>(start + at);
+        if (*reinterpret_cast<const volatile uint64_t*>(here) != first) continue;
+        size_t i = 8;
+        while (i < size && here[i] == needle[i]) ++i;
+        if (i == size) return const_cast<const uint8_t*>(here);
+    }
+    return nullptr;
+}
+
 }  // namespace
 
 // A saved context is a header and then a byte copy of Unicorn's CPUX86State (the
@@ -267,30 +290,33 @@ uint8_t* find_live_state(Cpu::Impl& s) {
         return nullptr;
     }
     const uint8_t* needle = blob.data() + header;
-    constexpr size_t kNeedle = 256;  // the registers, EIP, EFLAGS and the flag-evaluation state
 
     uint8_t* found = nullptr;
-    for (size_t off = 0; off < engine_bytes && !found && state_size >= kNeedle; off += sizeof(uintptr_t)) {
-        uintptr_t p;
-        std::memcpy(&p, reinterpret_cast<const void*>(engine + off), sizeof p);
-        const size_t n = readable_from(ranges, p, kWindow + state_size);
-        if (n < state_size) continue;
-        auto* window = reinterpret_cast<uint8_t*>(p);
-        for (size_t at = 0; at + state_size <= n && !found;) {
-            auto* hit = static_cast<uint8_t*>(memmem(window + at, n - at, needle, kNeedle));
-            if (!hit || static_cast<size_t>(hit - window) + state_size > n) break;
-            at = static_cast<size_t>(hit - window) + 8;
-            if (std::memcmp(hit, needle, state_size) != 0) continue;
-            // The live state follows the API, and the API follows it.
+    const auto* blob_begin = blob.data();
+    const auto* ctx_begin = reinterpret_cast<const uint8_t*>(s.ctx);
+    for (size_t off = 0; off < engine_bytes && !found; off += sizeof(uintptr_t)) {
+        const uintptr_t p = load_word(engine + off);
+        const uintptr_t start = (p + 7) & ~uintptr_t{7};  // the state is 8-byte aligned
+        const size_t n = readable_from(ranges, start, kWindow + state_size);
+        for (size_t at = 0; !found;) {
+            const uint8_t* hit = find_words(start, n, needle, state_size, at);
+            if (!hit) break;
+            at = static_cast<size_t>(hit - reinterpret_cast<const uint8_t*>(start)) + 8;
+            if ((hit >= blob_begin && hit < blob_begin + blob.size()) || (hit >= ctx_begin && hit < ctx_begin + s.ctx_size))
+                continue;  // our own copies
+            // The live state follows the API (a copy does not), and only then is it
+            // written: the API must read back what is written there.
             uint64_t probe = 0x600dcafe, back = 0;
             uc_reg_write(s.uc, UC_X86_REG_EAX, &probe);
-            uint64_t eax_here = 0;
-            std::memcpy(&eax_here, hit, 8);  // regs[R_EAX] is the state's first field
-            uint64_t poke = 0x0ddba11;
-            std::memcpy(hit + 8 * 3, &poke, 8);  // regs[R_EBX]
-            uc_reg_read(s.uc, UC_X86_REG_EBX, &back);
-            if (eax_here == probe && back == poke) found = hit;
-            s.restore_blob(blob);  // undo both, wherever they landed
+            const bool follows = load_word(reinterpret_cast<uintptr_t>(hit)) == probe;  // regs[R_EAX]
+            if (follows) {
+                auto* live = const_cast<uint8_t*>(hit);
+                uint64_t poke = 0x0ddba11;
+                std::memcpy(live + 8 * 3, &poke, 8);  // regs[R_EBX]
+                uc_reg_read(s.uc, UC_X86_REG_EBX, &back);
+                if (back == poke) found = live;
+            }
+            s.restore_blob(blob);
         }
     }
     s.restore_blob(before);

@@ -5,6 +5,8 @@
  *                     each round trip is two context switches
  *   kbench fault N    N demand-zero page faults: anonymous memory mapped in chunks,
  *                     one byte written in each page, unmapped again
+ *   kbench loop N     N passes of a CPU-bound loop in user mode (loads, stores,
+ *                     arithmetic and branches over 4 KiB, no system call): the CPU alone
  * It prints how many operations it did and the time per operation, measured with
  * CLOCK_MONOTONIC inside the machine (under forkscope that clock counts instructions,
  * so the host benchmark tests/bench/bench_kernel.py also measures host wall time).
@@ -93,6 +95,23 @@ static int bench_fault(long n)
 	return 0;
 }
 
+static volatile unsigned loop_result;   /* keeps the loop's work observable */
+
+static int bench_loop(long n)
+{
+	static volatile unsigned words[1024];
+	unsigned sum = 0;
+
+	for (long i = 0; i < n; i++)
+		for (unsigned j = 0; j < 1024; j++) {
+			words[j] = words[j] * 33 + (j ^ (unsigned)i);
+			if (words[j] & 1)
+				sum += j;
+		}
+	loop_result = sum;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -102,12 +121,13 @@ int main(int argc, char **argv)
 		{ "getpid", "call", bench_getpid },
 		{ "pipe", "round trip", bench_pipe },
 		{ "fault", "fault", bench_fault },
+		{ "loop", "pass", bench_loop },
 	};
 	char *end;
 	long n = argc == 3 ? strtol(argv[2], &end, 10) : -1;
 
 	if (argc != 3 || *end || n < 0) {
-		fprintf(stderr, "usage: kbench getpid|pipe|fault N\n");
+		fprintf(stderr, "usage: kbench getpid|pipe|fault|loop N\n");
 		return 2;
 	}
 	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++) {
@@ -121,6 +141,6 @@ int main(int argc, char **argv)
 		       n ? ns / n : 0, benches[i].unit);
 		return 0;
 	}
-	fprintf(stderr, "kbench: unknown benchmark '%s' (getpid, pipe, fault)\n", argv[1]);
+	fprintf(stderr, "kbench: unknown benchmark '%s' (getpid, pipe, fault, loop)\n", argv[1]);
 	return 2;
 }

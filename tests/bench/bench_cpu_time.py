@@ -14,7 +14,8 @@ images/initramfs.cpio), e.g. a worktree of the commit before a change.
 A benchmark, never a test: it prints figures and ratios and exits 0 (1 only when a run
 itself fails). Method: every machine runs each workload with N operations and with 0
 (the same boot and setup), runs interleaved machine by machine, best of --repeat; host
-CPU time (user + system, getrusage of the child) per operation = (best(N) - best(0)) / N.
+CPU time (user + system, getrusage of the child) per operation = (best(N) - best(0)) / N,
+and on the line below the same with medians.
 On a shared, noisy host CPU time is steadier than wall time. QEMU runs the head image
 (the peer both forkscope builds are compared with), without -icount.
 """
@@ -22,13 +23,15 @@ On a shared, noisy host CPU time is steadier than wall time. QEMU runs the head 
 import argparse
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 
 WORKLOADS = [("kbench getpid", ["kbench", "getpid"], 200000),
              ("kbench pipe", ["kbench", "pipe"], 20000),
              ("kbench fault", ["kbench", "fault"], 20000),
-             ("forkbench 1 MiB", ["forkbench", "1024"], 200)]
+             ("forkbench 1 MiB", ["forkbench", "1024"], 200),
+             ("kbench loop", ["kbench", "loop"], 2000)]
 
 
 def cpu_seconds(argv, expected):
@@ -68,24 +71,25 @@ def main():
     names = [m for m in ("base", "head") if m in machines] + (["qemu"] if qemu else [])
     if not qemu:
         print("bench_cpu_time: %s not found: forkscope's figures only" % args.qemu)
-    print("bench_cpu_time: host CPU us per operation, best of %d, interleaved" % args.repeat)
+    print("bench_cpu_time: host CPU us per operation, best (and median) of %d, interleaved" % args.repeat)
     head = "%-16s" % "workload" + "".join("%11s" % m for m in names)
     if qemu:
         head += "".join("%11s" % (m + "/qemu") for m in names if m != "qemu")
     print(head)
     for label, words, n in WORKLOADS:
-        best = {}
+        samples = {}
         for _ in range(args.repeat):
             for m in names:
                 for count in (n, 0):
                     # QEMU's isa-debug-exit makes the guest's status 0 its exit status 1.
                     t = cpu_seconds(argv(m, words + [str(count)]), 1 if m == "qemu" else 0)
-                    best[(m, count)] = min(best.get((m, count), t), t)
-        per = {m: (best[(m, n)] - best[(m, 0)]) / n * 1e6 for m in names}
-        line = "%-16s" % label + "".join("%11.3f" % per[m] for m in names)
-        if qemu and per["qemu"] > 0:
-            line += "".join("%11.2f" % (per[m] / per["qemu"]) for m in names if m != "qemu")
-        print(line)
+                    samples.setdefault((m, count), []).append(t)
+        for name, pick in ((label, min), ("  median", statistics.median)):
+            per = {m: (pick(samples[(m, n)]) - pick(samples[(m, 0)])) / n * 1e6 for m in names}
+            line = "%-16s" % name + "".join("%11.3f" % per[m] for m in names)
+            if qemu and per["qemu"] > 0:
+                line += "".join("%11.2f" % (per[m] / per["qemu"]) for m in names if m != "qemu")
+            print(line)
     return 0
 
 
