@@ -298,7 +298,7 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
     // each translated once. Nothing is written before every push has passed.
     const uint32_t frame_linear = stack.base() + new_esp - frame_size;
     struct Page {
-        uint32_t number = 0, paddr = 0;
+        uint32_t paddr = 0;
         bool done = false;
     } pages[2];
     for (int i = 0; i < n; ++i) {
@@ -314,7 +314,7 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
             }
             if (!walker_.ram().contains(t->paddr & ~0xfffu, 0x1000))
                 return make_error(ErrorKind::MachineFault, "a stack page is outside RAM");
-            page = {a >> 12, t->paddr & ~0xfffu, true};
+            page = {t->paddr & ~0xfffu, true};
         }
     }
     // Every check has passed: write the frame, then the registers.
