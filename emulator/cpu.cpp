@@ -65,6 +65,15 @@ std::string uc_message(const char* what, uc_err err) {
 
 }  // namespace
 
+namespace {
+// The hidden-flag bits (QEMU's hflags) a CS or SS load sets: CPL, CS32, SS32, ADDSEG;
+// and the MPX bits, which follow the CPL when MPX is on (never replayed then).
+constexpr uint32_t kHfCpl = 3u, kHfCs32 = 1u << 4, kHfSs32 = 1u << 5, kHfAddseg = 1u << 6;
+constexpr uint32_t kHfLoadBits = kHfCpl | kHfCs32 | kHfSs32 | kHfAddseg;
+constexpr uint32_t kHfMpx = (1u << 25) | (1u << 26);
+constexpr uint64_t kDescriptorAccessed = 1ull << 40;
+}  // namespace
+
 // Hook trampolines (C callbacks) with access to Cpu internals.
 struct CpuHooks {
     // Runs before every block: the hot path is one compare against the limit (which a
@@ -352,7 +361,84 @@ struct CpuHooks {
     // Port I/O at CPL > IOPL that the look-ahead in on_block did not catch (a block
     // whose cached description is stale): the host suppresses the access and reports
     // #GP(0); EIP is then past the block, not at the instruction.
-    static void raise_io_fault(uc_engine* uc, Cpu::Impl& s) {
+    // sysenter (UNICORN-NOTES.md trap 12). Unicorn 2.1.1 translates it into a call of
+    // the SYSENTER hooks, after which it adds the instruction's length to an EIP it never
+    // brought up to date; the lazily kept arithmetic flags are synchronised only at the
+    // block's end, after the hook. This hook does what the SDM says sysenter does:
+    // #GP(0) when SYSENTER_CS is null; else ring 0 with the flat CS = SYSENTER_CS and
+    // SS = CS + 8 that sysenter loads without reading the GDT (as QEMU's helper does),
+    // ESP and EIP from their MSRs, and VM, IF and RF clear. The ring switch writes the
+    // CPU state in place: through the API an EFLAGS write would lose the flags, and an
+    // EIP write would end the run.
+    static void on_sysenter(uc_engine* uc, void* user) {
+        Cpu* cpu = static_cast<Cpu*>(user);
+        Cpu::Impl& s = *cpu->impl_;
+        if (s.have_event) return;
+        // sysenter ends its translated block: it is the block's last instruction.
+        const uint64_t pc = Cpu::Impl::block_pc(s.block);
+        const uint32_t size = Cpu::Impl::block_size(s.block);
+        const Cpu::Impl::BlockInfo& info = block_info(s, pc, size);
+        if (info.last_offset < 0) {
+            s.memory_error = true;  // ends the run as a host error, naming the problem
+            s.memory_detail = "sysenter in a block that could not be decoded";
+            uc_emu_stop(uc);
+            return;
+        }
+        const uint32_t at = static_cast<uint32_t>(pc) + static_cast<uint32_t>(info.last_offset);
+        const uint32_t length = static_cast<uint32_t>(pc) + size - at;
+        auto msr = [&](uint32_t id) {
+            uc_x86_msr m{id, 0};
+            uc_reg_read(uc, UC_X86_REG_MSR, &m);
+            return static_cast<uint32_t>(m.value);
+        };
+        const uint32_t sysenter_cs = msr(0x174);
+        auto set_eip_before_step = [&](uint32_t eip) {  // Unicorn adds `length` after the hook
+            const uint64_t v = uint32_t(eip - length);
+            if (s.live) {
+                std::memcpy(s.live + s.layout.eip, &v, 8);
+            } else {
+                uc_reg_write(uc, UC_X86_REG_EIP, &v);
+            }
+        };
+        if ((sysenter_cs & 0xfffcu) != 0 && (!s.live || s.layout.segs == 0)) {
+            s.memory_error = true;  // ends the run with a machine fault naming the problem
+            s.memory_detail = "sysenter needs the CPU state in place (--delivery in-place)";
+            uc_emu_stop(uc);
+            return;
+        }
+        if ((sysenter_cs & 0xfffcu) == 0) {
+            // #GP(0), a fault: the instruction does not retire.
+            cpu->uncount_from(at);
+            set_eip_before_step(at);
+            raise_gp0(uc, s, "sysenter with SYSENTER_CS 0");
+            return;
+        }
+        auto load = [&](int reg, uint32_t selector, uint32_t flags) {
+            uint8_t* cache = s.live + s.layout.segs + ContextLayout::kSegmentBytes * static_cast<size_t>(reg);
+            const uint64_t base = 0;
+            const uint32_t limit = 0xffffffffu;
+            std::memcpy(cache, &selector, 4);
+            std::memcpy(cache + 8, &base, 8);
+            std::memcpy(cache + 16, &limit, 4);
+            std::memcpy(cache + 20, &flags, 4);
+        };
+        // QEMU's flags for the two: G, D/B, P, S, and code (readable) or data (writable), accessed.
+        load(ContextLayout::kCs, sysenter_cs & 0xfffcu, 0x00c09b00u);
+        load(ContextLayout::kSs, (sysenter_cs + 8) & 0xfffcu, 0x00c09300u);
+        uint32_t hflags;
+        std::memcpy(&hflags, s.live + s.layout.hflags, 4);
+        hflags = (hflags & ~kHfLoadBits) | kHfCs32 | kHfSs32 | (cpu->segment_bases_zero() ? 0u : kHfAddseg);
+        std::memcpy(s.live + s.layout.hflags, &hflags, 4);
+        cpu->set_reg(Reg::Esp, msr(0x175));
+        cpu->clear_eflags((1u << 17) | (1u << 9) | (1u << 16));  // VM, IF, RF
+        set_eip_before_step(msr(0x176));
+    }
+
+    static void raise_io_fault(uc_engine* uc, Cpu::Impl& s) { raise_gp0(uc, s, "port I/O at CPL > IOPL"); }
+
+    // A #GP(0) the host finds (not Unicorn: no fault state to read), ending the run;
+    // `detail` says why and marks it as the host's.
+    static void raise_gp0(uc_engine* uc, Cpu::Impl& s, const char* detail) {
         if (!s.have_event) {
             s.have_event = true;
             s.event = CpuExit{};
@@ -360,7 +446,7 @@ struct CpuHooks {
             s.event.vector = 13;
             s.event.has_error_code = true;
             s.event.error_code = 0;
-            s.event.detail = "port I/O at CPL > IOPL";
+            s.event.detail = detail;
         }
         uc_emu_stop(uc);
     }
@@ -413,6 +499,8 @@ Result<std::unique_ptr<Cpu>> Cpu::create(Ram& ram, PortBus& ports, CpuOptions op
         uc_hook_add(s.uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&CpuHooks::on_interrupt), self, 1, 0) == UC_ERR_OK &&
         uc_hook_add(s.uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&CpuHooks::on_in), self, 1, 0, UC_X86_INS_IN) == UC_ERR_OK &&
         uc_hook_add(s.uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&CpuHooks::on_out), self, 1, 0, UC_X86_INS_OUT) == UC_ERR_OK &&
+        uc_hook_add(s.uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&CpuHooks::on_sysenter), self, 1, 0,
+                    UC_X86_INS_SYSENTER) == UC_ERR_OK &&
         uc_hook_add(s.uc, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&CpuHooks::on_unmapped), self, 1, 0) == UC_ERR_OK;
     if (!hooks_ok) return make_error(ErrorKind::Host, "cannot install Unicorn hooks");
 
@@ -998,15 +1086,6 @@ Result<void> Cpu::enter_ring0(uint16_t ss, uint16_t cs) {
     if (auto r = load_segment(Reg::Ss, ss); !r) return r;
     return load_segment(Reg::Cs, cs);
 }
-
-namespace {
-// The hidden-flag bits (QEMU's hflags) a CS or SS load sets: CPL, CS32, SS32, ADDSEG;
-// and the MPX bits, which follow the CPL when MPX is on (never replayed then).
-constexpr uint32_t kHfCpl = 3u, kHfCs32 = 1u << 4, kHfSs32 = 1u << 5, kHfAddseg = 1u << 6;
-constexpr uint32_t kHfLoadBits = kHfCpl | kHfCs32 | kHfSs32 | kHfAddseg;
-constexpr uint32_t kHfMpx = (1u << 25) | (1u << 26);
-constexpr uint64_t kDescriptorAccessed = 1ull << 40;
-}  // namespace
 
 // Writes the hidden state an earlier Unicorn load of the same selector and descriptor
 // bytes produced, where that is exactly what a load now would produce: the descriptor's

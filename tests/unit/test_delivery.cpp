@@ -14,6 +14,15 @@ class DeliveryTest : public GuestFixture, public ::testing::WithParamInterface<b
 protected:
     CpuOptions cpu_options() const override { return CpuOptions{GetParam()}; }
 
+public:  // for the helpers outside the fixture
+    void place(uint32_t at, const std::vector<uint8_t>& bytes) {
+        std::memcpy(ram->data() + at, bytes.data(), bytes.size());
+        cpu->invalidate_code(at, at + static_cast<uint32_t>(bytes.size()));
+    }
+    CpuExit run_at(uint32_t eip) { return run_from(eip); }
+
+protected:
+
     Result<DeliveryRecord> deliver(uint8_t vector, EventSource source, std::optional<uint32_t> error = {},
                                    uint32_t return_eip = 0x1234) {
         InterruptEvent ev;
@@ -357,6 +366,76 @@ TEST_P(DeliveryTest, InRunDeliveryThatMeetsAFaultEndsTheRun) {
     auto r = deliver_interrupt(*cpu, *walker, event_for_exit(e));
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->vector, 8);
+}
+
+// Ring 0 writes the three SYSENTER MSRs (CS, ESP, EIP) with wrmsr, then halts.
+void write_sysenter_msrs(DeliveryTest& t, uint32_t cs, uint32_t esp, uint32_t eip);
+
+// sysenter with SYSENTER_CS null is #GP(0) at the instruction, which does not retire
+// (SDM, SYSENTER), on both paths.
+TEST_P(DeliveryTest, SysenterWithANullCsMsrIsGeneralProtection) {
+    code(kUserCode, {0x90, 0x0f, 0x34, 0xeb, 0xfe});  // nop; sysenter; jmp $
+    enter_user(kUserCode);
+    const uint64_t before = cpu->instructions();
+    CpuExit e = cpu->run(cpu->instructions() + 1000);
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
+    EXPECT_EQ(e.vector, 13);
+    EXPECT_EQ(e.error_code, 0u);
+    EXPECT_EQ(e.eip, kUserCode + 1);
+    EXPECT_EQ(cpu->instructions() - before, 1u);  // the nop
+    auto r = deliver_interrupt(*cpu, *walker, event_for_exit(e));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(frame(1), kUserCode + 1);
+}
+
+// A thousand sysenter/sysexit round trips: ring 0 at SYSENTER_EIP on SYSENTER_ESP with
+// the flat CS and SS the MSR names, IF clear; sysexit (native in Unicorn) back to ring 3
+// at EDX with ESP = ECX. Where the state is not in place, a clear machine fault.
+TEST_P(DeliveryTest, SysenterAndSysexitRoundTrips) {
+    constexpr uint32_t kEntry = kStubs + 16 * 0x90, kSysenterStack = 0x88000;
+    // entry: cmp eax,20; jne bad; inc edi; mov ecx,ebp; mov edx,[back]; sysexit; bad: hlt
+    code(kEntry, {0x83, 0xf8, 0x14, 0x75, 0x0a, 0x47, 0x89, 0xe9, 0xba, 0x00, 0x00, 0x00, 0x00, 0x0f, 0x35, 0xf4});
+    write_sysenter_msrs(*this, kKernelCs, kSysenterStack, kEntry);
+    set_gate(0x81, 0xf, 3);
+    // mov esi,1000; loop: mov ebp,esp; mov eax,20; sysenter; back: dec esi; jnz loop; int 0x81
+    code(kUserCode, {0xbe, 0xe8, 0x03, 0x00, 0x00, 0x89, 0xe5, 0xb8, 0x14, 0x00, 0x00, 0x00, 0x0f, 0x34,
+                     0x4e, 0x75, 0xf4, 0xcd, 0x81});
+    put32(kEntry + 9, kUserCode + 14);  // back
+    cpu->set_reg(Reg::Edi, 0);
+    enter_user(kUserCode);
+    CpuExit e = cpu->run(cpu->instructions() + 1'000'000);
+    if (!GetParam()) {
+        ASSERT_EQ(e.kind, CpuExitKind::MemoryError);
+        EXPECT_NE(e.detail.find("sysenter needs the CPU state in place"), std::string::npos) << e.detail;
+        return;
+    }
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt) << "exit " << int(e.kind) << " at " << std::hex << e.eip;
+    EXPECT_EQ(e.vector, 0x81);
+    EXPECT_EQ(cpu->reg(Reg::Edi), 1000u);  // every entry arrived in ring 0 with EAX intact
+    EXPECT_EQ(cpu->reg(Reg::Esi), 0u);
+    EXPECT_EQ(cpu->cpl(), 3);
+    EXPECT_EQ(cpu->reg(Reg::Cs), kUserCs);
+    EXPECT_EQ(cpu->reg(Reg::Ss), kUserDs);
+    EXPECT_EQ(cpu->reg(Reg::Esp), kUserStack);
+}
+
+// One entry, stopped in the handler: the registers sysenter sets.
+TEST_P(DeliveryTest, SysenterSetsRingZeroStateFromTheMsrs) {
+    if (!GetParam()) GTEST_SKIP() << "sysenter needs the CPU state in place (checked in SysenterAndSysexitRoundTrips)";
+    constexpr uint32_t kEntry = kStubs + 16 * 0x90, kSysenterStack = 0x88000;
+    code(kEntry, {0xf4});  // hlt
+    write_sysenter_msrs(*this, kKernelCs, kSysenterStack, kEntry);
+    code(kUserCode, {0xb8, 0x14, 0x00, 0x00, 0x00, 0x0f, 0x34});  // mov eax,20; sysenter
+    enter_user(kUserCode, 0x202);
+    CpuExit e = cpu->run(cpu->instructions() + 1000);
+    ASSERT_EQ(e.kind, CpuExitKind::Halted);
+    EXPECT_EQ(e.eip, kEntry + 1);
+    EXPECT_EQ(cpu->cpl(), 0);
+    EXPECT_EQ(cpu->reg(Reg::Cs), kKernelCs);
+    EXPECT_EQ(cpu->reg(Reg::Ss), kKernelDs);
+    EXPECT_EQ(cpu->reg(Reg::Esp), kSysenterStack);
+    EXPECT_EQ(cpu->reg(Reg::Eflags) & kIf, 0u);
+    EXPECT_EQ(cpu->reg(Reg::Eax), 20u);
 }
 
 TEST_P(DeliveryTest, FaultDeliveringPageFaultBecomesDoubleFault) {
@@ -711,6 +790,20 @@ TEST_P(DeliveryTest, PortIoFromRingThreeIsDeliveredAsGeneralProtection) {
     expect_in_handler(13);
     EXPECT_EQ(frame(0), 0u);
     EXPECT_EQ(frame(2), kUserCs);
+}
+
+void write_sysenter_msrs(DeliveryTest& t, uint32_t cs, uint32_t esp, uint32_t eip) {
+    std::vector<uint8_t> prog;
+    for (auto [msr, value] : {std::pair<uint32_t, uint32_t>{0x174, cs}, {0x175, esp}, {0x176, eip}}) {
+        const uint8_t set[] = {0xb9, uint8_t(msr), uint8_t(msr >> 8), 0, 0,                       // mov ecx,msr
+                               0xb8, uint8_t(value), uint8_t(value >> 8), uint8_t(value >> 16),  // mov eax,value
+                               uint8_t(value >> 24), 0x31, 0xd2, 0x0f, 0x30};                    // xor edx,edx; wrmsr
+        prog.insert(prog.end(), std::begin(set), std::end(set));
+    }
+    prog.push_back(0xf4);  // hlt
+    t.place(kCode + 0x800, prog);
+    CpuExit e = t.run_at(kCode + 0x800);
+    ASSERT_EQ(e.kind, CpuExitKind::Halted);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothPaths, DeliveryTest, ::testing::Bool(),
