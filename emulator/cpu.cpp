@@ -71,6 +71,14 @@ namespace {
 constexpr uint32_t kHfCpl = 3u, kHfCs32 = 1u << 4, kHfSs32 = 1u << 5, kHfAddseg = 1u << 6;
 constexpr uint32_t kHfLoadBits = kHfCpl | kHfCs32 | kHfSs32 | kHfAddseg;
 constexpr uint32_t kHfMpx = (1u << 25) | (1u << 26);
+constexpr uint32_t kSysenterClears = (1u << 17) | (1u << 9) | (1u << 16);  // EFLAGS VM, IF, RF
+constexpr uint32_t kMsrSysenterCs = 0x174, kMsrSysenterEsp = 0x175, kMsrSysenterEip = 0x176;
+
+uint32_t read_msr(uc_engine* uc, uint32_t id) {
+    uc_x86_msr m{id, 0};
+    uc_reg_read(uc, UC_X86_REG_MSR, &m);
+    return static_cast<uint32_t>(m.value);
+}
 constexpr uint64_t kDescriptorAccessed = 1ull << 40;
 }  // namespace
 
@@ -91,6 +99,18 @@ struct CpuHooks {
         }
         s.block = key;
         s.instructions += slot.info.icount;
+    }
+
+    // EFLAGS.IF, inside a run: Unicorn keeps it in its state as it is (only the
+    // arithmetic flags are kept lazily).
+    static bool interrupts_enabled(uc_engine* uc, const Cpu::Impl& s) {
+        uint32_t eflags = 0;
+        if (s.live) {
+            std::memcpy(&eflags, s.live + s.layout.eflags, 4);
+        } else {
+            uc_reg_read(uc, UC_X86_REG_EFLAGS, &eflags);
+        }
+        return eflags & (1u << 9);
     }
 
     [[gnu::noinline]] static void on_block_slow(uc_engine* uc, Cpu::Impl& s, uint64_t address, uint32_t size) {
@@ -121,8 +141,13 @@ struct CpuHooks {
                 return;
             }
         }
+        if (s.watch_interrupt_window && interrupts_enabled(uc, s)) {
+            s.budget_stop = true;  // the machine delivers the waiting interrupt here
+            stop_before_block(uc, address);
+            return;
+        }
         if (s.watch_user_return) {
-            const bool user = address < s.user_below;
+            const bool user = address < s.kernel_base || (s.kernel_end && address >= s.kernel_end);
             if (user && s.was_kernel) {
                 s.was_kernel = false;
                 s.user_return = true;
@@ -358,9 +383,6 @@ struct CpuHooks {
         if (s.port_observer) s.port_observer(static_cast<uint16_t>(port), true);
     }
 
-    // Port I/O at CPL > IOPL that the look-ahead in on_block did not catch (a block
-    // whose cached description is stale): the host suppresses the access and reports
-    // #GP(0); EIP is then past the block, not at the instruction.
     // sysenter (UNICORN-NOTES.md trap 12). Unicorn 2.1.1 translates it into a call of
     // the SYSENTER hooks, after which it adds the instruction's length to an EIP it never
     // brought up to date; the lazily kept arithmetic flags are synchronised only at the
@@ -369,7 +391,8 @@ struct CpuHooks {
     // SS = CS + 8 that sysenter loads without reading the GDT (as QEMU's helper does),
     // ESP and EIP from their MSRs, and VM, IF and RF clear. The ring switch writes the
     // CPU state in place: through the API an EFLAGS write would lose the flags, and an
-    // EIP write would end the run.
+    // EIP write would end the run. Where the state is not in place, the run ends after
+    // the sysenter and Cpu::finish_sysenter switches rings between runs.
     static void on_sysenter(uc_engine* uc, void* user) {
         Cpu* cpu = static_cast<Cpu*>(user);
         Cpu::Impl& s = *cpu->impl_;
@@ -386,12 +409,7 @@ struct CpuHooks {
         }
         const uint32_t at = static_cast<uint32_t>(pc) + static_cast<uint32_t>(info.last_offset);
         const uint32_t length = static_cast<uint32_t>(pc) + size - at;
-        auto msr = [&](uint32_t id) {
-            uc_x86_msr m{id, 0};
-            uc_reg_read(uc, UC_X86_REG_MSR, &m);
-            return static_cast<uint32_t>(m.value);
-        };
-        const uint32_t sysenter_cs = msr(0x174);
+        const uint32_t sysenter_cs = read_msr(uc, kMsrSysenterCs);
         auto set_eip_before_step = [&](uint32_t eip) {  // Unicorn adds `length` after the hook
             const uint64_t v = uint32_t(eip - length);
             if (s.live) {
@@ -400,12 +418,6 @@ struct CpuHooks {
                 uc_reg_write(uc, UC_X86_REG_EIP, &v);
             }
         };
-        if ((sysenter_cs & 0xfffcu) != 0 && (!s.live || s.layout.segs == 0)) {
-            s.memory_error = true;  // ends the run with a machine fault naming the problem
-            s.memory_detail = "sysenter needs the CPU state in place (--delivery in-place)";
-            uc_emu_stop(uc);
-            return;
-        }
         if ((sysenter_cs & 0xfffcu) == 0) {
             // #GP(0), a fault: the instruction does not retire.
             cpu->uncount_from(at);
@@ -413,27 +425,26 @@ struct CpuHooks {
             raise_gp0(uc, s, "sysenter with SYSENTER_CS 0");
             return;
         }
-        auto load = [&](int reg, uint32_t selector, uint32_t flags) {
-            uint8_t* cache = s.live + s.layout.segs + ContextLayout::kSegmentBytes * static_cast<size_t>(reg);
-            const uint64_t base = 0;
-            const uint32_t limit = 0xffffffffu;
-            std::memcpy(cache, &selector, 4);
-            std::memcpy(cache + 8, &base, 8);
-            std::memcpy(cache + 16, &limit, 4);
-            std::memcpy(cache + 20, &flags, 4);
-        };
-        // QEMU's flags for the two: G, D/B, P, S, and code (readable) or data (writable), accessed.
-        load(ContextLayout::kCs, sysenter_cs & 0xfffcu, 0x00c09b00u);
-        load(ContextLayout::kSs, (sysenter_cs + 8) & 0xfffcu, 0x00c09300u);
-        uint32_t hflags;
-        std::memcpy(&hflags, s.live + s.layout.hflags, 4);
-        hflags = (hflags & ~kHfLoadBits) | kHfCs32 | kHfSs32 | (cpu->segment_bases_zero() ? 0u : kHfAddseg);
-        std::memcpy(s.live + s.layout.hflags, &hflags, 4);
-        cpu->set_reg(Reg::Esp, msr(0x175));
-        cpu->clear_eflags((1u << 17) | (1u << 9) | (1u << 16));  // VM, IF, RF
-        set_eip_before_step(msr(0x176));
+        if (s.sysenter_observer) s.sysenter_observer();
+        ++s.sysenters;
+        if (!s.live || s.layout.segs == 0) {
+            // Through saved contexts an EFLAGS write here would be lost (the block's end
+            // rewrites the lazily kept flags): the run ends right after sysenter, which
+            // ends its block, and Cpu::run makes the ring switch between runs.
+            set_eip_before_step(at + length);
+            s.sysenter_pending = true;
+            uc_emu_stop(uc);
+            return;
+        }
+        cpu->enter_sysenter_segments(s.live, sysenter_cs);
+        cpu->set_reg(Reg::Esp, read_msr(uc, kMsrSysenterEsp));
+        cpu->clear_eflags(kSysenterClears);
+        set_eip_before_step(read_msr(uc, kMsrSysenterEip));
     }
 
+    // Port I/O at CPL > IOPL that the look-ahead in on_block did not catch (a block
+    // whose cached description is stale): the host suppresses the access and reports
+    // #GP(0); EIP is then past the block, not at the instruction.
     static void raise_io_fault(uc_engine* uc, Cpu::Impl& s) { raise_gp0(uc, s, "port I/O at CPL > IOPL"); }
 
     // A #GP(0) the host finds (not Unicorn: no fault state to read), ending the run;
@@ -528,6 +539,12 @@ std::string Cpu::engine_description() {
 }
 
 void Cpu::set_port_observer(std::function<void(uint16_t, bool)> observer) { impl_->port_observer = std::move(observer); }
+
+void Cpu::watch_interrupt_window(bool on) { impl_->watch_interrupt_window = on; }
+
+void Cpu::set_sysenter_observer(std::function<void()> observer) { impl_->sysenter_observer = std::move(observer); }
+
+uint64_t Cpu::sysenters() const { return impl_->sysenters; }
 
 void Cpu::lower_instruction_limit(uint64_t limit) {
     impl_->set_limit(std::min(impl_->limit.load(std::memory_order_relaxed), limit));
@@ -652,9 +669,10 @@ std::optional<uint32_t> Cpu::take_watch_change() { return std::exchange(impl_->w
 
 std::optional<WatchAccess> Cpu::take_watch_access() { return std::exchange(impl_->access_hit, std::nullopt); }
 
-void Cpu::watch_user_returns(uint32_t kernel_base) {
+void Cpu::watch_user_returns(uint32_t kernel_base, uint32_t kernel_end) {
     impl_->watch_user_return = kernel_base != 0;
-    impl_->user_below = kernel_base;
+    impl_->kernel_base = kernel_base;
+    impl_->kernel_end = kernel_end;
     impl_->was_kernel = false;
 }
 
@@ -718,7 +736,7 @@ uint32_t Cpu::begin_run(uint64_t limit, uint64_t exact_target) {
     const uint64_t window = exact_target >= kMaxBlockInstructions ? exact_target - kMaxBlockInstructions : 0;
     // With value watches every block takes the slow path, which compares them; with the
     // user-return watch too, which looks at every block's address.
-    s.set_limit(s.watches.empty() && !s.watch_user_return ? std::min(limit, window) : 0);
+    s.set_limit(s.watches.empty() && !s.watch_user_return && !s.watch_interrupt_window ? std::min(limit, window) : 0);
     s.before_target = false;
     s.budget_stop = s.request_stop = s.have_event = s.memory_error = s.io_lookahead = s.at_stop_address = false;
     s.watch_stop = false;
@@ -766,8 +784,58 @@ CpuExit Cpu::run(uint64_t instruction_limit, uint64_t exact_target) {
         return e;
     }
     uc_err err = uc_emu_start(s.uc, eip, kNoUntil, 0, 0);
+    // A sysenter through saved contexts ended the run (CpuHooks::on_sysenter): switch
+    // rings now, and go on unless something else ended the run too.
+    while (std::exchange(s.sysenter_pending, false)) {
+        finish_sysenter();
+        if (err != UC_ERR_OK || s.have_event || s.memory_error) break;
+        err = uc_emu_start(s.uc, reg(Reg::Eip), kNoUntil, 0, 0);
+    }
     s.counting = false;  // Unicorn dropped the count hook, and every translation with it
     return finish_run(err);
+}
+
+// sysenter's ring switch (CpuHooks::on_sysenter has the SDM's list): the flat CS and SS
+// sysenter loads without reading the GDT, with QEMU's own helper's flags (G, D/B, P, S,
+// and code (readable) or data (writable), accessed) and the hflags that go with them.
+// `state` is Unicorn's live CPU state or a saved context's bytes.
+void Cpu::enter_sysenter_segments(uint8_t* state, uint32_t sysenter_cs) {
+    const ContextLayout& l = impl_->layout;
+    auto load = [&](int reg, uint32_t selector, uint32_t flags) {
+        uint8_t* cache = state + l.segs + ContextLayout::kSegmentBytes * static_cast<size_t>(reg);
+        const uint64_t base = 0;
+        const uint32_t limit = 0xffffffffu;
+        std::memcpy(cache, &selector, 4);
+        std::memcpy(cache + 8, &base, 8);
+        std::memcpy(cache + 16, &limit, 4);
+        std::memcpy(cache + 20, &flags, 4);
+    };
+    load(ContextLayout::kCs, sysenter_cs & 0xfffcu, 0x00c09b00u);
+    load(ContextLayout::kSs, (sysenter_cs + 8) & 0xfffcu, 0x00c09300u);
+    uint32_t hflags;
+    std::memcpy(&hflags, state + l.hflags, 4);
+    hflags = (hflags & ~kHfLoadBits) | kHfCs32 | kHfSs32 | (segment_bases_zero(state) ? 0u : kHfAddseg);
+    std::memcpy(state + l.hflags, &hflags, 4);
+}
+
+// The same between runs, through the API and a saved context (the EFLAGS write is
+// safe here: the lazily kept flags were written back at the block's end).
+void Cpu::finish_sysenter() {
+    const uint32_t sysenter_cs = read_msr(impl_->uc, kMsrSysenterCs);
+    if (impl_->layout.segs) {
+        edit_context([&](uint8_t* bytes) { enter_sysenter_segments(bytes, sysenter_cs); });
+    } else if (auto r = enter_ring0(static_cast<uint16_t>((sysenter_cs + 8) & 0xfffcu),
+                                    static_cast<uint16_t>(sysenter_cs & 0xfffcu));
+               !r) {
+        // No known segment layout: the GDT's descriptors, which a sane kernel makes
+        // the flat ones sysenter would load; one that does not gets a machine fault.
+        impl_->memory_error = true;
+        impl_->memory_detail = "sysenter: " + r.error().message;
+        return;
+    }
+    set_reg(Reg::Eflags, reg(Reg::Eflags) & ~kSysenterClears);
+    set_reg(Reg::Esp, read_msr(impl_->uc, kMsrSysenterEsp));
+    set_reg(Reg::Eip, read_msr(impl_->uc, kMsrSysenterEip));
 }
 
 CpuExit Cpu::step() {
@@ -794,6 +862,7 @@ CpuExit Cpu::step() {
     s.io_stepping = true;
     uc_err err = uc_emu_start(s.uc, eip, kNoUntil, 0, 1);
     s.io_stepping = false;
+    if (std::exchange(s.sysenter_pending, false)) finish_sysenter();
     s.count_hook = true;
     // The block hook counted the whole block the step started; a step is one (or
     // none, when it stopped at a stop address or on a stop request before running).
@@ -1100,7 +1169,7 @@ bool Cpu::replay_loads(uint16_t cs, uint64_t cs_descriptor, bool ring_change, ui
     if (!same(s.loaded_cs, cs, cs_descriptor) || (ring_change && !same(s.loaded_ss, ss, ss_descriptor))) return false;
     uint32_t hflags;
     std::memcpy(&hflags, s.live + s.layout.hflags, 4);
-    if ((hflags & kHfMpx) || !segment_bases_zero()) return false;
+    if ((hflags & kHfMpx) || !segment_bases_zero(s.live)) return false;
     // Without a ring change only CS loads: a 32-bit CS again leaves ADDSEG as it is.
     if (!ring_change && !((hflags & kHfCs32) && (s.loaded_cs.hflags & kHfCs32))) return false;
     auto put = [&](int reg, const LoadedSegment& l) {
@@ -1118,11 +1187,11 @@ bool Cpu::replay_loads(uint16_t cs, uint64_t cs_descriptor, bool ring_change, ui
     return true;
 }
 
-bool Cpu::segment_bases_zero() const {
-    const Impl& s = *impl_;
+bool Cpu::segment_bases_zero(const uint8_t* state) const {
+    const ContextLayout& l = impl_->layout;
     uint64_t es_base, ds_base;
-    std::memcpy(&es_base, s.live + s.layout.segs + ContextLayout::kSegmentBytes * ContextLayout::kEs + 8, 8);
-    std::memcpy(&ds_base, s.live + s.layout.segs + ContextLayout::kSegmentBytes * ContextLayout::kDs + 8, 8);
+    std::memcpy(&es_base, state + l.segs + ContextLayout::kSegmentBytes * ContextLayout::kEs + 8, 8);
+    std::memcpy(&ds_base, state + l.segs + ContextLayout::kSegmentBytes * ContextLayout::kDs + 8, 8);
     return es_base == 0 && ds_base == 0;
 }
 
@@ -1142,7 +1211,7 @@ Result<void> Cpu::load_for_delivery(uint16_t cs, uint64_t cs_descriptor, bool ri
     // Keep what the load made, for the next time these descriptors load.
     uint32_t hflags;
     std::memcpy(&hflags, s.live + s.layout.hflags, 4);
-    const bool keep = segment_bases_zero() && !(hflags & kHfMpx);
+    const bool keep = segment_bases_zero(s.live) && !(hflags & kHfMpx);
     auto take = [&](LoadedSegment& l, int reg, uint16_t selector, uint64_t descriptor) {
         l.valid = keep;
         l.selector = selector;
@@ -1212,6 +1281,18 @@ void Cpu::invalidate_all_code() {
     impl_->forget_blocks();
 }
 
+bool Cpu::interrupt_shadow() const {
+    constexpr uint32_t kHfInhibitIrq = 1u << 3;
+    uint32_t hflags;
+    if (impl_->live) {
+        std::memcpy(&hflags, impl_->live + impl_->layout.hflags, 4);
+    } else {
+        const std::vector<uint8_t> ctx = save_context();
+        std::memcpy(&hflags, ctx.data() + impl_->layout.hflags, 4);
+    }
+    return hflags & kHfInhibitIrq;
+}
+
 std::vector<uint8_t> Cpu::save_context() const {
     uc_context_save(impl_->uc, impl_->ctx);
     auto* b = reinterpret_cast<const uint8_t*>(impl_->ctx);
@@ -1229,6 +1310,7 @@ CpuSnapshot Cpu::snapshot() const {
     snap.instructions = impl_->instructions;
     snap.resume_at = impl_->resume_at;
     snap.was_kernel = impl_->was_kernel;
+    snap.sysenters = impl_->sysenters;
     return snap;
 }
 
@@ -1237,6 +1319,7 @@ Result<void> Cpu::restore(const CpuSnapshot& snap) {
     impl_->instructions = snap.instructions;
     impl_->resume_at = snap.resume_at;
     impl_->was_kernel = snap.was_kernel;
+    impl_->sysenters = snap.sysenters;
     impl_->block = 0;
     invalidate_all_code();  // code under the translations may have changed
     return {};

@@ -78,6 +78,7 @@ struct CpuSnapshot {
     uint64_t instructions = 0;
     std::optional<uint32_t> resume_at;
     bool was_kernel = false;
+    uint64_t sysenters = 0;
 };
 
 // What a watch stops a run for: its value changing, or any guest read of its bytes, or
@@ -176,11 +177,24 @@ public:
     // The read or access that stopped the run, if one did (then take_watch_change too).
     std::optional<WatchAccess> take_watch_access();
 
-    // Runs stop at the start of the first block below `kernel_base` that follows a
-    // block at or above it: the CPU has just returned to user code (an iret to ring 3).
-    // The check is in the block hook, like the budget's: it costs no code hook.
-    // 0 turns the watch off. Call between runs only.
-    void watch_user_returns(uint32_t kernel_base);
+    // Runs stop at the start of the first block outside the kernel's code, [kernel_base,
+    // kernel_end) (kernel_end 0: to the top), that follows a block inside it: the CPU
+    // has just returned to user code (an iret or sysexit to ring 3). The check is in
+    // the block hook, like the budget's: it costs no code hook. kernel_base 0 turns the
+    // watch off. Call between runs only.
+    void watch_user_returns(uint32_t kernel_base, uint32_t kernel_end = 0);
+
+    // Runs stop (CpuExitKind::Budget) at the start of the first block that runs with
+    // EFLAGS.IF set: an external interrupt is waiting while the guest has them off, and
+    // is taken right where they come back on (after sti's shadow: see
+    // interrupt_shadow()), wherever the translated blocks happen to end. Every block
+    // takes the slow path meanwhile. Call between runs.
+    void watch_interrupt_window(bool on);
+
+    // Called from inside run() when sysenter enters the kernel (SYSENTER_CS set),
+    // before the ring switch: the registers are the caller's (the system call trace).
+    void set_sysenter_observer(std::function<void()> observer);
+    uint64_t sysenters() const;  // ring switches by sysenter so far (kept in snapshots)
 
     // Called after every port access the guest makes (from inside run()): a device may
     // have raised an interrupt or armed an earlier timer, so the machine can stop the
@@ -233,6 +247,9 @@ public:
     // With the instruction count and run bookkeeping (record/replay). A restore drops
     // every translation and the TLB: the RAM under them is restored too.
     CpuSnapshot snapshot() const;
+    // The interrupt shadow of sti, mov ss and pop ss (QEMU's HF_INHIBIT_IRQ): the next
+    // instruction runs before an external interrupt may be taken. Call between runs.
+    bool interrupt_shadow() const;
     Result<void> restore(const CpuSnapshot& s);
     // Before RAM is put back to an earlier state (then restore()): deletes the code
     // hooks nobody uses, which Unicorn removes from its translations by walking the page
@@ -271,8 +288,10 @@ private:
     // Deletes the count hook a step left (see cpu.cpp) before a run without a count.
     void drop_count_hook();
     bool replay_loads(uint16_t cs, uint64_t cs_descriptor, bool ring_change, uint16_t ss, uint64_t ss_descriptor);
-    bool segment_bases_zero() const;
+    bool segment_bases_zero(const uint8_t* state) const;  // DS and ES in the live state or a context
     void map_live_registers();
+    void enter_sysenter_segments(uint8_t* state, uint32_t sysenter_cs);
+    void finish_sysenter();
     DescriptorTable live_table(uint32_t at) const;
     void delete_idle_stop_hooks();
     // A fault at `eip` did not retire: count only the instructions of its block before it.

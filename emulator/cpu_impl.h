@@ -128,13 +128,18 @@ struct Cpu::Impl {
     bool memory_error = false;
     std::string memory_detail;
     bool at_stop_address = false;
-    // watch_user_returns(): stop at the first block below user_below after one above it.
+    // watch_user_returns(): stop at the first block outside [kernel_base, kernel_end)
+    // after one inside it (kernel_end 0: no end).
     bool watch_user_return = false;
-    uint32_t user_below = 0;
+    uint32_t kernel_base = 0, kernel_end = 0;
     bool was_kernel = false;
     bool user_return = false;
+    bool watch_interrupt_window = false;  // stop (as a budget stop) at the first block with IF set
 
     std::function<void(uint16_t, bool)> port_observer;
+    std::function<void()> sysenter_observer;
+    uint64_t sysenters = 0;  // ring switches by sysenter (CpuHooks::on_sysenter)
+    bool sysenter_pending = false;  // through saved contexts: Cpu::finish_sysenter switches rings
 
     // What we know of each translated block, by (pc, size); see CpuHooks::block_info.
     // Unicorn's translations are tagged by physical address, our key is virtual: two

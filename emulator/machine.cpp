@@ -216,9 +216,18 @@ void Machine::set_delivery_observer(std::function<void(const InterruptEvent&, co
     delivery_observer_ = std::move(fn);
 }
 
-void Machine::set_user_return_observer(uint32_t kernel_base, std::function<void(const CpuRegisters&)> fn) {
+void Machine::set_user_return_observer(uint32_t kernel_base, uint32_t kernel_end,
+                                       std::function<void(const CpuRegisters&)> fn) {
     user_return_observer_ = std::move(fn);
-    cpu_->watch_user_returns(user_return_observer_ ? kernel_base : 0);
+    cpu_->watch_user_returns(user_return_observer_ ? kernel_base : 0, kernel_end);
+}
+
+void Machine::set_sysenter_observer(std::function<void(const CpuRegisters&)> fn) {
+    if (!fn) {
+        cpu_->set_sysenter_observer(nullptr);
+        return;
+    }
+    cpu_->set_sysenter_observer([this, fn = std::move(fn)] { fn(cpu_->registers()); });
 }
 
 bool Machine::irq_unmasked(unsigned irq) const {
@@ -370,6 +379,7 @@ void Machine::update_stats() {
     if (history_) history_->on_stop();
     stats_.wall_ns = host_ns() - start_wall_ns_;
     stats_.instructions = cpu_->instructions();
+    stats_.sysenters = cpu_->sysenters();
     stats_.guest_ns = clock_->now_ns();
     stats_.cpu_state_in_place = cpu_->state_in_place();
 }
@@ -402,7 +412,16 @@ Result<std::optional<uint8_t>> Machine::take_interrupt() {
                                               std::to_string(clock_->now_ns()) + ", recorded vector " +
                                               std::to_string(due->vector) + " at " + std::to_string(due->guest_ns));
     } else {
-        if (!pic_->intr() || !(cpu_->reg(Reg::Eflags) & kEflagsIf)) return std::optional<uint8_t>();
+        shadow_ = false;
+        interrupt_window_ = false;
+        if (!pic_->intr()) return std::optional<uint8_t>();
+        if (!(cpu_->reg(Reg::Eflags) & kEflagsIf)) {
+            interrupt_window_ = true;  // run_once() runs until IF is set again
+            return std::optional<uint8_t>();
+        }
+        // After sti (as in the kernel's "sti; hlt" and "sti; sysexit"), one more
+        // instruction first: run_limit() lets exactly that one run.
+        if ((shadow_ = cpu_->interrupt_shadow())) return std::optional<uint8_t>();
         ev.vector = pic_->acknowledge();
         if (history_) history_->record_interrupt(position(), ev.vector, clock_->now_ns());
     }
@@ -414,7 +433,11 @@ Result<std::optional<uint8_t>> Machine::take_interrupt() {
 uint64_t Machine::run_limit() const {
     uint64_t limit = ~0ull;
     if (auto d = next_deadline()) limit = clock_->instruction_limit_for(*d);
-    if (pic_->intr()) limit = std::min(limit, cpu_->instructions() + kInterruptPollSlice);
+    // A waiting interrupt: after sti, one more instruction; with IF clear, the run stops
+    // where IF is set again (Cpu::watch_interrupt_window), not at a block boundary that
+    // depends on how the code happens to be translated.
+    if (pic_->intr() && !interrupt_window_)
+        limit = std::min(limit, cpu_->instructions() + (shadow_ ? 1 : kInterruptPollSlice));
     if (config_.realtime) limit = std::min(limit, clock_->instruction_limit_for(0));
     if (config_.max_instructions) limit = std::min(limit, config_.max_instructions);
     if (history_) limit = std::min(limit, history_->next_checkpoint());
@@ -446,6 +469,7 @@ CpuExit Machine::run_once() {
     }
     const bool exact = target != ~0ull;
     const uint32_t cr2 = exact ? cpu_->reg(Reg::Cr2) : 0;
+    cpu_->watch_interrupt_window(interrupt_window_ && pic_->intr());
     CpuExit exit = cpu_->run(run_limit(), target);
     if (exit.kind == CpuExitKind::Budget && exit.before_target) step_to_target_ = true;
     // At the target, the instruction after it faulted in the same run: fetching a new

@@ -63,6 +63,7 @@ struct MachineStats {
     uint64_t exceptions = 0;   // exceptions and software interrupts delivered
     uint64_t page_faults = 0;  // of those, #PF (vector 14)
     uint64_t system_calls = 0; // of those, int 0x80
+    uint64_t sysenters = 0;    // system calls entered by sysenter (not events: no delivery)
     uint64_t in_run_deliveries = 0;  // exceptions delivered without leaving the CPU's run
     bool cpu_state_in_place = false; // Cpu::state_in_place(): the fast delivery path
     uint64_t guest_ns = 0;
@@ -144,11 +145,15 @@ public:
 
     // For tools that watch the guest run (the system call trace); call before running.
     // The delivery observer sees every event before it is delivered, with the CPU state
-    // it interrupts. The user-return observer is called, with the CPU state, whenever
-    // the CPU has just come back from code at or above `kernel_base` to code below it
-    // (before the first user instruction runs); resume() then runs on.
+    // it interrupts. The sysenter observer sees every sysenter into the kernel, with the
+    // caller's registers. The user-return observer is called, with the CPU state,
+    // whenever the CPU has just come back from kernel code, [kernel_base, kernel_end)
+    // (kernel_end 0: to the top), to code outside it (before the first user
+    // instruction runs); resume() then runs on.
     void set_delivery_observer(std::function<void(const InterruptEvent&, const CpuRegisters&)> fn);
-    void set_user_return_observer(uint32_t kernel_base, std::function<void(const CpuRegisters&)> fn);
+    void set_sysenter_observer(std::function<void(const CpuRegisters&)> fn);
+    void set_user_return_observer(uint32_t kernel_base, uint32_t kernel_end,
+                                  std::function<void(const CpuRegisters&)> fn);
 
     MachineStats stats() const;
     Cpu& cpu() { return *cpu_; }
@@ -212,6 +217,8 @@ private:
 
     std::optional<uint32_t> exit_status_;
     std::optional<MachinePosition> position_stop_;
+    bool shadow_ = false;          // take_interrupt() waits for the instruction after sti
+    bool interrupt_window_ = false;  // ... or for IF, with an interrupt waiting
     bool step_to_target_ = false;  // the last run stopped before a block crossing the target
     History* history_ = nullptr;
     std::atomic<bool> pause_requested_{false};

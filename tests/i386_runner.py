@@ -57,6 +57,8 @@ DEVIATIONS = {
     "mremap": ("qemu-i386 keeps its own map of the guest's address space: a mapping cut short by "
                "munmap does not grow in place again, and the move that follows crashes the program",
                ("mmtest",)),
+    "vdso": ("qemu-i386 gives i386 programs no vDSO (no AT_SYSINFO, no AT_SYSINFO_EHDR), as Linux "
+             "booted with vdso=0 does: their system calls go through int 0x80", ("vdso",)),
     "proc-self": ("qemu-i386 makes up /proc/self/maps and /proc/self/stat itself (its own layout, "
                   "no state letter) and hands an execve of /proc/self/exe to the host, which finds "
                   "qemu there", ("proctest",)),

@@ -438,7 +438,7 @@ struct Debugger::Impl {
         const MachineStats stats = machine.stats();
         e.page_faults = stats.page_faults;
         e.interrupts = stats.interrupts;
-        e.system_calls = stats.system_calls;
+        e.system_calls = stats.system_calls + stats.sysenters;
         log.push_back(std::move(e));
     }
 

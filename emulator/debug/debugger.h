@@ -113,7 +113,7 @@ struct GuestEvent {
     uint64_t n = 1;                  // the kind's count: fork #n, cow #n... (Exit and End too)
     std::string text;                // "fork#3 = 0xc05b3000", "exit:7"
     uint32_t free_pages = 0;         // nr_free_pages
-    uint64_t page_faults = 0, interrupts = 0, system_calls = 0;  // MachineStats so far
+    uint64_t page_faults = 0, interrupts = 0, system_calls = 0;  // MachineStats so far (int 0x80 and sysenter)
 };
 
 struct DebuggerOptions {

@@ -26,7 +26,14 @@ Result<std::unique_ptr<SyscallTracer>> SyscallTracer::attach(Machine& machine, c
         if (ev.vector == FORKSCOPE_SYSCALL_VECTOR && ev.source == EventSource::Software && (regs.cs & 3) == 3)
             self->on_entry(regs, ev.return_eip);
     });
-    machine.set_user_return_observer(FORKSCOPE_KERNEL_BASE,
+    // sysenter comes back to the vDSO's vdso_sysenter_return (a kernel without a vDSO
+    // does not export it, and its programs use int 0x80 only).
+    if (auto sysenter_return = info.find("SYMBOL(vdso_sysenter_return)")) {
+        machine.set_sysenter_observer([self, ret = *sysenter_return](const CpuRegisters& regs) {
+            if ((regs.cs & 3) == 3) self->on_sysenter(regs, ret);
+        });
+    }
+    machine.set_user_return_observer(FORKSCOPE_KERNEL_BASE, FORKSCOPE_VDSO_BASE,
                                      [self](const CpuRegisters& regs) { self->on_user_return(regs); });
     return t;
 }
@@ -48,6 +55,15 @@ void SyscallTracer::close_open_line() {
     if (!open_.printed) std::fputs(open_.head.c_str(), out_);
     std::fputs(" <unfinished ...>\n", out_);
     open_ = OpenLine{};
+}
+
+// The vDSO's __kernel_vsyscall pushed the sixth argument (EBP) at the user ESP it
+// passes in EBP: the kernel reads it from there, and so does the trace.
+void SyscallTracer::on_sysenter(const CpuRegisters& regs, uint32_t return_eip) {
+    CpuRegisters call = regs;
+    uint8_t sixth[4];
+    if (user_reader(regs)(regs.ebp, sixth)) std::memcpy(&call.ebp, sixth, 4);
+    on_entry(call, return_eip);
 }
 
 void SyscallTracer::on_entry(const CpuRegisters& regs, uint32_t return_eip) {

@@ -1,14 +1,15 @@
 // The system call trace (forkscope run --trace syscall), as `strace -f` prints it, seen
-// from the machine: a call starts when the host delivers a ring-3 `int 0x80` (the
-// guest kernel does not enable sysenter, so that is the only way in) and ends when
-// that task's CPU next returns to user code (the kernel's iret to ring 3), before the
-// first user instruction runs. Entries and exits pair per task (the current
+// from the machine: a call starts when the host delivers a ring-3 `int 0x80` or when
+// a program's sysenter (from the vDSO's __kernel_vsyscall) enters the kernel, and ends
+// when that task's CPU next returns to user code (the kernel's iret or sysexit to
+// ring 3, below the kernel or in the vDSO page), before the first user instruction runs. Entries and exits pair per task (the current
 // task_struct, from the kernel-info table), so a call that blocks while other tasks
 // run prints as "<unfinished ...>" and later "<... NAME resumed>". One line per call:
 // "[pid N] name(args) = result".
 //
-// The result is EAX at that return, where the kernel's iret left it. When the return
-// lands elsewhere than after the int 0x80, the kernel changed course: execve's new
+// The result is EAX at that return, where the kernel left it. When the return lands
+// elsewhere than after the int 0x80 (or at the vDSO's vdso_sysenter_return), the
+// kernel changed course: execve's new
 // program and sigreturn's restored registers keep EAX; a signal handler's frame holds
 // the call's result in its saved registers ("--- SIGNAME ---" follows); EIP two bytes
 // back is a restart ("= ? ERESTARTSYS ..."), and the call comes again.
@@ -32,7 +33,7 @@ struct CpuRegisters;
 
 class SyscallTracer {
 public:
-    // Attaches to `machine` (a delivery observer and a user-return observer).
+    // Attaches to `machine` (delivery, sysenter and user-return observers).
     // `only`: the numbers to show (empty: all). `out` stays open while the machine runs.
     static Result<std::unique_ptr<SyscallTracer>> attach(Machine& machine, const KernelInfo& info,
                                                           std::set<uint32_t> only, std::FILE* out);
@@ -42,6 +43,7 @@ public:
 
     // The machine's hooks, public for the machine's callbacks.
     void on_entry(const CpuRegisters& regs, uint32_t return_eip);
+    void on_sysenter(const CpuRegisters& regs, uint32_t return_eip);
     void on_user_return(const CpuRegisters& regs);
 
 private:

@@ -102,11 +102,12 @@ void print_stats(const MachineStats& s) {
     double mips = wall_s > 0 ? static_cast<double>(s.instructions) / wall_s / 1e6 : 0.0;
     std::fprintf(stderr,
                  "stats: instructions %llu, interrupts %llu, exceptions %llu (page faults %llu, system calls %llu), "
-                 "guest time %.3f ms, wall time %.3f ms, guest MIPS %.1f, first console byte %.3f ms, "
+                 "sysenter %llu, guest time %.3f ms, wall time %.3f ms, guest MIPS %.1f, first console byte %.3f ms, "
                  "delivery %s (%llu inside runs)\n",
                  static_cast<unsigned long long>(s.instructions), static_cast<unsigned long long>(s.interrupts),
                  static_cast<unsigned long long>(s.exceptions), static_cast<unsigned long long>(s.page_faults),
-                 static_cast<unsigned long long>(s.system_calls), static_cast<double>(s.guest_ns) / 1e6,
+                 static_cast<unsigned long long>(s.system_calls), static_cast<unsigned long long>(s.sysenters),
+                 static_cast<double>(s.guest_ns) / 1e6,
                  wall_s * 1e3, mips, static_cast<double>(s.first_output_wall_ns) / 1e6,
                  s.cpu_state_in_place ? "in place" : "through saved contexts",
                  static_cast<unsigned long long>(s.in_run_deliveries));

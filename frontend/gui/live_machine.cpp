@@ -366,7 +366,7 @@ void LiveMachine::publish(const std::string& status, bool running, bool ended) {
     // after going back meets the same ones again).
     const MachineStats stats = machine.stats();
     TimelineSample sample{machine.position(), view->snapshot ? view->snapshot->nr_free_pages : 0u, stats.page_faults,
-                          stats.interrupts, stats.system_calls};
+                          stats.interrupts, stats.system_calls + stats.sysenters};
     auto at = std::lower_bound(samples_.begin(), samples_.end(), sample.at,
                                [](const TimelineSample& t, MachinePosition p) { return t.at < p; });
     if (view->snapshot && (at == samples_.end() || at->at != sample.at)) samples_.insert(at, sample);

@@ -1,6 +1,8 @@
 /*
  * arch/entry.S - the ways into the kernel: CPU exceptions, PIC interrupts, int 0x80.
  *
+ * (sysenter, from the vDSO, builds the same frame by hand: see sysenter_entry.)
+ *
  * Every entry builds the same struct pt_regs (<asm/ptrace.h>) on the kernel stack:
  *
  *     ss, esp             CPU, only when coming from ring 3
@@ -16,8 +18,22 @@
  */
 #include <asm/segment.h>
 #include <asm/irq.h>
+#include <asm/page.h>
 
-#define PT_CS 56                /* offsetof(struct pt_regs, cs) */
+/* offsetof(struct pt_regs, ...) */
+#define PT_EBP    20
+#define PT_EAX    24
+#define PT_EIP    52
+#define PT_CS     56
+#define PT_EFLAGS 60
+#define PT_ESP    64
+#define PT_SS     68
+
+#define X86_EFLAGS_TF 0x00000100
+#define X86_EFLAGS_IF 0x00000200
+#define X86_EFLAGS_NT 0x00004000
+#define X86_EFLAGS_VM 0x00020000
+#define EFAULT 14
 
 .macro SAVE_ALL
 	cld
@@ -37,10 +53,11 @@
 	movl %edx, %es
 .endm
 
-/* A user selector that cannot be loaded (a sigreturn frame may hold anything, a TLS
- * slot may have been cleared) faults here in ring 0; the fixup replaces it with the
- * null selector and tries again, as Linux does. */
-.macro RESTORE_ALL
+/* Pops SAVE_ALL's registers and the vector and error code slots: ESP is left at the
+ * CPU's part of the frame (EIP). A user selector that cannot be loaded (a sigreturn
+ * frame may hold anything, a TLS slot may have been cleared) faults here in ring 0;
+ * the fixup replaces it with the null selector and tries again, as Linux does. */
+.macro RESTORE_REGS
 	popl %ebx
 	popl %ecx
 	popl %edx
@@ -53,7 +70,6 @@
 3:	popl %fs
 4:	popl %gs
 	addl $8, %esp           /* vector, error_code */
-	iret
 	.pushsection .text.fixup, "ax"
 5:	movl $0, (%esp)
 	jmp 1b
@@ -70,6 +86,11 @@
 	.long 3b, 7b
 	.long 4b, 8b
 	.popsection
+.endm
+
+.macro RESTORE_ALL
+	RESTORE_REGS
+	iret
 .endm
 
 	.text
@@ -208,6 +229,91 @@ ret_from_intr:
 restore_all:
 	RESTORE_ALL
 	.size system_call, . - system_call
+
+/* sysenter, from the vDSO's __kernel_vsyscall (arch/vsyscall.c): ring 0, interrupts
+ * off, ESP at the top of this task's kernel stack (switch_to keeps SYSENTER_ESP
+ * there), EBP = the user's ESP, where the vDSO saved EBP, EDX and ECX. This builds the
+ * frame int 0x80 would have built, returning to vdso_sysenter_return with that ESP,
+ * and takes the sixth argument, which EBP cannot carry, from the user's stack. */
+	.p2align 3
+	.globl sysenter_entry
+	.type sysenter_entry, @function
+sysenter_entry:
+	sti
+	pushl $__USER_DS        /* ss */
+	pushl %ebp              /* esp */
+	pushfl
+	pushl $__USER_CS
+	pushl $vdso_sysenter_return
+sysenter_frame_built:
+	cmpl $(__PAGE_OFFSET - 3), %ebp
+	jae sysenter_bad_stack
+sysenter_sixth_arg:
+	movl (%ebp), %ebp       /* the user's EBP: the sixth argument */
+	pushl %eax              /* orig_eax */
+	pushl $SYSCALL_VECTOR
+	SAVE_ALL
+	movl %esp, %eax
+	pushl %eax
+	call do_syscall
+	addl $4, %esp
+sysenter_exit:
+	movl %esp, %eax
+	pushl %eax
+	call exit_to_user_mode  /* returns with interrupts off */
+	addl $4, %esp
+	/* sysexit returns to EDX with ESP = ECX, flat user segments, and leaves EFLAGS
+	 * alone: only right for a return to where sysenter came from, with registers the
+	 * vDSO does not need back (it pops ECX and EDX) and flags popfl may restore here.
+	 * Anything else (a signal handler, exec's new program, a restart, a single-step
+	 * trap to come) goes back through iret. */
+	cmpl $vdso_sysenter_return, PT_EIP(%esp)
+	jne restore_all
+	cmpw $__USER_CS, PT_CS(%esp)
+	jne restore_all
+	cmpw $__USER_DS, PT_SS(%esp)
+	jne restore_all
+	movl PT_EFLAGS(%esp), %ecx
+	andl $(X86_EFLAGS_TF | X86_EFLAGS_IF | X86_EFLAGS_NT | X86_EFLAGS_VM), %ecx
+	cmpl $X86_EFLAGS_IF, %ecx
+	jne restore_all
+	RESTORE_REGS            /* ESP -> eip, cs, eflags, esp, ss */
+	movl 0(%esp), %edx
+	movl 12(%esp), %ecx
+	andl $~X86_EFLAGS_IF, 8(%esp)
+	addl $8, %esp
+	popfl                   /* the user's flags, IF still off */
+	sti                     /* takes effect after sysexit: no interrupt in between */
+	sysexit
+
+	/* The user's ESP (in EBP) is not a readable user address: as Linux, EFAULT. */
+	.pushsection __ex_table, "a"
+	.long sysenter_sixth_arg, sysenter_bad_stack
+	.popsection
+sysenter_bad_stack:
+	pushl %eax              /* orig_eax */
+	pushl $SYSCALL_VECTOR
+	SAVE_ALL
+	movl $-EFAULT, PT_EAX(%esp)
+	jmp sysenter_exit
+	.size sysenter_entry, . - sysenter_entry
+
+/* A single-step trap taken at sysenter_entry (a program with TF set called the vDSO:
+ * sysenter keeps TF) resumes here: arch/traps.c cleared TF in the kernel and sends the
+ * entry on with TF in the user's saved flags, so stepping goes on after the return
+ * (which then goes through iret). Only the first instruction differs. */
+	.globl sysenter_entry_traced
+	.type sysenter_entry_traced, @function
+sysenter_entry_traced:
+	sti
+	pushl $__USER_DS
+	pushl %ebp
+	pushfl
+	orl $X86_EFLAGS_TF, (%esp)
+	pushl $__USER_CS
+	pushl $vdso_sysenter_return
+	jmp sysenter_frame_built
+	.size sysenter_entry_traced, . - sysenter_entry_traced
 
 /* struct task_struct *__switch_to_asm(unsigned long *save_esp, unsigned long new_esp,
  *                                     struct task_struct *prev)

@@ -9,6 +9,7 @@
 #include <asm/processor.h>
 #include <asm/ptrace.h>
 #include <asm/segment.h>
+#include <asm/vsyscall.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
@@ -43,6 +44,7 @@ void switch_to(struct task_struct *prev, struct task_struct *next)
 	fpu_switch(prev, next);
 
 	init_tss.esp0 = next->thread.esp0;
+	sysenter_set_stack(next->thread.esp0);
 	savesegment(fs, prev->thread.fs);
 	savesegment(gs, prev->thread.gs);
 	if (prev->thread.fs | prev->thread.gs) {

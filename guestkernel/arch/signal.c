@@ -17,6 +17,7 @@
 #include <asm/ptrace.h>
 #include <asm/segment.h>
 #include <asm/uaccess.h>
+#include <asm/vsyscall.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/sched.h>
@@ -198,6 +199,7 @@ int setup_frame(int sig, const struct k_sigaction *ka, const struct ksiginfo *in
 		fr->retcode[5] = 0xcd;
 		fr->retcode[6] = 0x80;
 		fr->pretcode = (ka->flags & SA_RESTORER) ? (u32)(unsigned long)ka->restorer
+			       : vdso_enabled ? (u32)(unsigned long)__kernel_rt_sigreturn
 			       : uframe + __builtin_offsetof(struct rt_sigframe, retcode);
 		save_i387(&fr->fpstate);
 		if (!access_ok((void *)uframe, size) || copy_to_user((void *)uframe, fr, size))
@@ -223,6 +225,7 @@ int setup_frame(int sig, const struct k_sigaction *ka, const struct ksiginfo *in
 		fr->retcode[6] = 0xcd;
 		fr->retcode[7] = 0x80;
 		fr->pretcode = (ka->flags & SA_RESTORER) ? (u32)(unsigned long)ka->restorer
+			       : vdso_enabled ? (u32)(unsigned long)__kernel_sigreturn
 			       : uframe + __builtin_offsetof(struct sigframe, retcode);
 		save_i387(&fr->fpstate);
 		if (!access_ok((void *)uframe, size) || copy_to_user((void *)uframe, fr, size))

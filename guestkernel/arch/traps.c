@@ -8,11 +8,13 @@
  */
 #include <abi/forkscope.h>
 #include <asm/i387.h>
+#include <asm/irqflags.h>
 #include <asm/page.h>
 #include <asm/processor.h>
 #include <asm/ptrace.h>
 #include <asm/traps.h>
 #include <asm/uaccess.h>
+#include <asm/vsyscall.h>
 #include <linux/kernel.h>
 #include <linux/reboot.h>
 #include <linux/sched.h>
@@ -120,6 +122,14 @@ void do_trap(struct pt_regs *regs)
 		info.code = trap_signals[vector].code;
 		info.addr = regs->eip;
 		force_sig_info(info.signo, &info, tsk);
+		return;
+	}
+	/* sysenter keeps TF: a program single-stepping into the vDSO traps on the kernel's
+	 * first instruction. The entry goes on with TF off here and on in the user's saved
+	 * flags (arch/entry.S: sysenter_entry_traced), as if the trap had come after it. */
+	if (vector == X86_TRAP_DB && !user_mode(regs) && regs->eip == (unsigned long)sysenter_entry) {
+		regs->eflags &= ~X86_EFLAGS_TF;
+		regs->eip = (unsigned long)sysenter_entry_traced;
 		return;
 	}
 	if (!user_mode(regs)) {

@@ -13,12 +13,13 @@
  * New stack, from STACK_TOP down: a zero word, the file name (AT_EXECFN), the
  * environment strings, the argument strings, "i686" (AT_PLATFORM), 16 random bytes
  * (AT_RANDOM), then, 16-byte aligned at the new ESP: argc, argv..., 0, envp..., 0,
- * auxv pairs, AT_NULL.
+ * auxv pairs (AT_SYSINFO and AT_SYSINFO_EHDR first when the vDSO is there), AT_NULL.
  */
 #include <asm/page.h>
 #include <asm/pgtable.h>
 #include <asm/ptrace.h>
 #include <asm/uaccess.h>
+#include <asm/vsyscall.h>
 #include <linux/binfmts.h>
 #include <linux/elf.h>
 #include <linux/errno.h>
@@ -309,7 +310,7 @@ static int create_tables(struct linux_binprm *bprm, const char *filename, unsign
 	unsigned long platform, random, sp, slot, argv_start = mm->arg_start;
 	u32 rnd[4], cpuid_a = 1, cpuid_b, cpuid_c, cpuid_d;
 	unsigned int i, nauxv = 0;
-	u32 auxv[2 * 20];
+	u32 auxv[2 * 22];
 	int err;
 
 	(void)filename;
@@ -326,6 +327,10 @@ static int create_tables(struct linux_binprm *bprm, const char *filename, unsign
 
 	__asm__ __volatile__("cpuid" : "+a"(cpuid_a), "=b"(cpuid_b), "=c"(cpuid_c), "=d"(cpuid_d));
 #define NEW_AUX_ENT(type, val) do { auxv[nauxv++] = (type); auxv[nauxv++] = (u32)(val); } while (0)
+	if (vdso_enabled) {   /* first, as Linux's ARCH_DLINFO puts them */
+		NEW_AUX_ENT(AT_SYSINFO, __kernel_vsyscall);
+		NEW_AUX_ENT(AT_SYSINFO_EHDR, VDSO_BASE);
+	}
 	NEW_AUX_ENT(AT_HWCAP, cpuid_d);
 	NEW_AUX_ENT(AT_PAGESZ, PAGE_SIZE);
 	NEW_AUX_ENT(AT_CLKTCK, HZ);

@@ -30,6 +30,7 @@ bool vm_check_enabled;
 bool fork_cow = true;
 bool fork_tlb_flush = true;
 bool fpu_nofxsr;
+bool vdso_option = true;
 const char *test_fault;
 const char *bench_workload;
 unsigned int bench_scale;
@@ -70,6 +71,8 @@ static void handle_param(char *word)
 		fork_tlb_flush = parse_uint(val) != 0;
 	else if (!strcmp(word, "nofxsr"))
 		fpu_nofxsr = true;
+	else if (!strcmp(word, "vdso"))
+		vdso_option = parse_uint(val) != 0;
 	else if (!strcmp(word, "fail_nth"))
 		fail_nth = parse_uint(val);
 	else if (!strcmp(word, "fail_site"))

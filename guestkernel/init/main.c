@@ -20,6 +20,7 @@
 #include <asm/processor.h>
 #include <asm/setup.h>
 #include <asm/timer.h>
+#include <asm/vsyscall.h>
 #include <linux/bench.h>
 #include <linux/binfmts.h>
 #include <linux/errno.h>
@@ -184,6 +185,7 @@ void __init kmain(unsigned long mbi_phys)
 	files_init();
 	sched_init();
 	fpu_init();
+	vsyscall_init();
 
 	init_IRQ();
 	serial_init_irq();

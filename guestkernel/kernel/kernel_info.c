@@ -12,6 +12,7 @@
 #include <abi/forkscope.h>
 #include <asm/page.h>
 #include <asm/ptrace.h>
+#include <asm/vsyscall.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -40,6 +41,7 @@ static const struct kernel_info_entry kernel_info[]
 	SYMBOL(current_task), SYMBOL(init_task), SYMBOL(task_list), SYMBOL(init_mm),
 	SYMBOL(swapper_pg_dir), SYMBOL(mem_map), SYMBOL(max_pfn), SYMBOL(nr_free_pages),
 	SYMBOL(totalram_pages), SYMBOL(jiffies),
+	SYMBOL(vdso_sysenter_return),   /* where sysenter's system calls come back (asm/vsyscall.h) */
 	NUMBER(PAGE_OFFSET),
 
 	OFFSET(list_head, next),

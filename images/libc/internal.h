@@ -7,6 +7,7 @@
 /* syscall.S: one int $0x80 with the number in EAX and arguments in EBX, ECX, EDX,
  * ESI, EDI, EBP. Returns the raw kernel result: -4095..-1 is -errno. */
 long __syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6);
+extern unsigned long __vsyscall;      /* syscall.S: the entry __syscall calls (AT_SYSINFO or int $0x80) */
 
 static inline long syscall0(long n) { return __syscall(n, 0, 0, 0, 0, 0, 0); }
 static inline long syscall1(long n, long a) { return __syscall(n, a, 0, 0, 0, 0, 0); }

@@ -46,6 +46,9 @@ void __libc_init(int argc, char **argv, char **envp)
 	while (*p)
 		p++;
 	auxv = (unsigned long *)(p + 1);
+	for (unsigned long *a = auxv; a[0] != AT_NULL; a += 2)
+		if (a[0] == AT_SYSINFO)
+			__vsyscall = a[1];   /* the vDSO's entry: sysenter (syscall.S) */
 
 	/* __thread variables need %gs from the start; without them it waits for the first
 	 * pthread_create. */

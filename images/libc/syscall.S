@@ -1,10 +1,26 @@
 /* syscall.S: the raw system call entry and the signal return trampolines. */
 
+/* Where system calls go in: the kernel's vsyscall entry (AT_SYSINFO, its vDSO's
+ * __kernel_vsyscall, which takes sysenter) once start.c has read the auxiliary vector,
+ * else, and before that, int $0x80. Both take and keep the registers as int $0x80
+ * does. vfork, clone and a thread's last munmap stay on int $0x80: their child or
+ * their return cannot go back through a stack the vDSO's code would pop. */
+	.data
+	.p2align 2
+	.globl __vsyscall
+__vsyscall:
+	.long __vsyscall_int80
+
 	.text
+	.type __vsyscall_int80, @function
+__vsyscall_int80:
+	int $0x80
+	ret
+	.size __vsyscall_int80, . - __vsyscall_int80
 
 /* long __syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
- * Linux i386: number in EAX, arguments in EBX, ECX, EDX, ESI, EDI, EBP, int $0x80,
- * result in EAX. EBX, ESI, EDI and EBP are callee-saved in C, so keep them. */
+ * Linux i386: number in EAX, arguments in EBX, ECX, EDX, ESI, EDI, EBP, through
+ * __vsyscall, result in EAX. EBX, ESI, EDI and EBP are callee-saved in C, so keep them. */
 	.globl __syscall
 	.type __syscall, @function
 __syscall:
@@ -28,7 +44,7 @@ __syscall:
 	movl 36(%esp), %esi
 	movl 40(%esp), %edi
 	movl 44(%esp), %ebp
-	int $0x80
+	call *__vsyscall
 	popl %ebx
 	.cfi_adjust_cfa_offset -4
 	.cfi_restore %ebx

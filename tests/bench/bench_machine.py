@@ -53,7 +53,7 @@ import i386_runner  # noqa: E402  (tests/: how the tests run i386 programs nativ
 
 STATS_RE = re.compile(
     r"stats: instructions (?P<instructions>\d+), interrupts (?P<interrupts>\d+), "
-    r"exceptions (?P<exceptions>\d+) \(page faults \d+, system calls \d+\), guest time (?P<guest_ms>[\d.]+) ms, "
+    r"exceptions (?P<exceptions>\d+) \(page faults \d+, system calls \d+\), sysenter \d+, guest time (?P<guest_ms>[\d.]+) ms, "
     r"wall time (?P<wall_ms>[\d.]+) ms, guest MIPS (?P<mips>[\d.]+), "
     r"first console byte (?P<first_byte_ms>[\d.]+) ms")
 

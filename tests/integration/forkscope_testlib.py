@@ -35,7 +35,7 @@ EXIT_MACHINE_FAULT = 4
 STATS_RE = re.compile(
     r"^stats: instructions (?P<instructions>\d+), interrupts (?P<interrupts>\d+), "
     r"exceptions (?P<exceptions>\d+) \(page faults (?P<page_faults>\d+), system calls (?P<system_calls>\d+)\), "
-    r"guest time (?P<guest_ms>[0-9.]+) ms, "
+    r"sysenter (?P<sysenters>\d+), guest time (?P<guest_ms>[0-9.]+) ms, "
     r"wall time (?P<wall_ms>[0-9.]+) ms, guest MIPS (?P<mips>[0-9.]+)"
     r"(?:, first console byte (?P<first_byte_ms>[0-9.]+) ms)?"
     r", delivery (?P<delivery>in place|through saved contexts) \((?P<in_run>\d+) inside runs\)$")

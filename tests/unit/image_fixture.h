@@ -62,11 +62,12 @@ inline int line_containing(const std::string& path, const std::string& text) {
 // on the tests' fixed clock; the console's bytes go to `console` (or nowhere).
 inline Result<std::unique_ptr<Machine>> boot_image(const std::string& program,
                                                    std::function<void(uint8_t)> console = {},
-                                                   uint64_t max_instructions = 2'000'000'000) {
+                                                   uint64_t max_instructions = 2'000'000'000,
+                                                   const std::string& kernel_options = "") {
     MachineConfig c;
     c.kernel = read_file("FORKSCOPE_TEST_KERNEL");
     c.modules.push_back(MultibootModule{"initramfs.cpio", read_file("FORKSCOPE_TEST_INITRAMFS"), "initramfs.cpio"});
-    c.cmdline = "-- " + program;
+    c.cmdline = (kernel_options.empty() ? "" : kernel_options + " ") + "-- " + program;
     c.rtc_unix_time = 1000000000;
     c.max_instructions = max_instructions;
     c.console = console ? std::move(console) : [](uint8_t) {};

@@ -28,8 +28,9 @@ protected:
         ASSERT_TRUE(machine);
     }
 
-    std::unique_ptr<Machine> make(const std::string& program = "/bin/hello") {
-        auto m = boot_image(program, [this](uint8_t b) { console += static_cast<char>(b); }, 500'000'000);
+    std::unique_ptr<Machine> make(const std::string& program = "/bin/hello", const std::string& kernel_options = "") {
+        auto m = boot_image(program, [this](uint8_t b) { console += static_cast<char>(b); }, 500'000'000,
+                            kernel_options);
         EXPECT_TRUE(m.ok()) << m.error().message;
         return m.ok() ? std::move(*m) : nullptr;
     }
@@ -110,21 +111,35 @@ TEST_F(MachineTest, StopAddressStopsBeforeTheInstructionAndKeepsTheRunTheSame) {
 // stops (timer deadlines) fall everywhere else: each budget stop resumes exactly where
 // it ended, so the guest runs as it does without the stop address. (Under Unicorn 2.1.1
 // a budget stop with any code hook installed once left EIP at an earlier block, and
-// do_syscall's prologue ran twice about 50,000 calls in: the kernel oopsed.)
-TEST_F(MachineTest, StopAddressOnTheSyscallReturnPathSurvivesAHundredThousandCalls) {
+// do_syscall's prologue ran twice about 50,000 calls in: the kernel oopsed.) Both
+// ways in: int 0x80 (vdso=0: the libc has no vDSO to call) and sysenter.
+struct ReturnPath {
+    const char* kernel_options;
+    const char* label;  // a kernel symbol every getpid passes on its way back
+};
+
+class SyscallReturnPathTest : public MachineTest, public ::testing::WithParamInterface<ReturnPath> {};
+
+INSTANTIATE_TEST_SUITE_P(BothEntries, SyscallReturnPathTest,
+                         ::testing::Values(ReturnPath{"vdso=0", "restore_all"}, ReturnPath{"", "sysenter_exit"}),
+                         [](const ::testing::TestParamInfo<ReturnPath>& p) {
+                             return std::string(p.param.label);
+                         });
+
+TEST_P(SyscallReturnPathTest, StopAddressOnTheSyscallReturnPathSurvivesAHundredThousandCalls) {
     const std::string program = "/bin/kbench getpid 100000";
-    auto plain = make(program);
+    auto plain = make(program, GetParam().kernel_options);
     console.clear();
     ASSERT_TRUE(plain->run().ok());
     const uint64_t plain_instructions = plain->stats().instructions;
     const std::string plain_console = console;
     ASSERT_NE(plain_console.find("kbench: getpid: 100000 in"), std::string::npos) << plain_console;
 
-    machine = make(program);
+    machine = make(program, GetParam().kernel_options);
     console.clear();
-    const uint32_t restore_all = kernel_symbol("restore_all");
-    ASSERT_NE(restore_all, 0u);
-    ASSERT_TRUE(machine->add_stop_address(restore_all).ok());
+    const uint32_t return_path = kernel_symbol(GetParam().label);
+    ASSERT_NE(return_path, 0u);
+    ASSERT_TRUE(machine->add_stop_address(return_path).ok());
     uint64_t stops = 0;
     for (;;) {
         auto stop = machine->resume();
@@ -134,7 +149,7 @@ TEST_F(MachineTest, StopAddressOnTheSyscallReturnPathSurvivesAHundredThousandCal
             break;
         }
         ASSERT_EQ(stop->kind, MachineStopKind::AtStopAddress) << console;
-        ASSERT_EQ(stop->eip, restore_all);
+        ASSERT_EQ(stop->eip, return_path);
         ++stops;
     }
     EXPECT_GT(stops, 100000u);
@@ -143,9 +158,10 @@ TEST_F(MachineTest, StopAddressOnTheSyscallReturnPathSurvivesAHundredThousandCal
 }
 
 // The system call trace's seams: the delivery observer sees every int 0x80 from ring 3
-// before it is delivered; the user-return observer is called before the first user
-// instruction after kernel code (resume() runs on), with the CPU back in ring 3; and
-// neither changes the run.
+// before it is delivered, the sysenter observer every sysenter; the user-return
+// observer is called before the first user instruction after kernel code (resume()
+// runs on), with the CPU back in ring 3, below the kernel or in the vDSO page; and
+// none changes the run.
 TEST_F(MachineTest, UserReturnAndDeliveryObserversSeeEveryCallAndKeepTheRunTheSame) {
     auto plain = make();
     console.clear();
@@ -164,8 +180,15 @@ TEST_F(MachineTest, UserReturnAndDeliveryObserversSeeEveryCallAndKeepTheRunTheSa
         ++entries;
         in_call = true;
     });
-    machine->set_user_return_observer(0xC0000000u, [&](const CpuRegisters& regs) {
-        EXPECT_LT(regs.eip, 0xC0000000u);
+    uint64_t sysenters = 0;
+    machine->set_sysenter_observer([&](const CpuRegisters& regs) {
+        EXPECT_EQ(regs.cs & 3, 3u);
+        ++sysenters;
+        ++entries;
+        in_call = true;
+    });
+    machine->set_user_return_observer(0xC0000000u, 0xffffe000u, [&](const CpuRegisters& regs) {
+        EXPECT_TRUE(regs.eip < 0xC0000000u || regs.eip >= 0xffffe000u) << std::hex << regs.eip;
         EXPECT_EQ(regs.cs & 3, 3u);
         ++returns;
         if (in_call) ++returns_after_entry;
@@ -181,6 +204,8 @@ TEST_F(MachineTest, UserReturnAndDeliveryObserversSeeEveryCallAndKeepTheRunTheSa
     EXPECT_GE(returns, returns_after_entry);
     // The machine's own counts of the same deliveries (the timeline's page faults and calls).
     EXPECT_EQ(machine->stats().system_calls, system_calls);
+    EXPECT_EQ(machine->stats().sysenters, sysenters);
+    EXPECT_GT(sysenters, 3u);  // hello's libc calls the vDSO
     EXPECT_EQ(machine->stats().page_faults, page_faults);
     EXPECT_GT(page_faults, 0u);
     EXPECT_EQ(machine->stats().instructions, plain_instructions);

@@ -45,6 +45,12 @@
 #define FORKSCOPE_IRQ_BASE_VECTOR 0x20
 #define FORKSCOPE_SYSCALL_VECTOR  0x80
 
+/* The vsyscall page (the vDSO, arch/vsyscall.c): user code above the kernel, at the
+ * same address in every process, when the CPU has sysenter and the command line does
+ * not say vdso=0. Programs enter the kernel there with sysenter, which comes back to
+ * the page's vdso_sysenter_return (the kernel ELF's symbol table has its address). */
+#define FORKSCOPE_VDSO_BASE 0xffffe000u
+
 /* Exit statuses the kernel writes to the debug-exit port. Values stay below 0x80 so
  * QEMU's (V << 1) | 1 fits in a process exit status. */
 #define FORKSCOPE_EXIT_OK         0x00 /* boot self-check passed */

@@ -1,6 +1,7 @@
 #ifndef _ASM_IRQFLAGS_H
 #define _ASM_IRQFLAGS_H
 
+#define X86_EFLAGS_TF 0x00000100
 #define X86_EFLAGS_IF 0x00000200
 
 static inline unsigned long local_save_flags(void)

@@ -14,6 +14,7 @@ extern const char *execute_command;  /* init=, NULL when not given */
 extern bool vm_check_enabled;        /* check=vm */
 extern bool fork_cow;                /* cow=0: fork copies private pages at once */
 extern bool fork_tlb_flush;          /* fork_tlb_flush=0: a deliberate bug, for tests (not in init) */
+extern bool vdso_option;               /* vdso=0: no vsyscall page, int 0x80 only, as on Linux */
 extern bool fpu_nofxsr;              /* nofxsr: x87 state only (fnsave), no SSE, as on Linux */
 extern const char *test_fault;       /* test_fault=pf|wp|ud|gp|de|bp: oops on purpose */
 extern const char *bench_workload;   /* bench=cpu|io: run a workload (init/bench.c) */
