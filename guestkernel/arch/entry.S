@@ -18,6 +18,7 @@
  */
 #include <asm/segment.h>
 #include <asm/irq.h>
+#include <asm/irqflags.h>
 #include <asm/page.h>
 
 /* offsetof(struct pt_regs, ...) */
@@ -28,12 +29,7 @@
 #define PT_EFLAGS 60
 #define PT_ESP    64
 #define PT_SS     68
-
-#define X86_EFLAGS_TF 0x00000100
-#define X86_EFLAGS_IF 0x00000200
-#define X86_EFLAGS_NT 0x00004000
-#define X86_EFLAGS_VM 0x00020000
-#define EFAULT 14
+#include <linux/errno.h>
 
 .macro SAVE_ALL
 	cld

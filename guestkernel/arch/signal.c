@@ -14,6 +14,7 @@
  * come back from the frame, so a handler may edit them (sigtest does).
  */
 #include <asm/i387.h>
+#include <asm/irqflags.h>
 #include <asm/ptrace.h>
 #include <asm/segment.h>
 #include <asm/uaccess.h>
@@ -72,8 +73,6 @@ BUILD_BUG_ON(sizeof(siginfo_t) != 128);
 /* EFLAGS bits a handler may change through the frame: the arithmetic flags, TF, DF,
  * AC and RF. Never IF, IOPL, VM or NT. */
 #define FIX_EFLAGS 0x00050dd5u
-#define X86_EFLAGS_TF 0x100u
-#define X86_EFLAGS_DF 0x400u
 
 static void setup_sigcontext(struct sigcontext *sc, const struct pt_regs *regs,
 			     unsigned long mask0, u32 fpstate_uaddr)

@@ -1,9 +1,14 @@
 #ifndef _ASM_IRQFLAGS_H
 #define _ASM_IRQFLAGS_H
 
+/* EFLAGS bits the kernel looks at (arch/entry.S includes this for them). */
 #define X86_EFLAGS_TF 0x00000100
 #define X86_EFLAGS_IF 0x00000200
+#define X86_EFLAGS_DF 0x00000400
+#define X86_EFLAGS_NT 0x00004000
+#define X86_EFLAGS_VM 0x00020000
 
+#ifndef __ASSEMBLER__
 static inline unsigned long local_save_flags(void)
 {
 	unsigned long flags;
@@ -30,5 +35,7 @@ static inline void local_irq_restore(unsigned long flags)
 /* Wait for the next interrupt. "sti; hlt" is atomic: the interrupt shadow of sti
  * covers hlt, so a wakeup cannot slip in between. */
 static inline void safe_halt(void) { __asm__ __volatile__("sti; hlt" ::: "memory"); }
+
+#endif
 
 #endif

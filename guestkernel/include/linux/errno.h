@@ -51,8 +51,10 @@
 
 #define MAX_ERRNO 4095
 #define IS_ERR_VALUE(x) ((unsigned long)(x) >= (unsigned long)-MAX_ERRNO)
+#ifndef __ASSEMBLER__   /* arch/entry.S includes this for the numbers */
 static inline void *ERR_PTR(long error) { return (void *)error; }
 static inline long PTR_ERR(const void *ptr) { return (long)ptr; }
 static inline int IS_ERR(const void *ptr) { return IS_ERR_VALUE((unsigned long)ptr); }
+#endif
 
 #endif
