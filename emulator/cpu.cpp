@@ -409,7 +409,7 @@ struct CpuHooks {
         }
         const uint32_t at = static_cast<uint32_t>(pc) + static_cast<uint32_t>(info.last_offset);
         const uint32_t length = static_cast<uint32_t>(pc) + size - at;
-        const uint32_t sysenter_cs = read_msr(uc, kMsrSysenterCs);
+        const uint32_t sysenter_cs = cpu->sysenter_msr(kMsrSysenterCs);
         auto set_eip_before_step = [&](uint32_t eip) {  // Unicorn adds `length` after the hook
             const uint64_t v = uint32_t(eip - length);
             if (s.live) {
@@ -437,9 +437,16 @@ struct CpuHooks {
             return;
         }
         cpu->enter_sysenter_segments(s.live, sysenter_cs);
-        cpu->set_reg(Reg::Esp, read_msr(uc, kMsrSysenterEsp));
+        // ESP in place when mapped (the helper that calls this hook has written the
+        // guest's registers back to the state, and reloads them after it).
+        const uint64_t esp = cpu->sysenter_msr(kMsrSysenterEsp);
+        if (const uint32_t at = s.reg_at[static_cast<size_t>(Reg::Esp)]) {
+            std::memcpy(s.live + at, &esp, 8);
+        } else {
+            cpu->set_reg(Reg::Esp, static_cast<uint32_t>(esp));
+        }
         cpu->clear_eflags(kSysenterClears);
-        set_eip_before_step(read_msr(uc, kMsrSysenterEip));
+        set_eip_before_step(cpu->sysenter_msr(kMsrSysenterEip));
     }
 
     // Port I/O at CPL > IOPL that the look-ahead in on_block did not catch (a block
@@ -522,7 +529,10 @@ Result<std::unique_ptr<Cpu>> Cpu::create(Ram& ram, PortBus& ports, CpuOptions op
     if (!layout) return layout.error();
     s.layout = *layout;
     if (options.state_in_place) s.live = find_live_state(s);  // may add EIP and EFLAGS to the layout
-    if (s.live) cpu->map_live_registers();
+    if (s.live) {
+        cpu->map_live_registers();
+        cpu->map_sysenter_msrs();
+    }
     s.instructions = 0;  // the probe's instructions are not the guest's
     return cpu;
 }
@@ -1078,6 +1088,50 @@ void Cpu::map_live_registers() {
     s.reg_at = at;
     s.gdt_at = gdt_at;
     s.idt_at = idt_at;
+}
+
+// Where the live state keeps SYSENTER_CS, ESP and EIP, which every sysenter reads: found
+// by writing distinctive values through the API (QEMU keeps a 32-bit CS, then ESP and
+// EIP as 64-bit fields), confirmed with a second set, and the old values put back.
+// Not found: the hook reads them through the API.
+void Cpu::map_sysenter_msrs() {
+    Impl& s = *impl_;
+    const uint32_t saved[3] = {read_msr(s.uc, kMsrSysenterCs), read_msr(s.uc, kMsrSysenterEsp),
+                               read_msr(s.uc, kMsrSysenterEip)};
+    auto write = [&](uint32_t cs, uint32_t esp, uint32_t eip) {
+        const uint32_t ids[3] = {kMsrSysenterCs, kMsrSysenterEsp, kMsrSysenterEip}, values[3] = {cs, esp, eip};
+        for (int i = 0; i < 3; ++i) {
+            uc_x86_msr m{ids[i], values[i]};
+            uc_reg_write(s.uc, UC_X86_REG_MSR, &m);
+        }
+    };
+    auto holds = [&](size_t at, uint32_t cs, uint32_t esp, uint32_t eip) {
+        uint64_t e, i;
+        uint32_t c;
+        std::memcpy(&c, s.live + at - 8, 4);
+        std::memcpy(&e, s.live + at, 8);
+        std::memcpy(&i, s.live + at + 8, 8);
+        return c == cs && e == esp && i == eip;
+    };
+    write(0x1234, 0x8a9b'cdef, 0x7654'3210);
+    size_t found = 0;
+    for (size_t at = 8; at + 16 <= s.ctx_size && !found; at += 8)
+        if (holds(at, 0x1234, 0x8a9b'cdef, 0x7654'3210)) found = at;
+    if (found) {
+        write(0x4320, 0x1122'3344, 0x5566'7788);
+        if (!holds(found, 0x4320, 0x1122'3344, 0x5566'7788)) found = 0;
+    }
+    write(saved[0], saved[1], saved[2]);
+    s.sysenter_msrs_at = static_cast<uint32_t>(found);
+}
+
+uint32_t Cpu::sysenter_msr(uint32_t id) const {
+    const Impl& s = *impl_;
+    if (!s.sysenter_msrs_at) return read_msr(s.uc, id);
+    uint32_t v;
+    const size_t at = s.sysenter_msrs_at + (id == kMsrSysenterCs ? -8 : id == kMsrSysenterEsp ? 0 : 8);
+    std::memcpy(&v, s.live + at, 4);
+    return v;
 }
 
 uint32_t Cpu::reg(Reg r) const {

@@ -290,6 +290,8 @@ private:
     bool replay_loads(uint16_t cs, uint64_t cs_descriptor, bool ring_change, uint16_t ss, uint64_t ss_descriptor);
     bool segment_bases_zero(const uint8_t* state) const;  // DS and ES in the live state or a context
     void map_live_registers();
+    void map_sysenter_msrs();
+    uint32_t sysenter_msr(uint32_t id) const;  // SYSENTER_CS, ESP or EIP, in place when mapped
     void enter_sysenter_segments(uint8_t* state, uint32_t sysenter_cs);
     void finish_sysenter();
     DescriptorTable live_table(uint32_t at) const;

@@ -139,7 +139,8 @@ struct Cpu::Impl {
     std::function<void(uint16_t, bool)> port_observer;
     std::function<void()> sysenter_observer;
     uint64_t sysenters = 0;  // ring switches by sysenter (CpuHooks::on_sysenter)
-    bool sysenter_pending = false;  // through saved contexts: Cpu::finish_sysenter switches rings
+    bool sysenter_pending = false;
+    uint32_t sysenter_msrs_at = 0;  // live-state offset of SYSENTER_ESP (CS 8 before, EIP 8 after); 0: API  // through saved contexts: Cpu::finish_sysenter switches rings
 
     // What we know of each translated block, by (pc, size); see CpuHooks::block_info.
     // Unicorn's translations are tagged by physical address, our key is virtual: two

@@ -24,6 +24,10 @@
 /* offsetof(struct pt_regs, ...) */
 #define PT_EBP    20
 #define PT_EAX    24
+#define PT_DS     28
+#define PT_ES     32
+#define PT_FS     36
+#define PT_GS     40
 #define PT_EIP    52
 #define PT_CS     56
 #define PT_EFLAGS 60
@@ -44,17 +48,54 @@
 	pushl %edx
 	pushl %ecx
 	pushl %ebx
-	movl $__KERNEL_DS, %edx
+	/* The kernel's data accesses go through the user's flat data segment, as on
+	 * Linux 2.6 i386 (it is the same 4 GiB at base 0): a return to ring 3 then finds
+	 * DS and ES loaded already, and a segment load is costly (under emulation most of
+	 * all: a descriptor read and its checks). */
+	movw %ds, %dx
+	cmpw $__USER_DS, %dx
+	je 91f
+	movl $__USER_DS, %edx
 	movl %edx, %ds
+91:	movw %es, %dx
+	cmpw $__USER_DS, %dx
+	je 92f
+	movl $__USER_DS, %edx
 	movl %edx, %es
+92:
 .endm
 
 /* Pops SAVE_ALL's registers and the vector and error code slots: ESP is left at the
- * CPU's part of the frame (EIP). A user selector that cannot be loaded (a sigreturn
- * frame may hold anything, a TLS slot may have been cleared) faults here in ring 0;
- * the fixup replaces it with the null selector and tries again, as Linux does. */
+ * CPU's part of the frame (EIP). The data segment registers are loaded only when the
+ * frame holds other selectors than they do (a sigreturn, a program that loaded its
+ * own): SAVE_ALL left DS and ES on the user's data segment, and the kernel changes FS
+ * and GS only where it reloads them itself (switch_to, set_thread_area). A user
+ * selector that cannot be loaded (a sigreturn frame may hold anything, a TLS slot may
+ * have been cleared) faults here in ring 0; the fixup replaces it with the null
+ * selector and tries again, as Linux does. */
 .macro RESTORE_REGS
+	movw %ds, %cx
+	cmpw %cx, PT_DS(%esp)
+	jne 9f
+	movw %es, %cx
+	cmpw %cx, PT_ES(%esp)
+	jne 9f
+	movw %fs, %cx
+	cmpw %cx, PT_FS(%esp)
+	jne 9f
+	movw %gs, %cx
+	cmpw %cx, PT_GS(%esp)
+	jne 9f
 	popl %ebx
+	popl %ecx
+	popl %edx
+	popl %esi
+	popl %edi
+	popl %ebp
+	popl %eax
+	addl $24, %esp          /* ds es fs gs (loaded already), vector, error_code */
+	jmp 10f
+9:	popl %ebx
 	popl %ecx
 	popl %edx
 	popl %esi
@@ -82,6 +123,7 @@
 	.long 3b, 7b
 	.long 4b, 8b
 	.popsection
+10:
 .endm
 
 .macro RESTORE_ALL

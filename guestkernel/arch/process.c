@@ -15,7 +15,15 @@
 #include <linux/sched.h>
 #include <linux/string.h>
 
+/* arch/entry.S's PT_* offsets */
+BUILD_BUG_ON(__builtin_offsetof(struct pt_regs, ebp) != 20);
+BUILD_BUG_ON(__builtin_offsetof(struct pt_regs, eax) != 24);
+BUILD_BUG_ON(__builtin_offsetof(struct pt_regs, ds) != 28 || __builtin_offsetof(struct pt_regs, es) != 32);
+BUILD_BUG_ON(__builtin_offsetof(struct pt_regs, fs) != 36 || __builtin_offsetof(struct pt_regs, gs) != 40);
+BUILD_BUG_ON(__builtin_offsetof(struct pt_regs, eip) != 52);
 BUILD_BUG_ON(__builtin_offsetof(struct pt_regs, cs) != 56);
+BUILD_BUG_ON(__builtin_offsetof(struct pt_regs, eflags) != 60 || __builtin_offsetof(struct pt_regs, esp) != 64);
+BUILD_BUG_ON(__builtin_offsetof(struct pt_regs, ss) != 68);
 BUILD_BUG_ON(sizeof(struct pt_regs) != 72);
 
 struct task_struct *__switch_to_asm(unsigned long *save_esp, unsigned long new_esp,
