@@ -1,5 +1,5 @@
 """Builds a C file into a static i386 program against musl, as a user of Debian's
-musl-dev:i386 would (Python 3 standard library only). scripts/fetch_i386.sh unpacks the
+musl-dev:i386 would, or against glibc (gcc -m32 -static) (Python 3 standard library only). scripts/fetch_i386.sh unpacks the
 package into .deps/i386; meson passes its root as I386_ROOT. Without it, building fails
 the test: a missing toolchain is not a skip.
 """
@@ -35,4 +35,16 @@ def build(src, out):
         p = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT)
         if p.returncode != 0:
             raise AssertionError("%s: status %d\n%s%s" % (" ".join(argv), p.returncode, p.stdout, p.stderr))
+    return out
+
+
+def build_static(toolchain, src, out):
+    """`src` built into the static i386 executable `out` with "glibc" (gcc -m32 -static
+    -O1) or "musl" (build above); raises AssertionError as build does."""
+    if toolchain == "musl":
+        return build(src, out)
+    argv = ["gcc", "-m32", "-static", "-O1", src, "-o", out]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT)
+    if p.returncode != 0:
+        raise AssertionError("%s: status %d\n%s" % (" ".join(argv), p.returncode, p.stderr))
     return out

@@ -35,6 +35,16 @@
 #define PT_SS     68
 #include <linux/errno.h>
 
+/* Loads __USER_DS into a data segment register that does not hold it already. */
+.macro LOAD_USER_DS seg
+	movw %\seg, %dx
+	cmpw $__USER_DS, %dx
+	je .Lloaded\@
+	movl $__USER_DS, %edx
+	movl %edx, %\seg
+.Lloaded\@:
+.endm
+
 .macro SAVE_ALL
 	cld
 	pushl %gs
@@ -52,17 +62,25 @@
 	 * Linux 2.6 i386 (it is the same 4 GiB at base 0): a return to ring 3 then finds
 	 * DS and ES loaded already, and a segment load is costly (under emulation most of
 	 * all: a descriptor read and its checks). */
-	movw %ds, %dx
-	cmpw $__USER_DS, %dx
-	je 91f
-	movl $__USER_DS, %edx
-	movl %edx, %ds
-91:	movw %es, %dx
-	cmpw $__USER_DS, %dx
-	je 92f
-	movl $__USER_DS, %edx
-	movl %edx, %es
-92:
+	LOAD_USER_DS ds
+	LOAD_USER_DS es
+.endm
+
+/* Jumps to `target` unless %seg holds the selector in the frame's slot. */
+.macro UNLESS_LOADED seg, slot, target
+	movw %\seg, %cx
+	cmpw %cx, \slot(%esp)
+	jne \target
+.endm
+
+.macro POP_GPRS
+	popl %ebx
+	popl %ecx
+	popl %edx
+	popl %esi
+	popl %edi
+	popl %ebp
+	popl %eax
 .endm
 
 /* Pops SAVE_ALL's registers and the vector and error code slots: ESP is left at the
@@ -74,34 +92,14 @@
  * have been cleared) faults here in ring 0; the fixup replaces it with the null
  * selector and tries again, as Linux does. */
 .macro RESTORE_REGS
-	movw %ds, %cx
-	cmpw %cx, PT_DS(%esp)
-	jne 9f
-	movw %es, %cx
-	cmpw %cx, PT_ES(%esp)
-	jne 9f
-	movw %fs, %cx
-	cmpw %cx, PT_FS(%esp)
-	jne 9f
-	movw %gs, %cx
-	cmpw %cx, PT_GS(%esp)
-	jne 9f
-	popl %ebx
-	popl %ecx
-	popl %edx
-	popl %esi
-	popl %edi
-	popl %ebp
-	popl %eax
+	UNLESS_LOADED ds, PT_DS, 9f
+	UNLESS_LOADED es, PT_ES, 9f
+	UNLESS_LOADED fs, PT_FS, 9f
+	UNLESS_LOADED gs, PT_GS, 9f
+	POP_GPRS
 	addl $24, %esp          /* ds es fs gs (loaded already), vector, error_code */
 	jmp 10f
-9:	popl %ebx
-	popl %ecx
-	popl %edx
-	popl %esi
-	popl %edi
-	popl %ebp
-	popl %eax
+9:	POP_GPRS
 1:	popl %ds
 2:	popl %es
 3:	popl %fs
@@ -129,6 +127,21 @@
 .macro RESTORE_ALL
 	RESTORE_REGS
 	iret
+.endm
+
+/* fn(struct pt_regs *regs), with the frame SAVE_ALL built at ESP. */
+.macro CALL_WITH_REGS fn
+	movl %esp, %eax
+	pushl %eax
+	call \fn
+	addl $4, %esp
+.endm
+
+/* A system call's frame: orig_eax (the number) and the vector, then SAVE_ALL. */
+.macro SYSCALL_FRAME
+	pushl %eax              /* orig_eax */
+	pushl $SYSCALL_VECTOR
+	SAVE_ALL
 .endm
 
 	.text
@@ -188,10 +201,7 @@ exception_stubs:                /* unsigned long exception_stubs[32] */
 
 exception_common:
 	SAVE_ALL
-	movl %esp, %eax
-	pushl %eax
-	call do_trap
-	addl $4, %esp
+	CALL_WITH_REGS do_trap
 	jmp ret_from_intr
 
 /* PIC interrupts: IRQ 0-15 at vectors 0x20-0x2f. */
@@ -231,10 +241,7 @@ irq_stubs:                      /* unsigned long irq_stubs[16] */
 
 irq_common:
 	SAVE_ALL
-	movl %esp, %eax
-	pushl %eax
-	call do_IRQ
-	addl $4, %esp
+	CALL_WITH_REGS do_IRQ
 	jmp ret_from_intr
 
 /* int 0x80: Linux i386 system calls. EAX = number, EBX ECX EDX ESI EDI EBP = arguments,
@@ -243,13 +250,8 @@ irq_common:
 	.globl system_call
 	.type system_call, @function
 system_call:
-	pushl %eax              /* orig_eax */
-	pushl $SYSCALL_VECTOR
-	SAVE_ALL
-	movl %esp, %eax
-	pushl %eax
-	call do_syscall
-	addl $4, %esp
+	SYSCALL_FRAME
+	CALL_WITH_REGS do_syscall
 	/* fall through */
 
 /* Every way out of the kernel. Going back to ring 3, first do the pending work
@@ -260,10 +262,7 @@ system_call:
 ret_from_intr:
 	testl $3, PT_CS(%esp)
 	jz restore_all
-	movl %esp, %eax
-	pushl %eax
-	call exit_to_user_mode
-	addl $4, %esp
+	CALL_WITH_REGS exit_to_user_mode
 restore_all:
 	RESTORE_ALL
 	.size system_call, . - system_call
@@ -273,33 +272,32 @@ restore_all:
  * there), EBP = the user's ESP, where the vDSO saved EBP, EDX and ECX. This builds the
  * frame int 0x80 would have built, returning to vdso_sysenter_return with that ESP,
  * and takes the sixth argument, which EBP cannot carry, from the user's stack. */
-	.p2align 3
-	.globl sysenter_entry
-	.type sysenter_entry, @function
-sysenter_entry:
+.macro SYSENTER_FRAME user_flags=0
 	sti
 	pushl $__USER_DS        /* ss */
 	pushl %ebp              /* esp */
 	pushfl
+	.if \user_flags
+	orl $\user_flags, (%esp)
+	.endif
 	pushl $__USER_CS
 	pushl $vdso_sysenter_return
+.endm
+
+	.p2align 3
+	.globl sysenter_entry
+	.type sysenter_entry, @function
+sysenter_entry:
+	SYSENTER_FRAME
 sysenter_frame_built:
 	cmpl $(__PAGE_OFFSET - 3), %ebp
 	jae sysenter_bad_stack
 sysenter_sixth_arg:
 	movl (%ebp), %ebp       /* the user's EBP: the sixth argument */
-	pushl %eax              /* orig_eax */
-	pushl $SYSCALL_VECTOR
-	SAVE_ALL
-	movl %esp, %eax
-	pushl %eax
-	call do_syscall
-	addl $4, %esp
+	SYSCALL_FRAME
+	CALL_WITH_REGS do_syscall
 sysenter_exit:
-	movl %esp, %eax
-	pushl %eax
-	call exit_to_user_mode  /* returns with interrupts off */
-	addl $4, %esp
+	CALL_WITH_REGS exit_to_user_mode  /* returns with interrupts off */
 	/* sysexit returns to EDX with ESP = ECX, flat user segments, and leaves EFLAGS
 	 * alone: only right for a return to where sysenter came from, with registers the
 	 * vDSO does not need back (it pops ECX and EDX) and flags popfl may restore here.
@@ -329,9 +327,7 @@ sysenter_exit:
 	.long sysenter_sixth_arg, sysenter_bad_stack
 	.popsection
 sysenter_bad_stack:
-	pushl %eax              /* orig_eax */
-	pushl $SYSCALL_VECTOR
-	SAVE_ALL
+	SYSCALL_FRAME
 	movl $-EFAULT, PT_EAX(%esp)
 	jmp sysenter_exit
 	.size sysenter_entry, . - sysenter_entry
@@ -343,13 +339,7 @@ sysenter_bad_stack:
 	.globl sysenter_entry_traced
 	.type sysenter_entry_traced, @function
 sysenter_entry_traced:
-	sti
-	pushl $__USER_DS
-	pushl %ebp
-	pushfl
-	orl $X86_EFLAGS_TF, (%esp)
-	pushl $__USER_CS
-	pushl $vdso_sysenter_return
+	SYSENTER_FRAME X86_EFLAGS_TF
 	jmp sysenter_frame_built
 	.size sysenter_entry_traced, . - sysenter_entry_traced
 

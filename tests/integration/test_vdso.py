@@ -17,7 +17,6 @@ meson passes FORKSCOPE, KERNEL, INITRAMFS, I386_ROOT. Python 3 stdlib only.
 
 import os
 import re
-import subprocess
 import unittest
 
 import i386_runner
@@ -51,15 +50,7 @@ CHECK_VM = re.compile(r"check=vm: \d+ system calls checked, 0 violations\n\Z")
 
 
 def build(d, toolchain):
-    out = d.path("vdso." + toolchain)
-    if toolchain == "musl":
-        musl.build(SOURCE, out)
-        return out
-    argv = ["gcc", "-m32", "-static", "-O1", SOURCE, "-o", out]
-    p = subprocess.run(argv, capture_output=True, text=True, timeout=120)
-    if p.returncode != 0:
-        raise AssertionError("%s: status %d\n%s" % (" ".join(argv), p.returncode, p.stderr))
-    return out
+    return musl.build_static(toolchain, SOURCE, d.path("vdso." + toolchain))
 
 
 class Vdso(ProgramCase):
