@@ -395,6 +395,8 @@ std::optional<MachineStop> Machine::pending_stop() {
 }
 
 Result<std::optional<uint8_t>> Machine::take_interrupt() {
+    shadow_ = false;
+    interrupt_window_ = false;
     InterruptEvent ev;
     ev.source = EventSource::External;
     if (history_ && history_->replaying()) {
@@ -412,8 +414,6 @@ Result<std::optional<uint8_t>> Machine::take_interrupt() {
                                               std::to_string(clock_->now_ns()) + ", recorded vector " +
                                               std::to_string(due->vector) + " at " + std::to_string(due->guest_ns));
     } else {
-        shadow_ = false;
-        interrupt_window_ = false;
         if (!pic_->intr()) return std::optional<uint8_t>();
         if (!(cpu_->reg(Reg::Eflags) & kEflagsIf)) {
             interrupt_window_ = true;  // run_once() runs until IF is set again

@@ -204,6 +204,9 @@ class LoopTest(ForkscopeTestCase):
         self.assertLessEqual(stats["instructions"], 1000000 + 16)
 
 
+SHADOW_LINE = "ticks: shadow: interrupted at sti+11, the store done: yes"
+
+
 class InterruptLatencyTest(ForkscopeTestCase):
     """ticks.c: a well-behaved kernel that busy-waits (no hlt) for interrupts."""
 
@@ -228,9 +231,17 @@ class InterruptLatencyTest(ForkscopeTestCase):
         self.assertExit(run, 0)
         self.assertRegex(run.lines[-1], r"^ticks: 1 interrupts after \d+ iterations$")
 
+    def test_an_interrupt_waits_out_the_sti_shadow(self):
+        # An interrupt that waited while IF was clear comes right after the one
+        # instruction sti's shadow covers: not before it, not some blocks later.
+        run = self.ticks("shadow")
+        self.assertExit(run, 0)
+        self.assertEqual(run.lines[-1], SHADOW_LINE)
+
     @needs_qemu
     def test_qemu_delivers_both(self):
-        for append, expected in (("", "ticks: 10 interrupts"), ("uart", "ticks: 1 interrupts")):
+        for append, expected in (("", "ticks: 10 interrupts"), ("uart", "ticks: 1 interrupts"),
+                                 ("shadow", SHADOW_LINE)):
             with self.subTest(append=append):
                 run = qemu(test_kernel("ticks"), append=append)
                 self.assertEqual(run.returncode, 1, run.describe())

@@ -9,6 +9,10 @@
  *   uart       only IRQ 4 unmasked; the UART's transmitter is empty, so enabling its
  *              THR-empty interrupt (IER bit 1) raises IRQ 4 at once; spin at most
  *              100,000 iterations for it. The handler reads IIR and clears IER.
+ *   shadow     IRQ 0 made to wait with interrupts off (the PIC's IRR shows it), then
+ *              "sti; movl $1, shadow_ran; nop": the interrupt must come after the one
+ *              instruction sti's shadow covers (SDM: STI), not before it, not later.
+ *              Prints "ticks: shadow: interrupted at sti+N, the store done: yes|no".
  * Prints "ticks: N interrupts after M iterations" and exits 0 when every expected
  * interrupt came within the bound, 1 otherwise.
  */
@@ -28,7 +32,11 @@ static struct {
 } __attribute__((packed, aligned(4))) idt_desc;
 
 volatile u32 irq_count;
+volatile u32 shadow_ran, irq_eip, ran_at_irq;
 void timer_stub(void);
+void shadow_stub(void);
+void shadow_sti(void);
+static void shadow(void);
 void uart_stub(void);
 void other_stub(void);
 
@@ -56,6 +64,17 @@ __asm__(
     "    popl %edx\n"
     "    popl %eax\n"
     "    iret\n"
+    "shadow_stub:\n"         /* the interrupted EIP, and whether the store ran */
+    "    pushl %eax\n"
+    "    movl 4(%esp), %eax\n"
+    "    movl %eax, irq_eip\n"
+    "    movl shadow_ran, %eax\n"
+    "    movl %eax, ran_at_irq\n"
+    "    incl irq_count\n"
+    "    movb $0x20, %al\n"
+    "    outb %al, $0x20\n"
+    "    popl %eax\n"
+    "    iret\n"
     "other_stub:\n"           /* anything else: report and stop */
     "    pushl $1f\n"
     "    call con_puts\n"
@@ -76,6 +95,10 @@ static void set_gate(int v, void (*fn)(void)) {
 
 u32 main(void) {
     const int uart = cmdline_has("uart");
+    if (cmdline_has("shadow")) {
+        shadow();
+        return irq_count == 1 && irq_eip == (u32)shadow_sti + 1 + 10 && ran_at_irq == 1 ? 0 : 1;
+    }
     con_puts(uart ? "ticks: waiting for the UART's THR-empty interrupt\n"
                   : "ticks: waiting for 10 PIT interrupts at 1 kHz\n");
     for (int v = 0; v < 256; ++v) set_gate(v, other_stub);
@@ -120,3 +143,42 @@ u32 main(void) {
     con_puts(" iterations\n");
     return got >= want ? 0 : 1;
 }
+
+/* sti (1 byte), then movl $1, shadow_ran (10 bytes): the interrupt comes right after the
+ * store. The PIC is set up as in main, IRQ 0 only; the PIT's first tick is made to wait
+ * in the IRR with interrupts off. */
+static void shadow(void) {
+    for (int v = 0; v < 256; ++v) set_gate(v, other_stub);
+    set_gate(0x20, shadow_stub);
+    idt_desc.limit = sizeof idt - 1;
+    idt_desc.base = (u32)idt;
+    __asm__ volatile("lidt %0" : : "m"(idt_desc.limit));
+    outb(0x20, 0x11);
+    outb(0xa0, 0x11);
+    outb(0x21, 0x20);
+    outb(0xa1, 0x28);
+    outb(0x21, 0x04);
+    outb(0xa1, 0x02);
+    outb(0x21, 0x01);
+    outb(0xa1, 0x01);
+    outb(0x21, 0xfe);
+    outb(0xa1, 0xff);
+    outb(0x43, 0x34);
+    outb(0x40, 1193 & 0xff);
+    outb(0x40, 1193 >> 8);
+    u32 i = 0;
+    outb(0x20, 0x0a);  /* OCW3: reads of port 0x20 return the IRR */
+    while (!(inb(0x20) & 1) && i < 20000000) ++i;
+    __asm__ volatile(".globl shadow_sti\n"
+                     "shadow_sti:\n\t"
+                     "sti\n\t"
+                     "movl $1, shadow_ran\n\t"
+                     "nop\n\t"
+                     "nop\n\t"
+                     "cli" ::: "memory");
+    con_puts("ticks: shadow: interrupted at sti+");
+    con_dec(irq_eip - (u32)shadow_sti);
+    con_puts(", the store done: ");
+    con_puts(ran_at_irq ? "yes\n" : "no\n");
+}
+
