@@ -170,6 +170,7 @@ History::MachineState History::save_machine() const {
     s.uart = m_.uart_->snapshot();
     s.idle_ns = m_.clock_->idle_ns();
     s.interrupts = m_.stats_.interrupts;
+    s.last_external = m_.last_external_;
     s.exceptions = m_.stats_.exceptions;
     s.page_faults = m_.stats_.page_faults;
     s.system_calls = m_.stats_.system_calls;
@@ -186,6 +187,7 @@ Result<void> History::restore_machine(const MachineState& s) {
     m_.uart_->restore(s.uart);
     m_.clock_->restore_idle_ns(s.idle_ns);
     m_.stats_.interrupts = s.interrupts;
+    m_.last_external_ = s.last_external;
     m_.stats_.exceptions = s.exceptions;
     m_.stats_.page_faults = s.page_faults;
     m_.stats_.system_calls = s.system_calls;

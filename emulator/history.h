@@ -128,6 +128,7 @@ private:
         Uart16550::Snapshot uart;
         uint64_t idle_ns = 0;
         uint64_t interrupts = 0, exceptions = 0, page_faults = 0, system_calls = 0;
+        uint64_t last_external = 0;  // Machine::last_external_: when the next interrupt may come
         std::optional<uint32_t> exit_status;
     };
     struct Snapshot {

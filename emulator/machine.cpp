@@ -395,7 +395,7 @@ std::optional<MachineStop> Machine::pending_stop() {
 }
 
 Result<std::optional<uint8_t>> Machine::take_interrupt() {
-    shadow_ = false;
+    shadow_ = storm_ = false;
     interrupt_window_ = false;
     InterruptEvent ev;
     ev.source = EventSource::External;
@@ -415,13 +415,19 @@ Result<std::optional<uint8_t>> Machine::take_interrupt() {
                                               std::to_string(due->vector) + " at " + std::to_string(due->guest_ns));
     } else {
         if (!pic_->intr()) return std::optional<uint8_t>();
+        // Interrupts closer together than kInterruptPollSlice instructions (a storm: a
+        // device that raises its line again at once) wait for the poll, run_limit()'s
+        // block boundary past the slice, so that the guest gets on between them.
+        storm_ = cpu_->instructions() < last_external_ + kInterruptPollSlice;
         if (!(cpu_->reg(Reg::Eflags) & kEflagsIf)) {
-            interrupt_window_ = true;  // run_once() runs until IF is set again
+            interrupt_window_ = !storm_;  // run_once() runs until IF is set again
             return std::optional<uint8_t>();
         }
+        if (storm_) return std::optional<uint8_t>();
         // After sti (as in the kernel's "sti; hlt" and "sti; sysexit"), one more
         // instruction first: run_limit() lets exactly that one run.
         if ((shadow_ = cpu_->interrupt_shadow())) return std::optional<uint8_t>();
+        last_external_ = cpu_->instructions();
         ev.vector = pic_->acknowledge();
         if (history_) history_->record_interrupt(position(), ev.vector, clock_->now_ns());
     }
@@ -435,9 +441,11 @@ uint64_t Machine::run_limit() const {
     if (auto d = next_deadline()) limit = clock_->instruction_limit_for(*d);
     // A waiting interrupt: after sti, one more instruction; with IF clear, the run stops
     // where IF is set again (Cpu::watch_interrupt_window), not at a block boundary that
-    // depends on how the code happens to be translated.
+    // depends on how the code happens to be translated; in a storm, past the slice.
     if (pic_->intr() && !interrupt_window_)
-        limit = std::min(limit, cpu_->instructions() + (shadow_ ? 1 : kInterruptPollSlice));
+        limit = std::min(limit, shadow_ ? cpu_->instructions() + 1
+                                : storm_ ? last_external_ + kInterruptPollSlice
+                                         : cpu_->instructions() + kInterruptPollSlice);
     if (config_.realtime) limit = std::min(limit, clock_->instruction_limit_for(0));
     if (config_.max_instructions) limit = std::min(limit, config_.max_instructions);
     if (history_) limit = std::min(limit, history_->next_checkpoint());

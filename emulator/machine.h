@@ -219,6 +219,8 @@ private:
     std::optional<MachinePosition> position_stop_;
     bool shadow_ = false;          // take_interrupt() waits for the instruction after sti
     bool interrupt_window_ = false;  // ... or for IF, with an interrupt waiting
+    bool storm_ = false;           // ... or for the poll slice after the last one
+    uint64_t last_external_ = 0;   // the instruction count at the last external interrupt
     bool step_to_target_ = false;  // the last run stopped before a block crossing the target
     History* history_ = nullptr;
     std::atomic<bool> pause_requested_{false};
