@@ -91,3 +91,16 @@ void debug_exit(u32 status) {
     outl(DEBUG_EXIT_PORT, status);
     for (;;) __asm__ volatile("cli; hlt");
 }
+
+void pic_init(u8 master_mask, u8 slave_mask) {
+    outb(0x20, 0x11);
+    outb(0xa0, 0x11);
+    outb(0x21, 0x20);
+    outb(0xa1, 0x28);
+    outb(0x21, 0x04);
+    outb(0xa1, 0x02);
+    outb(0x21, 0x01);
+    outb(0xa1, 0x01);
+    outb(0x21, master_mask);
+    outb(0xa1, slave_mask);
+}

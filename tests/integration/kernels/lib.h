@@ -33,6 +33,10 @@ u32 cmdline_uint(const char *key, u32 fallback);  /* "key=N", decimal or 0x hex 
 void rng_seed(u32 seed);       /* xorshift32; seed 0 becomes 1 */
 u32 rng_next(void);
 
+/* The 8259A pair as a PC has it: edge triggered, cascade on IR2, vectors 0x20 and 0x28,
+ * 8086 mode; then these interrupt masks. */
+void pic_init(u8 master_mask, u8 slave_mask);
+
 void debug_exit(u32 status) __attribute__((noreturn));
 
 #endif

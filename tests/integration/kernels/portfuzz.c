@@ -55,17 +55,7 @@ __asm__(
     "    iret\n");
 
 static void setup_devices(u32 pit_divisor) {
-    /* 8259A pair: edge triggered, cascade, vectors 0x20 and 0x28, 8086 mode, unmasked. */
-    outb(0x20, 0x11);
-    outb(0xa0, 0x11);
-    outb(0x21, 0x20);
-    outb(0xa1, 0x28);
-    outb(0x21, 0x04);
-    outb(0xa1, 0x02);
-    outb(0x21, 0x01);
-    outb(0xa1, 0x01);
-    outb(0x21, 0x00);
-    outb(0xa1, 0x00);
+    pic_init(0x00, 0x00);  /* unmasked */
     /* PIT channel 0: mode 2. */
     outb(0x43, 0x34);
     outb(0x40, (u8)pit_divisor);

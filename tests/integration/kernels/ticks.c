@@ -108,16 +108,7 @@ u32 main(void) {
     idt_desc.base = (u32)idt;
     __asm__ volatile("lidt %0" : : "m"(idt_desc.limit));
 
-    outb(0x20, 0x11);
-    outb(0xa0, 0x11);
-    outb(0x21, 0x20);
-    outb(0xa1, 0x28);
-    outb(0x21, 0x04);
-    outb(0xa1, 0x02);
-    outb(0x21, 0x01);
-    outb(0xa1, 0x01);
-    outb(0x21, uart ? 0xef : 0xfe);  /* only IRQ 4, or only IRQ 0 */
-    outb(0xa1, 0xff);
+    pic_init(uart ? 0xef : 0xfe, 0xff);  /* only IRQ 4, or only IRQ 0 */
 
     const u32 want = uart ? 1 : 10;
     const u32 bound = uart ? 100000 : 20000000;
@@ -153,16 +144,7 @@ static void shadow(void) {
     idt_desc.limit = sizeof idt - 1;
     idt_desc.base = (u32)idt;
     __asm__ volatile("lidt %0" : : "m"(idt_desc.limit));
-    outb(0x20, 0x11);
-    outb(0xa0, 0x11);
-    outb(0x21, 0x20);
-    outb(0xa1, 0x28);
-    outb(0x21, 0x04);
-    outb(0xa1, 0x02);
-    outb(0x21, 0x01);
-    outb(0xa1, 0x01);
-    outb(0x21, 0xfe);
-    outb(0xa1, 0xff);
+    pic_init(0xfe, 0xff);
     outb(0x43, 0x34);
     outb(0x40, 1193 & 0xff);
     outb(0x40, 1193 >> 8);
