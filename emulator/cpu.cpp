@@ -563,6 +563,12 @@ void Cpu::lower_instruction_limit(uint64_t limit) {
 
 // From any thread: the flag first, then the limit that sends the next block to the
 // slow path, which consumes the flag (see Impl::set_limit for the other side).
+// Never uc_emu_stop from another thread: Unicorn 2.1 looks for an exit request after
+// every guest load and store of a translated block, not only at block starts, and on
+// leaving it puts EIP back to the block's start, so the instructions before the store
+// run twice. (A probe that stopped runs from a thread every 500 µs oopsed the kernel
+// within 12 ms of boot, in a memset called with garbage arguments, with the block hook
+// and without it: so --realtime keeps the hook too.)
 void Cpu::request_stop() {
     impl_->stop_requested.store(true);
     impl_->limit.store(0);

@@ -89,6 +89,7 @@ public:
         // EXT (SDM vol. 3, 6.13): the fault was met while delivering an event external to
         // the program (an interrupt or an earlier exception), not an int n, int3 or into.
         ext_ = ev.source == EventSource::Software ? 0u : 1u;
+        gdt_ = cpu.gdtr();
     }
 
     // Ok(true): delivered. Ok(false): `fault` holds what went wrong. Error: unsupported.
@@ -107,6 +108,7 @@ private:
     PageWalker& walker_;
     const InterruptEvent& ev_;
     PagingMode mode_;
+    DescriptorTable gdt_;  // read once: a delivery reads up to three descriptors
     uint32_t ext_ = 0;
 };
 
@@ -125,7 +127,10 @@ Result<bool> Attempt::read_system(uint32_t linear, uint8_t* out, uint32_t size, 
         }
         const uint32_t paddr = first ? t->paddr : t->paddr & ~0xfffu;
         const uint32_t n = first ? split : size - split;
-        if (auto r = walker_.ram().read(paddr, std::span<uint8_t>(out + (first ? 0 : split), n)); !r) return r.error();
+        // translate() checked the page's first byte; the piece stays on that page, but
+        // RAM may end inside it.
+        if (!walker_.ram().contains(paddr, n)) return make_error(ErrorKind::MachineFault, "a descriptor table is outside RAM");
+        std::memcpy(out + (first ? 0 : split), walker_.ram().data() + paddr, n);
     }
     return true;
 }
@@ -147,7 +152,7 @@ Result<bool> Attempt::read_descriptor(uint32_t table_base, uint32_t index, Descr
 }
 
 Result<bool> Attempt::read_gdt(uint16_t selector, uint8_t outside, Descriptor& d, Fault& fault) {
-    DescriptorTable gdt = cpu_.gdtr();
+    const DescriptorTable& gdt = gdt_;
     // No LDT is modelled: a TI=1 selector is outside its table, like one past the GDT limit.
     if ((selector & 4u) || (selector | 7u) > gdt.limit) {
         fault = Fault{outside, (selector & 0xfffcu) | ext_};
@@ -319,13 +324,16 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
     }
     // Every check has passed: write the frame, then the registers.
     uint8_t* ram = walker_.ram().data();
+    auto page_of = [&](uint32_t a) -> uint8_t* {
+        return ram + (pages[(a >> 12) == (frame_linear >> 12) ? 0 : 1].paddr | (a & 0xfffu));
+    };
     for (int i = 0; i < n; ++i) {
         const uint32_t linear = frame_linear + frame_size - 4u * static_cast<uint32_t>(i + 1);
-        for (uint32_t k = 0; k < 4; ++k) {
-            const uint32_t a = linear + k;
-            const Page& page = pages[(a >> 12) == (frame_linear >> 12) ? 0 : 1];
-            ram[page.paddr | (a & 0xfffu)] = static_cast<uint8_t>(frame[i] >> (8 * k));
+        if ((linear >> 12) == ((linear + 3) >> 12)) {
+            std::memcpy(page_of(linear), &frame[i], 4);  // little-endian host, like the guest
+            continue;
         }
+        for (uint32_t k = 0; k < 4; ++k) *page_of(linear + k) = static_cast<uint8_t>(frame[i] >> (8 * k));
     }
     const uint32_t esp = new_esp - frame_size;
     // CS.RPL becomes the new CPL; the RPL in the gate's selector is ignored.

@@ -72,13 +72,13 @@ Result<PageWalker::Translation> PageWalker::translate(const PagingMode& mode, ui
         return t;
     }
     if (mode.paging()) {
-        ram_.store32(w->pde_paddr, w->pde | pte::kAccessed);
-        if (w->has_pte) {
-            uint32_t bits = pte::kAccessed | (access == Access::Write ? pte::kDirty : 0u);
-            ram_.store32(w->pte_paddr, w->pte | bits);
-        } else if (access == Access::Write) {
-            ram_.store32(w->pde_paddr, w->pde | pte::kAccessed | pte::kDirty);
-        }
+        // Stored only when a bit is new: almost always both are set already.
+        auto set_bits = [&](uint32_t paddr, uint32_t entry, uint32_t bits) {
+            if ((entry & bits) != bits) ram_.store32(paddr, entry | bits);
+        };
+        const uint32_t dirty = access == Access::Write ? pte::kDirty : 0u;
+        set_bits(w->pde_paddr, w->pde, pte::kAccessed | (w->has_pte ? 0u : dirty));
+        if (w->has_pte) set_bits(w->pte_paddr, w->pte, pte::kAccessed | dirty);
     }
     if (!ram_.contains(w->paddr, 1)) return table_outside_ram("page", w->paddr);
     t.ok = true;

@@ -685,6 +685,29 @@ TEST_P(DeliveryTest, StraddlingPushFaultReportsTheFirstByteOnTheFaultingPage) {
     EXPECT_EQ(cpu->reg(Reg::Cr2), 0x9f000u);
 }
 
+// A frame across two pages whose frames are far apart, a push split between them: each
+// byte lands in its own page's frame.
+TEST_P(DeliveryTest, FrameAcrossPagesLandsInEachPagesFrame) {
+    constexpr uint32_t kLowFrame = 0x70000;  // virtual page 0x9e lives here
+    put64(kIdt + 8 * 0x21, gate_descriptor(kStubs + 16 * 0x21, kUserCs, 0xe, 0));  // no ring change
+    code(kUserCode, {0xeb, 0xfe});
+    enable_paging();
+    enter_user(kUserCode);
+    put32(kPageTable + 4 * 0x9e, kLowFrame | 7);
+    cpu->set_reg(Reg::Esp, 0x9f002);  // EFLAGS covers 0x9effe..0x9f001
+    const uint32_t eflags = cpu->reg(Reg::Eflags);
+    auto r = deliver(0x21, EventSource::External, std::nullopt, kUserCode);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 0x21);
+    EXPECT_EQ(cpu->reg(Reg::Esp), 0x9eff6u);
+    EXPECT_EQ(get32(kLowFrame + 0xff6), kUserCode);
+    EXPECT_EQ(get32(kLowFrame + 0xffa), kUserCs);
+    EXPECT_EQ(ram->data()[kLowFrame + 0xffe], eflags & 0xff);
+    EXPECT_EQ(ram->data()[kLowFrame + 0xfff], (eflags >> 8) & 0xff);
+    EXPECT_EQ(ram->data()[0x9f000], (eflags >> 16) & 0xff);
+    EXPECT_EQ(ram->data()[0x9f001], eflags >> 24);
+}
+
 TEST_P(DeliveryTest, UnmappedStackEndsInTripleFault) {
     enable_paging();
     cpu->set_reg(Reg::Esp, 0x500000);  // PDE 1 is not present
