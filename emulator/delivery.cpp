@@ -116,6 +116,11 @@ Result<bool> Attempt::read_system(uint32_t linear, uint8_t* out, uint32_t size, 
     // The first byte's page, then the last byte's if that is another: each translated once.
     const uint32_t last = linear + size - 1;
     const uint32_t split = (linear >> 12) == (last >> 12) ? size : 0x1000u - (linear & 0xfffu);
+    if (split == size)
+        if (auto paddr = walker_.cached_translation(mode_, linear, Access::Read, false)) {
+            std::memcpy(out, walker_.ram().data() + *paddr, size);  // a whole page of RAM is there
+            return true;
+        }
     for (uint32_t a : {linear, last}) {
         const bool first = a == linear;
         if (!first && split == size) break;
@@ -311,6 +316,10 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
         for (uint32_t a : {linear, linear + 3}) {
             Page& page = pages[(a >> 12) == (frame_linear >> 12) ? 0 : 1];
             if (page.done) continue;
+            if (auto paddr = walker_.cached_translation(mode_, a, Access::Write, new_cpl == 3)) {
+                page = {*paddr & ~0xfffu, true};
+                continue;
+            }
             auto t = walker_.translate(mode_, a, Access::Write, new_cpl == 3);
             if (!t) return t.error();
             if (!t->ok) {

@@ -83,7 +83,25 @@ Result<PageWalker::Translation> PageWalker::translate(const PagingMode& mode, ui
     if (!ram_.contains(w->paddr, 1)) return table_outside_ram("page", w->paddr);
     t.ok = true;
     t.paddr = w->paddr;
+    if (mode.paging() && w->page_size == 4096) {
+        // The entries as they are now, with the bits this walk set: a hit needs them unchanged.
+        Cached& c = cached_[(vaddr >> 12) % kCached];
+        c = Cached{true, user, access, mode.cr3 & 0xfffff000u, mode_bits_cr0(mode), mode_bits_cr4(mode),
+                   vaddr >> 12, w->paddr >> 12, w->pde_paddr, ram_.load32(w->pde_paddr), w->pte_paddr,
+                   ram_.load32(w->pte_paddr), true};
+    }
     return t;
+}
+
+std::optional<uint32_t> PageWalker::cached_translation(const PagingMode& mode, uint32_t vaddr, Access access,
+                                                       bool user) const {
+    const Cached& c = cached_[(vaddr >> 12) % kCached];
+    if (!c.valid || c.vpage != vaddr >> 12 || c.access != access || c.user != user ||
+        c.cr3 != (mode.cr3 & 0xfffff000u) || c.cr0 != mode_bits_cr0(mode) || c.cr4 != mode_bits_cr4(mode))
+        return std::nullopt;
+    // Both entries were inside RAM when cached, and RAM does not shrink.
+    if (ram_.load32(c.pde_paddr) != c.pde || ram_.load32(c.pte_paddr) != c.pte) return std::nullopt;
+    return (c.ppage << 12) | (vaddr & 0xfffu);
 }
 
 // Splits [vaddr, vaddr + length) at page boundaries and hands each piece's physical

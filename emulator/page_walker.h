@@ -3,6 +3,7 @@
 // and PDE.PS are set. Everything on the host that reads guest-virtual memory
 // (delivery, debugger, dumps, gdbstub) goes through here, never through Unicorn.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -77,6 +78,15 @@ public:
     };
     Result<Translation> translate(const PagingMode& mode, uint32_t vaddr, Access access, bool user);
 
+    // What translate() would give now for this access, when a recent translate() of the
+    // same page, access and paging mode is still valid: a small cache kept the way a TLB
+    // keeps translations, but checked on every use against the page directory and table
+    // entries it came from (both unchanged in RAM, Accessed and for writes Dirty already
+    // set), so a hit is exactly a walk that would change nothing. nullopt: walk. For the
+    // descriptor tables and stacks every delivery reads and writes.
+    std::optional<uint32_t> cached_translation(const PagingMode& mode, uint32_t vaddr, Access access,
+                                               bool user) const;
+
     // Debugger-style copies through the page tables, with no permission checks and no
     // A/D updates. Fail on an unmapped page, naming it.
     Result<void> read_virtual(const PagingMode& mode, uint32_t vaddr, std::span<uint8_t> out) const;
@@ -86,7 +96,22 @@ public:
     Ram& ram() { return ram_; }
 
 private:
+    struct Cached {
+        bool valid = false;
+        bool user = false;
+        Access access = Access::Read;
+        uint32_t cr3 = 0, cr0 = 0, cr4 = 0;  // the paging mode's bits that walks read
+        uint32_t vpage = 0, ppage = 0;
+        uint32_t pde_paddr = 0, pde = 0;
+        uint32_t pte_paddr = 0, pte = 0;
+        bool has_pte = false;
+    };
+    static constexpr size_t kCached = 8;  // direct-mapped by virtual page
+    static uint32_t mode_bits_cr0(const PagingMode& m) { return m.cr0 & (kCr0Pg | kCr0Wp); }
+    static uint32_t mode_bits_cr4(const PagingMode& m) { return m.cr4 & (kCr4Pse | kCr4Pae); }
+
     Ram& ram_;
+    std::array<Cached, kCached> cached_{};
 };
 
 }  // namespace forkscope

@@ -685,6 +685,28 @@ TEST_P(DeliveryTest, StraddlingPushFaultReportsTheFirstByteOnTheFaultingPage) {
     EXPECT_EQ(cpu->reg(Reg::Cr2), 0x9f000u);
 }
 
+// The walker keeps the translations of the IDT's and the stack's pages between
+// deliveries, checked against the page tables: the guest moving its IDT page to another
+// frame (same IDTR) is seen by the next delivery, as is a stack page moved.
+TEST_P(DeliveryTest, IdtAndStackPagesMovedBetweenDeliveriesAreSeen) {
+    constexpr uint32_t kNewIdtFrame = 0x60000, kNewStackFrame = 0x61000;
+    enable_paging();
+    auto r = deliver(0x21, EventSource::External);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(cpu->reg(Reg::Eip), kStubs + 16u * 0x21);
+    // A copy of the IDT whose gate 0x21 leads to vector 0x22's stub, and a stack page elsewhere.
+    std::memcpy(ram->data() + kNewIdtFrame, ram->data() + kIdt, 0x1000);
+    put64(kNewIdtFrame + 8 * 0x21, gate_descriptor(kStubs + 16 * 0x22, kKernelCs, 0xe, 0));
+    put32(kPageTable + 4 * (kIdt >> 12), kNewIdtFrame | 7);
+    const uint32_t stack_page = (kKernelStack - 1) >> 12;
+    put32(kPageTable + 4 * stack_page, kNewStackFrame | 7);
+    cpu->set_reg(Reg::Esp, kKernelStack);
+    r = deliver(0x21, EventSource::External, std::nullopt, 0x4321);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(cpu->reg(Reg::Eip), kStubs + 16u * 0x22);
+    EXPECT_EQ(get32(kNewStackFrame + 0xff4), 0x4321u);  // the return EIP, in the new frame
+}
+
 // A frame across two pages whose frames are far apart, a push split between them: each
 // byte lands in its own page's frame.
 TEST_P(DeliveryTest, FrameAcrossPagesLandsInEachPagesFrame) {

@@ -434,6 +434,55 @@ TEST_F(PageWalkerTest, TranslateToAFrameOutsideRamIsAnError) {
     EXPECT_EQ(t.error().kind, ErrorKind::MachineFault);
 }
 
+// ---- cached_translation: what translate() would give, only while nothing changed ------
+
+TEST_F(PageWalkerTest, CachedTranslationComesFromTheLastWalkOfThatPageAndAccess) {
+    pde(1, kPt | kPresent | kWritable);
+    pte(kPt, 2, 0x00345000 | kPresent | kWritable);
+    EXPECT_FALSE(walker->cached_translation(mode, va(1, 2, 0x10), Access::Read, false));  // never walked
+    ASSERT_TRUE(translate(va(1, 2, 0x10), Access::Read, false).ok);
+    EXPECT_EQ(walker->cached_translation(mode, va(1, 2, 0x7f8), Access::Read, false), 0x003457f8u);
+    // Only the access, privilege and paging mode it was walked for.
+    EXPECT_FALSE(walker->cached_translation(mode, va(1, 2, 0x10), Access::Write, false));
+    EXPECT_FALSE(walker->cached_translation(mode, va(1, 2, 0x10), Access::Read, true));
+    EXPECT_FALSE(walker->cached_translation(pse_mode, va(1, 2, 0x10), Access::Read, false));
+    PagingMode other_cr3 = mode;
+    other_cr3.cr3 = kPt2;
+    EXPECT_FALSE(walker->cached_translation(other_cr3, va(1, 2, 0x10), Access::Read, false));
+    EXPECT_FALSE(walker->cached_translation(mode, va(1, 3, 0x10), Access::Read, false));
+}
+
+TEST_F(PageWalkerTest, CachedTranslationIsDroppedWhenAnEntryItCameFromChanges) {
+    pde(1, kPt | kPresent | kWritable);
+    pte(kPt, 2, 0x00345000 | kPresent | kWritable);
+    ASSERT_TRUE(translate(va(1, 2, 0), Access::Write, false).ok);
+    ASSERT_EQ(walker->cached_translation(mode, va(1, 2, 0), Access::Write, false), 0x00345000u);
+    // The guest clears Dirty: a walk would set it again, so no hit.
+    pte(kPt, 2, pte(kPt, 2) & ~kDirty);
+    EXPECT_FALSE(walker->cached_translation(mode, va(1, 2, 0), Access::Write, false));
+    ASSERT_TRUE(translate(va(1, 2, 0), Access::Write, false).ok);
+    // The page moves to another frame: the new frame, never the old one.
+    pte(kPt, 2, 0x00456000 | kPresent | kWritable | kAccessed | kDirty);
+    EXPECT_FALSE(walker->cached_translation(mode, va(1, 2, 0), Access::Write, false));
+    EXPECT_EQ(translate(va(1, 2, 0), Access::Write, false).paddr, 0x00456000u);
+    EXPECT_EQ(walker->cached_translation(mode, va(1, 2, 0), Access::Write, false), 0x00456000u);
+    // The page table goes away: no hit, and the walk faults.
+    pde(1, 0);
+    EXPECT_FALSE(walker->cached_translation(mode, va(1, 2, 0), Access::Write, false));
+    EXPECT_FALSE(translate(va(1, 2, 0), Access::Write, false).ok);
+}
+
+TEST_F(PageWalkerTest, DeniedAccessesAndLargePagesAreNeverCached) {
+    pde(1, kPt | kPresent);
+    pte(kPt, 2, 0x00345000 | kPresent);  // read-only
+    mode.cr0 |= kCr0Wp;
+    EXPECT_FALSE(translate(va(1, 2, 0), Access::Write, false).ok);
+    EXPECT_FALSE(walker->cached_translation(mode, va(1, 2, 0), Access::Write, false));
+    pde(2, 0x00400000 | kPresent | kWritable | kLargePage);
+    ASSERT_TRUE(walker->translate(pse_mode, va(2, 0, 0), Access::Read, false).ok());
+    EXPECT_FALSE(walker->cached_translation(pse_mode, va(2, 0, 0), Access::Read, false));
+}
+
 // ---- read_virtual / write_virtual ----------------------------------------------------------
 
 TEST_F(PageWalkerTest, CopiesAcrossAPageBoundaryUseTwoFrames) {
