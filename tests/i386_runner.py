@@ -59,6 +59,13 @@ DEVIATIONS = {
                ("mmtest",)),
     "vdso": ("qemu-i386 gives i386 programs no vDSO (no AT_SYSINFO, no AT_SYSINFO_EHDR), as Linux "
              "booted with vdso=0 does: their system calls go through int 0x80", ("vdso",)),
+    "tls-validate": ("qemu-i386 takes code, not-present and 16-bit TLS descriptors in set_thread_area, "
+                     "where Linux refuses them with EINVAL", ("segments tls-kinds",)),
+    "segment-reload": ("qemu-i386 does not load CS and SS again on the way back from a system call or "
+                       "a sigreturn, where Linux's iret does: a selector whose descriptor is gone, or "
+                       "that CPL 3 may not load, does not fault (SIGSEGV on Linux), and a sigreturn to "
+                       "such a CS aborts qemu", ("segments ss-cleared", "segments ss-cleared-caught",
+                                                 "segments sigreturn-cs", "segments sigreturn-ss")),
     "proc-self": ("qemu-i386 makes up /proc/self/maps and /proc/self/stat itself (its own layout, "
                   "no state letter) and hands an execve of /proc/self/exe to the host, which finds "
                   "qemu there", ("proctest",)),

@@ -124,9 +124,15 @@
 10:
 .endm
 
+/* iret back to ring 3 loads the frame's CS and SS, which a user may have made
+ * unloadable (a TLS slot it loaded into SS, cleared since): the fault goes to
+ * iret_exc, and the user gets its signal, not the kernel an oops. */
 .macro RESTORE_ALL
 	RESTORE_REGS
-	iret
+1:	iret
+	.pushsection __ex_table, "a"
+	.long 1b, iret_exc
+	.popsection
 .endm
 
 /* fn(struct pt_regs *regs), with the frame SAVE_ALL built at ESP. */
@@ -266,6 +272,20 @@ ret_from_intr:
 restore_all:
 	RESTORE_ALL
 	.size system_call, . - system_call
+
+/* iret faulted (arch/traps.c sent it here with the fault's own frame gone): ESP is at
+ * the frame iret was popping, the top of the user's pt_regs, and the registers hold
+ * the user's values. Building the rest of the frame as an entry from ring 3 would, the
+ * fault becomes the user's own (do_iret_error), as x86-64 Linux's fixup_bad_iret makes
+ * it: its signal is delivered on the way out, or ends the process. */
+	.type iret_exc, @function
+iret_exc:
+	pushl $0                /* error_code: do_iret_error takes the fault's */
+	pushl $0                /* vector: likewise */
+	SAVE_ALL
+	CALL_WITH_REGS do_iret_error
+	jmp ret_from_intr
+	.size iret_exc, . - iret_exc
 
 /* sysenter, from the vDSO's __kernel_vsyscall (arch/vsyscall.c): ring 0, interrupts
  * off, ESP at the top of this task's kernel stack (switch_to keeps SYSENTER_ESP

@@ -268,8 +268,10 @@ static int restore_sigcontext(struct pt_regs *regs, const struct sigcontext *sc)
 	regs->ecx = sc->ecx;
 	regs->eax = sc->eax;
 	regs->eip = sc->eip;
-	regs->cs = __USER_CS;
-	regs->ss = __USER_DS;
+	/* The frame's CS and SS at CPL 3, as Linux: one that cannot be loaded faults in
+	 * the iret to user mode, and the program gets that fault's signal (iret_exc). */
+	regs->cs = (u16)(sc->cs | 3);
+	regs->ss = (u16)(sc->ss | 3);
 	regs->eflags = (regs->eflags & ~FIX_EFLAGS) | (sc->eflags & FIX_EFLAGS);
 	regs->orig_eax = (u32)-1;   /* no system call to restart */
 	/* No FPU area: the initial state, as Linux gives. */

@@ -78,8 +78,11 @@ int do_set_thread_area(struct task_struct *t, struct user_desc *u_info, bool can
 	}
 	if (idx < GDT_ENTRY_TLS_MIN || idx > GDT_ENTRY_TLS_MAX)
 		return -EINVAL;
-	/* A present conforming code segment is not something user space may have. */
-	if (!user_desc_empty(&info) && UD_CONTENTS(info.flags) == 3 && !UD_SEG_NOT_PRESENT(info.flags))
+	/* Only 32-bit present data segments, as Linux allows (tls_desc_okay): a code segment or
+	 * one marked not present would let a program load a selector (CS by lret, SS) that
+	 * is then refused where the kernel reloads it. Clearing a slot stays possible. */
+	if (!user_desc_empty(&info) &&
+	    (!UD_SEG_32BIT(info.flags) || UD_CONTENTS(info.flags) > 1 || UD_SEG_NOT_PRESENT(info.flags)))
 		return -EINVAL;
 	if (user_desc_empty(&info))
 		memset(&t->thread.tls_array[idx - GDT_ENTRY_TLS_MIN], 0, sizeof(struct desc_struct));

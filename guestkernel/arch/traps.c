@@ -136,11 +136,24 @@ void do_trap(struct pt_regs *regs)
 		unsigned long fixup = search_exception_tables(regs->eip);
 
 		if (fixup) {
+			/* Kept for a fixup that hands the fault on (do_iret_error). */
+			current->thread.trap_no = vector;
+			current->thread.error_code = regs->error_code;
 			regs->eip = fixup;
 			return;
 		}
 	}
 	die(regs);
+}
+
+/* The iret to user mode faulted on a selector in its frame (arch/entry.S: iret_exc
+ * rebuilt the frame as from ring 3): the fault the CPU raised there is delivered as the
+ * user's, #GP as SIGSEGV, #NP and #SS as SIGBUS. */
+void do_iret_error(struct pt_regs *regs)
+{
+	regs->vector = current->thread.trap_no;
+	regs->error_code = current->thread.error_code;
+	do_trap(regs);
 }
 
 void die(struct pt_regs *regs)

@@ -32,6 +32,7 @@
 #ifndef __ASSEMBLER__
 struct pt_regs;
 void do_trap(struct pt_regs *regs);      /* arch/traps.c */
+void do_iret_error(struct pt_regs *regs); /* arch/traps.c, from entry.S's iret_exc */
 void die(struct pt_regs *regs) __attribute__((noreturn));   /* the oops */
 void do_page_fault(struct pt_regs *regs);   /* mm/fault.c */
 void do_syscall(struct pt_regs *regs);   /* kernel/syscall.c */

@@ -1,0 +1,88 @@
+"""Programs that try to bring the kernel down, and must end as on Linux instead, with
+the kernel unharmed (check=vm: 0 violations, the machine exits with the program's own
+status). tests/integration/hostile/*.c, built with glibc (gcc -m32 -static) and with
+musl (Debian's, .deps/i386: I386_ROOT), each case in a run of its own, in the guest and
+natively (tests/i386_runner.py).
+
+segments.c: selectors the kernel cannot load on the iret back to user mode. A TLS slot
+SS holds, cleared by set_thread_area, or a sigreturn frame's CS or SS that CPL 3 may not
+load: the iret faults in the kernel (before, an oops stopped the machine), and the
+program gets that fault as its own, SIGSEGV, as x86-64 Linux's fixup_bad_iret gives it.
+set_thread_area refuses code, not-present and 16-bit segments, as Linux does.
+qemu-i386 checks none of this (i386_runner.DEVIATIONS "tls-validate",
+"segment-reload"): there the native half skips, naming them.
+
+meson passes FORKSCOPE, KERNEL, INITRAMFS, I386_ROOT. Python 3 stdlib only.
+"""
+
+import os
+import re
+import unittest
+
+import i386_runner
+import musl
+from forkscope_testlib import TempDir, forkscope, run_native
+from test_programs import RTC, ProgramCase
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostile")
+CHECK_VM = re.compile(r"check=vm: \d+ system calls checked, 0 violations\n\Z")
+SIGSEGV = 11
+
+SS_LINE = "segments: SS gets the TLS selector, then the slot is cleared\n"
+RAISE_LINE = "segments: raising SIGUSR1\n"
+# case -> (output, exit status or -signal)
+SEGMENTS = {
+    "tls-kinds": ("""\
+segments: a code segment: -22
+segments: a segment marked not present: -22
+segments: a 16-bit segment: -22
+segments: a 32-bit data segment: 0
+segments: cleared (not present, read-exec-only): 0
+segments: cleared (all zero): 0
+""", 0),
+    "ss-cleared": (SS_LINE, -SIGSEGV),
+    "ss-cleared-caught": (SS_LINE + "segments: SIGSEGV handler ran\n", 3),
+    "sigreturn-cs": (RAISE_LINE, -SIGSEGV),
+    "sigreturn-ss": (RAISE_LINE, -SIGSEGV),
+}
+
+
+def build(d, name, toolchain):
+    return musl.build_static(toolchain, os.path.join(HERE, name + ".c"), d.path("%s.%s" % (name, toolchain)))
+
+
+class Hostile(ProgramCase):
+    maxDiff = None
+
+    def guest(self, exe, case, output, status):
+        r = forkscope("--rtc-time", RTC, "--append", "check=vm", exe, case)
+        name = os.path.basename(exe)
+        if status < 0:
+            # init reports the signal; forkscope exits with the shell's 128 + signal.
+            self.assertExit(r, 128 - status)
+            output += "init: /bin/%s killed by signal %d (Segmentation fault)\n" % (name, -status)
+        else:
+            self.assertExit(r, status)
+        m = CHECK_VM.search(r.text)
+        self.assertIsNotNone(m, r.describe())
+        self.assertEqual(r.text[:m.start()], output, r.describe())
+
+    def native(self, exe, case, output, status):
+        with self.subTest(native=case):
+            i386_runner.skip_if_deviates(self, "segments " + case)
+            r = run_native(exe, case)
+            self.assertEqual(r.returncode, status, r.describe())
+            self.assertEqual(r.stdout, output, r.describe())
+
+    def test_segments(self):
+        for toolchain in ("glibc", "musl"):
+            with self.subTest(toolchain=toolchain), TempDir() as d:
+                exe = build(d, "segments", toolchain)
+                for case, (output, status) in SEGMENTS.items():
+                    with self.subTest(case=case):
+                        self.guest(exe, case, output, status)
+                        self.native(exe, case, output, status)
+
+
+if __name__ == "__main__":
+    unittest.main()
