@@ -449,6 +449,32 @@ struct CpuHooks {
         set_eip_before_step(cpu->sysenter_msr(kMsrSysenterEip));
     }
 
+    // syscall: #UD, as on any i386 CPU (and x86-64 ones with EFER.SCE clear, which it
+    // always is here): the instruction does not retire. Unicorn 2.1 would call this hook
+    // and go on past it. EIP is at the instruction (Unicorn syncs it first), and syscall
+    // ends its translated block, so no instruction after it has run.
+    static void on_syscall(uc_engine* uc, void* user) {
+        Cpu* cpu = static_cast<Cpu*>(user);
+        Cpu::Impl& s = *cpu->impl_;
+        if (s.have_event) return;
+        const uint32_t at = cpu->reg(Reg::Eip);
+        const uint64_t pc = Cpu::Impl::block_pc(s.block);
+        const uint32_t length = static_cast<uint32_t>(pc) + Cpu::Impl::block_size(s.block) - at;
+        cpu->uncount_from(at);
+        const uint64_t before_step = uint32_t(at - length);  // Unicorn adds `length` after the hook
+        if (s.live) {
+            std::memcpy(s.live + s.layout.eip, &before_step, 8);
+        } else {
+            uc_reg_write(uc, UC_X86_REG_EIP, &before_step);
+        }
+        s.have_event = true;
+        s.event = CpuExit{};
+        s.event.kind = CpuExitKind::InvalidOpcode;
+        s.event.vector = 6;
+        s.event.detail = "syscall with EFER.SCE clear";
+        uc_emu_stop(uc);
+    }
+
     // Port I/O at CPL > IOPL that the look-ahead in on_block did not catch (a block
     // whose cached description is stale): the host suppresses the access and reports
     // #GP(0); EIP is then past the block, not at the instruction.
@@ -519,6 +545,8 @@ Result<std::unique_ptr<Cpu>> Cpu::create(Ram& ram, PortBus& ports, CpuOptions op
         uc_hook_add(s.uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&CpuHooks::on_out), self, 1, 0, UC_X86_INS_OUT) == UC_ERR_OK &&
         uc_hook_add(s.uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&CpuHooks::on_sysenter), self, 1, 0,
                     UC_X86_INS_SYSENTER) == UC_ERR_OK &&
+        uc_hook_add(s.uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&CpuHooks::on_syscall), self, 1, 0,
+                    UC_X86_INS_SYSCALL) == UC_ERR_OK &&
         uc_hook_add(s.uc, &h, UC_HOOK_MEM_UNMAPPED, reinterpret_cast<void*>(&CpuHooks::on_unmapped), self, 1, 0) == UC_ERR_OK;
     if (!hooks_ok) return make_error(ErrorKind::Host, "cannot install Unicorn hooks");
 
@@ -977,6 +1005,12 @@ CpuExit Cpu::finish_run(int uc_error) {
     if (s.memory_error) {
         e.kind = CpuExitKind::MemoryError;
         e.detail = s.memory_detail;
+    } else if (err == UC_ERR_INSN_INVALID && is_icebp_at(reg(Reg::Eip))) {
+        // icebp (INT1): Unicorn stops as for an unknown opcode; the CPU raises #DB as a
+        // trap (after the instruction, which has retired) that no gate DPL holds back.
+        set_reg(Reg::Eip, reg(Reg::Eip) + 1);
+        e.kind = CpuExitKind::Interrupt;
+        e.vector = 1;
     } else if (err == UC_ERR_INSN_INVALID) {
         e.kind = CpuExitKind::InvalidOpcode;
         e.vector = 6;
@@ -1019,6 +1053,11 @@ CpuExit Cpu::finish_run(int uc_error) {
     e.cr2 = reg(Reg::Cr2);
     if (e.kind == CpuExitKind::AtStopAddress) s.resume_at = e.eip;
     return e;
+}
+
+bool Cpu::is_icebp_at(uint32_t eip) const {
+    uint8_t byte = 0;
+    return read_code(eip, std::span<uint8_t>(&byte, 1)) && byte == 0xf1;
 }
 
 // The block hook counted the faulting instruction's whole block when it started; only the

@@ -298,6 +298,7 @@ private:
     void delete_idle_stop_hooks();
     // A fault at `eip` did not retire: count only the instructions of its block before it.
     void uncount_from(uint32_t eip);
+    bool is_icebp_at(uint32_t eip) const;  // the byte there is 0xf1 (INT1)
 
     std::unique_ptr<Impl> impl_;
 

@@ -66,6 +66,8 @@ DEVIATIONS = {
                        "that CPL 3 may not load, does not fault (SIGSEGV on Linux), and a sigreturn to "
                        "such a CS aborts qemu", ("segments ss-cleared", "segments ss-cleared-caught",
                                                  "segments sigreturn-cs", "segments sigreturn-ss")),
+    "icebp": ("qemu-i386 raises SIGILL for icebp (INT1, 0xf1), where Linux delivers the #DB trap "
+              "as SIGTRAP", ("instructions icebp", "instructions icebp-uncaught")),
     "proc-self": ("qemu-i386 makes up /proc/self/maps and /proc/self/stat itself (its own layout, "
                   "no state letter) and hands an execve of /proc/self/exe to the host, which finds "
                   "qemu there", ("proctest",)),

@@ -416,6 +416,49 @@ TEST_P(DeliveryTest, SysenterAndSysexitRoundTrips) {
     EXPECT_EQ(cpu->sysenters(), 1000u);
 }
 
+// syscall at ring 3: #UD at the instruction, which has not retired (an i386 CPU has no
+// EFER.SCE; Unicorn alone would go on past it), delivered through the IDT's vector 6.
+TEST_P(DeliveryTest, SyscallIsInvalidOpcodeAtTheInstruction) {
+    // inc esi; inc esi; syscall; inc esi
+    code(kUserCode, {0x46, 0x46, 0x0f, 0x05, 0x46});
+    cpu->set_reg(Reg::Esi, 0);
+    enter_user(kUserCode);
+    const uint64_t before = cpu->instructions();
+    CpuExit e = cpu->run(cpu->instructions() + 1000);
+    ASSERT_EQ(e.kind, CpuExitKind::InvalidOpcode) << "exit " << int(e.kind) << " at " << std::hex << e.eip;
+    EXPECT_EQ(e.eip, kUserCode + 2);
+    EXPECT_EQ(cpu->reg(Reg::Eip), kUserCode + 2);
+    EXPECT_EQ(cpu->reg(Reg::Esi), 2u);
+    EXPECT_EQ(cpu->cpl(), 3);
+    EXPECT_EQ(cpu->instructions() - before, 2u);  // the two incs, not syscall
+    auto r = deliver_interrupt(*cpu, *walker, event_for_exit(e));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 6);
+    expect_in_handler(6);
+    EXPECT_EQ(frame(0), kUserCode + 2);  // the faulting instruction
+}
+
+// icebp (INT1, 0xf1) at ring 3: a #DB trap after the instruction (retired), through
+// vector 1 whatever its gate's DPL (a DPL-0 gate here), as the CPU raises it.
+TEST_P(DeliveryTest, IcebpIsADebugTrapAfterTheInstruction) {
+    code(kUserCode, {0x46, 0xf1, 0x46});  // inc esi; icebp; inc esi
+    cpu->set_reg(Reg::Esi, 0);
+    enter_user(kUserCode);
+    const uint64_t before = cpu->instructions();
+    CpuExit e = cpu->run(cpu->instructions() + 1000);
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt) << "exit " << int(e.kind) << " at " << std::hex << e.eip;
+    EXPECT_EQ(e.vector, 1);
+    EXPECT_FALSE(e.software);
+    EXPECT_EQ(e.eip, kUserCode + 2);
+    EXPECT_EQ(cpu->reg(Reg::Esi), 1u);
+    EXPECT_EQ(cpu->instructions() - before, 2u);  // inc and icebp
+    auto r = deliver_interrupt(*cpu, *walker, event_for_exit(e));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->vector, 1);
+    expect_in_handler(1);
+    EXPECT_EQ(frame(0), kUserCode + 2);  // the next instruction
+}
+
 // One entry, stopped in the handler: the registers sysenter sets, and the arithmetic
 // flags it keeps (Unicorn keeps them lazily, and writes them back only at the block's
 // end, after the hook).
