@@ -68,6 +68,9 @@ DEVIATIONS = {
                                                  "segments sigreturn-cs", "segments sigreturn-ss")),
     "icebp": ("qemu-i386 raises SIGILL for icebp (INT1, 0xf1), where Linux delivers the #DB trap "
               "as SIGTRAP", ("instructions icebp", "instructions icebp-uncaught")),
+    "clone-parent": ("qemu-i386 runs clone without CLONE_VM as a fork of its own: CLONE_PARENT and the "
+                     "exit signal are not Linux's (the sibling is the caller's child, an orphan's exit "
+                     "is not seen to be reaped)", ("clone_parent sigkill", "clone_parent adopted")),
     "proc-self": ("qemu-i386 makes up /proc/self/maps and /proc/self/stat itself (its own layout, "
                   "no state letter) and hands an execve of /proc/self/exe to the host, which finds "
                   "qemu there", ("proctest",)),

@@ -151,6 +151,10 @@ static void forget_original_parent(struct task_struct *father)
 	list_for_each_entry_safe(p, n, &father->children, sibling) {
 		list_del_init(&p->sibling);
 		p->real_parent = p->parent = reaper;
+		/* A process that goes to init (not to another thread of the group) reports
+		 * with SIGCHLD, whatever it was cloned with: nobody may signal init so. */
+		if (reaper->tgid != father->tgid && p->exit_signal != -1)
+			p->exit_signal = SIGCHLD;
 		/* prctl(PR_SET_PDEATHSIG): the child asked to hear of its parent's death. */
 		if (p->pdeath_signal && !p->exit_state)
 			group_send_sig_info(p->pdeath_signal, &(struct ksiginfo){

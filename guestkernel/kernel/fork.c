@@ -473,6 +473,9 @@ static noinline struct task_struct *copy_process(unsigned long clone_flags, unsi
 		return ERR_PTR(-EINVAL);
 	if ((clone_flags & CLONE_SIGHAND) && !(clone_flags & CLONE_VM))
 		return ERR_PTR(-EINVAL);
+	/* init has no parent to share: its siblings would be nobody's to reap (Linux). */
+	if ((clone_flags & CLONE_PARENT) && current->group_leader == child_reaper)
+		return ERR_PTR(-EINVAL);
 
 	retval = -ENOMEM;
 	p = dup_task_struct(current);
@@ -519,7 +522,16 @@ static noinline struct task_struct *copy_process(unsigned long clone_flags, unsi
 	if (stack_start)
 		task_pt_regs(p)->esp = stack_start;
 
-	p->exit_signal = (clone_flags & CLONE_THREAD) ? -1 : (int)(clone_flags & CSIGNAL);
+	/* A thread reports to nobody. A CLONE_PARENT child is the caller's sibling and
+	 * reports to the caller's parent with the caller's own exit signal, as on Linux
+	 * today (the reference took the clone flags' signal: a caller could send its
+	 * parent any signal it liked, SIGKILL included). */
+	if (clone_flags & CLONE_THREAD)
+		p->exit_signal = -1;
+	else if (clone_flags & CLONE_PARENT)
+		p->exit_signal = current->group_leader->exit_signal;
+	else
+		p->exit_signal = (int)(clone_flags & CSIGNAL);
 	p->pgrp = current->pgrp;
 	p->session = current->session;
 
