@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <new>
 
 #include "emulator/introspect/syscall_decode.h"
 #include "frontend/embedded_image.h"
@@ -71,16 +72,35 @@ Result<void> write_host_file(const std::string& path, std::span<const uint8_t> b
     return {};
 }
 
-Result<std::vector<uint8_t>> read_host_file(const std::string& path, const char* what) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+Result<std::vector<uint8_t>> read_host_file(const std::string& path, const char* what, uint64_t max_bytes) {
+    auto bad = [&](const std::string& why) {
+        return make_error(ErrorKind::BadImage, std::string(what) + " '" + path + "' " + why);
+    };
+    // Looked at before it is opened: opening a FIFO for reading waits for a writer.
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return make_error(ErrorKind::BadImage, std::string("cannot open ") + what + " '" + path + "': " + std::strerror(errno));
+    if (!S_ISREG(st.st_mode)) return bad("is not a regular file");
+    // Whatever is read goes into guest RAM: a larger file cannot be loaded, and reading
+    // it first would only cost time and host memory (a sparse file can claim 64 GiB).
+    if (static_cast<uint64_t>(st.st_size) > max_bytes)
+        return bad("is " + std::to_string(st.st_size) + " bytes, more than the guest's " +
+                   std::to_string(max_bytes >> 20) + " MiB of RAM can hold");
+    // O_NONBLOCK: should a FIFO have taken the file's place since, open does not wait.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return make_error(ErrorKind::BadImage, std::string("cannot open ") + what + " '" + path + "': " + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) > max_bytes) {
         ::close(fd);
-        return make_error(ErrorKind::BadImage, std::string(what) + " '" + path + "' is not a regular file");
+        return bad("changed while it was being opened");
     }
-    std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
+    std::vector<uint8_t> bytes;
+    try {
+        bytes.resize(static_cast<size_t>(st.st_size));
+    } catch (const std::bad_alloc&) {
+        ::close(fd);
+        return make_error(ErrorKind::Host, std::string("not enough host memory to read ") + what + " '" + path + "'");
+    }
     size_t done = 0;
     while (done < bytes.size()) {
         ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
@@ -148,13 +168,13 @@ Result<MachineConfig> make_machine_config(const MachineOptions& o) {
         c.kernel.assign(k.begin(), k.end());
         c.kernel_name = "kernel.elf";
     } else {
-        auto k = read_host_file(o.kernel, "kernel");
+        auto k = read_host_file(o.kernel, "kernel", c.ram_bytes);
         if (!k) return k.error();
         c.kernel = std::move(*k);
         c.kernel_name = o.kernel;
     }
     for (const std::string& path : o.initrd) {
-        auto m = read_host_file(path, "initrd");
+        auto m = read_host_file(path, "initrd", c.ram_bytes);
         if (!m) return m.error();
         c.modules.push_back(MultibootModule{path, std::move(*m), base_name(path)});
     }

@@ -56,9 +56,11 @@ Result<MachineConfig> make_machine_config(const MachineOptions& options);
 // kBuiltInInitramfsName.
 MultibootModule built_in_initramfs();
 
-// A whole host file. Errors (ErrorKind::BadImage): "cannot open <what> '<path>': ...",
-// not a regular file, short read.
-Result<std::vector<uint8_t>> read_host_file(const std::string& path, const char* what);
+// A whole host file that is to go into guest RAM: at most max_bytes (the RAM's size).
+// Errors (ErrorKind::BadImage): "cannot open <what> '<path>': ...", not a regular file
+// (found before opening: a FIFO would block), larger than max_bytes (found before
+// reading), short read; ErrorKind::Host when the host cannot hold it.
+Result<std::vector<uint8_t>> read_host_file(const std::string& path, const char* what, uint64_t max_bytes);
 
 // Writes a whole host file (created, or truncated), mode 0644 before the umask. Errors
 // (ErrorKind::BadImage): "cannot write <what> '<path>': ...".

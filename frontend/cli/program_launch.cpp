@@ -58,7 +58,7 @@ Result<void> put_program_in(MachineConfig& config, const std::string& append, bo
 
     MultibootModule& initramfs = config.modules.front();
     if (host_file) {
-        auto bytes = read_host_file(program, "program");
+        auto bytes = read_host_file(program, "program", config.ram_bytes);
         if (!bytes) return bytes.error();
         if (auto ok = check_static_i386_executable(*bytes, program); !ok) return ok.error();
         auto with = add_program(initramfs.bytes, name, *bytes, initramfs_label(initramfs));

@@ -112,6 +112,29 @@ class BadFileTest(ForkscopeTestCase):
         with TempDir() as d:
             self.assertErrorLine(forkscope("--initrd", d.path("")), EXIT_BAD_IMAGE, "initrd")
 
+    def test_fifo_as_kernel_initrd_or_program_is_refused_at_once(self):
+        # Opening a FIFO for reading waits for a writer: the file type is looked at first.
+        with TempDir() as d:
+            fifo = d.path("fifo")
+            os.mkfifo(fifo)
+            for what, args in (("kernel", ("--kernel", fifo)), ("initrd", ("--initrd", fifo)),
+                               ("program", (fifo,))):
+                with self.subTest(what=what):
+                    run = forkscope(*args, timeout=30)
+                    self.assertErrorLine(run, EXIT_BAD_IMAGE, what, fifo, "not a regular file")
+
+    def test_file_larger_than_guest_ram_is_refused_before_it_is_read(self):
+        # A sparse 64 GiB file: refused by its size (it would not fit in RAM), not read
+        # into host memory first (that aborted with std::bad_alloc).
+        with TempDir() as d:
+            big = d.path("sparse64")
+            with open(big, "wb") as f:
+                f.truncate(64 << 30)
+            for what, args in (("kernel", ("--kernel", big)), ("initrd", ("--initrd", big)), ("program", (big,))):
+                with self.subTest(what=what):
+                    run = forkscope(*args, timeout=30)
+                    self.assertErrorLine(run, EXIT_BAD_IMAGE, what, big, "68719476736 bytes", "128 MiB")
+
     def test_empty_kernel_file(self):
         with TempDir() as d:
             path = d.write("empty.elf", b"")
