@@ -2,9 +2,12 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <string>
 
@@ -34,6 +37,18 @@ Result<std::unique_ptr<TerminalConsole>> TerminalConsole::attach(int tty_fd) {
     raw.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
     raw.c_cc[VMIN] = 1;
     raw.c_cc[VTIME] = 0;
+    // SIGTERM, SIGHUP and SIGINT (from kill: the keys no longer send it) would end the
+    // process with the terminal still raw. They are blocked in this thread, and so in
+    // every thread started after it (the console's, the machine's), and read from a
+    // signalfd by the console's thread, which puts the terminal back and then lets the
+    // signal end the process as it would have.
+    sigemptyset(&c->ending_);
+    for (int sig : {SIGTERM, SIGHUP, SIGINT}) sigaddset(&c->ending_, sig);
+    if (::pthread_sigmask(SIG_BLOCK, &c->ending_, &c->mask_before_) != 0)
+        return host_error("cannot block the signals that end forkscope");
+    c->signals_blocked_ = true;
+    c->signal_fd_ = ::signalfd(-1, &c->ending_, SFD_CLOEXEC);
+    if (c->signal_fd_ < 0) return host_error("cannot watch the signals that end forkscope");
     if (::tcsetattr(tty_fd, TCSAFLUSH, &raw) != 0) return host_error("cannot put the terminal in raw mode");
     c->tty_fd_ = tty_fd;
     c->thread_ = std::thread([raw_c = c.get()] { raw_c->pump(); });
@@ -47,8 +62,25 @@ TerminalConsole::~TerminalConsole() {
         thread_.join();
     }
     if (tty_fd_ >= 0) ::tcsetattr(tty_fd_, TCSAFLUSH, &saved_);
-    for (int fd : {pipe_read_, pipe_write_, wake_read_, wake_write_})
+    for (int fd : {pipe_read_, pipe_write_, wake_read_, wake_write_, signal_fd_})
         if (fd >= 0) ::close(fd);
+    // A signal that came meanwhile is delivered now, with the terminal restored.
+    if (signals_blocked_) ::pthread_sigmask(SIG_SETMASK, &mask_before_, nullptr);
+}
+
+// The console's thread: SIGTERM, SIGHUP or SIGINT arrived. The terminal first, then the
+// signal's own default action ends the process (its status says which signal).
+void TerminalConsole::end_by_signal() {
+    signalfd_siginfo info{};
+    if (::read(signal_fd_, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) return;
+    const int sig = static_cast<int>(info.ssi_signo);
+    ::tcsetattr(tty_fd_, TCSAFLUSH, &saved_);
+    ::signal(sig, SIG_DFL);
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    ::pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
+    ::raise(sig);
 }
 
 void TerminalConsole::on_quit(std::function<void()> quit) {
@@ -59,12 +91,16 @@ void TerminalConsole::on_quit(std::function<void()> quit) {
 
 void TerminalConsole::pump() {
     for (;;) {
-        pollfd fds[2] = {{tty_fd_, POLLIN, 0}, {wake_read_, POLLIN, 0}};
-        if (::poll(fds, 2, -1) < 0) {
+        pollfd fds[3] = {{tty_fd_, POLLIN, 0}, {wake_read_, POLLIN, 0}, {signal_fd_, POLLIN, 0}};
+        if (::poll(fds, 3, -1) < 0) {
             if (errno == EINTR) continue;
             return;
         }
         if (fds[1].revents) return;
+        if (fds[2].revents) {
+            end_by_signal();
+            continue;
+        }
         unsigned char buf[256];
         ssize_t n = ::read(tty_fd_, buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;

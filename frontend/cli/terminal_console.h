@@ -3,6 +3,7 @@
 // line discipline, which does the echoing and editing itself. Two keys are forkscope's:
 // Ctrl-A x ends the machine, Ctrl-A Ctrl-A types one Ctrl-A (QEMU's escapes).
 #pragma once
+#include <signal.h>
 #include <termios.h>
 
 #include <atomic>
@@ -34,11 +35,15 @@ private:
     TerminalConsole() = default;
     void pump();
     void forward(const unsigned char* bytes, size_t n);
+    void end_by_signal();
 
     int tty_fd_ = -1;
     termios saved_{};
     int pipe_read_ = -1, pipe_write_ = -1;
     int wake_read_ = -1, wake_write_ = -1;  // tells the thread to end
+    int signal_fd_ = -1;                    // SIGTERM, SIGHUP, SIGINT (blocked: ending_)
+    sigset_t ending_{}, mask_before_{};
+    bool signals_blocked_ = false;          // in the thread that attached (restored by ~)
     bool escape_ = false;                   // the last key was Ctrl-A
     std::mutex quit_mutex_;                 // quit_ is set on one thread, called on another
     std::function<void()> quit_;

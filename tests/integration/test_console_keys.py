@@ -15,6 +15,7 @@ key to the guest, Ctrl-A x to quit, the terminal's settings restored afterwards.
 import os
 import pty
 import select
+import signal
 import subprocess
 import termios
 import time
@@ -131,6 +132,16 @@ class AtATerminal(unittest.TestCase):
         self.assertEqual(status, 0, stderr)
         self.assertIn("forkscope: quit from the console (Ctrl-A x)", stderr)
         self.assertEqual(after, t.settings_before, "the terminal's settings were not restored")
+
+    def test_sigterm_and_sighup_restore_the_terminal_and_end_forkscope_by_that_signal(self):
+        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            with self.subTest(signal=sig.name):
+                t = Terminal("cat")
+                t.expect(b"rtc: ")
+                t.proc.send_signal(sig)
+                status, stderr, after = t.finish()
+                self.assertEqual(status, -sig, stderr)
+                self.assertEqual(after, t.settings_before, "the terminal's settings were not restored")
 
     def test_ctrl_a_ctrl_a_types_one_ctrl_a(self):
         t = Terminal("cat")
