@@ -189,10 +189,11 @@ class ScriptedSession(unittest.TestCase):
         self.assertNotIn("dup_task_struct", insns[1])  # the instruction before the call
 
     def test_reverse_step_enters_the_call_of_the_line_before_from_its_end(self):
-        # Four lines on, at `if (!p)` after `p = dup_task_struct(current);`: reverse-step goes
+        # Five lines on, at `if (!p)` after `p = dup_task_struct(current);`: reverse-step goes
         # into dup_task_struct, at its last line; reverse-finish back to the call.
         run = debug("-q", "--break", "copy_process", "-ex", "ignore 1 1", "-ex", "continue",
-                    "-ex", "next", "-ex", "next", "-ex", "next", "-ex", "next", "-ex", "reverse-step", "-ex", "bt 2",
+                    "-ex", "next", "-ex", "next", "-ex", "next", "-ex", "next", "-ex", "next",
+                    "-ex", "reverse-step", "-ex", "bt 2",
                     "-ex", "reverse-finish", "-ex", "x/1i $pc", "forktest")
         self.assertEqual(run.returncode, 0, run.describe())
         self.assertIn("\tif (!p)\n(forkscope) reverse-step", run.text)
