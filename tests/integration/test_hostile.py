@@ -127,33 +127,24 @@ class Hostile(ProgramCase):
             self.assertEqual(r.returncode, status, r.describe())
             self.assertEqual(r.text, output, r.describe())
 
-    def test_segments(self):
+    def run_cases(self, program, cases):
+        """Every case of hostile/<program>.c, built with both C libraries: guest, then native."""
         for toolchain in ("glibc", "musl"):
             with self.subTest(toolchain=toolchain), TempDir() as d:
-                exe = build(d, "segments", toolchain)
-                for case, (output, status) in SEGMENTS.items():
+                exe = build(d, program, toolchain)
+                for case, (output, status) in cases.items():
                     with self.subTest(case=case):
                         self.guest(exe, case, output, status)
-                        self.native(exe, "segments", case, output, status)
+                        self.native(exe, program, case, output, status)
+
+    def test_segments(self):
+        self.run_cases("segments", SEGMENTS)
 
     def test_clone_parent(self):
-        for toolchain in ("glibc", "musl"):
-            with self.subTest(toolchain=toolchain), TempDir() as d:
-                exe = build(d, "clone_parent", toolchain)
-                for case, (output, status) in CLONE_PARENT.items():
-                    with self.subTest(case=case):
-                        self.guest(exe, case, output, status)
-                        self.native(exe, "clone_parent", case, output, status)
+        self.run_cases("clone_parent", CLONE_PARENT)
 
     def test_instructions(self):
-        for toolchain in ("glibc", "musl"):
-            with self.subTest(toolchain=toolchain), TempDir() as d:
-                exe = build(d, "instructions", toolchain)
-                for case, (output, status) in INSTRUCTIONS.items():
-                    with self.subTest(case=case):
-                        self.guest(exe, case, output, status)
-                        self.native(exe, "instructions", case, output, status)
-
+        self.run_cases("instructions", INSTRUCTIONS)
 
 if __name__ == "__main__":
     unittest.main()
