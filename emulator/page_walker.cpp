@@ -88,7 +88,7 @@ Result<PageWalker::Translation> PageWalker::translate(const PagingMode& mode, ui
         Cached& c = cached_[(vaddr >> 12) % kCached];
         c = Cached{true, user, access, mode.cr3 & 0xfffff000u, mode_bits_cr0(mode), mode_bits_cr4(mode),
                    vaddr >> 12, w->paddr >> 12, w->pde_paddr, ram_.load32(w->pde_paddr), w->pte_paddr,
-                   ram_.load32(w->pte_paddr), true};
+                   ram_.load32(w->pte_paddr)};
     }
     return t;
 }

@@ -103,8 +103,7 @@ private:
         uint32_t cr3 = 0, cr0 = 0, cr4 = 0;  // the paging mode's bits that walks read
         uint32_t vpage = 0, ppage = 0;
         uint32_t pde_paddr = 0, pde = 0;
-        uint32_t pte_paddr = 0, pte = 0;
-        bool has_pte = false;
+        uint32_t pte_paddr = 0, pte = 0;  // 4 KiB pages only: 4 MiB ones are not cached
     };
     static constexpr size_t kCached = 8;  // direct-mapped by virtual page
     static uint32_t mode_bits_cr0(const PagingMode& m) { return m.cr0 & (kCr0Pg | kCr0Wp); }
