@@ -410,14 +410,7 @@ struct CpuHooks {
         const uint32_t at = static_cast<uint32_t>(pc) + static_cast<uint32_t>(info.last_offset);
         const uint32_t length = static_cast<uint32_t>(pc) + size - at;
         const uint32_t sysenter_cs = cpu->sysenter_msr(kMsrSysenterCs);
-        auto set_eip_before_step = [&](uint32_t eip) {  // Unicorn adds `length` after the hook
-            const uint64_t v = uint32_t(eip - length);
-            if (s.live) {
-                std::memcpy(s.live + s.layout.eip, &v, 8);
-            } else {
-                uc_reg_write(uc, UC_X86_REG_EIP, &v);
-            }
-        };
+        auto set_eip_before_step = [&](uint32_t eip) { set_eip_before_helper_step(uc, s, eip, length); };
         if ((sysenter_cs & 0xfffcu) == 0) {
             // #GP(0), a fault: the instruction does not retire.
             cpu->uncount_from(at);
@@ -449,6 +442,17 @@ struct CpuHooks {
         set_eip_before_step(cpu->sysenter_msr(kMsrSysenterEip));
     }
 
+    // From an instruction hook (sysenter, syscall): EIP such that Unicorn's helper,
+    // which adds the instruction's `length` after the hooks, leaves it at `eip`.
+    static void set_eip_before_helper_step(uc_engine* uc, Cpu::Impl& s, uint32_t eip, uint32_t length) {
+        const uint64_t v = uint32_t(eip - length);
+        if (s.live) {
+            std::memcpy(s.live + s.layout.eip, &v, 8);
+        } else {
+            uc_reg_write(uc, UC_X86_REG_EIP, &v);
+        }
+    }
+
     // syscall: #UD, as on any i386 CPU (and x86-64 ones with EFER.SCE clear, which it
     // always is here): the instruction does not retire. Unicorn 2.1 would call this hook
     // and go on past it. EIP is at the instruction (Unicorn syncs it first), and syscall
@@ -461,18 +465,8 @@ struct CpuHooks {
         const uint64_t pc = Cpu::Impl::block_pc(s.block);
         const uint32_t length = static_cast<uint32_t>(pc) + Cpu::Impl::block_size(s.block) - at;
         cpu->uncount_from(at);
-        const uint64_t before_step = uint32_t(at - length);  // Unicorn adds `length` after the hook
-        if (s.live) {
-            std::memcpy(s.live + s.layout.eip, &before_step, 8);
-        } else {
-            uc_reg_write(uc, UC_X86_REG_EIP, &before_step);
-        }
-        s.have_event = true;
-        s.event = CpuExit{};
-        s.event.kind = CpuExitKind::InvalidOpcode;
-        s.event.vector = 6;
-        s.event.detail = "syscall with EFER.SCE clear";
-        uc_emu_stop(uc);
+        set_eip_before_helper_step(uc, s, at, length);
+        raise_host_event(uc, s, CpuExitKind::InvalidOpcode, 6, false, "syscall with EFER.SCE clear");
     }
 
     // Port I/O at CPL > IOPL that the look-ahead in on_block did not catch (a block
@@ -480,15 +474,21 @@ struct CpuHooks {
     // #GP(0); EIP is then past the block, not at the instruction.
     static void raise_io_fault(uc_engine* uc, Cpu::Impl& s) { raise_gp0(uc, s, "port I/O at CPL > IOPL"); }
 
-    // A #GP(0) the host finds (not Unicorn: no fault state to read), ending the run;
-    // `detail` says why and marks it as the host's.
+    // A #GP(0) the host finds (raise_host_event).
     static void raise_gp0(uc_engine* uc, Cpu::Impl& s, const char* detail) {
+        raise_host_event(uc, s, CpuExitKind::Interrupt, 13, true, detail);
+    }
+
+    // An event the host found (not Unicorn: no fault state to read), ending the run;
+    // `detail` says why and marks it as the host's. An error code, if any, is 0.
+    static void raise_host_event(uc_engine* uc, Cpu::Impl& s, CpuExitKind kind, uint8_t vector, bool has_error_code,
+                                 const char* detail) {
         if (!s.have_event) {
             s.have_event = true;
             s.event = CpuExit{};
-            s.event.kind = CpuExitKind::Interrupt;
-            s.event.vector = 13;
-            s.event.has_error_code = true;
+            s.event.kind = kind;
+            s.event.vector = vector;
+            s.event.has_error_code = has_error_code;
             s.event.error_code = 0;
             s.event.detail = detail;
         }
