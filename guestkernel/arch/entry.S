@@ -275,9 +275,9 @@ restore_all:
 
 /* iret faulted (arch/traps.c sent it here with the fault's own frame gone): ESP is at
  * the frame iret was popping, the top of the user's pt_regs, and the registers hold
- * the user's values. Building the rest of the frame as an entry from ring 3 would, the
- * fault becomes the user's own (do_iret_error), as x86-64 Linux's fixup_bad_iret makes
- * it: its signal is delivered on the way out, or ends the process. */
+ * the user's values. The rest of the frame is built here as an entry from ring 3 would
+ * build it, and the fault becomes the user's own (do_iret_error), as x86-64 Linux's
+ * fixup_bad_iret makes it: its signal is delivered on the way out, or ends the process. */
 	.type iret_exc, @function
 iret_exc:
 	pushl $0                /* error_code: do_iret_error takes the fault's */
