@@ -219,6 +219,31 @@ static int copy_one_page(struct mm_struct *dst, pte_t *dpte, pte_t spte)
 	return 0;
 }
 
+static int do_no_page(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr, pte_t *pte);
+
+/*
+ * A shared anonymous area (MAP_SHARED | MAP_ANONYMOUS, or /dev/zero mapped shared) is
+ * one object for every process that maps it. Linux backs it with a shmem file, where
+ * both sides of a fork find a page either touches first later on. Without shmem the
+ * area gets all its frames before fork shares them: each page the parent has not
+ * touched yet gets its zeroed frame now. The first fork pays for the area's whole
+ * size; out of frames, the fork fails with ENOMEM (the frames stay the parent's).
+ */
+static int populate_shared_anon(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	unsigned long addr;
+
+	for (addr = vma->vm_start; addr < vma->vm_end; addr += PAGE_SIZE) {
+		pte_t *pte = pte_alloc(mm, addr);
+
+		if (!pte)
+			return -ENOMEM;
+		if (!pte_mapped(*pte) && do_no_page(mm, vma, addr, pte) != VM_FAULT_OK)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /*
  * fork: the child maps every frame the parent maps in vma, one more reference each.
  * A private page that could be written (now or after mprotect) loses _PAGE_RW in both
@@ -233,6 +258,8 @@ noinline int copy_page_range(struct mm_struct *dst, struct mm_struct *src, struc
 	bool private = !(vma->vm_flags & VM_SHARED);
 	unsigned long addr = vma->vm_start;
 
+	if (!private && !vma->vm_file && populate_shared_anon(src, vma))
+		return -ENOMEM;
 	while (addr < vma->vm_end) {
 		unsigned long next = (addr + PGDIR_SIZE) & ~(PGDIR_SIZE - 1);
 		pte_t *spte = pte_lookup(src, addr), *dpte;

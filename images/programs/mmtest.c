@@ -1,6 +1,7 @@
 /* mmtest: madvise (DONTNEED on private and shared memory, FREE, WIPEONFORK,
- * DONTFORK, the errors) and mremap (shrink, grow in place, MREMAP_MAYMOVE,
- * MREMAP_FIXED, the errors). Each check prints one line; the transcript is Linux's.
+ * DONTFORK, the errors), mremap (shrink, grow in place, MREMAP_MAYMOVE,
+ * MREMAP_FIXED, the errors) and shared memory across fork (anonymous and /dev/zero:
+ * pages either side touches first after the fork). Each check prints one line; the transcript is Linux's.
  * (qemu-i386 differs in both calls: tests/i386_runner.py's DEVIATIONS.) */
 #include <errno.h>
 #include <fcntl.h>
@@ -143,6 +144,40 @@ static void test_mremap_file(const char *self)
 	close(fd);
 }
 
+/* A page of shared memory that one side of a fork touches first is the other's too:
+ * written by the child before the parent ever touched it, and by the parent after the
+ * fork, while the child waits on a pipe to read it. */
+static void test_shared_first_touch(const char *what, int fd)
+{
+	int flags = fd < 0 ? MAP_SHARED | MAP_ANONYMOUS : MAP_SHARED;
+	volatile char *m = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, flags, fd, 0);
+	int go[2], status = -1;
+	char line[128];
+	pid_t pid;
+
+	if (m == MAP_FAILED || pipe(go) < 0) {
+		check(0, what);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		m[0] = 'c';
+		_exit(read(go[0], &c, 1) == 1 && m[PAGE] == 'p' ? 0 : 1);
+	}
+	m[PAGE] = 'p';
+	write(go[1], "x", 1);
+	waitpid(pid, &status, 0);
+	snprintf(line, sizeof line, "%s: a page the child touched first holds its byte", what);
+	check(m[0] == 'c', line);
+	snprintf(line, sizeof line, "%s: the child read what the parent wrote after fork", what);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, line);
+	munmap((void *)m, 2 * PAGE);
+	close(go[0]);
+	close(go[1]);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -150,6 +185,13 @@ int main(int argc, char **argv)
 	test_madvise();
 	test_mremap();
 	test_mremap_file(argv[0]);
+	test_shared_first_touch("MAP_SHARED | MAP_ANONYMOUS", -1);
+	{
+		int zero = open("/dev/zero", O_RDWR);
+
+		test_shared_first_touch("/dev/zero, MAP_SHARED", zero);
+		close(zero);
+	}
 	printf("mmtest: %s\n", failures ? "FAILED" : "all ok");
 	return failures ? 1 : 0;
 }
