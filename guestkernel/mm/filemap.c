@@ -111,6 +111,13 @@ static void unmap_mapping_range(struct inode *inode, unsigned long first)
 		}
 }
 
+static void remove_cache_page(struct inode *inode, unsigned long index)
+{
+	put_page(inode->i_pages[index]);
+	inode->i_pages[index] = NULL;
+	inode->i_sb->s_blocks--;
+}
+
 /* Drops the frames wholly past size and zeroes the tail of the last one. */
 void truncate_inode_pages(struct inode *inode, loff_t size)
 {
@@ -120,11 +127,8 @@ void truncate_inode_pages(struct inode *inode, loff_t size)
 	if (size < inode->i_size)
 		unmap_mapping_range(inode, first);
 	for (i = first; i < inode->i_nrpages; i++)
-		if (inode->i_pages[i]) {
-			put_page(inode->i_pages[i]);
-			inode->i_pages[i] = NULL;
-			inode->i_sb->s_blocks--;
-		}
+		if (inode->i_pages[i])
+			remove_cache_page(inode, i);
 	if (partial) {
 		struct page *page = find_get_page(inode, (unsigned long)size >> PAGE_SHIFT);
 
@@ -198,6 +202,10 @@ long generic_file_write(struct inode *inode, const char *buf, size_t count, loff
 		if (*pos > inode->i_size)
 			inode->i_size = *pos;
 		if (left) {
+			/* A page this write added past the end and could not fill goes
+			 * again: the file does not reach it. */
+			if ((loff_t)index << PAGE_SHIFT >= inode->i_size)
+				remove_cache_page(inode, index);
 			err = -EFAULT;
 			break;
 		}

@@ -201,6 +201,10 @@ static void truncation(void)
 	check(fails(syscall(NR_ftruncate, fd, -1), EINVAL), "ftruncate to a negative length: EINVAL");
 	close(fd);
 	check(syscall(NR_truncate64, "t", 0, 0) == 0 && size_of("t") == 0, "truncate64 to 0");
+	fd = open("t", O_WRONLY);
+	check(fails(write(fd, (const char *)8, 16), EFAULT) && size_of("t") == 0,
+	      "a write from a bad pointer to an empty file: EFAULT, still empty");
+	close(fd);
 	check(fails(syscall(NR_truncate, ".", 0), EISDIR), "truncate a directory: EISDIR");
 	check(fails(syscall(NR_truncate, "nofile", 0), ENOENT), "truncate a missing file: ENOENT");
 	unlink("t");
