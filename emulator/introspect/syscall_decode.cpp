@@ -46,6 +46,15 @@ std::string flag_names(uint32_t v, std::initializer_list<Flag> flags) {
     return s.empty() ? "0" : s;
 }
 
+// The O_* bits above the access mode; bits no flag names (the access mode's too) in hex.
+static std::string open_flag_bits(uint32_t bits) {
+    return flag_names(bits, {{0100, "O_CREAT"}, {0200, "O_EXCL"}, {0400, "O_NOCTTY"}, {01000, "O_TRUNC"},
+                             {02000, "O_APPEND"}, {04000, "O_NONBLOCK"}, {04010000, "O_SYNC"}, {010000, "O_DSYNC"},
+                             {020000, "O_ASYNC"}, {040000, "O_DIRECT"}, {0100000, "O_LARGEFILE"},
+                             {0200000, "O_DIRECTORY"}, {0400000, "O_NOFOLLOW"}, {01000000, "O_NOATIME"},
+                             {02000000, "O_CLOEXEC"}, {010000000, "O_PATH"}, {020000000, "O_TMPFILE"}});
+}
+
 std::string value_name(uint32_t v, std::initializer_list<Flag> values, bool signed_fallback = true) {
     for (const Flag& f : values)
         if (f.bit == v) return f.name;
@@ -298,7 +307,7 @@ std::string format_arg(const SyscallArgs& c, size_t i, const Arg& a, const Guest
         case K::BufOut: return result < 0 ? ptr(v) : buffer_arg(read, v, static_cast<uint32_t>(result));
         case K::StrOut: return result < 0 ? ptr(v) : string_arg(read, v, kMaxPath);
         case K::OpenFlags: return open_flags(v);
-        case K::PipeFlags: return v == 0 ? "0" : open_flags(v).substr(sizeof "O_RDONLY");
+        case K::PipeFlags: return open_flag_bits(v);   // no access mode: pipe2 takes none
         case K::Prot: return mmap_prot(v);
         case K::MapFlags: return mmap_flags(v);
         case K::WaitOpts: return wait_options(v);
@@ -446,15 +455,7 @@ std::string quoted_string(std::span<const uint8_t> bytes, bool truncated) {
 std::string open_flags(uint32_t flags) {
     static const char* const access[] = {"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"};
     std::string s = access[flags & 3];
-    const uint32_t rest = flags & ~3u;
-    if (rest) {
-        s += '|';
-        s += flag_names(rest, {{0100, "O_CREAT"}, {0200, "O_EXCL"}, {0400, "O_NOCTTY"}, {01000, "O_TRUNC"},
-                               {02000, "O_APPEND"}, {04000, "O_NONBLOCK"}, {04010000, "O_SYNC"}, {010000, "O_DSYNC"},
-                               {020000, "O_ASYNC"}, {040000, "O_DIRECT"}, {0100000, "O_LARGEFILE"},
-                               {0200000, "O_DIRECTORY"}, {0400000, "O_NOFOLLOW"}, {01000000, "O_NOATIME"},
-                               {02000000, "O_CLOEXEC"}, {010000000, "O_PATH"}, {020000000, "O_TMPFILE"}});
-    }
+    if (const uint32_t rest = flags & ~3u) s += '|' + open_flag_bits(rest);
     return s;
 }
 

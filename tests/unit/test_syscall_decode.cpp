@@ -212,6 +212,10 @@ TEST(SyscallArgs, CloneForkMmapPipeTimespec) {
     const uint32_t fds = m.put_words(0, {3, 4});
     EXPECT_EQ(whole(call("pipe", {fds}), 0, m), "pipe([3, 4]) = 0");
     EXPECT_EQ(whole(call("pipe2", {fds, 02000000}), 0, m), "pipe2([3, 4], O_CLOEXEC) = 0");
+    EXPECT_EQ(whole(call("pipe2", {fds, 0}), 0, m), "pipe2([3, 4], 0) = 0");
+    // Bits pipe2 has no name for, the access mode's among them, are shown, not cut.
+    EXPECT_EQ(whole(call("pipe2", {0, 04003}), -22, m), "pipe2(NULL, O_NONBLOCK|0x3) = -1 EINVAL (Invalid argument)");
+    EXPECT_EQ(whole(call("pipe2", {0, 2}), -22, m), "pipe2(NULL, 0x2) = -1 EINVAL (Invalid argument)");
     const uint32_t ts = m.put_words(16, {1, 500});
     EXPECT_EQ(whole(call("nanosleep", {ts, 0}), 0, m), "nanosleep({tv_sec=1, tv_nsec=500}, NULL) = 0");
     EXPECT_EQ(whole(call("kill", {3, 9}), 0, m), "kill(3, SIGKILL) = 0");
