@@ -33,7 +33,7 @@ PROGRAMS = ["init", "hello", "echo", "cat", "ls", "sleep", "memtest", "segv", "p
             "sigtest", "exectest", "libctest", "clonetest", "forktest",
             "cowtest", "kbench", "forkbench", "vforktest", "forkbomb", "orphans", "waittest", "forkexec", "sh",
             "fputest", "timetest", "polltest", "systest", "mmtest", "futextest",
-            "fstest", "proctest", "devtest", "forkwide"]
+            "fstest", "proctest", "devtest", "forkwide", "randcall"]
 
 # forkwide 16 1024: 16 processes alive at once, then released and reaped.
 FORKWIDE_16_1024 = "forkwide: 16 processes, 1024 KiB each, 0 failed\n"
@@ -445,6 +445,10 @@ mmtest: mremap of unmapped memory: EFAULT: ok
 mmtest: mremap MREMAP_MAYMOVE of a file mapping: the written page and the file's bytes move: ok
 mmtest: the grown part maps the file further: ok
 mmtest: grown in place: the file further still: ok
+mmtest: MAP_SHARED | MAP_ANONYMOUS: a page the child touched first holds its byte: ok
+mmtest: MAP_SHARED | MAP_ANONYMOUS: the child read what the parent wrote after fork: ok
+mmtest: /dev/zero, MAP_SHARED: a page the child touched first holds its byte: ok
+mmtest: /dev/zero, MAP_SHARED: the child read what the parent wrote after fork: ok
 mmtest: all ok
 """,
     "futextest": """\
