@@ -1,6 +1,7 @@
 #include "frontend/initramfs.h"
 
 #include <algorithm>
+#include <map>
 #include <cstdio>
 
 namespace forkscope {
@@ -149,15 +150,15 @@ std::string cpio_path(std::string_view stored) {
 }
 
 std::vector<std::string> list_programs(std::span<const CpioEntry> entries) {
-    std::vector<std::string> names;
+    // The last entry of a path is what the kernel leaves there (as in find_program).
+    std::map<std::string, const CpioEntry*> last;
     for (const CpioEntry& e : entries) {
         const std::string path = cpio_path(e.name);
-        if (!e.is_regular() || !path.starts_with("bin/")) continue;
-        std::string program = path.substr(4);
-        if (!program.empty() && program.find('/') == std::string::npos) names.push_back(std::move(program));
+        if (path.starts_with("bin/")) last[path.substr(4)] = &e;
     }
-    std::sort(names.begin(), names.end());
-    names.erase(std::unique(names.begin(), names.end()), names.end());
+    std::vector<std::string> names;  // sorted: the map's order
+    for (const auto& [program, e] : last)
+        if (!program.empty() && program.find('/') == std::string::npos && e->is_regular()) names.push_back(program);
     return names;
 }
 

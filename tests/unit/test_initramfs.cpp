@@ -173,6 +173,18 @@ TEST(Cpio, ListsOnlyRegularFilesDirectlyInBin) {
     EXPECT_EQ(find_program(entries, "nope"), nullptr);
 }
 
+TEST(Cpio, ListsWhatTheLastEntryOfAPathLeaves) {
+    // The kernel unpacks in order: a later entry replaces an earlier one of that path.
+    CpioEntry link = file_entry("bin/hello", "sh");
+    link.mode = 0120777;
+    const std::vector<CpioEntry> entries = {file_entry("bin/hello", "h", 0755), link,
+                                            file_entry("bin/sh", "s", 0755), file_entry("./bin/sh", "t", 0755)};
+    EXPECT_EQ(list_programs(entries), (std::vector<std::string>{"sh"}));
+    EXPECT_EQ(find_program(entries, "hello"), nullptr);
+    ASSERT_NE(find_program(entries, "sh"), nullptr);
+    EXPECT_EQ(find_program(entries, "sh")->data, std::vector<uint8_t>{'t'});
+}
+
 // ---- adding a program ----
 
 TEST(Cpio, AddProgramAppendsItBeforeTheTrailer) {
