@@ -80,7 +80,7 @@ static void show_trace(const struct pt_regs *regs)
 }
 
 /* The signal Linux sends a user task for each exception (0: none). */
-static const struct { u8 sig; s8 code; } trap_signals[NR_EXCEPTIONS] = {
+static const struct { u8 sig; int code; } trap_signals[NR_EXCEPTIONS] = {
 	[X86_TRAP_DE] = { SIGFPE, FPE_INTDIV },
 	[X86_TRAP_DB] = { SIGTRAP, TRAP_BRKPT },
 	[X86_TRAP_BP] = { SIGTRAP, SI_KERNEL },

@@ -18,6 +18,11 @@ the syscall cases skip on AMD CPUs, which run syscall in 32-bit compatibility mo
 system call (Linux's entry_SYSCALL_compat); qemu-i386 raises SIGILL for icebp
 (DEVIATIONS "icebp").
 
+privileged.c: instructions ring 3 may not execute (hlt, cli, sti, in, out, lgdt, lidt,
+ltr, clts, control and debug register moves, rdmsr, wrmsr, invd, wbinvd, int $N through
+a gate of DPL 0): each SIGSEGV with si_code SI_KERNEL and si_addr 0 at the instruction,
+as Linux gives them (before, si_code was -128: the kernel kept it in a signed byte).
+
 clone_parent.c: exit signals a program may not choose for others. A CLONE_PARENT child
 reports with its creator's own exit signal (before: SIGKILL killed the caller's parent),
 and an orphan adopted by init reports with SIGCHLD, so init's wait reaps it (before: it
@@ -74,6 +79,14 @@ instructions: icebp: SIGTRAP, si_code TRAP_BRKPT, after the instruction: yes
 instructions icebp: went on
 """, 0),
     "icebp-uncaught": ("instructions icebp-uncaught: start\n", -5),
+}
+PRIVILEGED_INSNS = ["hlt", "cli", "sti", "in $0x80, %al", "out %al, $0x80", "lgdt", "lidt", "ltr", "clts",
+                    "mov to %cr0", "mov from %cr0", "mov from %cr3", "mov to %dr7", "rdmsr", "wrmsr", "invd",
+                    "wbinvd", "int $0x0d", "int $0x0e", "int $0x81", "int $0xff"]
+PRIVILEGED = {
+    "all": ("".join("privileged: %s: SIGSEGV, si_code SI_KERNEL, si_addr 0, at the instruction: yes\n" % i
+                    for i in PRIVILEGED_INSNS) + "privileged: %d signals, went on\n" % len(PRIVILEGED_INSNS), 0),
+    "uncaught": ("privileged uncaught: hlt\n", -SIGSEGV),
 }
 CLONE_PARENT = {
     "sigkill": ("""\
@@ -145,6 +158,9 @@ class Hostile(ProgramCase):
 
     def test_instructions(self):
         self.run_cases("instructions", INSTRUCTIONS)
+
+    def test_privileged(self):
+        self.run_cases("privileged", PRIVILEGED)
 
 if __name__ == "__main__":
     unittest.main()
