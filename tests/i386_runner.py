@@ -65,7 +65,8 @@ DEVIATIONS = {
                        "a sigreturn, where Linux's iret does: a selector whose descriptor is gone, or "
                        "that CPL 3 may not load, does not fault (SIGSEGV on Linux), and a sigreturn to "
                        "such a CS aborts qemu", ("segments ss-cleared", "segments ss-cleared-caught",
-                                                 "segments sigreturn-cs", "segments sigreturn-ss")),
+                                                 "segments sigreturn-cs", "segments sigreturn-ss",
+                                                 "sigframe sigreturn-zero")),
     "icebp": ("qemu-i386 raises SIGILL for icebp (INT1, 0xf1), where Linux delivers the #DB trap "
               "as SIGTRAP", ("instructions icebp", "instructions icebp-uncaught")),
     "clone-parent": ("qemu-i386 runs clone without CLONE_VM as a fork of its own: CLONE_PARENT and the "

@@ -23,6 +23,13 @@ ltr, clts, control and debug register moves, rdmsr, wrmsr, invd, wbinvd, int $N 
 a gate of DPL 0): each SIGSEGV with si_code SI_KERNEL and si_addr 0 at the instruction,
 as Linux gives them (before, si_code was -128: the kernel kept it in a signed byte).
 
+sigframe.c: signals whose frame cannot be built (a stack overflow with a SIGSEGV handler,
+on no alternate stack, an unmapped one and a read-only one; a SIGSEGV handler that
+faults, with and without SA_NODEFER) end the program with SIGSEGV at once, a storm of
+1000 nested signals is handled, and rt_sigreturn over a frame of zeros is SIGSEGV. Run
+with the test's time limit, a kernel that retried a delivery for ever fails here.
+qemu-i386 aborts on the zero frame (DEVIATIONS "segment-reload").
+
 clone_parent.c: exit signals a program may not choose for others. A CLONE_PARENT child
 reports with its creator's own exit signal (before: SIGKILL killed the caller's parent),
 and an orphan adopted by init reports with SIGCHLD, so init's wait reaps it (before: it
@@ -88,6 +95,10 @@ PRIVILEGED = {
                     for i in PRIVILEGED_INSNS) + "privileged: %d signals, went on\n" % len(PRIVILEGED_INSNS), 0),
     "uncaught": ("privileged uncaught: hlt\n", -SIGSEGV),
 }
+SIGFRAME = {case: ("sigframe %s: start\n" % case, -SIGSEGV)
+            for case in ("overflow", "altstack-unmapped", "altstack-readonly", "handler-faults", "nodefer-faults",
+                         "sigreturn-zero")}
+SIGFRAME["storm"] = ("sigframe storm: start\nsigframe: 1000 signals handled\n", 0)
 CLONE_PARENT = {
     "sigkill": ("""\
 clone_parent: the sibling is ours: yes
@@ -161,6 +172,9 @@ class Hostile(ProgramCase):
 
     def test_privileged(self):
         self.run_cases("privileged", PRIVILEGED)
+
+    def test_sigframe(self):
+        self.run_cases("sigframe", SIGFRAME)
 
 if __name__ == "__main__":
     unittest.main()
