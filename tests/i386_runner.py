@@ -32,7 +32,7 @@ QEMU = "qemu-i386"
 # uses CLONE_VM without CLONE_THREAD today.
 DEVIATIONS = {
     "vfork": ("qemu-i386 runs vfork as fork: the parent is not suspended and never sees the child's "
-              "stores", ("vforktest", "clonetest")),
+              "stores", ("vforktest", "clonetest", "vfork kill-parent")),
     "clone-vm": ("qemu-i386 refuses CLONE_VM without CLONE_THREAD: clone(CLONE_VM | SIGCHLD) fails "
                  "with EINVAL", ()),
     "clone-settls": ("qemu-i386 loads CLONE_SETTLS's user_desc in the new thread and ignores its errors: "

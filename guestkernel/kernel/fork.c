@@ -611,18 +611,26 @@ noinline long do_fork(unsigned long clone_flags, unsigned long stack_start, stru
 		init_waitqueue_head(&vfork.wait);
 		p->vfork_done = &vfork;
 		sched_fork_task(p);
-		/* Only the child's exec or exit ends this wait: signals must wait too,
-		 * the child runs on our memory. */
+		/* The child's exec or exit ends this wait; other signals wait too, the
+		 * child runs on our memory. SIGKILL ends it as well, as on Linux since 3.6
+		 * (TASK_KILLABLE): a child that never execs or exits must not make its
+		 * parent unkillable. The child keeps the memory (its own mm reference) and
+		 * wakes nobody once our vfork_done is gone with this frame. */
 		{
 			DEFINE_WAIT(w);
 
 			for (;;) {
 				prepare_to_wait(&vfork.wait, &w, TASK_UNINTERRUPTIBLE);
-				if (vfork.done)
+				current->wake_on_kill = true;
+				if (vfork.done || fatal_signal_pending(current))
 					break;
 				schedule();
 			}
+			current->wake_on_kill = false;
 			finish_wait(&vfork.wait, &w);
+			/* Not done: the child has not reached mm_release, so it is alive. */
+			if (!vfork.done)
+				p->vfork_done = NULL;
 		}
 		return pid;
 	}

@@ -81,6 +81,11 @@ bool signal_pending(struct task_struct *p)
 	return p->tif & TIF_SIGPENDING;
 }
 
+bool fatal_signal_pending(struct task_struct *p)
+{
+	return sigismember(&p->pending.signal, SIGKILL);
+}
+
 static void recalc_sigpending_tsk(struct task_struct *t)
 {
 	sigset_t ready;
@@ -128,7 +133,8 @@ static int send_signal(int sig, const struct ksiginfo *info, struct task_struct 
 		p->pending.info[sig - 1].signo = sig;
 	}
 	recalc_sigpending_tsk(p);
-	if (signal_pending(p) && p->state == TASK_INTERRUPTIBLE)
+	if (signal_pending(p) && (p->state == TASK_INTERRUPTIBLE ||
+				  (p->state == TASK_UNINTERRUPTIBLE && p->wake_on_kill && fatal_signal_pending(p))))
 		wake_up_process(p);
 	local_irq_restore(flags);
 	return 0;

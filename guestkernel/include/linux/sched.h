@@ -145,6 +145,8 @@ struct task_struct {
 	struct file *opening_file;         /* while a driver's open sleeps (a fifo's) */
 	char comm[TASK_COMM_LEN];          /* executable name (exec, PR_SET_NAME) */
 	char exec_path[128];               /* the path execve ran (init reports it) */
+	bool wake_on_kill;                 /* sleeping TASK_UNINTERRUPTIBLE where SIGKILL may end
+					    * the wait (Linux's TASK_KILLABLE): the vfork parent's */
 };
 
 extern struct task_struct init_task;       /* pid 0: the boot thread, then idle */

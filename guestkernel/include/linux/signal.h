@@ -100,6 +100,7 @@ void force_sig(int sig, struct task_struct *p);
 int kill_pgrp(int pgrp, int sig, bool from_kernel);
 void recalc_sigpending(void);
 bool signal_pending(struct task_struct *p);
+bool fatal_signal_pending(struct task_struct *p);   /* SIGKILL is pending */
 void do_signal(struct pt_regs *regs);
 void flush_signal_handlers(struct task_struct *t);
 const char *signal_name(int sig);   /* strsignal()'s text */
