@@ -67,6 +67,8 @@ DEVIATIONS = {
                        "such a CS aborts qemu", ("segments ss-cleared", "segments ss-cleared-caught",
                                                  "segments sigreturn-cs", "segments sigreturn-ss",
                                                  "sigframe sigreturn-zero")),
+    "phdr-limit": ("qemu-i386 loads a program header table larger than Linux's 64 KiB limit, where "
+                   "Linux's execve fails with ENOEXEC", ("phdrs 2049",)),
     "icebp": ("qemu-i386 raises SIGILL for icebp (INT1, 0xf1), where Linux delivers the #DB trap "
               "as SIGTRAP", ("instructions icebp", "instructions icebp-uncaught")),
     "clone-parent": ("qemu-i386 runs clone without CLONE_VM as a fork of its own: CLONE_PARENT and the "

@@ -34,16 +34,19 @@
 #include <linux/selfdump.h>
 
 #define STACK_INIT_SIZE (256UL * 1024)   /* the stack VMA to start with; faults grow it */
-#define MAX_PHNUM 64
+/* Linux reads a program header table of up to 64 KiB (2048 entries of 32 bytes). */
+#define MAX_PHDR_BYTES 65536
 
 struct linux_binprm {
 	struct mm_struct *mm;
 	struct vm_area_struct *stack;
 	struct file *file;
 	struct inode *inode;
-	const struct elf32_hdr *ehdr;
+	const struct elf32_hdr *ehdr;    /* &ehdr_buf once it is checked */
 	const struct elf32_phdr *phdr;
-	char *buf;                   /* the ELF header and program headers, read from the file */
+	struct elf32_hdr ehdr_buf;   /* read from the file */
+	char *phdr_buf;              /* the program headers, read from the file: kmalloc'd, or */
+	unsigned int phdr_order;     /* ... pages of this order when more than kmalloc gives (> 0) */
 	unsigned long p;             /* lowest byte in use at the top of the new stack */
 	unsigned long arg_bytes;     /* counted against MAX_ARG_BYTES */
 	int argc, envc;
@@ -189,31 +192,50 @@ static int put_string_pointers(struct linux_binprm *bprm, unsigned long *slot, u
 	return put_stack_word(bprm, (*slot += 4) - 4, 0);
 }
 
-#define ELF_BUF_SIZE (sizeof(struct elf32_hdr) + MAX_PHNUM * sizeof(struct elf32_phdr))
+/* Room for the program headers: kmalloc up to a page, contiguous pages beyond. */
+static int alloc_phdr_buf(struct linux_binprm *bprm, unsigned long bytes)
+{
+	if (bytes <= KMALLOC_MAX_SIZE) {
+		bprm->phdr_buf = kmalloc(bytes);
+	} else {
+		while (((unsigned long)PAGE_SIZE << bprm->phdr_order) < bytes)
+			bprm->phdr_order++;
+		bprm->phdr_buf = __get_free_pages(PG_KERNEL, bprm->phdr_order);
+	}
+	return bprm->phdr_buf ? 0 : -ENOMEM;
+}
+
+static void free_phdr_buf(struct linux_binprm *bprm)
+{
+	if (bprm->phdr_order)
+		free_pages(bprm->phdr_buf, bprm->phdr_order);
+	else
+		kfree(bprm->phdr_buf);
+}
 
 static int check_elf(struct linux_binprm *bprm)
 {
 	struct inode *inode = bprm->inode;
-	const struct elf32_hdr *eh;
-	unsigned long i, loads = 0, size = (unsigned long)inode->i_size;
+	const struct elf32_hdr *eh = &bprm->ehdr_buf;
+	unsigned long i, loads = 0, size = (unsigned long)inode->i_size, phdr_bytes;
+	int err;
 
-	bprm->buf = kmalloc(ELF_BUF_SIZE);
-	if (!bprm->buf)
-		return -ENOMEM;
-	eh = (const struct elf32_hdr *)bprm->buf;
-	if (kernel_read(inode, 0, bprm->buf, sizeof(*eh)) != sizeof(*eh) || memcmp(eh->e_ident, "\177ELF", 4))
+	if (kernel_read(inode, 0, &bprm->ehdr_buf, sizeof(*eh)) != sizeof(*eh) || memcmp(eh->e_ident, "\177ELF", 4))
 		return -ENOEXEC;
 	if (eh->e_ident[4] != ELFCLASS32 || eh->e_ident[5] != ELFDATA2LSB ||
 	    eh->e_ident[6] != EV_CURRENT || eh->e_type != ET_EXEC || eh->e_machine != EM_386)
 		return -ENOEXEC;
-	if (eh->e_phentsize != sizeof(struct elf32_phdr) || !eh->e_phnum || eh->e_phnum > MAX_PHNUM)
+	phdr_bytes = (unsigned long)eh->e_phnum * sizeof(struct elf32_phdr);
+	if (eh->e_phentsize != sizeof(struct elf32_phdr) || !eh->e_phnum || phdr_bytes > MAX_PHDR_BYTES)
 		return -ENOEXEC;
-	if (eh->e_phoff > size || (unsigned long)eh->e_phnum * sizeof(struct elf32_phdr) >
-	    size - eh->e_phoff)
+	if (eh->e_phoff > size || phdr_bytes > size - eh->e_phoff)
 		return -ENOEXEC;
+	err = alloc_phdr_buf(bprm, phdr_bytes);
+	if (err)
+		return err;
 	bprm->ehdr = eh;
-	bprm->phdr = (const struct elf32_phdr *)(bprm->buf + sizeof(*eh));
-	kernel_read(inode, eh->e_phoff, bprm->buf + sizeof(*eh), eh->e_phnum * sizeof(struct elf32_phdr));
+	bprm->phdr = (const struct elf32_phdr *)bprm->phdr_buf;
+	kernel_read(inode, eh->e_phoff, bprm->phdr_buf, phdr_bytes);
 	for (i = 0; i < eh->e_phnum; i++) {
 		const struct elf32_phdr *ph = &bprm->phdr[i];
 
@@ -502,7 +524,8 @@ out:
 		mmput(bprm->mm);
 	if (bprm->file)
 		fput(bprm->file);
-	kfree(bprm->buf);
+	if (bprm->phdr_buf)
+		free_phdr_buf(bprm);
 	kfree(bprm);
 	return err;
 }

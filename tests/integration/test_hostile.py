@@ -34,6 +34,10 @@ vfork.c: a vfork parent whose child never execs or exits is killed by SIGKILL at
 as on Linux since 3.6 (before, it slept uninterruptibly and the run hung). qemu-i386
 runs vfork as fork (DEVIATIONS "vfork"): its native half skips.
 
+Program header tables: exec reads up to 64 KiB of them (2048), as Linux does (before:
+64, and more were ENOEXEC); 2049 are ENOEXEC. qemu-i386 loads more (DEVIATIONS
+"phdr-limit").
+
 clone_parent.c: exit signals a program may not choose for others. A CLONE_PARENT child
 reports with its creator's own exit signal (before: SIGKILL killed the caller's parent),
 and an orphan adopted by init reports with SIGCHLD, so init's wait reaps it (before: it
@@ -44,8 +48,10 @@ so its native half always skips, saying so.
 meson passes FORKSCOPE, KERNEL, INITRAMFS, I386_ROOT. Python 3 stdlib only.
 """
 
+import errno
 import os
 import re
+import struct
 import unittest
 
 import i386_runner
@@ -121,6 +127,18 @@ clone_parent: and we are alive
 SIGNAL_NAMES = {4: "Illegal instruction", 5: "Trace/breakpoint trap", 11: "Segmentation fault"}
 
 
+def many_program_headers(count):
+    """A static i386 executable with `count` program headers: one PT_LOAD of the whole
+    file, then PT_NULL entries, then code that exits with status 7."""
+    code = b"\xb8\x01\x00\x00\x00\xbb\x07\x00\x00\x00\xcd\x80"   # exit(7)
+    base, code_offset = 0x08048000, 52 + 32 * count
+    size = code_offset + len(code)
+    ident = b"\x7fELF" + bytes([1, 1, 1, 0]) + bytes(8)
+    ehdr = ident + struct.pack("<HHIIIIIHHHHHH", 2, 3, 1, base + code_offset, 52, 0, 0, 52, 32, count, 0, 0, 0)
+    load = struct.pack("<IIIIIIII", 1, 0, base, base, size, size, 5, 4096)
+    return ehdr + load + bytes(32) * (count - 1) + code
+
+
 def amd_cpu():
     try:
         with open("/proc/cpuinfo") as f:
@@ -189,6 +207,34 @@ class Hostile(ProgramCase):
 
     def test_vfork(self):
         self.run_cases("vfork", VFORK)
+
+    def test_program_header_tables(self):
+        """exec reads a program header table of up to 64 KiB (2048 entries), as Linux
+        does (before: 64 entries; more were ENOEXEC); one more is ENOEXEC."""
+        with TempDir() as d:
+            for count in (64, 65, 2000, 2048, 2049):
+                with self.subTest(program_headers=count):
+                    exe = d.path("phdrs%d" % count)
+                    with open(exe, "wb") as f:
+                        f.write(many_program_headers(count))
+                    os.chmod(exe, 0o755)
+                    r = forkscope("--rtc-time", RTC, "--append", "check=vm", exe)
+                    if count <= 2048:
+                        self.assertExit(r, 7)
+                        self.assertRegex(r.text, CHECK_VM)
+                    else:
+                        self.assertExit(r, 127)
+                        self.assertIn("init: cannot run /bin/phdrs%d: Exec format error\n" % count, r.text)
+                    with self.subTest(native=count):
+                        if count <= 2048:
+                            n = run_native(exe)
+                            self.assertEqual(n.returncode, 7, n.describe())
+                            continue
+                        i386_runner.skip_if_deviates(self, "phdrs 2049")
+                        with self.assertRaises(OSError) as refused:   # execve itself fails
+                            run_native(exe)
+                        self.assertEqual(refused.exception.errno, errno.ENOEXEC)
+
 
 if __name__ == "__main__":
     unittest.main()
