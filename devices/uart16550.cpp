@@ -202,14 +202,20 @@ bool Uart16550::receive(uint8_t byte) {
         return false;
     }
     const bool ok = push_rx(byte);
+    if (clock_) s_.rx_line_free_ns = clock_->now_ns() + char_time_ns();
     update_irq();
     return ok;
 }
 
-size_t Uart16550::rx_space() const {
+size_t Uart16550::fifo_room() const {
     if (s_.mcr & kMcrLoop) return 0;
     const unsigned capacity = fifo_enabled() ? kFifoSize : 1;
     return capacity - s_.rx_count;
+}
+
+size_t Uart16550::rx_space() const {
+    if (clock_ && s_.rx_line_free_ns && clock_->now_ns() < *s_.rx_line_free_ns) return 0;
+    return fifo_room();
 }
 
 bool Uart16550::push_rx(uint8_t byte) {
@@ -281,7 +287,15 @@ void Uart16550::restart_timeout() {
     }
 }
 
-std::optional<uint64_t> Uart16550::next_deadline_ns() const { return s_.timeout_deadline_ns; }
+std::optional<uint64_t> Uart16550::next_deadline_ns() const {
+    std::optional<uint64_t> d = s_.timeout_deadline_ns;
+    if (s_.host_waiting && fifo_room() > 0 && clock_) {
+        // The host's next byte: when the line is free (now, if it is already).
+        const uint64_t line = std::max(s_.rx_line_free_ns.value_or(0), clock_->now_ns());
+        if (!d || line < *d) d = line;
+    }
+    return d;
+}
 
 void Uart16550::advance_to(uint64_t now_ns) {
     if (!s_.timeout_deadline_ns || now_ns < *s_.timeout_deadline_ns) return;

@@ -40,6 +40,12 @@
 // - Overrun: with FIFOs the 17th byte is lost (the FIFO keeps its contents); without
 //   FIFOs a new byte overwrites the unread one (datasheet). Either sets LSR.OE and
 //   receive() returns false.
+// - Receiving takes time too: with a Clock, a character occupies the line for one
+//   character time (from LCR and the divisor), so host bytes arrive no faster than the
+//   baud rate; rx_space() is 0 while one is on the line. The host side keeps flow
+//   control (as RTS/CTS would): it sends only while the FIFO has room, and nothing is
+//   lost. While the host has bytes waiting (set_host_waiting), next_deadline_ns()
+//   includes the moment the line is free again.
 // - Character timeout needs time: with a Clock, the timeout fires 4 character times
 //   (from LCR and the divisor) after the last byte in or out of the RX FIFO, through
 //   TimedDevice::advance_to(). Without a Clock it counts as elapsed at once, so bytes
@@ -114,6 +120,8 @@ struct Uart16550State {
     bool thre_pending = false;      // THRE interrupt armed (cleared by IIR read / THR write)
     bool timeout_pending = false;   // character timeout interrupt
     std::optional<uint64_t> timeout_deadline_ns;
+    std::optional<uint64_t> rx_line_free_ns;   // when the character on the line has arrived
+    bool host_waiting = false;      // the host has bytes for the line
 };
 
 class Uart16550 : public PortDevice, public TimedDevice {
@@ -129,15 +137,17 @@ public:
     void port_write(uint16_t port, unsigned size, uint32_t value) override;
     std::string_view name() const override { return "uart"; }
 
-    // TimedDevice: the character timeout.
+    // TimedDevice: the character timeout, and the line free again for the host's bytes.
     std::optional<uint64_t> next_deadline_ns() const override;
     void advance_to(uint64_t now_ns) override;
 
     // Host input, one byte as if it arrived on the serial line. Returns false when the
     // byte could not be taken: overrun (sets LSR.OE) or loopback (host disconnected).
     bool receive(uint8_t byte);
-    // Bytes receive() can take now without an overrun.
+    // Bytes receive() can take now without an overrun: 0 while a character is on the line.
     size_t rx_space() const;
+    // Whether the host has bytes to send (its queue is not empty).
+    void set_host_waiting(bool waiting) { s_.host_waiting = waiting; }
 
     // The chip's INTR output before the OUT2 gate; IIR's current source.
     bool interrupt_pending() const { return (current_iir() & uart::kIirNone) == 0; }
@@ -168,6 +178,7 @@ private:
     bool push_rx(uint8_t byte);
     uint8_t pop_rx();
     void clear_rx();
+    size_t fifo_room() const;
     // The modem inputs: from the host terminal, or from MCR in loopback.
     uint8_t modem_inputs() const;
     // Latch delta bits for a change of the modem inputs from old_inputs.

@@ -80,17 +80,14 @@ Result<std::unique_ptr<Machine>> Machine::create(MachineConfig config) {
     if (m->config_.trace.interrupts) logger("int")->set_level(spdlog::level::info);
     if (m->config_.trace.exceptions) logger("exc")->set_level(spdlog::level::info);
     if (m->config_.input_fd >= 0) {
-        // A regular file is read whole now, so its bytes reach the guest at the same
-        // points of every run; a terminal or pipe is read as the bytes come.
+        // A regular file is read by the run loop as the guest takes it (pump_input), so
+        // its bytes reach the guest at the same points of every run; a terminal or pipe
+        // is read as the bytes come.
         struct stat st {};
-        if (::fstat(m->config_.input_fd, &st) == 0 && S_ISREG(st.st_mode)) {
-            uint8_t buf[4096];
-            ssize_t n;
-            while ((n = ::read(m->config_.input_fd, buf, sizeof buf)) > 0) m->input_.insert(m->input_.end(), buf, buf + n);
-            m->input_eof_.store(true);
-        } else {
+        if (::fstat(m->config_.input_fd, &st) == 0 && S_ISREG(st.st_mode))
+            m->input_from_file_ = true;
+        else
             m->start_input_thread();
-        }
     }
     return m;
 }
@@ -158,6 +155,15 @@ void Machine::start_input_thread() {
     input_thread_ = std::thread([this] {
         int fd = config_.input_fd;
         while (!input_stop_.load()) {
+            bool full;
+            {
+                std::lock_guard<std::mutex> lock(input_mutex_);
+                full = input_.size() >= kHostInputMax;
+            }
+            if (full) {  // the guest takes bytes at the line's pace: let the writer wait
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                continue;
+            }
             pollfd p{fd, POLLIN, 0};
             int r = ::poll(&p, 1, 50);
             if (r <= 0) continue;
@@ -179,6 +185,7 @@ void Machine::start_input_thread() {
 
 void Machine::pump_input() {
     if (config_.input_fd < 0) return;
+    uart_->set_host_waiting(false);
     // Until the guest has set up the receiver (FIFOs on, or the receive interrupt
     // enabled), a byte could be dropped by the FIFO reset of its initialisation: wait.
     if (!uart_->fifo_enabled() && !(uart_->state().ier & 0x01)) return;
@@ -188,10 +195,21 @@ void Machine::pump_input() {
         return;
     }
     std::lock_guard<std::mutex> lock(input_mutex_);
+    if (input_from_file_ && !input_eof_.load() && input_.size() < uart::kFifoSize) {
+        uint8_t buf[4096];
+        const ssize_t got = ::read(config_.input_fd, buf, sizeof buf);
+        if (got > 0)
+            input_.insert(input_.end(), buf, buf + got);
+        else
+            input_eof_.store(true);
+    }
+    // The UART takes a byte when the line is free and its FIFO has room: at most one
+    // per character time, so a flood of input cannot starve the guest.
     size_t n = 0;
     while (n < input_.size() && uart_->rx_space() > 0) uart_->receive(input_[n++]);
     if (history_ && n > 0) history_->record_input(position(), std::span<const uint8_t>(input_.data(), n));
     input_.erase(input_.begin(), input_.begin() + static_cast<std::ptrdiff_t>(n));
+    uart_->set_host_waiting(!input_.empty() || (input_from_file_ && !input_eof_.load()));
 }
 
 MachinePosition Machine::position() const {

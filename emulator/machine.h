@@ -227,9 +227,14 @@ private:
     MachineStats stats_;
     uint64_t start_wall_ns_ = 0;
 
-    // Host input for the UART, filled by a reader thread, drained by the run loop.
+    // Host input for the UART, drained by the run loop at the line's pace: filled by a
+    // reader thread (a terminal or pipe), which stops reading while kHostInputMax bytes
+    // wait, or read by the run loop itself as the queue empties (a regular file: the same
+    // bytes at the same points of every run).
+    static constexpr size_t kHostInputMax = 64 * 1024;
     std::mutex input_mutex_;
     std::vector<uint8_t> input_;
+    bool input_from_file_ = false;
     std::thread input_thread_;
     std::atomic<bool> input_stop_{false};
     std::atomic<bool> input_eof_{false};

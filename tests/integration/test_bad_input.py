@@ -5,10 +5,12 @@ names the problem, and never a crash (a negative return code is a signal)."""
 import os
 import random
 import struct
+import subprocess
+import threading
 import unittest
 
 from forkscope_testlib import (EXIT7_CODE, EXIT_BAD_IMAGE, EXIT_MACHINE_FAULT, EXIT_USAGE, FORKSCOPE, KERNEL,
-                               ForkscopeTestCase, TempDir, elf32, elf32_load_segments, elf64, forkscope,
+                               ForkscopeTestCase, RUN_TIMEOUT, TempDir, elf32, elf32_load_segments, elf64, forkscope,
                                multiboot_elf, multiboot_header, qemu, qemu_path, run_command)
 
 
@@ -298,6 +300,56 @@ class BadFileTest(ForkscopeTestCase):
                         self.assertErrorLine(run, run.returncode, allow_log_lines=True)
                     # Otherwise the guest ran and chose its exit status (0 when the change
                     # was harmless).
+
+
+class FloodedInputTest(ForkscopeTestCase):
+    """Input that never stops, or far more than the program reads: the UART takes bytes
+    no faster than its baud rate (and only while its FIFO has room), so the guest gets
+    on with the program. Before, the receive interrupts came back to back: `yes |
+    forkscope run --input - hello` never printed hello, and a 5 MB --input file was all
+    taken in before hello ran."""
+
+    def test_endless_input_on_stdin(self):
+        p = subprocess.Popen([FORKSCOPE, "run", "--input", "-", "hello"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out = []
+        threads = [threading.Thread(target=self.flood, args=(p.stdin,), daemon=True),
+                   threading.Thread(target=lambda: out.append(p.stdout.read() + p.stderr.read()), daemon=True)]
+        for t in threads:
+            t.start()
+        try:
+            p.wait(timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            self.fail("hello never ended under endless input")
+        threads[1].join(RUN_TIMEOUT)
+        self.assertEqual(p.returncode, 0, out)
+        self.assertIn(b"hello, world\r\n", out[0])
+
+    @staticmethod
+    def flood(pipe):
+        try:
+            while True:
+                pipe.write(b"y\n" * 4096)
+        except (BrokenPipeError, ValueError, OSError):
+            pass
+
+    def test_large_input_file(self):
+        with TempDir() as d:
+            data = b"".join(b"line %07d of input that hello never reads\n" % i for i in range(120000))
+            path = d.write("input.txt", data)   # 5 MiB
+            run = forkscope("--stats", "--input", path, "hello")
+            self.assertEqual(run.returncode, 0, run.describe())
+            self.assertIn(b"hello, world", run.stdout)
+            # Hello's 200 ms of guest time let about 2,000 characters through at the
+            # kernel's 115200 baud: a few hundred receive interrupts (before: 209,000, as
+            # the FIFO was refilled at every stop).
+            stats = [l for l in run.stderr_lines if l.startswith("stats: ")]
+            self.assertEqual(len(stats), 1, run.describe())
+            interrupts = int(stats[0].split("interrupts ")[1].split(",")[0])
+            self.assertLess(interrupts, 5000, run.describe())
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -59,6 +59,9 @@ protected:
         out(kIer, ier);
     }
 
+    // Let the last character received finish on the line (receive pacing).
+    void line_idle() { clock.now += 1'000'000'000; }
+
     // Move the clock past the character timeout and tell the UART.
     void let_timeout_expire() {
         auto d = uart.next_deadline_ns();
@@ -161,6 +164,7 @@ TEST_F(UartTest, ReceiveWithoutFifos) {
     EXPECT_EQ(in(kRbrThr), 'q');
     EXPECT_EQ(in(kLsr) & kLsrDr, 0);
     EXPECT_EQ(in(kRbrThr), 'q');  // an empty RBR reads its last byte again
+    line_idle();
     EXPECT_EQ(uart.rx_space(), 1u);
 }
 
@@ -183,6 +187,7 @@ TEST_F(UartTest, FifoHoldsSixteenBytesThenOverruns) {
     EXPECT_EQ(in(kLsr) & (kLsrOe | kLsrDr), kLsrOe | kLsrDr);
     for (int i = 0; i < 16; ++i) EXPECT_EQ(in(kRbrThr), 'a' + i);  // '!' was lost
     EXPECT_EQ(in(kLsr) & kLsrDr, 0);
+    line_idle();
     EXPECT_EQ(uart.rx_space(), 16u);
 }
 
@@ -204,6 +209,7 @@ TEST_F(UartTest, FcrEnableShowsInIirAndClears) {
     uart.receive('y');
     out(kIirFcr, kFcrEnable | kFcrClearRx | kFcrClearTx);
     EXPECT_EQ(in(kLsr) & kLsrDr, 0);
+    line_idle();
     EXPECT_EQ(uart.rx_space(), 16u);
     EXPECT_EQ(uart.state().fcr, kFcrEnable);  // the clear bits self-clear
     uart.receive('z');
@@ -282,6 +288,56 @@ TEST_F(UartTest, CharacterTimeoutIsMaskedByIerRda) {
     EXPECT_EQ(iir(), kIirFifos | kIirNone);
     out(kIer, kIerRda);
     EXPECT_EQ(iir(), kIirFifos | kIirTimeout);
+}
+
+TEST_F(UartTest, HostBytesArriveAtTheBaudRate) {
+    init(0xC1, kIerRda, 1);  // FIFOs, 115200 baud 8N1: 10 bits a character
+    const uint64_t char_ns = 10ull * 1'000'000'000ull / 115200;
+    EXPECT_EQ(uart.rx_space(), kFifoSize);
+    uart.receive('a');
+    // The next character is on the line for one character time.
+    EXPECT_EQ(uart.rx_space(), 0u);
+    clock.now += char_ns - 1;
+    EXPECT_EQ(uart.rx_space(), 0u);
+    clock.now += 1;
+    EXPECT_EQ(uart.rx_space(), kFifoSize - 1);
+    // Slower lines take longer: 9600 baud, 12 bits (parity, 2 stop bits).
+    out(kLcr, kLcrDlab);
+    out(kRbrThr, 12);
+    out(kLcr, 0x0F);
+    uart.receive('b');
+    clock.now += 12ull * 12 * 1'000'000'000ull / 115200 - 1;
+    EXPECT_EQ(uart.rx_space(), 0u);
+    clock.now += 1;
+    EXPECT_EQ(uart.rx_space(), kFifoSize - 2);
+}
+
+TEST_F(UartTest, AWaitingHostMakesTheFreeLineADeadline) {
+    init(0x01, kIerRda, 1);  // FIFOs, trigger 1
+    const uint64_t char_ns = 10ull * 1'000'000'000ull / 115200;
+    EXPECT_FALSE(uart.next_deadline_ns().has_value());
+    uart.set_host_waiting(true);  // a free line: the host may send now
+    ASSERT_TRUE(uart.next_deadline_ns().has_value());
+    EXPECT_EQ(*uart.next_deadline_ns(), clock.now);
+    const uint64_t sent_at = clock.now;
+    uart.receive('a');
+    EXPECT_EQ(*uart.next_deadline_ns(), sent_at + char_ns);  // before the character timeout
+    EXPECT_EQ(in(kRbrThr), 'a');                              // empty again: no timeout
+    clock.now += 3 * char_ns;  // a late look: the line has been free for a while
+    EXPECT_EQ(*uart.next_deadline_ns(), clock.now);
+    uart.set_host_waiting(false);
+    EXPECT_FALSE(uart.next_deadline_ns().has_value());
+    // A full FIFO takes nothing, however long the host waits: only the character
+    // timeout is a deadline until the guest reads.
+    uart.set_host_waiting(true);
+    for (unsigned i = 0; i < kFifoSize; ++i) uart.receive(static_cast<uint8_t>('b' + i));
+    const uint64_t timeout = clock.now + 4 * char_ns;
+    clock.now += char_ns;
+    EXPECT_EQ(uart.rx_space(), 0u);
+    EXPECT_EQ(*uart.next_deadline_ns(), timeout);
+    EXPECT_EQ(in(kRbrThr), 'b');
+    EXPECT_EQ(*uart.next_deadline_ns(), clock.now);
+    EXPECT_EQ(uart.rx_space(), 1u);
 }
 
 TEST_F(UartTest, CharacterTimeoutIsImmediateWithoutAClock) {
