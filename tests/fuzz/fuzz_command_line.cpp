@@ -5,25 +5,16 @@
 // options, then "--", then exactly the words given.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "frontend/guest_command_line.h"
+#include "tests/fuzz/fuzz_require.h"
 
 using namespace forkscope;
 
 namespace {
-
-// A broken promise: which one, then a crash for the fuzzer to record.
-void require_at(bool ok, const char* what, int line) {
-    if (ok) return;
-    std::fprintf(stderr, "%s:%d: %s does not hold\n", __FILE__, line, what);
-    std::abort();
-}
-#define require(ok) require_at((ok), #ok, __LINE__)
 
 bool blank(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 

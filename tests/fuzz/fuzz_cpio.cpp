@@ -5,25 +5,16 @@
 // holds the new file with its bytes.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "frontend/initramfs.h"
+#include "tests/fuzz/fuzz_require.h"
 
 using namespace forkscope;
 
 namespace {
-
-// A broken promise: which one, then a crash for the fuzzer to record.
-void require_at(bool ok, const char* what, int line) {
-    if (ok) return;
-    std::fprintf(stderr, "%s:%d: %s does not hold\n", __FILE__, line, what);
-    std::abort();
-}
-#define require(ok) require_at((ok), #ok, __LINE__)
 
 bool same(const CpioEntry& a, const CpioEntry& b) {
     return a.name == b.name && a.ino == b.ino && a.mode == b.mode && a.uid == b.uid && a.gid == b.gid &&

@@ -5,25 +5,16 @@
 // inside the kernel and the module where it says, or refuses with BadImage.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <span>
 #include <utility>
 
 #include "emulator/multiboot.h"
 #include "emulator/ram.h"
+#include "tests/fuzz/fuzz_require.h"
 
 using namespace forkscope;
 
 namespace {
-
-// A broken promise: which one, then a crash for the fuzzer to record.
-void require_at(bool ok, const char* what, int line) {
-    if (ok) return;
-    std::fprintf(stderr, "%s:%d: %s does not hold\n", __FILE__, line, what);
-    std::abort();
-}
-#define require(ok) require_at((ok), #ok, __LINE__)
 
 Ram& fuzz_ram() {
     static Ram ram = [] {

@@ -4,24 +4,15 @@
 // inside the file.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <span>
 
 #include "frontend/user_program.h"
+#include "tests/fuzz/fuzz_require.h"
 
 using namespace forkscope;
 
 namespace {
-
-// A broken promise: which one, then a crash for the fuzzer to record.
-void require_at(bool ok, const char* what, int line) {
-    if (ok) return;
-    std::fprintf(stderr, "%s:%d: %s does not hold\n", __FILE__, line, what);
-    std::abort();
-}
-#define require(ok) require_at((ok), #ok, __LINE__)
 
 uint32_t le32(const uint8_t* p) { return p[0] | p[1] << 8 | p[2] << 16 | uint32_t{p[3]} << 24; }
 uint16_t le16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
