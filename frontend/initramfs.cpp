@@ -1,8 +1,8 @@
 #include "frontend/initramfs.h"
 
 #include <algorithm>
-#include <map>
 #include <cstdio>
+#include <map>
 
 namespace forkscope {
 

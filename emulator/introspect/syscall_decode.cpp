@@ -47,7 +47,7 @@ std::string flag_names(uint32_t v, std::initializer_list<Flag> flags) {
 }
 
 // The O_* bits above the access mode; bits no flag names (the access mode's too) in hex.
-static std::string open_flag_bits(uint32_t bits) {
+std::string open_flag_bits(uint32_t bits) {
     return flag_names(bits, {{0100, "O_CREAT"}, {0200, "O_EXCL"}, {0400, "O_NOCTTY"}, {01000, "O_TRUNC"},
                              {02000, "O_APPEND"}, {04000, "O_NONBLOCK"}, {04010000, "O_SYNC"}, {010000, "O_DSYNC"},
                              {020000, "O_ASYNC"}, {040000, "O_DIRECT"}, {0100000, "O_LARGEFILE"},
