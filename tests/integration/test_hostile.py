@@ -34,6 +34,10 @@ vfork.c: a vfork parent whose child never execs or exits is killed by SIGKILL at
 as on Linux since 3.6 (before, it slept uninterruptibly and the run hung). qemu-i386
 runs vfork as fork (DEVIATIONS "vfork"): its native half skips.
 
+exhaust.c: memory and processes used up (in 16 MiB of RAM): the out-of-memory killer
+ends the child with SIGKILL, fork fails with EAGAIN at the task limit, and a fork works
+again afterwards, with check=vm clean. Natively they would use up the host: skipped.
+
 Program header tables: exec reads up to 64 KiB of them (2048), as Linux does (before:
 64, and more were ENOEXEC); 2049 are ENOEXEC. qemu-i386 loads more (DEVIATIONS
 "phdr-limit").
@@ -116,6 +120,12 @@ vfork: the waiting parent was killed by SIGKILL: yes
 vfork: the child outlived it: yes
 """, 0),
 }
+EXHAUST = {
+    "memory": ("exhaust: the child that touched page after page: Killed\nexhaust: fork afterwards: yes\n"),
+    "processes": ("exhaust: fork failed with EAGAIN after more than 100 children: yes\n"
+                  "exhaust: every child reaped: yes\nexhaust: fork afterwards: yes\n"),
+}
+OOM_LINE = re.compile(r"Out of memory: killing pid \d+ \(exhaust\.\w+\) at a fault at 0x[0-9a-f]{8}\n")
 CLONE_PARENT = {
     "sigkill": ("""\
 clone_parent: the sibling is ours: yes
@@ -207,6 +217,29 @@ class Hostile(ProgramCase):
 
     def test_vfork(self):
         self.run_cases("vfork", VFORK)
+
+    def test_exhaust(self):
+        """Memory and processes used up in 16 MiB of RAM, under check=vm: the kernel's
+        out-of-memory handling kills the child (one line on the console), fork fails
+        with EAGAIN at the task limit, and afterwards everything is back."""
+        for toolchain in ("glibc", "musl"):
+            with self.subTest(toolchain=toolchain), TempDir() as d:
+                exe = build(d, "exhaust", toolchain)
+                for case, output in EXHAUST.items():
+                    with self.subTest(case=case):
+                        r = forkscope("--rtc-time", RTC, "--ram", "16", "--append", "check=vm", exe, case,
+                                      timeout=300)
+                        self.assertExit(r, 0)
+                        m = CHECK_VM.search(r.text)
+                        self.assertIsNotNone(m, r.describe())
+                        text = r.text[:m.start()]
+                        if case == "memory":
+                            self.assertEqual(len(OOM_LINE.findall(text)), 1, r.describe())
+                            text = OOM_LINE.sub("", text)
+                        self.assertEqual(text, output, r.describe())
+                    with self.subTest(native=case):
+                        self.skipTest("native half of exhaust %s skipped: it would use up the host's %s the "
+                                      "same way" % (case, case))
 
     def test_program_header_tables(self):
         """exec reads a program header table of up to 64 KiB (2048 entries), as Linux
