@@ -264,7 +264,8 @@ long sys_exit(int error_code)
 /* ---- thread groups ---- */
 
 /* Every other live thread of p's group gets SIGKILL (which nothing blocks or catches)
- * and is woken if it sleeps interruptibly; each then ends in do_group_exit. */
+ * and is woken if its sleep lets SIGKILL end it (a vfork wait too); each then ends in
+ * do_group_exit. */
 void zap_other_threads(struct task_struct *p)
 {
 	struct task_struct *t;
@@ -276,8 +277,7 @@ void zap_other_threads(struct task_struct *p)
 			continue;
 		sigaddset(&t->pending.signal, SIGKILL);
 		t->tif |= TIF_SIGPENDING;
-		if (t->state == TASK_INTERRUPTIBLE)
-			wake_up_process(t);
+		signal_wake_up(t);
 	}
 	local_irq_restore(flags);
 }

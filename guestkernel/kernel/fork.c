@@ -541,7 +541,7 @@ static noinline struct task_struct *copy_process(unsigned long clone_flags, unsi
 	if ((clone_flags & CLONE_THREAD) && (current->signal->flags & SIGNAL_GROUP_EXIT))
 		goto bad_fork_cleanup_mm;
 	retval = -EINTR;
-	if (sigismember(&current->pending.signal, SIGKILL))
+	if (fatal_signal_pending(current))
 		goto bad_fork_cleanup_mm;
 
 	/* From here on nothing can fail: link the child in. A thread's parent is its

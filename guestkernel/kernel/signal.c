@@ -86,6 +86,15 @@ bool fatal_signal_pending(struct task_struct *p)
 	return sigismember(&p->pending.signal, SIGKILL);
 }
 
+/* p has a signal pending now: wake it if its sleep lets signals end it (an
+ * interruptible one, or a killable one and SIGKILL is pending). */
+void signal_wake_up(struct task_struct *p)
+{
+	if (p->state == TASK_INTERRUPTIBLE ||
+	    (p->state == TASK_UNINTERRUPTIBLE && p->wake_on_kill && fatal_signal_pending(p)))
+		wake_up_process(p);
+}
+
 static void recalc_sigpending_tsk(struct task_struct *t)
 {
 	sigset_t ready;
@@ -133,9 +142,8 @@ static int send_signal(int sig, const struct ksiginfo *info, struct task_struct 
 		p->pending.info[sig - 1].signo = sig;
 	}
 	recalc_sigpending_tsk(p);
-	if (signal_pending(p) && (p->state == TASK_INTERRUPTIBLE ||
-				  (p->state == TASK_UNINTERRUPTIBLE && p->wake_on_kill && fatal_signal_pending(p))))
-		wake_up_process(p);
+	if (signal_pending(p))
+		signal_wake_up(p);
 	local_irq_restore(flags);
 	return 0;
 }

@@ -101,6 +101,7 @@ int kill_pgrp(int pgrp, int sig, bool from_kernel);
 void recalc_sigpending(void);
 bool signal_pending(struct task_struct *p);
 bool fatal_signal_pending(struct task_struct *p);   /* SIGKILL is pending */
+void signal_wake_up(struct task_struct *p);         /* after making a signal pending */
 void do_signal(struct pt_regs *regs);
 void flush_signal_handlers(struct task_struct *t);
 const char *signal_name(int sig);   /* strsignal()'s text */
