@@ -297,6 +297,14 @@ iret_exc:
 	pushl $__USER_DS        /* ss */
 	pushl %ebp              /* esp */
 	pushfl
+	/* sysenter keeps NT (it clears only VM, IF and RF): with it set, the iret this
+	 * call may return through would be a task return. The frame keeps the user's. */
+	testl $X86_EFLAGS_NT, (%esp)
+	jz 1f
+	pushl (%esp)
+	andl $~X86_EFLAGS_NT, (%esp)
+	popfl
+1:
 	.if \user_flags
 	orl $\user_flags, (%esp)
 	.endif

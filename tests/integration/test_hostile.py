@@ -38,6 +38,15 @@ exhaust.c: memory and processes used up (in 16 and 12 MiB of RAM): the out-of-me
 ends the child with SIGKILL, fork fails with EAGAIN at the task limit, and a fork works
 again afterwards, with check=vm clean. Natively they would use up the host: skipped.
 
+frames.c: far transfers ring 3 builds itself. iret and lret to our CS with RPL 0, to the
+null selector or to a data segment, far jumps and calls to a data segment, an LDT
+selector with no LDT and the null selector, and iret with EFLAGS.NT (a task return) are
+each SIGSEGV with SI_KERNEL at the instruction; iret with IOPL 3 and IF clear in its image
+changes neither; a system call with NT set works through int 0x80 and through sysenter,
+and NT is kept (before, the sysenter path returned through an iret with NT still set in
+the kernel: a task return, and the program got SIGSEGV). qemu-i386 reports the task
+return with another si_code (DEVIATIONS "nt-iret").
+
 Program header tables: exec reads up to 64 KiB of them (2048), as Linux does (before:
 64, and more were ENOEXEC); 2049 are ENOEXEC. qemu-i386 loads more (DEVIATIONS
 "phdr-limit").
@@ -134,6 +143,16 @@ clone_parent: and we are alive
 """, 0),
     "adopted": ("clone_parent: the orphan was reaped by its new parent: yes\n", 0),
 }
+FRAMES = {case: ("frames %s: SIGSEGV, si_code SI_KERNEL, at the instruction: yes\n" % case, 0)
+          for case in ("iret-cs-rpl0", "iret-cs-null", "iret-cs-data", "lret-cs-rpl0", "ljmp-ds", "ljmp-ldt",
+                       "lcall-null", "nt-iret")}
+FRAMES.update({
+    "iret-iopl": ("frames iret-iopl: went on, flags & 0x3200: 0x200\n", 0),
+    "iret-own": ("frames iret-own: went on, flags & 0x4000: 0\n", 0),
+    "lret-own": ("frames lret-own: went on, flags & 0x4000: 0\n", 0),
+    "nt-int80": ("frames nt-int80: getpid with NT set: right pid: yes, NT kept: yes\n", 0),
+    "nt-sysenter": ("frames nt-sysenter: getpid with NT set: right pid: yes, NT kept: yes\n", 0),
+})
 SIGNAL_NAMES = {4: "Illegal instruction", 5: "Trace/breakpoint trap", 11: "Segmentation fault"}
 
 
@@ -214,6 +233,9 @@ class Hostile(ProgramCase):
 
     def test_sigframe(self):
         self.run_cases("sigframe", SIGFRAME)
+
+    def test_frames(self):
+        self.run_cases("frames", FRAMES)
 
     def test_vfork(self):
         self.run_cases("vfork", VFORK)
