@@ -92,7 +92,7 @@ struct CpuHooks {
         Cpu::Impl& s = *static_cast<Cpu::Impl*>(user);
         const uint64_t key = Cpu::Impl::block_key(address, size);
         const Cpu::Impl::CachedBlock& slot = s.cache_slot(address);
-        if (s.instructions >= s.limit.load(std::memory_order_relaxed) || slot.key != key || slot.info.io_index >= 0)
+        if (s.instructions >= s.limit.load(std::memory_order_relaxed) || slot.key != key || slot.info.look_ahead)
             [[unlikely]] {
             on_block_slow(uc, s, address, size);
             return;
@@ -158,9 +158,16 @@ struct CpuHooks {
         }
         const Cpu::Impl::BlockInfo& info = block_info(s, address, size);
         if (info.io_index >= 0 && !s.io_stepping && !s.owner->io_allowed()) {
-            s.io_lookahead = true;
-            s.io_block = address;
-            s.io_before = info.io_index;
+            s.look_ahead = Cpu::Impl::LookAhead::PortIo;
+            s.look_block = address;
+            s.look_before = info.io_index;
+            stop_before_block(uc, address);
+            return;
+        }
+        if (info.user_iret && !s.io_stepping) {
+            s.look_ahead = Cpu::Impl::LookAhead::Iret;
+            s.look_block = address;
+            s.look_before = info.icount - 1;
             stop_before_block(uc, address);
             return;
         }
@@ -269,7 +276,10 @@ struct CpuHooks {
             BlockFacts facts = s.io_scanner.scan(bytes);
             info.io_index = static_cast<int16_t>(facts.io_index);
             info.last_offset = static_cast<int16_t>(facts.last_offset);
+            // Translated now, so at the CPL it runs at (a translation is made for one).
+            info.user_iret = facts.ends_in_iretd && s.owner->cpl() > 0;
         }
+        info.look_ahead = info.io_index >= 0 || info.user_iret;
         return info;
     }
 
@@ -782,7 +792,8 @@ uint32_t Cpu::begin_run(uint64_t limit, uint64_t exact_target) {
     // user-return watch too, which looks at every block's address.
     s.set_limit(s.watches.empty() && !s.watch_user_return && !s.watch_interrupt_window ? std::min(limit, window) : 0);
     s.before_target = false;
-    s.budget_stop = s.request_stop = s.have_event = s.memory_error = s.io_lookahead = s.at_stop_address = false;
+    s.budget_stop = s.request_stop = s.have_event = s.memory_error = s.at_stop_address = false;
+    s.look_ahead = Impl::LookAhead::None;
     s.watch_stop = false;
     s.access_stop = false;
     s.user_return = false;
@@ -903,9 +914,14 @@ CpuExit Cpu::step() {
         s.counting = true;
     }
     invalidate_code(eip, eip + 1);
+    std::array<uint8_t, 16> code{};  // the longest instruction, but not past its page
+    const std::span<uint8_t> first(code.data(), std::min<size_t>(code.size(), 4096 - (eip & 0xfffu)));
+    const bool iretd = read_code(eip, first) && s.io_scanner.starts_with_iretd(first);
+    const std::optional<IretImageByte> image = iretd ? clear_vm_in_iret_image() : std::nullopt;
     s.io_stepping = true;
     uc_err err = uc_emu_start(s.uc, eip, kNoUntil, 0, 1);
     s.io_stepping = false;
+    put_back(image);
     if (std::exchange(s.sysenter_pending, false)) finish_sysenter();
     s.count_hook = true;
     // The block hook counted the whole block the step started; a step is one (or
@@ -972,24 +988,26 @@ uint32_t Cpu::software_interrupt_start(uint8_t vector, uint32_t next_eip) {
 CpuExit Cpu::finish_run(int uc_error) {
     Impl& s = *impl_;
     uc_err err = static_cast<uc_err>(uc_error);
-    if (err == UC_ERR_OK && s.io_lookahead && !s.have_event && !s.memory_error) {
-        // Run the block's instructions before the I/O one, then raise #GP on it.
-        s.io_lookahead = false;
-        if (s.io_before > 0) {
+    const Impl::LookAhead look_ahead = std::exchange(s.look_ahead, Impl::LookAhead::None);
+    if (err == UC_ERR_OK && look_ahead != Impl::LookAhead::None && !s.have_event && !s.memory_error) {
+        // Run the block's instructions before the one looked at.
+        if (s.look_before > 0) {
             uint64_t before = s.instructions;
             // The block was translated without per-instruction counting: drop it so
             // that the count below can stop inside it.
-            invalidate_code(static_cast<uint32_t>(s.io_block), static_cast<uint32_t>(s.io_block) + 1);
+            invalidate_code(static_cast<uint32_t>(s.look_block), static_cast<uint32_t>(s.look_block) + 1);
             s.io_stepping = true;
             s.set_limit(~0ull);
             s.hard_limit = ~0ull;
             s.exact_target = ~0ull;
-            err = uc_emu_start(s.uc, s.io_block, kNoUntil, 0, static_cast<size_t>(s.io_before));
+            err = uc_emu_start(s.uc, s.look_block, kNoUntil, 0, static_cast<size_t>(s.look_before));
             s.io_stepping = false;
             s.count_hook = true;
-            if (!s.at_stop_address) s.instructions = before + static_cast<uint64_t>(s.io_before);
+            if (!s.at_stop_address) s.instructions = before + static_cast<uint64_t>(s.look_before);
             if (err != UC_ERR_OK || s.have_event || s.memory_error || s.at_stop_address) return finish_run(err);
         }
+        if (look_ahead == Impl::LookAhead::Iret) return finish_run(run_iret());
+        // Then raise #GP on the I/O instruction.
         CpuExit e;
         e.kind = CpuExitKind::Interrupt;
         e.vector = 13;
@@ -1000,7 +1018,6 @@ CpuExit Cpu::finish_run(int uc_error) {
         e.detail = "port I/O at CPL > IOPL";
         return e;
     }
-    s.io_lookahead = false;
     CpuExit e;
     if (s.memory_error) {
         e.kind = CpuExitKind::MemoryError;
@@ -1079,6 +1096,61 @@ void Cpu::uncount_from(uint32_t eip) {
     }
     if (s.instructions < counted || before > counted) return;
     s.instructions = s.instructions - counted + before;
+}
+
+// iret at CPL > 0 ignores EFLAGS.VM in the image it pops: VM cannot change there (SDM,
+// IRET: only at CPL 0 does VM in the image mean a return to virtual-8086 mode). Unicorn's
+// helper enters virtual-8086 mode whatever the CPL, after which the next delivery fails.
+// So before such an iret runs, VM is cleared in the image in RAM, and after it the byte
+// is put back as the program wrote it: the result is the CPU's. Nothing is changed when
+// the image cannot be read (the iret faults on it itself) or NT is set (a task return
+// pops no image).
+std::optional<Cpu::IretImageByte> Cpu::clear_vm_in_iret_image() {
+    Impl& s = *impl_;
+    constexpr uint32_t kEflagsNt = 1u << 14;
+    constexpr uint8_t kVmInByte2 = 1u << (17 - 16);
+    if (cpl() == 0 || (reg(Reg::Eflags) & kEflagsNt)) return std::nullopt;
+    // SS's base and size from its hidden part; a flat 32-bit stack where it is unknown.
+    uint32_t ss_base = 0, esp = reg(Reg::Esp);
+    if (s.layout.segs) {
+        const std::vector<uint8_t> saved = s.live ? std::vector<uint8_t>() : save_context();
+        const uint8_t* cache = (s.live ? s.live : saved.data()) + s.layout.segs +
+                               ContextLayout::kSegmentBytes * ContextLayout::kSs;
+        uint32_t flags;
+        std::memcpy(&ss_base, cache + 8, 4);
+        std::memcpy(&flags, cache + 20, 4);
+        if (!(flags & (1u << 22))) esp &= 0xffff;  // B clear: a 16-bit stack (SP)
+    }
+    const uint32_t linear = ss_base + esp + 8 + 2;  // EIP, CS, then EFLAGS: its byte 2 holds VM
+    const PagingMode mode{reg(Reg::Cr0), reg(Reg::Cr3), reg(Reg::Cr4)};
+    auto walk = PageWalker(s.ram).walk(mode, linear);
+    if (!walk || !walk->present || !walk->user || !s.ram.contains(walk->paddr, 1)) return std::nullopt;
+    uint8_t& byte = s.ram.data()[walk->paddr];
+    if (!(byte & kVmInByte2)) return std::nullopt;
+    IretImageByte original{walk->paddr, byte};
+    byte = static_cast<uint8_t>(byte & ~kVmInByte2);
+    return original;
+}
+
+void Cpu::put_back(const std::optional<IretImageByte>& image) {
+    if (image) impl_->ram.data()[image->paddr] = image->value;
+}
+
+// The iret a look-ahead stopped at (CpuHooks::on_block_slow), alone, with VM ignored.
+// The budget stops the run at the next block: one instruction.
+int Cpu::run_iret() {
+    Impl& s = *impl_;
+    const uint32_t at = reg(Reg::Eip);
+    const std::optional<IretImageByte> image = clear_vm_in_iret_image();
+    s.set_limit(s.instructions + 1);
+    s.hard_limit = s.instructions + 1;
+    s.exact_target = ~0ull;
+    s.io_stepping = true;
+    const uc_err err = uc_emu_start(s.uc, at, kNoUntil, 0, 1);
+    s.io_stepping = false;
+    s.count_hook = true;
+    put_back(image);
+    return err;
 }
 
 // TR and LDTR are read and written as a whole descriptor (uc_x86_mmr), not a number.

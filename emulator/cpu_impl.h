@@ -152,9 +152,12 @@ struct Cpu::Impl {
         uint16_t icount = 1;
         int16_t io_index = -1;     // instructions before its first port-I/O instruction
         int16_t last_offset = -1;  // byte offset of its last instruction
+        bool user_iret = false;    // it ends in a 32-bit iret and was translated at CPL > 0
+        bool look_ahead = false;   // io_index >= 0 or user_iret: the block hook's slow path looks
         bool ambiguous = false;
         bool same_facts(const BlockInfo& o) const {
-            return icount == o.icount && io_index == o.io_index && last_offset == o.last_offset;
+            return icount == o.icount && io_index == o.io_index && last_offset == o.last_offset &&
+                   user_iret == o.user_iret;
         }
     };
     std::unordered_map<uint64_t, BlockInfo> blocks;
@@ -202,11 +205,13 @@ struct Cpu::Impl {
     bool in_stop_filter = false;  // hooks and translations must not change now
 
     // A block with port I/O about to run at CPL > IOPL: it runs only up to the I/O
-    // instruction (see finish_run), which then raises #GP.
-    bool io_lookahead = false;
+    // instruction (see finish_run), which then raises #GP. A block ending in iret at
+    // CPL > 0: it runs up to the iret, which then runs alone (Cpu::run_iret).
+    enum class LookAhead : uint8_t { None, PortIo, Iret };
+    LookAhead look_ahead = LookAhead::None;
     bool io_stepping = false;
-    uint64_t io_block = 0;
-    int io_before = 0;
+    uint64_t look_block = 0;
+    int look_before = 0;  // the instructions before the one looked at
 
     // Value watches (set_value_watches): compared at every block start while any exist.
     // Then `limit` is 0 so that every block takes the hook's slow path; the budget

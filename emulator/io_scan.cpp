@@ -49,6 +49,7 @@ BlockFacts IoScanner::scan(std::span<const uint8_t> code) const {
     decode(code, [&](unsigned id, size_t offset) {
         if (facts.io_index < 0 && is_port_io(id)) facts.io_index = index;
         facts.last_offset = static_cast<int>(offset);
+        facts.ends_in_iretd = id == X86_INS_IRETD;
         ++index;
         return true;
     });
@@ -63,6 +64,15 @@ int IoScanner::instructions_before(std::span<const uint8_t> code, size_t offset)
         return true;
     });
     return count;
+}
+
+bool IoScanner::starts_with_iretd(std::span<const uint8_t> code) const {
+    bool iretd = false;
+    decode(code, [&](unsigned id, size_t) {
+        iretd = id == X86_INS_IRETD;
+        return false;
+    });
+    return iretd;
 }
 
 }  // namespace forkscope

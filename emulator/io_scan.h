@@ -4,7 +4,8 @@
 // ahead: a block that holds IN/OUT/INS/OUTS and runs at CPL > IOPL is executed only up
 // to that instruction, which then raises #GP exactly where the hardware would. A block
 // that ends in a software interrupt ends with that instruction, so its start (prefixes
-// included) is the address a refused `int n` faults at.
+// included) is the address a refused `int n` faults at. A block that ends in a 32-bit
+// iret is marked too: at CPL > 0 the Cpu makes it ignore EFLAGS.VM (Cpu::run_iret).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +16,7 @@ namespace forkscope {
 struct BlockFacts {
     int io_index = -1;     // instructions before the first port-I/O instruction; -1: none
     int last_offset = -1;  // byte offset of the last instruction; -1: nothing decoded
+    bool ends_in_iretd = false;  // the last instruction is a 32-bit iret
 };
 
 class IoScanner {
@@ -28,6 +30,8 @@ public:
     BlockFacts scan(std::span<const uint8_t> code) const;
     // The number of instructions that start before byte `offset` of `code`.
     int instructions_before(std::span<const uint8_t> code, size_t offset) const;
+    // Whether the first instruction of `code` is a 32-bit iret.
+    bool starts_with_iretd(std::span<const uint8_t> code) const;
 
 private:
     // Calls visit(instruction id, byte offset) for each instruction until it returns false.

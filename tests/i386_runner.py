@@ -74,6 +74,8 @@ DEVIATIONS = {
     "clone-parent": ("qemu-i386 runs clone without CLONE_VM as a fork of its own: CLONE_PARENT and the "
                      "exit signal are not Linux's (the sibling is the caller's child, an orphan's exit "
                      "is not seen to be reaped)", ("clone_parent sigkill", "clone_parent adopted")),
+    "iret-vm": ("qemu-i386 kills a program with SIGSEGV whose iret pops EFLAGS with VM set, where "
+                "Linux's CPU ignores VM at CPL 3 and the program goes on", ("frames iret-vm",)),
     "nt-iret": ("qemu-i386 turns the #TS of an iret with EFLAGS.NT set (a task return) into SIGSEGV "
                 "with si_code SEGV_MAPERR, where Linux gives SI_KERNEL", ("frames nt-iret",)),
     "proc-self": ("qemu-i386 makes up /proc/self/maps and /proc/self/stat itself (its own layout, "

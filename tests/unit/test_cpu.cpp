@@ -281,6 +281,70 @@ TEST_F(GuestFixture, SingleStepOntoRefusedPortIoFaultsAtTheInstruction) {
     EXPECT_EQ(cpu->reg(Reg::Eax) & 0xff, 7u);  // the refused in did not load AL
 }
 
+// iret at CPL 3 whose EFLAGS image has VM set: the CPU ignores VM there and returns in
+// protected mode (SDM, IRET). Unicorn would enter virtual-8086 mode, and the next
+// delivery would fail on the kernel's selectors. The image in RAM is left as written.
+class RingThreeIretTest : public GuestFixture {
+protected:
+    static constexpr uint32_t kTarget = kUserCode + 16;
+    void SetUp() override {
+        GuestFixture::SetUp();
+        // inc ecx; pushf; or dword [esp],0x20000; push cs; push kTarget; iret;
+        // kTarget: inc ecx; int 0x80
+        code(kUserCode, {0x41, 0x9c, 0x81, 0x0c, 0x24, 0x00, 0x00, 0x02, 0x00, 0x0e, 0x68,
+                         uint8_t(kTarget), uint8_t(kTarget >> 8), uint8_t(kTarget >> 16), uint8_t(kTarget >> 24),
+                         0xcf, 0x41, 0xcd, 0x80});
+        set_gate(0x80, 0xe, 3);
+        enable_paging();
+        cpu->set_reg(Reg::Ecx, 0);
+        enter_user(kUserCode);
+    }
+    void expect_protected_mode_return() {
+        EXPECT_EQ(cpu->reg(Reg::Eflags) & (1u << 17), 0u) << "VM set: the iret entered virtual-8086 mode";
+        EXPECT_EQ(cpu->reg(Reg::Cs), kUserCs);
+        EXPECT_EQ(cpu->reg(Reg::Esp), kUserStack);
+        EXPECT_EQ(get32(kUserStack - 4) & (1u << 17), 1u << 17) << "the image in RAM was changed";
+    }
+};
+
+TEST_F(RingThreeIretTest, RunIgnoresVmInTheImage) {
+    const uint64_t before = cpu->instructions();
+    // The run ends after the iret it ran alone (Budget, early), and goes on.
+    CpuExit e = cpu->run(before + 1000);
+    ASSERT_EQ(e.kind, CpuExitKind::Budget);
+    EXPECT_EQ(e.eip, kTarget);
+    e = cpu->run(before + 1000);
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt);
+    EXPECT_EQ(e.vector, 0x80);
+    EXPECT_EQ(e.eip, kTarget + 3);
+    EXPECT_EQ(cpu->reg(Reg::Ecx), 2u);
+    EXPECT_EQ(cpu->instructions() - before, 8u);
+    expect_protected_mode_return();
+}
+
+TEST_F(RingThreeIretTest, StopAddressAtTheIretStopsOnceThenGoesOn) {
+    constexpr uint32_t kIret = kUserCode + 15;
+    ASSERT_TRUE(cpu->add_stop_address(kIret).ok());
+    const uint64_t before = cpu->instructions();
+    CpuExit e = cpu->run(before + 1000);
+    ASSERT_EQ(e.kind, CpuExitKind::AtStopAddress);
+    EXPECT_EQ(e.eip, kIret);
+    EXPECT_EQ(cpu->instructions() - before, 5u);
+    for (int i = 0; i < 3 && e.kind != CpuExitKind::Interrupt; ++i) e = cpu->run(before + 1000);
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt) << "stopped again at " << std::hex << e.eip;
+    EXPECT_EQ(e.vector, 0x80);
+    EXPECT_EQ(cpu->instructions() - before, 8u);
+    expect_protected_mode_return();
+}
+
+TEST_F(RingThreeIretTest, StepIgnoresVmInTheImage) {
+    const uint64_t before = cpu->instructions();
+    for (int i = 0; i < 6; ++i) ASSERT_EQ(cpu->step().kind, CpuExitKind::StopRequested) << "step " << i;
+    EXPECT_EQ(cpu->reg(Reg::Eip), kTarget);
+    EXPECT_EQ(cpu->instructions() - before, 6u);
+    expect_protected_mode_return();
+}
+
 // A real CPU keeps its TLB across a ring 3 -> 0 -> 3 round trip: a PTE changed in RAM
 // without invlpg stays invisible until the kernel flushes. Delivery must not flush for
 // the guest (a kernel that forgets its flush would then pass here and fail on QEMU).
