@@ -50,6 +50,15 @@ and NT is kept (before, the sysenter path returned through an iret with NT still
 the kernel: a task return, and the program got SIGSEGV). qemu-i386 reports the task
 return with another si_code (DEVIATIONS "nt-iret").
 
+stepping.c: a program that sets TF on itself traps after every instruction, through a
+system call: not after the int 0x80 itself (int clears TF for the kernel), then after
+the instruction it returns to, with the call's result in EAX; without a SIGTRAP handler
+it dies of SIGTRAP.
+
+threads.c: threads that exit while others fork (200 forks reaped, 50 short-lived
+threads joined), a thread that execs while two others fork and reap (the new image runs
+alone), and exit() while two threads fork (the process ends with that status).
+
 Program header tables: exec reads up to 64 KiB of them (2048), as Linux does (before:
 64, and more were ENOEXEC); 2049 are ENOEXEC. qemu-i386 loads more (DEVIATIONS
 "phdr-limit").
@@ -157,6 +166,23 @@ FRAMES.update({
     "nt-int80": ("frames nt-int80: getpid with NT set: right pid: yes, NT kept: yes\n", 0),
     "nt-sysenter": ("frames nt-sysenter: getpid with NT set: right pid: yes, NT kept: yes\n", 0),
 })
+STEPPING = {
+    "int80": ("""\
+stepping int80: getpid gave the pid: yes
+stepping int80: trap 1 at step_nop1+1
+stepping int80: trap 2 at step_int80
+stepping int80: trap 3 at step_nop2+1, EAX the pid
+stepping int80: trap 4 at step_nop2+2
+stepping int80: trap 5 at step_popf
+stepping int80: trap 6 at step_end
+""", 0),
+    "uncaught": ("stepping uncaught: TF set\n", -5),
+}
+THREADS = {
+    "fork-exit": ("threads fork-exit: 200 forks reaped, 50 short-lived threads joined\n", 0),
+    "exec": ("threads exec: the new image runs\n", 0),
+    "exit-group": ("", 5),
+}
 SIGNAL_NAMES = {4: "Illegal instruction", 5: "Trace/breakpoint trap", 11: "Segmentation fault"}
 
 
@@ -240,6 +266,12 @@ class Hostile(ProgramCase):
 
     def test_frames(self):
         self.run_cases("frames", FRAMES)
+
+    def test_stepping(self):
+        self.run_cases("stepping", STEPPING)
+
+    def test_threads(self):
+        self.run_cases("threads", THREADS)
 
     def test_vfork(self):
         self.run_cases("vfork", VFORK)
