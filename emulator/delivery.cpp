@@ -171,6 +171,14 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
     const uint32_t idt_error = (uint32_t(vector) << 3) | 2u | ext_;
     char msg[160];
 
+    // Delivery from virtual-8086 mode pushes the data segments and loads null ones; the
+    // guest can only get there by an iret at CPL 0 (at CPL 3 VM is ignored: Cpu::run_iret).
+    if (cpu_.reg(Reg::Eflags) & kEflagsVm) {
+        std::snprintf(msg, sizeof msg, "vector %u arrives in virtual-8086 mode, which forkscope does not model",
+                      vector);
+        return make_error(ErrorKind::MachineFault, msg);
+    }
+
     // The gate.
     DescriptorTable idt = cpu_.idtr();
     if (uint32_t(vector) * 8 + 7 > idt.limit) {

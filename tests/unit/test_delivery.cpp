@@ -794,6 +794,17 @@ TEST_P(DeliveryTest, TaskGateIsRefusedWithAClearError) {
     EXPECT_NE(r.error().message.find("task gate"), std::string::npos);
 }
 
+// Only a kernel's own iret at CPL 0 can enter virtual-8086 mode; delivery from there is
+// not modelled, and says so instead of failing on a segment load.
+TEST_P(DeliveryTest, VirtualEightySixModeIsRefusedWithAClearError) {
+    cpu->set_reg(Reg::Eflags, 0x20002);
+    ASSERT_NE(cpu->reg(Reg::Eflags) & 0x20000u, 0u);
+    auto r = deliver(13, EventSource::Exception, 0u);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::MachineFault);
+    EXPECT_NE(r.error().message.find("virtual-8086 mode"), std::string::npos) << r.error().message;
+}
+
 // The gate's DPL (for int n) and present bit are checked before its kind matters (SDM,
 // INT n): those faults are delivered even through gates forkscope does not model.
 TEST_P(DeliveryTest, UnmodelledGatesFailTheDplAndPresentChecksFirst) {
