@@ -74,6 +74,8 @@ DEVIATIONS = {
     "clone-parent": ("qemu-i386 runs clone without CLONE_VM as a fork of its own: CLONE_PARENT and the "
                      "exit signal are not Linux's (the sibling is the caller's child, an orphan's exit "
                      "is not seen to be reaped)", ("clone_parent sigkill", "clone_parent adopted")),
+    "fp-exceptions": ("qemu-i386 raises no unmasked x87 or SSE exception (no SIGFPE for any, the x87 "
+                      "zero-divide included), where Linux's CPU raises #MF and #XM", ("fpu all",)),
     "iret-vm": ("qemu-i386 kills a program with SIGSEGV whose iret pops EFLAGS with VM set, where "
                 "Linux's CPU ignores VM at CPL 3 and the program goes on", ("frames iret-vm",)),
     "nt-iret": ("qemu-i386 turns the #TS of an iret with EFLAGS.NT set (a task return) into SIGSEGV "
