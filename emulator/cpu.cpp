@@ -157,6 +157,13 @@ struct CpuHooks {
             s.was_kernel = !user;
         }
         const Cpu::Impl::BlockInfo& info = block_info(s, address, size);
+        if (!info.decoded && !s.io_stepping) {
+            s.look_ahead = Cpu::Impl::LookAhead::LastAlone;
+            s.look_block = address;
+            s.look_before = info.icount - 1;
+            stop_before_block(uc, address);
+            return;
+        }
         if (info.io_index >= 0 && !s.io_stepping && !s.owner->io_allowed()) {
             s.look_ahead = Cpu::Impl::LookAhead::PortIo;
             s.look_block = address;
@@ -165,7 +172,7 @@ struct CpuHooks {
             return;
         }
         if (info.user_iret && !s.io_stepping) {
-            s.look_ahead = Cpu::Impl::LookAhead::Iret;
+            s.look_ahead = Cpu::Impl::LookAhead::LastAlone;
             s.look_block = address;
             s.look_before = info.icount - 1;
             stop_before_block(uc, address);
@@ -271,15 +278,22 @@ struct CpuHooks {
             info.icount = icount;
         else if (uc_ctl_request_cache(s.uc, address, &tb) == UC_ERR_OK && tb.icount > 0)
             info.icount = tb.icount;
+        const bool icount_known = icount > 0 || tb.icount > 0;
         std::vector<uint8_t> bytes(size);
         if (size > 0 && s.owner->read_code(static_cast<uint32_t>(address), bytes)) {
             BlockFacts facts = s.io_scanner.scan(bytes);
             info.io_index = static_cast<int16_t>(facts.io_index);
             info.last_offset = static_cast<int16_t>(facts.last_offset);
+            info.decoded = facts.decoded_bytes == size && (!icount_known || facts.instructions == info.icount);
+            if (!info.decoded && icount_known && info.icount == 1) {
+                info.decoded = true;  // one instruction: the whole block, wherever Capstone stopped
+                info.last_offset = 0;
+            }
             // Translated now, so at the CPL it runs at (a translation is made for one).
-            info.user_iret = facts.ends_in_iretd && s.owner->cpl() > 0;
+            info.user_iret = info.last_offset >= 0 && s.owner->cpl() > 0 &&
+                             starts_with_iretd(std::span<const uint8_t>(bytes).subspan(info.last_offset));
         }
-        info.look_ahead = info.io_index >= 0 || info.user_iret;
+        info.look_ahead = info.io_index >= 0 || info.user_iret || !info.decoded;
         return info;
     }
 
@@ -914,10 +928,7 @@ CpuExit Cpu::step() {
         s.counting = true;
     }
     invalidate_code(eip, eip + 1);
-    std::array<uint8_t, 16> code{};  // the longest instruction, but not past its page
-    const std::span<uint8_t> first(code.data(), std::min<size_t>(code.size(), 4096 - (eip & 0xfffu)));
-    const bool iretd = read_code(eip, first) && s.io_scanner.starts_with_iretd(first);
-    const std::optional<IretImageByte> image = iretd ? clear_vm_in_iret_image() : std::nullopt;
+    const std::optional<IretImageByte> image = ignore_vm_if_iret(eip);
     s.io_stepping = true;
     uc_err err = uc_emu_start(s.uc, eip, kNoUntil, 0, 1);
     s.io_stepping = false;
@@ -1006,7 +1017,7 @@ CpuExit Cpu::finish_run(int uc_error) {
             if (!s.at_stop_address) s.instructions = before + static_cast<uint64_t>(s.look_before);
             if (err != UC_ERR_OK || s.have_event || s.memory_error || s.at_stop_address) return finish_run(err);
         }
-        if (look_ahead == Impl::LookAhead::Iret) return finish_run(run_iret());
+        if (look_ahead == Impl::LookAhead::LastAlone) return finish_run(run_alone());
         // Then raise #GP on the I/O instruction.
         CpuExit e;
         e.kind = CpuExitKind::Interrupt;
@@ -1105,8 +1116,11 @@ void Cpu::uncount_from(uint32_t eip) {
 // is put back as the program wrote it: the result is the CPU's. Nothing is changed when
 // the image cannot be read (the iret faults on it itself) or NT is set (a task return
 // pops no image).
-std::optional<Cpu::IretImageByte> Cpu::clear_vm_in_iret_image() {
+std::optional<Cpu::IretImageByte> Cpu::ignore_vm_if_iret(uint32_t eip) {
     Impl& s = *impl_;
+    std::array<uint8_t, 16> code{};  // the longest instruction, but not past its page
+    const std::span<uint8_t> first(code.data(), std::min<size_t>(code.size(), 4096 - (eip & 0xfffu)));
+    if (!read_code(eip, first) || !starts_with_iretd(first)) return std::nullopt;
     constexpr uint32_t kEflagsNt = 1u << 14;
     constexpr uint8_t kVmInByte2 = 1u << (17 - 16);
     if (cpl() == 0 || (reg(Reg::Eflags) & kEflagsNt)) return std::nullopt;
@@ -1136,12 +1150,13 @@ void Cpu::put_back(const std::optional<IretImageByte>& image) {
     if (image) impl_->ram.data()[image->paddr] = image->value;
 }
 
-// The iret a look-ahead stopped at (CpuHooks::on_block_slow), alone, with VM ignored.
-// The budget stops the run at the next block: one instruction.
-int Cpu::run_iret() {
+// The last instruction of a block a look-ahead stopped in (CpuHooks::on_block_slow),
+// alone: an iret with VM ignored, or one whose bytes Capstone does not read as QEMU
+// does, in a block of its own now. The budget stops the run at the next block.
+int Cpu::run_alone() {
     Impl& s = *impl_;
     const uint32_t at = reg(Reg::Eip);
-    const std::optional<IretImageByte> image = clear_vm_in_iret_image();
+    const std::optional<IretImageByte> image = ignore_vm_if_iret(at);
     s.set_limit(s.instructions + 1);
     s.hard_limit = s.instructions + 1;
     s.exact_target = ~0ull;
@@ -1150,6 +1165,11 @@ int Cpu::run_iret() {
     s.io_stepping = false;
     s.count_hook = true;
     put_back(image);
+    // A sysenter through saved contexts ended the run before its ring switch (see Cpu::run).
+    if (std::exchange(s.sysenter_pending, false)) {
+        finish_sysenter();
+        if (err == UC_ERR_OK && !s.have_event && !s.memory_error) s.budget_stop = true;  // go on in ring 0
+    }
     return err;
 }
 

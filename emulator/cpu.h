@@ -43,7 +43,7 @@ struct CpuRegisters {
 
 enum class CpuExitKind {
     Budget,         // the instruction budget ran out (at a block boundary), or a run that
-                    // ran an iret alone ended after it, early (Cpu::run_iret): go on
+                    // ran an instruction alone ended after it, early (Cpu::run_alone): go on
     StopRequested,  // request_stop() was called (any thread)
     Halted,         // hlt executed; EIP is past it
     Interrupt,      // an exception or int n for the host to deliver (vector, error code)
@@ -300,14 +300,15 @@ private:
     // A fault at `eip` did not retire: count only the instructions of its block before it.
     void uncount_from(uint32_t eip);
     bool is_icebp_at(uint32_t eip) const;  // the byte there is 0xf1 (INT1)
-    // An iret at CPL > 0 ignores VM in the EFLAGS image it pops (see cpu.cpp).
+    // An iret at CPL > 0 ignores VM in the EFLAGS image it pops (see cpu.cpp): before
+    // the instruction at `eip` runs, if it is one, VM is cleared there; put_back after.
     struct IretImageByte {
         uint32_t paddr = 0;
         uint8_t value = 0;  // as the program wrote it
     };
-    std::optional<IretImageByte> clear_vm_in_iret_image();
+    std::optional<IretImageByte> ignore_vm_if_iret(uint32_t eip);
     void put_back(const std::optional<IretImageByte>& image);
-    int run_iret();  // a uc_err
+    int run_alone();  // a uc_err
 
     std::unique_ptr<Impl> impl_;
 

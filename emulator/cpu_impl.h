@@ -153,11 +153,12 @@ struct Cpu::Impl {
         int16_t io_index = -1;     // instructions before its first port-I/O instruction
         int16_t last_offset = -1;  // byte offset of its last instruction
         bool user_iret = false;    // it ends in a 32-bit iret and was translated at CPL > 0
-        bool look_ahead = false;   // io_index >= 0 or user_iret: the block hook's slow path looks
+        bool decoded = true;       // Capstone reads it as QEMU does (io_scan.h); else the rest is unknown
+        bool look_ahead = false;   // port I/O, user_iret or !decoded: the block hook's slow path looks
         bool ambiguous = false;
         bool same_facts(const BlockInfo& o) const {
             return icount == o.icount && io_index == o.io_index && last_offset == o.last_offset &&
-                   user_iret == o.user_iret;
+                   user_iret == o.user_iret && decoded == o.decoded;
         }
     };
     std::unordered_map<uint64_t, BlockInfo> blocks;
@@ -206,8 +207,9 @@ struct Cpu::Impl {
 
     // A block with port I/O about to run at CPL > IOPL: it runs only up to the I/O
     // instruction (see finish_run), which then raises #GP. A block ending in iret at
-    // CPL > 0: it runs up to the iret, which then runs alone (Cpu::run_iret).
-    enum class LookAhead : uint8_t { None, PortIo, Iret };
+    // CPL > 0, or one Capstone cannot read as QEMU does: it runs up to its last
+    // instruction, which then runs alone (Cpu::run_alone).
+    enum class LookAhead : uint8_t { None, PortIo, LastAlone };
     LookAhead look_ahead = LookAhead::None;
     bool io_stepping = false;
     uint64_t look_block = 0;

@@ -172,7 +172,7 @@ Result<bool> Attempt::run(DeliveryRecord& record, Fault& fault) {
     char msg[160];
 
     // Delivery from virtual-8086 mode pushes the data segments and loads null ones; the
-    // guest can only get there by an iret at CPL 0 (at CPL 3 VM is ignored: Cpu::run_iret).
+    // guest can only get there by an iret at CPL 0 (at CPL 3 VM is ignored: Cpu::run_alone).
     if (cpu_.reg(Reg::Eflags) & kEflagsVm) {
         std::snprintf(msg, sizeof msg, "vector %u arrives in virtual-8086 mode, which forkscope does not model",
                       vector);

@@ -38,7 +38,7 @@ void IoScanner::decode(std::span<const uint8_t> code, Visit visit) const {
     uint64_t address = 0;
     for (;;) {
         size_t offset = static_cast<size_t>(p - code.data());
-        if (!cs_disasm_iter(handle_, &p, &left, &address, insn) || !visit(insn->id, offset)) break;
+        if (!cs_disasm_iter(handle_, &p, &left, &address, insn) || !visit(insn->id, offset, insn->size)) break;
     }
     cs_free(insn, 1);
 }
@@ -46,19 +46,20 @@ void IoScanner::decode(std::span<const uint8_t> code, Visit visit) const {
 BlockFacts IoScanner::scan(std::span<const uint8_t> code) const {
     BlockFacts facts;
     int index = 0;
-    decode(code, [&](unsigned id, size_t offset) {
+    decode(code, [&](unsigned id, size_t offset, size_t size) {
         if (facts.io_index < 0 && is_port_io(id)) facts.io_index = index;
         facts.last_offset = static_cast<int>(offset);
-        facts.ends_in_iretd = id == X86_INS_IRETD;
+        facts.decoded_bytes = offset + size;
         ++index;
         return true;
     });
+    facts.instructions = index;
     return facts;
 }
 
 int IoScanner::instructions_before(std::span<const uint8_t> code, size_t offset) const {
     int count = 0;
-    decode(code, [&](unsigned, size_t at) {
+    decode(code, [&](unsigned, size_t at, size_t) {
         if (at >= offset) return false;
         ++count;
         return true;
@@ -66,13 +67,18 @@ int IoScanner::instructions_before(std::span<const uint8_t> code, size_t offset)
     return count;
 }
 
-bool IoScanner::starts_with_iretd(std::span<const uint8_t> code) const {
-    bool iretd = false;
-    decode(code, [&](unsigned id, size_t) {
-        iretd = id == X86_INS_IRETD;
-        return false;
-    });
-    return iretd;
+bool starts_with_iretd(std::span<const uint8_t> code) {
+    bool operand_size = false;
+    for (size_t i = 0; i < code.size() && i < 15; ++i) {
+        switch (code[i]) {
+            case 0x66: operand_size = true; break;
+            case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+            case 0x67: case 0xf0: case 0xf2: case 0xf3: break;
+            case 0xcf: return !operand_size;
+            default: return false;
+        }
+    }
+    return false;
 }
 
 }  // namespace forkscope

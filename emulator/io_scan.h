@@ -4,8 +4,11 @@
 // ahead: a block that holds IN/OUT/INS/OUTS and runs at CPL > IOPL is executed only up
 // to that instruction, which then raises #GP exactly where the hardware would. A block
 // that ends in a software interrupt ends with that instruction, so its start (prefixes
-// included) is the address a refused `int n` faults at. A block that ends in a 32-bit
-// iret is marked too: at CPL > 0 the Cpu makes it ignore EFLAGS.VM (Cpu::run_iret).
+// included) is the address a refused `int n` faults at; the Cpu looks there for an iret
+// too, which at CPL > 0 must ignore EFLAGS.VM (Cpu::run_alone). All of this holds only where Capstone reads the bytes as QEMU does: every byte, into
+// as many instructions as the translation has. Where it does not (random bytes, an
+// encoding one of them does not know), the Cpu runs the block up to its last
+// instruction, at QEMU's own boundary, and that instruction alone.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -16,8 +19,14 @@ namespace forkscope {
 struct BlockFacts {
     int io_index = -1;     // instructions before the first port-I/O instruction; -1: none
     int last_offset = -1;  // byte offset of the last instruction; -1: nothing decoded
-    bool ends_in_iretd = false;  // the last instruction is a 32-bit iret
+    int instructions = 0;    // decoded, from the start
+    size_t decoded_bytes = 0;  // the end of the last instruction decoded
 };
+
+// Whether `code` starts with a 32-bit iret as QEMU decodes it: legacy prefixes, none of
+// them 0x66 (operand size: a 16-bit iret), then 0xCF. Capstone is not asked: it refuses
+// prefixes QEMU takes (lock) and reads the operand size from the last prefix only.
+bool starts_with_iretd(std::span<const uint8_t> code);
 
 class IoScanner {
 public:
@@ -30,11 +39,10 @@ public:
     BlockFacts scan(std::span<const uint8_t> code) const;
     // The number of instructions that start before byte `offset` of `code`.
     int instructions_before(std::span<const uint8_t> code, size_t offset) const;
-    // Whether the first instruction of `code` is a 32-bit iret.
-    bool starts_with_iretd(std::span<const uint8_t> code) const;
 
 private:
-    // Calls visit(instruction id, byte offset) for each instruction until it returns false.
+    // Calls visit(instruction id, byte offset, byte size) for each instruction until it
+    // returns false or Capstone cannot decode the next one.
     template <class Visit>
     void decode(std::span<const uint8_t> code, Visit visit) const;
 

@@ -284,16 +284,22 @@ TEST_F(GuestFixture, SingleStepOntoRefusedPortIoFaultsAtTheInstruction) {
 // iret at CPL 3 whose EFLAGS image has VM set: the CPU ignores VM there and returns in
 // protected mode (SDM, IRET). Unicorn would enter virtual-8086 mode, and the next
 // delivery would fail on the kernel's selectors. The image in RAM is left as written.
-class RingThreeIretTest : public GuestFixture {
+// With a lock prefix (lock_iret), which Capstone cannot read and QEMU runs as iret: the
+// block is not described, so it runs up to the iret, and the iret alone.
+class RingThreeIretTest : public GuestFixture, public ::testing::WithParamInterface<bool> {
 protected:
-    static constexpr uint32_t kTarget = kUserCode + 16;
+    const bool lock_iret = GetParam();
+    const uint32_t kIret = kUserCode + 15, kTarget = kIret + (lock_iret ? 2 : 1);
     void SetUp() override {
         GuestFixture::SetUp();
-        // inc ecx; pushf; or dword [esp],0x20000; push cs; push kTarget; iret;
+        // inc ecx; pushf; or dword [esp],0x20000; push cs; push kTarget; [lock] iret;
         // kTarget: inc ecx; int 0x80
         code(kUserCode, {0x41, 0x9c, 0x81, 0x0c, 0x24, 0x00, 0x00, 0x02, 0x00, 0x0e, 0x68,
-                         uint8_t(kTarget), uint8_t(kTarget >> 8), uint8_t(kTarget >> 16), uint8_t(kTarget >> 24),
-                         0xcf, 0x41, 0xcd, 0x80});
+                         uint8_t(kTarget), uint8_t(kTarget >> 8), uint8_t(kTarget >> 16), uint8_t(kTarget >> 24)});
+        if (lock_iret)
+            code(kIret, {0xf0, 0xcf, 0x41, 0xcd, 0x80});
+        else
+            code(kIret, {0xcf, 0x41, 0xcd, 0x80});
         set_gate(0x80, 0xe, 3);
         enable_paging();
         cpu->set_reg(Reg::Ecx, 0);
@@ -307,7 +313,7 @@ protected:
     }
 };
 
-TEST_F(RingThreeIretTest, RunIgnoresVmInTheImage) {
+TEST_P(RingThreeIretTest, RunIgnoresVmInTheImage) {
     const uint64_t before = cpu->instructions();
     // The run ends after the iret it ran alone (Budget, early), and goes on.
     CpuExit e = cpu->run(before + 1000);
@@ -322,8 +328,7 @@ TEST_F(RingThreeIretTest, RunIgnoresVmInTheImage) {
     expect_protected_mode_return();
 }
 
-TEST_F(RingThreeIretTest, StopAddressAtTheIretStopsOnceThenGoesOn) {
-    constexpr uint32_t kIret = kUserCode + 15;
+TEST_P(RingThreeIretTest, StopAddressAtTheIretStopsOnceThenGoesOn) {
     ASSERT_TRUE(cpu->add_stop_address(kIret).ok());
     const uint64_t before = cpu->instructions();
     CpuExit e = cpu->run(before + 1000);
@@ -337,13 +342,16 @@ TEST_F(RingThreeIretTest, StopAddressAtTheIretStopsOnceThenGoesOn) {
     expect_protected_mode_return();
 }
 
-TEST_F(RingThreeIretTest, StepIgnoresVmInTheImage) {
+TEST_P(RingThreeIretTest, StepIgnoresVmInTheImage) {
     const uint64_t before = cpu->instructions();
     for (int i = 0; i < 6; ++i) ASSERT_EQ(cpu->step().kind, CpuExitKind::StopRequested) << "step " << i;
     EXPECT_EQ(cpu->reg(Reg::Eip), kTarget);
     EXPECT_EQ(cpu->instructions() - before, 6u);
     expect_protected_mode_return();
 }
+
+INSTANTIATE_TEST_SUITE_P(PlainAndLocked, RingThreeIretTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "LockIret" : "Iret"; });
 
 // A real CPU keeps its TLB across a ring 3 -> 0 -> 3 round trip: a PTE changed in RAM
 // without invlpg stays invisible until the kernel flushes. Delivery must not flush for

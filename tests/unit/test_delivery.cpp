@@ -416,6 +416,35 @@ TEST_P(DeliveryTest, SysenterAndSysexitRoundTrips) {
     EXPECT_EQ(cpu->sysenters(), 1000u);
 }
 
+// sysenter at the end of a block Capstone cannot read (lock stc: QEMU runs it, where a
+// CPU raises #UD; Capstone refuses it): the block runs up to the sysenter, which runs alone, so its length is
+// QEMU's and ring 0 starts exactly at SYSENTER_EIP (before, the host stopped the machine,
+// or put EIP bytes away from it).
+TEST_P(DeliveryTest, SysenterAfterBytesCapstoneCannotReadStartsAtTheMsr) {
+    constexpr uint32_t kEntry = kStubs + 16 * 0x90, kSysenterStack = 0x88000;
+    code(kEntry, {0xf4});  // hlt
+    write_sysenter_msrs(*this, kKernelCs, kSysenterStack, kEntry);
+    for (bool first_decodes : {false, true}) {
+        SCOPED_TRACE(first_decodes ? "inc esi; lock stc; sysenter" : "lock stc; sysenter");
+        if (first_decodes)
+            code(kUserCode, {0x46, 0xf0, 0xf9, 0x0f, 0x34});
+        else
+            code(kUserCode, {0xf0, 0xf9, 0x0f, 0x34});
+        cpu->set_reg(Reg::Esi, 0);
+        enter_user(kUserCode);
+        const uint64_t before = cpu->instructions();
+        CpuExit e = cpu->run(cpu->instructions() + 1000);
+        for (int i = 0; i < 3 && e.kind == CpuExitKind::Budget; ++i) e = cpu->run(before + 1000);
+        ASSERT_EQ(e.kind, CpuExitKind::Halted) << "exit " << int(e.kind) << " at " << std::hex << e.eip << " "
+                                               << e.detail;
+        EXPECT_EQ(e.eip, kEntry + 1);
+        EXPECT_EQ(cpu->reg(Reg::Esi), first_decodes ? 1u : 0u);
+        EXPECT_EQ(cpu->reg(Reg::Eflags) & 1u, 1u);  // CF, from stc
+        EXPECT_EQ(cpu->instructions() - before, first_decodes ? 4u : 3u);  // [inc,] stc, sysenter, hlt
+        cpu->set_reg(Reg::Esp, kKernelStack);
+    }
+}
+
 // syscall at ring 3: #UD at the instruction, which has not retired (an i386 CPU has no
 // EFER.SCE; Unicorn alone would go on past it), delivered through the IDT's vector 6.
 TEST_P(DeliveryTest, SyscallIsInvalidOpcodeAtTheInstruction) {
