@@ -1118,12 +1118,12 @@ void Cpu::uncount_from(uint32_t eip) {
 // pops no image).
 std::optional<Cpu::IretImageByte> Cpu::ignore_vm_if_iret(uint32_t eip) {
     Impl& s = *impl_;
-    std::array<uint8_t, 16> code{};  // the longest instruction, but not past its page
-    const std::span<uint8_t> first(code.data(), std::min<size_t>(code.size(), 4096 - (eip & 0xfffu)));
-    if (!read_code(eip, first) || !starts_with_iretd(first)) return std::nullopt;
     constexpr uint32_t kEflagsNt = 1u << 14;
     constexpr uint8_t kVmInByte2 = 1u << (17 - 16);
     if (cpl() == 0 || (reg(Reg::Eflags) & kEflagsNt)) return std::nullopt;
+    std::array<uint8_t, 16> code{};  // the longest instruction, but not past its page
+    const std::span<uint8_t> first(code.data(), std::min<size_t>(code.size(), 4096 - (eip & 0xfffu)));
+    if (!read_code(eip, first) || !starts_with_iretd(first)) return std::nullopt;
     // SS's base and size from its hidden part; a flat 32-bit stack where it is unknown.
     uint32_t ss_base = 0, esp = reg(Reg::Esp);
     if (s.layout.segs) {

@@ -5,10 +5,11 @@
 // to that instruction, which then raises #GP exactly where the hardware would. A block
 // that ends in a software interrupt ends with that instruction, so its start (prefixes
 // included) is the address a refused `int n` faults at; the Cpu looks there for an iret
-// too, which at CPL > 0 must ignore EFLAGS.VM (Cpu::run_alone). All of this holds only where Capstone reads the bytes as QEMU does: every byte, into
-// as many instructions as the translation has. Where it does not (random bytes, an
-// encoding one of them does not know), the Cpu runs the block up to its last
-// instruction, at QEMU's own boundary, and that instruction alone.
+// too, which at CPL > 0 must ignore EFLAGS.VM (Cpu::run_alone). All of this holds only
+// where Capstone reads the bytes as QEMU does: every byte, into as many instructions as
+// the translation has. Where it does not (random bytes, an encoding one of them does
+// not know), the Cpu runs the block up to its last instruction, at QEMU's own boundary,
+// and that instruction alone.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -17,9 +18,9 @@
 namespace forkscope {
 
 struct BlockFacts {
-    int io_index = -1;     // instructions before the first port-I/O instruction; -1: none
-    int last_offset = -1;  // byte offset of the last instruction; -1: nothing decoded
-    int instructions = 0;    // decoded, from the start
+    int io_index = -1;         // instructions before the first port-I/O instruction; -1: none
+    int last_offset = -1;      // byte offset of the last instruction; -1: nothing decoded
+    int instructions = 0;      // decoded, from the start
     size_t decoded_bytes = 0;  // the end of the last instruction decoded
 };
 
