@@ -10,7 +10,7 @@
  * A snippet is pieces, one after another, then an exit(7). Half of the snippets catch
  * every fault on an alternate stack and go on at the next piece, so that one snippet
  * gets through many; the others die of their first. Each child runs as uid 1000 (it
- * may signal only its own kind) with at most 16 processes, and gets 0.2 s of guest time
+ * may signal only its own kind) with at most 16 processes, and gets 50 ms of guest time
  * before the supervisor kills its process group.
  *
  * The same SEED runs the same snippets: forkscope runs are deterministic, so a failure
@@ -34,7 +34,7 @@
 #define CODE_BYTES 3072         /* room for the pieces; the exit follows */
 #define MAX_PIECES 96
 #define FUZZ_UID 1000
-#define SNIPPET_USEC 200000   /* guest time a snippet gets */
+#define SNIPPET_USEC 50000    /* guest time a snippet gets */
 #define END_STATUS 7
 
 #ifndef SA_ONSTACK
