@@ -157,7 +157,7 @@ struct CpuHooks {
             s.was_kernel = !user;
         }
         const Cpu::Impl::BlockInfo& info = block_info(s, address, size);
-        if (!info.decoded && !s.io_stepping) {
+        if (info.split && !s.io_stepping) {
             s.look_ahead = Cpu::Impl::LookAhead::LastAlone;
             s.look_block = address;
             s.look_before = info.icount - 1;
@@ -284,16 +284,26 @@ struct CpuHooks {
             BlockFacts facts = s.io_scanner.scan(bytes);
             info.io_index = static_cast<int16_t>(facts.io_index);
             info.last_offset = static_cast<int16_t>(facts.last_offset);
-            info.decoded = facts.decoded_bytes == size && (!icount_known || facts.instructions == info.icount);
-            if (!info.decoded && icount_known && info.icount == 1) {
-                info.decoded = true;  // one instruction: the whole block, wherever Capstone stopped
+            // Capstone must read the block as QEMU does: every byte, into as many
+            // instructions as the translation has. A single instruction is the block.
+            bool decoded = facts.decoded_bytes == size && (!icount_known || facts.instructions == info.icount);
+            if (!decoded && icount_known && info.icount == 1) {
+                decoded = true;
                 info.last_offset = 0;
+            }
+            if (!decoded) {
+                // Where its last instruction starts is unknown (int n falls back on its
+                // vector). Only a sysenter (0F 34) or iret (CF) there needs to know, so
+                // only a block whose bytes may end in one is split: random code may loop
+                // in the others, and a split costs three runs.
+                info.last_offset = -1;
+                info.split = bytes[size - 1] == 0xcf || (size >= 2 && bytes[size - 2] == 0x0f && bytes[size - 1] == 0x34);
             }
             // Translated now, so at the CPL it runs at (a translation is made for one).
             info.user_iret = info.last_offset >= 0 && s.owner->cpl() > 0 &&
                              starts_with_iretd(std::span<const uint8_t>(bytes).subspan(info.last_offset));
         }
-        info.look_ahead = info.io_index >= 0 || info.user_iret || !info.decoded;
+        info.look_ahead = info.io_index >= 0 || info.user_iret || info.split;
         return info;
     }
 

@@ -153,12 +153,13 @@ struct Cpu::Impl {
         int16_t io_index = -1;     // instructions before its first port-I/O instruction
         int16_t last_offset = -1;  // byte offset of its last instruction
         bool user_iret = false;    // it ends in a 32-bit iret and was translated at CPL > 0
-        bool decoded = true;       // Capstone reads it as QEMU does (io_scan.h); else the rest is unknown
-        bool look_ahead = false;   // port I/O, user_iret or !decoded: the block hook's slow path looks
+        bool split = false;        // Capstone does not read it as QEMU does, and it may end in
+                                   // sysenter or iret: it runs in two (Cpu::run_alone)
+        bool look_ahead = false;   // port I/O, user_iret or split: the block hook's slow path looks
         bool ambiguous = false;
         bool same_facts(const BlockInfo& o) const {
             return icount == o.icount && io_index == o.io_index && last_offset == o.last_offset &&
-                   user_iret == o.user_iret && decoded == o.decoded;
+                   user_iret == o.user_iret && split == o.split;
         }
     };
     std::unordered_map<uint64_t, BlockInfo> blocks;
@@ -207,8 +208,8 @@ struct Cpu::Impl {
 
     // A block with port I/O about to run at CPL > IOPL: it runs only up to the I/O
     // instruction (see finish_run), which then raises #GP. A block ending in iret at
-    // CPL > 0, or one Capstone cannot read as QEMU does: it runs up to its last
-    // instruction, which then runs alone (Cpu::run_alone).
+    // CPL > 0, or a split one: it runs up to its last instruction, which then runs
+    // alone (Cpu::run_alone).
     enum class LookAhead : uint8_t { None, PortIo, LastAlone };
     LookAhead look_ahead = LookAhead::None;
     bool io_stepping = false;

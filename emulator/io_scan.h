@@ -8,8 +8,8 @@
 // too, which at CPL > 0 must ignore EFLAGS.VM (Cpu::run_alone). All of this holds only
 // where Capstone reads the bytes as QEMU does: every byte, into as many instructions as
 // the translation has. Where it does not (random bytes, an encoding one of them does
-// not know), the Cpu runs the block up to its last instruction, at QEMU's own boundary,
-// and that instruction alone.
+// not know) and the block may end in sysenter or iret, the Cpu runs the block up to its
+// last instruction, at QEMU's own boundary, and that instruction alone.
 #pragma once
 #include <cstddef>
 #include <cstdint>
