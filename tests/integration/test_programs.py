@@ -44,7 +44,7 @@ BIN = sorted(["cat", "clonetest", "echo", "exectest", "hello", "init", "libctest
               "pipes", "segv", "sigtest", "sleep", "forktest", "cowtest", "kbench", "forkbench",
               "vforktest", "forkbomb", "orphans", "waittest", "forkexec", "sh", "fputest",
               "timetest", "polltest", "systest", "mmtest", "futextest",
-              "fstest", "proctest", "devtest", "forkwide", "randcall"])
+              "fstest", "proctest", "devtest", "forkwide", "randcall", "randinsn"])
 
 
 class Boot:

@@ -33,7 +33,7 @@ PROGRAMS = ["init", "hello", "echo", "cat", "ls", "sleep", "memtest", "segv", "p
             "sigtest", "exectest", "libctest", "clonetest", "forktest",
             "cowtest", "kbench", "forkbench", "vforktest", "forkbomb", "orphans", "waittest", "forkexec", "sh",
             "fputest", "timetest", "polltest", "systest", "mmtest", "futextest",
-            "fstest", "proctest", "devtest", "forkwide", "randcall"]
+            "fstest", "proctest", "devtest", "forkwide", "randcall", "randinsn"]
 
 # forkwide 16 1024: 16 processes alive at once, then released and reaped.
 FORKWIDE_16_1024 = "forkwide: 16 processes, 1024 KiB each, 0 failed\n"
