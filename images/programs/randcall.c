@@ -378,10 +378,13 @@ static void on_alarm(int sig)
 	(void)sig;   /* only interrupts waitpid */
 }
 
-/* Waits for the worker, for WORKER_SECONDS at most; 1 if it had to be killed. */
+/* Waits for the worker, for WORKER_SECONDS at most; 1 if it had to be killed. The
+ * alarm repeats: one that fires before waitpid blocks (a busy machine can delay the
+ * supervisor that long) must not leave it waiting for ever on a worker that spins. */
 static int wait_worker(pid_t pid, int *status)
 {
-	struct itimerval limit = { { 0, 0 }, { WORKER_SECONDS, 0 } }, off = { { 0, 0 }, { 0, 0 } };
+	struct itimerval limit = { { WORKER_SECONDS, 0 }, { WORKER_SECONDS, 0 } };
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
 	int timed_out = 0;
 
 	setitimer(ITIMER_REAL, &limit, NULL);
