@@ -157,21 +157,24 @@ struct CpuHooks {
             s.was_kernel = !user;
         }
         const Cpu::Impl::BlockInfo& info = block_info(s, address, size);
-        if (info.split && !s.io_stepping) {
-            s.look_ahead = Cpu::Impl::LookAhead::LastAlone;
-            s.look_block = address;
-            s.look_before = info.icount - 1;
-            stop_before_block(uc, address);
-            return;
-        }
-        if (info.io_index >= 0 && !s.io_stepping && !s.owner->io_allowed()) {
+        // Port I/O refused and a misplaced lock: whichever comes first raises its fault.
+        const bool io_refused = info.io_index >= 0 && !s.io_stepping && !s.owner->io_allowed();
+        if (io_refused && (info.lock_ud_index < 0 || info.io_index < info.lock_ud_index)) {
             s.look_ahead = Cpu::Impl::LookAhead::PortIo;
             s.look_block = address;
             s.look_before = info.io_index;
             stop_before_block(uc, address);
             return;
         }
-        if (info.user_iret && !s.io_stepping) {
+        if (info.lock_ud_index >= 0 && !s.io_stepping) {
+            s.look_ahead = Cpu::Impl::LookAhead::LockUd;
+            s.look_block = address;
+            s.look_before = info.lock_ud_index;
+            stop_before_block(uc, address);
+            return;
+        }
+        // Then, with no fault before it, the last instruction alone.
+        if ((info.split || info.user_iret) && !s.io_stepping) {
             s.look_ahead = Cpu::Impl::LookAhead::LastAlone;
             s.look_block = address;
             s.look_before = info.icount - 1;
@@ -283,6 +286,7 @@ struct CpuHooks {
         if (size > 0 && s.owner->read_code(static_cast<uint32_t>(address), bytes)) {
             BlockFacts facts = s.io_scanner.scan(bytes);
             info.io_index = static_cast<int16_t>(facts.io_index);
+            info.lock_ud_index = static_cast<int16_t>(facts.lock_ud_index);
             info.last_offset = static_cast<int16_t>(facts.last_offset);
             // Capstone must read the block as QEMU does: every byte, into as many
             // instructions as the translation has. A single instruction is the block.
@@ -303,7 +307,7 @@ struct CpuHooks {
             info.user_iret = info.last_offset >= 0 && s.owner->cpl() > 0 &&
                              starts_with_iretd(std::span<const uint8_t>(bytes).subspan(info.last_offset));
         }
-        info.look_ahead = info.io_index >= 0 || info.user_iret || info.split;
+        info.look_ahead = info.io_index >= 0 || info.lock_ud_index >= 0 || info.user_iret || info.split;
         return info;
     }
 
@@ -926,6 +930,8 @@ CpuExit Cpu::step() {
     const uint32_t eip = begin_run(s.instructions + 1, ~0ull);
     s.skip_stop_at = eip;  // a step always executes its instruction
     uint64_t before = s.instructions;
+    // A misplaced lock prefix: #UD before anything runs (QEMU would run most of them).
+    if (lock_undefined_at(eip)) return invalid_lock_exit();
     // One instruction needs no look-ahead: a refused port access is caught in the I/O
     // hook, and the state from before the step is put back so #GP points at it.
     std::vector<uint8_t> saved = save_context();
@@ -1028,6 +1034,13 @@ CpuExit Cpu::finish_run(int uc_error) {
             if (err != UC_ERR_OK || s.have_event || s.memory_error || s.at_stop_address) return finish_run(err);
         }
         if (look_ahead == Impl::LookAhead::LastAlone) return finish_run(run_alone());
+        if (look_ahead == Impl::LookAhead::LockUd) {
+            // The look-ahead found the instruction by Capstone's reading of the block;
+            // EIP is where QEMU's instructions really brought it. Only there may it fault.
+            if (lock_undefined_at(reg(Reg::Eip))) return invalid_lock_exit();
+            s.budget_stop = true;  // another reading: go on from here
+            return finish_run(err);
+        }
         // Then raise #GP on the I/O instruction.
         CpuExit e;
         e.kind = CpuExitKind::Interrupt;
@@ -1096,6 +1109,28 @@ CpuExit Cpu::finish_run(int uc_error) {
 bool Cpu::is_icebp_at(uint32_t eip) const {
     uint8_t byte = 0;
     return read_code(eip, std::span<uint8_t>(&byte, 1)) && byte == 0xf1;
+}
+
+// The longest instruction, or what of it lies on readable pages: a fetch past them
+// faults before the CPU looks at the prefixes.
+bool Cpu::lock_undefined_at(uint32_t eip) const {
+    std::array<uint8_t, 15> code{};
+    std::span<uint8_t> bytes(code);
+    if (!read_code(eip, bytes)) {
+        bytes = bytes.first(std::min<size_t>(code.size(), 4096 - (eip & 0xfffu)));
+        if (!read_code(eip, bytes)) return false;
+    }
+    return lock_is_undefined(bytes);
+}
+
+CpuExit Cpu::invalid_lock_exit() {
+    CpuExit e;
+    e.kind = CpuExitKind::InvalidOpcode;
+    e.vector = 6;
+    e.eip = e.instruction_eip = reg(Reg::Eip);
+    e.cr2 = reg(Reg::Cr2);
+    e.detail = "lock prefix on an instruction that cannot take one";
+    return e;
 }
 
 // The block hook counted the faulting instruction's whole block when it started; only the

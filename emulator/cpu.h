@@ -300,6 +300,8 @@ private:
     // A fault at `eip` did not retire: count only the instructions of its block before it.
     void uncount_from(uint32_t eip);
     bool is_icebp_at(uint32_t eip) const;  // the byte there is 0xf1 (INT1)
+    bool lock_undefined_at(uint32_t eip) const;  // a lock prefix makes the instruction there #UD
+    CpuExit invalid_lock_exit();                 // #UD at EIP, which has not retired
     // An iret at CPL > 0 ignores VM in the EFLAGS image it pops (see cpu.cpp): before
     // the instruction at `eip` runs, if it is one, VM is cleared there; put_back after.
     struct IretImageByte {

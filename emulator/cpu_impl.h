@@ -151,14 +151,17 @@ struct Cpu::Impl {
     struct BlockInfo {
         uint16_t icount = 1;
         int16_t io_index = -1;     // instructions before its first port-I/O instruction
+        int16_t lock_ud_index = -1;  // instructions before the first one a lock prefix makes #UD
         int16_t last_offset = -1;  // byte offset of its last instruction
         bool user_iret = false;    // it ends in a 32-bit iret and was translated at CPL > 0
         bool split = false;        // Capstone does not read it as QEMU does, and it may end in
                                    // sysenter or iret: it runs in two (Cpu::run_alone)
-        bool look_ahead = false;   // port I/O, user_iret or split: the block hook's slow path looks
+        bool look_ahead = false;   // port I/O, a misplaced lock, user_iret or split: the block
+                                   // hook's slow path looks
         bool ambiguous = false;
         bool same_facts(const BlockInfo& o) const {
-            return icount == o.icount && io_index == o.io_index && last_offset == o.last_offset &&
+            return icount == o.icount && io_index == o.io_index && lock_ud_index == o.lock_ud_index &&
+                   last_offset == o.last_offset &&
                    user_iret == o.user_iret && split == o.split;
         }
     };
@@ -207,10 +210,11 @@ struct Cpu::Impl {
     bool in_stop_filter = false;  // hooks and translations must not change now
 
     // A block with port I/O about to run at CPL > IOPL: it runs only up to the I/O
-    // instruction (see finish_run), which then raises #GP. A block ending in iret at
-    // CPL > 0, or a split one: it runs up to its last instruction, which then runs
-    // alone (Cpu::run_alone).
-    enum class LookAhead : uint8_t { None, PortIo, LastAlone };
+    // instruction (see finish_run), which then raises #GP. One with a misplaced lock
+    // prefix likewise runs up to that instruction, which raises #UD. A block ending in
+    // iret at CPL > 0, or a split one: it runs up to its last instruction, which then
+    // runs alone (Cpu::run_alone).
+    enum class LookAhead : uint8_t { None, PortIo, LockUd, LastAlone };
     LookAhead look_ahead = LookAhead::None;
     bool io_stepping = false;
     uint64_t look_block = 0;

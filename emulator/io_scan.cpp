@@ -48,12 +48,17 @@ BlockFacts IoScanner::scan(std::span<const uint8_t> code) const {
     int index = 0;
     decode(code, [&](unsigned id, size_t offset, size_t size) {
         if (facts.io_index < 0 && is_port_io(id)) facts.io_index = index;
+        if (facts.lock_ud_index < 0 && lock_is_undefined(code.subspan(offset, size))) facts.lock_ud_index = index;
         facts.last_offset = static_cast<int>(offset);
         facts.decoded_bytes = offset + size;
         ++index;
         return true;
     });
     facts.instructions = index;
+    // Capstone refuses most misplaced locks: the instruction where it stopped may be one.
+    if (facts.lock_ud_index < 0 && facts.decoded_bytes < code.size() &&
+        lock_is_undefined(code.subspan(facts.decoded_bytes)))
+        facts.lock_ud_index = index;
     return facts;
 }
 
@@ -65,6 +70,59 @@ int IoScanner::instructions_before(std::span<const uint8_t> code, size_t offset)
         return true;
     });
     return count;
+}
+
+// ModRM's mod field is 3: the operand is a register.
+static bool register_operand(uint8_t modrm) { return (modrm >> 6) == 3; }
+
+bool lock_is_undefined(std::span<const uint8_t> code) {
+    bool lock = false;
+    size_t i = 0;
+    for (; i < code.size() && i < 15; ++i) {
+        const uint8_t b = code[i];
+        if (b == 0xf0) {
+            lock = true;
+        } else if (b != 0x26 && b != 0x2e && b != 0x36 && b != 0x3e && b != 0x64 && b != 0x65 && b != 0x66 &&
+                   b != 0x67 && b != 0xf2 && b != 0xf3) {
+            break;
+        }
+    }
+    if (!lock) return false;
+    if (i >= code.size() || i >= 15) return false;  // only prefixes: judged with the bytes that follow
+    const uint8_t op = code[i];
+    const bool two_byte = op == 0x0f;
+    const size_t modrm_at = i + (two_byte ? 2 : 1);
+    if (two_byte && i + 1 >= code.size()) return false;
+    const uint8_t op2 = two_byte ? code[i + 1] : 0;
+    if (modrm_at >= code.size()) {
+        // No ModRM byte to read: undefined unless the opcode is one that has one.
+        return !(two_byte ? (op2 == 0xab || op2 == 0xb3 || op2 == 0xbb || op2 == 0xba || op2 == 0xb0 ||
+                             op2 == 0xb1 || op2 == 0xc0 || op2 == 0xc1 || op2 == 0xc7)
+                          : ((op < 0x40 && (op & 7) < 2) || (op >= 0x80 && op <= 0x83) || op == 0x86 ||
+                             op == 0x87 || op == 0xf6 || op == 0xf7 || op == 0xfe || op == 0xff));
+    }
+    const uint8_t modrm = code[modrm_at];
+    const unsigned reg = (modrm >> 3) & 7;
+    if (register_operand(modrm)) return true;  // every lockable form writes memory
+    if (two_byte) {
+        switch (op2) {
+            case 0xab: case 0xb3: case 0xbb:  // bts, btr, btc r/m, r
+            case 0xb0: case 0xb1:             // cmpxchg
+            case 0xc0: case 0xc1:             // xadd
+                return false;
+            case 0xba: return reg < 5;        // group 8: bts, btr, btc; not bt
+            case 0xc7: return reg != 1;       // group 9: cmpxchg8b
+            default: return true;
+        }
+    }
+    if (op < 0x40 && (op & 7) < 2) return (op >> 3) == 7;  // add..xor r/m, r; not cmp
+    switch (op) {
+        case 0x80: case 0x81: case 0x82: case 0x83: return reg == 7;  // group 1; not cmp
+        case 0x86: case 0x87: return false;                            // xchg
+        case 0xf6: case 0xf7: return reg != 2 && reg != 3;             // not, neg
+        case 0xfe: case 0xff: return reg > 1;                          // inc, dec
+        default: return true;
+    }
 }
 
 bool starts_with_iretd(std::span<const uint8_t> code) {

@@ -9,7 +9,9 @@
 // where Capstone reads the bytes as QEMU does: every byte, into as many instructions as
 // the translation has. Where it does not (random bytes, an encoding one of them does
 // not know) and the block may end in sysenter or iret, the Cpu runs the block up to its
-// last instruction, at QEMU's own boundary, and that instruction alone.
+// last instruction, at QEMU's own boundary, and that instruction alone. A lock prefix
+// on an instruction that cannot take one is #UD on a CPU; QEMU (as in Unicorn 2.1) runs
+// most such instructions, so the Cpu looks ahead to it as to port I/O.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -22,7 +24,14 @@ struct BlockFacts {
     int last_offset = -1;      // byte offset of the last instruction; -1: nothing decoded
     int instructions = 0;      // decoded, from the start
     size_t decoded_bytes = 0;  // the end of the last instruction decoded
+    int lock_ud_index = -1;    // instructions before the first one lock makes #UD; -1: none
 };
+
+// Whether `code` starts with an instruction whose lock prefix makes it #UD (SDM, LOCK):
+// only ADD, ADC, AND, BTC, BTR, BTS, CMPXCHG, CMPXCHG8B, DEC, INC, NEG, NOT, OR, SBB,
+// SUB, XOR, XADD and XCHG may take one, and only with a memory destination. False when
+// there is no lock prefix, or the bytes end before the instruction can be judged.
+bool lock_is_undefined(std::span<const uint8_t> code);
 
 // Whether `code` starts with a 32-bit iret as QEMU decodes it: legacy prefixes, none of
 // them 0x66 (operand size: a 16-bit iret), then 0xCF. Capstone is not asked: it refuses

@@ -71,6 +71,9 @@ DEVIATIONS = {
                    "Linux's execve fails with ENOEXEC", ("phdrs 2049",)),
     "icebp": ("qemu-i386 raises SIGILL for icebp (INT1, 0xf1), where Linux delivers the #DB trap "
               "as SIGTRAP", ("instructions icebp", "instructions icebp-uncaught")),
+    "lock-ud": ("qemu-i386 runs most instructions with a lock prefix the SDM does not allow (lock stc, "
+                "lock mov, lock iret), where Linux's CPU raises #UD and the program gets SIGILL",
+                ("instructions lock", "instructions lock-uncaught")),
     "clone-parent": ("qemu-i386 runs clone without CLONE_VM as a fork of its own: CLONE_PARENT and the "
                      "exit signal are not Linux's (the sibling is the caller's child, an orphan's exit "
                      "is not seen to be reaped)", ("clone_parent sigkill", "clone_parent adopted")),

@@ -13,7 +13,8 @@ qemu-i386 checks none of this (i386_runner.DEVIATIONS "tls-validate",
 "segment-reload"): there the native half skips, naming them.
 
 instructions.c: syscall is #UD on an i386 CPU (SIGILL at the instruction; before, the
-program went on past it), icebp a #DB trap (SIGTRAP after it; before, SIGILL). Natively
+program went on past it), icebp a #DB trap (SIGTRAP after it; before, SIGILL), and so is
+a lock prefix on an instruction that cannot take one (SIGILL; before, QEMU ran it). Natively
 the syscall cases skip on AMD CPUs, which run syscall in 32-bit compatibility mode as a
 system call (Linux's entry_SYSCALL_compat); qemu-i386 raises SIGILL for icebp
 (DEVIATIONS "icebp").
@@ -127,6 +128,11 @@ instructions: icebp: SIGTRAP, si_code TRAP_BRKPT, after the instruction: yes
 instructions icebp: went on
 """, 0),
     "icebp-uncaught": ("instructions icebp-uncaught: start\n", -5),
+    "lock": ("instructions lock: start\n" + "".join(
+        "instructions: %s: SIGILL, si_code ILL_ILLOPN, at the instruction: yes\n" % name
+        for name in ("lock stc", "lock mov %eax,%ecx", "lock add (%esp),%ecx", "lock iret", "lock sysenter")) +
+        "instructions: none of them ran: yes; lock incl of memory: 42\ninstructions lock: went on\n", 0),
+    "lock-uncaught": ("instructions lock-uncaught: start\n", -4),
 }
 PRIVILEGED_INSNS = ["hlt", "cli", "sti", "in $0x80, %al", "out %al, $0x80", "lgdt", "lidt", "ltr", "clts",
                     "mov to %cr0", "mov from %cr0", "mov from %cr3", "mov to %dr7", "rdmsr", "wrmsr", "invd",

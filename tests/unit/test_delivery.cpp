@@ -416,20 +416,21 @@ TEST_P(DeliveryTest, SysenterAndSysexitRoundTrips) {
     EXPECT_EQ(cpu->sysenters(), 1000u);
 }
 
-// sysenter at the end of a block Capstone cannot read (lock stc: QEMU runs it, where a
-// CPU raises #UD; Capstone refuses it): the block runs up to the sysenter, which runs alone, so its length is
-// QEMU's and ring 0 starts exactly at SYSENTER_EIP (before, the host stopped the machine,
-// or put EIP bytes away from it).
+// sysenter at the end of a block Capstone cannot read (the hint nop 0f 1c c0, which
+// QEMU runs and Capstone 4 refuses; random code found it with lock stc, which is #UD
+// now): the block runs up to the sysenter, which runs alone, so its length is QEMU's and
+// ring 0 starts exactly at SYSENTER_EIP (before, the host stopped the machine, or put EIP
+// bytes away from it).
 TEST_P(DeliveryTest, SysenterAfterBytesCapstoneCannotReadStartsAtTheMsr) {
     constexpr uint32_t kEntry = kStubs + 16 * 0x90, kSysenterStack = 0x88000;
     code(kEntry, {0xf4});  // hlt
     write_sysenter_msrs(*this, kKernelCs, kSysenterStack, kEntry);
     for (bool first_decodes : {false, true}) {
-        SCOPED_TRACE(first_decodes ? "inc esi; lock stc; sysenter" : "lock stc; sysenter");
+        SCOPED_TRACE(first_decodes ? "inc esi; stc; nop; sysenter" : "stc; nop; sysenter");
         if (first_decodes)
-            code(kUserCode, {0x46, 0xf0, 0xf9, 0x0f, 0x34});
+            code(kUserCode, {0x46, 0xf9, 0x0f, 0x1c, 0xc0, 0x0f, 0x34});
         else
-            code(kUserCode, {0xf0, 0xf9, 0x0f, 0x34});
+            code(kUserCode, {0xf9, 0x0f, 0x1c, 0xc0, 0x0f, 0x34});
         cpu->set_reg(Reg::Esi, 0);
         enter_user(kUserCode);
         const uint64_t before = cpu->instructions();
@@ -440,9 +441,76 @@ TEST_P(DeliveryTest, SysenterAfterBytesCapstoneCannotReadStartsAtTheMsr) {
         EXPECT_EQ(e.eip, kEntry + 1);
         EXPECT_EQ(cpu->reg(Reg::Esi), first_decodes ? 1u : 0u);
         EXPECT_EQ(cpu->reg(Reg::Eflags) & 1u, 1u);  // CF, from stc
-        EXPECT_EQ(cpu->instructions() - before, first_decodes ? 4u : 3u);  // [inc,] stc, sysenter, hlt
+        EXPECT_EQ(cpu->instructions() - before, first_decodes ? 5u : 4u);  // [inc,] stc, nop, sysenter, hlt
         cpu->set_reg(Reg::Esp, kKernelStack);
     }
+}
+
+// A lock prefix on an instruction that cannot take one: #UD at the instruction, which
+// has not retired (SDM, LOCK). QEMU in Unicorn 2.1 runs most of them (lock stc, lock mov,
+// lock iret, lock sysenter), so the look-ahead runs the block up to it and raises #UD;
+// a single step raises it without running. Whether Capstone reads the encoding or not.
+TEST_P(DeliveryTest, MisplacedLockIsInvalidOpcodeAtTheInstruction) {
+    const struct {
+        std::vector<uint8_t> insn;
+        const char* what;
+    } cases[] = {
+        {{0xf0, 0xf9}, "lock stc"},
+        {{0xf0, 0x89, 0xc0}, "lock mov eax,eax"},
+        {{0xf0, 0x03, 0x18}, "lock add ebx,[eax] (Capstone reads it)"},
+        {{0xf0, 0xcf}, "lock iret"},
+        {{0xf0, 0x0f, 0x34}, "lock sysenter"},
+        {{0x2e, 0xf0, 0x9c}, "cs lock pushf"},
+    };
+    for (bool stepping : {false, true}) {
+        for (const auto& c : cases) {
+            SCOPED_TRACE(std::string(c.what) + (stepping ? ", stepped" : ", run"));
+            // inc esi; inc esi; the instruction; inc esi; int 0x80
+            std::vector<uint8_t> bytes{0x46, 0x46};
+            bytes.insert(bytes.end(), c.insn.begin(), c.insn.end());
+            bytes.insert(bytes.end(), {0x46, 0xcd, 0x80});
+            place(kUserCode, bytes);
+            cpu->set_reg(Reg::Esi, 0);
+            cpu->set_reg(Reg::Eax, kUserStack - 64);  // a readable [eax]
+            enter_user(kUserCode);
+            const uint64_t before = cpu->instructions();
+            CpuExit e;
+            if (stepping) {
+                for (int i = 0; i < 2; ++i) ASSERT_EQ(cpu->step().kind, CpuExitKind::StopRequested);
+                e = cpu->step();
+            } else {
+                e = cpu->run(cpu->instructions() + 1000);
+            }
+            ASSERT_EQ(e.kind, CpuExitKind::InvalidOpcode) << "exit " << int(e.kind) << " at " << std::hex << e.eip;
+            EXPECT_EQ(e.eip, kUserCode + 2);
+            EXPECT_EQ(cpu->reg(Reg::Eip), kUserCode + 2);
+            EXPECT_EQ(cpu->reg(Reg::Esi), 2u);
+            EXPECT_EQ(cpu->cpl(), 3);
+            EXPECT_EQ(cpu->instructions() - before, 2u);  // the two incs only
+            auto r = deliver_interrupt(*cpu, *walker, event_for_exit(e));
+            ASSERT_TRUE(r.ok()) << r.error().message;
+            EXPECT_EQ(r->vector, 6);
+            expect_in_handler(6);
+            EXPECT_EQ(frame(0), kUserCode + 2);
+        }
+    }
+}
+
+// The lockable instructions with a memory destination run as they should, locked.
+TEST_P(DeliveryTest, LockedReadModifyWriteRuns) {
+    constexpr uint32_t kCell = kUserStack - 64;
+    // lock inc dword [eax]; lock add [eax],ebx; lock xadd [eax],ecx; int 0x80
+    code(kUserCode, {0xf0, 0xff, 0x00, 0xf0, 0x01, 0x18, 0xf0, 0x0f, 0xc1, 0x08, 0xcd, 0x80});
+    put32(kCell, 10);
+    cpu->set_reg(Reg::Eax, kCell);
+    cpu->set_reg(Reg::Ebx, 5);
+    cpu->set_reg(Reg::Ecx, 100);
+    enter_user(kUserCode);
+    CpuExit e = cpu->run(cpu->instructions() + 1000);
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt) << "exit " << int(e.kind) << " at " << std::hex << e.eip;
+    EXPECT_EQ(e.vector, 0x80);
+    EXPECT_EQ(get32(kCell), 116u);
+    EXPECT_EQ(cpu->reg(Reg::Ecx), 16u);  // xadd: the old value
 }
 
 // syscall at ring 3: #UD at the instruction, which has not retired (an i386 CPU has no

@@ -7,6 +7,11 @@
  *   icebp             INT1 (0xf1): a #DB trap after it: SIGTRAP, TRAP_BRKPT, the
  *                     handler returns and the program goes on
  *   icebp-uncaught    the same without a handler: killed by SIGTRAP
+ *   lock              a lock prefix where the SDM allows none (lock stc, lock mov, lock
+ *                     add to a register, lock iret, lock sysenter): each #UD, SIGILL,
+ *                     ILL_ILLOPN, at the instruction, which did nothing; then a lock
+ *                     inc of memory, which is allowed, increments
+ *   lock-uncaught     lock stc without a handler: killed by SIGILL
  *
  * Built with gcc -m32 -static and musl. */
 #define _GNU_SOURCE
@@ -19,6 +24,7 @@
 extern const char syscall_insn[], icebp_next[];
 static volatile int si_code_seen;
 static volatile unsigned long eip_seen;
+static volatile unsigned skip = 2;   /* the SIGILL handler steps over this many bytes */
 
 static void on_signal(int sig, siginfo_t *info, void *ctx)
 {
@@ -28,7 +34,7 @@ static void on_signal(int sig, siginfo_t *info, void *ctx)
 	si_code_seen = info->si_code;
 	eip_seen = uc->uc_mcontext.gregs[REG_EIP];
 	if (sig == SIGILL)
-		uc->uc_mcontext.gregs[REG_EIP] += 2;   /* over the two bytes of syscall */
+		uc->uc_mcontext.gregs[REG_EIP] += skip;   /* over the instruction */
 }
 
 static void catch(int sig)
@@ -51,6 +57,56 @@ __attribute__((noinline)) static void run_icebp(void)
 	__asm__ volatile(".byte 0xf1\nicebp_next:" : : : "memory");
 }
 
+/* Misplaced locks, each "lock_N: bytes" in run_locks below. */
+extern const char lock_0[], lock_1[], lock_2[], lock_3[], lock_4[];
+static const struct {
+	const char *name, *at;
+	unsigned length;
+} locks[] = {
+	{ "lock stc", lock_0, 2 },
+	{ "lock mov %eax,%ecx", lock_1, 3 },
+	{ "lock add (%esp),%ecx", lock_2, 4 },
+	{ "lock iret", lock_3, 2 },
+	{ "lock sysenter", lock_4, 3 },
+};
+
+/* Each misplaced lock under a SIGILL handler that steps over it: ECX must be what it
+ * was (none of them ran). Then a lock inc of memory, which must run. */
+__attribute__((noinline)) static int run_locks(void)
+{
+	volatile unsigned cell = 41;
+	unsigned ecx = 0x1234, i;
+	int ok = 1;
+
+	for (i = 0; i < sizeof(locks) / sizeof(*locks); i++) {
+		si_code_seen = 0;
+		eip_seen = 0;
+		skip = locks[i].length;
+		__asm__ volatile("jmp 9f\n"
+				 "lock_0: .byte 0xf0, 0xf9\n"
+				 "jmp 8f\n"
+				 "lock_1: .byte 0xf0, 0x89, 0xc1\n"
+				 "jmp 8f\n"
+				 "lock_2: .byte 0xf0, 0x03, 0x0c, 0x24\n"
+				 "jmp 8f\n"
+				 "lock_3: .byte 0xf0, 0xcf\n"
+				 "jmp 8f\n"
+				 "lock_4: .byte 0xf0, 0x0f, 0x34\n"
+				 "jmp 8f\n"
+				 "9: jmp *%1\n"
+				 "8:\n"
+				 : "+c"(ecx) : "r"(locks[i].at), "a"(0) : "memory", "cc");
+		printf("instructions: %s: SIGILL, si_code %s, at the instruction: %s\n", locks[i].name,
+		       si_code_seen == ILL_ILLOPN ? "ILL_ILLOPN" : "other",
+		       eip_seen == (unsigned long)locks[i].at ? "yes" : "no");
+		if (ecx != 0x1234)
+			ok = 0;
+	}
+	__asm__ volatile("lock incl %0" : "+m"(cell));
+	printf("instructions: none of them ran: %s; lock incl of memory: %u\n", ok ? "yes" : "no", cell);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc == 2 ? argv[1] : "";
@@ -71,8 +127,13 @@ int main(int argc, char **argv)
 		printf("instructions: icebp: SIGTRAP, si_code %s, after the instruction: %s\n",
 		       si_code_seen == TRAP_BRKPT ? "TRAP_BRKPT" : "other",
 		       eip_seen == (unsigned long)icebp_next ? "yes" : "no");
+	} else if (!strcmp(c, "lock")) {
+		catch(SIGILL);
+		run_locks();
+	} else if (!strcmp(c, "lock-uncaught")) {
+		__asm__ volatile(".byte 0xf0, 0xf9" : : : "cc");   /* lock stc */
 	} else {
-		fprintf(stderr, "usage: instructions syscall|syscall-uncaught|icebp|icebp-uncaught\n");
+		fprintf(stderr, "usage: instructions syscall|syscall-uncaught|icebp|icebp-uncaught|lock|lock-uncaught\n");
 		return 2;
 	}
 	printf("instructions %s: went on\n", c);
