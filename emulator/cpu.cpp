@@ -1037,9 +1037,21 @@ CpuExit Cpu::finish_run(int uc_error) {
         if (look_ahead == Impl::LookAhead::LockUd) {
             // The look-ahead found the instruction by Capstone's reading of the block;
             // EIP is where QEMU's instructions really brought it. Only there may it fault.
-            if (lock_undefined_at(reg(Reg::Eip))) return invalid_lock_exit();
-            s.budget_stop = true;  // another reading: go on from here
-            return finish_run(err);
+            const uint32_t eip = reg(Reg::Eip);
+            if (lock_undefined_at(eip)) return invalid_lock_exit();
+            // Another reading: a translation made from bytes that are no longer there,
+            // or a boundary Capstone put elsewhere. Translate afresh, and run one
+            // instruction, so the run always makes progress.
+            invalidate_code(eip, eip + 1);
+            const uint64_t before = s.instructions;
+            const int alone = run_alone();
+            if (alone == UC_ERR_OK && !s.have_event && !s.memory_error && !s.at_stop_address) {
+                s.instructions = before + 1;  // the block hook counted the whole new block
+                uint8_t opcode = 0;
+                const bool hlt = read_code(eip, std::span<uint8_t>(&opcode, 1)) && opcode == 0xf4;
+                if (!hlt) s.budget_stop = true;  // a count-limited run ends as hlt would: go on
+            }
+            return finish_run(alone);
         }
         // Then raise #GP on the I/O instruction.
         CpuExit e;

@@ -496,6 +496,31 @@ TEST_P(DeliveryTest, MisplacedLockIsInvalidOpcodeAtTheInstruction) {
     }
 }
 
+// A translation made from bytes that are no longer in RAM (written here behind the
+// translator's back, as random code once met one: randinsn seed 70): its facts say
+// "misplaced lock", the bytes at EIP do not. The look-ahead must not stop there for
+// ever, with no instruction run (a livelock before); it translates afresh and goes on
+// with what RAM holds now.
+TEST_P(DeliveryTest, StaleLockTranslationIsTranslatedAfresh) {
+    // lock mov eax,eax (#UD, 3 bytes); int 0x80: the lock starts the block, so the
+    // look-ahead runs nothing before it and the translation stays.
+    place(kUserCode, {0xf0, 0x89, 0xc0, 0xcd, 0x80});
+    cpu->set_reg(Reg::Esi, 0);
+    enter_user(kUserCode);
+    CpuExit e = cpu->run(cpu->instructions() + 1000);
+    ASSERT_EQ(e.kind, CpuExitKind::InvalidOpcode);
+    EXPECT_EQ(e.eip, kUserCode);
+    // Now inc esi three times there, behind the translator's back; run it again.
+    std::memcpy(ram->data() + kUserCode, "\x46\x46\x46", 3);
+    const uint64_t before = cpu->instructions();
+    e = cpu->run(before + 1000);
+    for (int i = 0; i < 3 && e.kind == CpuExitKind::Budget; ++i) e = cpu->run(before + 1000);
+    ASSERT_EQ(e.kind, CpuExitKind::Interrupt) << "exit " << int(e.kind) << " at " << std::hex << e.eip;
+    EXPECT_EQ(e.vector, 0x80);
+    EXPECT_EQ(cpu->reg(Reg::Esi), 3u);
+    EXPECT_EQ(cpu->instructions() - before, 4u);  // three incs and the int
+}
+
 // The lockable instructions with a memory destination run as they should, locked.
 TEST_P(DeliveryTest, LockedReadModifyWriteRuns) {
     constexpr uint32_t kCell = kUserStack - 64;
