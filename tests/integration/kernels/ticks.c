@@ -71,6 +71,8 @@ __asm__(
     "    movl shadow_ran, %eax\n"
     "    movl %eax, ran_at_irq\n"
     "    incl irq_count\n"
+    "    movb $0xff, %al\n"    /* IRQ 0 masked: QEMU's PIT runs in real time, and a */
+    "    outb %al, $0x21\n"    /* loaded host could let a second tick in before cli */
     "    movb $0x20, %al\n"
     "    outb %al, $0x20\n"
     "    popl %eax\n"
