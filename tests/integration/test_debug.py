@@ -14,10 +14,10 @@ import unittest
 import forkscope_testlib as lib
 
 
-def debug(*args, stdin_bytes=None):
+def debug(*args, stdin_bytes=None, timeout=lib.RUN_TIMEOUT):
     if not lib.FORKSCOPE:
         raise unittest.SkipTest("FORKSCOPE is not set (run through meson test)")
-    return lib.run_command([lib.FORKSCOPE, "debug", *args], stdin_bytes=stdin_bytes)
+    return lib.run_command([lib.FORKSCOPE, "debug", *args], stdin_bytes=stdin_bytes, timeout=timeout)
 
 
 fork_c_line = lib.fork_c_line
@@ -285,7 +285,7 @@ class UserPrograms(unittest.TestCase):
     def test_a_built_in_program_gets_its_lines_from_the_build(self):
         run = debug("-q", "--break", "main", "-ex", "run", "-ex", "next", "-ex", "next", "-ex", "bt",
                     "-ex", "info breakpoints", "-ex", "list", "-ex", "reverse-continue", "-ex", "reverse-continue",
-                    "forktest")
+                    "forktest", timeout=180)  # the replay back to the boot: 7 s of CPU plain, far more sanitized
         self.assertEqual(run.returncode, 0, run.describe())
         out = run.text
         first = source_line(FORKTEST, "malloc(WORDS * sizeof(unsigned int))")
