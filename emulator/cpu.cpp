@@ -301,7 +301,7 @@ struct CpuHooks {
                 // only a block whose bytes may end in one is split: random code may loop
                 // in the others, and a split costs three runs.
                 info.last_offset = -1;
-                info.split = bytes[size - 1] == 0xcf || (size >= 2 && bytes[size - 2] == 0x0f && bytes[size - 1] == 0x34);
+                info.split = bytes[size - 1] == 0xcf || ends_in_sysenter(bytes);
             }
             // Translated now, so at the CPL it runs at (a translation is made for one).
             info.user_iret = info.last_offset >= 0 && s.owner->cpl() > 0 &&
@@ -449,6 +449,13 @@ struct CpuHooks {
         const uint32_t length = static_cast<uint32_t>(pc) + size - at;
         const uint32_t sysenter_cs = cpu->sysenter_msr(kMsrSysenterCs);
         auto set_eip_before_step = [&](uint32_t eip) { set_eip_before_helper_step(uc, s, eip, length); };
+        if (vex_encoded(*cpu, at)) {
+            // A VEX prefix on sysenter: QEMU runs it, a CPU refuses it (#UD).
+            cpu->uncount_from(at);
+            set_eip_before_step(at);
+            raise_host_event(uc, s, CpuExitKind::InvalidOpcode, 6, false, "VEX-encoded sysenter");
+            return;
+        }
         if ((sysenter_cs & 0xfffcu) == 0) {
             // #GP(0), a fault: the instruction does not retire.
             cpu->uncount_from(at);
@@ -478,6 +485,22 @@ struct CpuHooks {
         }
         cpu->clear_eflags(kSysenterClears);
         set_eip_before_step(cpu->sysenter_msr(kMsrSysenterEip));
+    }
+
+    // Whether the instruction at `eip` starts, after legacy prefixes, with a VEX prefix
+    // (C4 or C5: in 32-bit code a VEX prefix only when ModRM's mod would be 3).
+    static bool vex_encoded(const Cpu& cpu, uint32_t eip) {
+        std::array<uint8_t, 15> code{};
+        const std::span<uint8_t> bytes(code.data(), std::min<size_t>(code.size(), 4096 - (eip & 0xfffu)));
+        if (!cpu.read_code(eip, bytes)) return false;
+        for (size_t i = 0; i + 1 < bytes.size(); ++i) {
+            const uint8_t b = bytes[i];
+            if (b == 0xc4 || b == 0xc5) return (bytes[i + 1] >> 6) == 3;
+            if (b != 0x26 && b != 0x2e && b != 0x36 && b != 0x3e && b != 0x64 && b != 0x65 && b != 0x66 &&
+                b != 0x67 && b != 0xf0 && b != 0xf2 && b != 0xf3)
+                return false;
+        }
+        return false;
     }
 
     // From an instruction hook (sysenter, syscall): EIP such that Unicorn's helper,

@@ -125,6 +125,12 @@ bool lock_is_undefined(std::span<const uint8_t> code) {
     }
 }
 
+bool ends_in_sysenter(std::span<const uint8_t> code) {
+    const size_t n = code.size();
+    if (n < 2 || code[n - 1] != 0x34) return false;
+    return code[n - 2] == 0x0f || (n >= 3 && code[n - 3] == 0xc5) || (n >= 4 && code[n - 4] == 0xc4 && (code[n - 3] & 0x1f) == 1);
+}
+
 bool starts_with_iretd(std::span<const uint8_t> code) {
     bool operand_size = false;
     for (size_t i = 0; i < code.size() && i < 15; ++i) {

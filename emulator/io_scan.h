@@ -38,6 +38,10 @@ bool lock_is_undefined(std::span<const uint8_t> code);
 // prefixes QEMU takes (lock) and reads the operand size from the last prefix only.
 bool starts_with_iretd(std::span<const uint8_t> code);
 
+// Whether `code` may end in a sysenter as QEMU decodes it: 0F 34, or opcode 34 after a
+// VEX prefix that selects the 0F map (C5 xx 34, C4 x1 xx 34), which QEMU runs as sysenter.
+bool ends_in_sysenter(std::span<const uint8_t> code);
+
 class IoScanner {
 public:
     IoScanner();

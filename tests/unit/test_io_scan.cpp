@@ -101,6 +101,15 @@ TEST(StartsWithIretd, PrefixesAsQemuDecodesThem) {
     EXPECT_FALSE(starts_with_iretd(std::vector<uint8_t>{}));
 }
 
+TEST(EndsInSysenter, PlainAndVexEncoded) {
+    EXPECT_TRUE(ends_in_sysenter(std::vector<uint8_t>{0x46, 0x0f, 0x34}));
+    EXPECT_TRUE(ends_in_sysenter(std::vector<uint8_t>{0x46, 0xc4, 0xe1, 0x63, 0x34})) << "VEX3, map 0F";
+    EXPECT_TRUE(ends_in_sysenter(std::vector<uint8_t>{0xc5, 0xf8, 0x34})) << "VEX2";
+    EXPECT_FALSE(ends_in_sysenter(std::vector<uint8_t>{0xc4, 0xe2, 0x63, 0x34})) << "VEX3, map 0F38";
+    EXPECT_FALSE(ends_in_sysenter(std::vector<uint8_t>{0x46, 0x34}));
+    EXPECT_FALSE(ends_in_sysenter(std::vector<uint8_t>{0x34}));
+}
+
 TEST(IoScanner, FindsTheFirstPortIoAndTheFirstMisplacedLock) {
     IoScanner scanner;
     // inc esi; in al,dx; lock add [eax],ebx; lock add ebx,[eax] (Capstone reads it, the
