@@ -439,13 +439,12 @@ struct CpuHooks {
         const uint64_t pc = Cpu::Impl::block_pc(s.block);
         const uint32_t size = Cpu::Impl::block_size(s.block);
         const Cpu::Impl::BlockInfo& info = block_info(s, pc, size);
-        if (info.last_offset < 0) {
-            s.memory_error = true;  // ends the run as a host error, naming the problem
-            s.memory_detail = "sysenter in a block that could not be decoded";
-            uc_emu_stop(uc);
-            return;
-        }
-        const uint32_t at = static_cast<uint32_t>(pc) + static_cast<uint32_t>(info.last_offset);
+        // A block that cannot be read but ends in sysenter is split (describe_block), so
+        // the sysenter runs alone. Unreadable still: a translation of bytes no longer in
+        // RAM (seen on randinsn's rewritten code pages). Its sysenter is at least 0F 34:
+        // the ring switch does not depend on where it starts.
+        const uint32_t at = static_cast<uint32_t>(pc) +
+                            (info.last_offset >= 0 ? static_cast<uint32_t>(info.last_offset) : size - std::min(size, 2u));
         const uint32_t length = static_cast<uint32_t>(pc) + size - at;
         const uint32_t sysenter_cs = cpu->sysenter_msr(kMsrSysenterCs);
         auto set_eip_before_step = [&](uint32_t eip) { set_eip_before_helper_step(uc, s, eip, length); };
