@@ -448,7 +448,7 @@ struct CpuHooks {
         const uint32_t length = static_cast<uint32_t>(pc) + size - at;
         const uint32_t sysenter_cs = cpu->sysenter_msr(kMsrSysenterCs);
         auto set_eip_before_step = [&](uint32_t eip) { set_eip_before_helper_step(uc, s, eip, length); };
-        if (vex_encoded(*cpu, at)) {
+        if (length > 2 && vex_encoded(*cpu, at)) {  // a plain sysenter (0F 34) pays nothing
             // A VEX prefix on sysenter: QEMU runs it, a CPU refuses it (#UD).
             cpu->uncount_from(at);
             set_eip_before_step(at);
