@@ -114,6 +114,12 @@ struct CpuHooks {
     }
 
     [[gnu::noinline]] static void on_block_slow(uc_engine* uc, Cpu::Impl& s, uint64_t address, uint32_t size) {
+        // This block was just translated on a page whose older translations are stale
+        // (check_code_page): it runs after they are gone, in Cpu::run's next run.
+        if (s.code_stop) [[unlikely]] {
+            stop_before_block(uc, address);
+            return;
+        }
         // A block stopped here has not executed: its instructions are not counted. A
         // stop request is consumed by the run it ends (exchange), so none is lost to
         // a request that arrives while the previous one is being reported.
@@ -311,13 +317,75 @@ struct CpuHooks {
         return info;
     }
 
+    // Self-modifying code. Unicorn 2.1.1 checks a guest store for translated code only
+    // through a TLB entry marked "not dirty"; the first such store invalidates the
+    // translations it overlaps and marks the entry dirty, and from then on stores
+    // through that mapping are not checked until the page is translated again at that
+    // address (tb_gen_code) or the TLB entry is refilled. A page reused for other code,
+    // as a new process's anonymous code page zeroed through the kernel's mapping and
+    // written through the user's, kept the old process's translations, which then ran
+    // (randinsn). So each new translation compares the bytes under its page's earlier
+    // translations with RAM: where one differs, or where the page is not watched yet
+    // (translations made before, or its record dropped), every translation on the page
+    // goes before the new block runs. Translations that survive were all made from the
+    // page's present bytes. Still unseen: a store, after the first, to code that then
+    // runs with no new translation on its page in between.
+    // Dropping translations inside this hook corrupted Unicorn's lists of a page's
+    // blocks (a store into a block dropped while it ran): the run stops instead, and
+    // Cpu::run drops them between runs. Outside Cpu::run's runs (steps, look-aheads)
+    // the page is only forgotten, so that its next translation in a run drops them.
+    // [begin, end) is the new translation's part of one page.
+    static void check_code_page(Cpu::Impl& s, uint64_t begin, uint64_t end) {
+        const uint32_t page = static_cast<uint32_t>(begin) & ~0xfffu;
+        const PagingMode mode{s.owner->reg(Reg::Cr0), s.owner->reg(Reg::Cr3), s.owner->reg(Reg::Cr4)};
+        auto walk = PageWalker(s.ram).walk(mode, page);
+        if (!walk || !walk->present) return;
+        const uint32_t paddr = walk->paddr & ~0xfffu;
+        if (!s.ram.contains(paddr, CodePage::kSize)) return;
+        if (!s.plain_run) {
+            s.code_pages.erase(paddr >> 12);
+            return;
+        }
+        const uint8_t* now = s.ram.data() + paddr;
+        if (s.code_pages.size() >= Cpu::Impl::kCodePages && !s.code_pages.count(paddr >> 12))
+            s.code_pages.clear();
+        std::unique_ptr<CodePage>& known = s.code_pages[paddr >> 12];
+        if (known && known->unchanged(now)) {
+            known->cover(now, static_cast<uint32_t>(begin - page), static_cast<uint32_t>(end - begin));
+            return;
+        }
+        if (!known) known = std::make_unique<CodePage>();
+        known->reset();
+        s.stale_code.push_back(page);
+        if (!s.code_stop) {
+            s.code_stop = true;
+            s.limit_before_code_stop = s.limit.load(std::memory_order_relaxed);
+            s.limit.store(0, std::memory_order_relaxed);
+        }
+    }
+
+    // Between runs: the translations check_code_page found stale, and the run's limit
+    // as it was before the stop.
+    static void drop_stale_code(Cpu& cpu) {
+        Cpu::Impl& s = *cpu.impl_;
+        for (uint32_t page : s.stale_code) cpu.invalidate_code(page, page + CodePage::kSize);
+        s.stale_code.clear();
+        s.code_stop = false;
+        s.set_limit(s.limit_before_code_stop);
+    }
+
     // Unicorn has just translated a block (UC_HOOK_EDGE_GENERATED runs for every new
-    // translation once anything has run). Its facts are recorded now, before it runs;
-    // if its key already holds other facts, two blocks share the key: it becomes
-    // ambiguous. Facts are only forgotten when every translation is (invalidate_all_code),
+    // translation once a block has run to its end, not left by an exception). Its pages
+    // are checked for code rewritten unseen (check_code_page), and its facts recorded
+    // now, before it runs; if its key already holds other facts, two blocks share the
+    // key: it becomes ambiguous. Facts are only forgotten when every translation is (invalidate_all_code),
     // so no block can run under facts that were taken from another.
     static void on_translated(uc_engine*, uc_tb* cur, uc_tb*, void* user) {
         Cpu::Impl& s = *static_cast<Cpu::Impl*>(user);
+        // A block may go on into the next page.
+        const uint64_t first = static_cast<uint32_t>(cur->pc), end = first + cur->size, next = (first | 0xfff) + 1;
+        check_code_page(s, first, std::min(end, next));
+        if (end > next && next <= 0xffffffffu) check_code_page(s, next, end);
         uint64_t key = Cpu::Impl::block_key(cur->pc, cur->size);
         Cpu::Impl::BlockInfo fresh = describe_block(s, cur->pc, cur->size, cur->icount);
         auto [it, inserted] = s.blocks.try_emplace(key, fresh);
@@ -888,14 +956,23 @@ CpuExit Cpu::run(uint64_t instruction_limit, uint64_t exact_target) {
         e.eip = e.instruction_eip = eip;
         return e;
     }
+    s.plain_run = true;
     uc_err err = uc_emu_start(s.uc, eip, kNoUntil, 0, 0);
     // A sysenter through saved contexts ended the run (CpuHooks::on_sysenter): switch
-    // rings now, and go on unless something else ended the run too.
-    while (std::exchange(s.sysenter_pending, false)) {
-        finish_sysenter();
+    // rings now. Stale translations stopped it (CpuHooks::check_code_page): drop them
+    // now. Then go on unless something else ended the run too.
+    for (;;) {
+        if (std::exchange(s.sysenter_pending, false)) {
+            finish_sysenter();
+        } else if (s.code_stop) {
+            CpuHooks::drop_stale_code(*this);
+        } else {
+            break;
+        }
         if (err != UC_ERR_OK || s.have_event || s.memory_error) break;
         err = uc_emu_start(s.uc, reg(Reg::Eip), kNoUntil, 0, 0);
     }
+    s.plain_run = false;
     s.counting = false;  // Unicorn dropped the count hook, and every translation with it
     return finish_run(err);
 }

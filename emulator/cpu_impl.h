@@ -9,11 +9,13 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "emulator/code_page.h"
 #include "emulator/cpu.h"
 #include "emulator/io_scan.h"
 
@@ -183,7 +185,21 @@ struct Cpu::Impl {
     void forget_blocks() {
         blocks.clear();
         block_cache.fill(CachedBlock{});
+        code_pages.clear();
     }
+
+    // What each page of code held under its translations, by physical page number
+    // (CpuHooks::check_code_page). At most kCodePages pages (32 MiB) are kept: a page
+    // without one has its translations dropped at its next translation.
+    static constexpr size_t kCodePages = 4096;
+    std::unordered_map<uint32_t, std::unique_ptr<CodePage>> code_pages;
+    // Pages (linear) whose translations go before the block just translated runs: the
+    // block hook stops the run there (limit 0) and Cpu::run drops them, between runs,
+    // and goes on. Only inside Cpu::run's own runs (plain_run).
+    std::vector<uint32_t> stale_code;
+    bool code_stop = false;
+    uint64_t limit_before_code_stop = 0;
+    bool plain_run = false;
     IoScanner io_scanner;
 
     // Stop addresses: one code hook each, counted: several users may stop at one address.

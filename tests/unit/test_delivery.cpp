@@ -554,6 +554,46 @@ TEST_P(DeliveryTest, StaleLockTranslationIsTranslatedAfresh) {
     EXPECT_EQ(cpu->instructions() - before, 4u);  // three incs and the int
 }
 
+// Code rewritten by guest stores that Unicorn 2.1.1 does not check: after the first store
+// through a mapping of a page that holds translations, the mapping's TLB entry is marked
+// dirty and later stores through it invalidate nothing until that page is translated again
+// at that address. A guest that reuses a page for other code (a new process's anonymous
+// code page written through the kernel's mapping of it) would run the old translations.
+// Every new translation on a page whose bytes differ from those under its translations
+// drops them all (CpuHooks::check_code_page).
+TEST_P(DeliveryTest, CodeRewrittenThroughAnotherMappingIsTranslatedAfresh) {
+    constexpr uint32_t kAlias = 0x3ff000;  // a second mapping of kUserCode's page
+    put32(kPageTable + 4 * (kAlias >> 12), kUserCode | 7);
+    enable_paging();
+    const auto run_to_hlt = [&](uint32_t eip) {
+        CpuExit e = run_from(eip);
+        EXPECT_EQ(e.kind, CpuExitKind::Halted) << "exit " << int(e.kind) << " at " << std::hex << e.eip;
+    };
+    // At kUserCode: mov eax,1; hlt. At +0x40 and +0x60: jmp kUserCode.
+    code(kUserCode, {0xb8, 0x01, 0x00, 0x00, 0x00, 0xf4});
+    code(kUserCode + 0x40, {0xeb, 0xbe});
+    code(kUserCode + 0x60, {0xeb, 0x9e});
+    // The writers: a store elsewhere on the page through the alias (the one Unicorn
+    // checks), then one to mov's immediate, then hlt.
+    code(kCode, {0xc6, 0x05, 0x80, 0xf0, 0x3f, 0x00, 0x90, 0xc6, 0x05, 0x01, 0xf0, 0x3f, 0x00, 0x02, 0xf4});
+    code(kCode + 0x100, {0xc6, 0x05, 0x81, 0xf0, 0x3f, 0x00, 0x90, 0xc6, 0x05, 0x01, 0xf0, 0x3f, 0x00, 0x03, 0xf4});
+    // Unicorn reports translations once a block has ended other than by an exception
+    // (a hlt is one): jmp to the next instruction, then hlt.
+    code(kCode + 0x200, {0xeb, 0x00, 0xf4});
+    run_to_hlt(kCode + 0x200);
+    run_to_hlt(kUserCode);
+    EXPECT_EQ(cpu->reg(Reg::Eax), 1u);
+    run_to_hlt(kCode);
+    EXPECT_EQ(get32(kUserCode + 1), 2u);
+    run_to_hlt(kUserCode + 0x40);  // a new translation on the page, then the rewritten mov
+    EXPECT_EQ(cpu->reg(Reg::Eax), 2u);
+    // Again, now that the page's bytes are known: the immediate becomes 3.
+    run_to_hlt(kCode + 0x100);
+    EXPECT_EQ(get32(kUserCode + 1), 3u);
+    run_to_hlt(kUserCode + 0x60);
+    EXPECT_EQ(cpu->reg(Reg::Eax), 3u);
+}
+
 // The lockable instructions with a memory destination run as they should, locked.
 TEST_P(DeliveryTest, LockedReadModifyWriteRuns) {
     constexpr uint32_t kCell = kUserStack - 64;
