@@ -333,7 +333,7 @@ struct CpuHooks {
     // Dropping translations inside this hook corrupted Unicorn's lists of a page's
     // blocks (a store into a block dropped while it ran): the run stops instead, and
     // Cpu::run drops them between runs. Outside Cpu::run's runs (steps, look-aheads)
-    // the page is only forgotten, so that its next translation in a run drops them.
+    // a changed page is only forgotten, so that its next translation in a run drops them.
     // [begin, end) is the new translation's part of one page.
     static void check_code_page(Cpu::Impl& s, uint64_t begin, uint64_t end) {
         const uint32_t page = static_cast<uint32_t>(begin) & ~0xfffu;
@@ -342,20 +342,21 @@ struct CpuHooks {
         if (!walk || !walk->present) return;
         const uint32_t paddr = walk->paddr & ~0xfffu;
         if (!s.ram.contains(paddr, CodePage::kSize)) return;
-        if (!s.plain_run) {
-            s.code_pages.erase(paddr >> 12);
-            return;
-        }
         const uint8_t* now = s.ram.data() + paddr;
-        if (s.code_pages.size() >= Cpu::Impl::kCodePages && !s.code_pages.count(paddr >> 12))
-            s.code_pages.clear();
-        std::unique_ptr<CodePage>& known = s.code_pages[paddr >> 12];
-        if (known && known->unchanged(now)) {
-            known->cover(now, static_cast<uint32_t>(begin - page), static_cast<uint32_t>(end - begin));
+        auto it = s.code_pages.find(paddr >> 12);
+        if (it != s.code_pages.end() && it->second->unchanged(now)) {
+            it->second->cover(now, static_cast<uint32_t>(begin - page), static_cast<uint32_t>(end - begin));
             return;
         }
-        if (!known) known = std::make_unique<CodePage>();
-        known->reset();
+        if (!s.plain_run) {
+            if (it != s.code_pages.end()) s.code_pages.erase(it);
+            return;
+        }
+        if (it == s.code_pages.end()) {
+            if (s.code_pages.size() >= Cpu::Impl::kCodePages) s.code_pages.clear();
+            it = s.code_pages.emplace(paddr >> 12, std::make_unique<CodePage>()).first;
+        }
+        it->second->reset();
         s.stale_code.push_back(page);
         if (!s.code_stop) {
             s.code_stop = true;
