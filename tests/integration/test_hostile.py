@@ -17,7 +17,8 @@ program went on past it), icebp a #DB trap (SIGTRAP after it; before, SIGILL), a
 a lock prefix on an instruction that cannot take one (SIGILL; before, QEMU ran it). Natively
 the syscall cases skip on AMD CPUs, which run syscall in 32-bit compatibility mode as a
 system call (Linux's entry_SYSCALL_compat); qemu-i386 raises SIGILL for icebp
-(DEVIATIONS "icebp").
+(DEVIATIONS "icebp"). code-reuse runs code written into a page whose frame held other
+code a moment ago (before, the old code's translations ran).
 
 privileged.c: instructions ring 3 may not execute (hlt, cli, sti, in, out, lgdt, lidt,
 ltr, clts, control and debug register moves, rdmsr, wrmsr, invd, wbinvd, int $N through
@@ -133,6 +134,11 @@ instructions icebp: went on
         for name in ("lock stc", "lock mov %eax,%ecx", "lock add (%esp),%ecx", "lock iret", "lock sysenter")) +
         "instructions: none of them ran: yes; lock incl of memory: 42\ninstructions lock: went on\n", 0),
     "lock-uncaught": ("instructions lock-uncaught: start\n", -4),
+    "code-reuse": ("""\
+instructions code-reuse: start
+instructions: code-reuse: 64 calls, 0 returned old code's value
+instructions code-reuse: went on
+""", 0),
 }
 PRIVILEGED_INSNS = ["hlt", "cli", "sti", "in $0x80, %al", "out %al, $0x80", "lgdt", "lidt", "ltr", "clts",
                     "mov to %cr0", "mov from %cr0", "mov from %cr3", "mov to %dr7", "rdmsr", "wrmsr", "invd",

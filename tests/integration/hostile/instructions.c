@@ -12,12 +12,17 @@
  *                     ILL_ILLOPN, at the instruction, which did nothing; then a lock
  *                     inc of memory, which is allowed, increments
  *   lock-uncaught     lock stc without a handler: killed by SIGILL
+ *   code-reuse        code written into a fresh anonymous page, run, the page unmapped,
+ *                     64 times (a JIT reusing its buffer: the same frame comes back):
+ *                     each time the page's code is what runs, not the previous one's
  *
  * Built with gcc -m32 -static and musl. */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/ucontext.h>
 #include <unistd.h>
 
@@ -107,6 +112,38 @@ __attribute__((noinline)) static int run_locks(void)
 	return 0;
 }
 
+/* At offset 0 a jump to 0x20, where "mov $i, %eax; ret" is: the store to offset 0 comes
+ * first, so a translator that only sees the first store to a page invalidates the old
+ * jump and keeps the old mov. Returns how many of the calls returned another value. */
+__attribute__((noinline)) static int run_code_reuse(void)
+{
+	unsigned i, wrong = 0;
+
+	for (i = 0; i < 64; i++) {
+		volatile unsigned char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+						 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		unsigned got;
+
+		if (p == MAP_FAILED) {
+			perror("instructions: mmap");
+			return -1;
+		}
+		p[0] = 0xeb;   /* jmp .+0x20 */
+		p[1] = 0x1e;
+		p[0x20] = 0xb8;   /* mov $i, %eax */
+		p[0x21] = (unsigned char)i;
+		p[0x22] = (unsigned char)(i >> 8);
+		p[0x23] = 0;
+		p[0x24] = 0;
+		p[0x25] = 0xc3;   /* ret */
+		got = ((unsigned (*)(void))(uintptr_t)p)();
+		if (got != i)
+			wrong++;
+		munmap((void *)p, 4096);
+	}
+	return (int)wrong;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc == 2 ? argv[1] : "";
@@ -132,8 +169,11 @@ int main(int argc, char **argv)
 		run_locks();
 	} else if (!strcmp(c, "lock-uncaught")) {
 		__asm__ volatile(".byte 0xf0, 0xf9" : : : "cc");   /* lock stc */
+	} else if (!strcmp(c, "code-reuse")) {
+		printf("instructions: code-reuse: 64 calls, %d returned old code's value\n", run_code_reuse());
 	} else {
-		fprintf(stderr, "usage: instructions syscall|syscall-uncaught|icebp|icebp-uncaught|lock|lock-uncaught\n");
+		fprintf(stderr, "usage: instructions syscall|syscall-uncaught|icebp|icebp-uncaught|lock|lock-uncaught|"
+			"code-reuse\n");
 		return 2;
 	}
 	printf("instructions %s: went on\n", c);
