@@ -330,9 +330,9 @@ struct CpuHooks {
     // goes before the new block runs. Translations that survive were all made from the
     // page's present bytes. Still unseen: a store, after the first, to code that then
     // runs with no new translation on its page in between.
-    // Dropping translations inside this hook corrupted Unicorn's lists of a page's
-    // blocks (a store into a block dropped while it ran): the run stops instead, and
-    // Cpu::run drops them between runs. Outside Cpu::run's runs (steps, look-aheads)
+    // Dropping translations inside this hook crashed Unicorn (SIGBUS walking a page's
+    // list of blocks, on a store by the block just dropped, with a corrupted kernel from
+    // test_bad_input): the run stops instead, and Cpu::run drops them between runs. Outside Cpu::run's runs (steps, look-aheads)
     // a changed page is only forgotten, so that its next translation in a run drops them.
     // [begin, end) is the new translation's part of one page.
     static void check_code_page(Cpu::Impl& s, uint64_t begin, uint64_t end) {
@@ -379,8 +379,8 @@ struct CpuHooks {
     // translation once a block has run to its end, not left by an exception). Its pages
     // are checked for code rewritten unseen (check_code_page), and its facts recorded
     // now, before it runs; if its key already holds other facts, two blocks share the
-    // key: it becomes ambiguous. Facts are only forgotten when every translation is (invalidate_all_code),
-    // so no block can run under facts that were taken from another.
+    // key: it becomes ambiguous. Facts are only forgotten when every translation is
+    // (invalidate_all_code), so no block can run under facts taken from another.
     static void on_translated(uc_engine*, uc_tb* cur, uc_tb*, void* user) {
         Cpu::Impl& s = *static_cast<Cpu::Impl*>(user);
         // A block may go on into the next page.

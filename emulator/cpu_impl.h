@@ -189,7 +189,7 @@ struct Cpu::Impl {
     }
 
     // What each page of code held under its translations, by physical page number
-    // (CpuHooks::check_code_page). At most kCodePages pages (32 MiB) are kept: a page
+    // (CpuHooks::check_code_page). At most kCodePages pages (18 MiB) are kept: a page
     // without one has its translations dropped at its next translation.
     static constexpr size_t kCodePages = 4096;
     std::unordered_map<uint32_t, std::unique_ptr<CodePage>> code_pages;
