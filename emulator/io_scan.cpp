@@ -75,6 +75,16 @@ int IoScanner::instructions_before(std::span<const uint8_t> code, size_t offset)
 // ModRM's mod field is 3: the operand is a register.
 static bool register_operand(uint8_t modrm) { return (modrm >> 6) == 3; }
 
+// Whether some form of the opcode may take a lock prefix (one of the eighteen lockable
+// instructions, or cmp, which shares their opcode rows); which forms, ModRM decides.
+static bool lockable_opcode(bool two_byte, uint8_t op, uint8_t op2) {
+    if (two_byte)
+        return op2 == 0xab || op2 == 0xb3 || op2 == 0xbb || op2 == 0xba || op2 == 0xb0 || op2 == 0xb1 ||
+               op2 == 0xc0 || op2 == 0xc1 || op2 == 0xc7;
+    return (op < 0x40 && (op & 7) < 2) || (op >= 0x80 && op <= 0x83) || op == 0x86 || op == 0x87 ||
+           op == 0xf6 || op == 0xf7 || op == 0xfe || op == 0xff;
+}
+
 bool lock_is_undefined(std::span<const uint8_t> code) {
     bool lock = false;
     size_t i = 0;
@@ -94,34 +104,24 @@ bool lock_is_undefined(std::span<const uint8_t> code) {
     const size_t modrm_at = i + (two_byte ? 2 : 1);
     if (two_byte && i + 1 >= code.size()) return false;
     const uint8_t op2 = two_byte ? code[i + 1] : 0;
-    if (modrm_at >= code.size()) {
-        // No ModRM byte to read: undefined unless the opcode is one that has one.
-        return !(two_byte ? (op2 == 0xab || op2 == 0xb3 || op2 == 0xbb || op2 == 0xba || op2 == 0xb0 ||
-                             op2 == 0xb1 || op2 == 0xc0 || op2 == 0xc1 || op2 == 0xc7)
-                          : ((op < 0x40 && (op & 7) < 2) || (op >= 0x80 && op <= 0x83) || op == 0x86 ||
-                             op == 0x87 || op == 0xf6 || op == 0xf7 || op == 0xfe || op == 0xff));
-    }
+    if (!lockable_opcode(two_byte, op, op2)) return true;
+    if (modrm_at >= code.size()) return false;  // judged with the ModRM byte that follows
     const uint8_t modrm = code[modrm_at];
     const unsigned reg = (modrm >> 3) & 7;
     if (register_operand(modrm)) return true;  // every lockable form writes memory
     if (two_byte) {
         switch (op2) {
-            case 0xab: case 0xb3: case 0xbb:  // bts, btr, btc r/m, r
-            case 0xb0: case 0xb1:             // cmpxchg
-            case 0xc0: case 0xc1:             // xadd
-                return false;
-            case 0xba: return reg < 5;        // group 8: bts, btr, btc; not bt
-            case 0xc7: return reg != 1;       // group 9: cmpxchg8b
-            default: return true;
+            case 0xba: return reg < 5;   // group 8: bts, btr, btc; not bt
+            case 0xc7: return reg != 1;  // group 9: cmpxchg8b
+            default: return false;       // bts, btr, btc r/m, r; cmpxchg; xadd
         }
     }
-    if (op < 0x40 && (op & 7) < 2) return (op >> 3) == 7;  // add..xor r/m, r; not cmp
+    if (op < 0x40) return (op >> 3) == 7;  // add..xor r/m, r; not cmp
     switch (op) {
         case 0x80: case 0x81: case 0x82: case 0x83: return reg == 7;  // group 1; not cmp
-        case 0x86: case 0x87: return false;                            // xchg
         case 0xf6: case 0xf7: return reg != 2 && reg != 3;             // not, neg
         case 0xfe: case 0xff: return reg > 1;                          // inc, dec
-        default: return true;
+        default: return false;                                         // xchg
     }
 }
 
