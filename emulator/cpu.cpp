@@ -663,6 +663,12 @@ Result<std::unique_ptr<Cpu>> Cpu::create(Ram& ram, PortBus& ports, CpuOptions op
 
     err = uc_mem_map_ptr(s.uc, 0, ram.size(), UC_PROT_ALL, ram.data());
     if (err != UC_ERR_OK) return make_error(ErrorKind::Host, uc_message("cannot map guest RAM", err));
+    // Unicorn 2.1.1 leaves its translation buffer's region count at 0 after start-up
+    // (fixed upstream in 2.1.2), so the first time the buffer fills it is reused for new
+    // code with every old translation still listed: old blocks run over new code, and a
+    // page's list of blocks can loop for ever. A flush now puts the count right; from
+    // then on a full buffer is flushed (test_cpu FillingTheTranslationBufferFlushesIt).
+    uc_ctl_flush_tb(s.uc);
 
     uc_hook h;
     Cpu* self = cpu.get();

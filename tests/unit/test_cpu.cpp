@@ -233,6 +233,42 @@ TEST_F(CpuTest, ContextSnapshotRestoresRegisters) {
 
 
 // Unicorn 2.1 routes a CR2 write through its CR3 update; the Cpu must keep CR3.
+// Unicorn 2.1.1 starts with its translation buffer's region count at 0, so the first
+// time the buffer fills it takes the buffer back for new code without dropping a single
+// translation (upstream's "Init tcg region buffer"): old blocks then ran over new code, and
+// a page's list of blocks looped for ever. The Cpu flushes once at creation, which puts
+// the count right; the buffer filling up then flushes, as every later time.
+TEST_F(CpuTest, FillingTheTranslationBufferFlushesIt) {
+    // A block translated first and kept (inc eax; hlt), on the page where large blocks
+    // are then translated afresh (200 times add ecx, i; hlt), until far more code than
+    // the 32 MiB buffer holds has been made.
+    constexpr uint32_t kKept = kCode + 0x800, kChurn = kCode;
+    code(kKept, {0x40, 0xf4});
+    cpu->set_reg(Reg::Eax, 0);
+    ASSERT_EQ(run_from(kKept).kind, CpuExitKind::Halted);
+    constexpr int kAdds = 200;
+    uint32_t expected_ecx = 0;
+    cpu->set_reg(Reg::Ecx, 0);
+    for (uint32_t round = 1; round <= 20000; ++round) {
+        uint8_t* at = ram->data() + kChurn;
+        for (int i = 0; i < kAdds; ++i, at += 6) {
+            const uint32_t imm = round + static_cast<uint32_t>(i);
+            const uint8_t add[6] = {0x81, 0xc1, uint8_t(imm), uint8_t(imm >> 8), uint8_t(imm >> 16), uint8_t(imm >> 24)};
+            std::memcpy(at, add, 6);
+            expected_ecx += imm;
+        }
+        *at = 0xf4;
+        cpu->invalidate_code(kChurn, kChurn + 6 * kAdds + 1);
+        CpuExit e = run_from(kChurn);
+        ASSERT_EQ(e.kind, CpuExitKind::Halted) << "round " << round;
+        ASSERT_EQ(cpu->reg(Reg::Ecx), expected_ecx) << "round " << round;
+        if (round % 1000 == 0) {
+            ASSERT_EQ(run_from(kKept).kind, CpuExitKind::Halted) << "round " << round;
+            ASSERT_EQ(cpu->reg(Reg::Eax), round / 1000 + 1) << "round " << round;
+        }
+    }
+}
+
 TEST_F(GuestFixture, WritingCr2LeavesCr3Alone) {
     cpu->set_reg(Reg::Cr3, kPageDir);
     cpu->set_reg(Reg::Cr2, 0xdeadb000);
