@@ -114,6 +114,21 @@ struct CpuHooks {
     }
 
     [[gnu::noinline]] static void on_block_slow(uc_engine* uc, Cpu::Impl& s, uint64_t address, uint32_t size) {
+        // A look-ahead run to an exit: its one block runs, counted as the whole block
+        // the look-ahead stopped (a stop address inside takes back what did not run).
+        // A block that does not end at the exit was read otherwise than Capstone reads
+        // it: nothing runs, and the look-ahead counts instead (Cpu::run_before_looked_at).
+        if (s.look_exit) [[unlikely]] {
+            if (address == s.look_block && address + size == s.look_exit && s.instructions < s.hard_limit) {
+                s.block = Cpu::Impl::block_key(address, s.look_size);
+                s.instructions += s.look_icount;
+                return;
+            }
+            s.look_missed = s.instructions < s.hard_limit;
+            s.budget_stop = !s.look_missed;
+            stop_before_block(uc, address);
+            return;
+        }
         // This block was just translated on a page whose older translations are stale
         // (check_code_page): it runs after they are gone, in Cpu::run's next run.
         if (s.code_stop) [[unlikely]] {
@@ -165,28 +180,22 @@ struct CpuHooks {
         const Cpu::Impl::BlockInfo& info = block_info(s, address, size);
         // Port I/O refused and a misplaced lock: whichever comes first raises its fault.
         const bool io_refused = info.io_index >= 0 && !s.io_stepping && !s.owner->io_allowed();
-        if (io_refused && (info.lock_ud_index < 0 || info.io_index < info.lock_ud_index)) {
-            s.look_ahead = Cpu::Impl::LookAhead::PortIo;
+        auto look = [&](Cpu::Impl::LookAhead kind, int before, int offset) {
+            s.look_ahead = kind;
             s.look_block = address;
-            s.look_before = info.io_index;
+            s.look_size = size;
+            s.look_icount = info.icount;
+            s.look_before = before;
+            s.look_offset = offset;
             stop_before_block(uc, address);
-            return;
-        }
-        if (info.lock_ud_index >= 0 && !s.io_stepping) {
-            s.look_ahead = Cpu::Impl::LookAhead::LockUd;
-            s.look_block = address;
-            s.look_before = info.lock_ud_index;
-            stop_before_block(uc, address);
-            return;
-        }
+        };
+        if (io_refused && (info.lock_ud_index < 0 || info.io_index < info.lock_ud_index))
+            return look(Cpu::Impl::LookAhead::PortIo, info.io_index, info.io_offset);
+        if (info.lock_ud_index >= 0 && !s.io_stepping)
+            return look(Cpu::Impl::LookAhead::LockUd, info.lock_ud_index, info.lock_ud_offset);
         // Then, with no fault before it, the last instruction alone.
-        if ((info.split || info.user_iret) && !s.io_stepping) {
-            s.look_ahead = Cpu::Impl::LookAhead::LastAlone;
-            s.look_block = address;
-            s.look_before = info.icount - 1;
-            stop_before_block(uc, address);
-            return;
-        }
+        if ((info.split || info.user_iret) && !s.io_stepping)
+            return look(Cpu::Impl::LookAhead::LastAlone, info.icount - 1, info.last_offset);
         s.block = Cpu::Impl::block_key(address, size);
         s.instructions += info.icount;
     }
@@ -292,7 +301,9 @@ struct CpuHooks {
         if (size > 0 && s.owner->read_code(static_cast<uint32_t>(address), bytes)) {
             BlockFacts facts = s.io_scanner.scan(bytes);
             info.io_index = static_cast<int16_t>(facts.io_index);
+            info.io_offset = static_cast<int16_t>(facts.io_offset);
             info.lock_ud_index = static_cast<int16_t>(facts.lock_ud_index);
+            info.lock_ud_offset = static_cast<int16_t>(facts.lock_ud_offset);
             info.last_offset = static_cast<int16_t>(facts.last_offset);
             // Capstone must read the block as QEMU does: every byte, into as many
             // instructions as the translation has. A single instruction is the block.
@@ -718,6 +729,7 @@ void Cpu::watch_interrupt_window(bool on) { impl_->watch_interrupt_window = on; 
 void Cpu::set_sysenter_observer(std::function<void()> observer) { impl_->sysenter_observer = std::move(observer); }
 
 uint64_t Cpu::sysenters() const { return impl_->sysenters; }
+uint64_t Cpu::code_flushes() const { return impl_->code_flushes; }
 
 void Cpu::lower_instruction_limit(uint64_t limit) {
     impl_->set_limit(std::min(impl_->limit.load(std::memory_order_relaxed), limit));
@@ -951,6 +963,7 @@ void Cpu::drop_count_hook() {
     s.resume_at = resume_at;
     s.count_hook = false;
     s.counting = false;
+    ++s.code_flushes;  // uc_emu_start dropped every translation with the hook
 }
 
 CpuExit Cpu::run(uint64_t instruction_limit, uint64_t exact_target) {
@@ -1125,18 +1138,7 @@ CpuExit Cpu::finish_run(int uc_error) {
     if (err == UC_ERR_OK && look_ahead != Impl::LookAhead::None && !s.have_event && !s.memory_error) {
         // Run the block's instructions before the one looked at.
         if (s.look_before > 0) {
-            uint64_t before = s.instructions;
-            // The block was translated without per-instruction counting: drop it so
-            // that the count below can stop inside it.
-            invalidate_code(static_cast<uint32_t>(s.look_block), static_cast<uint32_t>(s.look_block) + 1);
-            s.io_stepping = true;
-            s.set_limit(~0ull);
-            s.hard_limit = ~0ull;
-            s.exact_target = ~0ull;
-            err = uc_emu_start(s.uc, s.look_block, kNoUntil, 0, static_cast<size_t>(s.look_before));
-            s.io_stepping = false;
-            s.count_hook = true;
-            if (!s.at_stop_address) s.instructions = before + static_cast<uint64_t>(s.look_before);
+            err = static_cast<uc_err>(run_before_looked_at());
             if (err != UC_ERR_OK || s.have_event || s.memory_error || s.at_stop_address) return finish_run(err);
         }
         if (look_ahead == Impl::LookAhead::LastAlone) return finish_run(run_alone());
@@ -1231,14 +1233,17 @@ bool Cpu::is_icebp_at(uint32_t eip) const {
 
 // The longest instruction, or what of it lies on readable pages: a fetch past them
 // faults before the CPU looks at the prefixes.
+std::span<const uint8_t> Cpu::read_instruction(uint32_t eip, std::array<uint8_t, 15>& code) const {
+    std::span<uint8_t> bytes(code);
+    if (read_code(eip, bytes)) return bytes;
+    bytes = bytes.first(std::min<size_t>(code.size(), 4096 - (eip & 0xfffu)));
+    if (read_code(eip, bytes)) return bytes;
+    return {};
+}
+
 bool Cpu::lock_undefined_at(uint32_t eip) const {
     std::array<uint8_t, 15> code{};
-    std::span<uint8_t> bytes(code);
-    if (!read_code(eip, bytes)) {
-        bytes = bytes.first(std::min<size_t>(code.size(), 4096 - (eip & 0xfffu)));
-        if (!read_code(eip, bytes)) return false;
-    }
-    return lock_is_undefined(bytes);
+    return lock_is_undefined(read_instruction(eip, code));
 }
 
 CpuExit Cpu::invalid_lock_exit() {
@@ -1313,20 +1318,74 @@ void Cpu::put_back(const std::optional<IretImageByte>& image) {
     if (image) impl_->ram.data()[image->paddr] = image->value;
 }
 
+// The look_before instructions of the look-ahead's block before the one looked at
+// (CpuHooks::on_block_slow). Where Capstone knows that instruction's offset, the run
+// ends there by an exit (Unicorn's `until`, as a set of one): the block's new
+// translation stops there as hlt would, and Unicorn drops that translation when the run
+// ends. Otherwise it ends by Unicorn's instruction count, whose hook the next run
+// without a count removes, and with it every translation (uc_emu_start): a program
+// looping on a refused instruction would cost a whole translation flush each time.
+int Cpu::run_before_looked_at() {
+    Impl& s = *impl_;
+    const uint64_t before = s.instructions;
+    const uint32_t block = static_cast<uint32_t>(s.look_block);
+    // The block was translated whole: drop it so that the run can stop inside it.
+    invalidate_code(block, block + 1);
+    s.io_stepping = true;
+    s.exact_target = ~0ull;
+    uc_err err = UC_ERR_OK;
+    bool ran = false;
+    if (s.look_offset > 0 && !s.count_hook) {
+        uint64_t exit = static_cast<uint32_t>(block + static_cast<uint32_t>(s.look_offset));
+        if (uc_ctl_set_exits(s.uc, &exit, 1) == UC_ERR_OK) {
+            s.look_exit = exit;
+            s.look_missed = false;
+            s.set_limit(before);  // the block takes the hook's slow path, which checks where it ends
+            s.hard_limit = before + 1;
+            err = uc_emu_start(s.uc, block, kNoUntil, 0, 0);
+            s.look_exit = 0;
+            (void)uc_ctl_set_exits(s.uc, nullptr, 0);
+            ran = !s.look_missed;
+            s.look_missed = false;
+        }
+    }
+    if (!ran) {
+        s.set_limit(~0ull);
+        s.hard_limit = ~0ull;
+        err = uc_emu_start(s.uc, block, kNoUntil, 0, static_cast<size_t>(s.look_before));
+        s.count_hook = true;
+    }
+    s.io_stepping = false;
+    if (!s.at_stop_address) s.instructions = before + static_cast<uint64_t>(s.look_before);
+    return err;
+}
+
 // The last instruction of a block a look-ahead stopped in (CpuHooks::on_block_slow),
 // alone: an iret with VM ignored, or one whose bytes Capstone does not read as QEMU
-// does, in a block of its own now. The budget stops the run at the next block.
+// does, in a block of its own now. The budget stops the run at the next block. An iret
+// ends its translation, so the one made for it here holds it alone and needs no count
+// (a count costs a translation flush later: see run_before_looked_at). Other
+// instructions run with one: a translation made here could go on past the block's end,
+// onto a page that is not there, and Unicorn cannot report that fault outside a run.
 int Cpu::run_alone() {
     Impl& s = *impl_;
     const uint32_t at = reg(Reg::Eip);
+    std::array<uint8_t, 15> code{};
+    bool alone = false;
+    if (!s.count_hook && starts_with_iretd(read_instruction(at, code))) {
+        uc_tb tb{};
+        keeping_fault_state([&] { alone = uc_ctl_request_cache(s.uc, at, &tb) == UC_ERR_OK && tb.icount == 1; });
+        // Made without the count hook, the translation would run whole under a count.
+        if (!alone) invalidate_code(at, at + 1);
+    }
     const std::optional<IretImageByte> image = ignore_vm_if_iret(at);
     s.set_limit(s.instructions + 1);
     s.hard_limit = s.instructions + 1;
     s.exact_target = ~0ull;
     s.io_stepping = true;
-    const uc_err err = uc_emu_start(s.uc, at, kNoUntil, 0, 1);
+    const uc_err err = uc_emu_start(s.uc, at, kNoUntil, 0, alone ? 0 : 1);
     s.io_stepping = false;
-    s.count_hook = true;
+    if (!alone) s.count_hook = true;
     put_back(image);
     // A sysenter through saved contexts ended the run before its ring switch (see Cpu::run).
     if (std::exchange(s.sysenter_pending, false)) {
@@ -1632,6 +1691,7 @@ void Cpu::invalidate_code(uint32_t begin, uint32_t end) {
 
 void Cpu::invalidate_all_code() {
     uc_ctl_flush_tb(impl_->uc);
+    ++impl_->code_flushes;
     impl_->forget_blocks();
 }
 

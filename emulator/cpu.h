@@ -3,6 +3,7 @@
 // software interrupt to deliver through the IDT, hlt, an invalid opcode, a port access
 // the guest was not allowed to make). It never delivers anything itself: see delivery.h.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -196,6 +197,10 @@ public:
     // before the ring switch: the registers are the caller's (the system call trace).
     void set_sysenter_observer(std::function<void()> observer);
     uint64_t sysenters() const;  // ring switches by sysenter so far (kept in snapshots)
+    // How often the Cpu dropped every translation at once: asked (invalidate_all_code), or
+    // by removing Unicorn's count hook after a count-limited run. Each costs translating
+    // everything that runs next again. Unicorn's own flush of a full buffer is not counted.
+    uint64_t code_flushes() const;
 
     // Called after every port access the guest makes (from inside run()): a device may
     // have raised an interrupt or armed an earlier timer, so the machine can stop the
@@ -300,6 +305,8 @@ private:
     // A fault at `eip` did not retire: count only the instructions of its block before it.
     void uncount_from(uint32_t eip);
     bool is_icebp_at(uint32_t eip) const;  // the byte there is 0xf1 (INT1)
+    // The longest instruction at eip, or what of it lies on readable pages (empty: none).
+    std::span<const uint8_t> read_instruction(uint32_t eip, std::array<uint8_t, 15>& code) const;
     bool lock_undefined_at(uint32_t eip) const;  // a lock prefix makes the instruction there #UD
     CpuExit invalid_lock_exit();                 // #UD at EIP, which has not retired
     // An iret at CPL > 0 ignores VM in the EFLAGS image it pops (see cpu.cpp): before
@@ -311,6 +318,7 @@ private:
     std::optional<IretImageByte> ignore_vm_if_iret(uint32_t eip);
     void put_back(const std::optional<IretImageByte>& image);
     int run_alone();  // a uc_err
+    int run_before_looked_at();  // a uc_err
 
     std::unique_ptr<Impl> impl_;
 

@@ -141,6 +141,7 @@ struct Cpu::Impl {
     std::function<void(uint16_t, bool)> port_observer;
     std::function<void()> sysenter_observer;
     uint64_t sysenters = 0;  // ring switches by sysenter (CpuHooks::on_sysenter)
+    uint64_t code_flushes = 0;  // every translation dropped at once (Cpu::code_flushes)
     bool sysenter_pending = false;
     uint32_t sysenter_msrs_at = 0;  // live-state offset of SYSENTER_ESP (CS 8 before, EIP 8 after); 0: API  // through saved contexts: Cpu::finish_sysenter switches rings
 
@@ -153,7 +154,9 @@ struct Cpu::Impl {
     struct BlockInfo {
         uint16_t icount = 1;
         int16_t io_index = -1;     // instructions before its first port-I/O instruction
+        int16_t io_offset = -1;    // and that instruction's byte offset
         int16_t lock_ud_index = -1;  // instructions before the first one a lock prefix makes #UD
+        int16_t lock_ud_offset = -1;
         int16_t last_offset = -1;  // byte offset of its last instruction
         bool user_iret = false;    // it ends in a 32-bit iret and was translated at CPL > 0
         bool split = false;        // Capstone does not read it as QEMU does, and it may end in
@@ -162,7 +165,8 @@ struct Cpu::Impl {
                                    // hook's slow path looks
         bool ambiguous = false;
         bool same_facts(const BlockInfo& o) const {
-            return icount == o.icount && io_index == o.io_index && lock_ud_index == o.lock_ud_index &&
+            return icount == o.icount && io_index == o.io_index && io_offset == o.io_offset &&
+                   lock_ud_index == o.lock_ud_index && lock_ud_offset == o.lock_ud_offset &&
                    last_offset == o.last_offset &&
                    user_iret == o.user_iret && split == o.split;
         }
@@ -234,7 +238,14 @@ struct Cpu::Impl {
     LookAhead look_ahead = LookAhead::None;
     bool io_stepping = false;
     uint64_t look_block = 0;
-    int look_before = 0;  // the instructions before the one looked at
+    uint32_t look_size = 0;
+    uint16_t look_icount = 0;
+    int look_before = 0;   // the instructions before the one looked at
+    int look_offset = -1;  // its byte offset in the block, where Capstone knows it
+    // A look-ahead run to an exit at look_block + look_offset (Cpu::run_before_looked_at),
+    // and whether the block turned out to end elsewhere, so that nothing ran.
+    uint64_t look_exit = 0;
+    bool look_missed = false;
 
     // Value watches (set_value_watches): compared at every block start while any exist.
     // Then `limit` is 0 so that every block takes the hook's slow path; the budget

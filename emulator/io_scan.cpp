@@ -47,8 +47,14 @@ BlockFacts IoScanner::scan(std::span<const uint8_t> code) const {
     BlockFacts facts;
     int index = 0;
     decode(code, [&](unsigned id, size_t offset, size_t size) {
-        if (facts.io_index < 0 && is_port_io(id)) facts.io_index = index;
-        if (facts.lock_ud_index < 0 && lock_is_undefined(code.subspan(offset, size))) facts.lock_ud_index = index;
+        if (facts.io_index < 0 && is_port_io(id)) {
+            facts.io_index = index;
+            facts.io_offset = static_cast<int>(offset);
+        }
+        if (facts.lock_ud_index < 0 && lock_is_undefined(code.subspan(offset, size))) {
+            facts.lock_ud_index = index;
+            facts.lock_ud_offset = static_cast<int>(offset);
+        }
         facts.last_offset = static_cast<int>(offset);
         facts.decoded_bytes = offset + size;
         ++index;
@@ -57,8 +63,10 @@ BlockFacts IoScanner::scan(std::span<const uint8_t> code) const {
     facts.instructions = index;
     // Capstone refuses most misplaced locks: the instruction where it stopped may be one.
     if (facts.lock_ud_index < 0 && facts.decoded_bytes < code.size() &&
-        lock_is_undefined(code.subspan(facts.decoded_bytes)))
+        lock_is_undefined(code.subspan(facts.decoded_bytes))) {
         facts.lock_ud_index = index;
+        facts.lock_ud_offset = static_cast<int>(facts.decoded_bytes);
+    }
     return facts;
 }
 

@@ -21,10 +21,12 @@ namespace forkscope {
 
 struct BlockFacts {
     int io_index = -1;         // instructions before the first port-I/O instruction; -1: none
+    int io_offset = -1;        // its byte offset
     int last_offset = -1;      // byte offset of the last instruction; -1: nothing decoded
     int instructions = 0;      // decoded, from the start
     size_t decoded_bytes = 0;  // the end of the last instruction decoded
     int lock_ud_index = -1;    // instructions before the first one lock makes #UD; -1: none
+    int lock_ud_offset = -1;   // its byte offset
 };
 
 // Whether `code` starts with an instruction whose lock prefix makes it #UD (SDM, LOCK):

@@ -398,6 +398,7 @@ void Machine::update_stats() {
     stats_.wall_ns = host_ns() - start_wall_ns_;
     stats_.instructions = cpu_->instructions();
     stats_.sysenters = cpu_->sysenters();
+    stats_.code_flushes = cpu_->code_flushes();
     stats_.guest_ns = clock_->now_ns();
     stats_.cpu_state_in_place = cpu_->state_in_place();
 }

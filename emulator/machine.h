@@ -64,6 +64,7 @@ struct MachineStats {
     uint64_t page_faults = 0;  // of those, #PF (vector 14)
     uint64_t system_calls = 0; // of those, int 0x80
     uint64_t sysenters = 0;    // system calls entered by sysenter (not events: no delivery)
+    uint64_t code_flushes = 0;  // every translation dropped at once (Cpu::code_flushes)
     uint64_t in_run_deliveries = 0;  // exceptions delivered without leaving the CPU's run
     bool cpu_state_in_place = false; // Cpu::state_in_place(): the fast delivery path
     uint64_t guest_ns = 0;

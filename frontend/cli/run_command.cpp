@@ -103,14 +103,14 @@ void print_stats(const MachineStats& s) {
     std::fprintf(stderr,
                  "stats: instructions %llu, interrupts %llu, exceptions %llu (page faults %llu, system calls %llu), "
                  "sysenter %llu, guest time %.3f ms, wall time %.3f ms, guest MIPS %.1f, first console byte %.3f ms, "
-                 "delivery %s (%llu inside runs)\n",
+                 "delivery %s (%llu inside runs), translation flushes %llu\n",
                  static_cast<unsigned long long>(s.instructions), static_cast<unsigned long long>(s.interrupts),
                  static_cast<unsigned long long>(s.exceptions), static_cast<unsigned long long>(s.page_faults),
                  static_cast<unsigned long long>(s.system_calls), static_cast<unsigned long long>(s.sysenters),
                  static_cast<double>(s.guest_ns) / 1e6,
                  wall_s * 1e3, mips, static_cast<double>(s.first_output_wall_ns) / 1e6,
                  s.cpu_state_in_place ? "in place" : "through saved contexts",
-                 static_cast<unsigned long long>(s.in_run_deliveries));
+                 static_cast<unsigned long long>(s.in_run_deliveries), static_cast<unsigned long long>(s.code_flushes));
 }
 
 void print_history_stats(const History& h) {

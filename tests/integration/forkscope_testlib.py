@@ -38,7 +38,8 @@ STATS_RE = re.compile(
     r"sysenter (?P<sysenters>\d+), guest time (?P<guest_ms>[0-9.]+) ms, "
     r"wall time (?P<wall_ms>[0-9.]+) ms, guest MIPS (?P<mips>[0-9.]+)"
     r"(?:, first console byte (?P<first_byte_ms>[0-9.]+) ms)?"
-    r", delivery (?P<delivery>in place|through saved contexts) \((?P<in_run>\d+) inside runs\)$")
+    r", delivery (?P<delivery>in place|through saved contexts) \((?P<in_run>\d+) inside runs\)"
+    r", translation flushes (?P<flushes>\d+)$")
 
 
 def test_kernel(name):

@@ -529,6 +529,31 @@ TEST_P(DeliveryTest, VexEncodedSysenterIsInvalidOpcode) {
     }
 }
 
+// A program that loops over a misplaced lock with instructions before it in its block,
+// as randinsn seed 1461 did 600,000 times under a SIGILL handler that stepped over it.
+// Each look-ahead runs those instructions to an exit at the lock and drops that block's
+// translations only; a count-limited run dropped every translation the next run made
+// (Cpu::run_before_looked_at).
+TEST_P(DeliveryTest, RepeatedLockLookAheadsKeepOtherTranslations) {
+    place(kUserCode, {0x46, 0x46, 0xf0, 0x89, 0xc0});  // inc esi; inc esi; lock mov eax,eax
+    cpu->set_reg(Reg::Esi, 0);
+    enter_user(kUserCode);
+    uint64_t flushes = 0;
+    for (uint32_t i = 0; i < 20; ++i) {
+        SCOPED_TRACE(i);
+        // The first run drops the count hook of the step that entered ring 3.
+        if (i == 1) flushes = cpu->code_flushes();
+        cpu->set_reg(Reg::Eip, kUserCode);  // as a handler that goes back would
+        const uint64_t before = cpu->instructions();
+        CpuExit e = cpu->run(before + 1000);
+        ASSERT_EQ(e.kind, CpuExitKind::InvalidOpcode) << "exit " << int(e.kind) << " at " << std::hex << e.eip;
+        EXPECT_EQ(e.eip, kUserCode + 2);
+        EXPECT_EQ(cpu->reg(Reg::Esi), 2 * (i + 1));
+        EXPECT_EQ(cpu->instructions() - before, 2u);
+    }
+    EXPECT_EQ(cpu->code_flushes(), flushes);
+}
+
 // A translation made from bytes that are no longer in RAM (written here behind the
 // translator's back, as random code once met one: randinsn seed 70): its facts say
 // "misplaced lock", the bytes at EIP do not. The look-ahead must not stop there for

@@ -117,7 +117,9 @@ TEST(IoScanner, FindsTheFirstPortIoAndTheFirstMisplacedLock) {
     const std::vector<uint8_t> block{0x46, 0xec, 0xf0, 0x01, 0x18, 0xf0, 0x03, 0x18, 0xee, 0xcf};
     BlockFacts f = scanner.scan(block);
     EXPECT_EQ(f.io_index, 1);
+    EXPECT_EQ(f.io_offset, 1);
     EXPECT_EQ(f.lock_ud_index, 3);
+    EXPECT_EQ(f.lock_ud_offset, 5);
     EXPECT_EQ(f.instructions, 6);
     EXPECT_EQ(f.decoded_bytes, block.size());
     EXPECT_EQ(f.last_offset, 9);
@@ -131,12 +133,15 @@ TEST(IoScanner, AMisplacedLockWhereCapstoneStops) {
     EXPECT_EQ(f.instructions, 2);
     EXPECT_EQ(f.decoded_bytes, 2u);
     EXPECT_EQ(f.lock_ud_index, 2);
+    EXPECT_EQ(f.lock_ud_offset, 2);
     EXPECT_EQ(f.io_index, -1);
+    EXPECT_EQ(f.io_offset, -1);
     // A stop at bytes that are not a lock: nothing to raise.
     const std::vector<uint8_t> hint_nop{0x46, 0x0f, 0x1c, 0xc0, 0x0f, 0x34};  // inc esi; nop (0f 1c); sysenter
     f = scanner.scan(hint_nop);
     EXPECT_LT(f.decoded_bytes, hint_nop.size()) << "Capstone 4 reads 0f 1c: pick another unreadable encoding";
     EXPECT_EQ(f.lock_ud_index, -1);
+    EXPECT_EQ(f.lock_ud_offset, -1);
 }
 
 }  // namespace
