@@ -114,18 +114,28 @@ struct CpuHooks {
     }
 
     [[gnu::noinline]] static void on_block_slow(uc_engine* uc, Cpu::Impl& s, uint64_t address, uint32_t size) {
-        // A look-ahead run to an exit: its one block runs, counted as the whole block
-        // the look-ahead stopped (a stop address inside takes back what did not run).
-        // A block that does not end at the exit was read otherwise than Capstone reads
-        // it: nothing runs, and the look-ahead counts instead (Cpu::run_before_looked_at).
+        // A look-ahead run to an exit (Cpu::run_before_looked_at): blocks inside the
+        // look-ahead's block that end at the exit or before it run. The first is counted
+        // as the whole block the look-ahead stopped (a fault or a stop address inside
+        // takes back what did not run). One made afresh inside it follows a store into
+        // the block itself, which QEMU ends the translation at and runs again in one of
+        // its own; it is counted from the look-ahead block's start. Any other block stops
+        // the run before it: Capstone put the exit where QEMU has no boundary.
         if (s.look_exit) [[unlikely]] {
-            if (address == s.look_block && address + size == s.look_exit && s.instructions < s.hard_limit) {
+            if (address == s.look_block && address + size == s.look_exit) {
                 s.block = Cpu::Impl::block_key(address, s.look_size);
-                s.instructions += s.look_icount;
+                s.instructions = s.look_base + s.look_icount;
                 return;
             }
-            s.look_missed = s.instructions < s.hard_limit;
-            s.budget_stop = !s.look_missed;
+            if (address >= s.look_block && address < s.look_exit && address + size <= s.look_exit) {
+                std::vector<uint8_t> bytes(static_cast<size_t>(address - s.look_block));
+                if (s.owner->read_code(static_cast<uint32_t>(s.look_block), bytes)) {
+                    s.block = Cpu::Impl::block_key(address, size);
+                    s.instructions = s.look_base + static_cast<uint64_t>(s.io_scanner.instructions_before(bytes, bytes.size())) +
+                                     block_info(s, address, size).icount;
+                    return;
+                }
+            }
             stop_before_block(uc, address);
             return;
         }
@@ -1333,30 +1343,46 @@ int Cpu::run_before_looked_at() {
     invalidate_code(block, block + 1);
     s.io_stepping = true;
     s.exact_target = ~0ull;
+    s.set_limit(~0ull);
+    s.hard_limit = ~0ull;
     uc_err err = UC_ERR_OK;
-    bool ran = false;
+    uint32_t from = block;  // where the instructions not run yet start
+    int left = s.look_before;
     if (s.look_offset > 0 && !s.count_hook) {
         uint64_t exit = static_cast<uint32_t>(block + static_cast<uint32_t>(s.look_offset));
         if (uc_ctl_set_exits(s.uc, &exit, 1) == UC_ERR_OK) {
             s.look_exit = exit;
-            s.look_missed = false;
-            s.set_limit(before);  // the block takes the hook's slow path, which checks where it ends
-            s.hard_limit = before + 1;
+            s.look_base = before;
+            s.set_limit(0);  // every block takes the hook's slow path, which checks it
             err = uc_emu_start(s.uc, block, kNoUntil, 0, 0);
             s.look_exit = 0;
             (void)uc_ctl_set_exits(s.uc, nullptr, 0);
-            ran = !s.look_missed;
-            s.look_missed = false;
+            s.set_limit(~0ull);
+            const uint32_t eip = reg(Reg::Eip);
+            if (err != UC_ERR_OK || s.have_event || s.memory_error || s.at_stop_address || eip == exit) {
+                left = 0;
+            } else if (eip >= block && eip < exit) {
+                // Stopped before a block inside that goes on past the exit: Capstone's
+                // reading was not QEMU's. The instructions before EIP have run; the rest
+                // go by count.
+                std::vector<uint8_t> bytes(eip - block);
+                const int ran = read_code(block, bytes) ? s.io_scanner.instructions_before(bytes, bytes.size()) : 0;
+                from = eip;
+                left = std::max(0, s.look_before - ran);
+                s.instructions = before + static_cast<uint64_t>(ran);  // the count run's block counts on
+                invalidate_code(eip, eip + 1);
+            } else {
+                s.budget_stop = true;  // elsewhere, which straight-line code cannot reach: go on from there
+                left = 0;
+            }
         }
     }
-    if (!ran) {
-        s.set_limit(~0ull);
-        s.hard_limit = ~0ull;
-        err = uc_emu_start(s.uc, block, kNoUntil, 0, static_cast<size_t>(s.look_before));
+    if (left > 0) {
+        err = uc_emu_start(s.uc, from, kNoUntil, 0, static_cast<size_t>(left));
         s.count_hook = true;
     }
     s.io_stepping = false;
-    if (!s.at_stop_address) s.instructions = before + static_cast<uint64_t>(s.look_before);
+    if (!s.at_stop_address && !s.budget_stop) s.instructions = before + static_cast<uint64_t>(s.look_before);
     return err;
 }
 

@@ -243,9 +243,9 @@ struct Cpu::Impl {
     int look_before = 0;   // the instructions before the one looked at
     int look_offset = -1;  // its byte offset in the block, where Capstone knows it
     // A look-ahead run to an exit at look_block + look_offset (Cpu::run_before_looked_at),
-    // and whether the block turned out to end elsewhere, so that nothing ran.
+    // and the instruction count at its start.
     uint64_t look_exit = 0;
-    bool look_missed = false;
+    uint64_t look_base = 0;
 
     // Value watches (set_value_watches): compared at every block start while any exist.
     // Then `limit` is 0 so that every block takes the hook's slow path; the budget

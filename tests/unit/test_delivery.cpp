@@ -554,6 +554,29 @@ TEST_P(DeliveryTest, RepeatedLockLookAheadsKeepOtherTranslations) {
     EXPECT_EQ(cpu->code_flushes(), flushes);
 }
 
+// The same when an instruction before the lock stores into the block itself: QEMU ends
+// the translation at the store and goes on with a translation of the rest, which the
+// look-ahead's exit is not in. The rest runs by count, from where the store left it
+// (randinsn seed 403: an sgdt into its own block looped there for ever).
+TEST_P(DeliveryTest, LockLookAheadOverAStoreIntoItsOwnBlock) {
+    // mov byte [nop], 0x90; inc esi (4 times); nop; lock mov eax,eax
+    const uint32_t nop = kUserCode + 11;
+    place(kUserCode, {0xc6, 0x05, uint8_t(nop), uint8_t(nop >> 8), uint8_t(nop >> 16), uint8_t(nop >> 24), 0x90,
+                      0x46, 0x46, 0x46, 0x46, 0x90, 0xf0, 0x89, 0xc0});
+    cpu->set_reg(Reg::Esi, 0);
+    enter_user(kUserCode);
+    for (uint32_t i = 0; i < 3; ++i) {
+        SCOPED_TRACE(i);
+        cpu->set_reg(Reg::Eip, kUserCode);
+        const uint64_t before = cpu->instructions();
+        CpuExit e = cpu->run(before + 1000);
+        ASSERT_EQ(e.kind, CpuExitKind::InvalidOpcode) << "exit " << int(e.kind) << " at " << std::hex << e.eip;
+        EXPECT_EQ(e.eip, kUserCode + 12);
+        EXPECT_EQ(cpu->reg(Reg::Esi), 4 * (i + 1));
+        EXPECT_EQ(cpu->instructions() - before, 6u);  // the store, four incs, the nop
+    }
+}
+
 // A translation made from bytes that are no longer in RAM (written here behind the
 // translator's back, as random code once met one: randinsn seed 70): its facts say
 // "misplaced lock", the bytes at EIP do not. The look-ahead must not stop there for
