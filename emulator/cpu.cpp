@@ -1149,7 +1149,8 @@ CpuExit Cpu::finish_run(int uc_error) {
         // Run the block's instructions before the one looked at.
         if (s.look_before > 0) {
             err = static_cast<uc_err>(run_before_looked_at());
-            if (err != UC_ERR_OK || s.have_event || s.memory_error || s.at_stop_address) return finish_run(err);
+            if (err != UC_ERR_OK || s.have_event || s.memory_error || s.at_stop_address || s.budget_stop)
+                return finish_run(err);
         }
         if (look_ahead == Impl::LookAhead::LastAlone) return finish_run(run_alone());
         if (look_ahead == Impl::LookAhead::LockUd) {
