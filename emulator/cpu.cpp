@@ -128,11 +128,9 @@ struct CpuHooks {
                 return;
             }
             if (address >= s.look_block && address < s.look_exit && address + size <= s.look_exit) {
-                std::vector<uint8_t> bytes(static_cast<size_t>(address - s.look_block));
-                if (s.owner->read_code(static_cast<uint32_t>(s.look_block), bytes)) {
+                if (auto ran = s.owner->instructions_between(static_cast<uint32_t>(s.look_block), static_cast<uint32_t>(address))) {
                     s.block = Cpu::Impl::block_key(address, size);
-                    s.instructions = s.look_base + static_cast<uint64_t>(s.io_scanner.instructions_before(bytes, bytes.size())) +
-                                     block_info(s, address, size).icount;
+                    s.instructions = s.look_base + static_cast<uint64_t>(*ran) + block_info(s, address, size).icount;
                     return;
                 }
             }
@@ -430,9 +428,8 @@ struct CpuHooks {
         const uint64_t block_pc = Cpu::Impl::block_pc(s.block);
         uint64_t not_run = block_info(s, block_pc, Cpu::Impl::block_size(s.block)).icount;
         if (address > block_pc && address < block_pc + Cpu::Impl::block_size(s.block)) {
-            std::vector<uint8_t> bytes(static_cast<size_t>(address - block_pc));
-            if (s.owner->read_code(static_cast<uint32_t>(block_pc), bytes))
-                not_run -= static_cast<uint64_t>(s.io_scanner.instructions_before(bytes, bytes.size()));
+            if (auto ran = s.owner->instructions_between(static_cast<uint32_t>(block_pc), static_cast<uint32_t>(address)))
+                not_run -= static_cast<uint64_t>(*ran);
         }
         not_run = std::min<uint64_t>(not_run, s.instructions);
         s.instructions -= not_run;
@@ -1272,18 +1269,24 @@ CpuExit Cpu::invalid_lock_exit() {
 // is outside the last block, which ran whole. So the count is the number of retired
 // instructions, whatever the block layout: a run resumed from a snapshot, stopped at
 // other places, counts as the original did.
+// Capstone's count of the instructions in [from, to), one block's bytes; none when
+// they cannot be read.
+std::optional<int> Cpu::instructions_between(uint32_t from, uint32_t to) const {
+    std::vector<uint8_t> bytes(to - from);
+    if (bytes.empty()) return 0;
+    if (!read_code(from, bytes)) return std::nullopt;
+    return impl_->io_scanner.instructions_before(bytes, bytes.size());
+}
+
 void Cpu::uncount_from(uint32_t eip) {
     Impl& s = *impl_;
     const uint64_t pc = Impl::block_pc(s.block);
     const uint32_t size = Impl::block_size(s.block);
     if (eip < pc || eip >= pc + size) return;
     const uint64_t counted = CpuHooks::block_info(s, pc, size).icount;
-    std::vector<uint8_t> bytes(eip - pc);
-    uint64_t before = 0;
-    if (!bytes.empty()) {
-        if (!read_code(static_cast<uint32_t>(pc), bytes)) return;
-        before = static_cast<uint64_t>(s.io_scanner.instructions_before(bytes, bytes.size()));
-    }
+    const std::optional<int> ran = instructions_between(static_cast<uint32_t>(pc), eip);
+    if (!ran) return;
+    const uint64_t before = static_cast<uint64_t>(*ran);
     if (s.instructions < counted || before > counted) return;
     s.instructions = s.instructions - counted + before;
 }
@@ -1366,8 +1369,7 @@ int Cpu::run_before_looked_at() {
                 // Stopped before a block inside that goes on past the exit: Capstone's
                 // reading was not QEMU's. The instructions before EIP have run; the rest
                 // go by count.
-                std::vector<uint8_t> bytes(eip - block);
-                const int ran = read_code(block, bytes) ? s.io_scanner.instructions_before(bytes, bytes.size()) : 0;
+                const int ran = instructions_between(block, eip).value_or(0);
                 from = eip;
                 left = std::max(0, s.look_before - ran);
                 s.instructions = before + static_cast<uint64_t>(ran);  // the count run's block counts on

@@ -304,6 +304,7 @@ private:
     void delete_idle_stop_hooks();
     // A fault at `eip` did not retire: count only the instructions of its block before it.
     void uncount_from(uint32_t eip);
+    std::optional<int> instructions_between(uint32_t from, uint32_t to) const;
     bool is_icebp_at(uint32_t eip) const;  // the byte there is 0xf1 (INT1)
     // The longest instruction at eip, or what of it lies on readable pages (empty: none).
     std::span<const uint8_t> read_instruction(uint32_t eip, std::array<uint8_t, 15>& code) const;
